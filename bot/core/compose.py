@@ -1,0 +1,53 @@
+"""Intent + entity → answer text with numbered citations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.generators import CITE_CLOSE, CITE_OPEN, ENTITY_GENERATORS, GENERATORS, Generated
+from bot.core.knowledge import KnowledgeBase
+from bot.core.models import Citation, CitationRef, Entity, Intent
+
+_MARK = re.compile(re.escape(CITE_OPEN) + r"([^|]+)\|(.+?)" + re.escape(CITE_CLOSE))
+
+
+@dataclass(frozen=True)
+class Composed:
+    text: str
+    citations: tuple[Citation, ...]
+
+
+def generator_for(intent: Intent) -> str | None:
+    if intent.generator:
+        return intent.generator
+    return ENTITY_GENERATORS.get(intent.entity) if intent.entity else None
+
+
+def resolve(kb: KnowledgeBase, ref: CitationRef) -> Citation:
+    source = kb.sources[ref.source]
+    return Citation(source.id, source.title, ref.section, source.link(ref.section))
+
+
+def compose(kb: KnowledgeBase, intent: Intent, entity: Entity | None = None) -> Composed:
+    """Fill the intent's answer; raise KeyError/LookupError if the data cannot fill it."""
+    name = generator_for(intent)
+    generated = GENERATORS[name].fn(kb, intent.param_dict, entity) if name else Generated({})
+    text = intent.answer.format_map(dict(generated.fields)) if name else intent.answer
+    # Row answers cite the rows they used; the intent's own citations are the fallback.
+    declared = () if intent.entity and generated.citations else intent.citations
+    order: list[CitationRef] = []
+
+    def number(ref: CitationRef) -> int:
+        if ref not in order:
+            order.append(ref)
+        return order.index(ref) + 1
+
+    text = _MARK.sub(lambda m: f"[{number(CitationRef(m.group(1), m.group(2)))}]", text)
+    inline = len(order)
+    for ref in (*generated.citations, *declared):
+        number(ref)
+    trailing = "".join(f"[{i}]" for i in range(inline + 1, len(order) + 1))
+    if trailing:
+        text = f"{text} {trailing}"
+    return Composed(text.strip(), tuple(resolve(kb, ref) for ref in order))

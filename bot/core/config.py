@@ -1,0 +1,42 @@
+"""Every matching threshold in one place, tuned only against the labelled question files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MatchConfig:
+    # A reply states facts only at or above this confidence.
+    threshold: float = 0.62
+    # Two different intents closer than this are a guess, not an answer: ask which.
+    ambiguity_margin: float = 0.03
+    # Candidates below this are too weak even to suggest.
+    suggestion_floor: float = 0.30
+    max_suggestions: int = 3
+    # Intents whose phrasings are scored in full after the cheap index pass.
+    shortlist: int = 8
+    # Share of the character-level (rapidfuzz) score in an intent's score.
+    fuzzy_weight: float = 0.15
+    # Weight of who/what/when/where/why/how/which: they separate "who founded" from
+    # "when was it founded", but matter less than the words that carry the topic.
+    question_word_weight: float = 0.7
+    # Weight of a word the knowledge base has never seen, relative to the rarest known word:
+    # unknown words are what out-of-scope questions are made of.
+    unknown_word_weight: float = 0.85
+    # Multipliers for entity evidence.
+    entity_conflict_factor: float = 0.45  # names one person/place, the intent is about another
+    unknown_year_factor: float = 0.5  # a year no source mentions
+    # Typo correction: the lowest rapidfuzz ratio accepted, by word length.
+    typo_cutoff_short: float = 75.0  # 4 letters: one edit
+    typo_cutoff_medium: float = 80.0  # 5 letters
+    typo_cutoff_long: float = 78.0  # 6 letters or more
+    name_cutoff: float = 84.0  # a span of words against a person's or place's name
+    # Longer questions are cut here before matching; nothing is lost from the reply.
+    max_question_chars: int = 600
+
+    def __post_init__(self) -> None:
+        for name in ("threshold", "ambiguity_margin", "suggestion_floor", "fuzzy_weight"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be within [0, 1], got {value}")

@@ -1,0 +1,194 @@
+"""The one API the adapters use: load once, then `ask()` as often as you like."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from bot.core.compose import compose
+from bot.core.config import MatchConfig
+from bot.core.knowledge import KnowledgeBase, KnowledgeError, Problem, Severity, load_knowledge
+from bot.core.matching import Analysis, Matcher, ScoredIntent
+from bot.core.models import Answer, Candidate, Entity, Intent, ReplyKind
+from bot.core.normalize import fold
+from bot.core.validate import check_knowledge
+
+EMPTY_TEXT = ("Ask me anything about the Cambodia National Rescue Party: its leaders, "
+              "policies, 2013 results, dissolution or the movement that followed.")
+UNKNOWN_TEXT = "I don't know that: it isn't covered by my sources."
+AMBIGUOUS_TEXT = "I'm not sure which you mean. Did you mean one of these?"
+CLARIFY_TEXT = {
+    "constituency": "Which constituency do you mean? Name one of the 24, e.g. Kandal or Takéo.",
+    "person": "Who do you mean? Give me a name, e.g. Kem Sokha or Mu Sochua.",
+    "platform_point": "Which platform point do you mean? e.g. pensions, wages or rice prices.",
+    "policy_area": "Which policy area do you mean? e.g. economy, healthcare or agriculture.",
+    "policy_point": "Which policy do you mean? e.g. same-sex marriage or student loans.",
+}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    question: str
+    answer: Answer
+    analysis: Analysis
+    reason: str
+
+
+class Engine:
+    """A loaded, validated, indexed knowledge base that answers questions."""
+
+    def __init__(self, kb: KnowledgeBase, config: MatchConfig | None = None,
+                 warnings: tuple[Problem, ...] = ()) -> None:
+        self.kb = kb
+        self.config = config or MatchConfig()
+        self.matcher = Matcher(kb, self.config)
+        self.warnings = warnings
+        self.loaded_at = time.time()
+        help_intent = kb.intents.get("meta.help")
+        self._default_suggestions = tuple(
+            kb.intents[i].question for i in (help_intent.related if help_intent else ())
+            if i in kb.intents and kb.intents[i].kind is ReplyKind.ANSWER
+        ) or tuple(i.question for i in list(kb.intents.values())[:3])
+
+    @classmethod
+    def load(cls, root: Path | None = None, config: MatchConfig | None = None) -> Engine:
+        """Load and validate knowledge/; raise KnowledgeError on any error (not on warnings)."""
+        kb, problems = load_knowledge(root)
+        if any(p.severity is Severity.ERROR for p in problems):
+            raise KnowledgeError([p for p in problems if p.severity is Severity.ERROR])
+        engine = cls(kb, config)
+        problems += check_knowledge(kb, engine.matcher)
+        errors = [p for p in problems if p.severity is Severity.ERROR]
+        if errors:
+            raise KnowledgeError(errors)
+        engine.warnings = tuple(problems)
+        return engine
+
+    # ------------------------------------------------------------ asking
+
+    def ask(self, question: str, context: object | None = None) -> Answer:
+        """Answer one question. Never raises for any text a user can type."""
+        return self._answer(str(question), self.matcher.analyse(str(question)))
+
+    def explain(self, question: str) -> Explanation:
+        analysis = self.matcher.analyse(str(question))
+        answer = self._answer(str(question), analysis)
+        return Explanation(question, answer, analysis, self._reason(answer, analysis))
+
+    def _answer(self, question: str, analysis: Analysis) -> Answer:
+        config = self.config
+        candidates = tuple(
+            Candidate(r.intent.id, round(r.score, 4), r.intent.question,
+                      f"lexical {r.lexical:.2f}, fuzzy {r.fuzzy:.2f}, via {r.best_phrasing!r}"
+                      + (f"; {'; '.join(r.notes)}" if r.notes else ""))
+            for r in analysis.ranked[:5]
+        )
+        base = Answer(matched=False, intent=None, confidence=0.0, text="", candidates=candidates,
+                      entities=analysis.entities, normalized=analysis.normalized)
+        if not analysis.terms:
+            return replace(base, text=EMPTY_TEXT, kind=ReplyKind.EMPTY,
+                           suggestions=self._default_suggestions[: config.max_suggestions])
+        ranked = analysis.ranked
+        top = ranked[0] if ranked else None
+        if top is None or top.score < config.threshold:
+            return replace(base, text=UNKNOWN_TEXT, kind=ReplyKind.UNKNOWN,
+                           confidence=top.score if top else 0.0,
+                           suggestions=self._suggest(ranked))
+        runner_up = next((r for r in ranked[1:] if r.intent.id != top.intent.id), None)
+        if (runner_up is not None and runner_up.score >= config.threshold
+                and top.score - runner_up.score < config.ambiguity_margin
+                and runner_up.intent.id not in top.intent.related
+                and top.intent.id not in runner_up.intent.related):
+            return replace(base, text=AMBIGUOUS_TEXT, kind=ReplyKind.AMBIGUOUS,
+                           confidence=top.score, suggestions=self._suggest(ranked, 2))
+        return self._reply(base, top, analysis)
+
+    def _reply(self, base: Answer, top: ScoredIntent, analysis: Analysis) -> Answer:
+        intent = top.intent
+        related = tuple(self.kb.intents[r].question for r in intent.related if r in self.kb.intents)
+        entity = self._entity_for(intent, analysis.entities)
+        if intent.entity and entity is None:
+            return replace(base, intent=intent.id, confidence=top.score, kind=ReplyKind.CLARIFY,
+                           text=CLARIFY_TEXT.get(intent.entity, f"Which {intent.entity} do you mean?"),
+                           suggestions=self._entity_examples(intent))
+        composed = compose(self.kb, intent, entity)
+        return replace(
+            base,
+            matched=intent.kind is ReplyKind.ANSWER,
+            intent=intent.id,
+            confidence=top.score,
+            text=composed.text,
+            citations=composed.citations,
+            suggestions=related[: self.config.max_suggestions],
+            related=related,
+            kind=intent.kind,
+            entity=entity,
+        )
+
+    @staticmethod
+    def _entity_for(intent: Intent, entities: tuple[Entity, ...]) -> Entity | None:
+        if not intent.entity:
+            return None
+        matching = [e for e in entities if e.kind == intent.entity]
+        return max(matching, key=lambda e: (e.score, e.end - e.start)) if matching else None
+
+    def _entity_examples(self, intent: Intent) -> tuple[str, ...]:
+        return (intent.question,)
+
+    def _suggest(self, ranked: tuple[ScoredIntent, ...], limit: int | None = None) -> tuple[str, ...]:
+        wanted = limit or self.config.max_suggestions
+        picks = [r.intent.question for r in ranked
+                 if r.score >= self.config.suggestion_floor and r.intent.kind is ReplyKind.ANSWER]
+        picks = list(dict.fromkeys(picks))[:wanted]
+        if len(picks) < wanted and limit is None:
+            picks += [q for q in self._default_suggestions if q not in picks]
+        return tuple(picks[:wanted])
+
+    @staticmethod
+    def _reason(answer: Answer, analysis: Analysis) -> str:
+        if answer.kind is ReplyKind.EMPTY:
+            return "nothing left to match once markup, punctuation and filler words were removed"
+        top = analysis.ranked[0] if analysis.ranked else None
+        if top is None:
+            return "no intent shares a word with the question"
+        if answer.kind is ReplyKind.UNKNOWN:
+            return f"best candidate {top.intent.id} scored {top.score:.2f}, below the threshold"
+        if answer.kind is ReplyKind.AMBIGUOUS:
+            return "the two best intents are closer than the ambiguity margin"
+        if answer.kind is ReplyKind.CLARIFY:
+            return f"{top.intent.id} needs a {top.intent.entity} and the question names none"
+        second = analysis.ranked[1] if len(analysis.ranked) > 1 else None
+        lead = f", {top.score - second.score:.2f} ahead of {second.intent.id}" if second else ""
+        return f"{top.intent.id} scored {top.score:.2f} via {top.best_phrasing!r}{lead}"
+
+    # ------------------------------------------------------------ adapters' helpers
+
+    def complete(self, kind: str, prefix: str, limit: int = 25) -> list[str]:
+        """Row keys of an entity kind for autocomplete: prefix matches first, then fuzzy."""
+        names = self.kb.entity_names(kind)
+        keys = list(dict.fromkeys(names.values()))
+        wanted = " ".join(fold(prefix).split())
+        if not wanted:
+            return keys[:limit]
+        folded = {name: " ".join(fold(name).split()) for name in names}
+        picked = [names[n] for n, f in folded.items() if f.startswith(wanted)]
+        picked += [names[n] for n, f in folded.items() if wanted in f]
+        fuzzy = process.extract(wanted, folded, scorer=fuzz.WRatio, processor=None,
+                                score_cutoff=60, limit=limit * 2)
+        picked += [names[name] for _, _, name in fuzzy]
+        return list(dict.fromkeys(picked))[:limit]
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "intents": len(self.kb.intents),
+            "phrasings": sum(len(i.phrasings) for i in self.kb.intents.values()),
+            "facts": self.kb.fact_count(),
+            "sources": len(self.kb.sources),
+            "tables": len(self.kb.tables),
+            "rows": sum(len(t.rows) for t in self.kb.tables.values()),
+            "warnings": len(self.warnings),
+        }

@@ -1,0 +1,627 @@
+"""Loading knowledge/ into frozen data, with problems that name file, entry and field.
+
+Structural checks live here (schema, types, references, citations); checks that need the
+matcher or the answer composer live in `validate.py`.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from bot.core.models import CitationRef, Intent, ReplyKind, Section, Source
+from bot.core.yamlio import LineDict, YamlProblem, load_yaml
+
+DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "knowledge"
+
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    entry: str
+    field: str
+    message: str
+    line: int | None = None
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        parts = [where]
+        if self.entry:
+            parts.append(f"entry {self.entry!r}")
+        if self.field:
+            parts.append(f"field {self.field!r}")
+        label = "" if self.severity is Severity.ERROR else "warning: "
+        return f"{', '.join(parts)}: {label}{self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge base cannot be served; `problems` says exactly why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+# ---------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A date as precise as the source gives it: a year, a month or a day."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> PartialDate:
+        match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text.strip())
+        if not match:
+            raise ValueError(f"expected YYYY, YYYY-MM or YYYY-MM-DD, got {text!r}")
+        year, month, day = (int(g) if g else None for g in match.groups())
+        assert year is not None
+        if month is not None and not 1 <= month <= 12:
+            raise ValueError(f"month out of range in {text!r}")
+        if day is not None and month is not None:
+            date(year, month, day)  # raises ValueError for an impossible day
+        return cls(year, month, day)
+
+    @property
+    def sort_key(self) -> tuple[int, int, int]:
+        return (self.year, self.month or 0, self.day or 0)
+
+    def as_date(self) -> date:
+        return date(self.year, self.month or 1, self.day or 1)
+
+    def __str__(self) -> str:
+        if self.month is None:
+            return str(self.year)
+        if self.day is None:
+            return f"{_MONTHS[self.month - 1]} {self.year}"
+        return f"{self.day} {_MONTHS[self.month - 1]} {self.year}"
+
+
+_COLUMN_TYPES = ("str", "int", "float", "date", "list")
+
+
+def _parse_cell(kind: str, raw: str) -> Any:
+    text = raw.strip()
+    if kind == "str":
+        return text
+    if kind == "list":
+        return tuple(part.strip() for part in text.split("|") if part.strip())
+    if not text:
+        raise ValueError("a value is required")
+    if kind == "int":
+        return int(text)
+    if kind == "float":
+        return float(text)
+    return PartialDate.parse(text)
+
+
+def _display(kind: str, raw: str, value: Any) -> str:
+    if kind == "int":
+        return f"{value:,}"
+    if kind == "float":
+        return raw.strip()  # as the source states it: "51.10", not "51.1"
+    if kind == "list":
+        return join_names(value)
+    return str(value)
+
+
+def join_names(items: Iterable[str]) -> str:
+    """'a', 'a and b', 'a, b and c' — the way a person lists names."""
+    names = list(items)
+    if len(names) <= 2:
+        return " and ".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+@dataclass(frozen=True)
+class Row:
+    values: Mapping[str, Any]
+    display: Mapping[str, str]
+    line: int
+    citation: CitationRef | None
+
+    def __getitem__(self, column: str) -> Any:
+        return self.values[column]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    file: str
+    title: str
+    columns: Mapping[str, str]
+    rows: tuple[Row, ...]
+    meta: Mapping[str, Any]
+    entity: str | None = None
+    key: str | None = None
+    aliases: str | None = None
+
+    def where(self, **conditions: Any) -> list[Row]:
+        return [r for r in self.rows if all(r.values[k] == v for k, v in conditions.items())]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    root: Path
+    sources: Mapping[str, Source]
+    tables: Mapping[str, Table]
+    intents: Mapping[str, Intent]
+    synonyms: Mapping[str, str]  # variant phrase -> canonical phrase, both normalised later
+    warnings: tuple[Problem, ...] = field(default=())
+
+    def table(self, name: str) -> Table:
+        return self.tables[name]
+
+    def entity_tables(self) -> list[Table]:
+        return [t for t in self.tables.values() if t.entity]
+
+    def entity_names(self, kind: str) -> dict[str, str]:
+        """Every name and alias of an entity kind, mapped to its row's key."""
+        names: dict[str, str] = {}
+        for table in self.entity_tables():
+            if table.entity != kind or table.key is None:
+                continue
+            for row in table.rows:
+                key = str(row.values[table.key])
+                names.setdefault(key, key)
+                for alias in row.values[table.aliases] if table.aliases else ():
+                    names.setdefault(alias, key)
+        return names
+
+    def fact_count(self) -> int:
+        answering = sum(1 for i in self.intents.values() if i.kind is ReplyKind.ANSWER)
+        return answering + sum(len(t.rows) for t in self.tables.values())
+
+
+# ---------------------------------------------------------------- loading
+
+
+class _Collector:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root.parent))
+        except ValueError:
+            return str(path)
+
+    def add(
+        self,
+        path: Path,
+        entry: str,
+        field_name: str,
+        message: str,
+        line: int | None = None,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        self.problems.append(Problem(self.rel(path), entry, field_name, message, line, severity))
+
+    def yaml(self, path: Path) -> Any:
+        if not path.is_file():
+            self.add(path, "", "", "file not found")
+            return None
+        try:
+            return load_yaml(path)
+        except YamlProblem as exc:
+            self.add(path, "", "", exc.message, exc.line)
+            return None
+
+
+def _check_keys(
+    c: _Collector,
+    path: Path,
+    entry: str,
+    data: LineDict,
+    required: Iterable[str],
+    optional: Iterable[str] = (),
+) -> bool:
+    ok = True
+    allowed = set(required) | set(optional)
+    for key in data:
+        if key not in allowed:
+            c.add(path, entry, str(key), f"unknown key (allowed: {', '.join(sorted(allowed))})",
+                  data.line_of(str(key)))
+            ok = False
+    for key in required:
+        if key not in data:
+            c.add(path, entry, key, "missing required field", data.line)
+            ok = False
+    return ok
+
+
+def _load_sources(c: _Collector) -> dict[str, Source]:
+    path = c.root / "sources.yaml"
+    data = c.yaml(path)
+    if data is None:
+        return {}
+    if not isinstance(data, LineDict) or not isinstance(data.get("sources"), list):
+        c.add(path, "", "sources", "expected a top-level 'sources:' list")
+        return {}
+    sources: dict[str, Source] = {}
+    for index, item in enumerate(data["sources"]):
+        entry = f"#{index + 1}"
+        if not isinstance(item, LineDict):
+            c.add(path, entry, "", "each source must be a mapping")
+            continue
+        entry = str(item.get("id", entry))
+        if not _check_keys(c, path, entry, item,
+                           ("id", "title", "publisher", "kind", "date", "url", "sections")):
+            continue
+        if entry in sources:
+            c.add(path, entry, "id", "duplicate source id", item.line_of("id"))
+            continue
+        sections: list[Section] = []
+        for sec in item["sections"] or []:
+            if not isinstance(sec, LineDict) or not isinstance(sec.get("name"), str):
+                c.add(path, entry, "sections", "each section needs a 'name'", item.line_of("sections"))
+                continue
+            _check_keys(c, path, entry, sec, ("name",), ("anchor",))
+            sections.append(Section(sec["name"], str(sec.get("anchor") or "")))
+        if not sections:
+            c.add(path, entry, "sections", "a source needs at least one section", item.line)
+        date_value = item["date"]
+        sources[entry] = Source(
+            id=entry,
+            title=str(item["title"]),
+            publisher=str(item["publisher"]),
+            kind=str(item["kind"]),
+            date=None if date_value is None else str(date_value),
+            url=str(item["url"] or ""),
+            sections=tuple(sections),
+        )
+    return sources
+
+
+def _check_citation(
+    c: _Collector, path: Path, entry: str, field_name: str, source: Any, section: Any,
+    sources: Mapping[str, Source], line: int | None,
+) -> CitationRef | None:
+    if source not in sources:
+        c.add(path, entry, field_name, f"unknown source id {source!r} (known: "
+              f"{', '.join(sorted(sources))})", line)
+        return None
+    if sources[source].section(str(section)) is None:
+        names = ", ".join(s.name for s in sources[source].sections)
+        c.add(path, entry, field_name, f"source {source!r} has no section {section!r} "
+              f"(its sections: {names})", line)
+        return None
+    return CitationRef(str(source), str(section))
+
+
+_TABLE_KEYS = ("file", "title", "columns")
+_TABLE_OPTIONAL = ("citation", "entity", "key", "aliases", "refs", "stated_totals", "key_repeats")
+
+
+def _load_tables(c: _Collector, sources: Mapping[str, Source]) -> dict[str, Table]:
+    path = c.root / "tables.yaml"
+    data = c.yaml(path)
+    if data is None:
+        return {}
+    if not isinstance(data, LineDict) or not isinstance(data.get("tables"), LineDict):
+        c.add(path, "", "tables", "expected a top-level 'tables:' mapping")
+        return {}
+    specs: LineDict = data["tables"]
+    tables: dict[str, Table] = {}
+    for name, spec in specs.items():
+        if not isinstance(spec, LineDict):
+            c.add(path, name, "", "each table must be a mapping", specs.line_of(name))
+            continue
+        if not _check_keys(c, path, name, spec, _TABLE_KEYS, _TABLE_OPTIONAL):
+            continue
+        table = _load_table(c, path, name, spec, sources)
+        if table is not None:
+            tables[name] = table
+    _check_refs(c, path, specs, tables)
+    return tables
+
+
+def _load_table(
+    c: _Collector, spec_path: Path, name: str, spec: LineDict, sources: Mapping[str, Source]
+) -> Table | None:
+    columns = spec["columns"]
+    if not isinstance(columns, LineDict) or not columns:
+        c.add(spec_path, name, "columns", "expected a mapping of column name to type",
+              spec.line_of("columns"))
+        return None
+    for column, kind in columns.items():
+        if kind not in _COLUMN_TYPES:
+            c.add(spec_path, name, f"columns.{column}",
+                  f"unknown type {kind!r} (use {', '.join(_COLUMN_TYPES)})", columns.line_of(column))
+            return None
+    for role in ("key", "aliases"):
+        if role in spec and spec[role] not in columns:
+            c.add(spec_path, name, role, f"no column named {spec[role]!r}", spec.line_of(role))
+            return None
+    if "entity" in spec and "key" not in spec:
+        c.add(spec_path, name, "entity", "an entity table needs a 'key' column", spec.line_of("entity"))
+        return None
+
+    citation_spec = spec.get("citation")
+    row_cites = {"source", "section"} <= set(columns)
+    # A table without a citation (people.csv) only names things; its rows are never cited.
+    table_citation: CitationRef | None = None
+    section_column: str | None = None
+    if isinstance(citation_spec, LineDict):
+        _check_keys(c, spec_path, name, citation_spec, ("source",), ("section", "section_column"))
+        section_column = citation_spec.get("section_column")
+        if section_column is not None and section_column not in columns:
+            c.add(spec_path, name, "citation.section_column", f"no column named {section_column!r}",
+                  citation_spec.line)
+            return None
+        if section_column is None:
+            table_citation = _check_citation(
+                c, spec_path, name, "citation", citation_spec.get("source"),
+                citation_spec.get("section"), sources, citation_spec.line)
+
+    csv_path = c.root / "tables" / str(spec["file"])
+    if not csv_path.is_file():
+        c.add(spec_path, name, "file", f"no such file: tables/{spec['file']}", spec.line_of("file"))
+        return None
+    with csv_path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        if header != list(columns):
+            c.add(csv_path, "header", "", f"columns are {header}, tables.yaml says {list(columns)}", 1)
+            return None
+        rows: list[Row] = []
+        seen_keys: dict[str, int] = {}
+        for line_no, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            entry = f"row {line_no}"
+            if len(cells) != len(columns):
+                c.add(csv_path, entry, "", f"expected {len(columns)} cells, found {len(cells)}",
+                      line_no)
+                continue
+            values: dict[str, Any] = {}
+            display: dict[str, str] = {}
+            ok = True
+            for (column, kind), raw in zip(columns.items(), cells, strict=True):
+                try:
+                    values[column] = _parse_cell(kind, raw)
+                except ValueError as exc:
+                    c.add(csv_path, entry, column, f"{exc} (type {kind})", line_no)
+                    ok = False
+                    continue
+                display[column] = _display(kind, raw, values[column])
+            if not ok:
+                continue
+            if "key" in spec and not spec.get("key_repeats", False):
+                key = str(values[spec["key"]]).casefold()
+                if key in seen_keys:
+                    c.add(csv_path, entry, spec["key"],
+                          f"duplicate key {values[spec['key']]!r} (also row {seen_keys[key]})", line_no)
+                seen_keys[key] = line_no
+            citation = table_citation
+            if section_column is not None:
+                citation = _check_citation(c, csv_path, entry, section_column,
+                                           citation_spec.get("source"),  # type: ignore[union-attr]
+                                           values[section_column], sources, line_no)
+            elif row_cites:
+                citation = _check_citation(c, csv_path, entry, "source", values["source"],
+                                           values["section"], sources, line_no)
+            rows.append(Row(values, display, line_no, citation))
+    meta = {k: v for k, v in spec.items() if k not in ("columns", "file")}
+    return Table(
+        name=name,
+        file=f"tables/{spec['file']}",
+        title=str(spec["title"]),
+        columns=dict(columns),
+        rows=tuple(rows),
+        meta=meta,
+        entity=spec.get("entity"),
+        key=spec.get("key"),
+        aliases=spec.get("aliases"),
+    )
+
+
+def _check_refs(c: _Collector, path: Path, specs: LineDict, tables: Mapping[str, Table]) -> None:
+    for name, table in tables.items():
+        refs = specs[name].get("refs") or {}
+        for column, target in refs.items():
+            if column not in table.columns:
+                c.add(path, name, f"refs.{column}", "no such column", refs.line_of(column))
+                continue
+            target_table = tables.get(target)
+            if target_table is None or target_table.key is None:
+                c.add(path, name, f"refs.{column}", f"{target!r} is not a keyed table",
+                      refs.line_of(column))
+                continue
+            known = {str(r.values[target_table.key]) for r in target_table.rows}
+            for row in table.rows:
+                value = row.values[column]
+                for item in value if isinstance(value, tuple) else (value,):
+                    if item and item not in known:
+                        c.add(c.root / table.file, f"row {row.line}", column,
+                              f"{item!r} is not a row of {target_table.file}", row.line)
+
+
+_INTENT_REQUIRED = ("id", "question", "phrasings", "answer")
+_INTENT_OPTIONAL = ("keywords", "citations", "related", "kind", "entity", "generator", "params")
+_ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
+
+
+def _string_list(c: _Collector, path: Path, entry: str, item: LineDict, key: str) -> tuple[str, ...]:
+    value = item.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        c.add(path, entry, key, "expected a list of strings", item.line_of(key))
+        return ()
+    strings = tuple(str(v).strip() for v in value)
+    if any(not s for s in strings):
+        c.add(path, entry, key, "empty string in list", item.line_of(key))
+    return tuple(s for s in strings if s)
+
+
+def _load_intents(
+    c: _Collector, sources: Mapping[str, Source], tables: Mapping[str, Table]
+) -> dict[str, Intent]:
+    intents: dict[str, Intent] = {}
+    lines: dict[str, tuple[Path, LineDict]] = {}
+    entity_kinds = {t.entity for t in tables.values() if t.entity}
+    topic_files = sorted((c.root / "topics").glob("*.yaml"))
+    if not topic_files:
+        c.add(c.root / "topics", "", "", "no topic files (*.yaml) found")
+    for path in topic_files:
+        data = c.yaml(path)
+        if data is None:
+            continue
+        if not isinstance(data, LineDict) or not isinstance(data.get("intents"), list):
+            c.add(path, "", "intents", "expected a top-level 'intents:' list")
+            continue
+        for index, item in enumerate(data["intents"]):
+            entry = f"#{index + 1}"
+            if not isinstance(item, LineDict):
+                c.add(path, entry, "", "each intent must be a mapping")
+                continue
+            entry = str(item.get("id", entry))
+            if not _check_keys(c, path, entry, item, _INTENT_REQUIRED, _INTENT_OPTIONAL):
+                continue
+            if not _ID_PATTERN.fullmatch(entry):
+                c.add(path, entry, "id", "ids look like 'topic.name' (lowercase, dots, underscores)",
+                      item.line_of("id"))
+            if entry in intents:
+                other = c.rel(lines[entry][0])
+                c.add(path, entry, "id", f"duplicate intent id (also in {other})", item.line_of("id"))
+                continue
+            try:
+                kind = ReplyKind(item.get("kind", "answer"))
+            except ValueError:
+                c.add(path, entry, "kind", "kind is one of answer, smalltalk, refusal",
+                      item.line_of("kind"))
+                continue
+            if kind not in (ReplyKind.ANSWER, ReplyKind.SMALLTALK, ReplyKind.REFUSAL):
+                c.add(path, entry, "kind", "kind is one of answer, smalltalk, refusal",
+                      item.line_of("kind"))
+            phrasings = _string_list(c, path, entry, item, "phrasings")
+            if not phrasings:
+                c.add(path, entry, "phrasings", "an intent needs at least one phrasing",
+                      item.line_of("phrasings"))
+            answer = item["answer"]
+            if not isinstance(answer, str) or not answer.strip():
+                c.add(path, entry, "answer", "the answer must be non-empty text", item.line_of("answer"))
+                answer = ""
+            citations: list[CitationRef] = []
+            raw_citations = item.get("citations") or []
+            if not isinstance(raw_citations, list):
+                c.add(path, entry, "citations", "expected a list", item.line_of("citations"))
+                raw_citations = []
+            for cite in raw_citations:
+                if not isinstance(cite, LineDict):
+                    c.add(path, entry, "citations", "each citation is {source, section}",
+                          item.line_of("citations"))
+                    continue
+                _check_keys(c, path, entry, cite, ("source", "section"))
+                ref = _check_citation(c, path, entry, "citations", cite.get("source"),
+                                      cite.get("section"), sources, cite.line)
+                if ref:
+                    citations.append(ref)
+            entity = item.get("entity")
+            if entity is not None and entity not in entity_kinds:
+                c.add(path, entry, "entity", f"unknown entity kind {entity!r} (known: "
+                      f"{', '.join(sorted(entity_kinds))})", item.line_of("entity"))
+            params = item.get("params") or {}
+            if not isinstance(params, dict):
+                c.add(path, entry, "params", "expected a mapping", item.line_of("params"))
+                params = {}
+            intents[entry] = Intent(
+                id=entry,
+                topic=path.stem,
+                question=str(item["question"]).strip(),
+                phrasings=phrasings,
+                keywords=_string_list(c, path, entry, item, "keywords"),
+                answer=answer.strip(),
+                citations=tuple(citations),
+                related=_string_list(c, path, entry, item, "related"),
+                kind=kind,
+                entity=entity,
+                generator=item.get("generator"),
+                params=tuple(sorted(params.items())),
+                file=c.rel(path),
+            )
+            lines[entry] = (path, item)
+    for intent_id, intent in intents.items():
+        path, item = lines[intent_id]
+        for related in intent.related:
+            if related not in intents:
+                c.add(path, intent_id, "related", f"unknown intent id {related!r}",
+                      item.line_of("related"))
+        # Computed answers cite the rows they use; validate.py checks each renders a citation.
+        computed = intent.generator is not None or intent.entity is not None
+        if intent.kind is ReplyKind.ANSWER and not intent.citations and not computed:
+            c.add(path, intent_id, "citations", "an answer needs at least one citation",
+                  item.line_of("answer"))
+    return intents
+
+
+def _load_synonyms(c: _Collector) -> dict[str, str]:
+    path = c.root / "synonyms.yaml"
+    data = c.yaml(path)
+    if data is None:
+        return {}
+    if not isinstance(data, LineDict) or not isinstance(data.get("synonyms"), LineDict):
+        c.add(path, "", "synonyms", "expected a top-level 'synonyms:' mapping")
+        return {}
+    groups: LineDict = data["synonyms"]
+    variants: dict[str, str] = {}
+    for canonical, words in groups.items():
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            c.add(path, str(canonical), "", "expected a list of variants", groups.line_of(canonical))
+            continue
+        for word in words:
+            key = word.strip().casefold()
+            if key in variants and variants[key] != canonical:
+                c.add(path, str(canonical), word,
+                      f"variant already maps to {variants[key]!r}", groups.line_of(canonical))
+            variants[key] = str(canonical)
+    return variants
+
+
+def load_knowledge(root: Path | None = None) -> tuple[KnowledgeBase, list[Problem]]:
+    """Read every file under `root`; return the knowledge base and the problems found.
+
+    The caller decides what to do with problems: the engine refuses any error.
+    """
+    base = (root or DEFAULT_ROOT).resolve()
+    c = _Collector(base)
+    if not base.is_dir():
+        c.add(base, "", "", "knowledge directory not found")
+        return KnowledgeBase(base, {}, {}, {}, {}), c.problems
+    sources = _load_sources(c)
+    tables = _load_tables(c, sources)
+    intents = _load_intents(c, sources, tables)
+    synonyms = _load_synonyms(c)
+    kb = KnowledgeBase(base, sources, tables, intents, synonyms)
+    return kb, c.problems
+
+
+def resolve_alias(kb: KnowledgeBase, kind: str, text: str) -> str | None:
+    """The key of the `kind` row that `text` names, ignoring case and accents, or None."""
+    from bot.core.normalize import fold
+
+    wanted = " ".join(fold(text).split())
+    for name, key in kb.entity_names(kind).items():
+        if " ".join(fold(name).split()) == wanted:
+            return key
+    return None

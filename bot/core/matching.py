@@ -1,0 +1,362 @@
+"""Question → ranked intents, built once per knowledge base.
+
+The pipeline per question: fold and tokenise; correct misspelt words against the knowledge
+base's own vocabulary (rapidfuzz); recognise entities from the tables' aliases; put slot
+tokens in place of names; map synonyms; then score intents. Scoring is two-stage so that a
+question costs microseconds: an inverted index picks a shortlist of intents by the weight of
+the words they share with the question, then every phrasing of the shortlist is scored in
+full (a weighted word overlap in both directions, plus rapidfuzz's character-level
+`token_sort_ratio`), and entity evidence adjusts the result.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from bot.core.config import MatchConfig
+from bot.core.knowledge import KnowledgeBase
+from bot.core.lexicon import QUESTION_WORDS, STOPWORDS
+from bot.core.models import Entity, Intent
+from bot.core.normalize import SynonymMap, phrase_tokens, slot_token, stem, tokenize
+
+# Names are replaced by slot tokens everywhere, so "when was X arrested" generalises over X
+# and the entity rules (not the words) decide whether X fits. Topic entities (a policy area,
+# a platform point) stay as words: they are also ordinary vocabulary.
+NAME_KINDS = frozenset({"constituency", "person"})
+_YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
+
+
+@dataclass(frozen=True)
+class ScoredIntent:
+    intent: Intent
+    score: float
+    lexical: float
+    fuzzy: float
+    best_phrasing: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the matcher learnt about one question."""
+
+    normalized: str
+    terms: tuple[str, ...]
+    entities: tuple[Entity, ...]
+    corrections: tuple[tuple[str, str], ...]
+    unknown_years: tuple[str, ...]
+    ranked: tuple[ScoredIntent, ...]
+    unknown_terms: tuple[str, ...] = ()
+
+
+@dataclass
+class _Phrasing:
+    text: str
+    terms: frozenset[str]
+    weight: float
+    content: str  # the phrasing's weighted words as one string, for rapidfuzz
+
+
+@dataclass
+class _IntentIndex:
+    intent: Intent
+    phrasings: list[_Phrasing]
+    bag: frozenset[str]
+    keywords: frozenset[str]
+    named: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> keys it names
+
+
+class EntityIndex:
+    """Recognises table rows in token sequences: exact aliases first, then fuzzy names."""
+
+    def __init__(self, kb: KnowledgeBase, config: MatchConfig) -> None:
+        self._config = config
+        self.exact: dict[tuple[str, ...], tuple[str, str]] = {}
+        self.by_kind: dict[str, list[str]] = defaultdict(list)
+        self._fuzzy_names: dict[int, list[str]] = defaultdict(list)
+        self._fuzzy_target: dict[str, tuple[str, str]] = {}
+        for table in kb.entity_tables():
+            assert table.entity and table.key
+            seen: set[str] = set()
+            for row in table.rows:
+                key = str(row.values[table.key])
+                names = [key, *(row.values[table.aliases] if table.aliases else ())]
+                if key not in seen:
+                    self.by_kind[table.entity].append(key)
+                    seen.add(key)
+                for name in names:
+                    tokens = tuple(stem(t) for t in tokenize(name))
+                    if not tokens:
+                        continue
+                    self.exact.setdefault(tokens, (table.entity, key))
+                    joined = " ".join(tokens)
+                    if table.entity in NAME_KINDS and len(joined) >= 5:
+                        self._fuzzy_names[len(tokens)].append(joined)
+                        self._fuzzy_target.setdefault(joined, (table.entity, key))
+        self._longest = max((len(k) for k in self.exact), default=1)
+        self._kind_terms: dict[str, set[str]] = defaultdict(set)
+        for tokens, (kind, _) in self.exact.items():
+            self._kind_terms[kind].update(tokens)
+        self.tokens = {t for key in self.exact for t in key}
+
+    def alias_terms(self, kind: str) -> frozenset[str]:
+        return frozenset(self._kind_terms.get(kind, ()))
+
+    def find(
+        self, tokens: Sequence[str], raw: Sequence[str], unknown: set[int]
+    ) -> list[Entity]:
+        """Entities in `tokens` (corrected) — fuzzily only where `raw` had unknown words."""
+        found: list[Entity] = []
+        taken = [False] * len(tokens)
+        for size in range(min(self._longest, len(tokens)), 0, -1):
+            for start in range(len(tokens) - size + 1):
+                if any(taken[start : start + size]):
+                    continue
+                hit = self.exact.get(tuple(tokens[start : start + size]))
+                if hit is None:
+                    continue
+                exact_raw = tuple(raw[start : start + size]) == tuple(tokens[start : start + size])
+                found.append(Entity(hit[0], hit[1], " ".join(raw[start : start + size]),
+                                    1.0 if exact_raw else 0.9, start, start + size))
+                taken[start : start + size] = [True] * size
+        for size in (3, 2, 1):
+            candidates = self._fuzzy_names.get(size)
+            if not candidates:
+                continue
+            for start in range(len(raw) - size + 1):
+                span = range(start, start + size)
+                if any(taken[i] for i in span) or not any(i in unknown for i in span):
+                    continue
+                text = " ".join(raw[start : start + size])
+                best = process.extractOne(text, candidates, scorer=fuzz.ratio,
+                                          processor=None, score_cutoff=self._config.name_cutoff)
+                if best is None:
+                    continue
+                kind, key = self._fuzzy_target[best[0]]
+                found.append(Entity(kind, key, text, best[1] / 100.0, start, start + size))
+                for i in span:
+                    taken[i] = True
+        found.sort(key=lambda e: e.start)
+        return found
+
+
+class Matcher:
+    def __init__(self, kb: KnowledgeBase, config: MatchConfig | None = None) -> None:
+        self.kb = kb
+        self.config = config or MatchConfig()
+        self.synonyms = SynonymMap(kb.synonyms)
+        self.entities = EntityIndex(kb, self.config)
+        self._correction_cache: dict[str, str | None] = {}
+        self.known_years: set[str] = set()
+        self._build(kb.intents.values())
+
+    # ------------------------------------------------------------ load-time indexing
+
+    def _phrase_terms(self, text: str) -> tuple[list[str], list[Entity]]:
+        tokens = phrase_tokens(text)
+        entities = self.entities.find(tokens, tokens, set())
+        return self._terms(tokens, entities, mask_kinds=NAME_KINDS), entities
+
+    def _terms(
+        self, tokens: Sequence[str], entities: Iterable[Entity], mask_kinds: Iterable[str]
+    ) -> list[str]:
+        masked = list(tokens)
+        kinds = set(mask_kinds)
+        # Replace from the right so earlier spans keep their positions.
+        for entity in sorted(entities, key=lambda e: e.start, reverse=True):
+            if entity.kind in kinds:
+                masked[entity.start : entity.end] = [slot_token(entity.kind)]
+        return self.synonyms.apply(masked)
+
+    def _build(self, intents: Iterable[Intent]) -> None:
+        indexes: list[_IntentIndex] = []
+        for intent in intents:
+            named: dict[str, set[str]] = defaultdict(set)
+            term_lists: list[tuple[str, list[str]]] = []
+            for text in dict.fromkeys((intent.question, *intent.phrasings)):
+                terms, found = self._phrase_terms(text)
+                for entity in found:
+                    if entity.kind in NAME_KINDS:
+                        named[entity.kind].add(entity.key)
+                term_lists.append((text, terms))
+            keyword_terms: set[str] = set()
+            if intent.entity and intent.entity not in NAME_KINDS:
+                # Words of the entity's aliases are on topic even when the question words them
+                # around the alias ("minimum wage for civil servants").
+                keyword_terms.update(self.entities.alias_terms(intent.entity) - STOPWORDS)
+            for keyword in intent.keywords:
+                terms, _ = self._phrase_terms(keyword)
+                keyword_terms.update(t for t in terms if t not in STOPWORDS)
+            for text, terms in term_lists + [(k, phrase_tokens(k)) for k in intent.keywords]:
+                self.known_years.update(t for t in terms if _YEAR.match(t))
+            indexes.append(_IntentIndex(
+                intent=intent,
+                phrasings=[_Phrasing(text, frozenset(t for t in terms if t not in STOPWORDS),
+                                     0.0, "") for text, terms in term_lists],
+                bag=frozenset(),
+                keywords=frozenset(keyword_terms),
+                named={k: frozenset(v) for k, v in named.items()},
+            ))
+        for table in self.kb.tables.values():
+            for row in table.rows:
+                for value in row.display.values():
+                    self.known_years.update(re.findall(r"\b(?:1[89]|20)\d\d\b", value))
+        for index in indexes:
+            bag: set[str] = set(index.keywords)
+            for phrasing in index.phrasings:
+                bag.update(phrasing.terms)
+            index.bag = frozenset(bag)
+        document_frequency: dict[str, int] = defaultdict(int)
+        for index in indexes:
+            for term in index.bag:
+                document_frequency[term] += 1
+        total = max(len(indexes), 1)
+        self._idf = {t: math.log(1.0 + total / df) for t, df in document_frequency.items()}
+        self._unknown_weight = self.config.unknown_word_weight * math.log(1.0 + total)
+        for index in indexes:
+            for phrasing in index.phrasings:
+                phrasing.weight = sum(self.weight(t) for t in phrasing.terms) or 1.0
+                phrasing.content = " ".join(sorted(phrasing.terms))
+        self._indexes = indexes
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for position, index in enumerate(indexes):
+            for term in index.bag:
+                self._postings[term].append(position)
+        vocabulary: set[str] = set(document_frequency) | self.entities.tokens | STOPWORDS
+        vocabulary |= QUESTION_WORDS | self.synonyms.variant_tokens()
+        vocabulary |= self.synonyms.canonical_tokens()
+        for index in indexes:
+            for text in (index.intent.question, *index.intent.phrasings, *index.intent.keywords):
+                vocabulary.update(phrase_tokens(text))
+        self.vocabulary = frozenset(vocabulary)
+        self._vocabulary_list = sorted(t for t in vocabulary if len(t) >= 3 and t.isalpha())
+
+    # ------------------------------------------------------------ per question
+
+    def weight(self, term: str) -> float:
+        if term in QUESTION_WORDS:
+            return self.config.question_word_weight
+        return self._idf.get(term, self._unknown_weight)
+
+    def correct(self, token: str) -> str | None:
+        """The vocabulary word a misspelt token most likely meant, or None."""
+        if token in self._correction_cache:
+            return self._correction_cache[token]
+        result: str | None = None
+        if len(token) >= 4 and token.isalpha() and token.isascii():
+            cutoff = (self.config.typo_cutoff_short if len(token) == 4
+                      else self.config.typo_cutoff_medium if len(token) == 5
+                      else self.config.typo_cutoff_long)
+            best = process.extractOne(token, self._vocabulary_list, scorer=fuzz.ratio,
+                                      processor=None, score_cutoff=cutoff)
+            if best is not None:
+                result = best[0]
+        if len(self._correction_cache) > 50_000:  # bounded: questions are user input
+            self._correction_cache.clear()
+        self._correction_cache[token] = result
+        return result
+
+    def analyse(self, question: str) -> Analysis:
+        raw = [stem(t) for t in tokenize(question[: self.config.max_question_chars])]
+        tokens: list[str] = []
+        corrections: list[tuple[str, str]] = []
+        unknown: set[int] = set()
+        for position, token in enumerate(raw):
+            if token in self.vocabulary or token.isdigit():
+                tokens.append(token)
+                continue
+            unknown.add(position)
+            fixed = self.correct(token)
+            if fixed is not None:
+                corrections.append((token, fixed))
+            tokens.append(fixed or token)
+        entities = self.entities.find(tokens, raw, unknown)
+        unknown_years = tuple(t for t in tokens if _YEAR.match(t) and t not in self.known_years)
+        base_terms = self._terms(tokens, entities, NAME_KINDS)
+        ranked = self._rank(tokens, entities, base_terms, unknown_years)
+        unknown_terms = tuple(
+            t for t in base_terms if t not in STOPWORDS and t not in self._idf
+            and t not in QUESTION_WORDS
+        )
+        return Analysis(
+            normalized=" ".join(raw),
+            terms=tuple(base_terms),
+            entities=tuple(entities),
+            corrections=tuple(corrections),
+            unknown_years=unknown_years,
+            ranked=ranked,
+            unknown_terms=unknown_terms,
+        )
+
+    def _rank(
+        self,
+        tokens: Sequence[str],
+        entities: Sequence[Entity],
+        base_terms: Sequence[str],
+        unknown_years: Sequence[str],
+    ) -> tuple[ScoredIntent, ...]:
+        config = self.config
+        found_kinds = {e.kind for e in entities}
+        query_variants: dict[str | None, frozenset[str]] = {
+            None: frozenset(t for t in base_terms if t not in STOPWORDS)
+        }
+        # Shortlist by the weight of shared words (an upper bound of the recall).
+        upper: dict[int, float] = defaultdict(float)
+        for term in query_variants[None]:
+            for position in self._postings.get(term, ()):
+                upper[position] += self.weight(term)
+        for kind in found_kinds - NAME_KINDS:
+            slot = slot_token(kind)
+            for position in self._postings.get(slot, ()):
+                upper[position] += self.weight(slot)
+        shortlist = sorted(upper, key=upper.__getitem__, reverse=True)[: config.shortlist]
+
+        results: list[ScoredIntent] = []
+        for position in shortlist:
+            index = self._indexes[position]
+            intent = index.intent
+            slot_kind = intent.entity if intent.entity and intent.entity not in NAME_KINDS else None
+            if slot_kind not in query_variants:
+                assert slot_kind is not None
+                terms = self._terms(tokens, entities, NAME_KINDS | {slot_kind})
+                query_variants[slot_kind] = frozenset(t for t in terms if t not in STOPWORDS)
+            query = query_variants[slot_kind]
+            query_weight = sum(self.weight(t) for t in query) or 1.0
+            best_lex, best_phrasing = 0.0, index.phrasings[0]
+            for phrasing in index.phrasings:
+                shared = query & phrasing.terms
+                explained = shared | (query & index.keywords)
+                recall = sum(self.weight(t) for t in explained) / query_weight
+                precision = sum(self.weight(t) for t in shared) / phrasing.weight
+                if recall + precision == 0:
+                    continue
+                lexical = 2 * recall * precision / (recall + precision)
+                if lexical > best_lex:
+                    best_lex, best_phrasing = lexical, phrasing
+            query_text = " ".join(sorted(query))
+            fuzzy_hit = process.extractOne(query_text, [p.content for p in index.phrasings],
+                                           scorer=fuzz.token_sort_ratio, processor=None)
+            fuzzy_score = fuzzy_hit[1] / 100.0 if fuzzy_hit else 0.0
+            score = (1 - config.fuzzy_weight) * best_lex + config.fuzzy_weight * fuzzy_score
+            notes: list[str] = []
+            for entity in entities:
+                named = index.named.get(entity.kind)
+                if named and entity.key not in named and entity.kind != intent.entity:
+                    score *= config.entity_conflict_factor
+                    notes.append(f"names {entity.key}, the intent is about {', '.join(sorted(named))}")
+                    break
+            if unknown_years:
+                score *= config.unknown_year_factor
+                notes.append(f"year {', '.join(unknown_years)} is in no source")
+            if intent.entity and intent.entity not in found_kinds:
+                notes.append(f"needs a {intent.entity}")
+            results.append(ScoredIntent(intent, min(score, 1.0), best_lex, fuzzy_score,
+                                        best_phrasing.text, tuple(notes)))
+        results.sort(key=lambda r: r.score, reverse=True)
+        return tuple(results)

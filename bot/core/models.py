@@ -1,0 +1,138 @@
+"""Frozen data shared by the core and its adapters.
+
+Everything here is plain data: the adapters (CLI, Discord) render it, none of them decide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class ReplyKind(StrEnum):
+    """What sort of reply an `Answer` is; only ANSWER states facts from the knowledge base."""
+
+    ANSWER = "answer"
+    UNKNOWN = "unknown"  # below the threshold: "I don't know that", with suggestions
+    AMBIGUOUS = "ambiguous"  # two intents too close to call: "did you mean …"
+    CLARIFY = "clarify"  # the intent is clear but it needs an entity ("which constituency?")
+    SMALLTALK = "smalltalk"  # greetings, thanks, help
+    REFUSAL = "refusal"  # asks for something never served (personal contact details)
+    EMPTY = "empty"  # nothing left to read once markup and noise are stripped
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    anchor: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    kind: str
+    date: str | None
+    url: str
+    sections: tuple[Section, ...]
+
+    def section(self, name: str) -> Section | None:
+        return next((s for s in self.sections if s.name == name), None)
+
+    def link(self, section_name: str) -> str:
+        section = self.section(section_name)
+        if not self.url:
+            return ""
+        return f"{self.url}#{section.anchor}" if section and section.anchor else self.url
+
+
+@dataclass(frozen=True)
+class CitationRef:
+    """A citation as written in knowledge/: a source id and one of its sections."""
+
+    source: str
+    section: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A resolved citation, ready to show: the keys are the JSON contract's."""
+
+    source: str
+    title: str
+    section: str
+    url: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"source": self.source, "title": self.title, "section": self.section, "url": self.url}
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    topic: str
+    question: str  # the canonical question, shown as a suggestion
+    phrasings: tuple[str, ...]
+    keywords: tuple[str, ...]
+    answer: str  # may hold {placeholders} filled from a table row or a generator
+    citations: tuple[CitationRef, ...]
+    related: tuple[str, ...] = ()
+    kind: ReplyKind = ReplyKind.ANSWER
+    entity: str | None = None  # the entity kind this intent needs (its answer is per row)
+    generator: str | None = None  # a named computation over the tables
+    params: tuple[tuple[str, Any], ...] = ()
+    file: str = ""
+
+    @property
+    def param_dict(self) -> dict[str, Any]:
+        return dict(self.params)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A table row recognised in a question."""
+
+    kind: str  # constituency, person, committee, platform_point, policy_point, policy_area, …
+    key: str  # the row's canonical value, e.g. "Kampong Cham"
+    text: str  # the words of the question that named it
+    score: float  # 0..1, how closely the words matched an alias
+    start: int = 0  # token span in the normalised question
+    end: int = 0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    intent: str
+    score: float  # 0..1
+    question: str
+    why: str = ""  # a short account of the score, for --explain
+
+
+@dataclass(frozen=True)
+class Answer:
+    matched: bool
+    intent: str | None
+    confidence: float
+    text: str
+    citations: tuple[Citation, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    entity: Entity | None = None  # the row the answer is about, for per-row intents
+    related: tuple[str, ...] = ()  # follow-up questions the intent names
+    kind: ReplyKind = ReplyKind.UNKNOWN
+    normalized: str = ""
+    parts: tuple[Answer, ...] = field(default=())  # sub-answers when one message asks several
+
+    def to_json(self) -> dict[str, Any]:
+        """The `ask --json` contract: exactly these keys, in this order."""
+        return {
+            "matched": self.matched,
+            "intent": self.intent,
+            "confidence": round(self.confidence, 4),
+            "answer": self.text,
+            "citations": [c.to_json() for c in self.citations],
+            "suggestions": list(self.suggestions),
+        }

@@ -1,0 +1,120 @@
+"""One normalisation for phrasings (at load) and questions (per ask).
+
+rapidfuzz 3 does no preprocessing of its own, so everything that should not matter — case,
+accents, Discord markup, punctuation, emoji, stretched letters, plural endings, synonyms —
+is removed here, once, the same way on both sides of every comparison.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+
+# Discord's own markup: user, role and channel mentions, custom emoji, and mass pings.
+_DISCORD_MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b", re.I)
+_URL = re.compile(r"https?://\S+|www\.\S+", re.I)
+_THOUSANDS = re.compile(r"(?<=\d)[,\u202f\u00a0](?=\d{3}\b)")
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+_APOSTROPHE = re.compile(r"(?<=\w)['\u2019\u2018`\u00b4](?=\w)")
+# Word characters plus the combining marks that scripts such as Khmer, Thai or Devanagari
+# need inside a word (Python's \w leaves them out and would cut those words apart).
+_NOT_WORD = re.compile(
+    r"[^\w\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u064b-\u065f\u0670\u06d6-\u06ed"
+    r"\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff\u0001]+"
+)
+_STRETCHED = re.compile(r"(\w)\1{2,}")
+_SLOT = re.compile(r"\{(\w+)\}")
+
+SLOT_PREFIX = "zz"  # `{constituency}` in a phrasing becomes the single token `zzconstituency`
+
+
+def slot_token(kind: str) -> str:
+    # One letters-only word, so tokenising cannot split it (underscores become spaces).
+    return SLOT_PREFIX + "".join(ch for ch in kind if ch.isalnum())
+
+
+def _fold_char_marks(text: str) -> str:
+    """Drop accents from Latin letters only; other scripts keep their marks."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept: list[str] = []
+    base_is_latin = False
+    for char in decomposed:
+        if unicodedata.combining(char):
+            if base_is_latin:
+                continue
+        else:
+            base_is_latin = char.isascii()
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def fold(text: str) -> str:
+    """Case, width, accents and markup folded; punctuation turned into spaces."""
+    text = _DISCORD_MARKUP.sub(" ", text)
+    text = _URL.sub(" ", text)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if not text.isascii():
+        text = _fold_char_marks(text)
+    text = _THOUSANDS.sub("", text)
+    text = _DECIMAL_POINT.sub("\u0001", text)  # keep 44.46 whole through the punctuation pass
+    text = _APOSTROPHE.sub("", text)
+    text = _NOT_WORD.sub(" ", text).replace("_", " ")
+    text = _STRETCHED.sub(r"\1\1", text)
+    return text.replace("\u0001", ".")
+
+
+def tokenize(text: str) -> list[str]:
+    return fold(text).split()
+
+
+def stem(token: str) -> str:
+    """A light plural stemmer: enough that 'votes' meets 'vote' and 'policies' 'policy'."""
+    if len(token) <= 3 or not token.isascii() or not token.isalpha():
+        return token
+    if token.endswith("ies") and len(token) > 4:
+        return token[:-3] + "y"
+    if token.endswith(("sses", "xes", "ches", "shes")):
+        return token[:-2]
+    if token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def phrase_tokens(text: str) -> list[str]:
+    """Tokens of a curated phrase, with `{slot}` markers kept as slot tokens."""
+    return [stem(t) for t in tokenize(_SLOT.sub(lambda m: f" {slot_token(m.group(1))} ", text))]
+
+
+class SynonymMap:
+    """Maps variant phrases (one or more tokens) to a canonical phrase, longest first."""
+
+    def __init__(self, variants: Mapping[str, str]) -> None:
+        self._map: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for variant, canonical in variants.items():
+            key = tuple(stem(t) for t in tokenize(variant))
+            value = tuple(stem(t) for t in tokenize(canonical))
+            if key and key != value:
+                self._map[key] = value
+        self._longest = max((len(k) for k in self._map), default=0)
+
+    def canonical_tokens(self) -> set[str]:
+        return {t for value in self._map.values() for t in value}
+
+    def variant_tokens(self) -> set[str]:
+        return {t for key in self._map for t in key}
+
+    def apply(self, tokens: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self._longest, len(tokens) - i), 0, -1):
+                replacement = self._map.get(tuple(tokens[i : i + size]))
+                if replacement is not None:
+                    out.extend(replacement)
+                    i += size
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
