@@ -14,19 +14,27 @@ class MatchConfig:
     # Candidates below this are too weak even to suggest.
     suggestion_floor: float = 0.30
     max_suggestions: int = 3
-    # Intents whose phrasings are scored in full after the cheap index pass.
-    shortlist: int = 8
+    # Intents refined with rapidfuzz and the entity rules after the matrix pass.
+    shortlist: int = 6
     # Share of the character-level (rapidfuzz) score in an intent's score.
     fuzzy_weight: float = 0.15
     # Weight of who/what/when/where/why/how/which: they separate "who founded" from
     # "when was it founded", but matter less than the words that carry the topic.
     question_word_weight: float = 0.7
+    # Filler words still count a little, so "what can you do" can match help at all.
+    stopword_weight: float = 0.1
+    # Recall (how much of the question an intent explains) counts beta times as much as
+    # precision (how much of a phrasing the question repeats): unexplained words are what
+    # out-of-scope questions are made of, while a short question may echo a long phrasing.
+    recall_beta: float = 1.6
     # Weight of a word the knowledge base has never seen, relative to the rarest known word:
     # unknown words are what out-of-scope questions are made of.
     unknown_word_weight: float = 0.85
     # Multipliers for entity evidence.
     entity_conflict_factor: float = 0.45  # names one person/place, the intent is about another
     unknown_year_factor: float = 0.5  # a year no source mentions
+    stray_entity_factor: float = 0.75  # names a person/place the intent never concerns
+    question_word_factor: float = 0.85  # asks "who" where the intent only answers "when"
     # Typo correction: the lowest rapidfuzz ratio accepted, by word length.
     typo_cutoff_short: float = 75.0  # 4 letters: one edit
     typo_cutoff_medium: float = 80.0  # 5 letters

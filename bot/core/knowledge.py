@@ -298,6 +298,8 @@ def _check_citation(
     c: _Collector, path: Path, entry: str, field_name: str, source: Any, section: Any,
     sources: Mapping[str, Source], line: int | None,
 ) -> CitationRef | None:
+    if not sources:
+        return None  # sources.yaml itself is broken: that one problem is already reported
     if source not in sources:
         c.add(path, entry, field_name, f"unknown source id {source!r} (known: "
               f"{', '.join(sorted(sources))})", line)
@@ -478,6 +480,7 @@ def _load_intents(
     c: _Collector, sources: Mapping[str, Source], tables: Mapping[str, Table]
 ) -> dict[str, Intent]:
     intents: dict[str, Intent] = {}
+    declared_uncited: set[str] = set()  # a citation that failed its check is reported once
     lines: dict[str, tuple[Path, LineDict]] = {}
     entity_kinds = {t.entity for t in tables.values() if t.entity}
     topic_files = sorted((c.root / "topics").glob("*.yaml"))
@@ -538,13 +541,15 @@ def _load_intents(
                 if ref:
                     citations.append(ref)
             entity = item.get("entity")
-            if entity is not None and entity not in entity_kinds:
+            if entity is not None and tables and entity not in entity_kinds:
                 c.add(path, entry, "entity", f"unknown entity kind {entity!r} (known: "
                       f"{', '.join(sorted(entity_kinds))})", item.line_of("entity"))
             params = item.get("params") or {}
             if not isinstance(params, dict):
                 c.add(path, entry, "params", "expected a mapping", item.line_of("params"))
                 params = {}
+            if not raw_citations:
+                declared_uncited.add(entry)
             intents[entry] = Intent(
                 id=entry,
                 topic=path.stem,
@@ -569,7 +574,7 @@ def _load_intents(
                       item.line_of("related"))
         # Computed answers cite the rows they use; validate.py checks each renders a citation.
         computed = intent.generator is not None or intent.entity is not None
-        if intent.kind is ReplyKind.ANSWER and not intent.citations and not computed:
+        if intent.kind is ReplyKind.ANSWER and intent_id in declared_uncited and not computed:
             c.add(path, intent_id, "citations", "an answer needs at least one citation",
                   item.line_of("answer"))
     return intents

@@ -14,8 +14,8 @@ STOPWORDS = frozenset(
     mine not no yes any some all each every both either neither one ones just also too very
     really quite please pls plz ok okay bot cnrpbot
     tell know wanna want need like lol lmm lmao haha hmm um uh erm well actually basically
-    quick question q quickly curious wondering wonder ask asking asked say said info
-    information details detail explain describe give show list get got let lets find me
+    quick question q quickly curious wondering wonder info
+    information details detail explain describe give show list let lets me
     anyone someone somebody anybody something thing things stuff kind sort bit little mate
     bro dude guys guy man fam sir maam pls kindly could would you u ur r ya yall
     again now still ever even much many more most such only own same other another

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.core.config import MatchConfig
@@ -69,6 +70,7 @@ class _IntentIndex:
     phrasings: list[_Phrasing]
     bag: frozenset[str]
     keywords: frozenset[str]
+    question_words: frozenset[str] = frozenset()
     named: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> keys it names
 
 
@@ -185,7 +187,7 @@ class Matcher:
                     if entity.kind in NAME_KINDS:
                         named[entity.kind].add(entity.key)
                 term_lists.append((text, terms))
-            keyword_terms: set[str] = set()
+            keyword_terms: set[str] = set()  # stopwords never count as keywords
             if intent.entity and intent.entity not in NAME_KINDS:
                 # Words of the entity's aliases are on topic even when the question words them
                 # around the alias ("minimum wage for civil servants").
@@ -197,8 +199,9 @@ class Matcher:
                 self.known_years.update(t for t in terms if _YEAR.match(t))
             indexes.append(_IntentIndex(
                 intent=intent,
-                phrasings=[_Phrasing(text, frozenset(t for t in terms if t not in STOPWORDS),
-                                     0.0, "") for text, terms in term_lists],
+                phrasings=[_Phrasing(text, frozenset(terms), 0.0, "") for text, terms in term_lists],
+                question_words=frozenset(t for _, terms in term_lists for t in terms
+                                         if t in QUESTION_WORDS),
                 bag=frozenset(),
                 keywords=frozenset(keyword_terms),
                 named={k: frozenset(v) for k, v in named.items()},
@@ -222,12 +225,9 @@ class Matcher:
         for index in indexes:
             for phrasing in index.phrasings:
                 phrasing.weight = sum(self.weight(t) for t in phrasing.terms) or 1.0
-                phrasing.content = " ".join(sorted(phrasing.terms))
+                phrasing.content = " ".join(sorted(t for t in phrasing.terms if t not in STOPWORDS))
         self._indexes = indexes
-        self._postings: dict[str, list[int]] = defaultdict(list)
-        for position, index in enumerate(indexes):
-            for term in index.bag:
-                self._postings[term].append(position)
+        self._index_matrices(indexes)
         vocabulary: set[str] = set(document_frequency) | self.entities.tokens | STOPWORDS
         vocabulary |= QUESTION_WORDS | self.synonyms.variant_tokens()
         vocabulary |= self.synonyms.canonical_tokens()
@@ -239,9 +239,39 @@ class Matcher:
 
     # ------------------------------------------------------------ per question
 
+    def _index_matrices(self, indexes: list[_IntentIndex]) -> None:
+        """Phrasing x term matrices, so one question scores every phrasing in one product."""
+        terms = sorted({t for index in indexes for t in index.bag})
+        self._column = {t: i for i, t in enumerate(terms)}
+        phrasings = [(position, p) for position, index in enumerate(indexes) for p in index.phrasings]
+        self._phrasing_count = len(phrasings)
+        present = np.zeros((len(phrasings), len(terms)), dtype=np.float32)
+        explains = np.zeros_like(present)
+        for row, (position, phrasing) in enumerate(phrasings):
+            for term in phrasing.terms:
+                present[row, self._column[term]] = 1.0
+            for term in phrasing.terms | indexes[position].keywords:
+                explains[row, self._column[term]] = 1.0
+        # Column-major: a question reads a handful of whole columns.
+        self._present = np.asfortranarray(present)
+        self._explains = np.asfortranarray(explains)
+        self._lengths = np.array([p.weight for _, p in phrasings], dtype=np.float32)
+        self._phrasing_text = [p.text for _, p in phrasings]
+        owners = np.array([position for position, _ in phrasings])
+        self._starts = np.searchsorted(owners, np.arange(len(indexes)))
+        self._ends = np.append(self._starts[1:], len(phrasings))
+        by_kind: dict[str, list[int]] = defaultdict(list)
+        for row, (position, _) in enumerate(phrasings):
+            kind = indexes[position].intent.entity
+            if kind and kind not in NAME_KINDS:
+                by_kind[kind].append(row)
+        self._phrasings_by_kind = {k: np.array(v) for k, v in by_kind.items()}
+
     def weight(self, term: str) -> float:
         if term in QUESTION_WORDS:
             return self.config.question_word_weight
+        if term in STOPWORDS:
+            return self.config.stopword_weight
         return self._idf.get(term, self._unknown_weight)
 
     def correct(self, token: str) -> str | None:
@@ -303,47 +333,33 @@ class Matcher:
     ) -> tuple[ScoredIntent, ...]:
         config = self.config
         found_kinds = {e.kind for e in entities}
-        query_variants: dict[str | None, frozenset[str]] = {
-            None: frozenset(t for t in base_terms if t not in STOPWORDS)
-        }
-        # Shortlist by the weight of shared words (an upper bound of the recall).
-        upper: dict[int, float] = defaultdict(float)
-        for term in query_variants[None]:
-            for position in self._postings.get(term, ()):
-                upper[position] += self.weight(term)
+        scores, recall_of, shared_of = self._score_all(base_terms)
+        # Intents about a topic entity read the question with that entity as a slot.
         for kind in found_kinds - NAME_KINDS:
-            slot = slot_token(kind)
-            for position in self._postings.get(slot, ()):
-                upper[position] += self.weight(slot)
-        shortlist = sorted(upper, key=upper.__getitem__, reverse=True)[: config.shortlist]
-
+            rows = self._phrasings_by_kind.get(kind)
+            if rows is None:
+                continue
+            variant = self._terms(tokens, entities, NAME_KINDS | {kind})
+            v_scores, v_recall, v_shared = self._score_all(variant, rows)
+            scores[rows], recall_of[rows], shared_of[rows] = v_scores, v_recall, v_shared
+        best = np.maximum.reduceat(scores, self._starts)
+        order = np.argsort(-best)[: config.shortlist]
+        query_words = {t for t in base_terms if t in QUESTION_WORDS}
+        named_kinds = {e.kind for e in entities if e.kind in NAME_KINDS}
         results: list[ScoredIntent] = []
-        for position in shortlist:
+        for position in order:
+            lexical = float(best[position])
+            if lexical <= 0.0:
+                break
             index = self._indexes[position]
             intent = index.intent
-            slot_kind = intent.entity if intent.entity and intent.entity not in NAME_KINDS else None
-            if slot_kind not in query_variants:
-                assert slot_kind is not None
-                terms = self._terms(tokens, entities, NAME_KINDS | {slot_kind})
-                query_variants[slot_kind] = frozenset(t for t in terms if t not in STOPWORDS)
-            query = query_variants[slot_kind]
-            query_weight = sum(self.weight(t) for t in query) or 1.0
-            best_lex, best_phrasing = 0.0, index.phrasings[0]
-            for phrasing in index.phrasings:
-                shared = query & phrasing.terms
-                explained = shared | (query & index.keywords)
-                recall = sum(self.weight(t) for t in explained) / query_weight
-                precision = sum(self.weight(t) for t in shared) / phrasing.weight
-                if recall + precision == 0:
-                    continue
-                lexical = 2 * recall * precision / (recall + precision)
-                if lexical > best_lex:
-                    best_lex, best_phrasing = lexical, phrasing
-            query_text = " ".join(sorted(query))
+            lo, hi = self._starts[position], self._ends[position]
+            best_row = lo + int(np.argmax(scores[lo:hi]))
+            query_text = " ".join(sorted(t for t in base_terms if t not in STOPWORDS))
             fuzzy_hit = process.extractOne(query_text, [p.content for p in index.phrasings],
                                            scorer=fuzz.token_sort_ratio, processor=None)
             fuzzy_score = fuzzy_hit[1] / 100.0 if fuzzy_hit else 0.0
-            score = (1 - config.fuzzy_weight) * best_lex + config.fuzzy_weight * fuzzy_score
+            score = (1 - config.fuzzy_weight) * lexical + config.fuzzy_weight * fuzzy_score
             notes: list[str] = []
             for entity in entities:
                 named = index.named.get(entity.kind)
@@ -351,12 +367,43 @@ class Matcher:
                     score *= config.entity_conflict_factor
                     notes.append(f"names {entity.key}, the intent is about {', '.join(sorted(named))}")
                     break
+            stray = named_kinds - set(index.named) - {intent.entity}
+            if stray:
+                score *= config.stray_entity_factor
+                notes.append(f"names a {', '.join(sorted(stray))} the intent never mentions")
+            if query_words and not query_words & index.question_words:
+                score *= config.question_word_factor
+                notes.append(f"asks {'/'.join(sorted(query_words))}, which its phrasings never do")
             if unknown_years:
                 score *= config.unknown_year_factor
                 notes.append(f"year {', '.join(unknown_years)} is in no source")
             if intent.entity and intent.entity not in found_kinds:
                 notes.append(f"needs a {intent.entity}")
-            results.append(ScoredIntent(intent, min(score, 1.0), best_lex, fuzzy_score,
-                                        best_phrasing.text, tuple(notes)))
+            results.append(ScoredIntent(intent, min(score, 1.0), lexical, fuzzy_score,
+                                        self._phrasing_text[best_row], tuple(notes)))
         results.sort(key=lambda r: r.score, reverse=True)
         return tuple(results)
+
+    def _score_all(
+        self, terms: Sequence[str], rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """F-beta of every phrasing (or of `rows`) against the question's terms, at once."""
+        unique = list(dict.fromkeys(terms))
+        columns = [self._column[t] for t in unique if t in self._column]
+        weights = np.array([self.weight(t) for t in unique if t in self._column], dtype=np.float32)
+        total = sum(self.weight(t) for t in unique) or 1.0
+        size = self._phrasing_count if rows is None else len(rows)
+        if not columns:
+            zeros = np.zeros(size, dtype=np.float32)
+            return zeros, zeros.copy(), zeros.copy()
+        present = self._present[:, columns] if rows is None else self._present[rows][:, columns]
+        explains = self._explains[:, columns] if rows is None else self._explains[rows][:, columns]
+        lengths = self._lengths if rows is None else self._lengths[rows]
+        shared = present @ weights
+        recall = (explains @ weights) / total
+        precision = shared / lengths
+        beta2 = self.config.recall_beta ** 2
+        denominator = beta2 * precision + recall
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = np.where(denominator > 0, (1 + beta2) * precision * recall / denominator, 0.0)
+        return score.astype(np.float32), recall, shared

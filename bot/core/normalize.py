@@ -24,6 +24,7 @@ _NOT_WORD = re.compile(
     r"\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff\u0001]+"
 )
 _STRETCHED = re.compile(r"(\w)\1{2,}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SLOT = re.compile(r"\{(\w+)\}")
 
 SLOT_PREFIX = "zz"  # `{constituency}` in a phrasing becomes the single token `zzconstituency`
@@ -51,6 +52,7 @@ def _fold_char_marks(text: str) -> str:
 
 def fold(text: str) -> str:
     """Case, width, accents and markup folded; punctuation turned into spaces."""
+    text = _CONTROL.sub(" ", text)  # also frees \x01 for the decimal-point placeholder below
     text = _DISCORD_MARKUP.sub(" ", text)
     text = _URL.sub(" ", text)
     text = unicodedata.normalize("NFKC", text).casefold()

@@ -18,7 +18,8 @@ from bot.core.render import TABLE_NAMES, render_table
 EMBED_DESCRIPTION_LIMIT = 4096
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _PHONE = re.compile(r"\b\d{3}[-. ]\d{3}[-. ]\d{4}\b|\+\d[\d ()-]{7,}\d")
-NEAR_DUPLICATE = 95.0
+# Character-level: high enough that "cnrp" vs "cnrm" (a real difference) is not flagged.
+NEAR_DUPLICATE = 97.0
 
 
 def _problem(intent: Intent, field: str, message: str,

@@ -1,0 +1,5 @@
+"""`python -m bot`: the same entry point as the `cnrp-bot` console script."""
+
+from bot.cli import main
+
+raise SystemExit(main())

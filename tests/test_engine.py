@@ -1,0 +1,89 @@
+"""The ask() API: cited answers, honest refusals, per-row answers from the tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.engine import Engine
+from bot.core.models import ReplyKind
+
+
+def test_answer_is_cited(engine: Engine) -> None:
+    answer = engine.ask("who founded the cnrp")
+    assert answer.matched and answer.intent == "party.founders"
+    assert "Sam Rainsy" in answer.text and "Kem Sokha" in answer.text
+    assert answer.citations[0].section == "Infobox"
+    assert answer.citations[0].url.startswith("https://en.wikipedia.org/")
+    assert "[1]" in answer.text
+
+
+def test_row_answer_comes_from_the_table(engine: Engine) -> None:
+    answer = engine.ask("cnrp vote share in kampong chaam")
+    assert answer.intent == "results.constituency"
+    assert answer.entity is not None and answer.entity.key == "Kampong Cham"
+    row = next(r for r in engine.kb.table("constituencies").rows if r["name"] == "Kampong Cham")
+    assert row.display["votes"] in answer.text and f"{row.display['share']}%" in answer.text
+
+
+def test_total_reports_the_source_discrepancy(engine: Engine) -> None:
+    answer = engine.ask("total votes for the cnrp in 2013")
+    assert "2,946,176" in answer.text and "2,945,974" in answer.text
+
+
+def test_person_roles_are_gathered_from_every_table(engine: Engine) -> None:
+    answer = engine.ask("who is mu sochua")
+    assert answer.intent == "person.roles"
+    for part in ("Vice President of the CNRP", "Standing Committee", "deputy to party leader Kem Sokha"):
+        assert part in answer.text
+    sections = {c.section for c in answer.citations}
+    assert {"Infobox", "Organization", "List of party leaders"} <= sections
+
+
+@pytest.mark.parametrize("question", ["who won the 2023 election", "what's the weather today",
+                                      "how do i center a div", "population of kandal"])
+def test_out_of_scope_is_declined_with_suggestions(engine: Engine, question: str) -> None:
+    answer = engine.ask(question)
+    assert not answer.matched and answer.kind is ReplyKind.UNKNOWN
+    assert answer.text.startswith("I don't know")
+    assert 1 <= len(answer.suggestions) <= 3
+
+
+def test_contact_details_are_never_served(engine: Engine) -> None:
+    answer = engine.ask("what is the publicist's phone number and email")
+    assert not answer.matched
+    assert "@" not in answer.text and "7408" not in answer.text
+
+
+def test_clarify_when_the_row_is_missing(engine: Engine) -> None:
+    answer = engine.ask("cnrp vote share in the province")
+    assert answer.kind in (ReplyKind.CLARIFY, ReplyKind.UNKNOWN)
+    assert not answer.matched
+
+
+def test_smalltalk_is_not_a_fact(engine: Engine) -> None:
+    answer = engine.ask("hello there")
+    assert answer.intent == "meta.greeting" and not answer.matched
+
+
+def test_json_contract_keys(engine: Engine) -> None:
+    data = engine.ask("when was the party banned").to_json()
+    assert list(data) == ["matched", "intent", "confidence", "answer", "citations", "suggestions"]
+    assert set(data["citations"][0]) == {"source", "title", "section", "url"}
+    assert 0.0 <= data["confidence"] <= 1.0
+
+
+def test_every_answer_cites_a_known_source(engine: Engine) -> None:
+    for intent in engine.kb.intents.values():
+        for citation in intent.citations:
+            assert citation.source in engine.kb.sources
+
+
+def test_autocomplete_is_fuzzy_and_bounded(engine: Engine) -> None:
+    assert engine.complete("constituency", "kompong ch")[:2] == ["Kampong Cham", "Kampong Chhnang"]
+    assert "Takéo" in engine.complete("constituency", "takeo")
+    assert len(engine.complete("constituency", "")) <= 25
+
+
+def test_stats(engine: Engine) -> None:
+    stats = engine.stats()
+    assert stats["sources"] == 2 and stats["intents"] >= 70 and stats["facts"] > stats["intents"]

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core.normalize import SynonymMap, fold, phrase_tokens, slot_token, stem, tokenize
+
+
+def test_case_accents_and_punctuation_fold_away() -> None:
+    assert tokenize("TAKÉO?!  Kratié...") == ["takeo", "kratie"]
+
+
+def test_discord_markup_is_removed() -> None:
+    text = "<@123456> <@!42> <@&7> <#99> <:cnrp:123> @everyone who founded it"
+    assert tokenize(text) == ["who", "founded", "it"]
+
+
+def test_stretched_letters_and_apostrophes() -> None:
+    assert tokenize("whooooo's the leaderrrr") == ["whoos", "the", "leaderr"]
+    assert tokenize("women's rights") == ["womens", "rights"]
+
+
+def test_numbers_keep_their_value() -> None:
+    assert tokenize("2,946,176 votes, 44.46%") == ["2946176", "votes", "44.46"]
+
+
+def test_khmer_words_stay_whole() -> None:
+    assert tokenize("សង្គ្រោះ បម្រើ ការពារ") == ["សង្គ្រោះ", "បម្រើ", "ការពារ"]
+
+
+def test_stem_plurals() -> None:
+    assert [stem(w) for w in ("votes", "policies", "leaders", "boss", "status", "cnrp")] == [
+        "vote", "policy", "leader", "boss", "status", "cnrp"]
+
+
+def test_slots_become_single_tokens() -> None:
+    assert phrase_tokens("results in {policy_area}") == ["result", "in", slot_token("policy_area")]
+
+
+def test_synonyms_longest_first() -> None:
+    synonyms = SynonymMap({"sam rainsy party": "srp", "the party": "cnrp", "banned": "dissolved"})
+    tokens = [stem(t) for t in tokenize("the party merged with the Sam Rainsy Party, then banned")]
+    assert synonyms.apply(tokens) == ["cnrp", "merged", "with", "the", "srp", "then", "dissolved"]
+
+
+@given(st.text(max_size=300))
+def test_fold_never_raises_and_is_idempotent(text: str) -> None:
+    once = fold(text)
+    assert fold(once).split() == once.split()
