@@ -44,7 +44,8 @@ def test_unquoted_no_key_is_an_error(knowledge_copy: Path) -> None:
 
 def test_unknown_source_id_names_intent_and_field(knowledge_copy: Path) -> None:
     path = knowledge_copy / "topics" / "party.yaml"
-    path.write_text(path.read_text().replace("{source: wikipedia, section: Lead}", "{source: wiki, section: Lead}", 1))
+    text = path.read_text()
+    path.write_text(text.replace("{source: wikipedia, section: Lead}", "{source: wiki, section: Lead}", 1))
     problems = _errors(knowledge_copy)
     assert problems[0].file == "knowledge/topics/party.yaml"
     assert problems[0].entry == "party.overview"
@@ -62,8 +63,8 @@ def test_unknown_section_is_an_error(knowledge_copy: Path) -> None:
 def test_answer_without_citation(knowledge_copy: Path) -> None:
     path = knowledge_copy / "topics" / "party.yaml"
     text = path.read_text()
-    start = text.index("    citations:\n      - {source: wikipedia, section: Lead}\n")
-    path.write_text(text[:start] + "    citations: []\n" + text[start + len("    citations:\n      - {source: wikipedia, section: Lead}\n"):])
+    cited = "    citations:\n      - {source: wikipedia, section: Lead}\n"
+    path.write_text(text.replace(cited, "    citations: []\n", 1))
     (problem,) = _errors(knowledge_copy)
     assert (problem.entry, problem.field) == ("party.overview", "citations")
     assert problem.message == "an answer needs at least one citation"
@@ -97,7 +98,8 @@ def test_reference_to_unknown_person(knowledge_copy: Path) -> None:
 def test_same_phrasing_under_two_intents(knowledge_copy: Path) -> None:
     path = knowledge_copy / "topics" / "party.yaml"
     text = path.read_text()
-    path.write_text(text.replace("      - what was the cnrp\n", "      - what was the cnrp\n      - who founded the cnrp\n", 1))
+    extra = "      - what was the cnrp\n      - who founded the cnrp\n"
+    path.write_text(text.replace("      - what was the cnrp\n", extra, 1))
     messages = _load_errors(knowledge_copy)
     assert any("reads the same as a phrasing of" in m and "party.founders" in m
                and "party.overview" in m for m in messages)

@@ -441,7 +441,7 @@ def _load_table(
 
 def _check_refs(c: _Collector, path: Path, specs: LineDict, tables: Mapping[str, Table]) -> None:
     for name, table in tables.items():
-        refs = specs[name].get("refs") or {}
+        refs: LineDict = specs[name].get("refs") or LineDict()
         for column, target in refs.items():
             if column not in table.columns:
                 c.add(path, name, f"refs.{column}", "no such column", refs.line_of(column))

@@ -195,7 +195,7 @@ class Matcher:
             for keyword in intent.keywords:
                 terms, _ = self._phrase_terms(keyword)
                 keyword_terms.update(t for t in terms if t not in STOPWORDS)
-            for text, terms in term_lists + [(k, phrase_tokens(k)) for k in intent.keywords]:
+            for _, terms in term_lists + [(k, phrase_tokens(k)) for k in intent.keywords]:
                 self.known_years.update(t for t in terms if _YEAR.match(t))
             indexes.append(_IntentIndex(
                 intent=intent,

@@ -109,7 +109,7 @@ def check_phrasings(kb: KnowledgeBase, matcher: Matcher) -> list[Problem]:
             terms, _ = matcher._phrase_terms(phrasing)
             owners[" ".join(terms)].append((intent, phrasing))
     seen_pairs: set[tuple[str, str]] = set()
-    for key, users in owners.items():
+    for users in owners.values():
         ids = {i.id for i, _ in users}
         if len(ids) > 1:
             intent, phrasing = users[-1]

@@ -62,7 +62,7 @@ def load_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise YamlProblem(f"cannot read file: {exc}", None) from exc
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_StrictLoader)
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:
