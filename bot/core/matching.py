@@ -102,6 +102,15 @@ class EntityIndex:
                         self._fuzzy_names[len(tokens)].append(joined)
                         self._fuzzy_target.setdefault(joined, (table.entity, key))
         self._longest = max((len(k) for k in self.exact), default=1)
+        self._name_tokens = {t for key, (kind, _) in self.exact.items() if kind in NAME_KINDS
+                             for t in key if len(t) >= 4 and t not in STOPWORDS}
+        # Topic aliases by their content words, for questions that word them differently
+        # ("minimum wage workers" for "minimum wage for workers").
+        self._topic_aliases: list[tuple[frozenset[str], str, str]] = [
+            (frozenset(t for t in key if t not in STOPWORDS), kind, row_key)
+            for key, (kind, row_key) in self.exact.items()
+            if kind not in NAME_KINDS and len([t for t in key if t not in STOPWORDS]) >= 2
+        ]
         self._kind_terms: dict[str, set[str]] = defaultdict(set)
         for tokens, (kind, _) in self.exact.items():
             self._kind_terms[kind].update(tokens)
@@ -133,7 +142,9 @@ class EntityIndex:
                 continue
             for start in range(len(raw) - size + 1):
                 span = range(start, start + size)
-                if any(taken[i] for i in span) or not any(i in unknown for i in span):
+                # Misspelt names, and names that mix two spellings ("kompong chnang").
+                if any(taken[i] for i in span) or not any(
+                        i in unknown or raw[i] in self._name_tokens for i in span):
                     continue
                 text = " ".join(raw[start : start + size])
                 best = process.extractOne(text, candidates, scorer=fuzz.ratio,
@@ -144,8 +155,24 @@ class EntityIndex:
                 found.append(Entity(kind, key, text, best[1] / 100.0, start, start + size))
                 for i in span:
                     taken[i] = True
+        found.extend(self._topic_partial(tokens, taken, {e.kind for e in found}))
         found.sort(key=lambda e: e.start)
         return found
+
+    def _topic_partial(self, tokens: Sequence[str], taken: list[bool],
+                       kinds_found: set[str]) -> list[Entity]:
+        """Topic rows whose alias words all appear in the question, in any order."""
+        free = {t: i for i, t in enumerate(tokens) if not taken[i]}
+        best: dict[str, tuple[int, Entity]] = {}
+        for words, kind, key in self._topic_aliases:
+            if kind in kinds_found or not words <= free.keys():
+                continue
+            positions = sorted(free[w] for w in words)
+            entity = Entity(kind, key, " ".join(tokens[p] for p in positions), 0.85,
+                            positions[0], positions[-1] + 1)
+            if kind not in best or len(words) > best[kind][0]:
+                best[kind] = (len(words), entity)
+        return [entity for _, entity in best.values()]
 
 
 class Matcher:
@@ -272,7 +299,12 @@ class Matcher:
             return self.config.question_word_weight
         if term in STOPWORDS:
             return self.config.stopword_weight
-        return self._idf.get(term, self._unknown_weight)
+        idf = self._idf.get(term)
+        if idf is not None:
+            return idf
+        # An unknown word of two or three letters is more often chat noise ("im", "lol")
+        # than the subject of an out-of-scope question.
+        return self._unknown_weight * min(1.0, len(term) / 5)
 
     def correct(self, token: str) -> str | None:
         """The vocabulary word a misspelt token most likely meant, or None."""
