@@ -27,6 +27,7 @@ CLARIFY_TEXT = {
     "platform_point": "Which platform point do you mean? e.g. pensions, wages or rice prices.",
     "policy_area": "Which policy area do you mean? e.g. economy, healthcare or agriculture.",
     "policy_point": "Which policy do you mean? e.g. same-sex marriage or student loans.",
+    "organisation": "Which organisation do you mean?",
 }
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.core.config import MatchConfig
 from bot.core.knowledge import KnowledgeBase
@@ -29,7 +30,7 @@ from bot.core.normalize import SynonymMap, phrase_tokens, slot_token, stem, toke
 # Names are replaced by slot tokens everywhere, so "when was X arrested" generalises over X
 # and the entity rules (not the words) decide whether X fits. Topic entities (a policy area,
 # a platform point) stay as words: they are also ordinary vocabulary.
-NAME_KINDS = frozenset({"constituency", "person"})
+NAME_KINDS = frozenset({"constituency", "person", "organisation"})
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
 
 
@@ -187,6 +188,11 @@ class Matcher:
 
     # ------------------------------------------------------------ load-time indexing
 
+    def canonical_terms(self, text: str) -> list[str]:
+        """A phrasing's words after synonyms, names kept: what makes two phrasings the same."""
+        tokens = phrase_tokens(text)
+        return self.synonyms.apply(tokens)
+
     def _phrase_terms(self, text: str) -> tuple[list[str], list[Entity]]:
         tokens = phrase_tokens(text)
         entities = self.entities.find(tokens, tokens, set())
@@ -214,6 +220,11 @@ class Matcher:
                     if entity.kind in NAME_KINDS:
                         named[entity.kind].add(entity.key)
                 term_lists.append((text, terms))
+            # Whoever the answer speaks of is who the intent is about, phrased or not.
+            answer_tokens = phrase_tokens(re.sub(r"\{\w+\}", " ", intent.answer))
+            for entity in self.entities.find(answer_tokens, answer_tokens, set()):
+                if entity.kind in NAME_KINDS:
+                    named[entity.kind].add(entity.key)
             keyword_terms: set[str] = set()  # stopwords never count as keywords
             if intent.entity and intent.entity not in NAME_KINDS:
                 # Words of the entity's aliases are on topic even when the question words them
@@ -262,7 +273,18 @@ class Matcher:
             for text in (index.intent.question, *index.intent.phrasings, *index.intent.keywords):
                 vocabulary.update(phrase_tokens(text))
         self.vocabulary = frozenset(vocabulary)
-        self._vocabulary_list = sorted(t for t in vocabulary if len(t) >= 3 and t.isalpha())
+        frequency: dict[str, int] = defaultdict(int)
+        for index in indexes:
+            for phrasing in index.phrasings:
+                for term in phrasing.terms:
+                    frequency[term] += 1
+        # Filler words are no correction targets: "king" must not become "kind".
+        self._vocabulary_list = sorted((t for t in vocabulary - STOPWORDS
+                                        if len(t) >= 3 and t.isalpha()),
+                                       key=lambda t: (-frequency.get(t, 0), t))
+        self._vocabulary_by_initial: dict[str, list[str]] = defaultdict(list)
+        for term in self._vocabulary_list:
+            self._vocabulary_by_initial[term[0]].append(term)
 
     # ------------------------------------------------------------ per question
 
@@ -284,6 +306,7 @@ class Matcher:
         self._explains = np.asfortranarray(explains)
         self._lengths = np.array([p.weight for _, p in phrasings], dtype=np.float32)
         self._phrasing_text = [p.text for _, p in phrasings]
+        self._phrasing_question_words = [p.terms & QUESTION_WORDS for _, p in phrasings]
         owners = np.array([position for position, _ in phrasings])
         self._starts = np.searchsorted(owners, np.arange(len(indexes)))
         self._ends = np.append(self._starts[1:], len(phrasings))
@@ -315,10 +338,19 @@ class Matcher:
             cutoff = (self.config.typo_cutoff_short if len(token) == 4
                       else self.config.typo_cutoff_medium if len(token) == 5
                       else self.config.typo_cutoff_long)
-            best = process.extractOne(token, self._vocabulary_list, scorer=fuzz.ratio,
-                                      processor=None, score_cutoff=cutoff)
-            if best is not None:
-                result = best[0]
+            # Optimal string alignment counts a swap of two letters as one edit; a typo seldom
+            # changes the first letter; among equals the more common word wins (list order).
+            # InDel ratio forgives a wrong vowel pair ("medicle") that OSA counts twice.
+            for pool, floor in ((self._vocabulary_by_initial.get(token[0], []), cutoff),
+                                (self._vocabulary_list, cutoff + 10)):
+                hits = [process.extractOne(token, pool, scorer=scorer, processor=None,
+                                           score_cutoff=floor / scale - 1e-9)
+                        for scorer, scale in ((OSA.normalized_similarity, 100), (fuzz.ratio, 1))]
+                scored = [(hit[1] * (100 if i == 0 else 1), -i, hit[0])
+                          for i, hit in enumerate(hits) if hit is not None]
+                if scored:
+                    result = max(scored)[2]
+                    break
         if len(self._correction_cache) > 50_000:  # bounded: questions are user input
             self._correction_cache.clear()
         self._correction_cache[token] = result
@@ -403,9 +435,12 @@ class Matcher:
             if stray:
                 score *= config.stray_entity_factor
                 notes.append(f"names a {', '.join(sorted(stray))} the intent never mentions")
-            if query_words and not query_words & index.question_words:
+            phrasing_words = self._phrasing_question_words[best_row]
+            if query_words and not query_words & (phrasing_words or index.question_words):
+                # The best phrasing asks "when" (or, wordless, no phrasing asks "who"): the
+                # question wants another kind of answer than this intent gives.
                 score *= config.question_word_factor
-                notes.append(f"asks {'/'.join(sorted(query_words))}, which its phrasings never do")
+                notes.append(f"asks {'/'.join(sorted(query_words))}, its phrasing does not")
             if unknown_years:
                 score *= config.unknown_year_factor
                 notes.append(f"year {', '.join(unknown_years)} is in no source")

@@ -106,8 +106,7 @@ def check_phrasings(kb: KnowledgeBase, matcher: Matcher) -> list[Problem]:
     owners: dict[str, list[tuple[Intent, str]]] = defaultdict(list)
     for intent in kb.intents.values():
         for phrasing in dict.fromkeys((intent.question, *intent.phrasings)):
-            terms, _ = matcher._phrase_terms(phrasing)
-            owners[" ".join(terms)].append((intent, phrasing))
+            owners[" ".join(matcher.canonical_terms(phrasing))].append((intent, phrasing))
     seen_pairs: set[tuple[str, str]] = set()
     for users in owners.values():
         ids = {i.id for i, _ in users}
