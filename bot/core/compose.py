@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.core.generators import CITE_CLOSE, CITE_OPEN, ENTITY_GENERATORS, GENERATORS, Generated
+from bot.core.generators import (
+    CITE_CLOSE,
+    CITE_OPEN,
+    ENTITY_GENERATORS,
+    GENERATORS,
+    NO_QUERY,
+    Generated,
+    Query,
+)
 from bot.core.knowledge import KnowledgeBase
 from bot.core.models import Citation, CitationRef, Entity, Intent
 
@@ -29,10 +37,11 @@ def resolve(kb: KnowledgeBase, ref: CitationRef) -> Citation:
     return Citation(source.id, source.title, ref.section, source.link(ref.section))
 
 
-def compose(kb: KnowledgeBase, intent: Intent, entity: Entity | None = None) -> Composed:
+def compose(kb: KnowledgeBase, intent: Intent, entity: Entity | None = None,
+            query: Query = NO_QUERY) -> Composed:
     """Fill the intent's answer; raise KeyError/LookupError if the data cannot fill it."""
     name = generator_for(intent)
-    generated = GENERATORS[name].fn(kb, intent.param_dict, entity) if name else Generated({})
+    generated = GENERATORS[name].fn(kb, intent.param_dict, entity, query) if name else Generated({})
     text = intent.answer.format_map(dict(generated.fields)) if name else intent.answer
     # Row answers cite the rows they used; the intent's own citations are the fallback.
     declared = () if intent.entity and generated.citations else intent.citations

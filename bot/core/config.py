@@ -35,6 +35,7 @@ class MatchConfig:
     unknown_year_factor: float = 0.5  # a year no source mentions
     stray_entity_factor: float = 0.75  # names a person/place the intent never concerns
     question_word_factor: float = 0.85  # asks "who" where the intent only answers "when"
+    entity_count_factor: float = 0.7  # names one place where the intent compares two, or vice versa
     # Typo correction: the lowest rapidfuzz ratio accepted, by word length.
     typo_cutoff_short: float = 75.0  # 4 letters: one edit
     typo_cutoff_medium: float = 80.0  # 5 letters

@@ -10,6 +10,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.core.compose import compose
+from bot.core.generators import Query
 from bot.core.config import MatchConfig
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, Problem, Severity, load_knowledge
 from bot.core.matching import Analysis, Matcher, ScoredIntent
@@ -116,7 +117,17 @@ class Engine:
             return replace(base, intent=intent.id, confidence=top.score, kind=ReplyKind.CLARIFY,
                            text=CLARIFY_TEXT.get(intent.entity, f"Which {intent.entity} do you mean?"),
                            suggestions=self._entity_examples(intent))
-        composed = compose(self.kb, intent, entity)
+        query = Query(entities=analysis.entities, numbers=analysis.numbers,
+                      terms=frozenset(analysis.terms))
+        try:
+            composed = compose(self.kb, intent, entity, query)
+        except LookupError:
+            # The intent is clear but the question lacks what it computes with
+            # ("compare kandal with …?", "is son chhay … what?").
+            return replace(base, intent=intent.id, confidence=top.score, kind=ReplyKind.CLARIFY,
+                           text=CLARIFY_TEXT.get(f"{intent.id}", "Could you say a little more? "
+                                                 "For example:"),
+                           suggestions=self._entity_examples(intent))
         return replace(
             base,
             matched=intent.kind is ReplyKind.ANSWER,

@@ -26,7 +26,25 @@ class Generated:
     citations: tuple[CitationRef, ...] = ()
 
 
-GeneratorFn = Callable[[KnowledgeBase, Mapping[str, Any], Entity | None], Generated]
+@dataclass(frozen=True)
+class Query:
+    """What a computed answer may read from the question: its rows, numbers and words."""
+
+    entities: tuple[Entity, ...] = ()
+    numbers: tuple[float, ...] = ()
+    terms: frozenset[str] = frozenset()
+
+    def of_kind(self, kind: str) -> list[Entity]:
+        seen: dict[str, Entity] = {}
+        for entity in self.entities:
+            if entity.kind == kind:
+                seen.setdefault(entity.key, entity)
+        return list(seen.values())
+
+
+NO_QUERY = Query()
+
+GeneratorFn = Callable[[KnowledgeBase, Mapping[str, Any], Entity | None, Query], Generated]
 
 
 @dataclass(frozen=True)
@@ -34,6 +52,7 @@ class GeneratorSpec:
     fn: GeneratorFn
     params: frozenset[str] = frozenset()
     entity: str | None = None  # the entity kind the generator answers about, if any
+    entity_count: int = 1  # how many rows of that kind it compares
 
 
 def _percent(row: Row, column: str = "share") -> str:
@@ -61,7 +80,8 @@ def _constituency_line(row: Row) -> str:
     return f"{row['name']}: {row.display['votes']} votes ({_percent(row)})"
 
 
-def constituency(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def constituency(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     key = _require(entity, "constituency").key
     table = kb.table("constituencies")
     ranked = _ranked_constituencies(kb)
@@ -80,7 +100,8 @@ def constituency(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | 
     }, _row_citations([row]))
 
 
-def constituency_total(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def constituency_total(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     table = kb.table("constituencies")
     stated = table.meta["stated_totals"]
     row_sum = sum(r["votes"] for r in table.rows)
@@ -100,31 +121,88 @@ def constituency_total(kb: KnowledgeBase, params: Mapping[str, Any], entity: Ent
     }, (table.rows[0].citation,) if table.rows and table.rows[0].citation else ())
 
 
-def constituency_rank(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
-    ranked = _ranked_constituencies(kb)
-    if params.get("order", "top") == "bottom":
+_BOTTOM_WORDS = frozenset({"bottom", "lowest", "worst", "weakest", "least", "smallest", "poorest", "fewest"})
+_VOTE_WORDS = frozenset({"vote", "ballot"})
+_SHARE_WORDS = frozenset({"share", "percentage", "percent"})
+
+
+def _metric(query: Query) -> str:
+    """Votes when the question counts votes and says nothing of shares; shares otherwise."""
+    return "votes" if query.terms & _VOTE_WORDS and not query.terms & _SHARE_WORDS else "share"
+
+
+def constituency_rank(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
+    metric = _metric(query)
+    ranked = sorted(kb.table("constituencies").rows, key=lambda r: r[metric], reverse=True)
+    bottom = params.get("order") == "bottom" or bool(query.terms & _BOTTOM_WORDS)
+    if bottom:
         ranked = ranked[::-1]
-    count = int(params.get("n", 3))
+    asked = [int(n) for n in query.numbers if n == int(n) and 1 <= n <= len(ranked)]
+    count = asked[0] if asked else int(params.get("n", 3))
     chosen = ranked[:count]
     first = chosen[0]
+    by = "votes" if metric == "votes" else "vote share"
     return Generated({
         "name": first["name"],
         "share": _percent(first),
         "votes": first.display["votes"],
-        "others": "; ".join(_constituency_line(r) for r in chosen[1:]),
+        "others": "; ".join(_constituency_line(r) for r in chosen[1:]) or "no other",
+        "count": str(count),
+        "heading": f"The CNRP's {'bottom' if bottom else 'top'} {count} constituencies by {by}, 2013:",
         "list": "\n".join(f"{i}. {_constituency_line(r)}" for i, r in enumerate(chosen, 1)),
     }, _row_citations(chosen[:1]))
 
 
-def constituency_majority(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
-    above = [r for r in _ranked_constituencies(kb) if r["share"] > float(params.get("above", 50))]
+_ABOVE_WORDS = frozenset({"above", "over", "more", "greater", "higher", "exceed", "exceeded", "majority",
+                          "least", "beyond"})
+_BELOW_WORDS = frozenset({"below", "under", "less", "lower", "fewer", "beneath"})
+
+
+def constituency_filter(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
+    """Constituencies above or below a share (or a vote count), as the question sets it."""
+    values = [n for n in query.numbers if n > 0]
+    value = values[0] if values else float(params.get("above", params.get("below", 50)))
+    below = bool(query.terms & _BELOW_WORDS) or ("below" in params and not values)
+    metric = "votes" if value > 100 else "share"
+    rows = sorted(kb.table("constituencies").rows, key=lambda r: r[metric], reverse=not below)
+    chosen = [r for r in rows if (r[metric] < value if below else r[metric] > value)]
+    limit = f"{value:,.0f} votes" if metric == "votes" else f"{value:g}%"
+    names = join_names(f"{r['name']} ({_percent(r) if metric == 'share' else r.display['votes']})"
+                       for r in chosen)
     return Generated({
-        "count": str(len(above)),
-        "names": join_names(f"{r['name']} ({_percent(r)})" for r in above) or "none",
-    }, _row_citations(above[:1]))
+        "count": str(len(chosen)),
+        "total": str(len(rows)),
+        "names": names or "none",
+        "relation": "below" if below else "above",
+        "limit": limit,
+    }, _row_citations(rows[:1]))
 
 
-def constituency_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def constituency_compare(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
+    places = query.of_kind("constituency")
+    if len(places) < 2:
+        raise LookupError("needs two constituencies")
+    table = kb.table("constituencies")
+    left, right = (next(r for r in table.rows if r["name"] == e.key) for e in places[:2])
+    metric = _metric(query)
+    better, worse = (left, right) if left[metric] >= right[metric] else (right, left)
+    if metric == "votes":
+        gap = f"{better['votes'] - worse['votes']:,} more votes"
+    else:
+        gap = f"{better['share'] - worse['share']:.2f} percentage points higher"
+    return Generated({
+        "left": _constituency_line(left),
+        "right": _constituency_line(right),
+        "better": better["name"],
+        "gap": gap,
+    }, _row_citations([left]))
+
+
+def constituency_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     rows = kb.table("constituencies").rows
     return Generated({
         "count": str(len(rows)),
@@ -140,7 +218,8 @@ def _holders(kb: KnowledgeBase, title: str) -> list[Row]:
     return kb.table("officers").where(title=title)
 
 
-def officers(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def officers(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     rows = _holders(kb, str(params["title"]))
     return Generated({
         "names": join_names(r["name"] for r in rows),
@@ -148,7 +227,8 @@ def officers(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None
     }, _row_citations(rows))
 
 
-def committee_members(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def committee_members(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     name = str(params.get("committee") or (entity.key if entity else ""))
     rows = sorted(kb.table("committees").where(committee=name), key=lambda r: r["rank"])
     members = [f"{r['name']} ({r['position']})" if r["position"] else str(r["name"]) for r in rows]
@@ -159,14 +239,16 @@ def committee_members(kb: KnowledgeBase, params: Mapping[str, Any], entity: Enti
     }, _row_citations(rows))
 
 
-def committee_positions(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def committee_positions(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     rows = [r for r in kb.table("committees").where(committee=str(params["committee"])) if r["position"]]
     return Generated({
         "positions": join_names(f"{r['name']} ({r['position']})" for r in rows),
     }, _row_citations(rows))
 
 
-def committee_position(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def committee_position(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     rows = kb.table("committees").where(position=str(params["position"]))
     return Generated({
         "names": join_names(f"{r['name']} ({r['committee']} Committee)" for r in rows) or "nobody",
@@ -195,7 +277,8 @@ def _leader_line(row: Row) -> str:
             f"({deputy}: {row.display['deputies']})")
 
 
-def leaders_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def leaders_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     rows = list(kb.table("leaders").rows)
     return Generated({
         "count": str(len(rows)),
@@ -203,7 +286,8 @@ def leaders_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | 
     }, _row_citations(rows))
 
 
-def leader(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def leader(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     rows = kb.table("leaders").where(no=int(params["number"]))
     if not rows:
         raise LookupError(f"no leader number {params['number']}")
@@ -218,13 +302,15 @@ def leader(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) 
     }, _row_citations(rows))
 
 
-def leader_deputies(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def leader_deputies(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     rows = list(kb.table("leaders").rows)
     lines = [f"under {r['name']} ({_term(r)}): {r.display['deputies']}" for r in rows]
     return Generated({"deputies": "; ".join(lines)}, _row_citations(rows))
 
 
-def person(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def person(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     """Every role a person has in any table, each with its own citation."""
     name = _require(entity, "person").key
     roles: list[str] = []
@@ -246,10 +332,87 @@ def person(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) 
     return Generated({"name": name, "roles": text, "count": str(len(roles))})
 
 
+def _person_offices(kb: KnowledgeBase, name: str) -> list[tuple[str, str, CitationRef | None]]:
+    """(title, where, citation) for every office a person holds in any table."""
+    offices: list[tuple[str, str, CitationRef | None]] = []
+    for row in kb.table("officers").where(name=name):
+        offices.append((str(row["title"]), "the CNRP", row.citation))
+    for row in kb.table("committees").where(name=name):
+        offices.append((str(row["position"]) or "Member", f"the {row['committee']} Committee", row.citation))
+        offices.append(("Member", f"the {row['committee']} Committee", row.citation))
+    for row in kb.table("leaders").rows:
+        if row["name"] == name:
+            offices.append(("Leader", "the CNRP", row.citation))
+        if name in row["deputies"]:
+            offices.append(("Deputy", f"party leader {row['name']}", row.citation))
+    return offices
+
+
+def person_check(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
+    """Yes or no: does the person hold the office, or sit on the committee, the question names?"""
+    name = _require(entity, "person").key
+    offices = _person_offices(kb, name)
+    committees = {e.key for e in query.of_kind("committee")}
+    titles = {e.key for e in query.of_kind("title")}
+    if not committees and not titles:
+        raise LookupError("needs an office or a committee to check")
+    hits = [o for o in offices
+            if (not titles or o[0] in titles) and (not committees or any(c in o[1] for c in committees))]
+    asked = join_names([*sorted(titles), *(f"a member of the {c} Committee" for c in sorted(committees))])
+    if hits:
+        unique = list(dict.fromkeys((title, where, ref) for title, where, ref in hits
+                                    if title != "Member" or not titles))
+        parts = [f"{title} of {where} {cite(ref)}" if title != "Member" else f"a member of {where} {cite(ref)}"
+                 for title, where, ref in unique]
+        verdict = f"Yes. {name} is listed as {join_names(parts)}."
+    else:
+        held = [f"{t} of {w} {cite(ref)}" if t != "Member" else f"a member of {w} {cite(ref)}"
+                for t, w, ref in offices if not (t == "Member" and any(o[1] == w and o[0] != "Member"
+                                                                          for o in offices))]
+        held += [f"{row['role']} {cite(row.citation)}" for row in kb.table("roles").where(name=name)]
+        listed = f" They list {name} as {join_names(dict.fromkeys(held))}." if held else ""
+        verdict = f"No: the sources do not list {name} as {asked}.{listed}"
+    return Generated({"name": name, "verdict": verdict})
+
+
+def leader_duration(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
+    name = _require(entity, "person").key
+    rows = [r for r in kb.table("leaders").rows if r["name"] == name]
+    if not rows:
+        leaders = join_names(str(r["name"]) for r in kb.table("leaders").rows)
+        return Generated({"text": f"{name} is not in the list of party leaders (they were {leaders})."},
+                         _row_citations(list(kb.table("leaders").rows[:1])))
+    row = rows[0]
+    return Generated({"text": f"{name} led the CNRP from {row.display['term_start']} to "
+                              f"{row.display['term_end']}, {_duration(row)}."}, _row_citations(rows))
+
+
+def party_lifespan(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
+    """From the first leader's term (the earliest exact date) to the dissolution."""
+    founding = kb.table("timeline").where(tag="founding")
+    dissolution = kb.table("timeline").where(tag="dissolution")
+    first = min(kb.table("leaders").rows, key=lambda r: r["term_start"].sort_key)
+    if not founding or not dissolution:
+        raise LookupError("the timeline needs rows tagged founding and dissolution")
+    end = dissolution[0]["date"]
+    days = (end.as_date() - first["term_start"].as_date()).days
+    years, months = days // 365, round((days % 365) / 30.44)
+    return Generated({
+        "founded": str(founding[0]["date"]),
+        "first_term": first.display["term_start"],
+        "dissolved": str(end),
+        "duration": f"about {years} years and {months} months",
+    }, (*_row_citations(founding), *_row_citations([first]), *_row_citations(dissolution)))
+
+
 # ---------------------------------------------------------------- elections
 
 
-def election(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def election(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     wanted = str(params.get("type") or (entity.key if entity else ""))
     rows = kb.table("elections").where(type=wanted)
     if not rows:
@@ -265,7 +428,8 @@ def election(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None
     }, _row_citations(rows))
 
 
-def elections_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def elections_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     rows = list(kb.table("elections").rows)
     lines = [f"• {r['year']} {r['type'].lower()} election, led by {r['leader']}: {r.display['votes']} "
              f"votes ({_percent(r)}, {r['change']:+.1f} points) {cite(r.citation)}" for r in rows]
@@ -275,14 +439,16 @@ def elections_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity 
 # ---------------------------------------------------------------- platform and policies
 
 
-def platform_point(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def platform_point(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     key = _require(entity, "platform_point").key
     row = next(r for r in kb.table("platform").rows if r["topic"] == key)
     return Generated({"no": row.display["no"], "topic": row["topic"], "text": row["text"],
                       "count": str(len(kb.table("platform").rows))}, _row_citations([row]))
 
 
-def platform_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def platform_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     rows = list(kb.table("platform").rows)
     return Generated({
         "count": str(len(rows)),
@@ -290,13 +456,15 @@ def platform_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity |
     }, _row_citations(rows[:1]))
 
 
-def policy_point(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def policy_point(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     key = _require(entity, "policy_point").key
     row = next(r for r in kb.table("policies").rows if r["text"] == key)
     return Generated({"area": row["area"], "text": row["text"]}, _row_citations([row]))
 
 
-def policy_area(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def policy_area(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     area = _require(entity, "policy_area").key
     rows = sorted(kb.table("policies").where(area=area), key=lambda r: r["no"])
     return Generated({
@@ -306,7 +474,8 @@ def policy_area(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | N
     }, _row_citations(rows[:1]))
 
 
-def policy_areas_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def policy_areas_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     rows = list(kb.table("policy_areas").rows)
     return Generated({
         "count": str(len(rows)),
@@ -337,14 +506,20 @@ def timeline_events(kb: KnowledgeBase, year: int | None = None) -> list[tuple[An
     return events
 
 
-def timeline(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
-    year = int(params["year"]) if params.get("year") else None
+def timeline(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
+    years = [int(e.key) for e in query.of_kind("year")] or ([int(params["year"])] if params.get("year") else [])
+    year = years[0] if years else (int(entity.key) if entity and entity.kind == "year" else None)
     events = timeline_events(kb, year)
+    if not events:
+        raise LookupError(f"no dated events in {year}")
     lines = [f"• {when}: {what} {cite(ref)}" for when, what, ref in events]
-    return Generated({"events": "\n".join(lines), "count": str(len(events))})
+    return Generated({"events": "\n".join(lines), "count": str(len(events)),
+                      "year": str(year) if year else "all years"})
 
 
-def sources_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None) -> Generated:
+def sources_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
     lines = []
     for source in kb.sources.values():
         dated = f", {source.date}" if source.date else ""
@@ -357,7 +532,9 @@ GENERATORS: dict[str, GeneratorSpec] = {
     "constituency": GeneratorSpec(constituency, entity="constituency"),
     "constituency_total": GeneratorSpec(constituency_total),
     "constituency_rank": GeneratorSpec(constituency_rank, frozenset({"order", "n"})),
-    "constituency_majority": GeneratorSpec(constituency_majority, frozenset({"above"})),
+    "constituency_filter": GeneratorSpec(constituency_filter, frozenset({"above", "below"})),
+    "constituency_majority": GeneratorSpec(constituency_filter, frozenset({"above", "below"})),
+    "constituency_compare": GeneratorSpec(constituency_compare, entity="constituency", entity_count=2),
     "constituency_list": GeneratorSpec(constituency_list),
     "officers": GeneratorSpec(officers, frozenset({"title"})),
     "committee_members": GeneratorSpec(committee_members, frozenset({"committee"})),
@@ -367,6 +544,9 @@ GENERATORS: dict[str, GeneratorSpec] = {
     "leader": GeneratorSpec(leader, frozenset({"number"})),
     "leader_deputies": GeneratorSpec(leader_deputies),
     "person": GeneratorSpec(person, entity="person"),
+    "person_check": GeneratorSpec(person_check, entity="person"),
+    "leader_duration": GeneratorSpec(leader_duration, entity="person"),
+    "party_lifespan": GeneratorSpec(party_lifespan),
     "election": GeneratorSpec(election, frozenset({"type"})),
     "elections_list": GeneratorSpec(elections_list),
     "platform_point": GeneratorSpec(platform_point, entity="platform_point"),
@@ -375,8 +555,11 @@ GENERATORS: dict[str, GeneratorSpec] = {
     "policy_area": GeneratorSpec(policy_area, entity="policy_area"),
     "policy_areas_list": GeneratorSpec(policy_areas_list),
     "timeline": GeneratorSpec(timeline, frozenset({"year"})),
+    "timeline_year": GeneratorSpec(timeline, entity="year"),
     "sources_list": GeneratorSpec(sources_list),
 }
 
 # An intent that needs an entity but names no generator uses the one for its kind.
-ENTITY_GENERATORS = {spec.entity: name for name, spec in GENERATORS.items() if spec.entity}
+ENTITY_GENERATORS = {"constituency": "constituency", "person": "person",
+                     "platform_point": "platform_point", "policy_point": "policy_point",
+                     "policy_area": "policy_area", "year": "timeline_year"}

@@ -98,6 +98,8 @@ class PartialDate:
 
 
 _COLUMN_TYPES = ("str", "int", "float", "date", "list")
+# Entity kinds recognised without a table: a year the sources mention.
+BUILTIN_ENTITY_KINDS = frozenset({"year"})
 
 
 def _parse_cell(kind: str, raw: str) -> Any:
@@ -482,7 +484,7 @@ def _load_intents(
     intents: dict[str, Intent] = {}
     declared_uncited: set[str] = set()  # a citation that failed its check is reported once
     lines: dict[str, tuple[Path, LineDict]] = {}
-    entity_kinds = {t.entity for t in tables.values() if t.entity}
+    entity_kinds = {t.entity for t in tables.values() if t.entity} | BUILTIN_ENTITY_KINDS
     topic_files = sorted((c.root / "topics").glob("*.yaml"))
     if not topic_files:
         c.add(c.root / "topics", "", "", "no topic files (*.yaml) found")

@@ -32,6 +32,8 @@ from bot.core.normalize import SynonymMap, phrase_tokens, slot_token, stem, toke
 # a platform point) stay as words: they are also ordinary vocabulary.
 NAME_KINDS = frozenset({"constituency", "person", "organisation"})
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
+_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+NUMBER_SLOT = slot_token("number")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Analysis:
     unknown_years: tuple[str, ...]
     ranked: tuple[ScoredIntent, ...]
     unknown_terms: tuple[str, ...] = ()
+    numbers: tuple[float, ...] = ()
 
 
 @dataclass
@@ -201,7 +204,8 @@ class Matcher:
     def _terms(
         self, tokens: Sequence[str], entities: Iterable[Entity], mask_kinds: Iterable[str]
     ) -> list[str]:
-        masked = list(tokens)
+        # Numbers other than years are values ("above 40%", "top 5"), not vocabulary.
+        masked = [NUMBER_SLOT if _NUMBER.match(t) and not _YEAR.match(t) else t for t in tokens]
         kinds = set(mask_kinds)
         # Replace from the right so earlier spans keep their positions.
         for entity in sorted(entities, key=lambda e: e.start, reverse=True):
@@ -266,6 +270,7 @@ class Matcher:
                 phrasing.content = " ".join(sorted(t for t in phrasing.terms if t not in STOPWORDS))
         self._indexes = indexes
         self._index_matrices(indexes)
+        self._index_entity_counts(indexes)
         vocabulary: set[str] = set(document_frequency) | self.entities.tokens | STOPWORDS
         vocabulary |= QUESTION_WORDS | self.synonyms.variant_tokens()
         vocabulary |= self.synonyms.canonical_tokens()
@@ -287,6 +292,16 @@ class Matcher:
             self._vocabulary_by_initial[term[0]].append(term)
 
     # ------------------------------------------------------------ per question
+
+    def _index_entity_counts(self, indexes: list[_IntentIndex]) -> None:
+        from bot.core.compose import generator_for
+        from bot.core.generators import GENERATORS
+
+        self._entity_counts: dict[str, int] = {}
+        for index in indexes:
+            name = generator_for(index.intent)
+            if name in GENERATORS:
+                self._entity_counts[index.intent.id] = GENERATORS[name].entity_count
 
     def _index_matrices(self, indexes: list[_IntentIndex]) -> None:
         """Phrasing x term matrices, so one question scores every phrasing in one product."""
@@ -371,6 +386,9 @@ class Matcher:
                 corrections.append((token, fixed))
             tokens.append(fixed or token)
         entities = self.entities.find(tokens, raw, unknown)
+        entities += [Entity("year", t, t, 1.0, i, i + 1) for i, t in enumerate(tokens)
+                     if _YEAR.match(t) and t in self.known_years]
+        entities.sort(key=lambda e: e.start)
         unknown_years = tuple(t for t in tokens if _YEAR.match(t) and t not in self.known_years)
         base_terms = self._terms(tokens, entities, NAME_KINDS)
         ranked = self._rank(tokens, entities, base_terms, unknown_years)
@@ -386,6 +404,7 @@ class Matcher:
             unknown_years=unknown_years,
             ranked=ranked,
             unknown_terms=unknown_terms,
+            numbers=tuple(float(t) for t in tokens if _NUMBER.match(t) and not _YEAR.match(t)),
         )
 
     def _rank(
@@ -446,6 +465,13 @@ class Matcher:
                 notes.append(f"year {', '.join(unknown_years)} is in no source")
             if intent.entity and intent.entity not in found_kinds:
                 notes.append(f"needs a {intent.entity}")
+            if intent.entity:
+                wanted = self._entity_counts.get(intent.id, 1)
+                present = len({e.key for e in entities if e.kind == intent.entity})
+                if present and present != wanted:
+                    # One place asked about, and the intent compares two (or the reverse).
+                    score *= config.entity_count_factor
+                    notes.append(f"takes {wanted} {intent.entity}, the question names {present}")
             results.append(ScoredIntent(intent, min(score, 1.0), lexical, fuzzy_score,
                                         self._phrasing_text[best_row], tuple(notes)))
         results.sort(key=lambda r: r.score, reverse=True)

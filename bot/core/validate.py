@@ -9,7 +9,7 @@ from collections import defaultdict
 from rapidfuzz import fuzz
 
 from bot.core.compose import compose, generator_for
-from bot.core.generators import GENERATORS
+from bot.core.generators import GENERATORS, Query
 from bot.core.knowledge import KnowledgeBase, Problem, Severity
 from bot.core.matching import Matcher
 from bot.core.models import Entity, Intent, ReplyKind
@@ -70,11 +70,27 @@ def check_intents(kb: KnowledgeBase) -> list[Problem]:
 def _entities_for(kb: KnowledgeBase, intent: Intent) -> list[Entity | None]:
     if not intent.entity:
         return [None]
+    if intent.entity == "year":
+        from bot.core.generators import timeline_events
+
+        years = sorted({when.year for when, _, _ in timeline_events(kb)})
+        return [Entity("year", str(y), str(y), 1.0) for y in years]
     keys: dict[str, None] = {}
     for table in kb.entity_tables():
         if table.entity == intent.entity and table.key:
             keys.update((str(r.values[table.key]), None) for r in table.rows)
     return [Entity(intent.entity, key, key, 1.0) for key in keys]
+
+
+def _sample_query(kb: KnowledgeBase, entity: Entity | None) -> Query:
+    """A question naming a row of every kind (two of the intent's own), for test renders."""
+    entities: list[Entity] = [entity] if entity else []
+    for table in kb.entity_tables():
+        assert table.entity and table.key
+        keys = list(dict.fromkeys(str(r.values[table.key]) for r in table.rows))
+        entities += [Entity(table.entity, key, key, 1.0) for key in keys[:2]
+                     if not (entity and entity.kind == table.entity and key == entity.key)]
+    return Query(entities=tuple(entities), terms=frozenset())
 
 
 def _check_renders(kb: KnowledgeBase, intent: Intent) -> list[Problem]:
@@ -83,7 +99,7 @@ def _check_renders(kb: KnowledgeBase, intent: Intent) -> list[Problem]:
     for entity in _entities_for(kb, intent):
         about = f" (for {entity.key})" if entity else ""
         try:
-            composed = compose(kb, intent, entity)
+            composed = compose(kb, intent, entity, _sample_query(kb, entity))
         except KeyError as exc:
             problems.append(_problem(intent, "answer", f"unknown placeholder {exc}{about}"))
             return problems
