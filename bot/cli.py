@@ -12,11 +12,14 @@ import os
 import shlex
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.core.context import Conversation
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeError, Severity, load_knowledge
+from bot.core.misses import MissLog, cluster, log_from_env
 from bot.core.models import Answer
 from bot.core.render import TABLE_NAMES, RenderedTable, render_table
 
@@ -62,8 +65,9 @@ def format_answer(answer: Answer, out: TextIO) -> None:
         print(f"\n(intent {answer.intent}, confidence {answer.confidence:.2f})", file=out)
 
 
-def format_explanation(engine: Engine, question: str, out: TextIO) -> None:
-    explanation = engine.explain(question)
+def format_explanation(engine: Engine, question: str, out: TextIO,
+                       conversation: Conversation | None = None) -> None:
+    explanation = engine.explain(question, conversation)
     analysis = explanation.analysis
     print(f"question:    {question!r}", file=out)
     print(f"normalised:  {analysis.normalized!r}", file=out)
@@ -106,27 +110,37 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> 
     if engine is None:
         return EXIT_KNOWLEDGE
     question = " ".join(args.question) if args.question else None
+    # Without --conversation every line stands alone, as the JSON contract says.
+    conversation = _conversation(engine) if args.conversation else None
     if args.json:
         questions = [question] if question is not None else (line.rstrip("\r\n") for line in inp)
         for text in questions:
-            print(json.dumps(engine.ask(text).to_json(), ensure_ascii=False), file=out, flush=True)
+            answer = engine.ask(text, conversation)
+            print(json.dumps(answer.to_json(), ensure_ascii=False), file=out, flush=True)
         return EXIT_OK
     if question is None:
         if inp.isatty():
             print("ask needs a question, e.g. cnrp-bot ask \"who founded the cnrp\"", file=err)
             return EXIT_FAILED
         for line in inp:
-            _answer_line(engine, line.rstrip("\r\n"), args.explain, out)
+            _answer_line(engine, line.rstrip("\r\n"), args.explain, out, conversation)
         return EXIT_OK
-    _answer_line(engine, question, args.explain, out)
+    _answer_line(engine, question, args.explain, out, conversation)
     return EXIT_OK
 
 
-def _answer_line(engine: Engine, question: str, explain: bool, out: TextIO) -> None:
+def _conversation(engine: Engine) -> Conversation:
+    return Conversation(engine.config.context_ttl_seconds, engine.config.context_max_turns)
+
+
+def _answer_line(engine: Engine, question: str, explain: bool, out: TextIO,
+                 conversation: Conversation | None = None) -> None:
     if explain:
-        format_explanation(engine, question, out)
+        format_explanation(engine, question, out, conversation)
+        if conversation is not None:
+            conversation.remember(question, engine.explain(question, conversation).answer)
     else:
-        format_answer(engine.ask(question), out)
+        format_answer(engine.ask(question, conversation), out)
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
@@ -235,8 +249,10 @@ CONSOLE_HELP = """Ask a question in plain English, or use a command:
   /sources   /explain <question>   /help   /quit (or Ctrl-D)"""
 
 
-def console(engine: Engine, inp: TextIO, out: TextIO, interactive: bool) -> int:
-    """Answer lines until end of input; `/table` commands render tables."""
+def console(engine: Engine, inp: TextIO, out: TextIO, interactive: bool,
+            misses: MissLog | None = None) -> int:
+    """Answer lines until end of input, as one conversation; `/table` commands render tables."""
+    conversation = _conversation(engine)
     if interactive:
         print("cnrp-bot offline console. " + CONSOLE_HELP, file=out)
     while True:
@@ -254,7 +270,10 @@ def console(engine: Engine, inp: TextIO, out: TextIO, interactive: bool) -> int:
             if _console_command(engine, text, out):
                 return EXIT_OK
         else:
-            format_answer(engine.ask(text), out)
+            answer = engine.ask(text, conversation)
+            format_answer(answer, out)
+            if misses is not None:
+                _record_miss(misses, answer, out)
         if not interactive:
             print("", file=out)
 
@@ -287,6 +306,38 @@ def _console_command(engine: Engine, text: str, out: TextIO) -> bool:
     return False
 
 
+def _record_miss(misses: MissLog, answer: Answer, out: TextIO) -> None:
+    try:
+        misses.record(answer)
+    except OSError as exc:  # a read-only disk must not stop the answers
+        print(f"(could not log the miss: {exc})", file=out)
+
+
+def cmd_misses(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
+    log = MissLog(Path(args.log)) if args.log else log_from_env()
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            print(f"--since takes a date like 2026-11-01, not {args.since!r}", file=err)
+            return EXIT_FAILED
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+    found = log.read(since)
+    if not found:
+        print(f"No misses logged in {log.path}" + (f" since {args.since}" if args.since else ""), file=out)
+        return EXIT_OK
+    groups = cluster(found)
+    print(f"{len(found)} misses in {len(groups)} groups ({log.path}):", file=out)
+    for group in groups[: args.show]:
+        leaning = ", ".join(f"{intent} ×{n}" for intent, n in group.intents) or "no candidate"
+        print(f"\n{group.count:4}  {group.text!r}  (closest: {leaning})", file=out)
+        for example in group.examples[1:]:
+            print(f"        also: {example!r}", file=out)
+    return EXIT_OK
+
+
 def cmd_default(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
     if os.environ.get("DISCORD_TOKEN", "").strip():
         from bot.discord_app.app import run
@@ -295,7 +346,7 @@ def cmd_default(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO)
     engine = _load(args, err)
     if engine is None:
         return EXIT_KNOWLEDGE
-    return console(engine, inp, out, interactive=inp.isatty())
+    return console(engine, inp, out, interactive=inp.isatty(), misses=log_from_env())
 
 
 # ---------------------------------------------------------------- parser
@@ -319,6 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", help="the question; omit to read stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("--explain", action="store_true", help="show candidates, entities, scores")
+    ask.add_argument("--conversation", action="store_true",
+                     help="stdin lines are one conversation: follow-ups use earlier answers")
     ask.set_defaults(handler=cmd_ask)
 
     evaluate = commands.add_parser("eval", help="measure accuracy on a labelled question file")
@@ -341,6 +394,12 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--area", help="policies: one policy area")
     table.add_argument("--year", type=int, help="timeline: one year")
     table.set_defaults(handler=cmd_table)
+
+    misses = commands.add_parser("misses", help="group the questions the bot could not answer")
+    misses.add_argument("--since", help="only misses from this date (YYYY-MM-DD) on")
+    misses.add_argument("--log", help="the log file (default: CNRP_MISSES_LOG or data/misses.jsonl)")
+    misses.add_argument("--show", type=int, default=30, help="groups to list")
+    misses.set_defaults(handler=cmd_misses)
 
     chart = commands.add_parser("chart", help="write the 2013 results bar chart as PNG")
     chart.add_argument("--out", required=True, help="PNG file to write")

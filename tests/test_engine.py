@@ -54,10 +54,16 @@ def test_contact_details_are_never_served(engine: Engine) -> None:
     assert "@" not in answer.text and "7408" not in answer.text
 
 
-def test_clarify_when_the_row_is_missing(engine: Engine) -> None:
-    answer = engine.ask("cnrp vote share in the province")
-    assert answer.kind in (ReplyKind.CLARIFY, ReplyKind.UNKNOWN)
-    assert not answer.matched
+def test_no_guess_when_the_row_is_missing(engine: Engine) -> None:
+    answer = engine.ask("how did the cnrp do in that province")
+    assert answer.kind in (ReplyKind.CLARIFY, ReplyKind.UNKNOWN, ReplyKind.AMBIGUOUS)
+    assert not answer.matched and answer.suggestions
+
+
+def test_a_follow_up_without_context_asks_who(engine: Engine) -> None:
+    answer = engine.ask("when did his term end")
+    assert answer.kind is ReplyKind.CLARIFY and not answer.matched
+    assert answer.text.startswith("Who do you mean?")
 
 
 def test_smalltalk_is_not_a_fact(engine: Engine) -> None:

@@ -41,6 +41,12 @@ class MatchConfig:
     typo_cutoff_medium: float = 80.0  # 5 letters
     typo_cutoff_long: float = 78.0  # 6 letters or more
     name_cutoff: float = 84.0  # a span of words against a person's or place's name
+    # Follow-ups: how long and for how many questions an answer stays the context, and how
+    # much a short question ("which court?") leans towards the last answer's topic.
+    context_ttl_seconds: float = 600.0
+    context_max_turns: int = 5
+    context_short_question: int = 4  # content words at most
+    context_boost: float = 0.12
     # Longer questions are cut here before matching; nothing is lost from the reply.
     max_question_chars: int = 600
 

@@ -10,9 +10,20 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.core.compose import compose
-from bot.core.generators import Query
 from bot.core.config import MatchConfig
+from bot.core.context import Conversation
+from bot.core.dialogue import (
+    MAX_PARTS,
+    has_personal_pronoun,
+    is_ellipsis,
+    merge,
+    replace_pronouns,
+    split_questions,
+    subject_person,
+)
+from bot.core.generators import Query
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, Problem, Severity, load_knowledge
+from bot.core.lexicon import STOPWORDS
 from bot.core.matching import Analysis, Matcher, ScoredIntent
 from bot.core.models import Answer, Candidate, Entity, Intent, ReplyKind
 from bot.core.normalize import fold
@@ -22,6 +33,7 @@ EMPTY_TEXT = ("Ask me anything about the Cambodia National Rescue Party: its lea
               "policies, 2013 results, dissolution or the movement that followed.")
 UNKNOWN_TEXT = "I don't know that: it isn't covered by my sources."
 AMBIGUOUS_TEXT = "I'm not sure which you mean. Did you mean one of these?"
+WHO_TEXT = "Who do you mean? Name the person, e.g. \u201cwhen did Kem Sokha's term end?\u201d"
 CLARIFY_TEXT = {
     "constituency": "Which constituency do you mean? Name one of the 24, e.g. Kandal or Takéo.",
     "person": "Who do you mean? Give me a name, e.g. Kem Sokha or Mu Sochua.",
@@ -72,14 +84,102 @@ class Engine:
 
     # ------------------------------------------------------------ asking
 
-    def ask(self, question: str, context: object | None = None) -> Answer:
-        """Answer one question. Never raises for any text a user can type."""
-        return self._answer(str(question), self.matcher.analyse(str(question)))
+    def ask(self, question: str, context: Conversation | None = None) -> Answer:
+        """Answer a message. With a conversation, follow-ups resolve against its last answer
+        and the answer is remembered. Never raises for any text a user can type."""
+        text = str(question)
+        parts = split_questions(text[: self.config.max_question_chars * MAX_PARTS])
+        if len(parts) > 1:
+            return self._ask_several(text, parts, context)
+        return self._ask_one(text, context)
 
-    def explain(self, question: str) -> Explanation:
-        analysis = self.matcher.analyse(str(question))
-        answer = self._answer(str(question), analysis)
+    def explain(self, question: str, context: Conversation | None = None) -> Explanation:
+        text = str(question)
+        analysis, answer = self._resolve(text, context)
         return Explanation(question, answer, analysis, self._reason(answer, analysis))
+
+    def _ask_one(self, text: str, context: Conversation | None) -> Answer:
+        _, answer = self._resolve(text, context)
+        if context is not None:
+            context.remember(text, answer)
+        return answer
+
+    def _ask_several(self, text: str, parts: list[str], context: Conversation | None) -> Answer:
+        # Later parts may lean on earlier ones ("… and who founded it?"), so they share a
+        # conversation even when the caller keeps none.
+        scratch = context if context is not None else Conversation(
+            self.config.context_ttl_seconds, self.config.context_max_turns)
+        answered = [(part, self._ask_one(part, scratch)) for part in parts[:MAX_PARTS]]
+        useful = [a for _, a in answered if a.kind in (ReplyKind.ANSWER, ReplyKind.SMALLTALK,
+                                                        ReplyKind.REFUSAL)]
+        if not useful:
+            return self._ask_one(text, context) if context is None else answered[0][1]
+        merged_text, citations = merge(answered, parts[MAX_PARTS:])
+        matched = [a for _, a in answered if a.matched]
+        lead = matched[0] if matched else useful[0]
+        related = tuple(dict.fromkeys(q for a in useful for q in a.related))
+        return replace(
+            lead,
+            matched=bool(matched),
+            confidence=min(a.confidence for a in (matched or useful)),
+            text=merged_text,
+            citations=citations,
+            suggestions=(*parts[MAX_PARTS:], *related)[: self.config.max_suggestions],
+            related=related,
+            parts=tuple(a for _, a in answered),
+        )
+
+    def _resolve(self, text: str, context: Conversation | None) -> tuple[Analysis, Answer]:
+        """Analyse and answer one question, using the conversation where it needs one."""
+        analysis = self.matcher.analyse(text)
+        last = context.last_answered() if context is not None else None
+        people = [e for e in analysis.entities if e.kind == "person"]
+        tokens = analysis.normalized.split()
+        if has_personal_pronoun(tokens) and not people:
+            subject = None
+            if last is not None:
+                spoken_of = self.matcher.analyse(last.answer.text).entities
+                subject = subject_person(last.answer, spoken_of)
+            if subject is None:
+                answer = self._answer(text, analysis)
+                return analysis, replace(
+                    answer, matched=False, intent=None, kind=ReplyKind.CLARIFY, citations=(),
+                    text=WHO_TEXT, suggestions=self._person_suggestions(analysis))
+            analysis = self.matcher.analyse(replace_pronouns(text, subject))
+        if last is not None:
+            previous = self.kb.intents.get(last.answer.intent or "")
+            if previous is not None and previous.entity and is_ellipsis(text) and any(
+                    e.kind == previous.entity for e in analysis.entities):
+                # "and in takeo?": the same question about another row.
+                scored = ScoredIntent(previous, last.answer.confidence, 1.0, 1.0, "(follow-up)",
+                                      ("follow-up: the same question about another row",))
+                # The rest of the last question carries over ("… on the standing committee").
+                carried = tuple(e for e in last.answer.entities if e.kind != previous.entity)
+                analysis = replace(analysis, ranked=(scored, *analysis.ranked),
+                                   entities=(*analysis.entities, *carried))
+                base = self._answer(text, replace(analysis, ranked=()))
+                return analysis, self._reply(base, scored, analysis)
+            if previous is not None:
+                analysis = self._boost_topic(analysis, previous)
+        return analysis, self._answer(text, analysis)
+
+    def _boost_topic(self, analysis: Analysis, previous: Intent) -> Analysis:
+        """A short question after an answer leans towards that answer's topic ("which court?")."""
+        content = [t for t in analysis.terms if t not in STOPWORDS]
+        if len(content) > self.config.context_short_question or not analysis.ranked:
+            return analysis
+        near = {previous.id, *previous.related}
+        boosted = [replace(r, score=min(1.0, r.score + self.config.context_boost),
+                           notes=(*r.notes, "same topic as the last answer"))
+                   if r.intent.topic == previous.topic or r.intent.id in near else r
+                   for r in analysis.ranked]
+        boosted.sort(key=lambda r: r.score, reverse=True)
+        return replace(analysis, ranked=tuple(boosted))
+
+    def _person_suggestions(self, analysis: Analysis) -> tuple[str, ...]:
+        questions = [r.intent.question for r in analysis.ranked
+                     if r.intent.kind is ReplyKind.ANSWER][: self.config.max_suggestions]
+        return tuple(questions) or self._default_suggestions[: self.config.max_suggestions]
 
     def _answer(self, question: str, analysis: Analysis) -> Answer:
         config = self.config

@@ -361,10 +361,12 @@ def person_check(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | 
             if (not titles or o[0] in titles) and (not committees or any(c in o[1] for c in committees))]
     asked = join_names([*sorted(titles), *(f"a member of the {c} Committee" for c in sorted(committees))])
     if hits:
-        unique = list(dict.fromkeys((title, where, ref) for title, where, ref in hits
-                                    if title != "Member" or not titles))
-        parts = [f"{title} of {where} {cite(ref)}" if title != "Member" else f"a member of {where} {cite(ref)}"
-                 for title, where, ref in unique]
+        parts: dict[str, None] = {}
+        for title, where, ref in hits:
+            if title == "Member" and (titles or any(h[1] == where and h[0] != "Member" for h in hits)):
+                continue  # "Vice President of the Standing Committee" already says member
+            parts[f"{title} of {where} {cite(ref)}" if title != "Member"
+                  else f"a member of {where} {cite(ref)}"] = None
         verdict = f"Yes. {name} is listed as {join_names(parts)}."
     else:
         held = [f"{t} of {w} {cite(ref)}" if t != "Member" else f"a member of {w} {cite(ref)}"

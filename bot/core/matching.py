@@ -66,6 +66,7 @@ class _Phrasing:
     terms: frozenset[str]
     weight: float
     content: str  # the phrasing's weighted words as one string, for rapidfuzz
+    names: frozenset[tuple[str, str]] = frozenset()  # (kind, key) of the names it mentions
 
 
 @dataclass
@@ -218,12 +219,14 @@ class Matcher:
         for intent in intents:
             named: dict[str, set[str]] = defaultdict(set)
             term_lists: list[tuple[str, list[str]]] = []
+            phrasing_names: list[frozenset[tuple[str, str]]] = []
             for text in dict.fromkeys((intent.question, *intent.phrasings)):
                 terms, found = self._phrase_terms(text)
                 for entity in found:
                     if entity.kind in NAME_KINDS:
                         named[entity.kind].add(entity.key)
                 term_lists.append((text, terms))
+                phrasing_names.append(frozenset((e.kind, e.key) for e in found if e.kind in NAME_KINDS))
             # Whoever the answer speaks of is who the intent is about, phrased or not.
             answer_tokens = phrase_tokens(re.sub(r"\{\w+\}", " ", intent.answer))
             for entity in self.entities.find(answer_tokens, answer_tokens, set()):
@@ -241,7 +244,8 @@ class Matcher:
                 self.known_years.update(t for t in terms if _YEAR.match(t))
             indexes.append(_IntentIndex(
                 intent=intent,
-                phrasings=[_Phrasing(text, frozenset(terms), 0.0, "") for text, terms in term_lists],
+                phrasings=[_Phrasing(text, frozenset(terms), 0.0, "", names)
+                           for (text, terms), names in zip(term_lists, phrasing_names, strict=True)],
                 question_words=frozenset(t for _, terms in term_lists for t in terms
                                          if t in QUESTION_WORDS),
                 bag=frozenset(),
@@ -322,14 +326,22 @@ class Matcher:
         self._lengths = np.array([p.weight for _, p in phrasings], dtype=np.float32)
         self._phrasing_text = [p.text for _, p in phrasings]
         self._phrasing_question_words = [p.terms & QUESTION_WORDS for _, p in phrasings]
+        # Which phrasings name someone (or somewhere) of each kind, and whom: a phrasing that
+        # names another person than the question does fits it less.
+        self._names_kind: dict[str, np.ndarray] = {}
+        self._names_key: dict[tuple[str, str], np.ndarray] = {}
+        for row, (_, phrasing) in enumerate(phrasings):
+            for kind, key in phrasing.names:
+                self._names_kind.setdefault(kind, np.zeros(len(phrasings), dtype=bool))[row] = True
+                self._names_key.setdefault((kind, key), np.zeros(len(phrasings), dtype=bool))[row] = True
         owners = np.array([position for position, _ in phrasings])
         self._starts = np.searchsorted(owners, np.arange(len(indexes)))
         self._ends = np.append(self._starts[1:], len(phrasings))
         by_kind: dict[str, list[int]] = defaultdict(list)
         for row, (position, _) in enumerate(phrasings):
-            kind = indexes[position].intent.entity
-            if kind and kind not in NAME_KINDS:
-                by_kind[kind].append(row)
+            slot = indexes[position].intent.entity
+            if slot and slot not in NAME_KINDS:
+                by_kind[slot].append(row)
         self._phrasings_by_kind = {k: np.array(v) for k, v in by_kind.items()}
 
     def weight(self, term: str) -> float:
@@ -425,6 +437,12 @@ class Matcher:
             variant = self._terms(tokens, entities, NAME_KINDS | {kind})
             v_scores, v_recall, v_shared = self._score_all(variant, rows)
             scores[rows], recall_of[rows], shared_of[rows] = v_scores, v_recall, v_shared
+        for entity in entities:
+            named_kind = self._names_kind.get(entity.kind)
+            if named_kind is None:
+                continue
+            other = named_kind & ~self._names_key.get((entity.kind, entity.key), False)
+            scores = np.where(other, scores * config.entity_conflict_factor, scores)
         best = np.maximum.reduceat(scores, self._starts)
         order = np.argsort(-best)[: config.shortlist]
         query_words = {t for t in base_terms if t in QUESTION_WORDS}

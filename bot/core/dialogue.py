@@ -1,0 +1,83 @@
+"""How a message relates to the talk around it: several questions in one message, pronouns
+and ellipsis resolved against the last answer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.core.models import Answer, Citation, Entity
+
+MAX_PARTS = 3
+
+_SENTENCE_END = re.compile(r"(?<=[?!;])\s+|\n+")
+# "… founded and who founded it": a conjunction that starts a new question.
+_QUESTION_JOIN = re.compile(
+    r"\s*,?\s+(?:and|&|also|plus|then)\s+(?=(?:who|whos|what|whats|when|where|why|how|which|"
+    r"is|was|did|does|do|are|were|can|could|has|had)\b)",
+    re.IGNORECASE,
+)
+PERSONAL_PRONOUNS = frozenset({"he", "his", "him", "himself", "she", "her", "hers", "herself"})
+# Words that open a follow-up about another row of the same kind: "and in takeo?", "what about X".
+_ELLIPSIS_OPENERS = ("and ", "what about ", "how about ", "same for ", "also ", "or ", "and what about ")
+_CITATION_MARK = re.compile(r"\[(\d+)\]")
+
+
+def split_questions(text: str) -> list[str]:
+    """The questions in a message, in order; one part when it asks one thing."""
+    parts: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        parts.extend(p.strip(" ,") for p in _QUESTION_JOIN.split(sentence))
+    return [p for p in parts if re.search(r"\w", p)]
+
+
+def has_personal_pronoun(tokens: Sequence[str]) -> bool:
+    return any(t in PERSONAL_PRONOUNS for t in tokens)
+
+
+def replace_pronouns(text: str, name: str) -> str:
+    """'when did his term end' → "when did Kem Sokha's term end"."""
+
+    def swap(match: re.Match[str]) -> str:
+        word = match.group(0).lower()
+        return f"{name}'s" if word in ("his", "hers") else name
+
+    return re.sub(r"\b(?:he|his|him|himself|she|her|hers|herself)\b", swap, text, flags=re.IGNORECASE)
+
+
+def is_ellipsis(text: str, max_words: int = 6) -> bool:
+    folded = " ".join(text.casefold().split())
+    return len(folded.split()) <= max_words and folded.startswith(_ELLIPSIS_OPENERS)
+
+
+def subject_person(answer: Answer, people_in_text: Sequence[Entity]) -> str | None:
+    """Whom the last answer was about: its row if a person, else the first person it names."""
+    if answer.entity is not None and answer.entity.kind == "person":
+        return answer.entity.key
+    return next((e.key for e in people_in_text if e.kind == "person"), None)
+
+
+def merge(parts: Sequence[tuple[str, Answer]], leftover: Sequence[str]) -> tuple[str, tuple[Citation, ...]]:
+    """One reply for several answers, with their citations renumbered into one list."""
+    citations: list[Citation] = []
+    blocks: list[str] = []
+    for question, answer in parts:
+        numbers: dict[int, int] = {}
+        for local, citation in enumerate(answer.citations, 1):
+            if citation not in citations:
+                citations.append(citation)
+            numbers[local] = citations.index(citation) + 1
+        text = _renumber(answer.text, numbers)
+        blocks.append(f"{question.strip()}\n{text}")
+    if leftover:
+        blocks.append("I answer up to three questions at a time; ask the rest again: "
+                      + "; ".join(f"\u201c{q}\u201d" for q in leftover))
+    return "\n\n".join(blocks), tuple(citations)
+
+
+def _renumber(text: str, numbers: dict[int, int]) -> str:
+    def swap(match: re.Match[str]) -> str:
+        local = int(match.group(1))
+        return f"[{numbers.get(local, local)}]"
+
+    return _CITATION_MARK.sub(swap, text)

@@ -1,0 +1,225 @@
+"""The Discord entry point: settings → engine → bot, then run until stopped.
+
+The knowledge base is loaded before connecting, so a broken one never goes online.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import signal
+import sys
+import time
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.config import MatchConfig
+from bot.core.engine import Engine
+from bot.core.knowledge import KnowledgeError
+from bot.discord_app.cogs import all_cogs
+from bot.discord_app.cooldown import Cooldown
+from bot.discord_app.settings import Settings, SettingsError
+from bot.discord_app.views import NO_PINGS
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_DISCORD = 1  # Discord refused us: bad token or a privileged intent not enabled
+EXIT_CONFIG = 2  # bad settings or a broken knowledge base
+
+MESSAGE_CONTENT_HELP = (
+    "LISTEN_CHANNEL_IDS needs the privileged Message Content intent: enable it under Bot → "
+    "Privileged Gateway Intents in the Discord developer portal, or leave LISTEN_CHANNEL_IDS empty."
+)
+
+
+# Discord's client shows some permissions under other names than the API's.
+PERMISSION_NAMES = {"manage_guild": "Manage Server"}
+
+
+def match_config(settings: Settings) -> MatchConfig:
+    """The engine's defaults with the MATCH_THRESHOLD / AMBIGUITY_MARGIN overrides applied."""
+    config = MatchConfig()
+    if settings.match_threshold is not None:
+        config = dataclasses.replace(config, threshold=settings.match_threshold)
+    if settings.ambiguity_margin is not None:
+        config = dataclasses.replace(config, ambiguity_margin=settings.ambiguity_margin)
+    return config
+
+
+def intents_for(settings: Settings) -> discord.Intents:
+    # The defaults cover slash commands, mentions and DMs; the privileged message-content
+    # intent is asked for only when listen channels need every message's text.
+    intents = discord.Intents.default()
+    intents.message_content = settings.needs_message_content
+    return intents
+
+
+class CnrpTree(app_commands.CommandTree["CnrpBot"]):
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.MissingPermissions):
+            names = ", ".join(
+                PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in error.missing_permissions
+            )
+            message = f"You need the {names} permission to do that."
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            message = "That command only works in a server."
+        elif isinstance(error, app_commands.CheckFailure):
+            message = "You can't use that command here."
+        else:
+            log.error(
+                "command /%s failed", getattr(interaction.command, "name", "?"), exc_info=error
+            )
+            message = "Something went wrong; the error has been logged."
+        with contextlib.suppress(discord.HTTPException):
+            if interaction.response.is_done():
+                await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_PINGS)
+            else:
+                await interaction.response.send_message(
+                    message, ephemeral=True, allowed_mentions=NO_PINGS
+                )
+
+
+class CnrpBot(commands.AutoShardedBot):
+    """AutoShardedBot: Discord's recommended shard count, or SHARD_COUNT/SHARD_IDS when set."""
+
+    def __init__(self, settings: Settings, engine: Engine, *, sync_global: bool = False) -> None:
+        # The bot never joins voice, so missing voice libraries are not worth a warning.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
+        super().__init__(
+            # commands.Bot requires a prefix; there are no prefix commands to match it.
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents_for(settings),
+            allowed_mentions=NO_PINGS,
+            tree_cls=CnrpTree,
+            shard_count=settings.shard_count,
+            activity=discord.Activity(
+                type=discord.ActivityType.listening, name="/ask and @mentions"
+            ),
+            # Nothing reads cached messages (no edit or delete handling), so keep none.
+            max_messages=None,
+        )
+        if settings.shard_ids:
+            # Settings already checked SHARD_IDS against SHARD_COUNT; this process runs only these.
+            self.shard_ids = list(settings.shard_ids)
+        self.settings = settings
+        self.engine = engine
+        self.sync_global = sync_global
+        self.cooldown = Cooldown(settings.cooldown_seconds)
+        self.started = time.monotonic()
+
+    def load_engine(self) -> Engine:
+        """A fresh engine from disk (blocking: /reload runs it in a worker thread)."""
+        return Engine.load(self.settings.knowledge_dir, match_config(self.settings))
+
+    async def setup_hook(self) -> None:
+        for cog in all_cogs(self):
+            await self.add_cog(cog)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        if self.sync_global:
+            synced = await self.tree.sync()
+            log.info("synced %d commands globally (may take up to an hour to appear)", len(synced))
+            if self.settings.dev_guild_id is not None:
+                # Earlier dev runs left guild copies; remove them so nothing shows twice there.
+                guild = discord.Object(id=self.settings.dev_guild_id)
+                self.tree.clear_commands(guild=guild)
+                await self.tree.sync(guild=guild)
+                log.info("removed the guild copies of the commands from guild %s", guild.id)
+        elif self.settings.dev_guild_id is not None:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %s", len(synced), guild.id)
+        else:
+            log.warning(
+                "slash commands not synced: set DEV_GUILD_ID, or start once with --sync-global"
+            )
+
+    async def on_message(self, message: discord.Message) -> None:
+        # Questions are handled by the Ask cog's listener; there are no prefix commands to run.
+        return
+
+    async def on_ready(self) -> None:
+        log.info(
+            "ready as %s in %d guild(s), %s shard(s)", self.user, len(self.guilds), self.shard_count
+        )
+
+
+class _RedactToken(logging.Filter):
+    """Defence in depth: a log line that somehow carries the token shows *** instead."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token and self.token in message:
+            record.msg = message.replace(self.token, "***")
+            record.args = ()
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.addFilter(_RedactToken(settings.token.reveal()))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level_number)
+
+
+def run(*, sync_global: bool = False) -> int:
+    """Read settings, load the knowledge base, connect, and serve until SIGINT/SIGTERM."""
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        for problem in error.problems:
+            print(f"settings: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings)
+    log.info("starting with %r", settings)
+    try:
+        engine = Engine.load(settings.knowledge_dir, match_config(settings))
+    except KnowledgeError as error:
+        for knowledge_problem in error.problems:
+            log.error("knowledge: %s", knowledge_problem)
+        return EXIT_CONFIG
+    bot = CnrpBot(settings, engine, sync_global=sync_global)
+    try:
+        asyncio.run(_serve(bot, settings.token.reveal()))
+    except discord.LoginFailure:
+        log.error(
+            "Discord rejected DISCORD_TOKEN: copy the bot token again from the developer portal"
+        )
+        return EXIT_DISCORD
+    except discord.PrivilegedIntentsRequired:
+        log.error(MESSAGE_CONTENT_HELP)
+        return EXIT_DISCORD
+    return EXIT_OK
+
+
+async def _serve(bot: CnrpBot, token: str) -> None:
+    loop = asyncio.get_running_loop()
+    closing: list[asyncio.Task[None]] = []  # a reference, so the task is not collected mid-close
+
+    def close() -> None:
+        if not closing:
+            closing.append(loop.create_task(bot.close()))
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # Close cleanly on Ctrl-C and on `docker stop`/systemd, instead of dying mid-reply.
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, close)
+    async with bot:
+        await bot.start(token)

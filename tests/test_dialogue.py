@@ -1,0 +1,69 @@
+"""Several questions in one message, pronouns and ellipsis against the last answer."""
+
+from __future__ import annotations
+
+from bot.core.context import Conversation
+from bot.core.dialogue import is_ellipsis, replace_pronouns, split_questions
+from bot.core.engine import Engine
+from bot.core.models import ReplyKind
+
+
+def test_split_questions() -> None:
+    assert split_questions("when was it founded and who founded it?") == [
+        "when was it founded", "who founded it?"]
+    assert split_questions("kandal and takeo results") == ["kandal and takeo results"]
+    assert split_questions("who led it? when was it banned; what was its logo") == [
+        "who led it?", "when was it banned;", "what was its logo"]
+
+
+def test_pronouns_and_ellipsis_helpers() -> None:
+    assert replace_pronouns("when did his term end", "Kem Sokha") == "when did Kem Sokha's term end"
+    assert is_ellipsis("and in takeo?") and is_ellipsis("what about mu sochua")
+    assert not is_ellipsis("and what else did the party do in its five years of existence")
+
+
+def test_two_questions_get_two_cited_answers(engine: Engine) -> None:
+    answer = engine.ask("when was it founded and who founded it?")
+    assert answer.matched and len(answer.parts) == 2
+    assert [p.intent for p in answer.parts] == ["party.founding", "party.founders"]
+    assert "2012" in answer.text and "Sam Rainsy" in answer.text
+    assert "[1]" in answer.text and "[2]" in answer.text and len(answer.citations) == 2
+
+
+def test_more_than_three_questions_offer_the_rest(engine: Engine) -> None:
+    answer = engine.ask("who founded it? when was it banned? what was its logo? what was its slogan?")
+    assert len(answer.parts) == 3
+    assert "what was its slogan?" in answer.suggestions
+
+
+def test_pronoun_follows_the_last_answer(engine: Engine) -> None:
+    conversation = Conversation()
+    engine.ask("who was the party's second leader?", conversation)
+    answer = engine.ask("when did his term end?", conversation)
+    assert answer.matched and "16 November 2017" in answer.text
+
+
+def test_ellipsis_reuses_the_last_question(engine: Engine) -> None:
+    conversation = Conversation()
+    engine.ask("cnrp share in kandal", conversation)
+    answer = engine.ask("and in takeo?", conversation)
+    assert answer.intent == "results.constituency" and "45.73%" in answer.text
+
+
+def test_ellipsis_carries_the_rest_of_the_question(engine: Engine) -> None:
+    conversation = Conversation()
+    engine.ask("is son chhay on the standing committee", conversation)
+    answer = engine.ask("what about mu sochua?", conversation)
+    assert answer.intent == "person.check" and answer.text.startswith("Yes. Mu Sochua")
+
+
+def test_short_question_leans_on_the_last_topic(engine: Engine) -> None:
+    conversation = Conversation()
+    engine.ask("tell me about the dissolution", conversation)
+    assert engine.ask("which court?", conversation).intent == "dissolution.court"
+
+
+def test_context_never_leaks_between_conversations(engine: Engine) -> None:
+    alice, bob = Conversation(), Conversation()
+    engine.ask("who was the party's second leader?", alice)
+    assert engine.ask("when did his term end?", bob).kind is ReplyKind.CLARIFY
