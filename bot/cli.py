@@ -144,18 +144,17 @@ def _answer_line(engine: Engine, question: str, explain: bool, out: TextIO,
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
-    from bot.core.evaluation import evaluate, load_cases
+    from bot.core.evaluation import evaluate_file
 
     engine = _load(args, err)
     if engine is None:
         return EXIT_KNOWLEDGE
     try:
-        cases = load_cases(Path(args.file))
+        report = evaluate_file(engine, Path(args.file))
     except (OSError, ValueError) as exc:
         print(f"cannot read {args.file}: {exc}", file=err)
         return EXIT_FAILED
-    report = evaluate(engine, cases)
-    print(f"{len(cases)} questions: {len(report.in_scope)} in scope, "
+    print(f"{len(report.outcomes)} questions: {len(report.in_scope)} in scope, "
           f"{len(report.out_of_scope)} out of scope", file=out)
     print("\nPer intent (correct/total):", file=out)
     for intent, (correct, total) in report.per_intent().items():
@@ -170,8 +169,10 @@ def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) ->
     if failures:
         print(f"\nFailures ({len(failures)}):", file=out)
         for outcome in failures[: args.show]:
-            expected = "/".join(outcome.case.intents) or "(out of scope)"
-            print(f"  line {outcome.case.line}: {outcome.case.question!r}: expected {expected}, "
+            expected = "/".join(outcome.case.intents) or (
+                outcome.case.kind.value if outcome.case.kind else "(out of scope)")
+            where = f" ({outcome.case.conversation})" if outcome.case.conversation else ""
+            print(f"  line {outcome.case.line}{where}: {outcome.case.question!r}: expected {expected}, "
                   f"{outcome.problem}", file=out)
     print("\nConfidence histogram (correct / wrong):", file=out)
     for low, correct, wrong in report.histogram():
@@ -374,7 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="stdin lines are one conversation: follow-ups use earlier answers")
     ask.set_defaults(handler=cmd_ask)
 
-    evaluate = commands.add_parser("eval", help="measure accuracy on a labelled question file")
+    evaluate = commands.add_parser(
+        "eval", help="measure accuracy on a labelled question file (or a file of conversations)")
     evaluate.add_argument("file")
     evaluate.add_argument("--min-accuracy", type=float, default=DEFAULT_MIN_ACCURACY)
     evaluate.add_argument("--min-rejection", type=float, default=DEFAULT_MIN_REJECTION)

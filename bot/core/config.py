@@ -8,7 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class MatchConfig:
     # A reply states facts only at or above this confidence.
-    threshold: float = 0.62
+    threshold: float = 0.68
     # Two different intents closer than this are a guess, not an answer: ask which.
     ambiguity_margin: float = 0.03
     # Candidates below this are too weak even to suggest.
@@ -35,6 +35,7 @@ class MatchConfig:
     unknown_year_factor: float = 0.5  # a year no source mentions
     stray_entity_factor: float = 0.75  # names a person/place the intent never concerns
     question_word_factor: float = 0.85  # asks "who" where the intent only answers "when"
+    present_tense_factor: float = 0.75  # "today"/"now" where no phrasing asks about the present
     entity_count_factor: float = 0.7  # names one place where the intent compares two, or vice versa
     # Typo correction: the lowest rapidfuzz ratio accepted, by word length.
     typo_cutoff_short: float = 75.0  # 4 letters: one edit

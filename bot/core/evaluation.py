@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.core.context import Conversation
 from bot.core.engine import Engine
 from bot.core.models import Answer, ReplyKind
 from bot.core.yamlio import LineDict, YamlProblem, load_yaml
@@ -22,10 +23,12 @@ class Case:
     entity: str | None = None
     expect: tuple[str, ...] = ()
     line: int = 0
+    kind: ReplyKind | None = None  # a turn may expect a kind of reply rather than an intent
+    conversation: str = ""  # the conversation a turn belongs to; "" for a lone question
 
     @property
     def in_scope(self) -> bool:
-        return bool(self.intents)
+        return bool(self.intents) or (self.kind is not None and self.kind not in REJECTIONS)
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ class Report:
     def per_intent(self) -> dict[str, tuple[int, int]]:
         table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for outcome in self.in_scope:
-            row = table[outcome.case.intents[0]]
+            key = outcome.case.intents[0] if outcome.case.intents else f"({outcome.case.kind})"
+            row = table[key]
             row[0] += outcome.correct
             row[1] += 1
         return {k: (v[0], v[1]) for k, v in sorted(table.items())}
@@ -73,7 +77,8 @@ class Report:
         for outcome in self.outcomes:
             if outcome.correct:
                 continue
-            expected = outcome.case.intents[0] if outcome.case.in_scope else "(out of scope)"
+            expected = (outcome.case.intents[0] if outcome.case.intents else
+                        f"({outcome.case.kind.value})" if outcome.case.kind else "(out of scope)")
             got = outcome.answer.intent if outcome.answer.kind not in REJECTIONS else (
                 f"({outcome.answer.kind.value})")
             pairs[(expected, got or "(none)")] += 1
@@ -112,7 +117,61 @@ def load_cases(path: Path) -> list[Case]:
     return cases
 
 
+def load_conversations(path: Path) -> list[list[Case]]:
+    """Read a file of conversations: each a name and ordered turns."""
+    try:
+        data = load_yaml(path)
+    except YamlProblem as exc:
+        raise ValueError(f"{path}:{exc.line or '?'}: {exc.message}") from exc
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a list of conversations")
+    conversations: list[list[Case]] = []
+    for item in data:
+        line = item.line if isinstance(item, LineDict) else 0
+        if not isinstance(item, dict) or not isinstance(item.get("turns"), list):
+            raise ValueError(f"{path}:{line}: each conversation needs 'name' and 'turns'")
+        name = str(item.get("name", f"line {line}"))
+        turns: list[Case] = []
+        for turn in item["turns"]:
+            turn_line = turn.line if isinstance(turn, LineDict) else line
+            if not isinstance(turn, dict) or "q" not in turn:
+                raise ValueError(f"{path}:{turn_line}: each turn needs 'q'")
+            unknown = set(turn) - {"q", "intent", "kind", "expect", "entity"}
+            if unknown:
+                raise ValueError(f"{path}:{turn_line}: unknown keys {sorted(unknown)}")
+            raw: Any = turn.get("intent")
+            intents = () if raw is None else (str(raw),) if isinstance(raw, str) else tuple(map(str, raw))
+            try:
+                kind = ReplyKind(turn["kind"]) if turn.get("kind") else None
+            except ValueError as exc:
+                raise ValueError(f"{path}:{turn_line}: unknown kind {turn['kind']!r}") from exc
+            if not intents and kind is None and not turn.get("expect"):
+                raise ValueError(f"{path}:{turn_line}: a turn needs 'intent', 'kind' or 'expect'")
+            turns.append(Case(str(turn["q"]), intents, turn.get("entity"),
+                              tuple(str(e) for e in turn.get("expect") or ()), turn_line, kind, name))
+        conversations.append(turns)
+    return conversations
+
+
+def is_conversation_file(path: Path) -> bool:
+    try:
+        data = load_yaml(path)
+    except YamlProblem:
+        return False
+    return isinstance(data, list) and bool(data) and isinstance(data[0], dict) and "turns" in data[0]
+
+
 def judge(case: Case, answer: Answer) -> tuple[bool, str]:
+    if case.kind is not None and answer.kind is not case.kind:
+        return False, f"got a {answer.kind.value} reply ({answer.intent}), expected {case.kind.value}"
+    if case.kind is not None and not case.intents:
+        missing = [e for e in case.expect if e not in answer.text]
+        return (not missing, f"answer lacks {missing}" if missing else "")
+    if not case.intents and case.expect:
+        missing = [e for e in case.expect if e not in answer.text]
+        if answer.kind not in UNDERSTOOD:
+            return False, f"got {answer.kind.value} ({answer.confidence:.2f})"
+        return (not missing, f"answer lacks {missing}" if missing else "")
     if not case.in_scope:
         if answer.kind in REJECTIONS:
             return True, ""
@@ -136,3 +195,21 @@ def evaluate(engine: Engine, cases: list[Case]) -> Report:
         correct, problem = judge(case, answer)
         report.outcomes.append(Outcome(case, answer, correct, problem))
     return report
+
+
+def evaluate_conversations(engine: Engine, conversations: list[list[Case]]) -> Report:
+    """Each conversation runs in its own context, turn by turn, in order."""
+    report = Report()
+    for turns in conversations:
+        context = Conversation(engine.config.context_ttl_seconds, engine.config.context_max_turns)
+        for case in turns:
+            answer = engine.ask(case.question, context)
+            correct, problem = judge(case, answer)
+            report.outcomes.append(Outcome(case, answer, correct, problem))
+    return report
+
+
+def evaluate_file(engine: Engine, path: Path) -> Report:
+    if is_conversation_file(path):
+        return evaluate_conversations(engine, load_conversations(path))
+    return evaluate(engine, load_cases(path))

@@ -53,6 +53,7 @@ class GeneratorSpec:
     params: frozenset[str] = frozenset()
     entity: str | None = None  # the entity kind the generator answers about, if any
     entity_count: int = 1  # how many rows of that kind it compares
+    reads_numbers: bool = False  # "top 5", "above 40%": numbers are its parameters, not facts
 
 
 def _percent(row: Row, column: str = "share") -> str:
@@ -533,9 +534,11 @@ def sources_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | 
 GENERATORS: dict[str, GeneratorSpec] = {
     "constituency": GeneratorSpec(constituency, entity="constituency"),
     "constituency_total": GeneratorSpec(constituency_total),
-    "constituency_rank": GeneratorSpec(constituency_rank, frozenset({"order", "n"})),
-    "constituency_filter": GeneratorSpec(constituency_filter, frozenset({"above", "below"})),
-    "constituency_majority": GeneratorSpec(constituency_filter, frozenset({"above", "below"})),
+    "constituency_rank": GeneratorSpec(constituency_rank, frozenset({"order", "n"}), reads_numbers=True),
+    "constituency_filter": GeneratorSpec(constituency_filter, frozenset({"above", "below"}),
+                                         reads_numbers=True),
+    "constituency_majority": GeneratorSpec(constituency_filter, frozenset({"above", "below"}),
+                                           reads_numbers=True),
     "constituency_compare": GeneratorSpec(constituency_compare, entity="constituency", entity_count=2),
     "constituency_list": GeneratorSpec(constituency_list),
     "officers": GeneratorSpec(officers, frozenset({"title"})),

@@ -23,5 +23,14 @@ STOPWORDS = frozenset(
     """.split()
 ) - QUESTION_WORDS - {"many", "much", "most", "long", "now", "still"}
 
+# Greetings and thanks: the whole of a greeting, but filler inside a question ("yo, who …").
+# They weigh like filler words, yet stay correctable ("thnaks") and matchable on their own.
+GREETINGS = frozenset("hi hello hey heya hiya yo sup howdy greetings morning evening thanks thank thx ty "
+                      "cheers appreciated".split())
+
+# What a "which" or "what" question wants depends on the rest of it; who/when/where/why/how
+# ask for a kind of answer.
+GENERIC_QUESTION_WORDS = frozenset({"what", "which"})
+
 # "how many", "how much", "how long": numbers and durations are real distinctions.
 CONTENT_QUESTION_WORDS = frozenset({"many", "much", "long"})

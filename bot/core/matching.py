@@ -23,7 +23,7 @@ from rapidfuzz.distance import OSA
 
 from bot.core.config import MatchConfig
 from bot.core.knowledge import KnowledgeBase
-from bot.core.lexicon import QUESTION_WORDS, STOPWORDS
+from bot.core.lexicon import GENERIC_QUESTION_WORDS, GREETINGS, QUESTION_WORDS, STOPWORDS
 from bot.core.models import Entity, Intent
 from bot.core.normalize import SynonymMap, phrase_tokens, slot_token, stem, tokenize
 
@@ -34,6 +34,8 @@ NAME_KINDS = frozenset({"constituency", "person", "organisation"})
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 NUMBER_SLOT = slot_token("number")
+PRESENT_WORDS = frozenset({"now", "today", "currently", "current", "nowadays", "presently",
+                           "anymore", "tonight", "yesterday", "recently", "latest"})
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class _IntentIndex:
     keywords: frozenset[str]
     question_words: frozenset[str] = frozenset()
     named: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> keys it names
+    numeric: bool = False  # its generator reads numbers from the question
+    present_tense: bool = False  # some phrasing asks about now ("is it still active")
 
 
 class EntityIndex:
@@ -197,16 +201,19 @@ class Matcher:
         tokens = phrase_tokens(text)
         return self.synonyms.apply(tokens)
 
-    def _phrase_terms(self, text: str) -> tuple[list[str], list[Entity]]:
+    def _phrase_terms(self, text: str, mask_numbers: bool = False) -> tuple[list[str], list[Entity]]:
         tokens = phrase_tokens(text)
         entities = self.entities.find(tokens, tokens, set())
-        return self._terms(tokens, entities, mask_kinds=NAME_KINDS), entities
+        return self._terms(tokens, entities, NAME_KINDS, mask_numbers), entities
 
     def _terms(
-        self, tokens: Sequence[str], entities: Iterable[Entity], mask_kinds: Iterable[str]
+        self, tokens: Sequence[str], entities: Iterable[Entity], mask_kinds: Iterable[str],
+        mask_numbers: bool = False,
     ) -> list[str]:
-        # Numbers other than years are values ("above 40%", "top 5"), not vocabulary.
-        masked = [NUMBER_SLOT if _NUMBER.match(t) and not _YEAR.match(t) else t for t in tokens]
+        # For intents that compute with numbers ("above 40%", "top 5") a number is a value, not
+        # a word; elsewhere "45 countries" or "118 officials" are facts to match literally.
+        masked = [NUMBER_SLOT if mask_numbers and _NUMBER.match(t) and not _YEAR.match(t) else t
+                  for t in tokens]
         kinds = set(mask_kinds)
         # Replace from the right so earlier spans keep their positions.
         for entity in sorted(entities, key=lambda e: e.start, reverse=True):
@@ -215,13 +222,18 @@ class Matcher:
         return self.synonyms.apply(masked)
 
     def _build(self, intents: Iterable[Intent]) -> None:
+        from bot.core.compose import generator_for
+        from bot.core.generators import GENERATORS
+
         indexes: list[_IntentIndex] = []
         for intent in intents:
+            generator = GENERATORS.get(generator_for(intent) or "")
+            numeric = generator is not None and generator.reads_numbers
             named: dict[str, set[str]] = defaultdict(set)
             term_lists: list[tuple[str, list[str]]] = []
             phrasing_names: list[frozenset[tuple[str, str]]] = []
             for text in dict.fromkeys((intent.question, *intent.phrasings)):
-                terms, found = self._phrase_terms(text)
+                terms, found = self._phrase_terms(text, numeric)
                 for entity in found:
                     if entity.kind in NAME_KINDS:
                         named[entity.kind].add(entity.key)
@@ -248,6 +260,8 @@ class Matcher:
                            for (text, terms), names in zip(term_lists, phrasing_names, strict=True)],
                 question_words=frozenset(t for _, terms in term_lists for t in terms
                                          if t in QUESTION_WORDS),
+                numeric=numeric,
+                present_tense=any(t in PRESENT_WORDS for _, terms in term_lists for t in terms),
                 bag=frozenset(),
                 keywords=frozenset(keyword_terms),
                 named={k: frozenset(v) for k, v in named.items()},
@@ -343,11 +357,13 @@ class Matcher:
             if slot and slot not in NAME_KINDS:
                 by_kind[slot].append(row)
         self._phrasings_by_kind = {k: np.array(v) for k, v in by_kind.items()}
+        self._numeric_rows = np.array([row for row, (position, _) in enumerate(phrasings)
+                                       if indexes[position].numeric], dtype=int)
 
     def weight(self, term: str) -> float:
         if term in QUESTION_WORDS:
             return self.config.question_word_weight
-        if term in STOPWORDS:
+        if term in STOPWORDS or term in GREETINGS:
             return self.config.stopword_weight
         idf = self._idf.get(term)
         if idf is not None:
@@ -443,9 +459,15 @@ class Matcher:
                 continue
             other = named_kind & ~self._names_key.get((entity.kind, entity.key), False)
             scores = np.where(other, scores * config.entity_conflict_factor, scores)
+        numbers = [t for t in tokens if _NUMBER.match(t) and not _YEAR.match(t)]
+        if numbers and len(self._numeric_rows):
+            rows = self._numeric_rows
+            variant = self._terms(tokens, entities, NAME_KINDS, mask_numbers=True)
+            scores[rows], recall_of[rows], shared_of[rows] = self._score_all(variant, rows)
         best = np.maximum.reduceat(scores, self._starts)
         order = np.argsort(-best)[: config.shortlist]
-        query_words = {t for t in base_terms if t in QUESTION_WORDS}
+        query_words = {t for t in base_terms if t in QUESTION_WORDS} - GENERIC_QUESTION_WORDS
+        present_words = {t for t in base_terms if t in PRESENT_WORDS}
         named_kinds = {e.kind for e in entities if e.kind in NAME_KINDS}
         results: list[ScoredIntent] = []
         for position in order:
@@ -473,17 +495,22 @@ class Matcher:
                 score *= config.stray_entity_factor
                 notes.append(f"names a {', '.join(sorted(stray))} the intent never mentions")
             phrasing_words = self._phrasing_question_words[best_row]
-            if query_words and not query_words & (phrasing_words or index.question_words):
-                # The best phrasing asks "when" (or, wordless, no phrasing asks "who"): the
-                # question wants another kind of answer than this intent gives.
+            # The best phrasing asks "when" (or, wordless, no phrasing asks "who"): the question
+            # wants another kind of answer than this intent gives. what/which fit anything.
+            specific = (phrasing_words if phrasing_words else index.question_words) - GENERIC_QUESTION_WORDS
+            if query_words and specific and not query_words & specific:
                 score *= config.question_word_factor
                 notes.append(f"asks {'/'.join(sorted(query_words))}, its phrasing does not")
+            if present_words and not index.present_tense:
+                # The sources end in 2018: "today" or "now" asks what they cannot tell.
+                score *= config.present_tense_factor
+                notes.append(f"asks about {'/'.join(sorted(present_words))}")
             if unknown_years:
                 score *= config.unknown_year_factor
                 notes.append(f"year {', '.join(unknown_years)} is in no source")
             if intent.entity and intent.entity not in found_kinds:
                 notes.append(f"needs a {intent.entity}")
-            if intent.entity:
+            if intent.entity in NAME_KINDS:
                 wanted = self._entity_counts.get(intent.id, 1)
                 present = len({e.key for e in entities if e.kind == intent.entity})
                 if present and present != wanted:

@@ -18,8 +18,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.config import MatchConfig
+from bot.core.context import ConversationStore
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeError
+from bot.core.misses import MissLog, log_from_env
 from bot.discord_app.cogs import all_cogs
 from bot.discord_app.cooldown import Cooldown
 from bot.discord_app.settings import Settings, SettingsError
@@ -89,7 +91,14 @@ class CnrpTree(app_commands.CommandTree["CnrpBot"]):
 class CnrpBot(commands.AutoShardedBot):
     """AutoShardedBot: Discord's recommended shard count, or SHARD_COUNT/SHARD_IDS when set."""
 
-    def __init__(self, settings: Settings, engine: Engine, *, sync_global: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        *,
+        sync_global: bool = False,
+        misses: MissLog | None = None,
+    ) -> None:
         # The bot never joins voice, so missing voice libraries are not worth a warning.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
@@ -114,6 +123,11 @@ class CnrpBot(commands.AutoShardedBot):
         self.engine = engine
         self.sync_global = sync_global
         self.cooldown = Cooldown(settings.cooldown_seconds)
+        # Follow-ups ("and in Takéo?") lean on the asker's last answer in the same channel.
+        self.conversations = ConversationStore(
+            engine.config.context_ttl_seconds, engine.config.context_max_turns
+        )
+        self.misses = misses
         self.started = time.monotonic()
 
     def load_engine(self) -> Engine:
@@ -195,7 +209,7 @@ def run(*, sync_global: bool = False) -> int:
         for knowledge_problem in error.problems:
             log.error("knowledge: %s", knowledge_problem)
         return EXIT_CONFIG
-    bot = CnrpBot(settings, engine, sync_global=sync_global)
+    bot = CnrpBot(settings, engine, sync_global=sync_global, misses=log_from_env())
     try:
         asyncio.run(_serve(bot, settings.token.reveal()))
     except discord.LoginFailure:

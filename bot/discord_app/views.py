@@ -26,7 +26,7 @@ NOT_YOURS = (
 class Asker(Protocol):
     """Answers one question and logs it; the Ask cog provides it."""
 
-    def __call__(self, question: str, *, user_id: int, via: str) -> Answer: ...
+    def __call__(self, question: str, *, user_id: int, channel_id: int, via: str) -> Answer: ...
 
 
 class ExpiringView(discord.ui.View):
@@ -105,7 +105,9 @@ class AnswerView(ExpiringView):
 
     async def answer(self, interaction: discord.Interaction, question: str) -> None:
         user_id = interaction.user.id
-        answer = self.ask(question, user_id=user_id, via="button")
+        answer = self.ask(
+            question, user_id=user_id, channel_id=interaction.channel_id or 0, via="button"
+        )
         embed = answer_embed(answer, question)
         view = AnswerView.for_answer(self.ask, answer, owner_id=user_id)
         if user_id == self.owner_id:

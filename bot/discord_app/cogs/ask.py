@@ -35,10 +35,12 @@ class AskCog(commands.Cog):
     def __init__(self, bot: CnrpBot) -> None:
         self.bot = bot
 
-    def answer(self, question: str, *, user_id: int, via: str) -> Answer:
-        """Ask the engine and log one line: intent, confidence, latency (never text or token)."""
+    def answer(self, question: str, *, user_id: int, channel_id: int, via: str) -> Answer:
+        """Ask the engine in the asker's conversation, log one line (intent, confidence,
+        latency; never the text or the token) and keep the miss for the curators."""
         started = time.perf_counter()
-        answer = self.bot.engine.ask(question)
+        conversation = self.bot.conversations.get((channel_id, user_id))
+        answer = self.bot.engine.ask(question, conversation)
         latency_ms = (time.perf_counter() - started) * 1000
         log.info(
             "answered via=%s intent=%s kind=%s confidence=%.3f latency_ms=%.1f",
@@ -48,6 +50,12 @@ class AskCog(commands.Cog):
             answer.confidence,
             latency_ms,
         )
+        if self.bot.misses is not None:
+            try:
+                self.bot.misses.record(answer, user=str(user_id))
+            except OSError:
+                # A full disk must not cost the asker their reply.
+                log.warning("could not write the misses log", exc_info=True)
         return answer
 
     @app_commands.command(
@@ -71,7 +79,9 @@ class AskCog(commands.Cog):
                 allowed_mentions=NO_PINGS,
             )
             return
-        answer = self.answer(question, user_id=interaction.user.id, via="slash")
+        answer = self.answer(
+            question, user_id=interaction.user.id, channel_id=interaction.channel_id or 0, via="slash"
+        )
         view = AnswerView.for_answer(self.answer, answer, owner_id=interaction.user.id)
         # A reply that states nothing (no match, did-you-mean) is private whatever `public` says.
         ephemeral = not public or answer.kind in PRIVATE_KINDS
@@ -97,7 +107,9 @@ class AskCog(commands.Cog):
                 log.debug("could not react to a message on cooldown", exc_info=True)
             return
         question = self._question_text(message)
-        answer = self.answer(question, user_id=message.author.id, via=via)
+        answer = self.answer(
+            question, user_id=message.author.id, channel_id=message.channel.id, via=via
+        )
         view = AnswerView.for_answer(self.answer, answer, owner_id=message.author.id)
         sent = await message.reply(
             embed=answer_embed(answer),
