@@ -51,9 +51,13 @@ def is_ellipsis(text: str, max_words: int = 6) -> bool:
 
 
 def subject_person(answer: Answer, people_in_text: Sequence[Entity]) -> str | None:
-    """Whom the last answer was about: its row if a person, else the first person it names."""
+    """Whom the last turn was about: its row if a person, else the person its question named
+    (so the subject stays put over several turns), else the first person its answer names."""
     if answer.entity is not None and answer.entity.kind == "person":
         return answer.entity.key
+    asked = [e.key for e in answer.entities if e.kind == "person"]
+    if len(set(asked)) == 1:
+        return asked[0]
     return next((e.key for e in people_in_text if e.kind == "person"), None)
 
 

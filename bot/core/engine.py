@@ -23,7 +23,7 @@ from bot.core.dialogue import (
 )
 from bot.core.generators import Query
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, Problem, Severity, load_knowledge
-from bot.core.lexicon import STOPWORDS
+from bot.core.lexicon import QUESTION_WORDS, STOPWORDS
 from bot.core.matching import Analysis, Matcher, ScoredIntent
 from bot.core.models import Answer, Candidate, Entity, Intent, ReplyKind
 from bot.core.normalize import fold
@@ -161,7 +161,21 @@ class Engine:
                 return analysis, self._reply(base, scored, analysis)
             if previous is not None:
                 analysis = self._boost_topic(analysis, previous)
+                analysis = self._borrow_question(analysis, last.question,
+                                                 force=is_ellipsis(text) and not previous.entity)
         return analysis, self._answer(text, analysis)
+
+    def _borrow_question(self, analysis: Analysis, last_question: str, force: bool = False) -> Analysis:
+        """'when?', 'who said that?' or 'and under 25%?' after a question: ask it again with
+        the new words first (their numbers and words take precedence)."""
+        content = [t for t in analysis.terms if t not in STOPWORDS and t not in QUESTION_WORDS]
+        top = analysis.ranked[0].score if analysis.ranked else 0.0
+        if not force and (len(content) > 2 or top >= self.config.threshold):
+            return analysis
+        old_words = [w for w in last_question.split() if w.casefold().strip("?!.,") not in QUESTION_WORDS]
+        combined = self.matcher.analyse(f"{analysis.normalized} {' '.join(old_words)}")
+        better = combined.ranked and (force or combined.ranked[0].score > top)
+        return replace(combined, normalized=analysis.normalized) if better else analysis
 
     def _boost_topic(self, analysis: Analysis, previous: Intent) -> Analysis:
         """A short question after an answer leans towards that answer's topic ("which court?")."""

@@ -163,7 +163,7 @@ _BELOW_WORDS = frozenset({"below", "under", "less", "lower", "fewer", "beneath"}
 def constituency_filter(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
         query: Query = NO_QUERY) -> Generated:
     """Constituencies above or below a share (or a vote count), as the question sets it."""
-    values = [n for n in query.numbers if n > 0]
+    values = [n for n in query.numbers if n > 0] if not params.get("fixed") else []
     value = values[0] if values else float(params.get("above", params.get("below", 50)))
     below = bool(query.terms & _BELOW_WORDS) or ("below" in params and not values)
     metric = "votes" if value > 100 else "share"
@@ -537,8 +537,10 @@ GENERATORS: dict[str, GeneratorSpec] = {
     "constituency_rank": GeneratorSpec(constituency_rank, frozenset({"order", "n"}), reads_numbers=True),
     "constituency_filter": GeneratorSpec(constituency_filter, frozenset({"above", "below"}),
                                          reads_numbers=True),
-    "constituency_majority": GeneratorSpec(constituency_filter, frozenset({"above", "below"}),
-                                           reads_numbers=True),
+    "constituency_majority": GeneratorSpec(
+        lambda kb, params, entity, query=NO_QUERY: constituency_filter(
+            kb, {**params, "fixed": True}, entity, query),
+        frozenset({"above", "below"})),
     "constituency_compare": GeneratorSpec(constituency_compare, entity="constituency", entity_count=2),
     "constituency_list": GeneratorSpec(constituency_list),
     "officers": GeneratorSpec(officers, frozenset({"title"})),
