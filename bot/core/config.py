@@ -8,7 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class MatchConfig:
     # A reply states facts only at or above this confidence.
-    threshold: float = 0.68
+    threshold: float = 0.70
     # Two different intents closer than this are a guess, not an answer: ask which.
     ambiguity_margin: float = 0.03
     # Candidates below this are too weak even to suggest.

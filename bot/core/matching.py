@@ -79,6 +79,7 @@ class _IntentIndex:
     keywords: frozenset[str]
     question_words: frozenset[str] = frozenset()
     named: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> keys it names
+    phrased: dict[str, frozenset[str]] = field(default_factory=dict)  # named in its phrasings
     numeric: bool = False  # its generator reads numbers from the question
     present_tense: bool = False  # some phrasing asks about now ("is it still active")
 
@@ -239,7 +240,9 @@ class Matcher:
                         named[entity.kind].add(entity.key)
                 term_lists.append((text, terms))
                 phrasing_names.append(frozenset((e.kind, e.key) for e in found if e.kind in NAME_KINDS))
-            # Whoever the answer speaks of is who the intent is about, phrased or not.
+            # Whoever the answer speaks of is who the intent is about, phrased or not; but only
+            # what its phrasings name is what questions to it are asked about.
+            phrased = {kind: frozenset(keys) for kind, keys in named.items()}
             answer_tokens = phrase_tokens(re.sub(r"\{\w+\}", " ", intent.answer))
             for entity in self.entities.find(answer_tokens, answer_tokens, set()):
                 if entity.kind in NAME_KINDS:
@@ -265,6 +268,7 @@ class Matcher:
                 bag=frozenset(),
                 keywords=frozenset(keyword_terms),
                 named={k: frozenset(v) for k, v in named.items()},
+                phrased=phrased,
             ))
         for table in self.kb.tables.values():
             for row in table.rows:
@@ -290,7 +294,9 @@ class Matcher:
         self._index_matrices(indexes)
         self._index_entity_counts(indexes)
         vocabulary: set[str] = set(document_frequency) | self.entities.tokens | STOPWORDS
-        vocabulary |= QUESTION_WORDS | self.synonyms.variant_tokens()
+        # Short variants are chat spellings ("wher", "wat"): matched as they are, never a
+        # target for correcting another word ("wether" is not "wher").
+        vocabulary |= QUESTION_WORDS | {t for t in self.synonyms.variant_tokens() if len(t) > 4}
         vocabulary |= self.synonyms.canonical_tokens()
         for index in indexes:
             for text in (index.intent.question, *index.intent.phrasings, *index.intent.keywords):
@@ -490,7 +496,7 @@ class Matcher:
                     score *= config.entity_conflict_factor
                     notes.append(f"names {entity.key}, the intent is about {', '.join(sorted(named))}")
                     break
-            stray = named_kinds - set(index.named) - {intent.entity}
+            stray = named_kinds - set(index.phrased) - {intent.entity}
             if stray:
                 score *= config.stray_entity_factor
                 notes.append(f"names a {', '.join(sorted(stray))} the intent never mentions")
