@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench validate eval clean
+.PHONY: run test lint typecheck bench bench-e2e validate eval clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11+"; exit 1; }
@@ -33,9 +33,15 @@ validate: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python -m bot eval tests/questions.yaml
+	$(BIN)/python -m bot eval tests/analytics.yaml
+	$(BIN)/python -m bot eval tests/conversations.yaml
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench_e2e
+
+bench-e2e: $(STAMP)
+	$(BIN)/python -m tests.bench_e2e
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -19,7 +19,7 @@ from typing import TextIO
 from bot.core.context import Conversation
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeError, Severity, load_knowledge
-from bot.core.misses import MissLog, cluster, log_from_env
+from bot.core.misses import MissLog, cluster, format_clusters, log_from_env
 from bot.core.models import Answer
 from bot.core.render import TABLE_NAMES, RenderedTable, render_table
 
@@ -191,7 +191,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO
     kb, problems = load_knowledge(_knowledge_root(args))
     if not any(p.severity is Severity.ERROR for p in problems):
         try:
-            engine = Engine.load(_knowledge_root(args))
+            engine = Engine.load(_knowledge_root(args), thorough=True)
             problems = list(engine.warnings)
         except KnowledgeError as exc:
             problems = list(exc.problems)
@@ -330,17 +330,15 @@ def cmd_misses(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) 
         print(f"No misses logged in {log.path}" + (f" since {args.since}" if args.since else ""), file=out)
         return EXIT_OK
     groups = cluster(found)
-    print(f"{len(found)} misses in {len(groups)} groups ({log.path}):", file=out)
-    for group in groups[: args.show]:
-        leaning = ", ".join(f"{intent} ×{n}" for intent, n in group.intents) or "no candidate"
-        print(f"\n{group.count:4}  {group.text!r}  (closest: {leaning})", file=out)
-        for example in group.examples[1:]:
-            print(f"        also: {example!r}", file=out)
+    print(f"({log.path})", file=out)
+    print(format_clusters(groups[: args.show], len(found), limit_chars=1_000_000), file=out)
     return EXIT_OK
 
 
 def cmd_default(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
-    if os.environ.get("DISCORD_TOKEN", "").strip():
+    from bot.discord_app.settings import token_configured  # reads .env too; imports no discord
+
+    if token_configured():
         from bot.discord_app.app import run
 
         return run(sync_global=args.sync_global)
@@ -363,7 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="knowledge directory (default: the packaged knowledge/, or "
                              "CNRP_KNOWLEDGE_DIR)")
     parser.add_argument("--sync-global", action="store_true",
-                        help="with a token: also sync slash commands globally (slow to appear)")
+                        help="sync slash commands globally (up to an hour to appear) instead of to "
+                             "DEV_GUILD_ID; the guild copies are removed")
     parser.set_defaults(handler=cmd_default)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 

@@ -1,4 +1,9 @@
-"""Accuracy gates over the labelled question file: they fail when matching regresses."""
+"""Accuracy gates over the labelled files: they fail when matching regresses.
+
+questions.yaml: single questions, in and out of scope. analytics.yaml: questions answered by
+computing over the tables, with expected values. conversations.yaml: ordered turns, each
+conversation in its own context.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +12,27 @@ from pathlib import Path
 import pytest
 
 from bot.core.engine import Engine
-from bot.core.evaluation import Report, evaluate, load_cases
+from bot.core.evaluation import Outcome, Report, evaluate_file, load_cases, load_conversations
 
-QUESTIONS = Path(__file__).parent / "questions.yaml"
+TESTS = Path(__file__).parent
+QUESTIONS = TESTS / "questions.yaml"
+ANALYTICS = TESTS / "analytics.yaml"
+CONVERSATIONS = TESTS / "conversations.yaml"
 MIN_ACCURACY = 0.95
 MIN_REJECTION = 0.95
 
 
 @pytest.fixture(scope="module")
-def report(engine: Engine) -> Report:
-    return evaluate(engine, load_cases(QUESTIONS))
+def reports(engine: Engine) -> dict[str, Report]:
+    return {path.name: evaluate_file(engine, path) for path in (QUESTIONS, ANALYTICS, CONVERSATIONS)}
 
 
-def test_labelled_file_is_big_and_broad(engine: Engine) -> None:
+def test_labelled_files_are_big_and_broad(engine: Engine) -> None:
     cases = load_cases(QUESTIONS)
     assert len(cases) >= 400
     assert sum(not c.in_scope for c in cases) >= 60
     counts: dict[str, int] = {}
-    for case in cases:
+    for case in [*cases, *load_cases(ANALYTICS)]:
         for intent in case.intents[:1]:
             counts[intent] = counts.get(intent, 0) + 1
     thin = [i for i in engine.kb.intents if counts.get(i, 0) < 3]
@@ -32,19 +40,25 @@ def test_labelled_file_is_big_and_broad(engine: Engine) -> None:
     entities = {c.entity for c in cases}
     assert {r["name"] for r in engine.kb.table("constituencies").rows} <= entities
     assert {r["name"] for r in engine.kb.table("people").rows} <= entities
+    turns = [t for conversation in load_conversations(CONVERSATIONS) for t in conversation]
+    assert len(load_cases(ANALYTICS)) + len(turns) >= 150
 
 
-def _failures(outcomes: list) -> str:  # type: ignore[type-arg]
-    return "\n".join(f"  {o.case.question!r}: {o.problem}" for o in outcomes if not o.correct)[:4000]
+def _failures(outcomes: list[Outcome]) -> str:
+    lines = [f"  {o.case.question!r}: {o.problem}" for o in outcomes if not o.correct]
+    return "\n".join(lines)[:4000]
 
 
-def test_in_scope_accuracy_gate(report: Report) -> None:
+@pytest.mark.parametrize("name", [QUESTIONS.name, ANALYTICS.name, CONVERSATIONS.name])
+def test_in_scope_accuracy_gate(reports: dict[str, Report], name: str) -> None:
+    report = reports[name]
     assert report.accuracy >= MIN_ACCURACY, (
-        f"in-scope top-1 accuracy {report.accuracy:.1%} < {MIN_ACCURACY:.0%}\n"
+        f"{name}: in-scope top-1 accuracy {report.accuracy:.1%} < {MIN_ACCURACY:.0%}\n"
         + _failures(report.in_scope))
 
 
-def test_out_of_scope_rejection_gate(report: Report) -> None:
+def test_out_of_scope_rejection_gate(reports: dict[str, Report]) -> None:
+    report = reports[QUESTIONS.name]
     assert report.rejection >= MIN_REJECTION, (
         f"out-of-scope rejection {report.rejection:.1%} < {MIN_REJECTION:.0%}\n"
         + _failures(report.out_of_scope))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class MatchConfig:
     # A reply states facts only at or above this confidence.
-    threshold: float = 0.70
+    threshold: float = 0.68
     # Two different intents closer than this are a guess, not an answer: ask which.
     ambiguity_margin: float = 0.03
     # Candidates below this are too weak even to suggest.
@@ -21,6 +21,8 @@ class MatchConfig:
     # Weight of who/what/when/where/why/how/which: they separate "who founded" from
     # "when was it founded", but matter less than the words that carry the topic.
     question_word_weight: float = 0.7
+    # How much of a question word an intent's keyword list explains (a phrasing: all of it).
+    keyword_credit: float = 1.0
     # Filler words still count a little, so "what can you do" can match help at all.
     stopword_weight: float = 0.1
     # Recall (how much of the question an intent explains) counts beta times as much as
@@ -35,6 +37,7 @@ class MatchConfig:
     unknown_year_factor: float = 0.5  # a year no source mentions
     stray_entity_factor: float = 0.75  # names a person/place the intent never concerns
     question_word_factor: float = 0.85  # asks "who" where the intent only answers "when"
+    unnamed_phrasing_factor: float = 0.8  # a phrasing naming no one, for a question naming someone
     present_tense_factor: float = 0.75  # "today"/"now" where no phrasing asks about the present
     entity_count_factor: float = 0.7  # names one place where the intent compares two, or vice versa
     # Typo correction: the lowest rapidfuzz ratio accepted, by word length.

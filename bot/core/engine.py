@@ -69,13 +69,15 @@ class Engine:
         ) or tuple(i.question for i in list(kb.intents.values())[:3])
 
     @classmethod
-    def load(cls, root: Path | None = None, config: MatchConfig | None = None) -> Engine:
-        """Load and validate knowledge/; raise KnowledgeError on any error (not on warnings)."""
+    def load(cls, root: Path | None = None, config: MatchConfig | None = None,
+             thorough: bool = False) -> Engine:
+        """Load and validate knowledge/; raise KnowledgeError on any error (not on warnings).
+        `thorough` adds the slower curator's checks (near-duplicate phrasings)."""
         kb, problems = load_knowledge(root)
         if any(p.severity is Severity.ERROR for p in problems):
             raise KnowledgeError([p for p in problems if p.severity is Severity.ERROR])
         engine = cls(kb, config)
-        problems += check_knowledge(kb, engine.matcher)
+        problems += check_knowledge(kb, engine.matcher, thorough)
         errors = [p for p in problems if p.severity is Severity.ERROR]
         if errors:
             raise KnowledgeError(errors)
@@ -161,7 +163,7 @@ class Engine:
                 return analysis, self._reply(base, scored, analysis)
             if previous is not None:
                 analysis = self._boost_topic(analysis, previous)
-                analysis = self._borrow_question(analysis, last.question,
+                analysis = self._borrow_question(analysis, last.answer.normalized,
                                                  force=is_ellipsis(text) and not previous.entity)
         return analysis, self._answer(text, analysis)
 
@@ -170,9 +172,17 @@ class Engine:
         the new words first (their numbers and words take precedence)."""
         content = [t for t in analysis.terms if t not in STOPWORDS and t not in QUESTION_WORDS]
         top = analysis.ranked[0].score if analysis.ranked else 0.0
-        if not force and (len(content) > 2 or top >= self.config.threshold):
+        if top >= self.config.threshold or (not force and len(content) > 2):
             return analysis
-        old_words = [w for w in last_question.split() if w.casefold().strip("?!.,") not in QUESTION_WORDS]
+        # The old question's words, less those the new words replace: its question words, its
+        # numbers if new ones are given, its rows of a kind the new words name.
+        old = self.matcher.analyse(last_question)
+        replaced = {e.kind for e in analysis.entities}
+        dropped = {i for e in old.entities if e.kind in replaced for i in range(e.start, e.end)}
+        has_numbers = bool(analysis.numbers)
+        old_words = [w for i, w in enumerate(old.normalized.split())
+                     if i not in dropped and w not in QUESTION_WORDS
+                     and not (has_numbers and w.replace(".", "", 1).isdigit())]
         combined = self.matcher.analyse(f"{analysis.normalized} {' '.join(old_words)}")
         better = combined.ranked and (force or combined.ranked[0].score > top)
         return replace(combined, normalized=analysis.normalized) if better else analysis

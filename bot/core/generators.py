@@ -54,6 +54,7 @@ class GeneratorSpec:
     entity: str | None = None  # the entity kind the generator answers about, if any
     entity_count: int = 1  # how many rows of that kind it compares
     reads_numbers: bool = False  # "top 5", "above 40%": numbers are its parameters, not facts
+    reads_kinds: frozenset[str] = frozenset()  # other rows it reads from the question
 
 
 def _percent(row: Row, column: str = "share") -> str:
@@ -179,6 +180,12 @@ def constituency_filter(kb: KnowledgeBase, params: Mapping[str, Any], entity: En
         "relation": "below" if below else "above",
         "limit": limit,
     }, _row_citations(rows[:1]))
+
+
+def constituency_majority(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+        query: Query = NO_QUERY) -> Generated:
+    """A fixed line (more than half), whatever numbers the question holds."""
+    return constituency_filter(kb, {**params, "fixed": True}, entity, query)
 
 
 def constituency_compare(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
@@ -537,10 +544,7 @@ GENERATORS: dict[str, GeneratorSpec] = {
     "constituency_rank": GeneratorSpec(constituency_rank, frozenset({"order", "n"}), reads_numbers=True),
     "constituency_filter": GeneratorSpec(constituency_filter, frozenset({"above", "below"}),
                                          reads_numbers=True),
-    "constituency_majority": GeneratorSpec(
-        lambda kb, params, entity, query=NO_QUERY: constituency_filter(
-            kb, {**params, "fixed": True}, entity, query),
-        frozenset({"above", "below"})),
+    "constituency_majority": GeneratorSpec(constituency_majority, frozenset({"above", "below"})),
     "constituency_compare": GeneratorSpec(constituency_compare, entity="constituency", entity_count=2),
     "constituency_list": GeneratorSpec(constituency_list),
     "officers": GeneratorSpec(officers, frozenset({"title"})),
@@ -551,7 +555,8 @@ GENERATORS: dict[str, GeneratorSpec] = {
     "leader": GeneratorSpec(leader, frozenset({"number"})),
     "leader_deputies": GeneratorSpec(leader_deputies),
     "person": GeneratorSpec(person, entity="person"),
-    "person_check": GeneratorSpec(person_check, entity="person"),
+    "person_check": GeneratorSpec(person_check, entity="person",
+                                  reads_kinds=frozenset({"title", "committee"})),
     "leader_duration": GeneratorSpec(leader_duration, entity="person"),
     "party_lifespan": GeneratorSpec(party_lifespan),
     "election": GeneratorSpec(election, frozenset({"type"})),

@@ -84,6 +84,14 @@ class _IntentIndex:
     present_tense: bool = False  # some phrasing asks about now ("is it still active")
 
 
+def _clip(text: str, limit: int) -> str:
+    """The start of a long text, cut between words so no fragment reads as a word."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit]
+
+
 class EntityIndex:
     """Recognises table rows in token sequences: exact aliases first, then fuzzy names."""
 
@@ -111,16 +119,19 @@ class EntityIndex:
                     if table.entity in NAME_KINDS and len(joined) >= 5:
                         self._fuzzy_names[len(tokens)].append(joined)
                         self._fuzzy_target.setdefault(joined, (table.entity, key))
-        self._longest = max((len(k) for k in self.exact), default=1)
+        self._sizes_by_first: dict[str, set[int]] = defaultdict(set)
+        for alias in self.exact:
+            self._sizes_by_first[alias[0]].add(len(alias))
         self._name_tokens = {t for key, (kind, _) in self.exact.items() if kind in NAME_KINDS
                              for t in key if len(t) >= 4 and t not in STOPWORDS}
         # Topic aliases by their content words, for questions that word them differently
         # ("minimum wage workers" for "minimum wage for workers").
-        self._topic_aliases: list[tuple[frozenset[str], str, str]] = [
-            (frozenset(t for t in key if t not in STOPWORDS), kind, row_key)
-            for key, (kind, row_key) in self.exact.items()
-            if kind not in NAME_KINDS and len([t for t in key if t not in STOPWORDS]) >= 2
-        ]
+        self._topic_aliases: dict[str, list[tuple[frozenset[str], str, str]]] = defaultdict(list)
+        for alias, (kind, row_key) in self.exact.items():
+            words = frozenset(t for t in alias if t not in STOPWORDS)
+            if kind not in NAME_KINDS and len(words) >= 2:
+                for word in words:  # found through any of its words
+                    self._topic_aliases[word].append((words, kind, row_key))
         self._kind_terms: dict[str, set[str]] = defaultdict(set)
         for tokens, (kind, _) in self.exact.items():
             self._kind_terms[kind].update(tokens)
@@ -135,17 +146,18 @@ class EntityIndex:
         """Entities in `tokens` (corrected) — fuzzily only where `raw` had unknown words."""
         found: list[Entity] = []
         taken = [False] * len(tokens)
-        for size in range(min(self._longest, len(tokens)), 0, -1):
-            for start in range(len(tokens) - size + 1):
-                if any(taken[start : start + size]):
-                    continue
-                hit = self.exact.get(tuple(tokens[start : start + size]))
-                if hit is None:
-                    continue
-                exact_raw = tuple(raw[start : start + size]) == tuple(tokens[start : start + size])
-                found.append(Entity(hit[0], hit[1], " ".join(raw[start : start + size]),
-                                    1.0 if exact_raw else 0.9, start, start + size))
-                taken[start : start + size] = [True] * size
+        # Every alias that starts at each position, then the longest first, left to right.
+        spans = [(size, start) for start, token in enumerate(tokens)
+                 for size in self._sizes_by_first.get(token, ())
+                 if start + size <= len(tokens) and tuple(tokens[start:start + size]) in self.exact]
+        for size, start in sorted(spans, key=lambda span: (-span[0], span[1])):
+            if any(taken[start : start + size]):
+                continue
+            hit = self.exact[tuple(tokens[start : start + size])]
+            exact_raw = tuple(raw[start : start + size]) == tuple(tokens[start : start + size])
+            found.append(Entity(hit[0], hit[1], " ".join(raw[start : start + size]),
+                                1.0 if exact_raw else 0.9, start, start + size))
+            taken[start : start + size] = [True] * size
         for size in (3, 2, 1):
             candidates = self._fuzzy_names.get(size)
             if not candidates:
@@ -174,7 +186,8 @@ class EntityIndex:
         """Topic rows whose alias words all appear in the question, in any order."""
         free = {t: i for i, t in enumerate(tokens) if not taken[i]}
         best: dict[str, tuple[int, Entity]] = {}
-        for words, kind, key in self._topic_aliases:
+        candidates = {alias for token in free for alias in self._topic_aliases.get(token, ())}
+        for words, kind, key in sorted(candidates, key=lambda a: (a[1], a[2], sorted(a[0]))):
             if kind in kinds_found or not words <= free.keys():
                 continue
             positions = sorted(free[w] for w in words)
@@ -248,10 +261,13 @@ class Matcher:
                 if entity.kind in NAME_KINDS:
                     named[entity.kind].add(entity.key)
             keyword_terms: set[str] = set()  # stopwords never count as keywords
+            topic_kinds = set(generator.reads_kinds) if generator else set()
             if intent.entity and intent.entity not in NAME_KINDS:
+                topic_kinds.add(intent.entity)
+            for kind in topic_kinds:
                 # Words of the entity's aliases are on topic even when the question words them
-                # around the alias ("minimum wage for civil servants").
-                keyword_terms.update(self.entities.alias_terms(intent.entity) - STOPWORDS)
+                # around the alias ("minimum wage for civil servants", "was X a cofounder").
+                keyword_terms.update(self.entities.alias_terms(kind) - STOPWORDS)
             for keyword in intent.keywords:
                 terms, _ = self._phrase_terms(keyword)
                 keyword_terms.update(t for t in terms if t not in STOPWORDS)
@@ -338,7 +354,10 @@ class Matcher:
         for row, (position, phrasing) in enumerate(phrasings):
             for term in phrasing.terms:
                 present[row, self._column[term]] = 1.0
-            for term in phrasing.terms | indexes[position].keywords:
+            # A keyword vouches for a word less than a phrasing that uses it in a question.
+            for term in indexes[position].keywords:
+                explains[row, self._column[term]] = self.config.keyword_credit
+            for term in phrasing.terms:
                 explains[row, self._column[term]] = 1.0
         # Column-major: a question reads a handful of whole columns.
         self._present = np.asfortranarray(present)
@@ -363,6 +382,8 @@ class Matcher:
             if slot and slot not in NAME_KINDS:
                 by_kind[slot].append(row)
         self._phrasings_by_kind = {k: np.array(v) for k, v in by_kind.items()}
+        self._slot_rows = {kind: np.array([indexes[position].intent.entity == kind
+                                           for position, _ in phrasings]) for kind in NAME_KINDS}
         self._numeric_rows = np.array([row for row, (position, _) in enumerate(phrasings)
                                        if indexes[position].numeric], dtype=int)
 
@@ -406,7 +427,7 @@ class Matcher:
         return result
 
     def analyse(self, question: str) -> Analysis:
-        raw = [stem(t) for t in tokenize(question[: self.config.max_question_chars])]
+        raw = [stem(t) for t in tokenize(_clip(question, self.config.max_question_chars))]
         tokens: list[str] = []
         corrections: list[tuple[str, str]] = []
         unknown: set[int] = set()
@@ -465,6 +486,11 @@ class Matcher:
                 continue
             other = named_kind & ~self._names_key.get((entity.kind, entity.key), False)
             scores = np.where(other, scores * config.entity_conflict_factor, scores)
+            if entity.kind in NAME_KINDS:
+                # A phrasing that names no one of this kind, nor has a slot for one, was not
+                # written for questions about a particular person or party.
+                silent = ~named_kind & ~self._slot_rows.get(entity.kind, False)
+                scores = np.where(silent, scores * config.unnamed_phrasing_factor, scores)
         numbers = [t for t in tokens if _NUMBER.match(t) and not _YEAR.match(t)]
         if numbers and len(self._numeric_rows):
             rows = self._numeric_rows

@@ -141,3 +141,17 @@ def cluster(misses: Iterable[Miss], similarity: float = 75.0) -> list[Cluster]:
         remaining = [text for text in remaining if text not in taken]
     clusters.sort(key=lambda c: c.count, reverse=True)
     return clusters
+
+
+def format_clusters(groups: list[Cluster], total: int, limit_chars: int = 1900) -> str:
+    """The groups as plain text for a curator, biggest first, cut to fit `limit_chars`."""
+    lines = [f"{total} misses in {len(groups)} groups:"]
+    for group in groups:
+        leaning = ", ".join(f"{intent} ×{n}" for intent, n in group.intents) or "no candidate"
+        block = [f"{group.count:4}  {group.text!r}  (closest: {leaning})"]
+        block += [f"        also: {example!r}" for example in group.examples[1:]]
+        if len("\n".join([*lines, *block])) > limit_chars:
+            lines.append(f"… and {len(groups) - (len(lines) - 1)} more groups")
+            break
+        lines.extend(block)
+    return "\n".join(lines)

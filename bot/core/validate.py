@@ -116,8 +116,9 @@ def _check_renders(kb: KnowledgeBase, intent: Intent) -> list[Problem]:
     return problems
 
 
-def check_phrasings(kb: KnowledgeBase, matcher: Matcher) -> list[Problem]:
-    """The same phrasing under two intents is an error; a near-duplicate a warning."""
+def check_phrasings(kb: KnowledgeBase, matcher: Matcher, near_duplicates: bool = True) -> list[Problem]:
+    """The same phrasing under two intents is an error; a near-duplicate a warning (the
+    pairwise comparison is the slow part, so start-up and /reload skip it)."""
     problems: list[Problem] = []
     owners: dict[str, list[tuple[Intent, str]]] = defaultdict(list)
     for intent in kb.intents.values():
@@ -132,7 +133,7 @@ def check_phrasings(kb: KnowledgeBase, matcher: Matcher) -> list[Problem]:
             problems.append(_problem(intent, "phrasings",
                                      f"{phrasing!r} reads the same as a phrasing of {others}"))
             seen_pairs.update((a, b) for a in ids for b in ids)
-    keys = [k for k in owners if k]
+    keys = [k for k in owners if k] if near_duplicates else []
     for i, left in enumerate(keys):
         for right in keys[i + 1:]:
             if abs(len(left) - len(right)) > 8:
@@ -161,5 +162,5 @@ def check_tables(kb: KnowledgeBase) -> list[Problem]:
     return problems
 
 
-def check_knowledge(kb: KnowledgeBase, matcher: Matcher) -> list[Problem]:
-    return [*check_intents(kb), *check_phrasings(kb, matcher), *check_tables(kb)]
+def check_knowledge(kb: KnowledgeBase, matcher: Matcher, thorough: bool = False) -> list[Problem]:
+    return [*check_intents(kb), *check_phrasings(kb, matcher, thorough), *check_tables(kb)]

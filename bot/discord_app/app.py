@@ -24,7 +24,7 @@ from bot.core.knowledge import KnowledgeError
 from bot.core.misses import MissLog, log_from_env
 from bot.discord_app.cogs import all_cogs
 from bot.discord_app.cooldown import Cooldown
-from bot.discord_app.settings import Settings, SettingsError
+from bot.discord_app.settings import Settings, SettingsError, environment
 from bot.discord_app.views import NO_PINGS
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,7 @@ def run(*, sync_global: bool = False) -> int:
         for knowledge_problem in error.problems:
             log.error("knowledge: %s", knowledge_problem)
         return EXIT_CONFIG
-    bot = CnrpBot(settings, engine, sync_global=sync_global, misses=log_from_env())
+    bot = CnrpBot(settings, engine, sync_global=sync_global, misses=log_from_env(environment()))
     try:
         asyncio.run(_serve(bot, settings.token.reveal()))
     except discord.LoginFailure:

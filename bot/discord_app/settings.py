@@ -127,6 +127,14 @@ class Settings:
         return settings
 
 
+def environment(
+    environ: Mapping[str, str] | None = None, *, dotenv_path: Path | None = None
+) -> dict[str, str]:
+    """The environment with `.env` underneath it, for settings read outside this module
+    (the core's CNRP_MISSES_LOG and MISSES_LOG_USERS)."""
+    return _merged_env(os.environ if environ is None else environ, dotenv_path)
+
+
 def token_configured(
     environ: Mapping[str, str] | None = None, *, dotenv_path: Path | None = None
 ) -> bool:

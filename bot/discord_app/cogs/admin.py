@@ -1,4 +1,4 @@
-"""/about, /help and /reload."""
+"""/about, /help, /reload and /misses."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import logging
 import math
 import time
+from datetime import UTC, datetime
 from importlib import metadata
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.knowledge import KnowledgeError
+from bot.core.misses import cluster, format_clusters
 from bot.discord_app.embeds import MESSAGE_LIMIT, about_embed, help_embed, truncate
 from bot.discord_app.views import NO_PINGS
 
@@ -99,3 +101,37 @@ class AdminCog(commands.Cog):
         await interaction.edit_original_response(
             content=f"Reloaded the knowledge base: {counts}.", allowed_mentions=NO_PINGS
         )
+
+    @app_commands.command(
+        name="misses", description="Questions the bot could not answer, grouped (Manage Server only)"
+    )
+    @app_commands.describe(since="Only misses from this date on (YYYY-MM-DD)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def misses(self, interaction: discord.Interaction, since: str | None = None) -> None:
+        log_file = self.bot.misses
+        if log_file is None:
+            await interaction.response.send_message(
+                "The misses log is off.", ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
+        start: datetime | None = None
+        if since:
+            try:
+                start = datetime.fromisoformat(since).replace(tzinfo=UTC)
+            except ValueError:
+                await interaction.response.send_message(
+                    f"`since` takes a date like 2026-11-01, not {truncate(since, 40)!r}.",
+                    ephemeral=True, allowed_mentions=NO_PINGS,
+                )
+                return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        found = await asyncio.to_thread(log_file.read, start)
+        if not found:
+            content = "No misses logged" + (f" since {since}." if since else ".")
+        else:
+            groups = await asyncio.to_thread(cluster, found)
+            body = format_clusters(groups, len(found), limit_chars=MESSAGE_LIMIT - 20)
+            content = "```\n" + body.replace("```", "`\u200b``") + "\n```"
+        await interaction.edit_original_response(content=content, allowed_mentions=NO_PINGS)

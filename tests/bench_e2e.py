@@ -1,0 +1,91 @@
+"""Benchmark, not a test: questions through the real bot process over the loopback fake Discord.
+
+    python -m tests.bench_e2e [--questions 2000] [--concurrency 32]
+
+The questions are the labelled ones in tests/questions.yaml, cycled, asked as mentions in a
+guild channel and as direct messages by 50 users (COOLDOWN_SECONDS=0). `concurrency` questions
+are in flight at once. Latency runs from the fake sending MESSAGE_CREATE to the reply's POST
+arriving back at it, so it covers the gateway, the engine, the embed and the REST call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from tests.fake_discord import BotProcess, FakeDiscord, FakeUser
+
+QUESTIONS = Path(__file__).with_name("questions.yaml")
+USERS = 50
+WARM_UP = 50
+
+
+def load_questions() -> list[str]:
+    entries = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+    return [str(e["q"]) for e in entries if str(e.get("q") or "").strip()]
+
+
+async def ask(fake: FakeDiscord, user: FakeUser, question: str, dm: bool) -> float:
+    bot = fake.bot_user
+    started = time.perf_counter()
+    if dm:
+        message_id = await fake.post_message(user, question, dm=True)
+    else:
+        message_id = await fake.post_message(user, f"{bot.mention} {question}", mentions=[bot])
+    reply = await fake.wait_reply(message_id, timeout=30)
+    return reply.at - started
+
+
+async def run(total: int, concurrency: int) -> int:
+    questions = itertools.cycle(load_questions())
+    fake = FakeDiscord()
+    await fake.start()
+    users = [fake.user(f"user{i}") for i in range(USERS)]
+    with tempfile.TemporaryDirectory(prefix="cnrp-bench-") as scratch:
+        bot = BotProcess(fake, Path(scratch), env={"COOLDOWN_SECONDS": "0", "LOG_LEVEL": "INFO"})
+        await bot.start()
+        try:
+            await bot.wait_ready()
+            gate = asyncio.Semaphore(concurrency)
+
+            async def one(index: int, question: str) -> float:
+                async with gate:
+                    return await ask(fake, users[index % USERS], question, dm=index % 3 == 2)
+
+            await asyncio.gather(*(one(i, next(questions)) for i in range(WARM_UP)))
+            started = time.perf_counter()
+            latencies = await asyncio.gather(*(one(i, next(questions)) for i in range(total)))
+            elapsed = time.perf_counter() - started
+        finally:
+            code = await bot.stop()
+            await fake.stop()
+    duplicates = sum(1 for replies in fake._replies.values() if len(replies) != 1)
+    ms = sorted(latency * 1000 for latency in latencies)
+    print(f"{total} questions, {concurrency} in flight, answered in {elapsed:.2f} s")
+    print(f"throughput: {total / elapsed:.0f} questions answered per second")
+    print(
+        f"reply latency: median {statistics.median(ms):.1f} ms, "
+        f"p95 {ms[int(len(ms) * 0.95) - 1]:.1f} ms, max {ms[-1]:.1f} ms"
+    )
+    print(f"questions not answered exactly once: {duplicates}; bot exit code {code}")
+    return 0 if duplicates == 0 and code == 0 else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--questions", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args(argv)
+    return asyncio.run(run(args.questions, args.concurrency))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

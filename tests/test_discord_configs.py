@@ -1,0 +1,156 @@
+"""The real bot process under other configurations, each against its own fake: intents, sync,
+shards, follow-ups without a cooldown, and the ways start-up is refused (bad settings, broken
+knowledge, wrong token, missing intent)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest_asyncio
+
+from tests.fake_discord import BotProcess, FakeDiscord, FakeUser
+
+MESSAGE_CONTENT = 1 << 15
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord(allow_message_content=False)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+async def run_bot(fake: FakeDiscord, tmp_path: Path, env: dict[str, str], *args: str) -> BotProcess:
+    bot = BotProcess(fake, tmp_path, env=env, args=args)
+    await bot.start()
+    return bot
+
+
+async def test_without_listen_channels_no_privileged_intent_is_needed(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    bot = await run_bot(fake, tmp_path, {})
+    try:
+        await bot.wait_ready()
+        identify = next(e.data for e in fake.gateway_events if e.op == 2)
+        assert not identify["intents"] & MESSAGE_CONTENT
+        # Without the intent Discord blanks unaddressed guild messages; they are ignored…
+        chatter = await fake.post_message(fake.user(), "who founded the cnrp",
+                                          channel_id=fake.listen_channel_id)  # fmt: skip
+        # …while a mention still arrives with its text and is answered.
+        asked = await fake.post_message(
+            fake.user(), f"{fake.bot_user.mention} who founded the cnrp", mentions=[fake.bot_user]
+        )
+        reply = await fake.wait_for(lambda: fake.replies_to(asked), what="a reply")
+        assert "Sam Rainsy" in reply[0].body["embeds"][0]["description"]
+        assert fake.replies_to(chatter) == []
+    finally:
+        assert await bot.stop() == 0, bot.log()
+
+
+async def test_listen_channels_without_the_intent_enabled_stop_with_advice(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    bot = await run_bot(fake, tmp_path, {"LISTEN_CHANNEL_IDS": str(fake.listen_channel_id)})
+    assert await bot.wait_exit() == 1
+    log = bot.log()
+    assert "Message Content intent" in log and "developer portal" in log
+
+
+async def test_sync_global_only_when_asked_and_then_without_guild_copies(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    bot = await run_bot(fake, tmp_path, {}, "--sync-global")
+    try:
+        await bot.wait_ready()
+        synced = [(r.path, len(r.body)) for r in fake.requests if r.method == "PUT"]
+        assert synced == [
+            (f"/applications/{fake.app_id}/commands", 13),
+            (f"/applications/{fake.app_id}/guilds/{fake.guild_id}/commands", 0),
+        ]
+    finally:
+        assert await bot.stop() == 0, bot.log()
+
+
+async def test_no_guild_and_no_global_sync_syncs_nothing(fake: FakeDiscord, tmp_path: Path) -> None:
+    bot = await run_bot(fake, tmp_path, {"DEV_GUILD_ID": ""})
+    try:
+        await bot.wait_ready()
+        assert not [r for r in fake.requests if r.method == "PUT"]
+        assert "slash commands not synced" in bot.log()
+    finally:
+        assert await bot.stop() == 0, bot.log()
+
+
+async def test_shard_settings_choose_the_shards_this_process_runs(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    fake.shard_count = 2
+    bot = await run_bot(fake, tmp_path, {"SHARD_COUNT": "2", "SHARD_IDS": "1"})
+    try:
+        await fake.wait_for(lambda: fake.count_ops(2) >= 1, what="an IDENTIFY")
+        identifies = [e.data["shard"] for e in fake.gateway_events if e.op == 2]
+        assert identifies == [[1, 2]]
+    finally:
+        assert await bot.stop() == 0, bot.log()
+
+
+async def test_a_broken_knowledge_base_never_goes_online(fake: FakeDiscord, tmp_path: Path) -> None:
+    broken = tmp_path / "knowledge"
+    broken.mkdir()
+    (broken / "sources.yaml").write_text("sources: [\n", encoding="utf-8")
+    bot = await run_bot(fake, tmp_path, {"CNRP_KNOWLEDGE_DIR": str(broken)})
+    assert await bot.wait_exit() == 2
+    assert "sources.yaml" in bot.log()
+    assert fake.requests == [], "it did not even log in"
+
+
+async def test_bad_settings_are_all_reported_before_connecting(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    env = {"COOLDOWN_SECONDS": "soon", "SHARD_IDS": "0", "LOG_LEVEL": "LOUD"}
+    bot = await run_bot(fake, tmp_path, env)
+    assert await bot.wait_exit() == 2
+    log = bot.log()
+    assert "COOLDOWN_SECONDS" in log and "SHARD_IDS needs SHARD_COUNT" in log and "LOG_LEVEL" in log
+    assert fake.requests == []
+
+
+async def test_a_rejected_token_stops_with_advice_and_never_logs_the_token(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    wrong = "wrong-token.ZZZ.also-not-a-secret"
+    bot = await run_bot(fake, tmp_path, {"DISCORD_TOKEN": wrong, "LOG_LEVEL": "DEBUG"})
+    assert await bot.wait_exit() == 1
+    log = bot.log()
+    assert "DISCORD_TOKEN" in log and wrong not in log
+
+
+async def test_follow_ups_use_the_askers_conversation_and_misses_are_kept(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    bot = await run_bot(fake, tmp_path, {"COOLDOWN_SECONDS": "0"})
+    try:
+        await bot.wait_ready()
+        alice, bob = fake.user("alice"), fake.user("bob")
+
+        async def ask(user: FakeUser, text: str) -> str:
+            message_id = await fake.post_message(user, text, dm=True)
+            reply = await fake.wait_reply(message_id)
+            return str(reply.body["embeds"][0]["description"])
+
+        assert "Kem Sokha" in await ask(alice, "who was the party's second leader?")
+        follow_up = "when did his term end?"
+        assert "16 November 2017" in await ask(alice, follow_up), "it follows Alice's conversation"
+        assert "16 November 2017" not in await ask(bob, follow_up), "Bob has no conversation"
+        assert (await ask(bob, "what is the best pizza topping")).startswith("I don't know that")
+    finally:
+        assert await bot.stop() == 0, bot.log()
+    misses = [json.loads(line) for line in (tmp_path / "misses.jsonl").read_text().splitlines()]
+    assert {m["text"] for m in misses} >= {"what is the best pizza topping"}
+    assert all("user" not in m for m in misses), "user ids only when the operator opts in"

@@ -1,0 +1,132 @@
+"""Settings come from the environment and `.env`, read when asked (never at import)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.discord_app.settings import (
+    KEYS,
+    Secret,
+    Settings,
+    SettingsError,
+    environment,
+    token_configured,
+)
+
+TOKEN = "MTIz.secret-token-value"
+ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
+
+
+def settings(tmp_path: Path, **env: str) -> Settings:
+    return Settings.from_env({"DISCORD_TOKEN": TOKEN, **env}, dotenv_path=tmp_path / ".env")
+
+
+def test_defaults(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    assert s.token.reveal() == TOKEN
+    assert s.dev_guild_id is None and s.listen_channel_ids == frozenset()
+    assert s.match_threshold is None and s.ambiguity_margin is None
+    assert s.cooldown_seconds == 3.0 and s.log_level == "INFO"
+    assert s.shard_count is None and s.shard_ids is None and s.knowledge_dir is None
+    assert not s.needs_message_content
+
+
+def test_every_key_is_parsed(tmp_path: Path) -> None:
+    s = settings(
+        tmp_path,
+        DEV_GUILD_ID="123",
+        LISTEN_CHANNEL_IDS=" 1, 2,,3 ",
+        MATCH_THRESHOLD="0.7",
+        AMBIGUITY_MARGIN="0.05",
+        COOLDOWN_SECONDS="0",
+        LOG_LEVEL="debug",
+        SHARD_COUNT="4",
+        SHARD_IDS="0,2",
+        CNRP_KNOWLEDGE_DIR="/srv/knowledge",
+    )
+    assert s.dev_guild_id == 123
+    assert s.listen_channel_ids == frozenset({1, 2, 3}) and s.needs_message_content
+    assert (s.match_threshold, s.ambiguity_margin, s.cooldown_seconds) == (0.7, 0.05, 0.0)
+    assert s.log_level == "DEBUG" and s.log_level_number == logging.DEBUG
+    assert (s.shard_count, s.shard_ids) == (4, (0, 2))
+    assert s.knowledge_dir == Path("/srv/knowledge")
+
+
+def test_the_token_never_shows_in_repr_str_or_format(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    for text in (repr(s), str(s), f"{s}", f"{s.token}", repr(s.token), str(s.token)):
+        assert TOKEN not in text
+    assert "***" in repr(s)
+    assert Secret("a") == Secret("a") and Secret("a") != Secret("b")
+
+
+def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        f"DISCORD_TOKEN={TOKEN}\nDEV_GUILD_ID=1\nCOOLDOWN_SECONDS=9\n", encoding="utf-8"
+    )
+    s = Settings.from_env({"DEV_GUILD_ID": "2"}, dotenv_path=tmp_path / ".env")
+    assert s.token.reveal() == TOKEN and s.dev_guild_id == 2 and s.cooldown_seconds == 9.0
+    assert token_configured({}, dotenv_path=tmp_path / ".env")
+    assert environment({"DEV_GUILD_ID": "2"}, dotenv_path=tmp_path / ".env")["COOLDOWN_SECONDS"] == "9"
+    assert not token_configured({}, dotenv_path=tmp_path / "missing.env")
+
+
+def test_dotenv_defaults_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text(f"DISCORD_TOKEN={TOKEN}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert Settings.from_env({}).token.reveal() == TOKEN
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(
+            {
+                "DEV_GUILD_ID": "my-guild",
+                "LISTEN_CHANNEL_IDS": "12,#general",
+                "MATCH_THRESHOLD": "1.5",
+                "AMBIGUITY_MARGIN": "nan",
+                "COOLDOWN_SECONDS": "-1",
+                "LOG_LEVEL": "chatty",
+                "SHARD_COUNT": "2",
+                "SHARD_IDS": "0,2",
+            },
+            dotenv_path=tmp_path / ".env",
+        )
+    text = "\n".join(caught.value.problems)
+    for key in ("DISCORD_TOKEN", "DEV_GUILD_ID", "LISTEN_CHANNEL_IDS", "MATCH_THRESHOLD",
+                "AMBIGUITY_MARGIN", "COOLDOWN_SECONDS", "LOG_LEVEL", "SHARD_IDS"):  # fmt: skip
+        assert key in text, key
+    assert len(caught.value.problems) == 8
+
+
+def test_shard_ids_need_a_shard_count(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="SHARD_IDS needs SHARD_COUNT"):
+        settings(tmp_path, SHARD_IDS="1")
+
+
+def test_importing_reads_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The CLI and the core run with an empty environment: importing the Discord layer must
+    # neither read settings nor fail without a token.
+    import importlib
+
+    import bot.discord_app.app as app_module
+
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    importlib.reload(app_module)
+
+
+def test_env_example_documents_every_key_and_parses(tmp_path: Path) -> None:
+    from dotenv import dotenv_values
+
+    documented = set(dotenv_values(ENV_EXAMPLE))
+    assert set(KEYS) <= documented
+    assert documented <= {*KEYS, "CNRP_MISSES_LOG", "MISSES_LOG_USERS"}  # the core reads those
+    example = tmp_path / ".env"
+    example.write_text(ENV_EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    s = Settings.from_env({"DISCORD_TOKEN": TOKEN}, dotenv_path=example)
+    assert s.cooldown_seconds == 3.0 and s.log_level == "INFO" and s.dev_guild_id is None
