@@ -52,6 +52,12 @@ class Explanation:
     reason: str
 
 
+def _topical(analysis: Analysis) -> bool:
+    """Filler, question words and numbers alone ("what's 2+2") name no fact to look up."""
+    return any(t not in STOPWORDS and t not in QUESTION_WORDS and not t[:1].isdigit()
+               for t in analysis.terms)
+
+
 class Engine:
     """A loaded, validated, indexed knowledge base that answers questions."""
 
@@ -171,7 +177,7 @@ class Engine:
         """'when?', 'who said that?' or 'and under 25%?' after a question: ask it again with
         the new words first (their numbers and words take precedence)."""
         content = [t for t in analysis.terms if t not in STOPWORDS and t not in QUESTION_WORDS]
-        top = analysis.ranked[0].score if analysis.ranked else 0.0
+        top = analysis.ranked[0].score if analysis.ranked and _topical(analysis) else 0.0
         if top >= self.config.threshold or (not force and len(content) > 2):
             return analysis
         # The old question's words, less those the new words replace: its question words, its
@@ -220,6 +226,8 @@ class Engine:
                            suggestions=self._default_suggestions[: config.max_suggestions])
         ranked = analysis.ranked
         top = ranked[0] if ranked else None
+        if top is not None and not _topical(analysis) and top.intent.kind is ReplyKind.ANSWER:
+            top = None
         if top is None or top.score < config.threshold:
             return replace(base, text=UNKNOWN_TEXT, kind=ReplyKind.UNKNOWN,
                            confidence=top.score if top else 0.0,
