@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest_asyncio
 
 from tests.fake_discord import BotProcess, FakeDiscord, FakeUser
+from tests.test_discord_e2e import EXPECTED_COMMANDS
 
 MESSAGE_CONTENT = 1 << 15
 
@@ -70,7 +71,7 @@ async def test_sync_global_only_when_asked_and_then_without_guild_copies(
         await bot.wait_ready()
         synced = [(r.path, len(r.body)) for r in fake.requests if r.method == "PUT"]
         assert synced == [
-            (f"/applications/{fake.app_id}/commands", 13),
+            (f"/applications/{fake.app_id}/commands", len(EXPECTED_COMMANDS)),
             (f"/applications/{fake.app_id}/guilds/{fake.guild_id}/commands", 0),
         ]
     finally:
