@@ -8,7 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class MatchConfig:
     # A reply states facts only at or above this confidence.
-    threshold: float = 0.68
+    threshold: float = 0.66
     # Two different intents closer than this are a guess, not an answer: ask which.
     ambiguity_margin: float = 0.03
     # Candidates below this are too weak even to suggest.
@@ -17,7 +17,7 @@ class MatchConfig:
     # Intents refined with rapidfuzz and the entity rules after the matrix pass.
     shortlist: int = 6
     # Share of the character-level (rapidfuzz) score in an intent's score.
-    fuzzy_weight: float = 0.15
+    fuzzy_weight: float = 0.1
     # Weight of who/what/when/where/why/how/which: they separate "who founded" from
     # "when was it founded", but matter less than the words that carry the topic.
     question_word_weight: float = 0.7

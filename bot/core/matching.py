@@ -364,6 +364,7 @@ class Matcher:
         self._explains = np.asfortranarray(explains)
         self._lengths = np.array([p.weight for _, p in phrasings], dtype=np.float32)
         self._phrasing_text = [p.text for _, p in phrasings]
+        self._phrasing_content = [p.content for _, p in phrasings]
         self._phrasing_question_words = [p.terms & QUESTION_WORDS for _, p in phrasings]
         # Which phrasings name someone (or somewhere) of each kind, and whom: a phrasing that
         # names another person than the question does fits it less.
@@ -501,6 +502,7 @@ class Matcher:
         query_words = {t for t in base_terms if t in QUESTION_WORDS} - GENERIC_QUESTION_WORDS
         present_words = {t for t in base_terms if t in PRESENT_WORDS}
         named_kinds = {e.kind for e in entities if e.kind in NAME_KINDS}
+        query_text = " ".join(sorted(t for t in base_terms if t not in STOPWORDS))
         results: list[ScoredIntent] = []
         for position in order:
             lexical = float(best[position])
@@ -510,10 +512,9 @@ class Matcher:
             intent = index.intent
             lo, hi = self._starts[position], self._ends[position]
             best_row = lo + int(np.argmax(scores[lo:hi]))
-            query_text = " ".join(sorted(t for t in base_terms if t not in STOPWORDS))
-            fuzzy_hit = process.extractOne(query_text, [p.content for p in index.phrasings],
-                                           scorer=fuzz.token_sort_ratio, processor=None)
-            fuzzy_score = fuzzy_hit[1] / 100.0 if fuzzy_hit else 0.0
+            # Character-level similarity to the best phrasing catches what words miss (a split
+            # or merged word, a typo too far for correction).
+            fuzzy_score = fuzz.token_sort_ratio(query_text, self._phrasing_content[best_row]) / 100.0
             score = (1 - config.fuzzy_weight) * lexical + config.fuzzy_weight * fuzzy_score
             notes: list[str] = []
             for entity in entities:
@@ -566,8 +567,10 @@ class Matcher:
         if not columns:
             zeros = np.zeros(size, dtype=np.float32)
             return zeros, zeros.copy(), zeros.copy()
-        present = self._present[:, columns] if rows is None else self._present[rows][:, columns]
-        explains = self._explains[:, columns] if rows is None else self._explains[rows][:, columns]
+        # Read only the question's columns (and rows): the matrices themselves are large.
+        pick = (slice(None), columns) if rows is None else np.ix_(rows, np.asarray(columns))
+        present = self._present[pick]
+        explains = self._explains[pick]
         lengths = self._lengths if rows is None else self._lengths[rows]
         shared = present @ weights
         recall = (explains @ weights) / total
