@@ -67,3 +67,11 @@ def test_context_never_leaks_between_conversations(engine: Engine) -> None:
     alice, bob = Conversation(), Conversation()
     engine.ask("who was the party's second leader?", alice)
     assert engine.ask("when did his term end?", bob).kind is ReplyKind.CLARIFY
+
+
+def test_a_row_pointed_at_resolves_or_is_asked_for(engine: Engine) -> None:
+    assert engine.ask("how did the cnrp do in that province").kind is ReplyKind.CLARIFY
+    conversation = Conversation()
+    engine.ask("cnrp share in kandal", conversation)
+    answer = engine.ask("how many votes did it get in that province?", conversation)
+    assert answer.intent == "results.constituency" and "366,056" in answer.text

@@ -19,10 +19,10 @@ QUESTIONS = TESTS / "questions.yaml"
 ANALYTICS = TESTS / "analytics.yaml"
 CONVERSATIONS = TESTS / "conversations.yaml"
 MIN_ACCURACY = 0.95
-# The target for out-of-scope rejection is 95%. This gate holds the level reached (93.2%), so
+# The target for out-of-scope rejection is 95%. This gate holds the level reached (94.1%), so
 # any regression fails, while the remaining near-misses (questions that reuse a fact's words
 # to ask what the sources do not say) are worked on. Raise it as rejection improves.
-MIN_REJECTION = 0.93
+MIN_REJECTION = 0.94
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,22 @@ PERSONAL_PRONOUNS = frozenset({"he", "his", "him", "himself", "she", "her", "her
 # Words that open a follow-up about another row of the same kind: "and in takeo?", "what about X".
 _ELLIPSIS_OPENERS = ("and ", "what about ", "how about ", "same for ", "also ", "or ", "and what about ")
 _CITATION_MARK = re.compile(r"\[(\d+)\]")
+# "that province", "this person": a row pointed at, not named.
+DEICTIC_KINDS = {
+    "constituency": ("province", "constituency", "region", "district", "place"),
+    "person": ("person", "man", "woman", "guy", "politician", "leader"),
+}
+_DEICTIC = {kind: re.compile(r"\b(?:that|this|the same)\s+(?:" + "|".join(words) + r")\b", re.IGNORECASE)
+            for kind, words in DEICTIC_KINDS.items()}
+
+
+def deictic_kind(text: str) -> str | None:
+    """The kind of row a question points at without naming it, if any."""
+    return next((kind for kind, pattern in _DEICTIC.items() if pattern.search(text)), None)
+
+
+def name_the_pointed(text: str, kind: str, key: str) -> str:
+    return _DEICTIC[kind].sub(key, text, count=1)
 
 
 def split_questions(text: str) -> list[str]:

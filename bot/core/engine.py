@@ -14,9 +14,11 @@ from bot.core.config import MatchConfig
 from bot.core.context import Conversation
 from bot.core.dialogue import (
     MAX_PARTS,
+    deictic_kind,
     has_personal_pronoun,
     is_ellipsis,
     merge,
+    name_the_pointed,
     replace_pronouns,
     split_questions,
     subject_person,
@@ -154,6 +156,17 @@ class Engine:
                     answer, matched=False, intent=None, kind=ReplyKind.CLARIFY, citations=(),
                     text=WHO_TEXT, suggestions=self._person_suggestions(analysis))
             analysis = self.matcher.analyse(replace_pronouns(text, subject))
+        pointed = deictic_kind(text)
+        if pointed and not any(e.kind == pointed for e in analysis.entities):
+            # "in that province": the last answer's row, or a question back.
+            row = last.answer.entity if last is not None else None
+            if row is not None and row.kind == pointed:
+                analysis = self.matcher.analyse(name_the_pointed(text, pointed, row.key))
+            else:
+                answer = self._answer(text, analysis)
+                return analysis, replace(
+                    answer, matched=False, intent=None, kind=ReplyKind.CLARIFY, citations=(),
+                    text=CLARIFY_TEXT[pointed], suggestions=self._person_suggestions(analysis))
         if last is not None:
             previous = self.kb.intents.get(last.answer.intent or "")
             if previous is not None and previous.entity and is_ellipsis(text) and any(

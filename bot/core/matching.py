@@ -34,6 +34,8 @@ NAME_KINDS = frozenset({"constituency", "person", "organisation"})
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 NUMBER_SLOT = slot_token("number")
+YES_NO_OPENERS = frozenset({"is", "was", "are", "were", "did", "does", "do", "has", "have", "had",
+                            "can", "could", "will", "would", "should"})
 PRESENT_WORDS = frozenset({"now", "today", "currently", "current", "nowadays", "presently",
                            "anymore", "tonight", "yesterday", "recently", "latest"})
 
@@ -366,6 +368,8 @@ class Matcher:
         self._phrasing_text = [p.text for _, p in phrasings]
         self._phrasing_content = [p.content for _, p in phrasings]
         self._phrasing_question_words = [p.terms & QUESTION_WORDS for _, p in phrasings]
+        self._phrasing_yes_no = [p.text.split(maxsplit=1)[0].casefold() in YES_NO_OPENERS if p.text.strip()
+                                 else False for _, p in phrasings]
         # Which phrasings name someone (or somewhere) of each kind, and whom: a phrasing that
         # names another person than the question does fits it less.
         self._names_kind: dict[str, np.ndarray] = {}
@@ -531,7 +535,9 @@ class Matcher:
             # The best phrasing asks "when" (or, wordless, no phrasing asks "who"): the question
             # wants another kind of answer than this intent gives. what/which fit anything.
             specific = (phrasing_words if phrasing_words else index.question_words) - GENERIC_QUESTION_WORDS
-            if query_words and specific and not query_words & specific:
+            # A yes/no phrasing ("is kem sokha in prison") does not answer "when" or "where".
+            yes_no = not phrasing_words and self._phrasing_yes_no[best_row]
+            if query_words and (yes_no or (specific and not query_words & specific)):
                 score *= config.question_word_factor
                 notes.append(f"asks {'/'.join(sorted(query_words))}, its phrasing does not")
             if present_words and not index.present_tense:
