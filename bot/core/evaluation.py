@@ -93,62 +93,58 @@ class Report:
         return [(i / bins, c, w) for i, (c, w) in enumerate(counts)]
 
 
-def load_cases(path: Path) -> list[Case]:
-    """Read a labelled file; raise ValueError naming the line of a malformed case."""
+def _read_list(path: Path, what: str) -> list[Any]:
     try:
         data = load_yaml(path)
     except YamlProblem as exc:
         raise ValueError(f"{path}:{exc.line or '?'}: {exc.message}") from exc
     if not isinstance(data, list):
-        raise ValueError(f"{path}: expected a list of cases")
-    cases: list[Case] = []
-    for item in data:
-        line = item.line if isinstance(item, LineDict) else 0
-        if not isinstance(item, dict) or "q" not in item or "intent" not in item:
-            raise ValueError(f"{path}:{line}: each case needs 'q' and 'intent'")
-        unknown = set(item) - {"q", "intent", "entity", "expect"}
-        if unknown:
-            raise ValueError(f"{path}:{line}: unknown keys {sorted(unknown)}")
-        raw: Any = item["intent"]
-        intents = () if raw is None else (str(raw),) if isinstance(raw, str) else tuple(map(str, raw))
-        expect = item.get("expect") or ()
-        cases.append(Case(str(item["q"]), intents, item.get("entity"),
-                          tuple(str(e) for e in expect), line))
+        raise ValueError(f"{path}: expected a list of {what}")
+    return data
+
+
+def _case(path: Path, item: Any, allowed: set[str], conversation: str = "") -> Case:
+    """One labelled question (or turn); ValueError names the line of anything malformed."""
+    line = item.line if isinstance(item, LineDict) else 0
+    if not isinstance(item, dict) or "q" not in item:
+        raise ValueError(f"{path}:{line}: each case needs 'q'")
+    unknown = set(item) - allowed
+    if unknown:
+        raise ValueError(f"{path}:{line}: unknown keys {sorted(unknown)}")
+    raw: Any = item.get("intent")
+    intents = () if raw is None else (str(raw),) if isinstance(raw, str) else tuple(map(str, raw))
+    try:
+        kind = ReplyKind(item["kind"]) if item.get("kind") else None
+    except ValueError as exc:
+        raise ValueError(f"{path}:{line}: unknown kind {item['kind']!r}") from exc
+    expect = tuple(str(e) for e in item.get("expect") or ())
+    return Case(str(item["q"]), intents, item.get("entity"), expect, line, kind, conversation)
+
+
+def load_cases(path: Path) -> list[Case]:
+    """Read a labelled file; raise ValueError naming the line of a malformed case."""
+    cases = []
+    for item in _read_list(path, "cases"):
+        if isinstance(item, dict) and "intent" not in item:
+            line = item.line if isinstance(item, LineDict) else 0
+            raise ValueError(f"{path}:{line}: each case needs 'q' and 'intent' (null: out of scope)")
+        cases.append(_case(path, item, {"q", "intent", "entity", "expect"}))
     return cases
 
 
 def load_conversations(path: Path) -> list[list[Case]]:
     """Read a file of conversations: each a name and ordered turns."""
-    try:
-        data = load_yaml(path)
-    except YamlProblem as exc:
-        raise ValueError(f"{path}:{exc.line or '?'}: {exc.message}") from exc
-    if not isinstance(data, list):
-        raise ValueError(f"{path}: expected a list of conversations")
     conversations: list[list[Case]] = []
-    for item in data:
+    for item in _read_list(path, "conversations"):
         line = item.line if isinstance(item, LineDict) else 0
         if not isinstance(item, dict) or not isinstance(item.get("turns"), list):
             raise ValueError(f"{path}:{line}: each conversation needs 'name' and 'turns'")
         name = str(item.get("name", f"line {line}"))
-        turns: list[Case] = []
-        for turn in item["turns"]:
-            turn_line = turn.line if isinstance(turn, LineDict) else line
-            if not isinstance(turn, dict) or "q" not in turn:
-                raise ValueError(f"{path}:{turn_line}: each turn needs 'q'")
-            unknown = set(turn) - {"q", "intent", "kind", "expect", "entity"}
-            if unknown:
-                raise ValueError(f"{path}:{turn_line}: unknown keys {sorted(unknown)}")
-            raw: Any = turn.get("intent")
-            intents = () if raw is None else (str(raw),) if isinstance(raw, str) else tuple(map(str, raw))
-            try:
-                kind = ReplyKind(turn["kind"]) if turn.get("kind") else None
-            except ValueError as exc:
-                raise ValueError(f"{path}:{turn_line}: unknown kind {turn['kind']!r}") from exc
-            if not intents and kind is None and not turn.get("expect"):
-                raise ValueError(f"{path}:{turn_line}: a turn needs 'intent', 'kind' or 'expect'")
-            turns.append(Case(str(turn["q"]), intents, turn.get("entity"),
-                              tuple(str(e) for e in turn.get("expect") or ()), turn_line, kind, name))
+        turns = [_case(path, turn, {"q", "intent", "kind", "expect", "entity"}, name)
+                 for turn in item["turns"]]
+        for turn in turns:
+            if not turn.intents and turn.kind is None and not turn.expect:
+                raise ValueError(f"{path}:{turn.line}: a turn needs 'intent', 'kind' or 'expect'")
         conversations.append(turns)
     return conversations
 
@@ -161,17 +157,20 @@ def is_conversation_file(path: Path) -> bool:
     return isinstance(data, list) and bool(data) and isinstance(data[0], dict) and "turns" in data[0]
 
 
+def _has_expected(case: Case, answer: Answer) -> tuple[bool, str]:
+    missing = [e for e in case.expect if e not in answer.text]
+    return (not missing, f"answer lacks {missing}" if missing else "")
+
+
 def judge(case: Case, answer: Answer) -> tuple[bool, str]:
     if case.kind is not None and answer.kind is not case.kind:
         return False, f"got a {answer.kind.value} reply ({answer.intent}), expected {case.kind.value}"
     if case.kind is not None and not case.intents:
-        missing = [e for e in case.expect if e not in answer.text]
-        return (not missing, f"answer lacks {missing}" if missing else "")
+        return _has_expected(case, answer)
     if not case.intents and case.expect:
-        missing = [e for e in case.expect if e not in answer.text]
         if answer.kind not in UNDERSTOOD:
             return False, f"got {answer.kind.value} ({answer.confidence:.2f})"
-        return (not missing, f"answer lacks {missing}" if missing else "")
+        return _has_expected(case, answer)
     if not case.in_scope:
         if answer.kind in REJECTIONS:
             return True, ""
@@ -182,10 +181,7 @@ def judge(case: Case, answer: Answer) -> tuple[bool, str]:
     if case.entity and answer.kind is ReplyKind.ANSWER and (
             answer.entity is None or answer.entity.key != case.entity):
         return False, f"entity {answer.entity.key if answer.entity else None}, expected {case.entity}"
-    missing = [e for e in case.expect if e not in answer.text]
-    if missing:
-        return False, f"answer lacks {missing}"
-    return True, ""
+    return _has_expected(case, answer)
 
 
 def evaluate(engine: Engine, cases: list[Case]) -> Report:

@@ -578,11 +578,13 @@ class Matcher:
         present = self._present[pick]
         explains = self._explains[pick]
         lengths = self._lengths if rows is None else self._lengths[rows]
-        shared = present @ weights
-        recall = (explains @ weights) / total
-        precision = shared / lengths
         beta2 = self.config.recall_beta ** 2
-        denominator = beta2 * precision + recall
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # A finite guard: a numerical hiccup must read as "no match", never as one.
+        with np.errstate(all="ignore"):
+            shared = present @ weights
+            recall = (explains @ weights) / total
+            precision = shared / lengths
+            denominator = beta2 * precision + recall
             score = np.where(denominator > 0, (1 + beta2) * precision * recall / denominator, 0.0)
+        score = np.nan_to_num(score, nan=0.0, posinf=0.0, neginf=0.0)
         return score.astype(np.float32), recall, shared
