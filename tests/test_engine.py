@@ -93,3 +93,16 @@ def test_autocomplete_is_fuzzy_and_bounded(engine: Engine) -> None:
 def test_stats(engine: Engine) -> None:
     stats = engine.stats()
     assert stats["sources"] == 2 and stats["intents"] >= 70 and stats["facts"] > stats["intents"]
+
+
+def test_suggestions_are_about_the_row_the_user_named(engine: Engine) -> None:
+    answer = engine.ask("what is the population of takeo")
+    assert not answer.matched
+    assert answer.suggestions[0] == "How did the CNRP do in Takéo in 2013?"
+    assert engine.ask("is son chhay married").suggestions[0] == "Who is Son Chhay?"
+
+
+def test_unrelated_questions_get_the_curated_default_suggestions(engine: Engine) -> None:
+    help_intent = engine.kb.intents["meta.help"]
+    defaults = [engine.kb.intents[i].question for i in help_intent.related]
+    assert list(engine.ask("what's the weather like").suggestions) == defaults

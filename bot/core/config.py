@@ -12,7 +12,7 @@ class MatchConfig:
     # Two different intents closer than this are a guess, not an answer: ask which.
     ambiguity_margin: float = 0.03
     # Candidates below this are too weak even to suggest.
-    suggestion_floor: float = 0.30
+    suggestion_floor: float = 0.45
     max_suggestions: int = 3
     # Intents refined with rapidfuzz and the entity rules after the matrix pass.
     shortlist: int = 6

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -122,8 +123,8 @@ class Engine:
         answered = [(part, self._ask_one(part, scratch)) for part in parts[:MAX_PARTS]]
         useful = [a for _, a in answered if a.kind in (ReplyKind.ANSWER, ReplyKind.SMALLTALK,
                                                         ReplyKind.REFUSAL)]
-        if not useful:
-            return self._ask_one(text, context) if context is None else answered[0][1]
+        if not useful:  # none of the parts is understood: perhaps the whole message is
+            return self._ask_one(text, context)
         merged_text, citations = merge(answered, parts[MAX_PARTS:])
         matched = [a for _, a in answered if a.matched]
         lead = matched[0] if matched else useful[0]
@@ -154,7 +155,7 @@ class Engine:
                 answer = self._answer(text, analysis)
                 return analysis, replace(
                     answer, matched=False, intent=None, kind=ReplyKind.CLARIFY, citations=(),
-                    text=WHO_TEXT, suggestions=self._person_suggestions(analysis))
+                    text=WHO_TEXT, suggestions=self._candidate_suggestions(analysis))
             analysis = self.matcher.analyse(replace_pronouns(text, subject))
         pointed = deictic_kind(text)
         if pointed and not any(e.kind == pointed for e in analysis.entities):
@@ -166,7 +167,7 @@ class Engine:
                 answer = self._answer(text, analysis)
                 return analysis, replace(
                     answer, matched=False, intent=None, kind=ReplyKind.CLARIFY, citations=(),
-                    text=CLARIFY_TEXT[pointed], suggestions=self._person_suggestions(analysis))
+                    text=CLARIFY_TEXT[pointed], suggestions=self._candidate_suggestions(analysis))
         if last is not None:
             previous = self.kb.intents.get(last.answer.intent or "")
             if previous is not None and previous.entity and is_ellipsis(text) and any(
@@ -219,7 +220,7 @@ class Engine:
         boosted.sort(key=lambda r: r.score, reverse=True)
         return replace(analysis, ranked=tuple(boosted))
 
-    def _person_suggestions(self, analysis: Analysis) -> tuple[str, ...]:
+    def _candidate_suggestions(self, analysis: Analysis) -> tuple[str, ...]:
         questions = [r.intent.question for r in analysis.ranked
                      if r.intent.kind is ReplyKind.ANSWER][: self.config.max_suggestions]
         return tuple(questions) or self._default_suggestions[: self.config.max_suggestions]
@@ -244,14 +245,15 @@ class Engine:
         if top is None or top.score < config.threshold:
             return replace(base, text=UNKNOWN_TEXT, kind=ReplyKind.UNKNOWN,
                            confidence=top.score if top else 0.0,
-                           suggestions=self._suggest(ranked))
+                           suggestions=self._suggest(ranked, entities=analysis.entities))
         runner_up = next((r for r in ranked[1:] if r.intent.id != top.intent.id), None)
         if (runner_up is not None and runner_up.score >= config.threshold
                 and top.score - runner_up.score < config.ambiguity_margin
                 and runner_up.intent.id not in top.intent.related
                 and top.intent.id not in runner_up.intent.related):
             return replace(base, text=AMBIGUOUS_TEXT, kind=ReplyKind.AMBIGUOUS,
-                           confidence=top.score, suggestions=self._suggest(ranked, 2))
+                           confidence=top.score,
+                           suggestions=self._suggest(ranked, 2, analysis.entities))
         return self._reply(base, top, analysis)
 
     def _reply(self, base: Answer, top: ScoredIntent, analysis: Analysis) -> Answer:
@@ -296,10 +298,27 @@ class Engine:
     def _entity_examples(self, intent: Intent) -> tuple[str, ...]:
         return (intent.question,)
 
-    def _suggest(self, ranked: tuple[ScoredIntent, ...], limit: int | None = None) -> tuple[str, ...]:
+    def _question_about(self, intent: Intent, entities: tuple[Entity, ...]) -> str:
+        """The intent's question, about the row the user named if it is one of its kind."""
+        named = next((e for e in entities if e.kind == intent.entity), None)
+        if named is None:
+            return intent.question
+        for name in sorted(self.kb.entity_names(named.kind), key=len, reverse=True):
+            pattern = re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)
+            if pattern.search(intent.question):
+                return pattern.sub(named.key, intent.question, count=1)
+        return intent.question
+
+    def _suggest(self, ranked: tuple[ScoredIntent, ...], limit: int | None = None,
+                 entities: tuple[Entity, ...] = ()) -> tuple[str, ...]:
         wanted = limit or self.config.max_suggestions
-        picks = [r.intent.question for r in ranked
+        kinds = {e.kind for e in entities}
+        # About a row the user named first ("is son chhay married?" → "Who is Son Chhay?"),
+        # then whatever came close.
+        about_row = [r for r in ranked if r.intent.entity in kinds and r.intent.kind is ReplyKind.ANSWER]
+        close = [r for r in ranked
                  if r.score >= self.config.suggestion_floor and r.intent.kind is ReplyKind.ANSWER]
+        picks = [self._question_about(r.intent, entities) for r in (*about_row[:1], *close)]
         picks = list(dict.fromkeys(picks))[:wanted]
         if len(picks) < wanted and limit is None:
             picks += [q for q in self._default_suggestions if q not in picks]
