@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.core.engine import Engine
-from bot.core.misses import MissLog, cluster
+from bot.core.misses import MissLog, cluster, log_from_env
 
 
 def test_only_misses_are_logged_without_user_ids(engine: Engine, tmp_path: Path) -> None:
@@ -45,3 +45,17 @@ def test_since_and_clusters(engine: Engine, tmp_path: Path) -> None:
     assert len(recent) == 3
     groups = cluster(recent)
     assert groups[0].count == 3 and len(groups) == 1
+
+
+def test_low_confidence_answers_are_logged_too(engine: Engine, tmp_path: Path) -> None:
+    log = MissLog(tmp_path / "misses.jsonl", low_confidence=1.01)
+    answer = engine.ask("who founded the cnrp")
+    assert answer.matched and log.record(answer)
+    assert log.read()[0].kind == "answer"
+
+
+def test_log_settings_from_the_environment(tmp_path: Path) -> None:
+    log = log_from_env({"CNRP_MISSES_LOG": str(tmp_path / "m.jsonl"), "MISSES_LOG_USERS": "1",
+                        "MISSES_LOW_CONFIDENCE": "0.8"})
+    assert (log.path, log.record_users, log.low_confidence) == (tmp_path / "m.jsonl", True, 0.8)
+    assert log_from_env({}).low_confidence == 0.75

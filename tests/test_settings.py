@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.misses import ENV_KEYS as MISSES_ENV_KEYS
 from bot.discord_app.settings import (
     KEYS,
     Secret,
@@ -125,7 +126,7 @@ def test_env_example_documents_every_key_and_parses(tmp_path: Path) -> None:
 
     documented = set(dotenv_values(ENV_EXAMPLE))
     assert set(KEYS) <= documented
-    assert documented <= {*KEYS, "CNRP_MISSES_LOG", "MISSES_LOG_USERS"}  # the core reads those
+    assert documented <= {*KEYS, *MISSES_ENV_KEYS}  # the core reads those
     example = tmp_path / ".env"
     example.write_text(ENV_EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     s = Settings.from_env({"DISCORD_TOKEN": TOKEN}, dotenv_path=example)

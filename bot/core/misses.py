@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,12 +109,22 @@ class MissLog:
 DEFAULT_LOG = Path(__file__).resolve().parents[2] / "data" / "misses.jsonl"
 
 
-def log_from_env(environ: dict[str, str] | None = None) -> MissLog:
-    """The log the operator configured: CNRP_MISSES_LOG (path), MISSES_LOG_USERS (1 to keep ids)."""
+DEFAULT_LOW_CONFIDENCE = 0.75
+# The settings the misses log reads (documented in .env.example with the bot's own).
+ENV_KEYS = ("CNRP_MISSES_LOG", "MISSES_LOG_USERS", "MISSES_LOW_CONFIDENCE")
+
+
+def log_from_env(environ: Mapping[str, str] | None = None) -> MissLog:
+    """The log the operator configured: CNRP_MISSES_LOG (path), MISSES_LOG_USERS (1 to keep
+    ids), MISSES_LOW_CONFIDENCE (answers stated with less confidence are logged too)."""
     env = dict(os.environ if environ is None else environ)
     path = Path(env["CNRP_MISSES_LOG"]) if env.get("CNRP_MISSES_LOG") else DEFAULT_LOG
     users = env.get("MISSES_LOG_USERS", "").strip().lower() in ("1", "true", "yes", "on")
-    return MissLog(path, record_users=users)
+    try:
+        low = float(env.get("MISSES_LOW_CONFIDENCE") or DEFAULT_LOW_CONFIDENCE)
+    except ValueError:
+        low = DEFAULT_LOW_CONFIDENCE
+    return MissLog(path, record_users=users, low_confidence=low)
 
 
 def cluster(misses: Iterable[Miss], similarity: float = 75.0) -> list[Cluster]:
