@@ -132,3 +132,17 @@ def test_partial_dates() -> None:
     assert str(PartialDate.parse("2017-09")) == "September 2017"
     with pytest.raises(ValueError):
         PartialDate.parse("2017-02-30")
+
+
+def test_dates_in_prose_come_from_the_timeline(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "tables" / "timeline.csv"
+    path.write_text(path.read_text().replace("2017-11-16,", "2017-11-17,"))
+    engine = Engine.load(knowledge_copy)
+    assert "17 November 2017" in engine.ask("when was the party banned").text
+
+
+def test_an_unknown_date_tag_is_caught_at_load(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "topics" / "dissolution.yaml"
+    path.write_text(path.read_text().replace("{date[dissolution]}", "{date[dissolved]}", 1))
+    messages = _load_errors(knowledge_copy)
+    assert any("dissolution.ruling" in m and "unknown placeholder 'dissolved'" in m for m in messages)
