@@ -50,3 +50,7 @@ def test_any_text_is_answered(text: str) -> None:
 
 
 _ENGINE = Engine.load()
+
+
+def test_khmer_slogan_is_understood(engine: Engine) -> None:
+    assert engine.ask("សង្គ្រោះ បម្រើ ការពារ").intent == "party.slogan"
