@@ -40,6 +40,9 @@ class MatchConfig:
     unnamed_phrasing_factor: float = 0.8  # a phrasing naming no one, for a question naming someone
     present_tense_factor: float = 0.75  # "today"/"now" where no phrasing asks about the present
     entity_count_factor: float = 0.7  # names one place where the intent compares two, or vice versa
+    # Beyond this many content words, unknown words weigh proportionally less (long messages
+    # carry context: "I'm writing a school report and I need to know …").
+    long_question_words: int = 8
     # Typo correction: the lowest rapidfuzz ratio accepted, by word length.
     typo_cutoff_short: float = 75.0  # 4 letters: one edit
     typo_cutoff_medium: float = 80.0  # 5 letters

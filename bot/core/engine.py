@@ -121,6 +121,9 @@ class Engine:
         scratch = context if context is not None else Conversation(
             self.config.context_ttl_seconds, self.config.context_max_turns)
         answered = [(part, self._ask_one(part, scratch)) for part in parts[:MAX_PARTS]]
+        # "Hi! … question …? Thanks!": pleasantries around real questions are not answers.
+        if any(a.kind is not ReplyKind.SMALLTALK for _, a in answered):
+            answered = [(p, a) for p, a in answered if a.kind is not ReplyKind.SMALLTALK] or answered
         useful = [a for _, a in answered if a.kind in (ReplyKind.ANSWER, ReplyKind.SMALLTALK,
                                                         ReplyKind.REFUSAL)]
         if not useful:  # none of the parts is understood: perhaps the whole message is

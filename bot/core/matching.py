@@ -392,6 +392,15 @@ class Matcher:
         self._numeric_rows = np.array([row for row, (position, _) in enumerate(phrasings)
                                        if indexes[position].numeric], dtype=int)
 
+    def _query_weights(self, terms: Sequence[str]) -> dict[str, float]:
+        """Weights for one question: in a long, chatty message each unknown word says less
+        about the topic than in a short question."""
+        unique = list(dict.fromkeys(terms))
+        content = [t for t in unique if t not in STOPWORDS and t not in QUESTION_WORDS]
+        damping = min(1.0, self.config.long_question_words / max(len(content), 1))
+        return {t: self.weight(t) * (damping if t not in self._idf and t not in QUESTION_WORDS
+                                     and t not in STOPWORDS else 1.0) for t in unique}
+
     def weight(self, term: str) -> float:
         if term in QUESTION_WORDS:
             return self.config.question_word_weight
@@ -424,7 +433,11 @@ class Matcher:
                 scored = [(hit[1] * (100 if i == 0 else 1), -i, hit[0])
                           for i, hit in enumerate(hits) if hit is not None]
                 if scored:
-                    result = max(scored)[2]
+                    candidate = max(scored)[2]
+                    # A ratio forgives length: "capital" is not "capitalism". At most one edit
+                    # for a short word, two for a longer one.
+                    if OSA.distance(token, candidate) <= (1 if len(token) <= 5 else 2):
+                        result = candidate
                     break
         if len(self._correction_cache) > 50_000:  # bounded: questions are user input
             self._correction_cache.clear()
@@ -565,10 +578,10 @@ class Matcher:
         self, terms: Sequence[str], rows: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """F-beta of every phrasing (or of `rows`) against the question's terms, at once."""
-        unique = list(dict.fromkeys(terms))
-        columns = [self._column[t] for t in unique if t in self._column]
-        weights = np.array([self.weight(t) for t in unique if t in self._column], dtype=np.float32)
-        total = sum(self.weight(t) for t in unique) or 1.0
+        weighted = self._query_weights(terms)
+        columns = [self._column[t] for t in weighted if t in self._column]
+        weights = np.array([w for t, w in weighted.items() if t in self._column], dtype=np.float32)
+        total = sum(weighted.values()) or 1.0
         size = self._phrasing_count if rows is None else len(rows)
         if not columns:
             zeros = np.zeros(size, dtype=np.float32)
