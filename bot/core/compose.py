@@ -32,12 +32,6 @@ def generator_for(intent: Intent) -> str | None:
     return ENTITY_GENERATORS.get(intent.entity) if intent.entity else None
 
 
-def event_dates(kb: KnowledgeBase) -> dict[str, str]:
-    """Tagged events of the timeline by tag, their dates as a person writes them."""
-    table = kb.tables.get("timeline")
-    return {str(row["tag"]): str(row["date"]) for row in (table.rows if table else ()) if row["tag"]}
-
-
 def resolve(kb: KnowledgeBase, ref: CitationRef) -> Citation:
     source = kb.sources[ref.source]
     return Citation(source.id, source.title, ref.section, source.link(ref.section))
@@ -49,7 +43,7 @@ def compose(kb: KnowledgeBase, intent: Intent, entity: Entity | None = None,
     name = generator_for(intent)
     generated = GENERATORS[name].fn(kb, intent.param_dict, entity, query) if name else Generated({})
     # Any answer may give a dated event's date as {date[tag]}: the date lives in timeline.csv.
-    fields = {**generated.fields, "date": event_dates(kb)}
+    fields = {**generated.fields, "date": kb.event_dates}
     text = intent.answer.format_map(fields)
     # Row answers cite the rows they used; the intent's own citations are the fallback.
     declared = () if intent.entity and generated.citations else intent.citations

@@ -71,6 +71,7 @@ class Engine:
         self.matcher = Matcher(kb, self.config)
         self.warnings = warnings
         self.loaded_at = time.time()
+        self._examples = self._example_rows()
         help_intent = kb.intents.get("meta.help")
         self._default_suggestions = tuple(
             kb.intents[i].question for i in (help_intent.related if help_intent else ())
@@ -301,16 +302,26 @@ class Engine:
     def _entity_examples(self, intent: Intent) -> tuple[str, ...]:
         return (intent.question,)
 
+    def _example_rows(self) -> dict[str, re.Pattern[str]]:
+        """For each per-row intent, where its canonical question names its example row."""
+        examples: dict[str, re.Pattern[str]] = {}
+        for intent in self.kb.intents.values():
+            if not intent.entity:
+                continue
+            for name in sorted(self.kb.entity_names(intent.entity), key=len, reverse=True):
+                pattern = re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)
+                if pattern.search(intent.question):
+                    examples[intent.id] = pattern
+                    break
+        return examples
+
     def _question_about(self, intent: Intent, entities: tuple[Entity, ...]) -> str:
         """The intent's question, about the row the user named if it is one of its kind."""
         named = next((e for e in entities if e.kind == intent.entity), None)
-        if named is None:
+        example = self._examples.get(intent.id)
+        if named is None or example is None:
             return intent.question
-        for name in sorted(self.kb.entity_names(named.kind), key=len, reverse=True):
-            pattern = re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)
-            if pattern.search(intent.question):
-                return pattern.sub(named.key, intent.question, count=1)
-        return intent.question
+        return example.sub(named.key, intent.question, count=1)
 
     def _suggest(self, ranked: tuple[ScoredIntent, ...], limit: int | None = None,
                  entities: tuple[Entity, ...] = ()) -> tuple[str, ...]:

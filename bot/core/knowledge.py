@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +190,14 @@ class KnowledgeBase:
                 for alias in row.values[table.aliases] if table.aliases else ():
                     names.setdefault(alias, key)
         return names
+
+    @cached_property
+    def event_dates(self) -> dict[str, str]:
+        """Tagged events of the timeline by tag, their dates as a person writes them; computed
+        once per loaded knowledge base (answers read them as {date[tag]})."""
+        table = self.tables.get("timeline")
+        rows = table.rows if table else ()
+        return {str(row["tag"]): str(row["date"]) for row in rows if row.values.get("tag")}
 
     def fact_count(self) -> int:
         answering = sum(1 for i in self.intents.values() if i.kind is ReplyKind.ANSWER)

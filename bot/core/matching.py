@@ -599,5 +599,5 @@ class Matcher:
             precision = shared / lengths
             denominator = beta2 * precision + recall
             score = np.where(denominator > 0, (1 + beta2) * precision * recall / denominator, 0.0)
-        score = np.nan_to_num(score, nan=0.0, posinf=0.0, neginf=0.0)
+        score[~np.isfinite(score)] = 0.0
         return score.astype(np.float32), recall, shared
