@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.knowledge import KnowledgeBase, Row, join_names
+from bot.core.knowledge import KnowledgeBase, PartialDate, Row, join_names
 from bot.core.models import CitationRef, Entity
 
 CITE_OPEN, CITE_CLOSE = "\u27e6", "\u27e7"  # ⟦source|section⟧, replaced by [n] when composed
@@ -505,8 +505,6 @@ def timeline_events(kb: KnowledgeBase, year: int | None = None) -> list[tuple[An
         events.append((row["term_start"], f"{row['name']} becomes party leader", row.citation))
         events.append((row["term_end"], f"{row['name']}'s term as party leader ends", row.citation))
     for row in kb.table("elections").rows:
-        from bot.core.knowledge import PartialDate
-
         events.append((PartialDate(int(row["year"])),
                        f"{row['type']} election: the CNRP wins {_percent(row)} of the vote",
                        row.citation))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.models import CitationRef, Intent, ReplyKind, Section, Source
+from bot.core.normalize import fold
 from bot.core.yamlio import LineDict, YamlProblem, load_yaml
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "knowledge"
@@ -634,8 +635,6 @@ def load_knowledge(root: Path | None = None) -> tuple[KnowledgeBase, list[Proble
 
 def resolve_alias(kb: KnowledgeBase, kind: str, text: str) -> str | None:
     """The key of the `kind` row that `text` names, ignoring case and accents, or None."""
-    from bot.core.normalize import fold
-
     wanted = " ".join(fold(text).split())
     for name, key in kb.entity_names(kind).items():
         if " ".join(fold(name).split()) == wanted:

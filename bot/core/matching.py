@@ -21,7 +21,9 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from bot.core.compose import generator_for
 from bot.core.config import MatchConfig
+from bot.core.generators import GENERATORS
 from bot.core.knowledge import KnowledgeBase
 from bot.core.lexicon import GENERIC_QUESTION_WORDS, GREETINGS, QUESTION_WORDS, STOPWORDS
 from bot.core.models import Entity, Intent
@@ -83,6 +85,7 @@ class _IntentIndex:
     named: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> keys it names
     phrased: dict[str, frozenset[str]] = field(default_factory=dict)  # named in its phrasings
     numeric: bool = False  # its generator reads numbers from the question
+    entity_count: int = 1  # how many rows of its entity kind it takes ("kandal vs takeo": 2)
     present_tense: bool = False  # some phrasing asks about now ("is it still active")
 
 
@@ -238,9 +241,6 @@ class Matcher:
         return self.synonyms.apply(masked)
 
     def _build(self, intents: Iterable[Intent]) -> None:
-        from bot.core.compose import generator_for
-        from bot.core.generators import GENERATORS
-
         indexes: list[_IntentIndex] = []
         for intent in intents:
             generator = GENERATORS.get(generator_for(intent) or "")
@@ -282,6 +282,7 @@ class Matcher:
                 question_words=frozenset(t for _, terms in term_lists for t in terms
                                          if t in QUESTION_WORDS),
                 numeric=numeric,
+                entity_count=generator.entity_count if generator else 1,
                 present_tense=any(t in PRESENT_WORDS for _, terms in term_lists for t in terms),
                 bag=frozenset(),
                 keywords=frozenset(keyword_terms),
@@ -310,7 +311,6 @@ class Matcher:
                 phrasing.content = " ".join(sorted(t for t in phrasing.terms if t not in STOPWORDS))
         self._indexes = indexes
         self._index_matrices(indexes)
-        self._index_entity_counts(indexes)
         vocabulary: set[str] = set(document_frequency) | self.entities.tokens | STOPWORDS
         # Short variants are chat spellings ("wher", "wat"): matched as they are, never a
         # target for correcting another word ("wether" is not "wher").
@@ -334,16 +334,6 @@ class Matcher:
             self._vocabulary_by_initial[term[0]].append(term)
 
     # ------------------------------------------------------------ per question
-
-    def _index_entity_counts(self, indexes: list[_IntentIndex]) -> None:
-        from bot.core.compose import generator_for
-        from bot.core.generators import GENERATORS
-
-        self._entity_counts: dict[str, int] = {}
-        for index in indexes:
-            name = generator_for(index.intent)
-            if name in GENERATORS:
-                self._entity_counts[index.intent.id] = GENERATORS[name].entity_count
 
     def _index_matrices(self, indexes: list[_IntentIndex]) -> None:
         """Phrasing x term matrices, so one question scores every phrasing in one product."""
@@ -489,15 +479,14 @@ class Matcher:
     ) -> tuple[ScoredIntent, ...]:
         config = self.config
         found_kinds = {e.kind for e in entities}
-        scores, recall_of, shared_of = self._score_all(base_terms)
+        scores = self._score_all(base_terms)
         # Intents about a topic entity read the question with that entity as a slot.
         for kind in found_kinds - NAME_KINDS:
             rows = self._phrasings_by_kind.get(kind)
             if rows is None:
                 continue
             variant = self._terms(tokens, entities, NAME_KINDS | {kind})
-            v_scores, v_recall, v_shared = self._score_all(variant, rows)
-            scores[rows], recall_of[rows], shared_of[rows] = v_scores, v_recall, v_shared
+            scores[rows] = self._score_all(variant, rows)
         for entity in entities:
             named_kind = self._names_kind.get(entity.kind)
             if named_kind is None:
@@ -513,7 +502,7 @@ class Matcher:
         if numbers and len(self._numeric_rows):
             rows = self._numeric_rows
             variant = self._terms(tokens, entities, NAME_KINDS, mask_numbers=True)
-            scores[rows], recall_of[rows], shared_of[rows] = self._score_all(variant, rows)
+            scores[rows] = self._score_all(variant, rows)
         best = np.maximum.reduceat(scores, self._starts)
         order = np.argsort(-best)[: config.shortlist]
         query_words = {t for t in base_terms if t in QUESTION_WORDS} - GENERIC_QUESTION_WORDS
@@ -563,7 +552,7 @@ class Matcher:
             if intent.entity and intent.entity not in found_kinds:
                 notes.append(f"needs a {intent.entity}")
             if intent.entity in NAME_KINDS:
-                wanted = self._entity_counts.get(intent.id, 1)
+                wanted = index.entity_count
                 present = len({e.key for e in entities if e.kind == intent.entity})
                 if present and present != wanted:
                     # One place asked about, and the intent compares two (or the reverse).
@@ -576,7 +565,7 @@ class Matcher:
 
     def _score_all(
         self, terms: Sequence[str], rows: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ) -> np.ndarray:
         """F-beta of every phrasing (or of `rows`) against the question's terms, at once."""
         weighted = self._query_weights(terms)
         columns = [self._column[t] for t in weighted if t in self._column]
@@ -584,8 +573,7 @@ class Matcher:
         total = sum(weighted.values()) or 1.0
         size = self._phrasing_count if rows is None else len(rows)
         if not columns:
-            zeros = np.zeros(size, dtype=np.float32)
-            return zeros, zeros.copy(), zeros.copy()
+            return np.zeros(size, dtype=np.float32)
         # Read only the question's columns (and rows): the matrices themselves are large.
         pick = (slice(None), columns) if rows is None else np.ix_(rows, np.asarray(columns))
         present = self._present[pick]
@@ -600,4 +588,4 @@ class Matcher:
             denominator = beta2 * precision + recall
             score = np.where(denominator > 0, (1 + beta2) * precision * recall / denominator, 0.0)
         score[~np.isfinite(score)] = 0.0
-        return score.astype(np.float32), recall, shared
+        return score.astype(np.float32)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from rapidfuzz import fuzz
 
 from bot.core.compose import compose, generator_for
-from bot.core.generators import GENERATORS, Query
+from bot.core.generators import GENERATORS, Query, timeline_events
 from bot.core.knowledge import KnowledgeBase, Problem, Severity
 from bot.core.matching import Matcher
 from bot.core.models import Entity, Intent, ReplyKind
@@ -72,8 +72,6 @@ def _entities_for(kb: KnowledgeBase, intent: Intent) -> list[Entity | None]:
     if not intent.entity:
         return [None]
     if intent.entity == "year":
-        from bot.core.generators import timeline_events
-
         years = sorted({when.year for when, _, _ in timeline_events(kb)})
         return [Entity("year", str(y), str(y), 1.0) for y in years]
     keys: dict[str, None] = {}
