@@ -146,3 +146,17 @@ def test_an_unknown_date_tag_is_caught_at_load(knowledge_copy: Path) -> None:
     path.write_text(path.read_text().replace("{date[dissolution]}", "{date[dissolved]}", 1))
     messages = _load_errors(knowledge_copy)
     assert any("dissolution.ruling" in m and "unknown placeholder 'dissolved'" in m for m in messages)
+
+
+def test_counts_in_prose_come_from_the_figures_table(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "tables" / "figures.csv"
+    path.write_text(path.read_text().replace("joint_statement_countries,45,", "joint_statement_countries,46,"))
+    engine = Engine.load(knowledge_copy)
+    assert "46 countries" in engine.ask("how many countries signed the joint statement").text
+    assert "46 countries sign" in engine.ask("what happened in 2018").text
+
+
+def test_an_unknown_figure_in_a_timeline_event_is_caught_at_load(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "tables" / "timeline.csv"
+    path.write_text(path.read_text().replace("{figure[war_years]}", "{figure[war_length]}"))
+    assert any("timeline" in m and "cannot be rendered" in m for m in _load_errors(knowledge_copy))

@@ -32,6 +32,15 @@ def generator_for(intent: Intent) -> str | None:
     return ENTITY_GENERATORS.get(intent.entity) if intent.entity else None
 
 
+# Placeholders every answer may use: a dated event's date ({date[dissolution]}, from
+# timeline.csv) and a stated count ({figure[mps_lost]}, from figures.csv).
+SHARED_PLACEHOLDERS = frozenset({"date", "figure"})
+
+
+def shared_fields(kb: KnowledgeBase) -> dict[str, dict[str, str]]:
+    return {"date": kb.event_dates, "figure": kb.figures}
+
+
 def resolve(kb: KnowledgeBase, ref: CitationRef) -> Citation:
     source = kb.sources[ref.source]
     return Citation(source.id, source.title, ref.section, source.link(ref.section))
@@ -42,8 +51,7 @@ def compose(kb: KnowledgeBase, intent: Intent, entity: Entity | None = None,
     """Fill the intent's answer; raise KeyError/LookupError if the data cannot fill it."""
     name = generator_for(intent)
     generated = GENERATORS[name].fn(kb, intent.param_dict, entity, query) if name else Generated({})
-    # Any answer may give a dated event's date as {date[tag]}: the date lives in timeline.csv.
-    fields = {**generated.fields, "date": kb.event_dates}
+    fields = {**generated.fields, **shared_fields(kb)}
     text = intent.answer.format_map(fields)
     # Row answers cite the rows they used; the intent's own citations are the fallback.
     declared = () if intent.entity and generated.citations else intent.citations

@@ -500,7 +500,8 @@ def timeline_events(kb: KnowledgeBase, year: int | None = None) -> list[tuple[An
     """Dated events from every table that holds dates, in order."""
     events: list[tuple[Any, str, CitationRef | None]] = []
     for row in kb.table("timeline").rows:
-        events.append((row["date"], str(row["event"]), row.citation))
+        # An event may state a count as {figure[tag]}: the number lives in figures.csv.
+        events.append((row["date"], str(row["event"]).format_map({"figure": kb.figures}), row.citation))
     for row in kb.table("leaders").rows:
         events.append((row["term_start"], f"{row['name']} becomes party leader", row.citation))
         events.append((row["term_end"], f"{row['name']}'s term as party leader ends", row.citation))

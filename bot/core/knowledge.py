@@ -200,6 +200,12 @@ class KnowledgeBase:
         rows = table.rows if table else ()
         return {str(row["tag"]): str(row["date"]) for row in rows if row.values.get("tag")}
 
+    @cached_property
+    def figures(self) -> dict[str, str]:
+        """Stated counts by tag (answers read them as {figure[tag]})."""
+        table = self.tables.get("figures")
+        return {str(row["tag"]): row.display["value"] for row in (table.rows if table else ())}
+
     def fact_count(self) -> int:
         answering = sum(1 for i in self.intents.values() if i.kind is ReplyKind.ANSWER)
         return answering + sum(len(t.rows) for t in self.tables.values())

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from rapidfuzz import fuzz
 
-from bot.core.compose import compose, generator_for
+from bot.core.compose import SHARED_PLACEHOLDERS, compose, generator_for
 from bot.core.generators import GENERATORS, Query, timeline_events
 from bot.core.knowledge import KnowledgeBase, Problem, Severity
 from bot.core.matching import Matcher
@@ -43,9 +43,9 @@ def check_intents(kb: KnowledgeBase) -> list[Problem]:
         if intent.entity and name is None:
             problems.append(_problem(intent, "entity", f"no generator answers about a {intent.entity}"))
             continue
-        if name is None and _placeholders(intent.answer) - {"date"}:
+        if name is None and _placeholders(intent.answer) - SHARED_PLACEHOLDERS:
             problems.append(_problem(intent, "answer", "placeholders need a generator or an entity: "
-                                     + ", ".join(sorted(_placeholders(intent.answer) - {"date"}))))
+                                     + ", ".join(sorted(_placeholders(intent.answer) - SHARED_PLACEHOLDERS))))
             continue
         if name is not None:
             spec = GENERATORS[name]
@@ -95,7 +95,11 @@ def _sample_query(kb: KnowledgeBase, entity: Entity | None) -> Query:
 def _check_renders(kb: KnowledgeBase, intent: Intent) -> list[Problem]:
     """Render the answer for every row it can be about: a template error shows at load."""
     problems: list[Problem] = []
-    for entity in _entities_for(kb, intent):
+    try:
+        entities = _entities_for(kb, intent)
+    except (KeyError, LookupError, ValueError) as exc:
+        return [_problem(intent, "answer", f"cannot list the rows it answers about: {exc!r}")]
+    for entity in entities:
         about = f" (for {entity.key})" if entity else ""
         try:
             composed = compose(kb, intent, entity, _sample_query(kb, entity))
