@@ -16,7 +16,8 @@ STOPWORDS = frozenset(
     tell know wanna want need like lol lmm lmao haha hmm um uh erm well actually basically
     quick question q quickly curious wondering wonder info
     information details detail explain describe give show list let lets me
-    anyone someone somebody anybody something thing things stuff kind sort bit little mate
+    anyone someone somebody anybody everyone everybody anything something everything
+    thing things stuff kind sort bit little mate
     bro dude guys guy man fam sir maam pls kindly could would you u ur r ya yall
     again now still ever even much many more most such only own same other another
     whats who whos what when whens where wheres why whys how hows which whom whose
