@@ -25,9 +25,15 @@ from bot.core.compose import generator_for
 from bot.core.config import MatchConfig
 from bot.core.generators import GENERATORS
 from bot.core.knowledge import KnowledgeBase
-from bot.core.lexicon import GENERIC_QUESTION_WORDS, GREETINGS, QUESTION_WORDS, STOPWORDS
+from bot.core.lexicon import (
+    CONTENT_QUESTION_WORDS,
+    GENERIC_QUESTION_WORDS,
+    GREETINGS,
+    QUESTION_WORDS,
+    STOPWORDS,
+)
 from bot.core.models import Entity, Intent
-from bot.core.normalize import SynonymMap, phrase_tokens, slot_token, stem, tokenize
+from bot.core.normalize import SLOT_PREFIX, SynonymMap, phrase_tokens, slot_token, stem, tokenize
 
 # Names are replaced by slot tokens everywhere, so "when was X arrested" generalises over X
 # and the entity rules (not the words) decide whether X fits. Topic entities (a policy area,
@@ -87,6 +93,25 @@ class _IntentIndex:
     numeric: bool = False  # its generator reads numbers from the question
     entity_count: int = 1  # how many rows of its entity kind it takes ("kandal vs takeo": 2)
     present_tense: bool = False  # some phrasing asks about now ("is it still active")
+    said: frozenset[str] = frozenset()  # word forms its answer or its table's rows contain
+
+
+def _forms(term: str) -> set[str]:
+    """A word and what it may be with an ending dropped: "mandated" and "mandate" meet."""
+    forms = {term}
+    for suffix in ("ing", "ed", "d", "s", "e"):
+        if term.endswith(suffix) and len(term) - len(suffix) >= 4:
+            forms.add(term[: -len(suffix)])
+    return forms
+
+
+_VOWELS = frozenset("aeiouy")
+
+
+def _vowel_swap(a: str, b: str) -> bool:
+    """Whether two words of one length differ in a single vowel only."""
+    differ = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return len(differ) == 1 and differ[0][0] in _VOWELS and differ[0][1] in _VOWELS
 
 
 def _clip(text: str, limit: int) -> str:
@@ -288,6 +313,7 @@ class Matcher:
                 keywords=frozenset(keyword_terms),
                 named={k: frozenset(v) for k, v in named.items()},
                 phrased=phrased,
+                said=self._said(intent, answer_tokens),
             ))
         for table in self.kb.tables.values():
             for row in table.rows:
@@ -333,7 +359,29 @@ class Matcher:
         for term in self._vocabulary_list:
             self._vocabulary_by_initial[term[0]].append(term)
 
+    def _said(self, intent: Intent, answer_tokens: list[str]) -> frozenset[str]:
+        """Every word form the intent's reply can contain: its answer, and for an intent about
+        a table's rows ("what did the cnrp promise on rice"), every row of that table."""
+        tokens = list(answer_tokens)
+        for table in self.kb.entity_tables():
+            if table.entity == intent.entity:
+                for row in table.rows:
+                    for value in row.display.values():
+                        tokens += phrase_tokens(value)
+        return frozenset(form for term in self.synonyms.apply(tokens) for form in _forms(term))
+
     # ------------------------------------------------------------ per question
+
+    def _off_topic(self, term: str, index: _IntentIndex) -> bool:
+        """A question word that points away from the intent: rare in the knowledge base, never
+        in the intent's phrasings, keywords or reply. Short words, numbers and slots are too
+        generic to say so ("go", "50", a person)."""
+        idf = self._idf.get(term)
+        return (idf is not None and idf >= self.config.off_topic_word_idf
+                and term not in index.bag and len(term) >= 4 and term.isalpha()
+                and not term.startswith(SLOT_PREFIX) and term not in STOPWORDS
+                and term not in QUESTION_WORDS and term not in CONTENT_QUESTION_WORDS
+                and not _forms(term) & index.said)
 
     def _index_matrices(self, indexes: list[_IntentIndex]) -> None:
         """Phrasing x term matrices, so one question scores every phrasing in one product."""
@@ -426,13 +474,24 @@ class Matcher:
                     candidate = max(scored)[2]
                     # A ratio forgives length: "capital" is not "capitalism". At most one edit
                     # for a short word, two for a longer one.
-                    if OSA.distance(token, candidate) <= (1 if len(token) <= 5 else 2):
-                        result = candidate
+                    cap = 1 if len(token) <= 5 else 2
+                    if OSA.distance(token, candidate) <= cap:
+                        result = self._likeliest(token, candidate, pool)
                     break
         if len(self._correction_cache) > 50_000:  # bounded: questions are user input
             self._correction_cache.clear()
         self._correction_cache[token] = result
         return result
+
+    def _likeliest(self, token: str, candidate: str, pool: list[str]) -> str:
+        """Among equally near words, one with a wrong vowel ("seet": seat, not set) beats one
+        with a letter more or less: people spell vowels by ear."""
+        if len(candidate) == len(token):
+            return candidate
+        for word in pool:
+            if len(word) == len(token) and _vowel_swap(token, word):
+                return word
+        return candidate
 
     def analyse(self, question: str) -> Analysis:
         raw = [stem(t) for t in tokenize(_clip(question, self.config.max_question_chars))]
@@ -546,6 +605,10 @@ class Matcher:
                 # The sources end in 2018: "today" or "now" asks what they cannot tell.
                 score *= config.present_tense_factor
                 notes.append(f"asks about {'/'.join(sorted(present_words))}")
+            off_topic = [t for t in dict.fromkeys(base_terms) if self._off_topic(t, index)]
+            if off_topic:
+                score *= config.off_topic_word_factor
+                notes.append(f"says {', '.join(off_topic)}, which this intent never covers")
             if unknown_years:
                 score *= config.unknown_year_factor
                 notes.append(f"year {', '.join(unknown_years)} is in no source")
