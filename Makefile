@@ -35,6 +35,7 @@ eval: $(STAMP)
 	$(BIN)/python -m bot eval tests/questions.yaml
 	$(BIN)/python -m bot eval tests/analytics.yaml
 	$(BIN)/python -m bot eval tests/conversations.yaml
+	-$(BIN)/python -m bot eval tests/fresh.yaml  # measured, not gated
 	-$(BIN)/python -m bot eval tests/holdout.yaml  # measured, not gated
 
 bench: $(STAMP)

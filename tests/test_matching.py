@@ -59,11 +59,11 @@ def test_entities_are_found_under_their_aliases_and_misspellings(
 
 
 def test_a_rare_word_the_intent_never_uses_lowers_its_score(matcher: Matcher) -> None:
-    # "signed" belongs to the letter's co-signers; the accord's intent says nothing of who
-    # signed it, so the question shares its topic words but asks about something else.
-    intent, score, notes = _top(matcher, "who signed the 1991 paris peace accords")
-    assert intent == "cnrm.paris_accords"
-    assert any("never covers" in note for note in notes)
+    # "decided" belongs to the court's ruling; the summit's intent says nothing of what was
+    # decided there, so the question shares its topic words but asks about something else.
+    intent, score, notes = _top(matcher, "what was decided at the 32nd asean summit")
+    assert intent == "cnrm.asean_summit"
+    assert any("decided" in note and "never covers" in note for note in notes)
     assert score < matcher.config.threshold
 
 
@@ -112,3 +112,19 @@ def test_scores_are_ranked_and_bounded(matcher: Matcher) -> None:
     assert scores == sorted(scores, reverse=True)
     assert all(0.0 <= s <= 1.0 for s in scores)
     assert len(ranked) <= matcher.config.shortlist
+
+
+@pytest.mark.parametrize("question", [
+    "who won the nba finals last year",
+    "how many votes did cnrp get this year",
+    "what did mu sochua say this week",
+])
+def test_time_counted_from_today_is_asking_about_the_present(matcher: Matcher, question: str) -> None:
+    _, score, notes = _top(matcher, question)
+    assert any(note.startswith("asks about") for note in notes)
+    assert score < matcher.config.threshold
+
+
+def test_a_partys_last_year_is_not_today(matcher: Matcher) -> None:
+    _, _, notes = _top(matcher, "who led the party in its last year")
+    assert not any(note.startswith("asks about") for note in notes)

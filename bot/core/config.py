@@ -43,7 +43,7 @@ class MatchConfig:
     # question is about something else that shares the topic's words ("what was decided at
     # the summit", "who signed the peace accord").
     off_topic_word_factor: float = 0.85
-    off_topic_word_idf: float = 3.0  # rare: used by at most about one intent in twenty
+    off_topic_word_idf: float = 4.0  # rare: used by one other intent only
     entity_count_factor: float = 0.7  # names one place where the intent compares two, or vice versa
     # Beyond this many content words, unknown words weigh proportionally less (long messages
     # carry context: "I'm writing a school report and I need to know …").

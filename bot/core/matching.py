@@ -11,6 +11,7 @@ full (a weighted word overlap in both directions, plus rapidfuzz's character-lev
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import defaultdict
@@ -46,6 +47,19 @@ YES_NO_OPENERS = frozenset({"is", "was", "are", "were", "did", "does", "do", "ha
                             "can", "could", "will", "would", "should"})
 PRESENT_WORDS = frozenset({"now", "today", "currently", "current", "nowadays", "presently",
                            "anymore", "tonight", "yesterday", "recently", "latest"})
+# "last year" counts from today, unless it is someone's ("the party's last year", "its last year").
+RELATIVE_TIMES = frozenset({("last", "year"), ("this", "year"), ("next", "year"), ("last", "week"),
+                            ("this", "week"), ("last", "month"), ("this", "month"), ("these", "day")})
+OWNERS = frozenset({"the", "its", "their", "his", "her", "cnrp", "party", "cnrm"})
+
+
+def _present_words(terms: Sequence[str]) -> set[str]:
+    """The words that ask about the present ("now", "last year")."""
+    words = {t for t in terms if t in PRESENT_WORDS}
+    for i, pair in enumerate(itertools.pairwise(terms)):
+        if pair in RELATIVE_TIMES and (i == 0 or terms[i - 1] not in OWNERS):
+            words.add(" ".join(pair))
+    return words
 
 
 @dataclass(frozen=True)
@@ -342,6 +356,8 @@ class Matcher:
         # target for correcting another word ("wether" is not "wher").
         vocabulary |= QUESTION_WORDS | {t for t in self.synonyms.variant_tokens() if len(t) > 4}
         vocabulary |= self.synonyms.canonical_tokens()
+        # Words of time are what they say: "week" is not a misspelt "weak".
+        vocabulary |= PRESENT_WORDS | {word for pair in RELATIVE_TIMES for word in pair}
         for index in indexes:
             for text in (index.intent.question, *index.intent.phrasings, *index.intent.keywords):
                 vocabulary.update(phrase_tokens(text))
@@ -565,7 +581,7 @@ class Matcher:
         best = np.maximum.reduceat(scores, self._starts)
         order = np.argsort(-best)[: config.shortlist]
         query_words = {t for t in base_terms if t in QUESTION_WORDS} - GENERIC_QUESTION_WORDS
-        present_words = {t for t in base_terms if t in PRESENT_WORDS}
+        present_words = _present_words(base_terms)
         named_kinds = {e.kind for e in entities if e.kind in NAME_KINDS}
         query_text = " ".join(sorted(t for t in base_terms if t not in STOPWORDS))
         results: list[ScoredIntent] = []
