@@ -28,7 +28,9 @@ class Case:
 
     @property
     def in_scope(self) -> bool:
-        return bool(self.intents) or (self.kind is not None and self.kind not in REJECTIONS)
+        # A turn that only expects text in the reply ("did she flee?") expects an answer.
+        return (bool(self.intents) or bool(self.expect)
+                or (self.kind is not None and self.kind not in REJECTIONS))
 
 
 @dataclass(frozen=True)
@@ -112,13 +114,19 @@ def _case(path: Path, item: Any, allowed: set[str], conversation: str = "") -> C
     if unknown:
         raise ValueError(f"{path}:{line}: unknown keys {sorted(unknown)}")
     raw: Any = item.get("intent")
-    intents = () if raw is None else (str(raw),) if isinstance(raw, str) else tuple(map(str, raw))
+    if raw is not None and not isinstance(raw, str | list):
+        raise ValueError(f"{path}:{line}: intent must be an id, a list of ids or null")
+    intents = () if raw is None else (raw,) if isinstance(raw, str) else tuple(map(str, raw))
     try:
         kind = ReplyKind(item["kind"]) if item.get("kind") else None
     except ValueError as exc:
         raise ValueError(f"{path}:{line}: unknown kind {item['kind']!r}") from exc
-    expect = tuple(str(e) for e in item.get("expect") or ())
-    return Case(str(item["q"]), intents, item.get("entity"), expect, line, kind, conversation)
+    wanted: Any = item.get("expect") or ()
+    # One expected text may be written without a list; a string is not a list of letters.
+    expect = (str(wanted),) if isinstance(wanted, str | int | float) else tuple(str(e) for e in wanted)
+    entity = item.get("entity")
+    return Case(str(item["q"]), intents, None if entity is None else str(entity), expect, line, kind,
+                conversation)
 
 
 def load_cases(path: Path) -> list[Case]:

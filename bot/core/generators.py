@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from bot.core.knowledge import KnowledgeBase, PartialDate, Row, join_names
+from bot.core.knowledge import KnowledgeBase, PartialDate, Row, Table, join_names
 from bot.core.models import CitationRef, Entity
 
 CITE_OPEN, CITE_CLOSE = "\u27e6", "\u27e7"  # ⟦source|section⟧, replaced by [n] when composed
@@ -78,6 +79,13 @@ def _ranked_constituencies(kb: KnowledgeBase) -> list[Row]:
     return sorted(kb.table("constituencies").rows, key=lambda r: r["share"], reverse=True)
 
 
+def _row_where(table: Table, column: str, key: str) -> Row:
+    for row in table.rows:
+        if row[column] == key:
+            return row
+    raise LookupError(f"{table.name} has no row with {column} {key!r}")
+
+
 def _constituency_line(row: Row) -> str:
     return f"{row['name']}: {row.display['votes']} votes ({_percent(row)})"
 
@@ -87,7 +95,7 @@ def constituency(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | 
     key = _require(entity, "constituency").key
     table = kb.table("constituencies")
     ranked = _ranked_constituencies(kb)
-    row = next(r for r in table.rows if r["name"] == key)
+    row = _row_where(table, "name", key)
     national = float(table.meta["stated_totals"]["share"])
     relation = "above" if row["share"] > national else "below" if row["share"] < national else "level with"
     return Generated({
@@ -194,7 +202,7 @@ def constituency_compare(kb: KnowledgeBase, params: Mapping[str, Any], entity: E
     if len(places) < 2:
         raise LookupError("needs two constituencies")
     table = kb.table("constituencies")
-    left, right = (next(r for r in table.rows if r["name"] == e.key) for e in places[:2])
+    left, right = (_row_where(table, "name", e.key) for e in places[:2])
     metric = _metric(query)
     better, worse = (left, right) if left[metric] >= right[metric] else (right, left)
     if metric == "votes":
@@ -267,16 +275,22 @@ def _term(row: Row) -> str:
     return f"{row.display['term_start']} to {row.display['term_end']}"
 
 
-def _duration(row: Row) -> str:
-    days = (row["term_end"].as_date() - row["term_start"].as_date()).days
-    years, rest = divmod(days, 365)
+def _span(start: date, end: date) -> str:
+    """A time span as a person says it: "about 5 years and 5 months"."""
+    years, rest = divmod((end - start).days, 365)
     months = round(rest / 30.44)
     if months == 12:
         years, months = years + 1, 0
+    if not years and not months:
+        return "less than a month"
     parts = [f"{years} year{'s' if years != 1 else ''}"] if years else []
-    if months or not parts:
+    if months:
         parts.append(f"{months} month{'s' if months != 1 else ''}")
     return "about " + " and ".join(parts)
+
+
+def _duration(row: Row) -> str:
+    return _span(row["term_start"].as_date(), row["term_end"].as_date())
 
 
 def _leader_line(row: Row) -> str:
@@ -404,17 +418,16 @@ def party_lifespan(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity 
     """From the first leader's term (the earliest exact date) to the dissolution."""
     founding = kb.table("timeline").where(tag="founding")
     dissolution = kb.table("timeline").where(tag="dissolution")
-    first = min(kb.table("leaders").rows, key=lambda r: r["term_start"].sort_key)
-    if not founding or not dissolution:
-        raise LookupError("the timeline needs rows tagged founding and dissolution")
+    leaders = kb.table("leaders").rows
+    if not founding or not dissolution or not leaders:
+        raise LookupError("needs the leaders and timeline rows tagged founding and dissolution")
+    first = min(leaders, key=lambda r: r["term_start"].sort_key)
     end = dissolution[0]["date"]
-    days = (end.as_date() - first["term_start"].as_date()).days
-    years, months = days // 365, round((days % 365) / 30.44)
     return Generated({
         "founded": str(founding[0]["date"]),
         "first_term": first.display["term_start"],
         "dissolved": str(end),
-        "duration": f"about {years} years and {months} months",
+        "duration": _span(first["term_start"].as_date(), end.as_date()),
     }, (*_row_citations(founding), *_row_citations([first]), *_row_citations(dissolution)))
 
 
@@ -452,7 +465,7 @@ def elections_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity 
 def platform_point(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
         query: Query = NO_QUERY) -> Generated:
     key = _require(entity, "platform_point").key
-    row = next(r for r in kb.table("platform").rows if r["topic"] == key)
+    row = _row_where(kb.table("platform"), "topic", key)
     return Generated({"no": row.display["no"], "topic": row["topic"], "text": row["text"],
                       "count": str(len(kb.table("platform").rows))}, _row_citations([row]))
 
@@ -469,7 +482,7 @@ def platform_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity |
 def policy_point(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
         query: Query = NO_QUERY) -> Generated:
     key = _require(entity, "policy_point").key
-    row = next(r for r in kb.table("policies").rows if r["text"] == key)
+    row = _row_where(kb.table("policies"), "text", key)
     return Generated({"area": row["area"], "text": row["text"]}, _row_citations([row]))
 
 

@@ -57,10 +57,10 @@ def check_intents(kb: KnowledgeBase) -> list[Problem]:
                 problems.append(_problem(intent, "entity", f"{name} needs entity: {spec.entity}"))
                 continue
         for phrasing in intent.phrasings:
-            slots = set(re.findall(r"\{(\w+)\}", phrasing))
-            if slots - {intent.entity}:
+            foreign = set(re.findall(r"\{(\w+)\}", phrasing)) - {intent.entity}
+            if foreign:
                 problems.append(_problem(intent, "phrasings", f"{phrasing!r} uses a slot the "
-                                         f"intent does not have: {', '.join(sorted(slots))}"))
+                                         f"intent does not have: {', '.join(sorted(foreign))}"))
         if len(intent.phrasings) < 3:
             problems.append(_problem(intent, "phrasings", "fewer than 3 phrasings",
                                      Severity.WARNING))

@@ -35,16 +35,23 @@ class _StrictLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     pass
 
 
+def _is_name(key: Any) -> bool:
+    return isinstance(key, str | int | float)
+
+
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     result = LineDict()
     result.line = node.start_mark.line + 1
     result.key_lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key: Any = loader.construct_object(key_node, deep=True)
         if isinstance(key, bool):
             # YAML 1.1 reads a bare no/yes/on/off as a boolean: almost never what a curator meant.
             raise YamlProblem(f"key {key_node.value!r} reads as {key}; quote it", key_node.start_mark.line + 1)
+        if not _is_name(key):
+            raise YamlProblem(f"a key reads as a {type(key).__name__}, not a name; quote it",
+                              key_node.start_mark.line + 1)
         if key in result:
             raise YamlProblem(f"duplicate key {key!r}", key_node.start_mark.line + 1)
         result[key] = loader.construct_object(value_node, deep=True)
