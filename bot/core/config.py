@@ -39,9 +39,9 @@ class MatchConfig:
     question_word_factor: float = 0.85  # asks "who" where the intent only answers "when"
     unnamed_phrasing_factor: float = 0.8  # a phrasing naming no one, for a question naming someone
     present_tense_factor: float = 0.75  # "today"/"now" where no phrasing asks about the present
-    # A rare word the intent never uses (nor its answer), though a few other intents do: the
+    # A rare word the intent never uses (nor its answer), though another intent does: the
     # question is about something else that shares the topic's words ("what was decided at
-    # the summit", "who signed the peace accord").
+    # the summit": the court decided, the summit's intent never says what was decided).
     off_topic_word_factor: float = 0.85
     off_topic_word_idf: float = 4.0  # rare: used by one other intent only
     entity_count_factor: float = 0.7  # names one place where the intent compares two, or vice versa
