@@ -3,6 +3,7 @@ rates, and running small files through the engine."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -63,19 +64,30 @@ def test_load_cases_reads_every_field_and_its_line(tmp_path: Path) -> None:
     assert (founders.in_scope, kandal.in_scope, weather.in_scope) == (True, True, False)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("- {q: fine, intent: a.x}\n- {q: no label}\n", ":2: each case needs 'q' and 'intent' (null: out of scope)"),
-    ("- {intent: a.x}\n", ":1: each case needs 'q'"),
-    ("- {q: x, intent: a.x, kind: answer}\n", ":1: unknown keys ['kind']"),
-    ("- {q: x, intent: a.x, expcet: [y]}\n", ":1: unknown keys ['expcet']"),
-    ("q: not a list\nintent: a.x\n", ": expected a list of cases"),
-    ("- {q: x, intent: a.x}\n- {q: y, intent: a.x, q: z}\n", ":2: duplicate key 'q'"),
-    ("- {q: x, intent: [a.x\n", ":2: invalid YAML"),
+@pytest.mark.parametrize(("loader", "text", "message"), [
+    (load_cases, "- {q: fine, intent: a.x}\n- {q: no label}\n",
+     ":2: each case needs 'q' and 'intent' (null: out of scope)"),
+    (load_cases, "- {intent: a.x}\n", ":1: each case needs 'q'"),
+    (load_cases, "- {q: x, intent: a.x, kind: answer}\n", ":1: unknown keys ['kind']"),
+    (load_cases, "- {q: x, intent: a.x, expcet: [y]}\n", ":1: unknown keys ['expcet']"),
+    (load_cases, "q: not a list\nintent: a.x\n", ": expected a list of cases"),
+    (load_cases, "- {q: x, intent: a.x}\n- {q: y, intent: a.x, q: z}\n", ":2: duplicate key 'q'"),
+    (load_cases, "- {q: x, intent: [a.x\n", ":2: invalid YAML"),
+    (load_conversations, "- name: x\n  turns:\n    - {q: a, intent: a.x}\n    - {q: b}\n",
+     ":4: a turn needs 'intent', 'kind' or 'expect'"),
+    (load_conversations, "- name: x\n  turns:\n    - {q: a, kind: maybe}\n", ":3: unknown kind 'maybe'"),
+    (load_conversations, "- name: x\n  turns:\n    - {q: a, intent: a.x, topic: t}\n", ":3: unknown keys ['topic']"),
+    (load_conversations, "- name: x\n  turns:\n    - {q: a, intent: a.x}\n- name: y\n",
+     ":4: each conversation needs 'name' and 'turns'"),
+    (load_conversations, "- name: x\n  turns: {q: a}\n", ":1: each conversation needs 'name' and 'turns'"),
+    (load_conversations, "name: x\n", ": expected a list of conversations"),
 ])
-def test_a_malformed_case_file_names_the_line(tmp_path: Path, text: str, message: str) -> None:
+def test_a_malformed_labelled_file_names_the_line(
+    tmp_path: Path, loader: Callable[[Path], object], text: str, message: str
+) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(ValueError) as caught:
-        load_cases(path)
+        loader(path)
     assert str(caught.value).startswith(f"{path}{message}")
 
 
@@ -98,21 +110,6 @@ def test_load_conversations_keeps_turns_in_order_under_their_name(tmp_path: Path
     assert {t.conversation for t in first} == {"follow-up"}
     (turn,) = second
     assert (turn.conversation, turn.kind, turn.in_scope) == ("line 5", CLARIFY, True)
-
-
-@pytest.mark.parametrize(("text", "message"), [
-    ("- name: x\n  turns:\n    - {q: a, intent: a.x}\n    - {q: b}\n", ":4: a turn needs 'intent', 'kind' or 'expect'"),
-    ("- name: x\n  turns:\n    - {q: a, kind: maybe}\n", ":3: unknown kind 'maybe'"),
-    ("- name: x\n  turns:\n    - {q: a, intent: a.x, topic: t}\n", ":3: unknown keys ['topic']"),
-    ("- name: x\n  turns:\n    - {q: a, intent: a.x}\n- name: y\n", ":4: each conversation needs 'name' and 'turns'"),
-    ("- name: x\n  turns: {q: a}\n", ":1: each conversation needs 'name' and 'turns'"),
-    ("name: x\n", ": expected a list of conversations"),
-])
-def test_a_malformed_conversation_file_names_the_line(tmp_path: Path, text: str, message: str) -> None:
-    path = _write(tmp_path, text)
-    with pytest.raises(ValueError) as caught:
-        load_conversations(path)
-    assert str(caught.value).startswith(f"{path}{message}")
 
 
 @pytest.mark.parametrize(("text", "conversational"), [

@@ -80,10 +80,10 @@ def _ranked_constituencies(kb: KnowledgeBase) -> list[Row]:
 
 
 def _row_where(table: Table, column: str, key: str) -> Row:
-    for row in table.rows:
-        if row[column] == key:
-            return row
-    raise LookupError(f"{table.name} has no row with {column} {key!r}")
+    rows = table.where(**{column: key})
+    if not rows:
+        raise LookupError(f"{table.name} has no row with {column} {key!r}")
+    return rows[0]
 
 
 def _constituency_line(row: Row) -> str:

@@ -281,6 +281,7 @@ class Matcher:
 
     def _build(self, intents: Iterable[Intent]) -> None:
         indexes: list[_IntentIndex] = []
+        row_words: dict[str, frozenset[str]] = {}  # entity kind -> its rows' word forms
         for intent in intents:
             generator = GENERATORS.get(generator_for(intent) or "")
             numeric = generator is not None and generator.reads_numbers
@@ -327,7 +328,7 @@ class Matcher:
                 keywords=frozenset(keyword_terms),
                 named={k: frozenset(v) for k, v in named.items()},
                 phrased=phrased,
-                said=self._said(intent, answer_tokens),
+                said=self._said(intent, answer_tokens, row_words),
             ))
         for table in self.kb.tables.values():
             for row in table.rows:
@@ -375,29 +376,33 @@ class Matcher:
         for term in self._vocabulary_list:
             self._vocabulary_by_initial[term[0]].append(term)
 
-    def _said(self, intent: Intent, answer_tokens: list[str]) -> frozenset[str]:
+    def _said(self, intent: Intent, answer_tokens: list[str],
+              row_words: dict[str, frozenset[str]]) -> frozenset[str]:
         """Every word form the intent's reply can contain: its answer, and for an intent about
-        a table's rows ("what did the cnrp promise on rice"), every row of that table."""
-        tokens = list(answer_tokens)
-        for table in self.kb.entity_tables():
-            if table.entity == intent.entity:
-                for row in table.rows:
-                    for value in row.display.values():
-                        tokens += phrase_tokens(value)
-        return frozenset(form for term in self.synonyms.apply(tokens) for form in _forms(term))
+        a table's rows ("what did the cnrp promise on rice"), every row of that table (computed
+        once per entity kind in `row_words`)."""
+        said = {form for term in self.synonyms.apply(answer_tokens) for form in _forms(term)}
+        if intent.entity:
+            if intent.entity not in row_words:
+                tokens = [token for table in self.kb.entity_tables() if table.entity == intent.entity
+                          for row in table.rows for value in row.display.values()
+                          for token in phrase_tokens(value)]
+                row_words[intent.entity] = frozenset(
+                    form for term in self.synonyms.apply(tokens) for form in _forms(term))
+            said |= row_words[intent.entity]
+        return frozenset(said)
 
     # ------------------------------------------------------------ per question
 
-    def _off_topic(self, term: str, index: _IntentIndex) -> bool:
-        """A question word that points away from the intent: rare in the knowledge base, never
-        in the intent's phrasings, keywords or reply. Short words, numbers and slots are too
-        generic to say so ("go", "50", a person)."""
-        idf = self._idf.get(term)
-        return (idf is not None and idf >= self.config.off_topic_word_idf
-                and term not in index.bag and len(term) >= 4 and term.isalpha()
-                and not term.startswith(SLOT_PREFIX) and term not in STOPWORDS
-                and term not in QUESTION_WORDS and term not in CONTENT_QUESTION_WORDS
-                and not _forms(term) & index.said)
+    def _rare_words(self, terms: Sequence[str]) -> list[tuple[str, set[str]]]:
+        """The question's words that only one intent uses, with their forms: any of them an
+        intent never uses points away from it. Short words, numbers and slots are too generic
+        to say so ("go", "50", a person)."""
+        return [(term, _forms(term)) for term in dict.fromkeys(terms)
+                if self._idf.get(term, 0.0) >= self.config.off_topic_word_idf
+                and len(term) >= 4 and term.isalpha() and not term.startswith(SLOT_PREFIX)
+                and term not in STOPWORDS and term not in QUESTION_WORDS
+                and term not in CONTENT_QUESTION_WORDS]
 
     def _index_matrices(self, indexes: list[_IntentIndex]) -> None:
         """Phrasing x term matrices, so one question scores every phrasing in one product."""
@@ -584,6 +589,7 @@ class Matcher:
         present_words = _present_words(base_terms)
         named_kinds = {e.kind for e in entities if e.kind in NAME_KINDS}
         query_text = " ".join(sorted(t for t in base_terms if t not in STOPWORDS))
+        rare_words = self._rare_words(base_terms)
         results: list[ScoredIntent] = []
         for position in order:
             lexical = float(best[position])
@@ -621,7 +627,7 @@ class Matcher:
                 # The sources end in 2018: "today" or "now" asks what they cannot tell.
                 score *= config.present_tense_factor
                 notes.append(f"asks about {'/'.join(sorted(present_words))}")
-            off_topic = [t for t in dict.fromkeys(base_terms) if self._off_topic(t, index)]
+            off_topic = [t for t, forms in rare_words if t not in index.bag and not forms & index.said]
             if off_topic:
                 score *= config.off_topic_word_factor
                 notes.append(f"says {', '.join(off_topic)}, which this intent never covers")
