@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench bench-e2e validate eval clean
+.PHONY: run test lint typecheck bench bench-e2e validate eval vectors clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11+"; exit 1; }
@@ -17,13 +17,13 @@ run: $(STAMP)
 	$(BIN)/python -m bot
 
 test: $(STAMP)
-	$(BIN)/ruff check bot tests
+	$(BIN)/ruff check bot tests tools
 	$(BIN)/mypy
 	$(BIN)/python -m bot validate --strict
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot tests
+	$(BIN)/ruff check bot tests tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -45,5 +45,20 @@ bench: $(STAMP)
 bench-e2e: $(STAMP)
 	$(BIN)/python -m tests.bench_e2e
 
+# Build-only: the word-vector table in bot/data/ is committed, and nothing above rebuilds it.
+# Its tools (torch, model2vec, the MiniLM weights) live in their own virtualenv, never in .venv.
+VECTORS_VENV := .venv-vectors
+VECTORS_STAMP := $(VECTORS_VENV)/.installed
+
+$(VECTORS_STAMP): tools/vectors-requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11+"; exit 1; }
+	@test -x $(VECTORS_VENV)/bin/python || $(PYTHON) -m venv $(VECTORS_VENV)
+	$(VECTORS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VECTORS_VENV)/bin/python -m pip install --quiet --no-deps -r tools/vectors-requirements.txt
+	@touch $(VECTORS_STAMP)
+
+vectors: $(VECTORS_STAMP)
+	$(VECTORS_VENV)/bin/python tools/build_vectors.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VECTORS_VENV) .pytest_cache .mypy_cache .ruff_cache
