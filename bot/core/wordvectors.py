@@ -1,0 +1,158 @@
+"""Static word vectors: a whole-word table read with numpy alone.
+
+`bot/data/wordvectors.npz` holds one int8 vector per English word (and a few two-word phrases
+such as "set up" or "locked up"), distilled from all-MiniLM-L6-v2 by `make vectors`; see
+`bot/data/WORDVECTORS.md`. Keys are folded the way `normalize.fold` folds a question: lower
+case, no accents, no apostrophes. Every vector is unit length, so a dot product is a cosine.
+
+No tokenizer and no model at run time: a word the table lacks has no vector (`None`), and
+`similarity` treats it as unrelated (0.0).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+FORMAT_VERSION = 1
+RESOURCE = "wordvectors.npz"
+
+Vector = NDArray[np.float32]
+
+
+class WordVectors:
+    """An immutable table of unit word vectors, stored as int8 rows with per-row scales."""
+
+    def __init__(self, vocab: Sequence[str], vectors: NDArray[np.int8], scale: NDArray[np.float32]) -> None:
+        if vectors.ndim != 2 or vectors.dtype != np.int8:
+            raise ValueError(f"vectors must be a 2-d int8 array, not {vectors.dtype} {vectors.shape}")
+        if len(vocab) != vectors.shape[0] or scale.shape != (vectors.shape[0],):
+            raise ValueError(f"{len(vocab)} words, {vectors.shape[0]} vectors and {scale.shape[0]} scales")
+        self._words: tuple[str, ...] = tuple(vocab)
+        self._index: dict[str, int] = {word: i for i, word in enumerate(self._words)}
+        if len(self._index) != len(self._words):
+            raise ValueError("the vocabulary repeats a word")
+        self._vectors = vectors
+        self._vectors.flags.writeable = False
+        self._scale = scale.astype(np.float32, copy=False)
+        self._scale.flags.writeable = False
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> WordVectors:
+        with np.load(path, allow_pickle=False) as data:
+            version, dims = (int(x) for x in data["format"])
+            if version != FORMAT_VERSION:
+                raise ValueError(f"{path}: word-vector format {version}, this code reads {FORMAT_VERSION}")
+            vocab: NDArray[np.str_] = data["vocab"]
+            vectors: NDArray[np.int8] = data["vectors"]
+            scale: NDArray[np.float32] = data["scale"]
+        if vectors.shape[1] != dims:
+            raise ValueError(f"{path}: vectors have {vectors.shape[1]} dimensions, the header says {dims}")
+        return cls(vocab.tolist(), vectors, scale)
+
+    @property
+    def dims(self) -> int:
+        return int(self._vectors.shape[1])
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return self._words
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.index(word) is not None
+
+    def index(self, word: str) -> int | None:
+        """Row of `word`, trying it as given and then folded ("Outlawed " -> "outlawed")."""
+        found = self._index.get(word)
+        if found is None:
+            found = self._index.get(" ".join(word.casefold().split()))
+        return found
+
+    def vector(self, word: str) -> Vector | None:
+        """The unit vector of `word` (a fresh float32 array), or None if the table lacks it."""
+        i = self.index(word)
+        if i is None:
+            return None
+        out: Vector = self._vectors[i].astype(np.float32)
+        out *= self._scale[i]
+        return out
+
+    def similarity(self, a: str, b: str) -> float:
+        """Cosine of two words' vectors, in [-1, 1]; 0.0 when either word is not in the table."""
+        i, j = self.index(a), self.index(b)
+        if i is None or j is None:
+            return 0.0
+        if i == j:
+            return 1.0
+        dot = int(np.dot(self._vectors[i].astype(np.int32), self._vectors[j].astype(np.int32)))
+        return min(1.0, max(-1.0, dot * float(self._scale[i]) * float(self._scale[j])))
+
+    def matrix(self, words: Sequence[str]) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
+        """Vectors of `words` as rows (len(words) x dims) and which rows were found.
+
+        A word the table lacks gets a row of zeros, so its dot product with anything is 0.
+        """
+        rows = [self.index(word) for word in words]
+        found = np.array([r is not None for r in rows], dtype=np.bool_)
+        index = np.array([r if r is not None else 0 for r in rows], dtype=np.intp)
+        out = self._vectors[index].astype(np.float32) * self._scale[index, None]
+        out[~found] = 0.0
+        return out, found
+
+    def mean_vector(self, words: Iterable[str]) -> Vector | None:
+        """The unit-length mean of the known words' vectors (None if none is known)."""
+        known = [w for w in words if self.index(w) is not None]
+        if not known:
+            return None
+        total: Vector = self.matrix(known)[0].sum(axis=0)
+        norm = float(np.linalg.norm(total))
+        if norm == 0.0:
+            return None
+        total /= np.float32(norm)
+        return total
+
+    def most_similar(self, word: str, candidates: Sequence[str], k: int = 5) -> list[tuple[str, float]]:
+        """Up to `k` of `candidates` nearest `word`, best first, as (candidate, cosine).
+
+        Candidates the table lacks, and `word` itself, are left out; ties keep candidate order.
+        """
+        target = self.vector(word)
+        if target is None or k <= 0 or not candidates:
+            return []
+        rows, found = self.matrix(candidates)
+        scores = rows @ target
+        me = self.index(word)
+        keep = [i for i in range(len(candidates)) if found[i] and self.index(candidates[i]) != me]
+        keep.sort(key=lambda i: -float(scores[i]))
+        return [(candidates[i], float(scores[i])) for i in keep[:k]]
+
+
+@functools.cache
+def load() -> WordVectors:
+    """The table shipped in the `bot.data` package, loaded once per process."""
+    with resources.as_file(resources.files("bot.data").joinpath(RESOURCE)) as path:
+        return WordVectors.from_file(path)
+
+
+def vector(word: str) -> Vector | None:
+    return load().vector(word)
+
+
+def similarity(a: str, b: str) -> float:
+    return load().similarity(a, b)
+
+
+def matrix(words: Sequence[str]) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
+    return load().matrix(words)
+
+
+def most_similar(word: str, candidates: Sequence[str], k: int = 5) -> list[tuple[str, float]]:
+    return load().most_similar(word, candidates, k)
