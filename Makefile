@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench bench-e2e validate eval vectors clean
+.PHONY: run test lint typecheck bench bench-e2e validate eval vectors vectors-report clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11+"; exit 1; }
@@ -59,6 +59,10 @@ $(VECTORS_STAMP): tools/vectors-requirements.txt
 
 vectors: $(VECTORS_STAMP)
 	$(VECTORS_VENV)/bin/python tools/build_vectors.py
+
+# Cosine similarities of synonym and unrelated word pairs, read from the committed table.
+vectors-report: $(STAMP)
+	$(BIN)/python tools/measure_vectors.py
 
 clean:
 	rm -rf $(VENV) $(VECTORS_VENV) .pytest_cache .mypy_cache .ruff_cache
