@@ -3,8 +3,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEVSET ?= ../shared/devset
 
-.PHONY: run test lint typecheck bench bench-e2e validate eval vectors vectors-report clean
+.PHONY: run test lint typecheck bench bench-e2e validate eval fit vectors vectors-report clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11+"; exit 1; }
@@ -37,6 +38,17 @@ eval: $(STAMP)
 	$(BIN)/python -m bot eval tests/conversations.yaml
 	-$(BIN)/python -m bot eval tests/fresh.yaml  # measured, not gated
 	-$(BIN)/python -m bot eval tests/holdout.yaml  # measured, not gated
+	-$(BIN)/python -m bot eval tests/out_of_scope.yaml  # measured, not gated
+	-$(BIN)/python -m bot eval tests/conversations_independent.yaml  # measured, not gated
+	@# The development set lives beside the checkout, not in it: measured where it exists.
+	@if [ -f $(DEVSET)/grade.py ]; then \
+		$(BIN)/python $(DEVSET)/grade.py --cmd "$(BIN)/python -m bot ask --json" --max-answer-chars 1500 --no-topics; \
+	else echo "no development set at $(DEVSET): skipped"; fi
+
+# Refit the scoring model and the intent classifier (knowledge/scoring.yaml, classifier.npz)
+# from the labelled training questions; deterministic, so a refit with the same data is a no-op.
+fit: $(STAMP)
+	$(BIN)/python -m bot fit --write knowledge/scoring.yaml --check tests/fresh.yaml --check tests/out_of_scope.yaml
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

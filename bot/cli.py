@@ -143,6 +143,57 @@ def _answer_line(engine: Engine, question: str, explain: bool, out: TextIO,
         format_answer(engine.ask(question, conversation), out)
 
 
+TRAINING_FILES = ("training/questions.yaml", "training/out_of_scope.yaml", "tests/questions.yaml",
+                  "tests/analytics.yaml")
+
+
+def cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
+    """Refit knowledge/scoring.yaml from labelled questions (a curator's and developer's tool)."""
+    from bot.core import training
+    from bot.core.engine import intent_traits
+    from bot.core.matching import Matcher
+    from bot.core.scoring import FEATURE_NAMES, untrained_model
+
+    kb, problems = load_knowledge(_knowledge_root(args))
+    errors = [p for p in problems if p.severity is Severity.ERROR
+              and "scoring.yaml" not in p.file and "classifier.npz" not in p.file]
+    if errors:
+        print(f"The knowledge base has {len(errors)} problem(s):", file=err)
+        for problem in errors:
+            print(f"  {problem}", file=err)
+        return EXIT_KNOWLEDGE
+    matcher = Matcher(kb, traits=intent_traits(kb), model=untrained_model())
+    files = args.train or list(TRAINING_FILES)
+    examples: list[training.Example] = []
+    try:
+        for name in files:
+            examples += training.read_examples(Path(name))
+    except (OSError, ValueError) as exc:
+        print(f"cannot read training questions: {exc}", file=err)
+        return EXIT_FAILED
+    unknown = sorted(set(args.without or ()) - set(FEATURE_NAMES))
+    if unknown:
+        print(f"unknown feature(s): {', '.join(unknown)} (known: {', '.join(FEATURE_NAMES)})", file=err)
+        return EXIT_FAILED
+    model, classifier, summary = training.fit(matcher, examples, without=args.without or ())
+    print(f"fitted on {summary['questions']} questions ({summary['rows']} candidate rows): "
+          f"in scope {summary['in_scope_accuracy']:.1%}, rejection {summary['out_of_scope_rejection']:.1%}, "
+          f"{summary['wrong_answers']} wrong; answer threshold {model.answer}", file=out)
+    for name in model.weights:
+        print(f"  {name:16} {model.weights[name]:+8.3f}", file=out)
+    print(f"  {'bias':16} {model.bias:+8.3f}", file=out)
+    for name in args.check or ():
+        checked = training.decide(matcher, training.read_examples(Path(name)), model, model.answer, classifier)
+        print(f"check {name}: in scope {checked.accuracy:.1%}, rejection {checked.rejection:.1%}, "
+              f"{checked.wrong} wrong", file=out)
+    if args.write:
+        target = Path(args.write)
+        target.write_text(training.render_model(model, files), encoding="utf-8")
+        classifier.save(target.with_name("classifier.npz"))
+        print(f"wrote {target} and {target.with_name('classifier.npz')}", file=out)
+    return EXIT_OK
+
+
 def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
     from bot.core.evaluation import evaluate_file
 
@@ -381,6 +432,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--min-rejection", type=float, default=DEFAULT_MIN_REJECTION)
     evaluate.add_argument("--show", type=int, default=40, help="failures and confusions to list")
     evaluate.set_defaults(handler=cmd_eval)
+
+    fit = commands.add_parser(
+        "fit", help="refit the scoring model (knowledge/scoring.yaml) from labelled questions")
+    fit.add_argument("--train", action="append", metavar="FILE",
+                     help=f"labelled questions to fit on (repeatable; default: {', '.join(TRAINING_FILES)})")
+    fit.add_argument("--check", action="append", metavar="FILE",
+                     help="also report how the fitted model does on these files (not fitted on)")
+    fit.add_argument("--without", action="append", metavar="FEATURE",
+                     help="leave a feature out (weight 0), to measure what it is worth")
+    fit.add_argument("--write", metavar="FILE", help="write the model here (e.g. knowledge/scoring.yaml)")
+    fit.set_defaults(handler=cmd_fit)
 
     validate = commands.add_parser("validate", help="check the knowledge base")
     validate.add_argument("--strict", action="store_true", help="fail on warnings too")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.engine import Engine
-from bot.core.knowledge import DEFAULT_ROOT
+from bot.core.knowledge import DEFAULT_ROOT, KnowledgeBase
 
 TESTS = Path(__file__).parent
 
@@ -16,6 +16,11 @@ TESTS = Path(__file__).parent
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine.load()
+
+
+@pytest.fixture(scope="session")
+def kb(engine: Engine) -> KnowledgeBase:
+    return engine.kb
 
 
 @pytest.fixture()

@@ -38,8 +38,10 @@ def test_mention_markup_does_not_change_the_answer(engine: Engine) -> None:
     assert engine.ask("<@123456789> who founded the cnrp?").intent == "party.founders"
 
 
-def test_khmer_name_is_understood(engine: Engine) -> None:
-    assert engine.ask("គណបក្សសង្គ្រោះជាតិ").matched
+def test_khmer_name_is_read_as_the_party(engine: Engine) -> None:
+    explained = engine.explain("គណបក្សសង្គ្រោះជាតិ")
+    assert explained.analysis.normalized == "cnrp"
+    assert explained.answer.kind is not ReplyKind.LANGUAGE
 
 
 @settings(max_examples=150, deadline=None)

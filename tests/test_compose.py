@@ -59,8 +59,12 @@ def test_dates_and_figures_come_from_the_tables(kb: KnowledgeBase) -> None:
 
 def test_shared_fields_cover_every_tagged_event_and_figure(kb: KnowledgeBase) -> None:
     fields = shared_fields(kb)
-    assert set(fields) == SHARED_PLACEHOLDERS == {"date", "figure"}
+    assert set(fields) == SHARED_PLACEHOLDERS == {"date", "weekday", "figure"}
     assert set(fields["date"]) == {str(r["tag"]) for r in kb.table("timeline").rows if r["tag"]}
+    # A weekday only for an event dated to the day: "Thursday" for 26 April 2018.
+    assert set(fields["weekday"]) == {str(r["tag"]) for r in kb.table("timeline").rows
+                                      if r["tag"] and r["date"].day is not None}
+    assert fields["weekday"]["press_release"] == "Thursday"
     assert fields["figure"] == {str(r["tag"]): r.display["value"] for r in kb.table("figures").rows}
 
 

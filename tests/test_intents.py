@@ -13,11 +13,13 @@ import pytest
 
 from bot.core.engine import Engine
 from bot.core.evaluation import Outcome, Report, evaluate_file, load_cases, load_conversations
+from bot.core.training import read_examples
 
 TESTS = Path(__file__).parent
 QUESTIONS = TESTS / "questions.yaml"
 ANALYTICS = TESTS / "analytics.yaml"
 CONVERSATIONS = TESTS / "conversations.yaml"
+TRAINING = TESTS.parent / "training" / "questions.yaml"
 MIN_ACCURACY = 0.95
 MIN_REJECTION = 0.95
 
@@ -32,8 +34,10 @@ def test_labelled_files_are_big_and_broad(engine: Engine) -> None:
     assert len(cases) >= 400
     assert sum(not c.in_scope for c in cases) >= 60
     counts: dict[str, int] = {}
-    for case in [*cases, *load_cases(ANALYTICS)]:
-        for intent in case.intents[:1]:
+    training = [e for e in read_examples(TRAINING) if e.intents]
+    for intents in [*(c.intents[:1] for c in [*cases, *load_cases(ANALYTICS)]),
+                    *(sorted(e.intents)[:1] for e in training)]:
+        for intent in intents:
             counts[intent] = counts.get(intent, 0) + 1
     thin = [i for i in engine.kb.intents if counts.get(i, 0) < 3]
     assert not thin, f"intents with fewer than 3 labelled questions: {thin}"

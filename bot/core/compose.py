@@ -33,12 +33,13 @@ def generator_for(intent: Intent) -> str | None:
 
 
 # Placeholders every answer may use: a dated event's date ({date[dissolution]}, from
-# timeline.csv) and a stated count ({figure[mps_lost]}, from figures.csv).
-SHARED_PLACEHOLDERS = frozenset({"date", "figure"})
+# timeline.csv), its day of the week when the date is exact ({weekday[press_release]}) and a
+# stated count ({figure[mps_lost]}, from figures.csv).
+SHARED_PLACEHOLDERS = frozenset({"date", "weekday", "figure"})
 
 
 def shared_fields(kb: KnowledgeBase) -> dict[str, dict[str, str]]:
-    return {"date": kb.event_dates, "figure": kb.figures}
+    return {"date": kb.event_dates, "weekday": kb.event_weekdays, "figure": kb.figures}
 
 
 def resolve(kb: KnowledgeBase, ref: CitationRef) -> Citation:

@@ -1,4 +1,6 @@
-"""Every matching threshold in one place, tuned only against the labelled question files."""
+"""Every matching setting in one place, each with its reason. The scoring model's weights and
+its answer and suggestion thresholds are fitted data (knowledge/scoring.yaml, `make fit`);
+what is here shapes the evidence it weighs."""
 
 from __future__ import annotations
 
@@ -7,52 +9,56 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class MatchConfig:
-    # A reply states facts only at or above this confidence.
-    threshold: float = 0.66
-    # Two different intents closer than this are a guess, not an answer: ask which.
+    # None: the fitted model's thresholds (knowledge/scoring.yaml). A number overrides its
+    # answer threshold (MATCH_THRESHOLD): replies state facts only at or above it.
+    threshold: float | None = None
+    # Two different intents whose probabilities are closer than this are a guess, not an
+    # answer: the bot asks which one was meant.
     ambiguity_margin: float = 0.03
-    # Candidates below this are too weak even to suggest.
-    suggestion_floor: float = 0.45
     max_suggestions: int = 3
-    # Intents refined with rapidfuzz and the entity rules after the matrix pass.
-    shortlist: int = 6
-    # Share of the character-level (rapidfuzz) score in an intent's score.
-    fuzzy_weight: float = 0.1
-    # Weight of who/what/when/where/why/how/which: they separate "who founded" from
-    # "when was it founded", but matter less than the words that carry the topic.
+    # Intents whose features are computed after the retrieval pass: enough that the right one
+    # is almost always among them (measured on the labelled files), few enough to stay cheap.
+    shortlist: int = 8
+    # Besides, the few intents whose reply itself uses most of the question's content words
+    # (weighted by rarity): a question about a detail finds the reply that states it.
+    answer_shortlist: int = 3
+    answer_recall_floor: float = 0.4
+    # And the intents the word-level classifier gives a fair chance, whatever the overlap.
+    classifier_shortlist: int = 3
+    classifier_floor: float = 0.1
+    # Weight of who/what/when/where/why/how/which in word overlap: they separate "who founded"
+    # from "when was it founded", but matter less than the words that carry the topic.
     question_word_weight: float = 0.7
-    # How much of a question word an intent's keyword list explains (a phrasing: all of it).
-    keyword_credit: float = 1.0
     # Filler words still count a little, so "what can you do" can match help at all.
     stopword_weight: float = 0.1
     # Recall (how much of the question an intent explains) counts beta times as much as
     # precision (how much of a phrasing the question repeats): unexplained words are what
     # out-of-scope questions are made of, while a short question may echo a long phrasing.
     recall_beta: float = 1.6
-    # Weight of a word the knowledge base has never seen, relative to the rarest known word:
-    # unknown words are what out-of-scope questions are made of.
+    # Weight of a word the knowledge base has never seen, relative to the rarest known word.
     unknown_word_weight: float = 0.85
-    # Multipliers for entity evidence.
-    entity_conflict_factor: float = 0.45  # names one person/place, the intent is about another
-    unknown_year_factor: float = 0.5  # a year no source mentions
-    stray_entity_factor: float = 0.75  # names a person/place the intent never concerns
-    question_word_factor: float = 0.85  # asks "who" where the intent only answers "when"
-    unnamed_phrasing_factor: float = 0.8  # a phrasing naming no one, for a question naming someone
-    present_tense_factor: float = 0.75  # "today"/"now" where no phrasing asks about the present
-    # A rare word the intent never uses (nor its answer), though another intent does: the
-    # question is about something else that shares the topic's words ("what was decided at
-    # the summit": the court decided, the summit's intent never says what was decided).
-    off_topic_word_factor: float = 0.85
-    off_topic_word_idf: float = 4.0  # rare: used by one other intent only
-    entity_count_factor: float = 0.7  # names one place where the intent compares two, or vice versa
     # Beyond this many content words, unknown words weigh proportionally less (long messages
     # carry context: "I'm writing a school report and I need to know …").
     long_question_words: int = 8
+    # Words of the sentences around a question ("I'm writing an essay. Who founded …?") weigh
+    # this much: they set the scene rather than say what is asked.
+    background_weight: float = 0.3
+    # Retrieval picks the phrasing that speaks for an intent: one naming another person or
+    # place than the question does fits it less, and one naming no one of that kind (nor
+    # holding a slot for one) was not written for questions about a particular person.
+    entity_conflict_factor: float = 0.45
+    unnamed_phrasing_factor: float = 0.8
+    # Word vectors: a cosine below this says nothing (unrelated word pairs reach about 0.2 in
+    # this table; synonyms such as banned/outlawed 0.55, pension/pensioners 0.75).
+    semantic_floor: float = 0.35
     # Typo correction: the lowest rapidfuzz ratio accepted, by word length.
     typo_cutoff_short: float = 75.0  # 4 letters: one edit
     typo_cutoff_medium: float = 80.0  # 5 letters
     typo_cutoff_long: float = 78.0  # 6 letters or more
     name_cutoff: float = 84.0  # a span of words against a person's or place's name
+    # A row found by the words of its text (tables with `search:`) needs at least this much
+    # evidence: the IDF of one word that only one or two of its table's rows use.
+    row_search_evidence: float = 2.5
     # Follow-ups: how long and for how many questions an answer stays the context, and how
     # much a short question ("which court?") leans towards the last answer's topic.
     context_ttl_seconds: float = 600.0
@@ -63,7 +69,7 @@ class MatchConfig:
     max_question_chars: int = 600
 
     def __post_init__(self) -> None:
-        for name in ("threshold", "ambiguity_margin", "suggestion_floor", "fuzzy_weight"):
+        for name in ("threshold", "ambiguity_margin"):
             value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
+            if value is not None and not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1], got {value}")

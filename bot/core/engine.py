@@ -10,7 +10,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.core.compose import compose
+from bot.core.compose import compose, generator_for
 from bot.core.config import MatchConfig
 from bot.core.context import Conversation
 from bot.core.dialogue import (
@@ -24,9 +24,9 @@ from bot.core.dialogue import (
     split_questions,
     subject_person,
 )
-from bot.core.generators import Query
+from bot.core.generators import GENERATORS, Query
+from bot.core.index import IntentTraits
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, Problem, Severity, load_knowledge
-from bot.core.lexicon import QUESTION_WORDS, STOPWORDS
 from bot.core.matching import Analysis, Matcher, ScoredIntent
 from bot.core.models import Answer, Candidate, Entity, Intent, ReplyKind
 from bot.core.normalize import fold
@@ -35,6 +35,12 @@ from bot.core.validate import check_knowledge
 EMPTY_TEXT = ("Ask me anything about the Cambodia National Rescue Party: its leaders, "
               "policies, 2013 results, dissolution or the movement that followed.")
 UNKNOWN_TEXT = "I don't know that: it isn't covered by my sources."
+LANGUAGE_TEXT = ("I read questions in English, and simple ones in Khmer. Could you ask in English? "
+                 "For example: \u201cWhen was the CNRP founded?\u201d")
+KHMER_TEXT = ("I read only simple questions in Khmer, and this one I couldn't follow. "
+              "Could you ask in English? \u179f\u17bc\u1798\u179f\u17bd\u179a\u1787\u17b6"
+              "\u1797\u17b6\u179f\u17b6\u17a2\u1784\u17cb\u1782\u17d2\u179b\u17c1\u179f\u17d4 "
+              "For example: \u201cWhen was the CNRP founded?\u201d")
 AMBIGUOUS_TEXT = "I'm not sure which you mean. Did you mean one of these?"
 WHO_TEXT = "Who do you mean? Name the person, e.g. \u201cwhen did Kem Sokha's term end?\u201d"
 CLARIFY_TEXT = {
@@ -47,6 +53,11 @@ CLARIFY_TEXT = {
 }
 
 
+# Intents whose replies come from the knowledge base's facts (rather than small talk): a
+# question needs a word of content before one of them may answer it.
+FACTUAL = frozenset({ReplyKind.ANSWER, ReplyKind.GAP})
+
+
 @dataclass(frozen=True)
 class Explanation:
     question: str
@@ -55,10 +66,30 @@ class Explanation:
     reason: str
 
 
-def _topical(analysis: Analysis) -> bool:
-    """Filler, question words and numbers alone ("what's 2+2") name no fact to look up."""
-    return any(t not in STOPWORDS and t not in QUESTION_WORDS and not t[:1].isdigit()
-               for t in analysis.terms)
+def intent_traits(kb: KnowledgeBase) -> dict[str, IntentTraits]:
+    """What each intent's computation reads from a question, for the matcher (which does not
+    import answer generation)."""
+    traits: dict[str, IntentTraits] = {}
+    for intent in kb.intents.values():
+        spec = GENERATORS.get(generator_for(intent) or "")
+        if spec is not None:
+            traits[intent.id] = IntentTraits(spec.reads_numbers, spec.reads_kinds, spec.entity_count)
+    return traits
+
+
+def _coarse_dates(kb: KnowledgeBase) -> dict[str, str]:
+    """Intents whose prose answer dates its events only to the month or year: intent id → the
+    dates it gives. A question asking for the exact day is not answered by them."""
+    table = kb.tables.get("timeline")
+    precise = {str(r["tag"]): r["date"].day is not None for r in (table.rows if table else ())}
+    coarse: dict[str, str] = {}
+    for intent in kb.intents.values():
+        if intent.generator or intent.entity or "date" not in intent.answers:
+            continue
+        tags = re.findall(r"\{date\[(\w+)\]\}", intent.answer)
+        if tags and not any(precise.get(tag, False) for tag in tags):
+            coarse[intent.id] = ", ".join(dict.fromkeys(kb.event_dates.get(t, t) for t in tags))
+    return coarse
 
 
 class Engine:
@@ -68,7 +99,11 @@ class Engine:
                  warnings: tuple[Problem, ...] = ()) -> None:
         self.kb = kb
         self.config = config or MatchConfig()
-        self.matcher = Matcher(kb, self.config)
+        self.matcher = Matcher(kb, self.config, intent_traits(kb))
+        self.lexicon = kb.language
+        self.model = self.matcher.model
+        self.threshold = self.config.threshold if self.config.threshold is not None else self.model.answer
+        self._coarse_dates = _coarse_dates(kb)
         self.warnings = warnings
         self.loaded_at = time.time()
         self._examples = self._example_rows()
@@ -125,8 +160,8 @@ class Engine:
         # "Hi! … question …? Thanks!": pleasantries around real questions are not answers.
         if any(a.kind is not ReplyKind.SMALLTALK for _, a in answered):
             answered = [(p, a) for p, a in answered if a.kind is not ReplyKind.SMALLTALK] or answered
-        useful = [a for _, a in answered if a.kind in (ReplyKind.ANSWER, ReplyKind.SMALLTALK,
-                                                        ReplyKind.REFUSAL)]
+        useful = [a for _, a in answered if a.kind in (ReplyKind.ANSWER, ReplyKind.GAP,
+                                                        ReplyKind.SMALLTALK, ReplyKind.REFUSAL)]
         if not useful:  # none of the parts is understood: perhaps the whole message is
             return self._ask_one(text, context)
         merged_text, citations = merge(answered, parts[MAX_PARTS:])
@@ -194,9 +229,9 @@ class Engine:
     def _borrow_question(self, analysis: Analysis, last_question: str, force: bool = False) -> Analysis:
         """'when?', 'who said that?' or 'and under 25%?' after a question: ask it again with
         the new words first (their numbers and words take precedence)."""
-        content = [t for t in analysis.terms if t not in STOPWORDS and t not in QUESTION_WORDS]
-        top = analysis.ranked[0].score if analysis.ranked and _topical(analysis) else 0.0
-        if top >= self.config.threshold or (not force and len(content) > 2):
+        content = [t for t in analysis.terms if t not in self.lexicon.filler]
+        top = analysis.ranked[0].score if analysis.ranked and self._topical(analysis) else 0.0
+        if top >= self.threshold or (not force and len(content) > 2):
             return analysis
         # The old question's words, less those the new words replace: its question words, its
         # numbers if new ones are given, its rows of a kind the new words name.
@@ -205,7 +240,7 @@ class Engine:
         dropped = {i for e in old.entities if e.kind in replaced for i in range(e.start, e.end)}
         has_numbers = bool(analysis.numbers)
         old_words = [w for i, w in enumerate(old.normalized.split())
-                     if i not in dropped and w not in QUESTION_WORDS
+                     if i not in dropped and w not in self.lexicon.question_words
                      and not (has_numbers and w.replace(".", "", 1).isdigit())]
         combined = self.matcher.analyse(f"{analysis.normalized} {' '.join(old_words)}")
         better = combined.ranked and (force or combined.ranked[0].score > top)
@@ -213,7 +248,7 @@ class Engine:
 
     def _boost_topic(self, analysis: Analysis, previous: Intent) -> Analysis:
         """A short question after an answer leans towards that answer's topic ("which court?")."""
-        content = [t for t in analysis.terms if t not in STOPWORDS]
+        content = [t for t in analysis.terms if t not in self.lexicon.stopwords]
         if len(content) > self.config.context_short_question or not analysis.ranked:
             return analysis
         near = {previous.id, *previous.related}
@@ -229,36 +264,54 @@ class Engine:
                      if r.intent.kind is ReplyKind.ANSWER][: self.config.max_suggestions]
         return tuple(questions) or self._default_suggestions[: self.config.max_suggestions]
 
+    def _topical(self, analysis: Analysis) -> bool:
+        """Filler, question words and numbers alone ("what's 2+2") name no fact to look up."""
+        filler = self.lexicon.filler
+        return any(t not in filler and not t[:1].isdigit() for t in analysis.terms)
+
     def _answer(self, question: str, analysis: Analysis) -> Answer:
         config = self.config
         candidates = tuple(
             Candidate(r.intent.id, round(r.score, 4), r.intent.question,
-                      f"lexical {r.lexical:.2f}, fuzzy {r.fuzzy:.2f}, via {r.best_phrasing!r}"
+                      f"overlap {r.lexical:.2f}, fuzzy {r.fuzzy:.2f}, via {r.best_phrasing!r}"
                       + (f"; {'; '.join(r.notes)}" if r.notes else ""))
             for r in analysis.ranked[:5]
         )
         base = Answer(matched=False, intent=None, confidence=0.0, text="", candidates=candidates,
                       entities=analysis.entities, normalized=analysis.normalized)
+        if not analysis.reading.understood:
+            text = KHMER_TEXT if analysis.reading.language == "Khmer" else LANGUAGE_TEXT
+            return replace(base, text=text, kind=ReplyKind.LANGUAGE,
+                           suggestions=self._default_suggestions[: config.max_suggestions])
         if not analysis.terms:
             return replace(base, text=EMPTY_TEXT, kind=ReplyKind.EMPTY,
                            suggestions=self._default_suggestions[: config.max_suggestions])
         ranked = analysis.ranked
         top = ranked[0] if ranked else None
-        if top is not None and not _topical(analysis) and top.intent.kind is ReplyKind.ANSWER:
+        if top is not None and not self._topical(analysis) and top.intent.kind in FACTUAL:
             top = None
-        if top is None or top.score < config.threshold:
+        if top is None or top.score < self.model.suggest:
             return replace(base, text=UNKNOWN_TEXT, kind=ReplyKind.UNKNOWN,
                            confidence=top.score if top else 0.0,
                            suggestions=self._suggest(ranked, entities=analysis.entities))
+        if top.score < self.threshold:
+            return replace(base, text=AMBIGUOUS_TEXT, kind=ReplyKind.AMBIGUOUS, confidence=top.score,
+                           suggestions=self._suggest(ranked, entities=analysis.entities))
         runner_up = next((r for r in ranked[1:] if r.intent.id != top.intent.id), None)
-        if (runner_up is not None and runner_up.score >= config.threshold
+        if (runner_up is not None and runner_up.score >= self.threshold
                 and top.score - runner_up.score < config.ambiguity_margin
                 and runner_up.intent.id not in top.intent.related
                 and top.intent.id not in runner_up.intent.related):
             return replace(base, text=AMBIGUOUS_TEXT, kind=ReplyKind.AMBIGUOUS,
                            confidence=top.score,
                            suggestions=self._suggest(ranked, 2, analysis.entities))
-        return self._reply(base, top, analysis)
+        reply = self._reply(base, top, analysis)
+        coarse = self._coarse_dates.get(top.intent.id)
+        if coarse and analysis.asked.to_the_day and reply.kind is ReplyKind.ANSWER:
+            # "On which day in September …": the sources give only the month.
+            return replace(reply, matched=False, kind=ReplyKind.GAP,
+                           text=f"The sources don't give the exact day, only {coarse}. {reply.text}")
+        return reply
 
     def _reply(self, base: Answer, top: ScoredIntent, analysis: Analysis) -> Answer:
         intent = top.intent
@@ -331,7 +384,7 @@ class Engine:
         # then whatever came close.
         about_row = [r for r in ranked if r.intent.entity in kinds and r.intent.kind is ReplyKind.ANSWER]
         close = [r for r in ranked
-                 if r.score >= self.config.suggestion_floor and r.intent.kind is ReplyKind.ANSWER]
+                 if r.score >= self.model.suggest / 2 and r.intent.kind is ReplyKind.ANSWER]
         picks = [self._question_about(r.intent, entities) for r in (*about_row[:1], *close)]
         picks = list(dict.fromkeys(picks))[:wanted]
         if len(picks) < wanted and limit is None:
@@ -345,15 +398,18 @@ class Engine:
         top = analysis.ranked[0] if analysis.ranked else None
         if top is None:
             return "no intent shares a word with the question"
+        if answer.kind is ReplyKind.LANGUAGE:
+            return f"written in {analysis.reading.language}, which the bot does not read"
         if answer.kind is ReplyKind.UNKNOWN:
-            return f"best candidate {top.intent.id} scored {top.score:.2f}, below the threshold"
+            return f"best candidate {top.intent.id} has probability {top.score:.2f}, below the suggestion band"
         if answer.kind is ReplyKind.AMBIGUOUS:
-            return "the two best intents are closer than the ambiguity margin"
+            return (f"best candidate {top.intent.id} has probability {top.score:.2f}: a guess, so the bot "
+                    "asks which was meant")
         if answer.kind is ReplyKind.CLARIFY:
             return f"{top.intent.id} needs a {top.intent.entity} and the question names none"
         second = analysis.ranked[1] if len(analysis.ranked) > 1 else None
         lead = f", {top.score - second.score:.2f} ahead of {second.intent.id}" if second else ""
-        return f"{top.intent.id} scored {top.score:.2f} via {top.best_phrasing!r}{lead}"
+        return f"{top.intent.id} has probability {top.score:.2f} via {top.best_phrasing!r}{lead}"
 
     # ------------------------------------------------------------ adapters' helpers
 

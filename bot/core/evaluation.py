@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +15,14 @@ from bot.core.models import Answer, ReplyKind
 from bot.core.yamlio import LineDict, YamlProblem, load_yaml
 
 REJECTIONS = frozenset({ReplyKind.UNKNOWN, ReplyKind.AMBIGUOUS, ReplyKind.EMPTY})
-UNDERSTOOD = frozenset({ReplyKind.ANSWER, ReplyKind.SMALLTALK, ReplyKind.REFUSAL, ReplyKind.CLARIFY})
+UNDERSTOOD = frozenset({ReplyKind.ANSWER, ReplyKind.GAP, ReplyKind.SMALLTALK, ReplyKind.REFUSAL,
+                        ReplyKind.CLARIFY})
+# A turn may expect a kind of reply: one of ReplyKind, or "decline" for any reply that states
+# no fact and is not small talk (I don't know, the sources lack it, a refusal, …).
+DECLINE = "decline"
+_DECLINES = frozenset({ReplyKind.UNKNOWN, ReplyKind.AMBIGUOUS, ReplyKind.EMPTY, ReplyKind.GAP,
+                       ReplyKind.REFUSAL, ReplyKind.LANGUAGE})
+_THOUSANDS = re.compile(r"(?<=\d)[,\u202f\u00a0](?=\d{3}\b)")
 
 
 @dataclass(frozen=True)
@@ -21,16 +30,29 @@ class Case:
     question: str
     intents: tuple[str, ...]  # empty: out of scope
     entity: str | None = None
-    expect: tuple[str, ...] = ()
+    # Each group must be met by the reply: one of its alternatives appears in it, ignoring
+    # case, accents and thousands separators.
+    expect: tuple[tuple[str, ...], ...] = ()
     line: int = 0
     kind: ReplyKind | None = None  # a turn may expect a kind of reply rather than an intent
     conversation: str = ""  # the conversation a turn belongs to; "" for a lone question
+    declines: bool = False  # the turn expects a decline (kind: decline)
 
     @property
     def in_scope(self) -> bool:
         # A turn that only expects text in the reply ("did she flee?") expects an answer.
+        if self.declines:
+            return False
         return (bool(self.intents) or bool(self.expect)
-                or (self.kind is not None and self.kind not in REJECTIONS))
+                or (self.kind is not None and self.kind not in REJECTIONS
+                    and self.kind is not ReplyKind.SMALLTALK))
+
+
+def comparable(text: str) -> str:
+    """Text as expectations are compared: no case, accents or thousands separators."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _THOUSANDS.sub("", plain)
 
 
 @dataclass(frozen=True)
@@ -117,26 +139,48 @@ def _case(path: Path, item: Any, allowed: set[str], conversation: str = "") -> C
     if raw is not None and not isinstance(raw, str | list):
         raise ValueError(f"{path}:{line}: intent must be an id, a list of ids or null")
     intents = () if raw is None else (raw,) if isinstance(raw, str) else tuple(map(str, raw))
+    declines = item.get("kind") == DECLINE
     try:
-        kind = ReplyKind(item["kind"]) if item.get("kind") else None
+        kind = ReplyKind(item["kind"]) if item.get("kind") and not declines else None
     except ValueError as exc:
         raise ValueError(f"{path}:{line}: unknown kind {item['kind']!r}") from exc
-    wanted: Any = item.get("expect") or ()
-    # One expected text may be written without a list; a string is not a list of letters.
-    expect = (str(wanted),) if isinstance(wanted, str | int | float) else tuple(str(e) for e in wanted)
     entity = item.get("entity")
-    return Case(str(item["q"]), intents, None if entity is None else str(entity), expect, line, kind,
-                conversation)
+    return Case(str(item["q"]), intents, None if entity is None else str(entity),
+                _expectations(path, line, item.get("expect")), line, kind, conversation, declines)
+
+
+def _expectations(path: Path, line: int, wanted: Any) -> tuple[tuple[str, ...], ...]:
+    """`expect`: a text, or a list whose items are texts or lists of alternative texts."""
+    if not wanted:
+        return ()
+    # One expected text may be written without a list; a string is not a list of letters.
+    if isinstance(wanted, str | int | float):
+        return ((str(wanted),),)
+    if not isinstance(wanted, list):
+        raise ValueError(f"{path}:{line}: expect is a text or a list")
+    groups: list[tuple[str, ...]] = []
+    for item in wanted:
+        if isinstance(item, list):
+            if not item or not all(isinstance(a, str | int | float) for a in item):
+                raise ValueError(f"{path}:{line}: a list in expect holds alternative texts")
+            groups.append(tuple(str(a) for a in item))
+        elif isinstance(item, str | int | float):
+            groups.append((str(item),))
+        else:
+            raise ValueError(f"{path}:{line}: expect holds texts or lists of texts")
+    return tuple(groups)
 
 
 def load_cases(path: Path) -> list[Case]:
     """Read a labelled file; raise ValueError naming the line of a malformed case."""
     cases = []
     for item in _read_list(path, "cases"):
-        if isinstance(item, dict) and "intent" not in item:
+        # An out-of-scope collection labels its questions by `category` (greeting, near_miss …)
+        # and says `why` each is out of scope, instead of `intent: null`.
+        if isinstance(item, dict) and "intent" not in item and "category" not in item:
             line = item.line if isinstance(item, LineDict) else 0
             raise ValueError(f"{path}:{line}: each case needs 'q' and 'intent' (null: out of scope)")
-        cases.append(_case(path, item, {"q", "intent", "entity", "expect"}))
+        cases.append(_case(path, item, {"q", "intent", "entity", "expect", "category", "why"}))
     return cases
 
 
@@ -151,7 +195,7 @@ def load_conversations(path: Path) -> list[list[Case]]:
         turns = [_case(path, turn, {"q", "intent", "kind", "expect", "entity"}, name)
                  for turn in item["turns"]]
         for turn in turns:
-            if not turn.intents and turn.kind is None and not turn.expect:
+            if not turn.intents and turn.kind is None and not turn.expect and not turn.declines:
                 raise ValueError(f"{path}:{turn.line}: a turn needs 'intent', 'kind' or 'expect'")
         conversations.append(turns)
     return conversations
@@ -166,11 +210,17 @@ def is_conversation_file(path: Path) -> bool:
 
 
 def _has_expected(case: Case, answer: Answer) -> tuple[bool, str]:
-    missing = [e for e in case.expect if e not in answer.text]
+    text = comparable(answer.text)
+    missing = [" or ".join(group) for group in case.expect
+               if not any(comparable(option) in text for option in group)]
     return (not missing, f"answer lacks {missing}" if missing else "")
 
 
 def judge(case: Case, answer: Answer) -> tuple[bool, str]:
+    if case.declines:
+        if answer.kind in _DECLINES:
+            return True, ""
+        return False, f"got a {answer.kind.value} reply ({answer.intent}), expected a decline"
     if case.kind is not None and answer.kind is not case.kind:
         return False, f"got a {answer.kind.value} reply ({answer.intent}), expected {case.kind.value}"
     if case.kind is not None and not case.intents:
@@ -180,7 +230,9 @@ def judge(case: Case, answer: Answer) -> tuple[bool, str]:
             return False, f"got {answer.kind.value} ({answer.confidence:.2f})"
         return _has_expected(case, answer)
     if not case.in_scope:
-        if answer.kind in REJECTIONS:
+        # Out of scope: any reply that states no fact is right (I don't know, small talk, the
+        # sources lack it, a refusal, the language reply).
+        if not answer.matched:
             return True, ""
         return False, f"answered {answer.intent} ({answer.confidence:.2f}) instead of declining"
     if answer.kind not in UNDERSTOOD or answer.intent not in case.intents:

@@ -16,8 +16,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from bot.core.models import CitationRef, Intent, ReplyKind, Section, Source
+from bot.core.classifier import IntentClassifier
+from bot.core.language import Lexicon, phrases, word_list
+from bot.core.models import ANSWER_TYPES, CitationRef, Intent, ReplyKind, Section, Source
 from bot.core.normalize import fold
+from bot.core.scoring import ScoringModel, parse_model, untrained_model
 from bot.core.yamlio import LineDict, YamlProblem, load_yaml
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "knowledge"
@@ -171,6 +174,11 @@ class KnowledgeBase:
     tables: Mapping[str, Table]
     intents: Mapping[str, Intent]
     synonyms: Mapping[str, str]  # variant phrase -> canonical phrase, both normalised later
+    language: Lexicon = field(default_factory=Lexicon)
+    # The fitted scoring model (knowledge/scoring.yaml); an untrained one until `make fit`.
+    scoring: ScoringModel = field(default_factory=untrained_model)
+    # The word-level intent classifier (knowledge/classifier.npz); None until `make fit`.
+    classifier: IntentClassifier | None = None
     warnings: tuple[Problem, ...] = field(default=())
 
     def table(self, name: str) -> Table:
@@ -199,6 +207,14 @@ class KnowledgeBase:
         table = self.tables.get("timeline")
         rows = table.rows if table else ()
         return {str(row["tag"]): str(row["date"]) for row in rows if row.values.get("tag")}
+
+    @cached_property
+    def event_weekdays(self) -> dict[str, str]:
+        """The day of the week of each tagged event the sources date to the day."""
+        table = self.tables.get("timeline")
+        rows = table.rows if table else ()
+        return {str(row["tag"]): row["date"].as_date().strftime("%A") for row in rows
+                if row.values.get("tag") and row["date"].day is not None}
 
     @cached_property
     def figures(self) -> dict[str, str]:
@@ -331,7 +347,7 @@ def _check_citation(
 
 
 _TABLE_KEYS = ("file", "title", "columns")
-_TABLE_OPTIONAL = ("citation", "entity", "key", "aliases", "refs", "stated_totals", "key_repeats")
+_TABLE_OPTIONAL = ("citation", "entity", "key", "aliases", "refs", "stated_totals", "key_repeats", "search")
 
 
 def _load_tables(c: _Collector, sources: Mapping[str, Source]) -> dict[str, Table]:
@@ -370,7 +386,7 @@ def _load_table(
             c.add(spec_path, name, f"columns.{column}",
                   f"unknown type {kind!r} (use {', '.join(_COLUMN_TYPES)})", columns.line_of(column))
             return None
-    for role in ("key", "aliases"):
+    for role in ("key", "aliases", "search"):
         if role in spec and spec[role] not in columns:
             c.add(spec_path, name, role, f"no column named {spec[role]!r}", spec.line_of(role))
             return None
@@ -479,7 +495,10 @@ def _check_refs(c: _Collector, path: Path, specs: LineDict, tables: Mapping[str,
 
 
 _INTENT_REQUIRED = ("id", "question", "phrasings", "answer")
-_INTENT_OPTIONAL = ("keywords", "citations", "related", "kind", "entity", "generator", "params")
+# The kinds an intent may declare; only `answer` states facts (`matched`), `gap` says what the
+# sources lack and what they do hold, with citations.
+INTENT_KINDS = (ReplyKind.ANSWER, ReplyKind.GAP, ReplyKind.SMALLTALK, ReplyKind.REFUSAL)
+_INTENT_OPTIONAL = ("keywords", "citations", "related", "kind", "entity", "generator", "params", "answers")
 _ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
 
 
@@ -529,11 +548,11 @@ def _load_intents(
             try:
                 kind = ReplyKind(item.get("kind", "answer"))
             except ValueError:
-                c.add(path, entry, "kind", "kind is one of answer, smalltalk, refusal",
+                c.add(path, entry, "kind", f"kind is one of {', '.join(INTENT_KINDS)}",
                       item.line_of("kind"))
                 continue
-            if kind not in (ReplyKind.ANSWER, ReplyKind.SMALLTALK, ReplyKind.REFUSAL):
-                c.add(path, entry, "kind", "kind is one of answer, smalltalk, refusal",
+            if kind not in INTENT_KINDS:
+                c.add(path, entry, "kind", f"kind is one of {', '.join(INTENT_KINDS)}",
                       item.line_of("kind"))
             phrasings = _string_list(c, path, entry, item, "phrasings")
             if not phrasings:
@@ -562,6 +581,14 @@ def _load_intents(
             if entity is not None and tables and entity not in entity_kinds:
                 c.add(path, entry, "entity", f"unknown entity kind {entity!r} (known: "
                       f"{', '.join(sorted(entity_kinds))})", item.line_of("entity"))
+            answer_types = _string_list(c, path, entry, item, "answers")
+            for unknown_type in sorted(set(answer_types) - set(ANSWER_TYPES)):
+                c.add(path, entry, "answers", f"unknown answer type {unknown_type!r} (known: "
+                      f"{', '.join(ANSWER_TYPES)})", item.line_of("answers"))
+            if kind in (ReplyKind.ANSWER, ReplyKind.GAP) and not answer_types:
+                c.add(path, entry, "answers", "say what the answer gives, e.g. [date] or "
+                      "[person, description]: without it no question is told apart by what it asks",
+                      item.line, Severity.WARNING)
             params = item.get("params") or {}
             if not isinstance(params, dict):
                 c.add(path, entry, "params", "expected a mapping", item.line_of("params"))
@@ -582,6 +609,7 @@ def _load_intents(
                 generator=item.get("generator"),
                 params=tuple(sorted(params.items())),
                 file=c.rel(path),
+                answers=tuple(t for t in answer_types if t in ANSWER_TYPES),
             )
             lines[entry] = (path, item)
     for intent_id, intent in intents.items():
@@ -592,7 +620,7 @@ def _load_intents(
                       item.line_of("related"))
         # Computed answers cite the rows they use; validate.py checks each renders a citation.
         computed = intent.generator is not None or intent.entity is not None
-        if intent.kind is ReplyKind.ANSWER and intent_id in declared_uncited and not computed:
+        if intent.kind in (ReplyKind.ANSWER, ReplyKind.GAP) and intent_id in declared_uncited and not computed:
             c.add(path, intent_id, "citations", "an answer needs at least one citation",
                   item.line_of("answer"))
     return intents
@@ -621,6 +649,142 @@ def _load_synonyms(c: _Collector) -> dict[str, str]:
     return variants
 
 
+_WORD_LISTS = ("stopwords", "question_words", "generic_question_words", "greetings", "present_words",
+               "time_owners", "yes_no_openers")
+_PHRASE_LISTS = ("relative_times", "day_precision")
+
+
+def _load_language(c: _Collector) -> Lexicon:
+    """English's word lists, what questions ask for, other languages, and the Khmer lexicon."""
+    path = c.root / "language.yaml"
+    data = c.yaml(path)
+    if data is None:
+        return Lexicon()
+    if not isinstance(data, LineDict):
+        c.add(path, "", "", "expected a mapping of word lists")
+        return Lexicon()
+    _check_keys(c, path, "", data, (*_WORD_LISTS, *_PHRASE_LISTS, "question_types", "other_languages"))
+    lists: dict[str, frozenset[str]] = {}
+    for key in _WORD_LISTS:
+        value = data.get(key)
+        if not isinstance(value, str) or not value.split():
+            c.add(path, key, "", "expected words separated by spaces", data.line_of(key))
+            value = ""
+        lists[key] = frozenset(word_list(value.casefold()))
+    phrase_lists: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for key in _PHRASE_LISTS:
+        value = data.get(key)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            c.add(path, key, "", "expected a list of phrases", data.line_of(key))
+            value = []
+        phrase_lists[key] = phrases(value)
+    question_types: dict[str, tuple[tuple[str, ...], ...]] = {}
+    types = data.get("question_types")
+    if isinstance(types, LineDict):
+        for answer_type, items in types.items():
+            if answer_type not in ANSWER_TYPES:
+                c.add(path, "question_types", str(answer_type), f"unknown answer type (known: "
+                      f"{', '.join(ANSWER_TYPES)})", types.line_of(answer_type))
+            elif not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                c.add(path, "question_types", str(answer_type), "expected a list of phrases",
+                      types.line_of(answer_type))
+            else:
+                question_types[answer_type] = phrases(items)
+    else:
+        c.add(path, "question_types", "", "expected a mapping of answer type to phrases",
+              data.line_of("question_types"))
+    others: dict[str, frozenset[str]] = {}
+    languages = data.get("other_languages")
+    if isinstance(languages, LineDict):
+        for name, markers in languages.items():
+            if not isinstance(markers, list) or not all(isinstance(m, str) for m in markers):
+                c.add(path, "other_languages", str(name), "expected a list of words",
+                      languages.line_of(name))
+                continue
+            others[str(name)] = frozenset(str(m).casefold() for m in markers)
+    else:
+        c.add(path, "other_languages", "", "expected a mapping of language to words",
+              data.line_of("other_languages"))
+    pairs = phrase_lists["relative_times"]
+    for pair in pairs:
+        if len(pair) != 2:
+            c.add(path, "relative_times", " ".join(pair), "each entry is two words, e.g. 'last year'",
+                  data.line_of("relative_times"))
+    return Lexicon(
+        stopwords=lists["stopwords"] - lists["question_words"],
+        question_words=lists["question_words"],
+        generic_question_words=lists["generic_question_words"],
+        greetings=lists["greetings"],
+        present_words=lists["present_words"],
+        relative_times=frozenset((p[0], p[1]) for p in pairs if len(p) == 2),
+        time_owners=lists["time_owners"],
+        yes_no_openers=lists["yes_no_openers"],
+        question_types=question_types,
+        day_precision=phrase_lists["day_precision"],
+        other_languages=others,
+        khmer=_load_khmer(c),
+    )
+
+
+def _load_khmer(c: _Collector) -> dict[str, str]:
+    """Khmer words and the English words they stand for (optional: without the file, Khmer
+    questions get the reply that says which languages the bot reads)."""
+    path = c.root / "khmer.yaml"
+    if not path.exists():
+        return {}
+    data = c.yaml(path)
+    if data is None:
+        return {}
+    if not isinstance(data, LineDict) or not isinstance(data.get("khmer"), LineDict):
+        c.add(path, "", "khmer", "expected a top-level 'khmer:' mapping of Khmer text to English words")
+        return {}
+    entries: LineDict = data["khmer"]
+    lexicon: dict[str, str] = {}
+    for khmer, english in entries.items():
+        if not isinstance(english, str) or not english.strip():
+            c.add(path, str(khmer), "", "expected the English words it stands for", entries.line_of(khmer))
+            continue
+        # Spaces inside Khmer are optional (words run together): keys are kept without them.
+        key = "".join(str(khmer).replace("\u200b", "").split())
+        if not key or any(not "\u1780" <= ch <= "\u17ff" and not "\u19e0" <= ch <= "\u19ff" for ch in key):
+            c.add(path, str(khmer), "", "a key is Khmer script only", entries.line_of(khmer))
+            continue
+        english_words = " ".join(english.casefold().split())
+        if lexicon.get(key, english_words) != english_words:
+            c.add(path, str(khmer), "", f"also given as {lexicon[key]!r}", entries.line_of(khmer))
+        lexicon[key] = english_words
+    return lexicon
+
+
+def _load_scoring(c: _Collector) -> ScoringModel:
+    path = c.root / "scoring.yaml"
+    data = c.yaml(path)
+    if data is None:
+        return untrained_model()
+    model, problems = parse_model(data)
+    for field_name, message in problems:
+        line = data.line_of(field_name.split(".")[0]) if isinstance(data, LineDict) else None
+        c.add(path, "", field_name, message, line)
+    return model or untrained_model()
+
+
+def _load_classifier(c: _Collector, intents: Mapping[str, Intent]) -> IntentClassifier | None:
+    path = c.root / "classifier.npz"
+    if not path.is_file():
+        c.add(path, "", "", "no fitted classifier: run `make fit`", severity=Severity.WARNING)
+        return None
+    try:
+        classifier = IntentClassifier.load(path)
+    except (OSError, ValueError, KeyError) as exc:
+        c.add(path, "", "", f"cannot be read ({exc}): run `make fit`")
+        return None
+    missing = sorted(set(intents) - set(classifier.classes))
+    if missing:
+        c.add(path, "", "classes", f"fitted before {', '.join(missing[:5])}"
+              f"{' …' if len(missing) > 5 else ''} existed: run `make fit`", severity=Severity.WARNING)
+    return classifier
+
+
 def load_knowledge(root: Path | None = None) -> tuple[KnowledgeBase, list[Problem]]:
     """Read every file under `root`; return the knowledge base and the problems found.
 
@@ -635,7 +799,8 @@ def load_knowledge(root: Path | None = None) -> tuple[KnowledgeBase, list[Proble
     tables = _load_tables(c, sources)
     intents = _load_intents(c, sources, tables)
     synonyms = _load_synonyms(c)
-    kb = KnowledgeBase(base, sources, tables, intents, synonyms)
+    kb = KnowledgeBase(base, sources, tables, intents, synonyms, _load_language(c), _load_scoring(c),
+                       _load_classifier(c, intents))
     return kb, c.problems
 
 

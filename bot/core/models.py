@@ -18,7 +18,9 @@ class ReplyKind(StrEnum):
     AMBIGUOUS = "ambiguous"  # two intents too close to call: "did you mean …"
     CLARIFY = "clarify"  # the intent is clear but it needs an entity ("which constituency?")
     SMALLTALK = "smalltalk"  # greetings, thanks, help
-    REFUSAL = "refusal"  # asks for something never served (personal contact details)
+    REFUSAL = "refusal"  # asks for something never served (contact details, opinions)
+    GAP = "gap"  # the sources don't hold what was asked: says so, and what they do say, cited
+    LANGUAGE = "language"  # written in a language the bot doesn't read: says which it does
     EMPTY = "empty"  # nothing left to read once markup and noise are stripped
 
 
@@ -69,6 +71,11 @@ class Citation:
         return {"source": self.source, "title": self.title, "section": self.section, "url": self.url}
 
 
+# The kinds of answer an intent may give, and a question may ask for.
+ANSWER_TYPES = ("person", "organisation", "date", "number", "place", "duration", "reason",
+                "description", "yesno", "quote", "name")
+
+
 @dataclass(frozen=True)
 class Intent:
     id: str
@@ -84,6 +91,9 @@ class Intent:
     generator: str | None = None  # a named computation over the tables
     params: tuple[tuple[str, Any], ...] = ()
     file: str = ""
+    # What the answer gives (see ANSWER_TYPES): a question asking for something else ("who"
+    # put to an intent that gives a date) is not answered by it.
+    answers: tuple[str, ...] = ()
 
     @property
     def param_dict(self) -> dict[str, Any]:

@@ -83,6 +83,15 @@ def stem(token: str) -> str:
     return token
 
 
+def word_forms(term: str) -> set[str]:
+    """A word and what it may be with an ending dropped: "mandated" and "mandate" meet."""
+    forms = {term}
+    for suffix in ("ing", "ed", "d", "s", "e"):
+        if term.endswith(suffix) and len(term) - len(suffix) >= 4:
+            forms.add(term[: -len(suffix)])
+    return forms
+
+
 def phrase_tokens(text: str) -> list[str]:
     """Tokens of a curated phrase, with `{slot}` markers kept as slot tokens."""
     return [stem(t) for t in tokenize(_SLOT.sub(lambda m: f" {slot_token(m.group(1))} ", text))]

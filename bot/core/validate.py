@@ -137,6 +137,12 @@ def check_phrasings(kb: KnowledgeBase, matcher: Matcher, near_duplicates: bool =
                                      f"{phrasing!r} reads the same as a phrasing of {others}"))
             seen_pairs.update((a, b) for a in ids for b in ids)
     keys = [k for k in owners if k] if near_duplicates else []
+    # A near-duplicate is a slip (a typo, a dropped letter): some word of it is used nowhere
+    # else. Two real words that happen to look alike ("founded", "funded") are a distinction.
+    uses: dict[str, int] = defaultdict(int)
+    for key in keys:
+        for token in set(key.split()):
+            uses[token] += 1
     for i, left in enumerate(keys):
         for right in keys[i + 1:]:
             if abs(len(left) - len(right)) > 8:
@@ -144,7 +150,8 @@ def check_phrasings(kb: KnowledgeBase, matcher: Matcher, near_duplicates: bool =
             a, b = owners[left][0][0], owners[right][0][0]
             if a.id == b.id or (a.id, b.id) in seen_pairs:
                 continue
-            if fuzz.ratio(left, right) >= NEAR_DUPLICATE:
+            differing = set(left.split()) ^ set(right.split())
+            if fuzz.ratio(left, right) >= NEAR_DUPLICATE and any(uses[t] == 1 for t in differing):
                 seen_pairs.add((a.id, b.id))
                 problems.append(_problem(b, "phrasings", f"{owners[right][0][1]!r} is nearly the same "
                                          f"as {owners[left][0][1]!r} in {a.id}", Severity.WARNING))

@@ -34,6 +34,8 @@ _COLOURS: Mapping[ReplyKind, discord.Colour] = {
     ReplyKind.CLARIFY: discord.Colour.gold(),
     ReplyKind.SMALLTALK: discord.Colour.teal(),
     ReplyKind.REFUSAL: discord.Colour.dark_red(),
+    ReplyKind.GAP: discord.Colour.light_grey(),
+    ReplyKind.LANGUAGE: discord.Colour.teal(),
     ReplyKind.EMPTY: discord.Colour.light_grey(),
 }
 TABLE_COLOUR = discord.Colour.from_rgb(31, 95, 168)

@@ -1,0 +1,131 @@
+"""A word-level intent classifier: which intent (or none) a question's words point to.
+
+Word overlap weighs a word by how rare it is; this classifier learns how much each word and
+pair of words says about each intent from every phrasing and labelled question (a softmax
+regression over sparse features, fitted by `cnrp-bot fit` and stored in
+knowledge/classifier.npz). Its probability for an intent is one feature of the scoring model;
+"none" is a class of its own, learnt from out-of-scope questions.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+NONE = "(none)"  # the class of questions no intent answers
+FORMAT_VERSION = 1
+# Features seen fewer times than this in the training data are too rare to learn from.
+MIN_COUNT = 2
+L2 = 1e-4  # per example: keeps weights of words seen with one intent only from growing unbounded
+ITERATIONS = 150
+LEARNING_RATE = 0.1
+
+
+def features(terms: Sequence[str], filler: frozenset[str], background: frozenset[str] = frozenset(),
+             asked: Iterable[str] = (), kinds: Iterable[str] = ()) -> list[str]:
+    """Words, pairs of neighbouring words, what the question asks for, and the kinds of rows it
+    names. Words of the sentences around the question are left out."""
+    words = [t for t in terms if t not in background]
+    found = [f"w:{t}" for t in words]
+    found += [f"b:{a} {b}" for a, b in itertools.pairwise(words) if not (a in filler and b in filler)]
+    found += [f"a:{kind}" for kind in asked]
+    found += [f"e:{kind}" for kind in kinds]
+    return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class IntentClassifier:
+    vocabulary: Mapping[str, int]
+    classes: tuple[str, ...]
+    weights: NDArray[np.float32]  # features × classes
+    bias: NDArray[np.float32]
+
+    def probabilities(self, found: Sequence[str]) -> dict[str, float]:
+        columns = [self.vocabulary[f] for f in found if f in self.vocabulary]
+        logits = self.bias + (self.weights[columns].sum(axis=0) if columns else 0.0)
+        exp = np.exp(logits - logits.max())
+        share = exp / exp.sum()
+        return {name: float(p) for name, p in zip(self.classes, share, strict=True)}
+
+    def save(self, path: Path) -> None:
+        names = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        with path.open("wb") as handle:
+            np.savez_compressed(handle, format=np.array([FORMAT_VERSION]), vocabulary=np.array(names),
+                                classes=np.array(self.classes), weights=self.weights.astype(np.float16),
+                                bias=self.bias.astype(np.float32))
+
+    @classmethod
+    def load(cls, path: Path) -> IntentClassifier:
+        with np.load(path, allow_pickle=False) as data:
+            if int(data["format"][0]) != FORMAT_VERSION:
+                raise ValueError(f"format {int(data['format'][0])}, this code reads {FORMAT_VERSION}")
+            names = [str(n) for n in data["vocabulary"]]
+            classes = tuple(str(c) for c in data["classes"])
+            weights = data["weights"].astype(np.float32)
+            bias = data["bias"].astype(np.float32)
+        if weights.shape != (len(names), len(classes)) or bias.shape != (len(classes),):
+            raise ValueError("the weights do not fit the vocabulary and classes")
+        return cls({name: i for i, name in enumerate(names)}, classes, weights, bias)
+
+
+def fit(examples: Sequence[tuple[Sequence[str], str]], classes: Sequence[str],
+        iterations: int = ITERATIONS) -> IntentClassifier:
+    """Softmax regression by full-batch Adam on sparse binary features; deterministic."""
+    counts: dict[str, int] = {}
+    for found, _ in examples:
+        for feature in found:
+            counts[feature] = counts.get(feature, 0) + 1
+    names = sorted(f for f, n in counts.items() if n >= MIN_COUNT)
+    vocabulary = {name: i for i, name in enumerate(names)}
+    class_index = {name: i for i, name in enumerate(classes)}
+    rows: list[int] = []
+    cols: list[int] = []
+    labels = np.array([class_index[label] for _, label in examples])
+    for row, (found, _) in enumerate(examples):
+        for feature in found:
+            column = vocabulary.get(feature)
+            if column is not None:
+                rows.append(row)
+                cols.append(column)
+    n, f, c = len(examples), len(names), len(classes)
+    row_idx, col_idx = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
+    by_row = np.argsort(row_idx, kind="stable")
+    by_col = np.argsort(col_idx, kind="stable")
+    row_sorted, col_of_row_sorted = row_idx[by_row], col_idx[by_row]
+    col_sorted, row_of_col_sorted = col_idx[by_col], row_idx[by_col]
+    row_starts = np.searchsorted(row_sorted, np.arange(n))
+    col_starts = np.searchsorted(col_sorted, np.arange(f))
+    has_row = np.bincount(row_idx, minlength=n) > 0
+    has_col = np.bincount(col_idx, minlength=f) > 0
+    target = np.zeros((n, c), dtype=np.float32)
+    target[np.arange(n), labels] = 1.0
+    weights = np.zeros((f, c), dtype=np.float32)
+    bias = np.zeros(c, dtype=np.float32)
+    moments = [np.zeros_like(weights), np.zeros_like(weights), np.zeros_like(bias), np.zeros_like(bias)]
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    for step in range(1, iterations + 1):
+        logits = np.tile(bias, (n, 1))
+        if len(row_sorted):
+            summed = np.add.reduceat(weights[col_of_row_sorted], row_starts[has_row], axis=0)
+            logits[has_row] += summed
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        error = (probs - target) / n
+        grad_w = np.zeros_like(weights)
+        if len(col_sorted):
+            grad_w[has_col] = np.add.reduceat(error[row_of_col_sorted], col_starts[has_col], axis=0)
+        grad_w += L2 * weights
+        grad_b = error.sum(axis=0)
+        for param, grad, m, v in ((weights, grad_w, moments[0], moments[1]), (bias, grad_b, moments[2], moments[3])):
+            m *= beta1
+            m += (1 - beta1) * grad
+            v *= beta2
+            v += (1 - beta2) * grad * grad
+            param -= LEARNING_RATE * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + eps)
+    return IntentClassifier(vocabulary, tuple(classes), weights, bias)

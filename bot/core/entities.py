@@ -1,0 +1,188 @@
+"""Table rows recognised in a question: exact names and aliases first, then misspelt names,
+then topic rows whose alias words all appear in any order."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz, process
+
+from bot.core.config import MatchConfig
+from bot.core.knowledge import KnowledgeBase, Table
+from bot.core.models import Entity
+from bot.core.normalize import stem, tokenize
+
+# Names are replaced by slot tokens everywhere, so "when was X arrested" generalises over X
+# and the entity evidence (not the words) decides whether X fits. Topic entities (a policy area,
+# a platform point) stay as words: they are also ordinary vocabulary.
+NAME_KINDS = frozenset({"constituency", "person", "organisation"})
+
+
+class EntityIndex:
+    """Recognises table rows in token sequences: exact aliases first, then fuzzy names."""
+
+    def __init__(self, kb: KnowledgeBase, config: MatchConfig) -> None:
+        self._config = config
+        stopwords = kb.language.stopwords
+        self.exact: dict[tuple[str, ...], tuple[str, str]] = {}
+        self.by_kind: dict[str, list[str]] = defaultdict(list)
+        self._fuzzy_names: dict[int, list[str]] = defaultdict(list)
+        self._fuzzy_target: dict[str, tuple[str, str]] = {}
+        for table in kb.entity_tables():
+            assert table.entity and table.key
+            seen: set[str] = set()
+            for row in table.rows:
+                key = str(row.values[table.key])
+                names = [key, *(row.values[table.aliases] if table.aliases else ())]
+                if key not in seen:
+                    self.by_kind[table.entity].append(key)
+                    seen.add(key)
+                for name in names:
+                    tokens = tuple(stem(t) for t in tokenize(name))
+                    if not tokens:
+                        continue
+                    self.exact.setdefault(tokens, (table.entity, key))
+                    joined = " ".join(tokens)
+                    if table.entity in NAME_KINDS and len(joined) >= 5:
+                        self._fuzzy_names[len(tokens)].append(joined)
+                        self._fuzzy_target.setdefault(joined, (table.entity, key))
+        self._sizes_by_first: dict[str, set[int]] = defaultdict(set)
+        for alias in self.exact:
+            self._sizes_by_first[alias[0]].add(len(alias))
+        self._name_tokens = {t for key, (kind, _) in self.exact.items() if kind in NAME_KINDS
+                             for t in key if len(t) >= 4 and t not in stopwords}
+        # Topic aliases by their content words, for questions that word them differently
+        # ("minimum wage workers" for "minimum wage for workers").
+        self._topic_aliases: dict[str, list[tuple[frozenset[str], str, str]]] = defaultdict(list)
+        for alias, (kind, row_key) in self.exact.items():
+            words = frozenset(t for t in alias if t not in stopwords)
+            if kind not in NAME_KINDS and len(words) >= 2:
+                for word in words:  # found through any of its words
+                    self._topic_aliases[word].append((words, kind, row_key))
+        self._kind_terms: dict[str, set[str]] = defaultdict(set)
+        for tokens, (kind, _) in self.exact.items():
+            self._kind_terms[kind].update(tokens)
+        self.tokens = {t for key in self.exact for t in key}
+        self._searchable = {table.entity: _RowSearch(table, stopwords) for table in kb.entity_tables()
+                            if table.entity and table.meta.get("search")}
+        for search in self._searchable.values():
+            self.tokens |= search.words
+
+    def alias_terms(self, kind: str) -> frozenset[str]:
+        return frozenset(self._kind_terms.get(kind, ()))
+
+    def find(
+        self, tokens: Sequence[str], raw: Sequence[str], unknown: set[int]
+    ) -> list[Entity]:
+        """Entities in `tokens` (corrected) — fuzzily only where `raw` had unknown words."""
+        found: list[Entity] = []
+        taken = [False] * len(tokens)
+        # Every alias that starts at each position, then the longest first, left to right.
+        spans = [(size, start) for start, token in enumerate(tokens)
+                 for size in self._sizes_by_first.get(token, ())
+                 if start + size <= len(tokens) and tuple(tokens[start:start + size]) in self.exact]
+        for size, start in sorted(spans, key=lambda span: (-span[0], span[1])):
+            if any(taken[start : start + size]):
+                continue
+            hit = self.exact[tuple(tokens[start : start + size])]
+            exact_raw = tuple(raw[start : start + size]) == tuple(tokens[start : start + size])
+            found.append(Entity(hit[0], hit[1], " ".join(raw[start : start + size]),
+                                1.0 if exact_raw else 0.9, start, start + size))
+            taken[start : start + size] = [True] * size
+        for size in (3, 2, 1):
+            candidates = self._fuzzy_names.get(size)
+            if not candidates:
+                continue
+            for start in range(len(raw) - size + 1):
+                span = range(start, start + size)
+                # Misspelt names, and names that mix two spellings ("kompong chnang").
+                if any(taken[i] for i in span) or not any(
+                        i in unknown or raw[i] in self._name_tokens for i in span):
+                    continue
+                text = " ".join(raw[start : start + size])
+                best = process.extractOne(text, candidates, scorer=fuzz.ratio,
+                                          processor=None, score_cutoff=self._config.name_cutoff)
+                if best is None:
+                    continue
+                kind, key = self._fuzzy_target[best[0]]
+                found.append(Entity(kind, key, text, best[1] / 100.0, start, start + size))
+                for i in span:
+                    taken[i] = True
+        found.extend(self._topic_partial(tokens, taken, {e.kind for e in found}))
+        kinds = {e.kind for e in found}
+        for kind, search in self._searchable.items():
+            if kind not in kinds:
+                row = search.best(tokens, self._config.row_search_evidence)
+                if row is not None:
+                    found.append(row)
+        found.sort(key=lambda e: e.start)
+        return found
+
+    def _topic_partial(self, tokens: Sequence[str], taken: list[bool],
+                       kinds_found: set[str]) -> list[Entity]:
+        """Topic rows whose alias words all appear in the question, in any order."""
+        free = {t: i for i, t in enumerate(tokens) if not taken[i]}
+        best: dict[str, tuple[int, Entity]] = {}
+        candidates = {alias for token in free for alias in self._topic_aliases.get(token, ())}
+        for words, kind, key in sorted(candidates, key=lambda a: (a[1], a[2], sorted(a[0]))):
+            if kind in kinds_found or not words <= free.keys():
+                continue
+            positions = sorted(free[w] for w in words)
+            # Close together, a word or two apart at most ("minimum wage for workers"); words
+            # of an alias scattered over a sentence name nothing ("safe to drink tap water").
+            if positions[-1] - positions[0] + 1 > len(words) + 2:
+                continue
+            entity = Entity(kind, key, " ".join(tokens[p] for p in positions), 0.85,
+                            positions[0], positions[-1] + 1)
+            if kind not in best or len(words) > best[kind][0]:
+                best[kind] = (len(words), entity)
+        return [entity for _, entity in best.values()]
+
+
+class _RowSearch:
+    """Rows of a table found by the words of their text ("what did they plan about people
+    coming in illegally" → the immigration policy), for the rows that say more than their
+    names: a detail stated inside a row's text is reached by a question about that detail."""
+
+    # Recognised by text alone, a row is less certain than one named by an alias.
+    SCORE = 0.6
+    # The lead over the next row: about the IDF of a word that half the rows use.
+    LEAD = 1.0
+
+    def __init__(self, table: Table, stopwords: frozenset[str]) -> None:
+        assert table.entity and table.key
+        self.kind = table.entity
+        column = str(table.meta["search"])
+        self.rows: list[tuple[str, frozenset[str]]] = []
+        for row in table.rows:
+            texts = [str(row.values[column]), str(row.values[table.key])]
+            if table.aliases:
+                texts.extend(row.values[table.aliases])
+            words = frozenset(t for text in texts for t in (stem(w) for w in tokenize(text))
+                              if len(t) >= 3 and t not in stopwords and not t[:1].isdigit())
+            self.rows.append((str(row.values[table.key]), words))
+        frequency: dict[str, int] = defaultdict(int)
+        for _, words in self.rows:
+            for word in words:
+                frequency[word] += 1
+        total = max(len(self.rows), 1)
+        self.idf = {w: math.log(1.0 + total / n) for w, n in frequency.items()}
+        self.words = frozenset(self.idf)
+
+    def best(self, tokens: Sequence[str], evidence: float) -> Entity | None:
+        """The row whose distinctive words the question uses, if one clearly leads."""
+        present = {t: i for i, t in reversed(list(enumerate(tokens))) if t in self.idf}
+        if not present:
+            return None
+        scored = sorted(((sum(self.idf[w] for w in words if w in present), key, words)
+                         for key, words in self.rows), key=lambda item: -item[0])
+        top, key, words = scored[0]
+        runner_up = scored[1][0] if len(scored) > 1 else 0.0
+        # One distinctive word at least, and ahead of the next row by more than a common word.
+        if top < evidence or top - runner_up < self.LEAD:
+            return None
+        start = min(present[w] for w in words if w in present)
+        text = " ".join(sorted(w for w in words if w in present))
+        return Entity(self.kind, key, text, self.SCORE, start, start + 1)

@@ -1,0 +1,174 @@
+"""The evidence for one (question, intent) pair, as numbers the scoring model weighs.
+
+Every feature is named and explained in `scoring.FEATURES`; this module computes them and a
+short note for each one that fired, which `ask --explain` shows beside its weight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.core.answertypes import Asked
+from bot.core.entities import NAME_KINDS
+from bot.core.index import IntentProfile
+from bot.core.models import Entity, ReplyKind
+from bot.core.normalize import SLOT_PREFIX, word_forms
+from bot.core.scoring import FEATURE_NAMES
+
+if TYPE_CHECKING:
+    from bot.core.matching import Matcher
+
+_COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
+# A question asking for one kind of answer is also answered by these ("who co-signed" may be
+# organisations; "how long" is told by a start and an end date).
+_ALSO_ANSWERS = {"person": {"organisation"}, "organisation": {"person"}, "duration": {"date"},
+                 "name": {"description"}}
+_CHAT_KINDS = (ReplyKind.SMALLTALK, ReplyKind.REFUSAL)
+
+
+@dataclass(frozen=True)
+class FeatureContext:
+    """What depends only on the question, computed once for all its candidates."""
+
+    content: tuple[tuple[str, float, frozenset[str]], ...]  # (term, weight, its word forms)
+    total: float
+    unknown_share: float
+    unknown_words: tuple[str, ...]
+    rare: tuple[tuple[str, frozenset[str]], ...]  # words only one intent uses, with their forms
+    entities: tuple[Entity, ...]
+    named_kinds: frozenset[str]
+    rows_by_kind: dict[str, int]
+    present_words: frozenset[str]
+    unknown_years: tuple[str, ...]
+    asked: Asked
+    # Content words that have word vectors, and those vectors (rows), for the semantic feature.
+    vector_rows: dict[str, int]
+    vectors: np.ndarray
+
+    @classmethod
+    def of(cls, matcher: Matcher, terms: Sequence[str], entities: Sequence[Entity],
+           unknown_years: Sequence[str], asked: Asked, present_words: set[str],
+           background: frozenset[str] = frozenset()) -> FeatureContext:
+        """The question-level evidence, from the matcher's indexes."""
+        index, lexicon = matcher.index, matcher.lexicon
+        weights = index.query_weights(terms, background)
+        filler = lexicon.filler
+        content = tuple((t, w, frozenset(word_forms(t))) for t, w in weights.items()
+                        if t not in filler and t not in lexicon.greetings)
+        total = sum(w for _, w, _ in content)
+        unknown_words = tuple(t for t, _, _ in content
+                              if t not in index.idf and not t.startswith(SLOT_PREFIX) and not t[:1].isdigit())
+        unknown = sum(w for t, w, _ in content if t in unknown_words)
+        # A word that only one intent uses points away from every other intent; short words,
+        # numbers and slots are too generic to say so ("go", "50", a person).
+        rare = tuple((t, forms) for t, _, forms in content
+                     if index.intents_using.get(t) == 1 and len(t) >= 4 and t.isalpha()
+                     and not t.startswith(SLOT_PREFIX))
+        rows: dict[str, set[str]] = {}
+        for entity in entities:
+            rows.setdefault(entity.kind, set()).add(entity.key)
+        with_vectors, vectors = matcher.semantic.query(
+            [t for t, _, _ in content if not t.startswith(SLOT_PREFIX) and t.isalpha()])
+        return cls(
+            content=content,
+            total=total,
+            unknown_share=unknown / total if total else 0.0,
+            unknown_words=tuple(t for t in unknown_words if len(t) >= 3),
+            rare=rare,
+            entities=tuple(entities),
+            named_kinds=frozenset(e.kind for e in entities if e.kind in NAME_KINDS),
+            rows_by_kind={kind: len(keys) for kind, keys in rows.items()},
+            present_words=frozenset(present_words),
+            unknown_years=tuple(unknown_years),
+            asked=asked,
+            vector_rows={word: i for i, word in enumerate(with_vectors)},
+            vectors=vectors,
+        )
+
+
+def candidate_features(context: FeatureContext, profile: IntentProfile, overlap: float, fuzzy: float,
+                       margin: float, nearness: Callable[[np.ndarray], np.ndarray], answer_recall: float,
+                       voted: float) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The feature row of one candidate, and a note for each piece of evidence that fired."""
+    row = np.zeros(len(FEATURE_NAMES))
+    notes: list[str] = []
+    intent = profile.intent
+
+    def put(name: str, value: float, note: str = "") -> None:
+        row[_COLUMN[name]] = value
+        if note and value:
+            notes.append(note)
+
+    put("overlap", overlap)
+    put("fuzzy", fuzzy)
+    put("classifier", voted)
+    concerned = set(profile.named) | ({intent.entity} if intent.entity else set())
+    covered = 0.0
+    uncovered: list[str] = []
+    weights: dict[str, float] = {}
+    for term, weight, forms in context.content:
+        if term.startswith(SLOT_PREFIX):
+            fits = term[len(SLOT_PREFIX):] in concerned
+            covered += weight if fits or term in profile.bag else 0.0
+            continue
+        said = bool(forms & profile.said)
+        if term in profile.bag or term in profile.keywords or said:
+            covered += weight
+        elif len(term) >= 3 and not term[:1].isdigit():
+            uncovered.append(term)
+            weights[term] = weight
+
+    if context.total:
+        put("coverage", covered / context.total)
+        put("relevance", answer_recall)
+        near = [w for w in uncovered if w in context.vector_rows]
+        if near:
+            closeness = nearness(context.vectors[[context.vector_rows[w] for w in near]])
+            soft = sum(weights[w] * float(c) for w, c in zip(near, closeness, strict=True))
+            close = [w for w, c in zip(near, closeness, strict=True) if c > 0]
+            put("semantic", (covered + soft) / context.total,
+                f"{', '.join(close)} near this intent's words" if close else "")
+        else:
+            put("semantic", covered / context.total)
+    put("unknown", context.unknown_share,
+        f"{context.unknown_share:.0%} of its content words are unknown" if context.unknown_share >= 0.2 else "")
+    put("unknown_word", 1.0 if context.unknown_words else 0.0,
+        f"uses {', '.join(context.unknown_words)}, which no intent uses")
+    put("uncovered_word", 1.0 if uncovered else 0.0, f"says {', '.join(uncovered)}, which this intent never does")
+    if intent.entity:
+        present = context.rows_by_kind.get(intent.entity, 0)
+        put("entity_fit", 1.0 if present else 0.0)
+        put("entity_missing", 0.0 if present else 1.0, f"needs a {intent.entity}")
+        if intent.entity in NAME_KINDS and present and present != profile.traits.entity_count:
+            put("count_mismatch", 1.0,
+                f"takes {profile.traits.entity_count} {intent.entity}, the question names {present}")
+    for entity in context.entities:
+        named = profile.named.get(entity.kind)
+        if named and entity.key not in named and entity.kind != intent.entity:
+            put("names_other", 1.0, f"names {entity.key}, the intent is about {', '.join(sorted(named))}")
+            break
+    stray = context.named_kinds - set(profile.phrased) - ({intent.entity} if intent.entity else set())
+    if stray:
+        put("names_unrelated", 1.0, f"names a {', '.join(sorted(stray))} the intent never mentions")
+    asked = context.asked.types
+    if asked and intent.answers and intent.kind not in _CHAT_KINDS:
+        gives = set(intent.answers)
+        if any(kind in gives or _ALSO_ANSWERS.get(kind, set()) & gives for kind in asked):
+            put("type_match", 1.0)
+        else:
+            put("type_mismatch", 1.0,
+                f"asks for a {'/'.join(sorted(asked))}, the intent gives {'/'.join(intent.answers)}")
+    off_topic = [t for t, forms in context.rare if t not in profile.bag and not forms & profile.said]
+    put("off_topic", 1.0 if off_topic else 0.0, f"says {', '.join(off_topic)}, which this intent never covers")
+    if context.present_words and not profile.present_tense:
+        put("present", 1.0, f"asks about {'/'.join(sorted(context.present_words))}")
+    if context.unknown_years:
+        put("unknown_year", 1.0, f"year {', '.join(context.unknown_years)} is in no source")
+    put("margin", margin)
+    put("chat", 1.0 if intent.kind in _CHAT_KINDS else 0.0)
+    put("gap", 1.0 if intent.kind is ReplyKind.GAP else 0.0)
+    return row, tuple(notes)

@@ -1,0 +1,310 @@
+"""The phrasing index, built once per knowledge base: each intent's words, the weight of every
+word (IDF over intents), and phrasing × word matrices that score every phrasing against a
+question in one product.
+
+Names in phrasings are replaced by slot tokens (`zzperson`), so "when was X arrested" covers
+every X; the entity evidence, not the words, then says whether X fits.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.core.config import MatchConfig
+from bot.core.entities import NAME_KINDS, EntityIndex
+from bot.core.knowledge import KnowledgeBase
+from bot.core.language import Lexicon
+from bot.core.models import Entity, Intent
+from bot.core.normalize import SynonymMap, phrase_tokens, slot_token, word_forms
+
+YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
+NUMBER = re.compile(r"^\d+(\.\d+)?$")
+NUMBER_SLOT = slot_token("number")
+
+
+@dataclass(frozen=True)
+class IntentTraits:
+    """What an intent's computation reads from a question, told by the engine (matching
+    does not import answer generation)."""
+
+    reads_numbers: bool = False  # "top 5", "above 40%": numbers are parameters, not words
+    reads_kinds: frozenset[str] = frozenset()  # other rows it reads ("was X a vice president")
+    entity_count: int = 1  # rows of its entity kind it takes ("kandal vs takeo": 2)
+
+
+@dataclass
+class Phrasing:
+    text: str
+    terms: frozenset[str]
+    names: frozenset[tuple[str, str]]  # (kind, key) of the names it mentions
+    weight: float = 1.0
+    content: str = ""  # its weighted words as one string, for rapidfuzz
+
+
+@dataclass
+class IntentProfile:
+    intent: Intent
+    traits: IntentTraits
+    phrasings: list[Phrasing]
+    keywords: frozenset[str]
+    bag: frozenset[str] = frozenset()  # every word of its phrasings and keywords
+    said: frozenset[str] = frozenset()  # word forms its reply or its table's rows contain
+    answer_words: frozenset[str] = frozenset()  # word forms of its own reply text (no rows)
+    named: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> keys it concerns
+    phrased: dict[str, frozenset[str]] = field(default_factory=dict)  # named in its phrasings
+    present_tense: bool = False  # some phrasing asks about now ("is it still active")
+
+
+class PhrasingIndex:
+    def __init__(self, kb: KnowledgeBase, config: MatchConfig, lexicon: Lexicon, synonyms: SynonymMap,
+                 entities: EntityIndex, traits: Mapping[str, IntentTraits]) -> None:
+        self.config = config
+        self.lexicon = lexicon
+        self.synonyms = synonyms
+        self.entities = entities
+        self.known_years: set[str] = set()
+        self.profiles = [self._profile(kb, intent, traits.get(intent.id, IntentTraits()))
+                         for intent in kb.intents.values()]
+        self.position = {profile.intent.id: i for i, profile in enumerate(self.profiles)}
+        for table in kb.tables.values():
+            for row in table.rows:
+                for value in row.display.values():
+                    self.known_years.update(re.findall(r"\b(?:1[89]|20)\d\d\b", value))
+        for when in kb.event_dates.values():
+            self.known_years.update(re.findall(r"\b(?:1[89]|20)\d\d\b", when))
+        document_frequency: dict[str, int] = defaultdict(int)
+        for profile in self.profiles:
+            for term in profile.bag:
+                document_frequency[term] += 1
+        total = max(len(self.profiles), 1)
+        self.idf = {t: math.log(1.0 + total / df) for t, df in document_frequency.items()}
+        self.intents_using = dict(document_frequency)
+        self._unknown_weight = config.unknown_word_weight * math.log(1.0 + total)
+        filler = lexicon.stopwords
+        for profile in self.profiles:
+            for phrasing in profile.phrasings:
+                phrasing.weight = sum(self.weight(t) for t in phrasing.terms) or 1.0
+                phrasing.content = " ".join(sorted(t for t in phrasing.terms if t not in filler))
+        # The answers as a second index: a question about a detail a reply states ("what did
+        # Mu Sochua say free elections could achieve") finds the reply by its words.
+        self.answer_postings: dict[str, list[int]] = defaultdict(list)
+        for position, profile in enumerate(self.profiles):
+            for form in profile.answer_words:
+                self.answer_postings[form].append(position)
+        self.answer_idf = {t: math.log(1.0 + total / len(p)) for t, p in self.answer_postings.items()}
+        self.frequency: dict[str, int] = defaultdict(int)
+        for profile in self.profiles:
+            for phrasing in profile.phrasings:
+                for term in phrasing.terms:
+                    self.frequency[term] += 1
+        self._matrices()
+
+    # ------------------------------------------------------------ load time
+
+    def terms(self, tokens: Sequence[str], entities: Iterable[Entity], mask_kinds: Iterable[str],
+              mask_numbers: bool = False) -> list[str]:
+        """Tokens with names as slots and synonyms mapped. For intents that compute with numbers
+        ("above 40%", "top 5") a number is a value, not a word; elsewhere "45 countries" or
+        "118 officials" are facts to match literally."""
+        masked = [NUMBER_SLOT if mask_numbers and NUMBER.match(t) and not YEAR.match(t) else t
+                  for t in tokens]
+        kinds = set(mask_kinds)
+        for entity in sorted(entities, key=lambda e: e.start, reverse=True):
+            if entity.kind in kinds:
+                masked[entity.start : entity.end] = [slot_token(entity.kind)]
+        return self.synonyms.apply(masked)
+
+    def phrase_terms(self, text: str, mask_numbers: bool = False) -> tuple[list[str], list[Entity]]:
+        tokens = phrase_tokens(text)
+        found = self.entities.find(tokens, tokens, set())
+        return self.terms(tokens, found, NAME_KINDS, mask_numbers), found
+
+    def _profile(self, kb: KnowledgeBase, intent: Intent, traits: IntentTraits) -> IntentProfile:
+        lexicon = self.lexicon
+        named: dict[str, set[str]] = defaultdict(set)
+        phrasings: list[Phrasing] = []
+        for text in dict.fromkeys((intent.question, *intent.phrasings)):
+            terms, found = self.phrase_terms(text, traits.reads_numbers)
+            names = frozenset((e.kind, e.key) for e in found if e.kind in NAME_KINDS)
+            for kind, key in names:
+                named[kind].add(key)
+            phrasings.append(Phrasing(text, frozenset(terms), names))
+        # Whoever the answer speaks of is who the intent is about, phrased or not; but only
+        # what its phrasings name is what questions to it are asked about.
+        phrased = {kind: frozenset(keys) for kind, keys in named.items()}
+        answer_tokens = phrase_tokens(re.sub(r"\{\w+(?:\[\w+\])?\}", " ", intent.answer))
+        for entity in self.entities.find(answer_tokens, answer_tokens, set()):
+            if entity.kind in NAME_KINDS:
+                named[entity.kind].add(entity.key)
+        keywords: set[str] = set()
+        topic_kinds = set(traits.reads_kinds)
+        if intent.entity and intent.entity not in NAME_KINDS:
+            topic_kinds.add(intent.entity)
+        for kind in topic_kinds:
+            # Words of the entity's aliases are on topic even when the question words them
+            # around the alias ("minimum wage for civil servants", "was X a cofounder").
+            keywords.update(self.entities.alias_terms(kind) - lexicon.stopwords)
+        for keyword in intent.keywords:
+            terms, _ = self.phrase_terms(keyword)
+            keywords.update(t for t in terms if t not in lexicon.stopwords)
+        # Years the sources speak of are those of the answers and the tables' rows, never those
+        # of phrasings (a phrasing may ask about a year the sources lack: "who won in 2023").
+        self.known_years.update(t for t in answer_tokens if YEAR.match(t))
+        bag = set(keywords)
+        for phrasing in phrasings:
+            bag.update(phrasing.terms)
+        return IntentProfile(
+            intent=intent,
+            traits=traits,
+            phrasings=phrasings,
+            keywords=frozenset(keywords),
+            bag=frozenset(bag),
+            said=self._said(kb, intent, answer_tokens),
+            answer_words=frozenset(form for term in self.synonyms.apply(answer_tokens)
+                                   if term not in lexicon.filler for form in word_forms(term)),
+            named={k: frozenset(v) for k, v in named.items()},
+            phrased=phrased,
+            present_tense=any(t in lexicon.present_words for p in phrasings for t in p.terms),
+        )
+
+    _row_words: dict[str, frozenset[str]]
+
+    def _said(self, kb: KnowledgeBase, intent: Intent, answer_tokens: list[str]) -> frozenset[str]:
+        """Every word form the intent's reply can contain: its answer, and for an intent about
+        a table's rows ("what did the cnrp promise on rice"), every row of that table."""
+        said = {form for term in self.synonyms.apply(answer_tokens) for form in word_forms(term)}
+        if intent.entity:
+            cache = self.__dict__.setdefault("_row_words", {})
+            if intent.entity not in cache:
+                tokens = [token for table in kb.entity_tables() if table.entity == intent.entity
+                          for row in table.rows for value in row.display.values()
+                          for token in phrase_tokens(value)]
+                cache[intent.entity] = frozenset(
+                    form for term in self.synonyms.apply(tokens) for form in word_forms(term))
+            said |= cache[intent.entity]
+        return frozenset(said)
+
+    def _matrices(self) -> None:
+        """Phrasing × term matrices, so one question scores every phrasing in one product."""
+        profiles = self.profiles
+        terms = sorted({t for profile in profiles for t in profile.bag})
+        self.column = {t: i for i, t in enumerate(terms)}
+        rows = [(position, p) for position, profile in enumerate(profiles) for p in profile.phrasings]
+        self.phrasing_count = len(rows)
+        present = np.zeros((len(rows), len(terms)), dtype=np.float32)
+        explains = np.zeros_like(present)
+        for row, (position, phrasing) in enumerate(rows):
+            # A keyword vouches for a word of the question as a phrasing that uses it does.
+            for term in profiles[position].keywords:
+                explains[row, self.column[term]] = 1.0
+            for term in phrasing.terms:
+                present[row, self.column[term]] = 1.0
+                explains[row, self.column[term]] = 1.0
+        # Column-major: a question reads a handful of whole columns.
+        self._present = np.asfortranarray(present)
+        self._explains = np.asfortranarray(explains)
+        self._lengths = np.array([p.weight for _, p in rows], dtype=np.float32)
+        self.phrasing_text = [p.text for _, p in rows]
+        self.phrasing_content = [p.content for _, p in rows]
+        owners = np.array([position for position, _ in rows])
+        self.starts = np.searchsorted(owners, np.arange(len(profiles)))
+        self.ends = np.append(self.starts[1:], len(rows))
+        self.names_kind: dict[str, np.ndarray] = {}
+        self.names_key: dict[tuple[str, str], np.ndarray] = {}
+        for row, (_, phrasing) in enumerate(rows):
+            for kind, key in phrasing.names:
+                self.names_kind.setdefault(kind, np.zeros(len(rows), dtype=bool))[row] = True
+                self.names_key.setdefault((kind, key), np.zeros(len(rows), dtype=bool))[row] = True
+        by_kind: dict[str, list[int]] = defaultdict(list)
+        for row, (position, _) in enumerate(rows):
+            slot = profiles[position].intent.entity
+            if slot and slot not in NAME_KINDS:
+                by_kind[slot].append(row)
+        self.rows_by_topic_kind = {k: np.array(v) for k, v in by_kind.items()}
+        self.slot_rows = {kind: np.array([profiles[position].intent.entity == kind for position, _ in rows])
+                          for kind in NAME_KINDS}
+        self.numeric_rows = np.array([row for row, (position, _) in enumerate(rows)
+                                      if profiles[position].traits.reads_numbers], dtype=int)
+
+    # ------------------------------------------------------------ per question
+
+    def weight(self, term: str) -> float:
+        if term in self.lexicon.question_words:
+            return self.config.question_word_weight
+        if term in self.lexicon.stopwords or term in self.lexicon.greetings:
+            return self.config.stopword_weight
+        idf = self.idf.get(term)
+        if idf is not None:
+            return idf
+        # An unknown word of two or three letters is more often chat noise ("im", "lol")
+        # than the subject of an out-of-scope question.
+        return self._unknown_weight * min(1.0, len(term) / 5)
+
+    def query_weights(self, terms: Sequence[str], background: frozenset[str] = frozenset()) -> dict[str, float]:
+        """Weights for one question: in a long, chatty message each unknown word says less
+        about the topic than in a short question, and the words of the sentences around the
+        question itself ("my aunt was a councillor in Prey Veng. What happened …?") less still."""
+        unique = list(dict.fromkeys(terms))
+        filler = self.lexicon.filler
+        content = [t for t in unique if t not in filler and t not in background]
+        damping = min(1.0, self.config.long_question_words / max(len(content), 1))
+        return {t: self.weight(t)
+                * (damping if t not in self.idf and t not in filler else 1.0)
+                * (self.config.background_weight if t in background else 1.0)
+                for t in unique}
+
+    def score_all(self, terms: Sequence[str], rows: np.ndarray | None = None,
+                  background: frozenset[str] = frozenset()) -> np.ndarray:
+        """F-beta of every phrasing (or of `rows`) against the question's terms, at once."""
+        weighted = self.query_weights(terms, background)
+        columns = [self.column[t] for t in weighted if t in self.column]
+        weights = np.array([w for t, w in weighted.items() if t in self.column], dtype=np.float32)
+        total = sum(weighted.values()) or 1.0
+        size = self.phrasing_count if rows is None else len(rows)
+        if not columns:
+            return np.zeros(size, dtype=np.float32)
+        pick = (slice(None), columns) if rows is None else np.ix_(rows, np.asarray(columns))
+        present = self._present[pick]
+        explains = self._explains[pick]
+        lengths = self._lengths if rows is None else self._lengths[rows]
+        beta2 = self.config.recall_beta ** 2
+        # A finite guard: a numerical hiccup must read as "no match", never as one.
+        with np.errstate(all="ignore"):
+            shared = present @ weights
+            recall = (explains @ weights) / total
+            precision = shared / lengths
+            denominator = beta2 * precision + recall
+            score = np.where(denominator > 0, (1 + beta2) * precision * recall / denominator, 0.0)
+        score[~np.isfinite(score)] = 0.0
+        return score.astype(np.float32)
+
+    def answer_recall(self, content: Sequence[tuple[str, frozenset[str]]]) -> dict[int, float]:
+        """For each intent whose reply uses a content word of the question: the IDF-weighted
+        share of those words its reply uses."""
+        weights: list[tuple[float, set[int]]] = []
+        for _, forms in content:
+            owners: set[int] = set()
+            weight = 0.0
+            for form in forms:
+                postings = self.answer_postings.get(form)
+                if postings:
+                    owners.update(postings)
+                    weight = max(weight, self.answer_idf[form])
+            # A word no reply uses still counts against every reply, at the rarest weight.
+            weights.append((weight or self._rarest_answer_idf, owners))
+        total = sum(w for w, _ in weights)
+        recall: dict[int, float] = defaultdict(float)
+        for weight, owners in weights:
+            for position in owners:
+                recall[position] += weight / total
+        return dict(recall)
+
+    @property
+    def _rarest_answer_idf(self) -> float:
+        return math.log(1.0 + max(len(self.profiles), 1))

@@ -1,0 +1,164 @@
+"""The language a question is written in: English's word lists, other languages and scripts,
+and Khmer read through a lexicon.
+
+Everything here is data from `knowledge/language.yaml` and `knowledge/khmer.yaml`; the code
+only says how to use it. Khmer writes no spaces between words, so a Khmer run is read by
+longest match against the lexicon, and the English words it stands for are what the matcher
+sees.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+# A run of Khmer, spaces between its words included (they are optional in Khmer writing).
+_KHMER_LETTER = r"[\u1780-\u17ff\u19e0-\u19ff]"
+_KHMER = re.compile(rf"{_KHMER_LETTER}(?:[\u1780-\u17ff\u19e0-\u19ff\u200b ]*{_KHMER_LETTER})?")
+_KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+_LETTERS = re.compile(r"[^\W\d_]+")
+# Khmer runs are short in practice; a bound keeps the longest-match scan linear.
+_MAX_KHMER_WORD = 40
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    stopwords: frozenset[str] = frozenset()
+    question_words: frozenset[str] = frozenset()
+    generic_question_words: frozenset[str] = frozenset()
+    greetings: frozenset[str] = frozenset()
+    present_words: frozenset[str] = frozenset()
+    relative_times: frozenset[tuple[str, str]] = frozenset()
+    time_owners: frozenset[str] = frozenset()
+    yes_no_openers: frozenset[str] = frozenset()
+    # answer type -> the phrases (as token tuples) that ask for it
+    question_types: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    day_precision: tuple[tuple[str, ...], ...] = ()
+    other_languages: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    khmer: Mapping[str, str] = field(default_factory=dict)  # Khmer text -> English words
+
+    @property
+    def filler(self) -> frozenset[str]:
+        """Words that carry no topic: stop words and the question words."""
+        return self.stopwords | self.question_words
+
+    @property
+    def khmer_longest(self) -> int:
+        return min(_MAX_KHMER_WORD, max((len(k) for k in self.khmer), default=0))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A message as the matcher should read it."""
+
+    text: str  # English words in place of the Khmer the lexicon knows
+    language: str  # "English", "Khmer", another language's name, or a script's name
+    understood: bool  # False: the bot cannot read it, and says which languages it reads
+    khmer_coverage: float = 1.0  # share of the Khmer letters the lexicon recognised
+
+
+def word_list(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+def phrases(items: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    """Phrases as token tuples, longest first, so "how many years" wins over "how many"."""
+    return tuple(sorted({tuple(str(i).casefold().split()) for i in items if str(i).strip()},
+                        key=lambda p: (-len(p), p)))
+
+
+def read(text: str, lexicon: Lexicon) -> Reading:
+    """Translate the Khmer the lexicon knows, and tell which language the message is in."""
+    translated, khmer_letters, known = _read_khmer(text, lexicon)
+    latin, other_scripts = _letters_by_script(text)
+    if khmer_letters and latin == 0 and khmer_letters >= sum(other_scripts.values()):
+        coverage = known / khmer_letters
+        return Reading(translated, "Khmer", coverage >= 0.5, coverage)
+    if other_scripts:
+        script, count = max(other_scripts.items(), key=lambda item: item[1])
+        if count > latin:
+            return Reading(translated, script.title(), False)
+    foreign = _other_language(text, lexicon)
+    if foreign is not None:
+        return Reading(translated, foreign, False)
+    return Reading(translated, "English", True)
+
+
+def _read_khmer(text: str, lexicon: Lexicon) -> tuple[str, int, int]:
+    """The text with each known Khmer word replaced by its English; the number of Khmer
+    letters, and of those the lexicon recognised."""
+    if not _KHMER.search(text):
+        return text, 0, 0
+    total = known = 0
+    longest = lexicon.khmer_longest
+
+    def translate(match: re.Match[str]) -> str:
+        nonlocal total, known
+        run = "".join(_INVISIBLE.sub("", match.group(0)).split()).translate(_KHMER_DIGITS)
+        total += len(run)
+        out: list[str] = []
+        i = 0
+        while i < len(run):
+            if run[i].isdigit():
+                j = i
+                while j < len(run) and run[j].isdigit():
+                    j += 1
+                out.append(run[i:j])
+                known += j - i
+                i = j
+                continue
+            for size in range(min(longest, len(run) - i), 0, -1):
+                english = lexicon.khmer.get(run[i : i + size])
+                if english is not None:
+                    out.append(english)
+                    known += size
+                    i += size
+                    break
+            else:
+                i += 1  # an unknown letter: skipped, and counted against the coverage
+        return f" {' '.join(out)} "
+
+    translated = _KHMER.sub(translate, _INVISIBLE.sub("", text))
+    return translated, total, known
+
+
+def _letters_by_script(text: str) -> tuple[int, dict[str, int]]:
+    """Latin letters, and letters of every other script except Khmer, by script."""
+    latin = 0
+    other: dict[str, int] = {}
+    for run in _LETTERS.findall(text):
+        for char in run:
+            if char.isascii():
+                latin += 1
+                continue
+            script = _script(char)
+            if script == "LATIN":
+                latin += 1
+            elif script != "KHMER":
+                other[script] = other.get(script, 0) + 1
+    return latin, other
+
+
+@lru_cache(maxsize=4096)
+def _script(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return name.split(" ", 1)[0] if name else "UNKNOWN"
+
+
+def _other_language(text: str, lexicon: Lexicon) -> str | None:
+    """The language a Latin-script message is written in, when its words say so clearly: at
+    least two words typical of one other language, and more of them than English filler."""
+    tokens = [t for t in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", unicodedata.normalize("NFKC", text).casefold())]
+    if not tokens:
+        return None
+    english = sum(1 for t in tokens if t in lexicon.stopwords or t in lexicon.question_words)
+    best: tuple[int, str] | None = None
+    for language, markers in lexicon.other_languages.items():
+        hits = sum(1 for t in tokens if t in markers)
+        if hits >= 2 and hits > english and (best is None or hits > best[0]):
+            best = (hits, language)
+    return best[1] if best else None

@@ -1,0 +1,153 @@
+"""One scoring model: features of a (question, intent) pair → the probability that the
+intent's reply answers the question.
+
+A logistic regression with one weight per feature, fitted offline (`cnrp-bot fit`, `make
+fit`) on labelled questions and stored as data in `knowledge/scoring.yaml`. The decision
+that uses it has three bands: answer, "did you mean", decline. Each feature is explained in
+`FEATURES` and shown by `ask --explain`, so a new rule is a new feature with a fitted weight,
+never another hand-set multiplier.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+# name -> what it measures (shown by `ask --explain` and in knowledge/scoring.yaml)
+FEATURES: dict[str, str] = {
+    "overlap": "weighted word overlap with the intent's best phrasing (recall-weighted F-beta)",
+    "fuzzy": "rapidfuzz token_sort_ratio against that phrasing, 0..1",
+    "classifier": "the word-level intent classifier's probability for this intent",
+    "coverage": "share of the question's content words the intent's phrasings, keywords and reply use",
+    "relevance": "rarity-weighted share of the question's content words its reply's own text uses",
+    "unknown": "share of the question's content words the knowledge base never uses",
+    "unknown_word": "the question has a content word the knowledge base never uses",
+    "uncovered_word": "the question has a content word the intent's phrasings, keywords and reply never use",
+    "semantic": "coverage counting a word near one of the intent's words (word vectors) as partly covered",
+    "entity_fit": "the intent is about a kind of row and the question names one",
+    "entity_missing": "the intent needs a row and the question names none",
+    "names_other": "the question names a person, place or party the intent is about another of",
+    "names_unrelated": "the question names a person, place or party the intent's phrasings never do",
+    "count_mismatch": "the question names one row where the intent compares two, or the reverse",
+    "type_match": "the question asks for a kind of answer (who, when, how many …) the intent gives",
+    "type_mismatch": "the question asks for a kind of answer the intent does not give",
+    "off_topic": "the question uses a word that only another intent uses",
+    "present": "the question asks about today, which sources ending in 2018 cannot tell",
+    "unknown_year": "the question names a year no source mentions",
+    "margin": "the overlap's lead over the best other intent (negative when behind)",
+    "chat": "the intent is small talk or a refusal",
+    "gap": "the intent says what the sources lack",
+}
+FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
+
+
+@dataclass(frozen=True)
+class ScoringModel:
+    weights: Mapping[str, float]
+    bias: float
+    # A reply states facts at or above `answer`; between `suggest` and `answer` the bot asks
+    # "did you mean"; below `suggest` it declines.
+    answer: float = 0.5
+    suggest: float = 0.3
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def vector(self) -> np.ndarray:
+        return np.array([self.weights.get(name, 0.0) for name in FEATURE_NAMES], dtype=np.float64)
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """One probability per row of `features` (rows × FEATURE_NAMES)."""
+        z = features @ self.vector() + self.bias
+        return _sigmoid(z)
+
+    def contributions(self, row: np.ndarray) -> dict[str, float]:
+        """Each feature's share of the log-odds, for `--explain`."""
+        vector = self.vector()
+        return {name: float(row[i] * vector[i]) for i, name in enumerate(FEATURE_NAMES) if row[i]}
+
+
+def untrained_model() -> ScoringModel:
+    """Word overlap alone, before any fit: what `cnrp-bot fit` starts from."""
+    return ScoringModel({name: (8.0 if name == "overlap" else 0.0) for name in FEATURE_NAMES}, -5.0)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        result: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+    return result
+
+
+def fit_logistic(features: np.ndarray, labels: np.ndarray, l2: float = 1.0,
+                 iterations: int = 50) -> tuple[np.ndarray, float]:
+    """Weights and bias by Newton's method (IRLS) with an L2 penalty on the weights: a
+    deterministic fit, so the same data always gives the same model."""
+    rows, columns = features.shape
+    design = np.hstack([features, np.ones((rows, 1))])
+    theta = np.zeros(columns + 1)
+    penalty = np.full(columns + 1, l2)
+    penalty[-1] = 0.0  # the bias is not shrunk
+    for _ in range(iterations):
+        p = _sigmoid(design @ theta)
+        gradient = design.T @ (p - labels) + penalty * theta
+        curvature = design.T @ (design * (p * (1 - p))[:, None]) + np.diag(penalty) + 1e-9 * np.eye(columns + 1)
+        step = np.linalg.solve(curvature, gradient)
+        theta -= step
+        if float(np.max(np.abs(step))) < 1e-10:
+            break
+    return theta[:-1], float(theta[-1])
+
+
+def log_loss(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    p = np.clip(probabilities, 1e-12, 1 - 1e-12)
+    return float(-np.mean(labels * np.log(p) + (1 - labels) * np.log(1 - p)))
+
+
+def model_from_fit(weights: Sequence[float] | np.ndarray, bias: float, answer: float, suggest: float,
+                   meta: Mapping[str, Any]) -> ScoringModel:
+    return ScoringModel({name: round(float(w), 6) for name, w in zip(FEATURE_NAMES, weights, strict=True)},
+                        round(bias, 6), round(answer, 4), round(suggest, 4), dict(meta))
+
+
+def parse_model(data: Any) -> tuple[ScoringModel | None, list[tuple[str, str]]]:
+    """A model from knowledge/scoring.yaml's data, or the (field, message) problems."""
+    problems: list[tuple[str, str]] = []
+    if not isinstance(data, Mapping):
+        return None, [("", "expected a mapping with weights, bias and thresholds")]
+    weights = data.get("weights")
+    if not isinstance(weights, Mapping):
+        return None, [("weights", "expected a mapping of feature name to weight")]
+    parsed: dict[str, float] = {}
+    for name, value in weights.items():
+        if name not in FEATURES:
+            problems.append((f"weights.{name}", f"unknown feature (known: {', '.join(FEATURE_NAMES)})"))
+        elif not _finite(value):
+            problems.append((f"weights.{name}", "expected a number"))
+        else:
+            parsed[str(name)] = float(value)
+    for name in FEATURE_NAMES:
+        if name not in parsed and not any(p[0] == f"weights.{name}" for p in problems):
+            problems.append((f"weights.{name}", "missing: every feature needs a weight (refit with `make fit`)"))
+    numbers: dict[str, float] = {}
+    for key in ("bias", "answer_threshold", "suggest_threshold"):
+        value = data.get(key)
+        if isinstance(value, int | float) and _finite(value):
+            numbers[key] = float(value)
+        else:
+            problems.append((key, "expected a number"))
+    for key in ("answer_threshold", "suggest_threshold"):
+        if key in numbers and not 0.0 <= numbers[key] <= 1.0:
+            problems.append((key, "a probability, within [0, 1]"))
+    if problems:
+        return None, problems
+    if numbers["suggest_threshold"] > numbers["answer_threshold"]:
+        return None, [("suggest_threshold", "must not exceed answer_threshold")]
+    meta = data.get("fitted")
+    return ScoringModel(parsed, numbers["bias"], numbers["answer_threshold"], numbers["suggest_threshold"],
+                        dict(meta) if isinstance(meta, Mapping) else {}), []
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -1,0 +1,49 @@
+"""Word-vector evidence: how near the question's unmatched words come to an intent's words.
+
+Word overlap cannot know that "outlawed" is near "banned" or "pensioners" near "pension"; the
+static word vectors (`wordvectors`) can. For each intent the vectors of its words are kept as
+one matrix; a question word no intent word matches exactly counts, towards the `semantic`
+feature, by its best cosine to that intent's words, when the cosine is high enough to mean
+something. Curated synonyms stay for the domain's own words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bot.core.index import IntentProfile
+from bot.core.language import Lexicon
+from bot.core.normalize import SLOT_PREFIX
+from bot.core.wordvectors import WordVectors
+
+
+class SemanticIndex:
+    def __init__(self, profiles: Sequence[IntentProfile], vectors: WordVectors, lexicon: Lexicon,
+                 floor: float) -> None:
+        self._vectors = vectors
+        self._floor = floor
+        self._matrices: list[NDArray[np.float32]] = []
+        for profile in profiles:
+            words = sorted(w for w in profile.bag | profile.said
+                           if w not in lexicon.filler and not w.startswith(SLOT_PREFIX) and w.isalpha())
+            matrix, found = vectors.matrix(words)
+            self._matrices.append(np.ascontiguousarray(matrix[found]))
+
+    def query(self, words: Sequence[str]) -> tuple[tuple[str, ...], NDArray[np.float32]]:
+        """The words that have vectors, and their vectors (one row each)."""
+        matrix, found = self._vectors.matrix(list(words))
+        kept = tuple(w for w, ok in zip(words, found, strict=True) if ok)
+        return kept, matrix[found]
+
+    def nearness(self, position: int, query: NDArray[np.float32]) -> NDArray[np.float32]:
+        """For each query row, its best cosine to the intent's words, rescaled so that the
+        floor counts 0 and identity 1; nothing below the floor counts."""
+        words = self._matrices[position]
+        if not len(query) or not len(words):
+            return np.zeros(len(query), dtype=np.float32)
+        best = (query @ words.T).max(axis=1)
+        scaled: NDArray[np.float32] = np.clip((best - self._floor) / (1.0 - self._floor), 0.0, 1.0)
+        return scaled

@@ -1,0 +1,90 @@
+"""Misspelt words corrected against the knowledge base's own vocabulary (rapidfuzz).
+
+Only words the knowledge base uses are correction targets: a typo of a word it never uses
+could not change the answer anyway, and an English dictionary would turn deliberate domain
+words into common ones.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from bot.core.config import MatchConfig
+
+_VOWELS = frozenset("aeiouy")
+# Questions are user input: the cache of corrections is bounded, then started afresh.
+_CACHE_LIMIT = 50_000
+
+
+def vowel_swap(a: str, b: str) -> bool:
+    """Whether two words of one length differ in a single vowel only."""
+    if len(a) != len(b):
+        return False
+    differ = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return len(differ) == 1 and differ[0][0] in _VOWELS and differ[0][1] in _VOWELS
+
+
+class Speller:
+    """Corrects a token to the vocabulary word it most likely meant."""
+
+    def __init__(self, targets: Iterable[str], frequency: Mapping[str, int], config: MatchConfig) -> None:
+        self._config = config
+        # Among equals the more common word wins: the list is ordered by frequency.
+        self._targets = sorted((t for t in set(targets) if len(t) >= 3 and t.isalpha()),
+                               key=lambda t: (-frequency.get(t, 0), t))
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        for term in self._targets:
+            self._by_initial[term[0]].append(term)
+        self._cache: dict[str, str | None] = {}
+
+    def correct(self, token: str) -> str | None:
+        """The vocabulary word a misspelt token most likely meant, or None."""
+        if token in self._cache:
+            return self._cache[token]
+        result = self._correct(token)
+        if len(self._cache) > _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[token] = result
+        return result
+
+    def _correct(self, token: str) -> str | None:
+        if len(token) < 4 or not token.isalpha() or not token.isascii():
+            return None
+        config = self._config
+        cutoff = (config.typo_cutoff_short if len(token) == 4
+                  else config.typo_cutoff_medium if len(token) == 5
+                  else config.typo_cutoff_long)
+        # Optimal string alignment counts a swap of two letters as one edit; a typo seldom
+        # changes the first letter, so words with the same initial are tried first, and all
+        # words only at a stricter cutoff. InDel ratio forgives a wrong vowel pair ("medicle")
+        # that OSA counts twice.
+        for pool, floor in ((self._by_initial.get(token[0], []), cutoff), (self._targets, cutoff + 10)):
+            hits = [process.extractOne(token, pool, scorer=scorer, processor=None,
+                                       score_cutoff=floor / scale - 1e-9)
+                    for scorer, scale in ((OSA.normalized_similarity, 100), (fuzz.ratio, 1))]
+            scored = [(hit[1] * (100 if i == 0 else 1), -i, hit[0])
+                      for i, hit in enumerate(hits) if hit is not None]
+            if scored:
+                candidate = max(scored)[2]
+                # A ratio forgives length: "capital" is not "capitalism". At most one edit for
+                # a short word, two for a longer one.
+                cap = 1 if len(token) <= 5 else 2
+                if OSA.distance(token, candidate) <= cap:
+                    return self._likeliest(token, candidate, pool)
+                return None
+        return None
+
+    @staticmethod
+    def _likeliest(token: str, candidate: str, pool: list[str]) -> str:
+        """Among equally near words, one with a wrong vowel ("seet": seat, not set) beats one
+        with a letter more or less: people spell vowels by ear."""
+        if len(candidate) == len(token):
+            return candidate
+        for word in pool:
+            if vowel_swap(token, word):
+                return word
+        return candidate

@@ -1,0 +1,270 @@
+"""Fitting the scoring model: labelled questions → features → weights and thresholds.
+
+Each labelled question is analysed by the matcher; every candidate intent it shortlists is
+one training row, labelled 1 when it is the question's intent and 0 otherwise. An
+out-of-scope question labels every answering candidate 0; its small-talk, refusal and gap
+candidates are left out, since replying with them is right (they state no fact). Thresholds
+are then chosen on the same rows: a wrong answer costs twice a decline.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.core.classifier import ITERATIONS as CLASSIFIER_ITERATIONS
+from bot.core.classifier import NONE, IntentClassifier
+from bot.core.classifier import fit as fit_classifier
+from bot.core.dialogue import split_questions
+from bot.core.matching import Matcher
+from bot.core.models import ReplyKind
+from bot.core.scoring import FEATURE_NAMES, FEATURES, ScoringModel, fit_logistic, log_loss, model_from_fit
+from bot.core.yamlio import LineDict, YamlProblem, load_yaml
+
+# A wrong answer is worse than no answer: thresholds are chosen to maximise
+# correct − WRONG_ANSWER_COST × wrong, declines counting zero.
+WRONG_ANSWER_COST = 2.0
+# The "did you mean" band starts at this share of the answer threshold.
+SUGGEST_SHARE = 0.5
+L2_PENALTY = 1.0
+
+
+# An out-of-scope collection labels its questions by category. Small talk, opinions, prompt
+# injection and requests for contact details have intents of their own that reply without
+# stating a fact; the rest (general knowledge, other parties, later events, near misses,
+# other languages) belong to no intent.
+CATEGORY_INTENTS = {
+    "greeting": "meta.greeting", "thanks": "meta.thanks", "praise": "meta.praise",
+    "insult": "meta.insult", "goodbye": "meta.goodbye", "acknowledgement": "meta.ack",
+    "bot_identity": "meta.bot_identity", "bot_life": "meta.bot_life",
+    "joke_or_creative": "meta.creative", "affection": "meta.affection",
+    "opinion_or_advice": "meta.opinion", "prompt_injection": "meta.injection",
+    "contact_details": "cnrm.contact",
+}
+
+
+@dataclass(frozen=True)
+class Example:
+    question: str
+    intents: frozenset[str]  # empty: out of scope
+
+
+@dataclass
+class Dataset:
+    features: np.ndarray  # rows × FEATURE_NAMES
+    labels: np.ndarray
+    question: np.ndarray  # the example each row belongs to
+    answering: np.ndarray  # whether the row's intent states facts
+    examples: list[Example]
+
+
+def read_examples(path: Path) -> list[Example]:
+    """Labelled questions: `intent` (an id, a list of acceptable ids, or null), `intents` (one
+    message asking several questions, in order), or `category` (an out-of-scope collection)."""
+    try:
+        data = load_yaml(path)
+    except YamlProblem as exc:
+        raise ValueError(f"{path}:{exc.line or '?'}: {exc.message}") from exc
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a list of questions")
+    examples: list[Example] = []
+    for item in data:
+        line = item.line if isinstance(item, LineDict) else 0
+        if not isinstance(item, dict) or not isinstance(item.get("q"), str):
+            raise ValueError(f"{path}:{line}: each question needs 'q'")
+        if "intents" in item:
+            parts = split_questions(item["q"])
+            labels = item["intents"]
+            if isinstance(labels, list) and len(parts) == len(labels):
+                examples.extend(Example(part, frozenset({str(label)}))
+                                for part, label in zip(parts, labels, strict=True))
+            continue  # a message the splitter reads otherwise teaches nothing about one question
+        if "category" in item and "intent" not in item:
+            intent = CATEGORY_INTENTS.get(str(item["category"]))
+            examples.append(Example(item["q"], frozenset({intent}) if intent else frozenset()))
+            continue
+        examples.append(Example(item["q"], _labels(path, line, item.get("intent"))))
+    return examples
+
+
+def _labels(path: Path, line: int, raw: Any) -> frozenset[str]:
+    if raw is None:
+        return frozenset()
+    if isinstance(raw, str):
+        return frozenset({raw})
+    if isinstance(raw, list) and all(isinstance(r, str) for r in raw):
+        return frozenset(raw)
+    raise ValueError(f"{path}:{line}: intent must be an id, a list of ids or null")
+
+
+# The classifier's probabilities for a training question come from a classifier fitted on the
+# other folds, so the scoring model learns how far to trust them on questions never seen.
+FOLDS = 5
+
+
+def _fold(question: str) -> int:
+    return zlib.crc32(question.encode("utf-8")) % FOLDS
+
+
+def fit_classifiers(matcher: Matcher, examples: Sequence[Example], iterations: int = CLASSIFIER_ITERATIONS
+                    ) -> tuple[IntentClassifier, list[IntentClassifier]]:
+    """The classifier on every phrasing and labelled question, and one per fold without it."""
+    kb = matcher.kb
+    phrasings: list[tuple[list[str], str]] = []
+    for intent in kb.intents.values():
+        numeric = matcher.index.profiles[matcher.index.position[intent.id]].traits.reads_numbers
+        for text in dict.fromkeys((intent.question, *intent.phrasings)):
+            phrasings.append((matcher.phrasing_features(text, numeric), intent.id))
+    questions = [(matcher.classifier_features(matcher.parse(e.question)),
+                  min(e.intents) if e.intents else NONE) for e in examples]
+    classes = [*kb.intents, NONE]
+    full = fit_classifier([*phrasings, *questions], classes, iterations)
+    folds = [fit_classifier([*phrasings, *(q for q, e in zip(questions, examples, strict=True)
+                                           if _fold(e.question) != k)], classes, iterations)
+             for k in range(FOLDS)]
+    return full, folds
+
+
+def build_dataset(matcher: Matcher, examples: Sequence[Example],
+                  folds: Sequence[IntentClassifier] | None = None) -> Dataset:
+    rows: list[tuple[float, ...]] = []
+    labels: list[float] = []
+    owners: list[int] = []
+    answering: list[bool] = []
+    for number, example in enumerate(examples):
+        classifier = folds[_fold(example.question)] if folds else None
+        for candidate in matcher.analyse(example.question, classifier).ranked:
+            states_facts = candidate.intent.kind is ReplyKind.ANSWER
+            if not example.intents and not states_facts:
+                continue
+            rows.append(candidate.features)
+            labels.append(1.0 if candidate.intent.id in example.intents else 0.0)
+            owners.append(number)
+            answering.append(states_facts)
+    return Dataset(np.array(rows, dtype=np.float64).reshape(-1, len(FEATURE_NAMES)), np.array(labels),
+                   np.array(owners, dtype=int), np.array(answering, dtype=bool), list(examples))
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    correct: int
+    wrong: int
+    declined: int
+    in_scope: int
+    in_scope_correct: int
+    out_of_scope: int
+    rejected: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.in_scope_correct / self.in_scope if self.in_scope else 1.0
+
+    @property
+    def rejection(self) -> float:
+        return self.rejected / self.out_of_scope if self.out_of_scope else 1.0
+
+
+def decide(matcher: Matcher, examples: Sequence[Example], model: ScoringModel, threshold: float,
+           classifier: IntentClassifier | None = None) -> Outcomes:
+    """What the answer band alone would do with each example (single questions, no context)."""
+    return _outcomes(_best(matcher, examples, model, {}, [classifier] * FOLDS if classifier else None),
+                     examples, threshold)
+
+
+def _best(matcher: Matcher, examples: Sequence[Example], model: ScoringModel,
+          cache: dict[int, list[tuple[float, str, bool]]],
+          folds: Sequence[IntentClassifier] | None = None) -> list[list[tuple[float, str, bool]]]:
+    scored = []
+    for number, example in enumerate(examples):
+        if number not in cache:
+            classifier = folds[_fold(example.question)] if folds else None
+            ranked = matcher.analyse(example.question, classifier).ranked
+            if ranked:
+                probabilities = model.probabilities(np.array([r.features for r in ranked]))
+                cache[number] = sorted(((float(p), r.intent.id, r.intent.kind is ReplyKind.ANSWER)
+                                        for p, r in zip(probabilities, ranked, strict=True)), reverse=True)
+            else:
+                cache[number] = []
+        scored.append(cache[number])
+    return scored
+
+
+def _outcomes(scored: Sequence[Sequence[tuple[float, str, bool]]], examples: Sequence[Example],
+              threshold: float) -> Outcomes:
+    correct = wrong = declined = in_correct = rejected = 0
+    in_scope = sum(1 for e in examples if e.intents)
+    for example, ranked in zip(examples, scored, strict=True):
+        top = ranked[0] if ranked and ranked[0][0] >= threshold else None
+        if example.intents:
+            if top is None:
+                declined += 1
+            elif top[1] in example.intents:
+                correct += 1
+                in_correct += 1
+            else:
+                wrong += 1
+        elif top is None or not top[2]:
+            correct += 1
+            rejected += 1
+        else:
+            wrong += 1
+    return Outcomes(correct, wrong, declined, in_scope, in_correct, len(examples) - in_scope, rejected)
+
+
+def fit(matcher: Matcher, examples: Sequence[Example], l2: float = L2_PENALTY,
+        without: Iterable[str] = (), classifier_iterations: int = CLASSIFIER_ITERATIONS,
+        ) -> tuple[ScoringModel, IntentClassifier, dict[str, Any]]:
+    """The fitted model and classifier, and what they scored on their own training questions
+    (with fold classifiers); features named in `without` are left out (weight 0), to measure
+    what each one is worth."""
+    classifier, folds = fit_classifiers(matcher, examples, classifier_iterations)
+    data = build_dataset(matcher, examples, folds)
+    dropped = [FEATURE_NAMES.index(name) for name in without]
+    data.features[:, dropped] = 0.0
+    if not len(data.labels) or data.labels.min() == data.labels.max():
+        raise ValueError("training needs both right and wrong candidates")
+    weights, bias = fit_logistic(data.features, data.labels, l2)
+    provisional = model_from_fit(weights, bias, 0.5, 0.25, {})
+    cache: dict[int, list[tuple[float, str, bool]]] = {}
+    scored = _best(matcher, examples, provisional, cache, folds)
+    best_threshold, best_value = 0.5, -np.inf
+    for threshold in np.round(np.arange(0.05, 0.951, 0.01), 2):
+        outcome = _outcomes(scored, examples, float(threshold))
+        value = outcome.correct - WRONG_ANSWER_COST * outcome.wrong
+        if value > best_value:
+            best_threshold, best_value = float(threshold), value
+    outcome = _outcomes(scored, examples, best_threshold)
+    loss = log_loss(provisional.probabilities(data.features), data.labels)
+    summary = {
+        "questions": len(examples),
+        "rows": len(data.labels),
+        "log_loss": round(loss, 4),
+        "in_scope_accuracy": round(outcome.accuracy, 4),
+        "out_of_scope_rejection": round(outcome.rejection, 4),
+        "wrong_answers": outcome.wrong,
+    }
+    model = model_from_fit(weights, bias, best_threshold, best_threshold * SUGGEST_SHARE, summary)
+    return model, classifier, summary
+
+
+def render_model(model: ScoringModel, sources: Iterable[str]) -> str:
+    """knowledge/scoring.yaml's text: the weights with what each feature measures."""
+    lines = [
+        "# The scoring model: a logistic regression over the features of a (question, intent) pair.",
+        "# Written by `make fit` (cnrp-bot fit) from the labelled questions below; do not edit by hand.",
+        "# A reply states facts at or above answer_threshold; between suggest_threshold and it the",
+        "# bot asks \"did you mean\"; below it declines. MATCH_THRESHOLD overrides answer_threshold.",
+        "weights:",
+    ]
+    for name in FEATURE_NAMES:
+        lines.append(f"  {name}: {model.weights[name]}  # {FEATURES[name]}")
+    lines += [f"bias: {model.bias}", f"answer_threshold: {model.answer}",
+              f"suggest_threshold: {model.suggest}", "fitted:",
+              "  training: [" + ", ".join(sorted(sources)) + "]"]
+    lines += [f"  {key}: {value}" for key, value in model.meta.items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,53 @@
+"""The word-level intent classifier: features, the fit, the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from bot.core.classifier import NONE, IntentClassifier, features, fit
+from bot.core.knowledge import KnowledgeBase
+
+
+def _examples() -> list[tuple[list[str], str]]:
+    rows = [(["w:when", "w:founded"], "founding"), (["w:who", "w:founded"], "founders"),
+            (["w:when", "w:banned"], "ruling"), (["w:weather", "w:today"], NONE)]
+    return rows * 5
+
+
+def test_features_are_words_pairs_asked_types_and_row_kinds() -> None:
+    found = features(["when", "was", "the", "cnrp", "founded"], frozenset({"was", "the"}),
+                     frozenset({"cnrp"}), asked=["date"], kinds=["year"])
+    assert "w:when" in found and "w:cnrp" not in found  # background words are left out
+    assert "b:when was" in found and "b:was the" not in found  # a pair of filler says nothing
+    assert {"a:date", "e:year"} <= set(found)
+
+
+def test_the_fit_learns_which_words_point_where() -> None:
+    model = fit(_examples(), ["founding", "founders", "ruling", NONE])
+    assert max(model.probabilities(["w:when", "w:founded"]).items(), key=lambda kv: kv[1])[0] == "founding"
+    assert max(model.probabilities(["w:who", "w:founded"]).items(), key=lambda kv: kv[1])[0] == "founders"
+    assert max(model.probabilities(["w:weather"]).items(), key=lambda kv: kv[1])[0] == NONE
+    assert abs(sum(model.probabilities(["w:nothing", "w:known"]).values()) - 1.0) < 1e-6
+
+
+def test_the_fit_is_deterministic() -> None:
+    classes = ["founding", "founders", "ruling", NONE]
+    first, second = fit(_examples(), classes), fit(_examples(), classes)
+    assert np.array_equal(first.weights, second.weights)
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    model = fit(_examples(), ["founding", "founders", "ruling", NONE])
+    path = tmp_path / "classifier.npz"
+    model.save(path)
+    loaded = IntentClassifier.load(path)
+    assert loaded.classes == model.classes and dict(loaded.vocabulary) == dict(model.vocabulary)
+    question = ["w:when", "w:banned"]
+    assert abs(loaded.probabilities(question)["ruling"] - model.probabilities(question)["ruling"]) < 1e-3
+
+
+def test_the_shipped_classifier_knows_every_intent(kb: KnowledgeBase) -> None:
+    assert kb.classifier is not None
+    assert set(kb.intents) | {NONE} == set(kb.classifier.classes)

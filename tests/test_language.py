@@ -1,0 +1,67 @@
+"""Which language a message is in, and Khmer read through the lexicon."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.knowledge import KnowledgeBase
+from bot.core.language import Lexicon, read
+
+
+@pytest.fixture(scope="module")
+def lexicon(kb: KnowledgeBase) -> Lexicon:
+    return kb.language
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Quand le CNRP a-t-il été fondé ?", "French"),
+    ("¿Cuándo fue disuelto el partido?", "Spanish"),
+    ("Wann wurde die Partei gegründet?", "German"),
+    ("Kapan partai CNRP didirikan?", "Indonesian"),
+    ("Đảng CNRP được thành lập năm nào?", "Vietnamese"),
+])
+def test_another_latin_language_is_recognised(lexicon: Lexicon, text: str, language: str) -> None:
+    reading = read(text, lexicon)
+    assert (reading.language, reading.understood) == (language, False)
+
+
+@pytest.mark.parametrize("text", ["CNRP是什么时候成立的？", "CNRPはいつ設立されましたか", "КНРП когда основана"])
+def test_another_script_is_not_read(lexicon: Lexicon, text: str) -> None:
+    assert not read(text, lexicon).understood
+
+
+@pytest.mark.parametrize("text", [
+    "when was the cnrp founded", "who is la personne in charge", "was the party banned de facto",
+    "Sam Rainsy's résumé?", "",
+])
+def test_english_with_a_stray_foreign_word_is_english(lexicon: Lexicon, text: str) -> None:
+    reading = read(text, lexicon)
+    assert (reading.language, reading.understood, reading.text) == ("English", True, text)
+
+
+def test_khmer_is_translated_word_by_word(lexicon: Lexicon) -> None:
+    reading = read("តើអ្នកណាជាប្រធានគណបក្សសង្គ្រោះជាតិ?", lexicon)
+    assert reading.language == "Khmer" and reading.understood
+    assert reading.text.split() == ["who", "president", "cnrp", "?"] or {"who", "president", "cnrp"} <= set(
+        reading.text.split())
+
+
+def test_khmer_spaces_are_optional_and_digits_are_read(lexicon: Lexicon) -> None:
+    joined, spaced = read("សមរង្ស៊ី", lexicon), read("សម រង្ស៊ី", lexicon)
+    assert joined.text.split() == spaced.text.split() == ["sam", "rainsy"]
+    assert "2013" in read("ឆ្នាំ ២០១៣", lexicon).text
+
+
+def test_khmer_the_lexicon_does_not_know_is_not_understood(lexicon: Lexicon) -> None:
+    reading = read("ខ្ញុំចូលចិត្តញ៉ាំបាយឆាជាមួយពងមាន់", lexicon)  # "I like fried rice with egg"
+    assert reading.language == "Khmer" and not reading.understood
+    assert reading.khmer_coverage < 0.5
+
+
+def test_khmer_inside_english_is_translated(lexicon: Lexicon) -> None:
+    reading = read("is សង្គ្រោះ បម្រើ ការពារ the slogan?", lexicon)
+    assert reading.understood and "rescue serve protect" in reading.text
+
+
+def test_an_empty_lexicon_reads_everything_as_english() -> None:
+    assert read("qui est le président", Lexicon()).understood

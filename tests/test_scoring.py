@@ -1,0 +1,91 @@
+"""The scoring model: the logistic fit, the model file's checks, probabilities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.core.knowledge import KnowledgeBase
+from bot.core.scoring import (
+    FEATURE_NAMES,
+    FEATURES,
+    ScoringModel,
+    fit_logistic,
+    log_loss,
+    parse_model,
+    untrained_model,
+)
+
+
+def _synthetic(seed: int = 7, rows: int = 4000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    features = rng.normal(size=(rows, 3))
+    true = np.array([2.0, -1.0, 0.0])
+    labels = (rng.random(rows) < 1 / (1 + np.exp(-(features @ true + 0.5)))).astype(float)
+    return features, labels, true
+
+
+def test_the_fit_recovers_known_weights() -> None:
+    features, labels, true = _synthetic()
+    weights, bias = fit_logistic(features, labels, l2=0.1)
+    assert np.allclose(weights, true, atol=0.2) and abs(bias - 0.5) < 0.2
+
+
+def test_the_fit_is_deterministic() -> None:
+    features, labels, _ = _synthetic()
+    first, second = fit_logistic(features, labels), fit_logistic(features, labels)
+    assert np.array_equal(first[0], second[0]) and first[1] == second[1]
+
+
+def test_log_loss_is_lower_for_the_fitted_model() -> None:
+    features, labels, _ = _synthetic()
+    weights, bias = fit_logistic(features, labels)
+    fitted = 1 / (1 + np.exp(-(features @ weights + bias)))
+    assert log_loss(fitted, labels) < log_loss(np.full(len(labels), 0.5), labels)
+
+
+def test_every_feature_is_explained() -> None:
+    assert all(FEATURES[name] for name in FEATURE_NAMES)
+
+
+def test_the_shipped_model_has_a_weight_for_every_feature(kb: KnowledgeBase) -> None:
+    model = kb.scoring
+    assert set(model.weights) == set(FEATURE_NAMES)
+    assert 0.0 < model.suggest <= model.answer < 1.0
+    assert model.meta["questions"] > 1000  # fitted, not the untrained placeholder
+
+
+def test_probabilities_rise_with_a_positive_weight() -> None:
+    model = ScoringModel({name: (1.0 if name == "overlap" else 0.0) for name in FEATURE_NAMES}, 0.0)
+    rows = np.zeros((2, len(FEATURE_NAMES)))
+    rows[1, FEATURE_NAMES.index("overlap")] = 1.0
+    low, high = model.probabilities(rows)
+    assert low == pytest.approx(0.5) and high > low
+    assert model.contributions(rows[1]) == {"overlap": 1.0}
+
+
+def test_untrained_model_leans_on_overlap_alone() -> None:
+    model = untrained_model()
+    assert [n for n, w in model.weights.items() if w] == ["overlap"]
+
+
+@pytest.mark.parametrize(("data", "field", "message"), [
+    ([], "", "expected a mapping"),
+    ({"weights": []}, "weights", "expected a mapping"),
+    ({"weights": {"no_such": 1.0}, "bias": 0, "answer_threshold": 0.5, "suggest_threshold": 0.2},
+     "weights.no_such", "unknown feature"),
+    ({"weights": {}, "bias": 0, "answer_threshold": 0.5, "suggest_threshold": 0.2},
+     "weights.overlap", "missing"),
+    ({"weights": dict.fromkeys(FEATURE_NAMES, 1.0), "bias": "x", "answer_threshold": 0.5,
+      "suggest_threshold": 0.2}, "bias", "expected a number"),
+    ({"weights": dict.fromkeys(FEATURE_NAMES, 1.0), "bias": 0, "answer_threshold": 1.5,
+      "suggest_threshold": 0.2}, "answer_threshold", "a probability"),
+    ({"weights": dict.fromkeys(FEATURE_NAMES, 1.0), "bias": 0, "answer_threshold": 0.3,
+      "suggest_threshold": 0.4}, "suggest_threshold", "must not exceed"),
+    ({"weights": {**dict.fromkeys(FEATURE_NAMES, 1.0), "overlap": float("nan")}, "bias": 0,
+      "answer_threshold": 0.5, "suggest_threshold": 0.2}, "weights.overlap", "expected a number"),
+])
+def test_a_bad_model_file_names_the_field(data: object, field: str, message: str) -> None:
+    model, problems = parse_model(data)
+    assert model is None
+    assert any(f == field and message in m for f, m in problems), problems
