@@ -93,7 +93,9 @@ def test_every_table_renders(name: str) -> None:
 
 def test_bad_table_option_is_a_clear_error() -> None:
     code, _, err = run("table", "committee", "--which", "central")
-    assert code == 1 and "unknown committee 'central'" in err
+    assert code == 1 and "No committee called 'central'. Try one of: Executive, Standing." in err
+    code, _, err = run("table", "results", "--constituency", "kompong")
+    assert code == 1 and "Did you mean Kampong Cham, Kampong Chhnang" in err
 
 
 def test_console_answers_each_line_and_table_commands() -> None:
