@@ -41,6 +41,7 @@ eval: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench_e2e
+	$(BIN)/python -m tests.bench_misses
 
 bench-e2e: $(STAMP)
 	$(BIN)/python -m tests.bench_e2e
