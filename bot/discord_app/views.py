@@ -11,12 +11,12 @@ at shutdown rather than left looking live.
     cnrp:page:OWNER:PAGE:TABLE:OPTIONS   a page of a table (also "did you mean" names)
     cnrp:vote:OWNER:up|down:MISS:INTENT  👍/👎 on an answer
     cnrp:del:OWNER               delete a public answer
+    cnrp:pages:PAGE:COUNT, cnrp:voted    labels, never enabled
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -30,8 +30,6 @@ from bot.core.models import Answer, ReplyKind
 from bot.core.render import render_table
 from bot.discord_app.embeds import BUTTON_LABEL_LIMIT, answer_embed, questions_embed, table_embeds
 from bot.discord_app.runtime import Runtime, runtime_of
-
-log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
 CUSTOM_ID_LIMIT = 100
