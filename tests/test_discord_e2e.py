@@ -647,8 +647,10 @@ async def test_help_lists_every_synced_command(env: Env) -> None:
     embed = embed_of(await env.slash("help", {}))
     text = embed["description"] + "".join(f["value"] for f in embed["fields"])
     synced = {c["name"]: c for c in env.fake.guild_commands}
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
     for name, command in synced.items():
         assert (f"`/{name}`" if command["type"] == 1 else name) in text, name
+        assert (f"/{name}" if command["type"] == 1 else name) in readme, f"README: {name}"
 
 
 async def test_a_public_table(env: Env) -> None:

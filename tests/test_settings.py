@@ -165,3 +165,8 @@ def test_env_example_documents_every_key_and_parses(tmp_path: Path) -> None:
     assert s == Settings.from_env({"DISCORD_TOKEN": TOKEN}, dotenv_path=tmp_path / "none.env"), (
         "the example's values are the defaults"
     )
+
+
+def test_the_readme_names_every_setting() -> None:
+    readme = (ENV_EXAMPLE.parent / "README.md").read_text(encoding="utf-8")
+    assert [key for key in KEYS if f"`{key}`" not in readme] == []
