@@ -53,6 +53,7 @@ fit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench_e2e
+	$(BIN)/python -m tests.bench_misses
 
 bench-e2e: $(STAMP)
 	$(BIN)/python -m tests.bench_e2e

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -19,9 +20,11 @@ from typing import TextIO
 from bot.core.context import Conversation
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeError, Severity, load_knowledge
-from bot.core.misses import MissLog, cluster, format_clusters, log_from_env
+from bot.core.misses import MissStore, Scope, format_report, miss_to_json, misses_from_jsonl, report
+from bot.core.misses_sqlite import SqliteMissStore
 from bot.core.models import Answer
 from bot.core.render import TABLE_NAMES, RenderedTable, render_table
+from bot.discord_app.settings import Settings, SettingsError  # imports no discord
 
 EXIT_OK, EXIT_FAILED, EXIT_KNOWLEDGE = 0, 1, 2
 DEFAULT_MIN_ACCURACY = 0.95
@@ -31,14 +34,29 @@ PRIMARY_OPTION = {"results": "constituency", "committee": "which", "elections": 
                   "policies": "area", "timeline": "year"}
 
 
-def _knowledge_root(args: argparse.Namespace) -> Path | None:
-    chosen = args.knowledge or os.environ.get("CNRP_KNOWLEDGE_DIR")
-    return Path(chosen) if chosen else None
-
-
-def _load(args: argparse.Namespace, err: TextIO) -> Engine | None:
+def _settings(err: TextIO) -> Settings | None:
+    """Every setting, validated as the bot validates them (the token is not needed here)."""
     try:
-        return Engine.load(_knowledge_root(args))
+        settings = Settings.from_env(require_token=False)
+    except SettingsError as error:
+        for problem in error.problems:
+            print(f"settings: {problem}", file=err)
+        return None
+    for note in settings.notes:
+        print(f"settings: {note}", file=err)
+    return settings
+
+
+def _knowledge_root(args: argparse.Namespace, settings: Settings) -> Path | None:
+    return Path(args.knowledge) if args.knowledge else settings.knowledge_dir
+
+
+def _load(args: argparse.Namespace, err: TextIO, settings: Settings | None = None) -> Engine | None:
+    settings = settings or _settings(err)
+    if settings is None:
+        return None
+    try:
+        return Engine.load(_knowledge_root(args, settings))
     except KnowledgeError as exc:
         print(f"The knowledge base has {len(exc.problems)} problem(s):", file=err)
         for problem in exc.problems:
@@ -239,10 +257,14 @@ def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) ->
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
-    kb, problems = load_knowledge(_knowledge_root(args))
+    settings = _settings(err)
+    if settings is None:
+        return EXIT_KNOWLEDGE
+    root = _knowledge_root(args, settings)
+    kb, problems = load_knowledge(root)
     if not any(p.severity is Severity.ERROR for p in problems):
         try:
-            engine = Engine.load(_knowledge_root(args), thorough=True)
+            engine = Engine.load(root, thorough=True)
             problems = list(engine.warnings)
         except KnowledgeError as exc:
             problems = list(exc.problems)
@@ -295,18 +317,79 @@ def cmd_chart(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -
     return EXIT_OK
 
 
-CONSOLE_HELP = """Ask a question in plain English, or use a command:
-  /results [constituency]   /leaders   /committee [executive|standing]
-  /elections [general|communal]   /platform   /policies [area]   /timeline [year]
-  /sources   /explain <question>   /help   /quit (or Ctrl-D)"""
+@dataclass(frozen=True)
+class ConsoleCommand:
+    """A console /command; the console's help is written from these."""
+
+    name: str
+    usage: str
+    help: str
+    run: Callable[[Engine, list[str], TextIO], bool]  # True: quit
+
+
+TABLE_HELP = {
+    "results": "2013 results by constituency", "leaders": "party leaders",
+    "committee": "the executive or standing committee", "elections": "general and communal elections",
+    "platform": "the seven-point platform", "policies": "policies by area",
+    "timeline": "dated events", "sources": "what the answers cite",
+}  # fmt: skip
+TABLE_USAGE = {"committee": "[executive|standing]", "elections": "[general|communal]"}
+
+
+def _table_command(name: str) -> Callable[[Engine, list[str], TextIO], bool]:
+    def run(engine: Engine, rest: list[str], out: TextIO) -> bool:
+        options: dict[str, object] = {}
+        if rest and name in PRIMARY_OPTION:
+            options[PRIMARY_OPTION[name]] = " ".join(rest)
+        try:
+            format_table(render_table(engine.kb, name, **options), out)
+        except ValueError as exc:
+            print(exc, file=out)
+        return False
+
+    return run
+
+
+def _explain(engine: Engine, rest: list[str], out: TextIO) -> bool:
+    format_explanation(engine, " ".join(rest), out)
+    return False
+
+
+def _help(engine: Engine, rest: list[str], out: TextIO) -> bool:
+    print(console_help(), file=out)
+    return False
+
+
+def _quit(engine: Engine, rest: list[str], out: TextIO) -> bool:
+    return True
+
+
+CONSOLE_COMMANDS: dict[str, ConsoleCommand] = {
+    **{name: ConsoleCommand(name, TABLE_USAGE.get(name, f"[{PRIMARY_OPTION[name]}]")
+                            if name in PRIMARY_OPTION else "", TABLE_HELP[name], _table_command(name))
+       for name in TABLE_NAMES},
+    "explain": ConsoleCommand("explain", "<question>", "how a question is matched", _explain),
+    "help": ConsoleCommand("help", "", "this list", _help),
+    "quit": ConsoleCommand("quit", "", "leave (or Ctrl-D)", _quit),
+}  # fmt: skip
+CONSOLE_ALIASES = {"exit": "quit", "q": "quit", "table": "results"}
+
+
+def console_help() -> str:
+    """The console's help, written from its own commands."""
+    lines = ["Ask a question in plain English, or use a command:"]
+    for command in CONSOLE_COMMANDS.values():
+        usage = f"/{command.name} {command.usage}".rstrip()
+        lines.append(f"  {usage:34} {command.help}")
+    return "\n".join(lines)
 
 
 def console(engine: Engine, inp: TextIO, out: TextIO, interactive: bool,
-            misses: MissLog | None = None) -> int:
+            misses: MissStore | None = None, settings: Settings | None = None) -> int:
     """Answer lines until end of input, as one conversation; `/table` commands render tables."""
     conversation = _conversation(engine)
     if interactive:
-        print("cnrp-bot offline console. " + CONSOLE_HELP, file=out)
+        print("cnrp-bot offline console. " + console_help(), file=out)
     while True:
         if interactive:
             print("\ncnrp> ", end="", file=out, flush=True)
@@ -324,8 +407,8 @@ def console(engine: Engine, inp: TextIO, out: TextIO, interactive: bool,
         else:
             answer = engine.ask(text, conversation)
             format_answer(answer, out)
-            if misses is not None:
-                _record_miss(misses, answer, out)
+            if misses is not None and settings is not None:
+                _record_miss(misses, settings, answer, out)
         if not interactive:
             print("", file=out)
 
@@ -337,36 +420,49 @@ def _console_command(engine: Engine, text: str, out: TextIO) -> bool:
     except ValueError:
         words = text[1:].split()
     name, rest = (words[0].lower(), words[1:]) if words else ("help", [])
-    if name in ("quit", "exit", "q"):
-        return True
-    if name == "help":
-        print(CONSOLE_HELP, file=out)
-    elif name == "explain":
-        format_explanation(engine, " ".join(rest), out)
-    elif name in TABLE_NAMES or name == "table":
-        if name == "table":
-            name, rest = (rest[0], rest[1:]) if rest else ("results", [])
-        options: dict[str, object] = {}
-        if rest and name in PRIMARY_OPTION:
-            options[PRIMARY_OPTION[name]] = " ".join(rest)
-        try:
-            format_table(render_table(engine.kb, name, **options), out)
-        except ValueError as exc:
-            print(exc, file=out)
-    else:
-        print(f"Unknown command /{name}. " + CONSOLE_HELP, file=out)
-    return False
+    if name == "table" and rest:  # "/table results kandal", as the CLI's `table` command says
+        name, rest = rest[0].lower(), rest[1:]
+    command = CONSOLE_COMMANDS.get(CONSOLE_ALIASES.get(name, name))
+    if command is None:
+        print(f"Unknown command /{name}. " + console_help(), file=out)
+        return False
+    return command.run(engine, rest, out)
 
 
-def _record_miss(misses: MissLog, answer: Answer, out: TextIO) -> None:
+def _record_miss(misses: MissStore, settings: Settings, answer: Answer, out: TextIO) -> None:
+    # The console is the operator's own: its misses are private, like direct messages.
+    miss = settings.misses.miss_for(answer, server=None)
+    if miss is None:
+        return
     try:
-        misses.record(answer)
-    except OSError as exc:  # a read-only disk must not stop the answers
-        print(f"(could not log the miss: {exc})", file=out)
+        misses.add(miss)
+    except Exception as exc:  # a read-only or locked store must not stop the answers
+        print(f"(could not keep the miss: {exc})", file=out)
+
+
+def _open_store(settings: Settings, path: str | None) -> MissStore:
+    store = SqliteMissStore(Path(path) if path else settings.misses_db)
+    # Nothing past the retention period is shown, even when the bot has not run to purge it.
+    store.purge(settings.misses.cutoff())
+    return store
+
+
+def _scope(text: str) -> Scope | None:
+    if text in ("all", "private"):
+        return "all" if text == "all" else "private"
+    if text == "dm":
+        return "private"
+    return int(text) if text.isdigit() else None
 
 
 def cmd_misses(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
-    log = MissLog(Path(args.log)) if args.log else log_from_env()
+    settings = _settings(err)
+    if settings is None:
+        return EXIT_KNOWLEDGE
+    scope = _scope(args.server)
+    if scope is None:
+        print(f"--server takes a server id, dm or all, not {args.server!r}", file=err)
+        return EXIT_FAILED
     since = None
     if args.since:
         try:
@@ -376,13 +472,44 @@ def cmd_misses(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) 
             return EXIT_FAILED
         if since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
-    found = log.read(since)
-    if not found:
-        print(f"No misses logged in {log.path}" + (f" since {args.since}" if args.since else ""), file=out)
+    try:
+        store = _open_store(settings, args.db)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"cannot open {args.db or settings.misses_db}: {exc}", file=err)
+        return EXIT_FAILED
+    try:
+        if args.import_file:
+            return _import(store, Path(args.import_file), out, err)
+        found = store.misses(scope, since)
+        if args.jsonl:
+            for miss in found:
+                print(json.dumps(miss_to_json(miss), ensure_ascii=False), file=out)
+            return EXIT_OK
+        where = {"all": "", "private": " from direct messages and the console"}.get(
+            str(scope), f" from server {scope}")
+        if not found:
+            print(f"No misses kept{where}" + (f" since {args.since}" if args.since else "")
+                  + f" ({args.db or settings.misses_db})", file=out)
+            return EXIT_OK
+        print(f"({args.db or settings.misses_db}{where})", file=out)
+        found_report = report(found, store.feedback(scope, since))
+        print(format_report(found_report, limit_chars=1_000_000, max_groups=args.show), file=out)
         return EXIT_OK
-    groups = cluster(found)
-    print(f"({log.path})", file=out)
-    print(format_clusters(groups[: args.show], len(found), limit_chars=1_000_000), file=out)
+    finally:
+        store.close()
+
+
+def _import(store: MissStore, path: Path, out: TextIO, err: TextIO) -> int:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        print(f"cannot read {path}: {exc}", file=err)
+        return EXIT_FAILED
+    count = 0
+    for miss in misses_from_jsonl(lines):
+        store.add(miss)
+        count += 1
+    print(f"imported {count} misses from {path} (those without a server are private)", file=out)
     return EXIT_OK
 
 
@@ -393,10 +520,21 @@ def cmd_default(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO)
         from bot.discord_app.app import run
 
         return run(sync_global=args.sync_global)
-    engine = _load(args, err)
-    if engine is None:
+    settings = _settings(err)
+    engine = _load(args, err, settings) if settings is not None else None
+    if settings is None or engine is None:
         return EXIT_KNOWLEDGE
-    return console(engine, inp, out, interactive=inp.isatty(), misses=log_from_env())
+    store: MissStore | None = None
+    if settings.misses.keeps_anything:
+        try:
+            store = _open_store(settings, None)
+        except (OSError, sqlite3.Error) as exc:  # a read-only checkout still answers
+            print(f"(misses are not kept: cannot open {settings.misses_db}: {exc})", file=err)
+    try:
+        return console(engine, inp, out, interactive=inp.isatty(), misses=store, settings=settings)
+    finally:
+        if store is not None:
+            store.close()
 
 
 # ---------------------------------------------------------------- parser
@@ -458,10 +596,18 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--year", type=int, help="timeline: one year")
     table.set_defaults(handler=cmd_table)
 
-    misses = commands.add_parser("misses", help="group the questions the bot could not answer")
+    misses = commands.add_parser(
+        "misses", help="group the questions the bot could not answer, with their feedback")
     misses.add_argument("--since", help="only misses from this date (YYYY-MM-DD) on")
-    misses.add_argument("--log", help="the log file (default: CNRP_MISSES_LOG or data/misses.jsonl)")
+    misses.add_argument("--server", default="all",
+                        help="one server's misses (its id), dm for direct messages and the "
+                             "console, or all (default)")
+    misses.add_argument("--db", help="the store (default: CNRP_MISSES_DB or data/misses.sqlite3)")
     misses.add_argument("--show", type=int, default=30, help="groups to list")
+    misses.add_argument("--jsonl", action="store_true",
+                        help="export the misses as JSON lines instead of grouping them")
+    misses.add_argument("--import", dest="import_file", metavar="FILE",
+                        help="add misses from JSON lines (an export, or an old misses.jsonl)")
     misses.set_defaults(handler=cmd_misses)
 
     chart = commands.add_parser("chart", help="write the 2013 results bar chart as PNG")

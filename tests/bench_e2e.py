@@ -3,7 +3,7 @@
     python -m tests.bench_e2e [--questions 2000] [--concurrency 32]
 
 The questions are the labelled ones in tests/questions.yaml, cycled, asked as mentions in a
-guild channel and as direct messages by 50 users (COOLDOWN_SECONDS=0). `concurrency` questions
+guild channel and as direct messages by 50 users (RATE_LIMIT_BURST=0: no rate limit). `concurrency` questions
 are in flight at once. Latency runs from the fake sending MESSAGE_CREATE to the reply's POST
 arriving back at it, so it covers the gateway, the engine, the embed and the REST call.
 """
@@ -50,7 +50,7 @@ async def run(total: int, concurrency: int) -> int:
     await fake.start()
     users = [fake.user(f"user{i}") for i in range(USERS)]
     with tempfile.TemporaryDirectory(prefix="cnrp-bench-") as scratch:
-        bot = BotProcess(fake, Path(scratch), env={"COOLDOWN_SECONDS": "0", "LOG_LEVEL": "INFO"})
+        bot = BotProcess(fake, Path(scratch), env={"RATE_LIMIT_BURST": "0", "LOG_LEVEL": "INFO"})
         await bot.start()
         try:
             await bot.wait_ready()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.chart import METRICS, chart_source, render_vote_chart
+from bot.core.chart import METRICS, chart_alt_text, chart_source, render_vote_chart
 from bot.core.engine import Engine
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -68,3 +68,18 @@ def test_uses_no_pyplot_and_no_display() -> None:
     )
     env = {"PATH": "", "MPLBACKEND": "", "DISPLAY": ""}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=REPO)
+
+
+def test_the_alt_text_says_what_the_bars_show(engine: Engine) -> None:
+    rows = engine.kb.table("constituencies").rows
+    top = max(rows, key=lambda r: r["share"])
+    bottom = min(rows, key=lambda r: r["share"])
+    text = chart_alt_text(engine.kb, "share")
+    assert f"each of the {len(rows)} constituencies" in text
+    assert f"{top['name']} {float(top['share']):.2f}%" in text
+    assert f"{bottom['name']} {float(bottom['share']):.2f}%" in text
+    most = max(rows, key=lambda r: r["votes"])
+    assert f"{most['name']} {int(most['votes']):,}" in chart_alt_text(engine.kb, "votes")
+    assert len(text) <= 1024, "Discord's limit for an attachment description"
+    with pytest.raises(ValueError, match="unknown metric"):
+        chart_alt_text(engine.kb, "colour")

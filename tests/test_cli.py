@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import CONSOLE_COMMANDS, console_help, main
+from bot.core.misses import Feedback, Miss, Vote
+from bot.core.misses_sqlite import SqliteMissStore
+from bot.core.render import TABLE_NAMES
 
 
 class FakeStdin(io.StringIO):
@@ -23,10 +27,14 @@ def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
 
 
 @pytest.fixture(autouse=True)
-def no_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
-    monkeypatch.delenv("CNRP_KNOWLEDGE_DIR", raising=False)
+def no_token(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for key in ("DISCORD_TOKEN", "CNRP_KNOWLEDGE_DIR", "MISSES_LOW_CONFIDENCE",
+                "MISSES_RETENTION_DAYS", "MISSES_LOG_USERS"):  # fmt: skip
+        monkeypatch.delenv(key, raising=False)
+    # Misses go to a scratch store, never the checkout's; no stray .env is read.
+    monkeypatch.setenv("CNRP_MISSES_DB", str(tmp_path / "misses.sqlite3"))
     monkeypatch.setattr("dotenv.load_dotenv", lambda **_: False)
+    monkeypatch.chdir(tmp_path)
 
 
 def test_ask_prints_answer_and_numbered_sources() -> None:
@@ -93,13 +101,88 @@ def test_every_table_renders(name: str) -> None:
 
 def test_bad_table_option_is_a_clear_error() -> None:
     code, _, err = run("table", "committee", "--which", "central")
-    assert code == 1 and "unknown committee 'central'" in err
+    assert code == 1 and "No committee called 'central'. Try one of: Executive, Standing." in err
+    code, _, err = run("table", "results", "--constituency", "kompong")
+    assert code == 1 and "Did you mean Kampong Cham, Kampong Chhnang" in err
 
 
 def test_console_answers_each_line_and_table_commands() -> None:
     code, out, _ = run(stdin="who founded cnrp\n/committee executive\n/nonsense\n")
     assert code == 0
     assert "Sam Rainsy" in out and "Yim Sovann" in out and "Unknown command /nonsense" in out
+
+
+def test_console_help_is_written_from_its_commands() -> None:
+    assert set(TABLE_NAMES) <= set(CONSOLE_COMMANDS), "every table is a console command"
+    text = console_help()
+    for command in CONSOLE_COMMANDS.values():
+        assert f"/{command.name}" in text and command.help in text
+    code, out, _ = run(stdin="/help\n")
+    assert code == 0 and text in out
+
+
+def test_console_keeps_its_misses_private(tmp_path: Path) -> None:
+    code, _, _ = run(stdin="what is the weather on mars\nwho founded cnrp\n")
+    assert code == 0
+    store = SqliteMissStore(tmp_path / "misses.sqlite3")
+    try:
+        (kept,) = store.misses()
+    finally:
+        store.close()
+    assert "weather" in kept.text and kept.server is None and kept.user is None
+
+
+def test_bad_settings_are_refused_by_the_command_line_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MISSES_LOW_CONFIDENCE", "abc")
+    code, _, err = run("ask", "who founded cnrp")
+    assert code == 2 and "settings: MISSES_LOW_CONFIDENCE must be a number" in err
+
+
+def seed(path: Path) -> None:
+    now = datetime.now(UTC)
+    store = SqliteMissStore(path)
+    try:
+        store.add(Miss(now, "who made the cnrp", "unknown", 0.5, (("party.founders", 0.5),),
+                       server=1, id=10))  # fmt: skip
+        store.add(Miss(now - timedelta(days=30), "who created cnrp", "unknown", 0.5, (), server=1))
+        store.add(Miss(now, "platypus question", "unknown", 0.2, (), server=2))
+        store.add(Miss(now, "quokka in a dm", "unknown", 0.2, (), server=None))
+        store.add(Miss(now - timedelta(days=200), "too old to keep", "unknown", 0.2, (), server=1))
+        store.add_feedback(Feedback(now, Vote.CLICKED, 1, 10, suggestion="Who founded the CNRP?"))
+        store.add_feedback(Feedback(now, Vote.DOWN, 1, None, intent="party.logo"))
+    finally:
+        store.close()
+
+
+def test_misses_by_server_and_date_with_their_feedback(tmp_path: Path) -> None:
+    seed(tmp_path / "misses.sqlite3")
+    code, out, _ = run("misses")
+    assert code == 0 and "platypus" in out and "quokka" in out and "too old" not in out
+    code, out, _ = run("misses", "--server", "1")
+    assert code == 0 and "who made the cnrp" in out and "platypus" not in out and "quokka" not in out
+    assert "clicked: 'Who founded the CNRP?' ×1" in out and "party.logo: 0 / 1" in out
+    since = (datetime.now(UTC) - timedelta(days=7)).date().isoformat()
+    code, out, _ = run("misses", "--server", "1", "--since", since)
+    assert "who made the cnrp" in out and "who created" not in out
+    code, out, _ = run("misses", "--server", "dm")
+    assert "quokka" in out and "platypus" not in out
+    code, _, err = run("misses", "--server", "everyone")
+    assert code == 1 and "--server takes" in err
+
+
+def test_misses_export_and_import_json_lines(tmp_path: Path) -> None:
+    seed(tmp_path / "misses.sqlite3")
+    code, out, _ = run("misses", "--jsonl", "--server", "2")
+    (line,) = out.splitlines()
+    assert code == 0 and json.loads(line)["text"] == "platypus question"
+    old = tmp_path / "old.jsonl"
+    old.write_text(json.dumps({"at": datetime.now(UTC).isoformat(), "text": "from the old log",
+                               "kind": "unknown", "confidence": 0.1, "candidates": []}) + "\n")
+    for _ in range(2):
+        code, out, _ = run("misses", "--import", str(old))
+        assert code == 0 and "imported 1 misses" in out
+    code, out, _ = run("misses", "--server", "dm", "--jsonl")
+    assert [json.loads(x)["text"] for x in out.splitlines()].count("from the old log") == 1
 
 
 def test_eval_reports_and_gates(tmp_path: Path) -> None:
@@ -112,3 +195,14 @@ def test_eval_reports_and_gates(tmp_path: Path) -> None:
     assert "party.founders" in out and "Confidence histogram" in out and "BELOW GATE" in out
     code, _, _ = run("eval", str(cases), "--min-accuracy", "0.5")
     assert code == 0
+
+
+def test_a_store_that_cannot_open_costs_no_answer(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("CNRP_MISSES_DB", str(tmp_path / "a-file" / "misses.sqlite3"))
+    code, out, err = run(stdin="what is the weather on mars\n")
+    assert code == 0 and "I don't know" in out and "misses are not kept" in err
+    code, _, err = run("misses")
+    assert code == 1 and "cannot open" in err

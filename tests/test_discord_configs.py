@@ -4,14 +4,14 @@ knowledge, wrong token, missing intent)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest_asyncio
 
+from bot.core.misses_sqlite import SqliteMissStore
 from tests.fake_discord import BotProcess, FakeDiscord, FakeUser
-from tests.test_discord_e2e import EXPECTED_COMMANDS
+from tests.test_discord_e2e import ALL_COMMANDS
 
 MESSAGE_CONTENT = 1 << 15
 
@@ -71,7 +71,7 @@ async def test_sync_global_only_when_asked_and_then_without_guild_copies(
         await bot.wait_ready()
         synced = [(r.path, len(r.body)) for r in fake.requests if r.method == "PUT"]
         assert synced == [
-            (f"/applications/{fake.app_id}/commands", len(EXPECTED_COMMANDS)),
+            (f"/applications/{fake.app_id}/commands", len(ALL_COMMANDS)),
             (f"/applications/{fake.app_id}/guilds/{fake.guild_id}/commands", 0),
         ]
     finally:
@@ -114,12 +114,24 @@ async def test_a_broken_knowledge_base_never_goes_online(fake: FakeDiscord, tmp_
 async def test_bad_settings_are_all_reported_before_connecting(
     fake: FakeDiscord, tmp_path: Path
 ) -> None:
-    env = {"COOLDOWN_SECONDS": "soon", "SHARD_IDS": "0", "LOG_LEVEL": "LOUD"}
+    env = {"RATE_LIMIT_BURST": "soon", "SHARD_IDS": "0", "LOG_LEVEL": "LOUD",
+           "MISSES_LOW_CONFIDENCE": "abc", "MISSES_LOG_USERS": "maybe"}  # fmt: skip
     bot = await run_bot(fake, tmp_path, env)
     assert await bot.wait_exit() == 2
     log = bot.log()
-    assert "COOLDOWN_SECONDS" in log and "SHARD_IDS needs SHARD_COUNT" in log and "LOG_LEVEL" in log
+    for named in ("RATE_LIMIT_BURST", "SHARD_IDS needs SHARD_COUNT", "LOG_LEVEL",
+                  "MISSES_LOW_CONFIDENCE", "MISSES_LOG_USERS"):  # fmt: skip
+        assert named in log, named
     assert fake.requests == []
+
+
+async def test_retired_settings_are_named_at_start_up(fake: FakeDiscord, tmp_path: Path) -> None:
+    bot = await run_bot(fake, tmp_path, {"COOLDOWN_SECONDS": "3"})
+    try:
+        await bot.wait_ready()
+        assert "COOLDOWN_SECONDS is no longer read" in bot.log()
+    finally:
+        assert await bot.stop() == 0, bot.log()
 
 
 async def test_a_rejected_token_stops_with_advice_and_never_logs_the_token(
@@ -135,7 +147,7 @@ async def test_a_rejected_token_stops_with_advice_and_never_logs_the_token(
 async def test_follow_ups_use_the_askers_conversation_and_misses_are_kept(
     fake: FakeDiscord, tmp_path: Path
 ) -> None:
-    bot = await run_bot(fake, tmp_path, {"COOLDOWN_SECONDS": "0"})
+    bot = await run_bot(fake, tmp_path, {"RATE_LIMIT_BURST": "0"})
     try:
         await bot.wait_ready()
         alice, bob = fake.user("alice"), fake.user("bob")
@@ -152,6 +164,33 @@ async def test_follow_ups_use_the_askers_conversation_and_misses_are_kept(
         assert (await ask(bob, "what is the best pizza topping")).startswith("I don't know that")
     finally:
         assert await bot.stop() == 0, bot.log()
-    misses = [json.loads(line) for line in (tmp_path / "misses.jsonl").read_text().splitlines()]
-    assert {m["text"] for m in misses} >= {"what is the best pizza topping"}
-    assert all("user" not in m for m in misses), "user ids only when the operator opts in"
+    store = SqliteMissStore(bot.misses_db)
+    try:
+        misses = store.misses()
+    finally:
+        store.close()
+    assert {m.text for m in misses} >= {"what is the best pizza topping"}
+    assert all(m.user is None and m.server is None for m in misses), (
+        "user ids only when the operator opts in; DMs belong to no server"
+    )
+
+
+async def test_a_misses_store_that_cannot_open_never_goes_online(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    bot = await run_bot(fake, tmp_path, {"CNRP_MISSES_DB": str(tmp_path / "a-file" / "m.sqlite3")})
+    assert await bot.wait_exit() == 2
+    assert "CNRP_MISSES_DB: cannot open" in bot.log() and "Traceback" not in bot.log()
+    assert fake.requests == []
+
+
+async def test_a_retention_of_zero_keeps_no_store_at_all(fake: FakeDiscord, tmp_path: Path) -> None:
+    bot = await run_bot(fake, tmp_path, {"MISSES_RETENTION_DAYS": "0"})
+    try:
+        await bot.wait_ready()
+        asked = await fake.post_message(fake.user(), "what is the best pizza topping", dm=True)
+        await fake.wait_reply(asked)
+    finally:
+        assert await bot.stop() == 0, bot.log()
+    assert not bot.misses_db.exists(), "nothing is kept, not even an empty file"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.engine import Engine
-from bot.core.render import PAGE_CHARS, TABLE_NAMES, paginate, render_table
+from bot.core.render import PAGE_CHARS, TABLE_NAMES, UnknownName, close_names, paginate, render_table
 
 
 @pytest.mark.parametrize("name", TABLE_NAMES)
@@ -49,3 +49,32 @@ def test_paginate_repeats_the_header() -> None:
     pages = paginate(["head", "----", *[f"row {i} " + "x" * 80 for i in range(60)]], 2, limit=500)
     assert len(pages) > 1 and all(p.startswith("head\n----") for p in pages)
     assert all(len(p) <= 500 for p in pages)
+
+
+def test_a_misspelt_name_says_what_it_may_have_meant(engine: Engine) -> None:
+    with pytest.raises(UnknownName) as caught:
+        render_table(engine.kb, "results", constituency="kompong")
+    assert caught.value.close[:2] == ("Kampong Cham", "Kampong Chhnang")
+    assert str(caught.value).startswith("No constituency called 'kompong'. Did you mean Kampong")
+    assert "unknown" not in str(caught.value)
+    with pytest.raises(UnknownName, match="Did you mean Healthcare"):
+        render_table(engine.kb, "policies", area="helth")
+    with pytest.raises(UnknownName) as nothing_close:
+        render_table(engine.kb, "committee", which="qqqq")
+    assert nothing_close.value.close == ()
+    assert str(nothing_close.value).endswith("Try one of: Executive, Standing.")
+
+
+def test_close_names_count_aliases_but_offer_row_names(engine: Engine) -> None:
+    names = engine.kb.entity_names("constituency")
+    assert close_names("takeo", names)[0] == "Takéo"
+    assert close_names("", names) == ()
+
+
+def test_prose_tables_come_as_sections(engine: Engine) -> None:
+    platform = render_table(engine.kb, "platform")
+    rows = engine.kb.table("platform").rows
+    assert [s.items for s in platform.sections] == [(str(r["text"]),) for r in rows]
+    policies = render_table(engine.kb, "policies")
+    assert sum(len(s.items) for s in policies.sections) == len(engine.kb.table("policies").rows)
+    assert render_table(engine.kb, "results").sections == (), "numbers stay in columns"

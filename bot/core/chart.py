@@ -78,6 +78,20 @@ def _subtitle(metric: str, stated: dict[str, Any], row_sum: int) -> str:
     return f"Sorted by votes; stated national total {int(total):,} (the rows add up to {row_sum:,})"
 
 
+def chart_alt_text(kb: KnowledgeBase, metric: str = "share") -> str:
+    """What the chart shows, in words, for people who cannot see it (an image's alt text)."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}: use {' or '.join(METRICS)}")
+    rows = sorted(kb.table(TABLE).rows, key=lambda r: (-r[metric], r["name"]))
+    if not rows:
+        return "An empty bar chart: the results table has no rows."
+    what = "vote share" if metric == "share" else "votes"
+    top, bottom = rows[0], rows[-1]
+    return (f"Bar chart of the CNRP's {what} in each of the {len(rows)} constituencies in 2013, "
+            f"highest first: {top['name']} {_fmt(float(top[metric]), metric)} at the top, "
+            f"{bottom['name']} {_fmt(float(bottom[metric]), metric)} at the bottom.")
+
+
 def chart_source(kb: KnowledgeBase) -> str:
     """The chart's source, named as its caption says it: publisher, title and section."""
     rows = kb.table(TABLE).rows

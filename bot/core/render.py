@@ -1,4 +1,8 @@
-"""Tables as monospace text pages, shared by the CLI and the slash commands."""
+"""Tables as monospace text pages, shared by the CLI and the slash commands.
+
+Prose tables (the platform, the policies) also come as headed sections, so an adapter that
+can show headings (Discord's embed fields) need not set sentences in monospace.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,31 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rapidfuzz import fuzz, process
+
 from bot.core.compose import resolve
 from bot.core.generators import timeline_events
 from bot.core.knowledge import KnowledgeBase, Row, resolve_alias
 from bot.core.models import Citation, CitationRef
+from bot.core.normalize import fold
 
 TABLE_NAMES = ("results", "leaders", "committee", "elections", "platform", "policies",
                "timeline", "sources")
 # A page stays under Discord's 2,000-character message limit with code fences and a header.
 PAGE_CHARS = 1800
+
+
+# How many names a "did you mean" offers, and how alike a name must be to be offered.
+MAX_CLOSE_NAMES = 4
+CLOSE_NAME_CUTOFF = 60.0
+
+
+@dataclass(frozen=True)
+class TableSection:
+    """A heading and the sentences under it (a platform point, a policy area)."""
+
+    heading: str
+    items: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -23,6 +43,34 @@ class RenderedTable:
     title: str
     pages: tuple[str, ...]
     citations: tuple[Citation, ...]
+    sections: tuple[TableSection, ...] = ()  # set for prose tables
+
+
+class UnknownName(ValueError):
+    """An option names no row; `close` holds the names it may have meant, closest first."""
+
+    def __init__(self, label: str, wanted: str, close: tuple[str, ...], known: tuple[str, ...]) -> None:
+        self.label = label
+        self.wanted = wanted
+        self.close = close
+        self.known = known
+        if close:
+            names = close[0] if len(close) == 1 else f"{', '.join(close[:-1])} or {close[-1]}"
+            hint = f" Did you mean {names}?"
+        else:
+            hint = f" Try one of: {', '.join(known)}."
+        super().__init__(f"No {label} called {wanted!r}.{hint}")
+
+
+def close_names(wanted: str, names: dict[str, str], limit: int = MAX_CLOSE_NAMES) -> tuple[str, ...]:
+    """Row keys whose names or aliases (`names`: name → key) look like `wanted`, closest first."""
+    folded = {name: " ".join(fold(name).split()) for name in names}
+    target = " ".join(fold(wanted).split())
+    if not target:
+        return ()
+    found = process.extract(target, folded, scorer=fuzz.WRatio, processor=None,
+                            score_cutoff=CLOSE_NAME_CUTOFF, limit=None)
+    return tuple(dict.fromkeys(names[name] for _, _, name in found))[:limit]
 
 
 def _grid(headers: Sequence[str], rows: Sequence[Sequence[str]],
@@ -58,15 +106,20 @@ def _cites(kb: KnowledgeBase, rows: Sequence[Row]) -> tuple[Citation, ...]:
     return tuple(resolve(kb, ref) for ref in refs)
 
 
-def _find(kb: KnowledgeBase, table: str, column: str, wanted: str) -> list[Row]:
+def _find(kb: KnowledgeBase, table: str, column: str, wanted: str, label: str,
+          kind: str | None = None) -> list[Row]:
     key = wanted.strip().casefold()
     rows = [r for r in kb.table(table).rows if str(r[column]).casefold() == key]
     if rows:
         return rows
     rows = [r for r in kb.table(table).rows if str(r[column]).casefold().startswith(key)]
     if not rows:
-        known = ", ".join(dict.fromkeys(str(r[column]) for r in kb.table(table).rows))
-        raise ValueError(f"unknown {column} {wanted!r} (one of: {known})")
+        known = tuple(dict.fromkeys(str(r[column]) for r in kb.table(table).rows))
+        # Aliases count too ("kompong cham"), but what is offered is the row's own name.
+        names = {name: name for name in known}
+        if kind is not None:
+            names.update(kb.entity_names(kind))
+        raise UnknownName(label, wanted, close_names(wanted, names), known)
     return rows
 
 
@@ -76,7 +129,8 @@ def _results(kb: KnowledgeBase, constituency: str | None = None, sort: str = "vo
     rows = list(table.rows)
     if constituency:
         hit = resolve_alias(kb, "constituency", constituency)  # "Takeo", "PP", "kompong cham"
-        rows = _find(kb, "constituencies", "name", hit or constituency)
+        rows = _find(kb, "constituencies", "name", hit or constituency, "constituency",
+                     "constituency")
     sort_keys: dict[str, Callable[[Row], Any]] = {
         "votes": lambda r: r["votes"], "share": lambda r: r["share"],
         "name": lambda r: str(r["name"]).casefold(), "no": lambda r: r["no"],
@@ -107,7 +161,7 @@ def _leaders(kb: KnowledgeBase, **_: Any) -> RenderedTable:
 
 def _committee(kb: KnowledgeBase, which: str | None = None, **_: Any) -> RenderedTable:
     table = kb.table("committees")
-    rows = _find(kb, "committees", "committee", which) if which else list(table.rows)
+    rows = _find(kb, "committees", "committee", which, "committee") if which else list(table.rows)
     body = [[str(r["committee"]), r.display["rank"], str(r["name"]), str(r["position"])] for r in rows]
     lines = _grid(["Committee", "No.", "Name", "Position"], body, frozenset({1}))
     title = f"{rows[0]['committee']} Committee" if which else table.title
@@ -116,7 +170,7 @@ def _committee(kb: KnowledgeBase, which: str | None = None, **_: Any) -> Rendere
 
 def _elections(kb: KnowledgeBase, which: str | None = None, **_: Any) -> RenderedTable:
     table = kb.table("elections")
-    rows = _find(kb, "elections", "type", which) if which else list(table.rows)
+    rows = _find(kb, "elections", "type", which, "kind of election") if which else list(table.rows)
     body = [[str(r["year"]), str(r["type"]), str(r["leader"]), r.display["votes"],
              f"{r.display['share']}%", f"{r['change']:+.1f}"] for r in rows]
     lines = _grid(["Year", "Election", "Leader", "Votes", "Share", "± pts"], body,
@@ -127,25 +181,29 @@ def _elections(kb: KnowledgeBase, which: str | None = None, **_: Any) -> Rendere
 def _platform(kb: KnowledgeBase, **_: Any) -> RenderedTable:
     table = kb.table("platform")
     lines = [f"{r.display['no']}. {r['topic']}: {r['text']}" for r in table.rows]
-    return RenderedTable("platform", table.title, paginate(lines), _cites(kb, list(table.rows)))
+    sections = tuple(TableSection(f"{r.display['no']}. {r['topic']}", (str(r["text"]),))
+                     for r in table.rows)
+    return RenderedTable("platform", table.title, paginate(lines), _cites(kb, list(table.rows)),
+                         sections)
 
 
 def _policies(kb: KnowledgeBase, area: str | None = None, **_: Any) -> RenderedTable:
     table = kb.table("policies")
     if area:
         hit = resolve_alias(kb, "policy_area", area)
-        rows = _find(kb, "policies", "area", hit or area)
+        rows = _find(kb, "policies", "area", hit or area, "policy area", "policy_area")
     else:
         rows = list(table.rows)
     lines: list[str] = []
-    previous_area = None
+    grouped: dict[str, list[str]] = {}
     for row in rows:
-        if row["area"] != previous_area:
+        if str(row["area"]) not in grouped:
             lines.append(f"[{row['area']}]")
-            previous_area = row["area"]
+        grouped.setdefault(str(row["area"]), []).append(str(row["text"]))
         lines.append(f"  • {row['text']}")
     title = f"Policies: {rows[0]['area']}" if area else table.title
-    return RenderedTable("policies", title, paginate(lines), _cites(kb, rows))
+    sections = tuple(TableSection(heading, tuple(items)) for heading, items in grouped.items())
+    return RenderedTable("policies", title, paginate(lines), _cites(kb, rows), sections)
 
 
 def _timeline(kb: KnowledgeBase, year: int | str | None = None, **_: Any) -> RenderedTable:

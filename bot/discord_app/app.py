@@ -7,25 +7,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import signal
+import sqlite3
 import sys
-import time
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.config import MatchConfig
 from bot.core.context import ConversationStore
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeError
-from bot.core.misses import MissLog, log_from_env
-from bot.discord_app.cogs import all_cogs
-from bot.discord_app.cooldown import Cooldown
-from bot.discord_app.settings import Settings, SettingsError, environment
-from bot.discord_app.views import NO_PINGS
+from bot.core.misses import MissStore
+from bot.core.misses_sqlite import SqliteMissStore
+from bot.discord_app.ratelimit import RateLimiter
+from bot.discord_app.runtime import Runtime
+from bot.discord_app.settings import Settings, SettingsError, match_config
+from bot.discord_app.views import NO_PINGS, PERSISTENT_ITEMS
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +40,15 @@ MESSAGE_CONTENT_HELP = (
 
 # Discord's client shows some permissions under other names than the API's.
 PERMISSION_NAMES = {"manage_guild": "Manage Server"}
-
-
-def match_config(settings: Settings) -> MatchConfig:
-    """The engine's defaults with the MATCH_THRESHOLD / AMBIGUITY_MARGIN overrides applied."""
-    config = MatchConfig()
-    if settings.match_threshold is not None:
-        config = dataclasses.replace(config, threshold=settings.match_threshold)
-    if settings.ambiguity_margin is not None:
-        config = dataclasses.replace(config, ambiguity_margin=settings.ambiguity_margin)
-    return config
+# The cogs, loaded by name as extensions: app.py imports none of them.
+EXTENSIONS = (
+    "bot.discord_app.cogs.ask",
+    "bot.discord_app.cogs.tables",
+    "bot.discord_app.cogs.chart",
+    "bot.discord_app.cogs.admin",
+)
+# At shutdown, answers in flight get this long to finish (container stops allow 10 s).
+DRAIN_SECONDS = 8.0
 
 
 def intents_for(settings: Settings) -> discord.Intents:
@@ -97,7 +95,7 @@ class CnrpBot(commands.AutoShardedBot):
         engine: Engine,
         *,
         sync_global: bool = False,
-        misses: MissLog | None = None,
+        store: MissStore | None = None,
     ) -> None:
         # The bot never joins voice, so missing voice libraries are not worth a warning.
         discord.VoiceClient.warn_nacl = False
@@ -120,23 +118,24 @@ class CnrpBot(commands.AutoShardedBot):
             # Settings already checked SHARD_IDS against SHARD_COUNT; this process runs only these.
             self.shard_ids = list(settings.shard_ids)
         self.settings = settings
-        self.engine = engine
         self.sync_global = sync_global
-        self.cooldown = Cooldown(settings.cooldown_seconds)
-        # Follow-ups ("and in Takéo?") lean on the asker's last answer in the same channel.
-        self.conversations = ConversationStore(
-            engine.config.context_ttl_seconds, engine.config.context_max_turns
+        self.runtime = Runtime(
+            settings=settings,
+            engine=engine,
+            limiter=RateLimiter(settings.rate_limit_burst, settings.rate_limit_seconds),
+            # Follow-ups ("and in Takéo?") lean on the asker's last answer in the same channel.
+            conversations=ConversationStore(
+                engine.config.context_ttl_seconds, engine.config.context_max_turns
+            ),
+            store=store,
         )
-        self.misses = misses
-        self.started = time.monotonic()
-
-    def load_engine(self) -> Engine:
-        """A fresh engine from disk (blocking: /reload runs it in a worker thread)."""
-        return Engine.load(self.settings.knowledge_dir, match_config(self.settings))
 
     async def setup_hook(self) -> None:
-        for cog in all_cogs(self):
-            await self.add_cog(cog)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        # Buttons on any message this bot ever sent are parsed back from their custom ids, so
+        # they keep working after a restart.
+        self.add_dynamic_items(*PERSISTENT_ITEMS)
         await self.sync_commands()
 
     async def sync_commands(self) -> None:
@@ -167,6 +166,24 @@ class CnrpBot(commands.AutoShardedBot):
         log.info(
             "ready as %s in %d guild(s), %s shard(s)", self.user, len(self.guilds), self.shard_count
         )
+
+    async def drain(self) -> tuple[int, bool, int]:
+        """Finish the answers in flight before disconnecting: held replies go at once, new
+        questions are still answered meanwhile, and buttons that cannot outlive this process
+        are greyed out. Returns (answers finished, all finished in time, views greyed out)."""
+        runtime = self.runtime
+        runtime.limiter.open()
+        before = runtime.inflight.finished
+        in_time = await runtime.inflight.idle(DRAIN_SECONDS)
+        views = list(runtime.local_views)
+        for view in views:
+            await view.disable()
+        return runtime.inflight.finished - before, in_time, len(views)
+
+    async def close(self) -> None:
+        await super().close()
+        if self.runtime.store is not None:
+            self.runtime.store.close()
 
 
 class _RedactToken(logging.Filter):
@@ -209,7 +226,14 @@ def run(*, sync_global: bool = False) -> int:
         for knowledge_problem in error.problems:
             log.error("knowledge: %s", knowledge_problem)
         return EXIT_CONFIG
-    bot = CnrpBot(settings, engine, sync_global=sync_global, misses=log_from_env(environment()))
+    for note in settings.notes:
+        log.warning("settings: %s", note)
+    try:
+        store = open_store(settings)
+    except (OSError, sqlite3.Error) as error:
+        log.error("CNRP_MISSES_DB: cannot open %s: %s", settings.misses_db, error)
+        return EXIT_CONFIG
+    bot = CnrpBot(settings, engine, sync_global=sync_global, store=store)
     try:
         asyncio.run(_serve(bot, settings.token.reveal()))
     except discord.LoginFailure:
@@ -223,17 +247,34 @@ def run(*, sync_global: bool = False) -> int:
     return EXIT_OK
 
 
+def open_store(settings: Settings) -> MissStore | None:
+    """The misses store, or None when MISSES_RETENTION_DAYS=0 keeps nothing."""
+    if not settings.misses.keeps_anything:
+        return None
+    return SqliteMissStore(settings.misses_db)
+
+
 async def _serve(bot: CnrpBot, token: str) -> None:
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []  # a reference, so the task is not collected mid-close
 
-    def close() -> None:
+    def close(name: str) -> None:
         if not closing:
-            closing.append(loop.create_task(bot.close()))
+            closing.append(loop.create_task(_shut_down(bot, name)))
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         # Close cleanly on Ctrl-C and on `docker stop`/systemd, instead of dying mid-reply.
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, close)
+            loop.add_signal_handler(sig, close, sig.name)
     async with bot:
         await bot.start(token)
+
+
+async def _shut_down(bot: CnrpBot, signal_name: str) -> None:
+    """On SIGTERM/SIGINT: finish the answers in flight, say so in one line, disconnect."""
+    finished, in_time, views = await bot.drain()
+    log.info(
+        "%s: finished %d answer(s) in flight%s, greyed out %d view(s); shutting down",
+        signal_name, finished, "" if in_time else f" (gave up after {DRAIN_SECONDS:.0f} s)", views,
+    )
+    await bot.close()

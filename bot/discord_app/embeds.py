@@ -5,12 +5,17 @@ Nothing here talks to Discord; the cogs decide where an embed goes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 import discord
 
+from bot.core.knowledge import KnowledgeBase
+from bot.core.misses import MissPolicy
 from bot.core.models import Answer, Citation, ReplyKind
-from bot.core.render import RenderedTable
+from bot.core.render import RenderedTable, TableSection
 
 # https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 TITLE_LIMIT = 256
@@ -88,29 +93,93 @@ def _fit_lines(lines: Sequence[str], limit: int) -> str:
     return "\n".join(kept)
 
 
-def answer_embed(answer: Answer, question: str | None = None) -> discord.Embed:
-    """One question's reply: the answer, its numbered sources, a quiet confidence footer."""
+# Confidence in words for the footer: a number invites more precision than the matcher has.
+CONFIDENCE_BANDS = ((0.85, "high confidence"), (0.7, "medium confidence"), (0.0, "low confidence"))
+_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
+
+
+def confidence_band(confidence: float) -> str:
+    return next(words for floor, words in CONFIDENCE_BANDS if confidence >= floor)
+
+
+def answer_title(answer: Answer, kb: KnowledgeBase) -> str | None:
+    """The clean question an answer answers: its intent's canonical question, about the rows the
+    asker named. None when the question cannot be put cleanly (never a wrong row)."""
+    parts = answer.parts or (answer,)
+    titles = [_intent_question(part, kb) for part in parts if part.kind is ReplyKind.ANSWER]
+    kept = list(dict.fromkeys(t for t in titles if t))
+    return truncate(" · ".join(kept), TITLE_LIMIT) if kept else None
+
+
+def _intent_question(answer: Answer, kb: KnowledgeBase) -> str | None:
+    intent = kb.intents.get(answer.intent or "")
+    if intent is None:
+        return None
+    question = intent.question
+    # The canonical question names example rows ("… in Kandal …"); put the asker's in.
+    kinds = {intent.entity} if intent.entity else set()
+    kinds |= {e.kind for e in answer.entities}
+    shown: set[str] = set()  # the rows the title names once the asker's are in
+    for kind in sorted(k for k in kinds if k):
+        # In the order the asker named them ("Battambang or Siem Reap").
+        named = [e.key for e in sorted(answer.entities, key=lambda e: e.start) if e.kind == kind]
+        if answer.entity is not None and answer.entity.kind == kind and answer.entity.key not in named:
+            named.insert(0, answer.entity.key)
+        named = list(dict.fromkeys(named))
+        spans = _example_spans(question, kind, kb)  # (start, end, the example row's key)
+        examples = list(dict.fromkeys(key for _, _, key in spans))
+        if not named or not examples:
+            continue
+        if len(named) != len(examples):
+            return None
+        swap = dict(zip(examples, named, strict=True))
+        shown.update(named)
+        for start, end, key in reversed(spans):
+            if swap[key] == key:
+                continue  # the asker named the example row itself: keep its wording ("(CNRM)")
+            written = question[start:end]
+            # A topic written in lower case stays so ("on pensions"); a name keeps its capitals.
+            new = swap[key].lower() if written.islower() else swap[key]
+            question = question[:start] + new + question[end:]
+    # Never a title about another row than the answer's.
+    if answer.entity is not None and answer.entity.key not in shown:
+        return None
+    return question
+
+
+def _example_spans(question: str, kind: str, kb: KnowledgeBase) -> list[tuple[int, int, str]]:
+    """Where the question names rows of `kind`, and which: longest names first, no overlaps."""
+    if kind == "year":
+        return [(*match.span(), match.group()) for match in _YEAR.finditer(question)]
+    spans: list[tuple[int, int, str]] = []
+    for name, key in sorted(kb.entity_names(kind).items(), key=lambda item: -len(item[0])):
+        for match in re.finditer(rf"\b{re.escape(name)}\b", question, re.IGNORECASE):
+            if not any(match.start() < end and start < match.end() for start, end, _ in spans):
+                spans.append((match.start(), match.end(), key))
+    return sorted(spans)
+
+
+def answer_embed(answer: Answer, kb: KnowledgeBase, *, now: datetime | None = None) -> discord.Embed:
+    """One question's reply. An answer: its clean question as the title, the text, numbered
+    sources, a confidence word and the time. Anything else (a decline, a question back): the
+    text alone, kept short."""
     text = answer.text.strip()
     if answer.kind is ReplyKind.UNKNOWN and not text:
         text = NO_MATCH_TEXT
+    if answer.kind is not ReplyKind.ANSWER:
+        return discord.Embed(description=truncate(text or NO_MATCH_TEXT, DESCRIPTION_LIMIT),
+                             colour=_COLOURS.get(answer.kind))
     sources = ""
     if answer.citations:
         lines = [footnote(i, c) for i, c in enumerate(answer.citations, start=1)]
         sources = "**Sources**\n" + _fit_lines(lines, DESCRIPTION_LIMIT // 2)
     room = DESCRIPTION_LIMIT - (len(sources) + 2 if sources else 0)
     description = truncate(text, room) + (f"\n\n{sources}" if sources else "")
-    embed = discord.Embed(description=description, colour=_COLOURS.get(answer.kind))
-    if question:
-        embed.title = truncate(" ".join(question.split()), TITLE_LIMIT)
-    embed.set_footer(text=truncate(_confidence_line(answer), FOOTER_LIMIT))
+    embed = discord.Embed(description=description, colour=_COLOURS.get(answer.kind),
+                          timestamp=now or discord.utils.utcnow())
+    embed.title = answer_title(answer, kb)
+    embed.set_footer(text=confidence_band(answer.confidence))
     return embed
-
-
-def _confidence_line(answer: Answer) -> str:
-    percent = f"confidence {answer.confidence:.0%}"
-    if answer.kind is ReplyKind.ANSWER and answer.intent:
-        return f"{percent} · {answer.intent}"
-    return f"{percent} · {answer.kind.value}"
 
 
 def questions_embed(title: str, questions: Sequence[str]) -> discord.Embed:
@@ -123,28 +192,81 @@ def questions_embed(title: str, questions: Sequence[str]) -> discord.Embed:
     )
 
 
+# Prose pages: about a phone screen each, and well inside the 6,000-character embed.
+PROSE_PAGE_CHARS = 1500
+PROSE_PAGE_FIELDS = 10
+CONTINUED = " (continued)"
+
+
 def table_embeds(table: RenderedTable) -> list[discord.Embed]:
-    """One embed per page of a rendered table: monospace body, sources, page number."""
-    count = len(table.pages)
+    """One embed per page of a rendered table, with its sources and page number. Prose tables
+    (sections) read as headed embed fields; the rest stay monospace so columns line up."""
     sources = _fit_lines(
         [footnote(i, c) for i, c in enumerate(table.citations, start=1)], FIELD_VALUE_LIMIT
     )
-    embeds = []
-    for number, page in enumerate(table.pages, start=1):
-        # A page is at most 1800 characters, so the fence always fits the 4096 limit; a stray
-        # fence inside the text would end the code block early, so it is broken up.
-        body = page.replace("```", "`\u200b``")
-        embed = discord.Embed(
-            title=truncate(table.title, TITLE_LIMIT),
-            description=truncate(f"```\n{body}\n```", DESCRIPTION_LIMIT),
-            colour=TABLE_COLOUR,
-        )
+    title = truncate(table.title, TITLE_LIMIT)
+    if table.sections:
+        budget = min(PROSE_PAGE_CHARS, EMBED_TOTAL_LIMIT - len(title) - len(sources) - 100)
+        pages = [_prose_page(title, fields) for fields in _prose_pages(table.sections, budget)]
+    else:
+        pages = [_monospace_page(title, page) for page in table.pages]
+    for number, embed in enumerate(pages, start=1):
         if sources:
             embed.add_field(name="Sources", value=sources, inline=False)
-        if count > 1:
-            embed.set_footer(text=f"Page {number} of {count}")
-        embeds.append(embed)
-    return embeds
+        if len(pages) > 1:
+            embed.set_footer(text=f"Page {number} of {len(pages)}")
+    return pages
+
+
+def _monospace_page(title: str, page: str) -> discord.Embed:
+    # A page is at most 1800 characters, so the fence always fits the 4096 limit; a stray
+    # fence inside the text would end the code block early, so it is broken up.
+    body = page.replace("```", "`\u200b``")
+    return discord.Embed(title=title, description=truncate(f"```\n{body}\n```", DESCRIPTION_LIMIT),
+                         colour=TABLE_COLOUR)
+
+
+def _prose_page(title: str, fields: Sequence[tuple[str, str]]) -> discord.Embed:
+    embed = discord.Embed(title=title, colour=TABLE_COLOUR)
+    for name, value in fields:
+        embed.add_field(name=name, value=value, inline=False)
+    return embed
+
+
+def _section_fields(section: TableSection) -> list[tuple[str, str]]:
+    """A section as one field, or several when it outgrows a field's 1,024 characters."""
+    lines = [f"• {item}" for item in section.items] if len(section.items) > 1 else list(section.items)
+    return _line_fields(section.heading, lines or ["—"])
+
+
+def _line_fields(heading: str, lines: Sequence[str]) -> list[tuple[str, str]]:
+    """Whole lines in as many fields as they need, the later ones headed "… (continued)"."""
+    heading = truncate(heading, FIELD_NAME_LIMIT - len(CONTINUED))
+    fields: list[tuple[str, str]] = []
+    current: list[str] = []
+    for line in (truncate(line, FIELD_VALUE_LIMIT) for line in lines):
+        if current and len("\n".join([*current, line])) > FIELD_VALUE_LIMIT:
+            fields.append((heading if not fields else heading + CONTINUED, "\n".join(current)))
+            current = []
+        current.append(line)
+    fields.append((heading if not fields else heading + CONTINUED, "\n".join(current)))
+    return fields
+
+
+def _prose_pages(sections: Sequence[TableSection], budget: int) -> list[list[tuple[str, str]]]:
+    pages: list[list[tuple[str, str]]] = [[]]
+    used = 0
+    for section in sections:
+        for name, value in _section_fields(section):
+            cost = len(name) + len(value)
+            if pages[-1] and (used + cost > budget or len(pages[-1]) >= PROSE_PAGE_FIELDS):
+                # A section split over the page keeps its heading: its later fields are
+                # already named "… (continued)".
+                pages.append([])
+                used = 0
+            pages[-1].append((name, value))
+            used += cost
+    return pages
 
 
 def within_limits(embed: discord.Embed) -> bool:
@@ -163,8 +285,22 @@ def within_limits(embed: discord.Embed) -> bool:
     )
 
 
+def kept_statement(policy: MissPolicy) -> str:
+    """What the bot keeps of the questions it cannot answer, for how long and why."""
+    if not policy.keeps_anything:
+        return "Questions I can't answer are not kept."
+    who = "with" if policy.record_users else "without"
+    return (
+        f"Questions I can't answer well are kept for {policy.retention_days} days, {who} who "
+        "asked them, with any 👍/👎 or suggestion you click, so the curators can teach me new "
+        "phrasings. A server's admins see only that server's (`/misses`); questions from direct "
+        "messages are seen only by the bot's operator."
+    )
+
+
 def about_embed(
-    *, version: str, stats: Mapping[str, int], uptime_seconds: float, latency_ms: float | None
+    *, version: str, stats: Mapping[str, int], uptime_seconds: float, latency_ms: float | None,
+    kept: str,
 ) -> discord.Embed:
     embed = discord.Embed(
         title="About cnrp-bot",
@@ -181,6 +317,8 @@ def about_embed(
     embed.add_field(
         name="Knowledge base", value=truncate(counts or "empty", FIELD_VALUE_LIMIT), inline=False
     )
+    embed.add_field(name="Unanswered questions", value=truncate(kept, FIELD_VALUE_LIMIT),
+                    inline=False)
     return embed
 
 
@@ -194,29 +332,42 @@ def format_duration(seconds: float) -> str:
     return " ".join(shown[:2]) or "0s"
 
 
-HELP_TEXT = """\
-**Ask a question** with `/ask`, by mentioning me, or in a direct message — for example \
-“Who founded the CNRP?” or “How did the party do in Kampong Cham?”. Every answer lists its \
-sources; when I am not sure, I say so and suggest questions I can answer.
+@dataclass(frozen=True)
+class HelpEntry:
+    """One registered command as /help shows it."""
 
-**Tables** (private unless you set `public`):
-`/results` 2013 results by constituency (sort, order, one constituency)
-`/leaders` party leaders · `/committee` executive or standing committee
-`/elections` general and communal elections · `/platform` the seven-point platform
-`/policies` policies by area · `/timeline` dated events · `/sources` what I cite
-`/chart` the 2013 vote share by constituency as a picture
-
-`/about` version, knowledge-base size, uptime · `/reload` re-read the knowledge base \
-(Manage Server only)"""
+    name: str
+    description: str
+    message_menu: bool = False  # a message context menu ("Apps" on a message), not a slash command
+    manage_server: bool = False
 
 
-def help_embed(listen_channels: Sequence[int] = ()) -> discord.Embed:
-    text = HELP_TEXT
+HELP_INTRO = (
+    "**Ask a question** with `/ask`, by mentioning me, or in a direct message — for example "
+    "“Who founded the CNRP?” or “How did the party do in Kampong Cham?”. Every answer lists "
+    "its sources; when I am not sure, I say so and suggest questions I can answer."
+)
+
+
+def help_embed(entries: Sequence[HelpEntry], *, kept: str,
+               listen_channels: Sequence[int] = ()) -> discord.Embed:
+    """Help written from the commands actually registered, so none is ever left out."""
+    text = HELP_INTRO
     if listen_channels:
         channels = ", ".join(f"<#{cid}>" for cid in listen_channels)
-        text += f"\n\nIn {channels} every message is taken as a question."
-    return discord.Embed(
-        title="How to use cnrp-bot",
-        description=truncate(text, DESCRIPTION_LIMIT),
-        colour=TABLE_COLOUR,
-    )
+        text += f"\n\nIn {channels} I answer messages that ask about the party, and stay quiet otherwise."
+    commands = [e for e in entries if not e.message_menu]
+    menus = [e for e in entries if e.message_menu]
+    lines = [
+        f"`/{e.name}` {e.description}" + (" (Manage Server)" if e.manage_server and
+                                           "Manage Server" not in e.description else "")
+        for e in sorted(commands, key=lambda e: e.name)
+    ]
+    lines += [f"**{e.name}**: {e.description} (on a message: Apps → {e.name})" for e in menus]
+    embed = discord.Embed(title="How to use cnrp-bot", description=truncate(text, DESCRIPTION_LIMIT),
+                          colour=TABLE_COLOUR)
+    for name, value in _line_fields("Commands", lines or ["—"]):
+        embed.add_field(name=name, value=value, inline=False)
+    embed.add_field(name="Unanswered questions", value=truncate(kept, FIELD_VALUE_LIMIT),
+                    inline=False)
+    return embed

@@ -1,25 +1,46 @@
-"""Discord settings, read from the environment and `.env` when the bot starts (never at import).
+"""Every setting, read from the environment and `.env` when a program starts (never at import),
+and validated in one place: the bot and the command line both read them here.
 
 Real environment variables win over `.env`, so a deployment can override a checked-out file.
+Nothing here imports discord, so the offline command line can use it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
 
-DEFAULT_COOLDOWN_SECONDS = 3.0
+from bot.core.config import MatchConfig
+from bot.core.engine import Engine
+from bot.core.misses import DEFAULT_LOW_CONFIDENCE, DEFAULT_RETENTION_DAYS, MissPolicy
+
+# A burst of questions passes at once; past it, answers wait for the window to turn.
+DEFAULT_RATE_LIMIT_BURST = 5
+DEFAULT_RATE_LIMIT_SECONDS = 10.0
+DEFAULT_MISSES_DB = Path(__file__).resolve().parents[2] / "data" / "misses.sqlite3"
 # Every variable from_env reads; .env.example documents exactly these (a test keeps them equal).
 KEYS = (
     "DISCORD_TOKEN", "DEV_GUILD_ID", "LISTEN_CHANNEL_IDS", "MATCH_THRESHOLD", "AMBIGUITY_MARGIN",
-    "COOLDOWN_SECONDS", "LOG_LEVEL", "SHARD_COUNT", "SHARD_IDS", "CNRP_KNOWLEDGE_DIR",
+    "RATE_LIMIT_BURST", "RATE_LIMIT_SECONDS", "LOG_LEVEL", "SHARD_COUNT", "SHARD_IDS",
+    "CNRP_KNOWLEDGE_DIR", "CNRP_MISSES_DB", "MISSES_RETENTION_DAYS", "MISSES_LOG_USERS",
+    "MISSES_LOW_CONFIDENCE",
 )  # fmt: skip
+# Keys earlier versions read: still set in many .env files, so they are named, not ignored.
+RETIRED = {
+    "COOLDOWN_SECONDS": "COOLDOWN_SECONDS is no longer read: questions past RATE_LIMIT_BURST "
+                        "within RATE_LIMIT_SECONDS are delayed, never dropped",
+    "CNRP_MISSES_LOG": "CNRP_MISSES_LOG is no longer read: misses are kept in CNRP_MISSES_DB "
+                       "(import the old file with `cnrp-bot misses --import FILE`)",
+}  # fmt: skip
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
 
 
 class SettingsError(ValueError):
@@ -61,11 +82,15 @@ class Settings:
     listen_channel_ids: frozenset[int] = frozenset()
     match_threshold: float | None = None
     ambiguity_margin: float | None = None
-    cooldown_seconds: float = DEFAULT_COOLDOWN_SECONDS
+    rate_limit_burst: int = DEFAULT_RATE_LIMIT_BURST  # 0: no rate limit
+    rate_limit_seconds: float = DEFAULT_RATE_LIMIT_SECONDS
     log_level: str = "INFO"
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     knowledge_dir: Path | None = None
+    misses_db: Path = DEFAULT_MISSES_DB
+    misses: MissPolicy = field(default_factory=MissPolicy)
+    notes: tuple[str, ...] = ()  # worth a warning at start-up, not worth refusing to start
 
     @property
     def needs_message_content(self) -> bool:
@@ -83,12 +108,14 @@ class Settings:
         environ: Mapping[str, str] | None = None,
         *,
         dotenv_path: Path | None = None,
+        require_token: bool = True,
     ) -> Settings:
-        """Read settings; `environ` defaults to os.environ and `.env` to the working directory's."""
+        """Read settings; `environ` defaults to os.environ and `.env` to the working directory's.
+        The offline command line reads them with `require_token=False`."""
         env = _merged_env(os.environ if environ is None else environ, dotenv_path)
         reader = _Reader(env)
         token = reader.text("DISCORD_TOKEN")
-        if not token:
+        if not token and require_token:
             reader.problems.append(
                 "DISCORD_TOKEN is not set (the bot token from the developer portal)"
             )
@@ -108,31 +135,54 @@ class Settings:
             reader.problems.append(
                 f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}"
             )
-        cooldown = reader.number("COOLDOWN_SECONDS", minimum=0.0)
+        burst = reader.integer("RATE_LIMIT_BURST", minimum=0)
+        window = reader.number("RATE_LIMIT_SECONDS", minimum=0.0)
+        if window == 0.0:
+            reader.problems.append("RATE_LIMIT_SECONDS must be more than 0 "
+                                   "(RATE_LIMIT_BURST=0 turns the rate limit off)")
         knowledge = reader.text("CNRP_KNOWLEDGE_DIR")
+        misses_db = reader.text("CNRP_MISSES_DB")
+        retention = reader.integer("MISSES_RETENTION_DAYS", minimum=0)
+        low = reader.number("MISSES_LOW_CONFIDENCE", minimum=0.0, maximum=1.0)
+        policy = MissPolicy(
+            low_confidence=DEFAULT_LOW_CONFIDENCE if low is None else low,
+            record_users=reader.flag("MISSES_LOG_USERS"),
+            retention_days=DEFAULT_RETENTION_DAYS if retention is None else retention,
+        )
         settings = cls(
             token=Secret(token),
             dev_guild_id=reader.integer("DEV_GUILD_ID", minimum=1),
             listen_channel_ids=frozenset(reader.id_list("LISTEN_CHANNEL_IDS") or ()),
             match_threshold=reader.number("MATCH_THRESHOLD", minimum=0.0, maximum=1.0),
             ambiguity_margin=reader.number("AMBIGUITY_MARGIN", minimum=0.0, maximum=1.0),
-            cooldown_seconds=DEFAULT_COOLDOWN_SECONDS if cooldown is None else cooldown,
+            rate_limit_burst=DEFAULT_RATE_LIMIT_BURST if burst is None else burst,
+            rate_limit_seconds=window or DEFAULT_RATE_LIMIT_SECONDS,
             log_level=log_level,
             shard_count=shard_count,
             shard_ids=tuple(shard_ids) if shard_ids else None,
             knowledge_dir=Path(knowledge).expanduser() if knowledge else None,
+            misses_db=Path(misses_db).expanduser() if misses_db else DEFAULT_MISSES_DB,
+            misses=policy,
+            notes=tuple(note for key, note in RETIRED.items() if reader.text(key)),
         )
         if reader.problems:
             raise SettingsError(reader.problems)
         return settings
 
 
-def environment(
-    environ: Mapping[str, str] | None = None, *, dotenv_path: Path | None = None
-) -> dict[str, str]:
-    """The environment with `.env` underneath it, for settings read outside this module
-    (the core's CNRP_MISSES_LOG and MISSES_LOG_USERS)."""
-    return _merged_env(os.environ if environ is None else environ, dotenv_path)
+def match_config(settings: Settings) -> MatchConfig:
+    """The engine's defaults with the MATCH_THRESHOLD / AMBIGUITY_MARGIN overrides applied."""
+    config = MatchConfig()
+    if settings.match_threshold is not None:
+        config = dataclasses.replace(config, threshold=settings.match_threshold)
+    if settings.ambiguity_margin is not None:
+        config = dataclasses.replace(config, ambiguity_margin=settings.ambiguity_margin)
+    return config
+
+
+def load_engine(settings: Settings) -> Engine:
+    """A fresh engine from disk, as the settings say (blocking: /reload runs it in a thread)."""
+    return Engine.load(settings.knowledge_dir, match_config(settings))
 
 
 def token_configured(
@@ -189,6 +239,14 @@ class _Reader:
             self.problems.append(f"{key} must be at least {minimum}{upper}, got {raw}")
             return None
         return value
+
+    def flag(self, key: str) -> bool:
+        raw = self.text(key).lower()
+        if raw in TRUE_WORDS:
+            return True
+        if raw and raw not in FALSE_WORDS:
+            self.problems.append(f"{key} must be 1 or 0 (or true/false, yes/no, on/off), got {raw!r}")
+        return False
 
     def id_list(self, key: str) -> list[int] | None:
         raw = self.text(key)

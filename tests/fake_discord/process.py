@@ -26,6 +26,7 @@ class BotProcess:
         self.fake = fake
         self.workdir = workdir
         self.log_path = workdir / "bot.log"
+        self.misses_db = workdir / "misses.sqlite3"
         self.args = args
         self.env = {
             "PATH": os.environ.get("PATH", ""),
@@ -38,14 +39,14 @@ class BotProcess:
             "DISCORD_TOKEN": fake.token,
             "DEV_GUILD_ID": str(fake.guild_id),
             "LOG_LEVEL": "INFO",
-            "CNRP_MISSES_LOG": str(workdir / "misses.jsonl"),
+            "CNRP_MISSES_DB": str(workdir / "misses.sqlite3"),
             **(env or {}),
         }
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("wb")
+        log = self.log_path.open("ab")  # a restarted bot adds to the same log
         try:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,

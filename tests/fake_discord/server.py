@@ -133,6 +133,11 @@ class FakeDiscord:
         self.guild_id = snowflake()
         self.channel_id = snowflake()
         self.listen_channel_id = snowflake()
+        # A second server with one channel, to check that one server never sees another's data.
+        self.other_guild_id = snowflake()
+        self.other_channel_id = snowflake()
+        self.deleted: list[int] = []  # messages the bot deleted
+        self.user_messages: dict[int, dict[str, Any]] = {}  # what users posted, by id
         self.requests: list[Recorded] = []
         self.gateway_events: list[GatewayEvent] = []
         self.messages: dict[int, dict[str, Any]] = {}
@@ -271,6 +276,11 @@ class FakeDiscord:
                 self._edit_channel_message,
             ),
             (
+                "DELETE",
+                r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)",
+                self._delete_channel_message,
+            ),
+            (
                 "PUT",
                 r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/reactions/[^/]+/@me",
                 self._no_content,
@@ -372,6 +382,7 @@ class FakeDiscord:
                 "default_member_permissions": None,
                 "nsfw": False,
                 "options": [],
+                "description": "",  # context menus have none; Discord returns it empty
                 **command,
             }
             if guild_id is not None:
@@ -397,7 +408,16 @@ class FakeDiscord:
         return web.Response(status=204)
 
     def _guild_of_channel(self, channel_id: int) -> int | None:
-        return self.guild_id if channel_id in (self.channel_id, self.listen_channel_id) else None
+        if channel_id in (self.channel_id, self.listen_channel_id):
+            return self.guild_id
+        return self.other_guild_id if channel_id == self.other_channel_id else None
+
+    async def _delete_channel_message(self, request: Request, match: re.Match[str]) -> web.Response:
+        message_id = int(match["message"])
+        if self.messages.pop(message_id, None) is None:
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        self.deleted.append(message_id)
+        return web.Response(status=204)
 
     async def _store_bot_message(
         self,
@@ -615,7 +635,8 @@ class FakeDiscord:
             ready = {
                 "v": 10,
                 "user": self.bot_user.payload(),
-                "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                "guilds": [{"id": str(g), "unavailable": True}
+                           for g in (self.guild_id, self.other_guild_id)],
                 "session_id": session.id,
                 "resume_gateway_url": self.gateway_url,
                 "shard": list(session.shard),
@@ -624,14 +645,13 @@ class FakeDiscord:
                 "relationships": [],
             }
             await self._send_dispatch(session, "READY", ready)
-            if self._shard_of(self.guild_id) == session.shard[0]:
-                guild = payloads.guild(
-                    self.guild_id,
-                    self.owner,
-                    self.bot_user,
-                    [(self.channel_id, "general"), (self.listen_channel_id, "ask-cnrp")],
-                )
-                await self._send_dispatch(session, "GUILD_CREATE", guild)
+            for guild_id, channels in (
+                (self.guild_id, [(self.channel_id, "general"), (self.listen_channel_id, "ask-cnrp")]),
+                (self.other_guild_id, [(self.other_channel_id, "elsewhere")]),
+            ):
+                if self._shard_of(guild_id) == session.shard[0]:
+                    guild = payloads.guild(guild_id, self.owner, self.bot_user, channels)
+                    await self._send_dispatch(session, "GUILD_CREATE", guild)
         return session
 
     async def _resume(self, conn: Connection, data: dict[str, Any]) -> Session | None:
@@ -720,7 +740,7 @@ class FakeDiscord:
             guild_id = None
         else:
             channel = channel_id or self.channel_id
-            guild_id = self.guild_id
+            guild_id = self._guild_of_channel(channel) or self.guild_id
         data = payloads.message(
             message_id=snowflake(),
             channel_id=channel,
@@ -739,6 +759,7 @@ class FakeDiscord:
         ):
             # Without the privileged intent Discord blanks guild messages not mentioning the bot.
             data["content"] = ""
+        self.user_messages[int(data["id"])] = {**data, "content": content}
         await self.dispatch("MESSAGE_CREATE", data, guild_id=guild_id)
         return int(data["id"])
 
@@ -749,7 +770,7 @@ class FakeDiscord:
         raise KeyError(f"/{name} was never synced")
 
     def _interaction_base(
-        self, kind: int, user: FakeUser, permissions: int, dm: bool
+        self, kind: int, user: FakeUser, permissions: int, dm: bool, guild_id: int | None = None
     ) -> dict[str, Any]:
         interaction_id = snowflake()
         token = f"itoken-{interaction_id}-{secrets.token_hex(4)}"
@@ -774,14 +795,16 @@ class FakeDiscord:
                 authorizing_integration_owners={"1": str(user.id)},
             )
         else:
+            guild = guild_id or self.guild_id
+            channel = self.channel_id if guild == self.guild_id else self.other_channel_id
             base.update(
-                guild_id=str(self.guild_id),
+                guild_id=str(guild),
                 guild_locale="en-US",
-                channel_id=str(self.channel_id),
-                channel=payloads.text_channel(self.channel_id, self.guild_id, "general", 0),
+                channel_id=str(channel),
+                channel=payloads.text_channel(channel, guild, "general", 0),
                 member=payloads.member(user, permissions),
                 context=0,
-                authorizing_integration_owners={"0": str(self.guild_id)},
+                authorizing_integration_owners={"0": str(guild)},
             )
         self._interactions[token] = base
         return base
@@ -799,11 +822,14 @@ class FakeDiscord:
         user: FakeUser,
         permissions: int = payloads.MEMBER_PERMISSIONS,
         focused: str | None = None,
+        guild_id: int | None = None,
     ) -> dict[str, Any]:
-        """Invoke /name (type 2), or autocomplete (type 4) when `focused` names an option."""
+        """Invoke /name (type 2), or autocomplete (type 4) when `focused` names an option;
+        in the main server unless `guild_id` names the other one."""
         command = self.command(name)
         kinds = {o["name"]: o["type"] for o in command.get("options", [])}
-        interaction = self._interaction_base(4 if focused else 2, user, permissions, dm=False)
+        interaction = self._interaction_base(4 if focused else 2, user, permissions, dm=False,
+                                             guild_id=guild_id)
         opts = []
         for key, value in (options or {}).items():
             option: dict[str, Any] = {"name": key, "type": kinds.get(key, 3), "value": value}
@@ -815,9 +841,33 @@ class FakeDiscord:
             "name": name,
             "type": 1,
             "options": opts,
-            "guild_id": str(self.guild_id),
+            "guild_id": interaction["guild_id"],
         }
         return await self._deliver(interaction)
+
+    async def message_command(
+        self, name: str, target: dict[str, Any], *, user: FakeUser,
+        permissions: int = payloads.MEMBER_PERMISSIONS,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Run the message context menu `name` on `target` (a message payload), as Discord
+        does: an application command of type 3 with the message resolved in its data."""
+        command = self.command(name)
+        guild = int(target["guild_id"]) if "guild_id" in target else None
+        interaction = self._interaction_base(2, user, permissions, dm=guild is None, guild_id=guild)
+        interaction["channel_id"] = target["channel_id"]
+        interaction["data"] = {
+            "id": command["id"],
+            "name": name,
+            "type": 3,
+            "target_id": target["id"],
+            "resolved": {"messages": {target["id"]: target}},
+            **({"guild_id": str(guild)} if guild else {}),
+        }
+        return await self._deliver(interaction)
+
+    def posted(self, message_id: int) -> dict[str, Any]:
+        """A message a user posted (kept so it can be the target of a context menu)."""
+        return self.user_messages[message_id]
 
     async def click(
         self,
@@ -829,7 +879,8 @@ class FakeDiscord:
     ) -> dict[str, Any]:
         """Press the button `custom_id` on a message the bot sent (type 3, component)."""
         dm = "guild_id" not in message
-        interaction = self._interaction_base(3, user, permissions, dm=dm)
+        guild = int(message["guild_id"]) if not dm else None
+        interaction = self._interaction_base(3, user, permissions, dm=dm, guild_id=guild)
         interaction["channel_id"] = message["channel_id"]
         interaction["message"] = message
         interaction["data"] = {"custom_id": custom_id, "component_type": 2}

@@ -1,27 +1,28 @@
-"""Questions: /ask, a mention, a direct message, or any message in a listen channel."""
+"""Questions: /ask, the "Ask CNRP bot" message menu, a mention, a direct message, or a message in
+a listen channel. Every way of asking goes through `AskCog.answer`, one engine call and one
+log line each."""
 
 from __future__ import annotations
 
 import logging
 import re
 import time
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.core.config import MatchConfig
+from bot.core.engine import Engine
 from bot.core.models import Answer, ReplyKind
-from bot.discord_app.embeds import answer_embed
-from bot.discord_app.views import NO_PINGS, AnswerView, maybe_view
-
-if TYPE_CHECKING:
-    from bot.discord_app.app import CnrpBot
+from bot.discord_app.autocomplete import complete_question, question_catalog
+from bot.discord_app.embeds import CHOICE_NAME_LIMIT, answer_embed, truncate
+from bot.discord_app.runtime import Runtime, runtime_of
+from bot.discord_app.views import NO_PINGS, LocalView, maybe_view, miss_ref, reply_view
 
 log = logging.getLogger(__name__)
 
-COOLDOWN_REACTION = "⏳"
+MENU_NAME = "Ask CNRP bot"
 # The engine reads no further than this, so Discord is told to refuse longer questions.
 MAX_QUESTION_CHARS = MatchConfig.max_question_chars
 PRIVATE_KINDS = frozenset(
@@ -29,18 +30,55 @@ PRIVATE_KINDS = frozenset(
 )
 # Only ordinary messages and replies are questions; joins, pins, boosts and the like are not.
 QUESTION_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
+NO_TEXT = "That message has no text to ask about."
+# Custom emoji (<:name:id>) and shortcodes (:thumbsup:) say no more than a Unicode emoji does.
+_EMOJI_MARKUP = re.compile(r"<a?:\w+:\d+>|:[\w+-]+:")
+
+
+def worth_posting_in_listen(answer: Answer) -> bool:
+    """In a listen channel only a question about the party gets a reply: an answer, a close
+    "did you mean", or "which one?" about a question the bot did recognise. Chatter, greetings
+    and thanks get nothing."""
+    if answer.kind is ReplyKind.ANSWER:
+        return answer.matched
+    if answer.kind is ReplyKind.AMBIGUOUS:
+        return True
+    return answer.kind is ReplyKind.CLARIFY and answer.intent is not None
+
+
+def is_reaction(text: str) -> bool:
+    """A message of emoji and punctuation only ("👍", ":ok_hand:", "!!") reacts to what was
+    said; it asks nothing, so it is never read as a follow-up to the last answer."""
+    return not any(ch.isalnum() for ch in _EMOJI_MARKUP.sub("", text))
 
 
 class AskCog(commands.Cog):
-    def __init__(self, bot: CnrpBot) -> None:
+    def __init__(self, bot: commands.Bot, runtime: Runtime) -> None:
         self.bot = bot
+        self.runtime = runtime
+        # Context menus cannot be declared in a cog class body; this one is added on load.
+        self.menu = app_commands.ContextMenu(name=MENU_NAME, callback=self.ask_about_message)
+        self._catalog: tuple[Engine | None, tuple[str, ...]] = (None, ())
 
-    def answer(self, question: str, *, user_id: int, channel_id: int, via: str) -> Answer:
-        """Ask the engine in the asker's conversation, log one line (intent, confidence,
-        latency; never the text or the token) and keep the miss for the curators."""
+    async def cog_load(self) -> None:
+        self.runtime.ask = self.answer
+        self.bot.tree.add_command(self.menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+        self.runtime.ask = None
+
+    # ------------------------------------------------------------------------- the engine
+
+    async def answer(self, question: str, *, user_id: int, channel_id: int, via: str) -> Answer:
+        """Ask the engine in the asker's conversation and log one line (intent, confidence,
+        latency; never the text or the token)."""
         started = time.perf_counter()
-        conversation = self.bot.conversations.get((channel_id, user_id))
-        answer = self.bot.engine.ask(question, conversation)
+        # A message in a listen channel is not addressed to the bot, so it must stand on its
+        # own: read as a follow-up, chatter ("lol") would borrow the last answer's question.
+        standalone = via == "listen" or is_reaction(question)
+        conversation = None if standalone else self.runtime.conversations.get((channel_id, user_id))
+        answer = self.runtime.engine.ask(question, conversation)
         latency_ms = (time.perf_counter() - started) * 1000
         log.info(
             "answered via=%s intent=%s kind=%s confidence=%.3f latency_ms=%.1f",
@@ -50,13 +88,9 @@ class AskCog(commands.Cog):
             answer.confidence,
             latency_ms,
         )
-        if self.bot.misses is not None:
-            try:
-                self.bot.misses.record(answer, user=str(user_id))
-            except OSError:
-                # A full disk must not cost the asker their reply.
-                log.warning("could not write the misses log", exc_info=True)
         return answer
+
+    # ------------------------------------------------------------------------- slash and menu
 
     @app_commands.command(
         name="ask", description="Ask a question about the Cambodia National Rescue Party"
@@ -71,54 +105,89 @@ class AskCog(commands.Cog):
         question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
         public: bool = True,
     ) -> None:
-        wait = self.bot.cooldown.retry_after(interaction.user.id)
-        if wait:
-            await interaction.response.send_message(
-                f"You're asking quickly: try again in {wait:.0f} s.",
-                ephemeral=True,
-                allowed_mentions=NO_PINGS,
-            )
+        async with self.runtime.inflight.track():
+            await self.answer_interaction(interaction, question, public=public, via="slash")
+
+    @ask.autocomplete("question")
+    async def _known_questions(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        engine = self.runtime.engine
+        if self._catalog[0] is not engine:  # one catalog per loaded knowledge base
+            self._catalog = (engine, question_catalog(engine.kb))
+        return [app_commands.Choice(name=truncate(q, CHOICE_NAME_LIMIT), value=q)
+                for q in complete_question(self._catalog[1], current)]
+
+    async def ask_about_message(self, interaction: discord.Interaction,
+                                message: discord.Message) -> None:
+        """The message menu: answer the selected message's text, privately."""
+        question = self._strip_me(message.content)[:MAX_QUESTION_CHARS]
+        if not question:
+            await interaction.response.send_message(NO_TEXT, ephemeral=True,
+                                                    allowed_mentions=NO_PINGS)
             return
-        answer = self.answer(
-            question, user_id=interaction.user.id, channel_id=interaction.channel_id or 0, via="slash"
-        )
-        view = AnswerView.for_answer(self.answer, answer, owner_id=interaction.user.id)
+        async with self.runtime.inflight.track():
+            await self.answer_interaction(interaction, question, public=False, via="menu")
+
+    async def answer_interaction(self, interaction: discord.Interaction, question: str, *,
+                                 public: bool, via: str) -> None:
+        runtime = self.runtime
+        user_id = interaction.user.id
+        answer = await self.answer(question, user_id=user_id,
+                                   channel_id=interaction.channel_id or 0, via=via)
         # A reply that states nothing (no match, did-you-mean) is private whatever `public` says.
         ephemeral = not public or answer.kind in PRIVATE_KINDS
-        await interaction.response.send_message(
-            embed=answer_embed(answer, question),
-            view=maybe_view(view),
-            ephemeral=ephemeral,
-            allowed_mentions=NO_PINGS,
-        )
-        if view is not None:
-            view.attach(interaction)
+        delayed = runtime.limiter.would_wait(user_id)
+        if delayed:  # Discord waits 3 s for a first response; the answer follows in its turn
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        miss = runtime.policy.miss_for(answer, server=interaction.guild_id, user=str(user_id))
+        view = reply_view(runtime, answer, owner_id=user_id, miss_id=miss_ref(miss),
+                          public=not ephemeral)
+        embed = answer_embed(answer, runtime.engine.kb)
+        await runtime.wait_turn(user_id)
+        if delayed:
+            await interaction.edit_original_response(embed=embed, view=view,
+                                                     allowed_mentions=NO_PINGS)
+        else:
+            await interaction.response.send_message(embed=embed, view=maybe_view(view),
+                                                    ephemeral=ephemeral, allowed_mentions=NO_PINGS)
+        if isinstance(view, LocalView):
+            view.attach(interaction, runtime)
+        if miss is not None:
+            await runtime.keep(miss)
+
+    # ------------------------------------------------------------------------- messages
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         via = self._trigger(message)
         if via is None:
             return
-        if self.bot.cooldown.retry_after(message.author.id):
-            # A reaction tells the asker to slow down without a message that could ping anyone.
-            try:
-                await message.add_reaction(COOLDOWN_REACTION)
-            except discord.HTTPException:
-                log.debug("could not react to a message on cooldown", exc_info=True)
+        async with self.runtime.inflight.track():
+            await self.answer_message(message, via)
+
+    async def answer_message(self, message: discord.Message, via: str) -> None:
+        runtime = self.runtime
+        author = message.author.id
+        answer = await self.answer(self._strip_me(message.content), user_id=author,
+                                   channel_id=message.channel.id, via=via)
+        if via == "listen" and not worth_posting_in_listen(answer):
             return
-        question = self._question_text(message)
-        answer = self.answer(
-            question, user_id=message.author.id, channel_id=message.channel.id, via=via
-        )
-        view = AnswerView.for_answer(self.answer, answer, owner_id=message.author.id)
+        miss = runtime.policy.miss_for(answer, server=message.guild.id if message.guild else None,
+                                       user=str(author))
+        view = reply_view(runtime, answer, owner_id=author, miss_id=miss_ref(miss),
+                          public=message.guild is not None)
+        await runtime.wait_turn(author)
         sent = await message.reply(
-            embed=answer_embed(answer),
+            embed=answer_embed(answer, runtime.engine.kb),
             view=maybe_view(view),
             mention_author=False,
             allowed_mentions=NO_PINGS,
         )
-        if view is not None:
-            view.attach(sent)
+        if isinstance(view, LocalView):
+            view.attach(sent, runtime)
+        if miss is not None:
+            await runtime.keep(miss)
 
     def _trigger(self, message: discord.Message) -> str | None:
         """How this message asks the bot something ("dm", "mention", "listen"), or None."""
@@ -131,12 +200,15 @@ class AskCog(commands.Cog):
             return "dm"
         if any(user.id == me.id for user in message.mentions):
             return "mention"
-        if message.channel.id in self.bot.settings.listen_channel_ids:
+        if message.channel.id in self.runtime.settings.listen_channel_ids:
             return "listen"
         return None
 
-    def _question_text(self, message: discord.Message) -> str:
-        me = self.bot.user
-        assert me is not None
+    def _strip_me(self, text: str) -> str:
         # Drop the mention that addressed the bot; the engine strips any other markup itself.
-        return re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        me = self.bot.user
+        return re.sub(rf"<@!?{me.id}>", " ", text).strip() if me is not None else text.strip()
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(AskCog(bot, runtime_of(bot)))

@@ -2,52 +2,75 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.render import render_table
+from bot.core.render import UnknownName, render_table
 from bot.discord_app.embeds import CHOICE_NAME_LIMIT, table_embeds, truncate
-from bot.discord_app.views import NO_PINGS, Paginator
-
-if TYPE_CHECKING:
-    from bot.discord_app.app import CnrpBot
+from bot.discord_app.runtime import Runtime, runtime_of
+from bot.discord_app.views import (
+    NO_PINGS,
+    LocalPaginator,
+    encode_options,
+    maybe_view,
+    names_view,
+    paging_fits,
+    paging_view,
+)
 
 PUBLIC_HELP = "Show the table to everyone in the channel (default: only you)"
 AUTOCOMPLETE_LIMIT = 25  # Discord's maximum number of choices
 
 
+# The option whose misspelt value gets a "did you mean", by table.
+NAMED_OPTION = {"results": "constituency", "policies": "area", "committee": "which",
+                "elections": "which"}
+
+
 class TablesCog(commands.Cog):
-    def __init__(self, bot: CnrpBot) -> None:
-        self.bot = bot
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
 
     async def show(
         self, interaction: discord.Interaction, name: str, public: bool, **options: Any
     ) -> None:
-        """Render table `name` and reply with it, paged when it has several pages."""
+        """Render table `name` and reply with it, paged when it has several pages; a misspelt
+        name gets "did you mean" buttons that show the table for the name chosen."""
+        owner = interaction.user.id
+        given = {key: value for key, value in options.items() if value is not None}
         try:
-            rendered = render_table(self.bot.engine.kb, name, **options)
-        except ValueError as exc:
+            rendered = render_table(self.runtime.engine.kb, name, **given)
+        except UnknownName as error:
+            view = names_view(owner, name, NAMED_OPTION.get(name, ""), error.close, given)
             await interaction.response.send_message(
-                str(exc), ephemeral=True, allowed_mentions=NO_PINGS
+                str(error), view=maybe_view(view), ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
+        except ValueError as error:
+            await interaction.response.send_message(
+                str(error), ephemeral=True, allowed_mentions=NO_PINGS
             )
             return
         pages = table_embeds(rendered)
-        if len(pages) == 1:
+        encoded = encode_options(given)
+        if len(pages) > 1 and not paging_fits(owner, name, encoded, len(pages)):
+            # Options too long to keep in a button: pages turn in memory until they expire.
+            local = LocalPaginator(pages, owner_id=owner)
             await interaction.response.send_message(
-                embed=pages[0], ephemeral=not public, allowed_mentions=NO_PINGS
+                embed=local.page, view=local, ephemeral=not public, allowed_mentions=NO_PINGS
             )
+            local.attach(interaction, self.runtime)
             return
-        view = Paginator(pages, owner_id=interaction.user.id)
+        view = paging_view(owner, name, encoded, 0, len(pages))
         await interaction.response.send_message(
-            embed=view.page, view=view, ephemeral=not public, allowed_mentions=NO_PINGS
+            embed=pages[0], view=maybe_view(view), ephemeral=not public, allowed_mentions=NO_PINGS
         )
-        view.attach(interaction)
 
     def choices(self, kind: str, current: str) -> list[app_commands.Choice[str]]:
-        names = self.bot.engine.complete(kind, current, limit=AUTOCOMPLETE_LIMIT)
+        names = self.runtime.engine.complete(kind, current, limit=AUTOCOMPLETE_LIMIT)
         return [
             app_commands.Choice(name=truncate(n, CHOICE_NAME_LIMIT), value=n)
             for n in names[:AUTOCOMPLETE_LIMIT]
@@ -141,3 +164,7 @@ class TablesCog(commands.Cog):
     @app_commands.describe(public=PUBLIC_HELP)
     async def sources(self, interaction: discord.Interaction, public: bool = False) -> None:
         await self.show(interaction, "sources", public)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(TablesCog(runtime_of(bot)))

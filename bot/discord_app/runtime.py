@@ -1,0 +1,114 @@
+"""What the cogs and buttons share while the bot runs, in one object the bot carries.
+
+The cogs and the persistent buttons reach it through `runtime_of(client)`, so neither imports
+app.py (which loads the cogs by name) and app.py imports no cog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import discord
+
+from bot.core.context import ConversationStore
+from bot.core.engine import Engine
+from bot.core.misses import Feedback, Miss, MissPolicy, MissStore
+from bot.core.models import Answer
+from bot.discord_app.ratelimit import RateLimiter
+from bot.discord_app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+class Asker(Protocol):
+    """Asks the engine in the asker's conversation and logs one line; the Ask cog provides it."""
+
+    async def __call__(self, question: str, *, user_id: int, channel_id: int,
+                       via: str) -> Answer: ...
+
+
+class InFlight:
+    """Counts the questions being answered, so shutdown can wait for them to finish."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.finished = 0
+
+    @contextlib.asynccontextmanager
+    async def track(self) -> AsyncIterator[None]:
+        self._count += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._count -= 1
+            self.finished += 1
+            if not self._count:
+                self._idle.set()
+
+    def __len__(self) -> int:
+        return self._count
+
+    async def idle(self, timeout: float) -> bool:
+        """Wait until nothing is in flight; False when `timeout` passed first."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    limiter: RateLimiter
+    conversations: ConversationStore
+    store: MissStore | None = None
+    ask: Asker | None = None  # set by the Ask cog when it loads
+    inflight: InFlight = field(default_factory=InFlight)
+    # Views whose state lives only in this process (see views.LocalView): disabled at shutdown.
+    local_views: set[Any] = field(default_factory=set)
+
+    @property
+    def policy(self) -> MissPolicy:
+        return self.settings.misses
+
+    async def keep(self, miss: Miss) -> None:
+        """Keep a miss (after its reply is sent: the asker never waits for the disk). A store
+        that fails costs the asker nothing but a log line."""
+        if self.store is None:
+            return
+        try:
+            await asyncio.to_thread(self.store.add, miss)
+        except Exception:
+            log.warning("could not keep a miss", exc_info=True)
+
+    async def wait_turn(self, user_id: int) -> None:
+        """Hold a reply until the asker's rate limit lets it go (at once, within the burst)."""
+        waited = await self.limiter.wait_turn(user_id)
+        if waited:
+            log.info("held a reply %.1f s: the asker is past RATE_LIMIT_BURST", waited)
+
+    async def keep_feedback(self, feedback: Feedback) -> bool:
+        if self.store is None or not self.policy.keeps_anything:
+            return False
+        try:
+            await asyncio.to_thread(self.store.add_feedback, feedback)
+        except Exception:
+            log.warning("could not keep feedback", exc_info=True)
+            return False
+        return True
+
+
+def runtime_of(client: discord.Client) -> Runtime:
+    runtime = getattr(client, "runtime", None)
+    if not isinstance(runtime, Runtime):
+        raise RuntimeError("this client carries no cnrp-bot runtime")
+    return runtime
