@@ -172,7 +172,10 @@ def cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> 
     from bot.core.matching import Matcher
     from bot.core.scoring import FEATURE_NAMES, untrained_model
 
-    kb, problems = load_knowledge(_knowledge_root(args))
+    settings = _settings(err)
+    if settings is None:
+        return EXIT_FAILED
+    kb, problems = load_knowledge(_knowledge_root(args, settings))
     errors = [p for p in problems if p.severity is Severity.ERROR
               and "scoring.yaml" not in p.file and "classifier.npz" not in p.file]
     if errors:

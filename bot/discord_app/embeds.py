@@ -166,15 +166,15 @@ def answer_embed(answer: Answer, kb: KnowledgeBase, *, now: datetime | None = No
     text = answer.text.strip()
     if answer.kind is ReplyKind.UNKNOWN and not text:
         text = NO_MATCH_TEXT
-    if answer.kind is not ReplyKind.ANSWER:
-        return discord.Embed(description=truncate(text or NO_MATCH_TEXT, DESCRIPTION_LIMIT),
-                             colour=_COLOURS.get(answer.kind))
     sources = ""
     if answer.citations:
+        # An answer, or a reply saying what the sources lack: either way its sources show.
         lines = [footnote(i, c) for i, c in enumerate(answer.citations, start=1)]
         sources = "**Sources**\n" + _fit_lines(lines, DESCRIPTION_LIMIT // 2)
     room = DESCRIPTION_LIMIT - (len(sources) + 2 if sources else 0)
-    description = truncate(text, room) + (f"\n\n{sources}" if sources else "")
+    description = truncate(text or NO_MATCH_TEXT, room) + (f"\n\n{sources}" if sources else "")
+    if answer.kind is not ReplyKind.ANSWER:
+        return discord.Embed(description=description, colour=_COLOURS.get(answer.kind))
     embed = discord.Embed(description=description, colour=_COLOURS.get(answer.kind),
                           timestamp=now or discord.utils.utcnow())
     embed.title = answer_title(answer, kb)
