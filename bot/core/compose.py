@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.generators import (
@@ -56,6 +57,12 @@ def compose(kb: KnowledgeBase, intent: Intent, entity: Entity | None = None,
     text = intent.answer.format_map(fields)
     # Row answers cite the rows they used; the intent's own citations are the fallback.
     declared = () if intent.entity and generated.citations else intent.citations
+    return number_citations(kb, text, (*generated.citations, *declared))
+
+
+def number_citations(kb: KnowledgeBase, text: str, refs: Iterable[CitationRef] = ()) -> Composed:
+    """Citation marks (`cite(ref)`) become [n] in order; `refs` not marked inline are listed
+    at the end of the text."""
     order: list[CitationRef] = []
 
     def number(ref: CitationRef) -> int:
@@ -65,7 +72,7 @@ def compose(kb: KnowledgeBase, intent: Intent, entity: Entity | None = None,
 
     text = _MARK.sub(lambda m: f"[{number(CitationRef(m.group(1), m.group(2)))}]", text)
     inline = len(order)
-    for ref in (*generated.citations, *declared):
+    for ref in refs:
         number(ref)
     trailing = "".join(f"[{i}]" for i in range(inline + 1, len(order) + 1))
     if trailing:

@@ -10,13 +10,22 @@ from bot.core.models import Answer, Citation, Entity
 
 MAX_PARTS = 3
 
-_SENTENCE_END = re.compile(r"(?<=[?!;])\s+|\n+")
-# "… founded and who founded it": a conjunction that starts a new question.
+# Whitespace is collapsed first, so no pattern below ever backtracks over a long run of it.
+_SPACES = re.compile(r"[^\S\n]+")
+_SENTENCE_END = re.compile(r"(?<=[?!;]) |\n+")
+_WH = r"(?:who|whos|whose|what|whats|when|where|why|how|which)"
+_AUX = r"(?:is|was|did|does|do|are|were|can|could|has|had|will|would)"
+# "… founded and who founded it", "…, and is it still active": a conjunction, or a comma, that
+# starts a new question. "how many also had a seat" is one question: "also" alone splits nothing.
 _QUESTION_JOIN = re.compile(
-    r"\s*,?\s+(?:and|&|also|plus|then)\s+(?=(?:who|whos|what|whats|when|where|why|how|which|"
-    r"is|was|did|does|do|are|were|can|could|has|had)\b)",
+    rf" ?, ?(?:(?:and|&|also|plus|then) )?(?={_WH}\b)"
+    rf"| (?:and|&) (?={_WH}\b)"
+    rf"| ?, ?(?:and|&|also|plus|then) (?={_AUX}\b)",
     re.IGNORECASE,
 )
+_ASKS = re.compile(rf"\b{_WH}\b|^\W*(?:{_AUX}|tell|list|name|give|explain|describe|show|spell)\b|\?\s*$",
+                   re.IGNORECASE)
+_ONLY_ASKING = re.compile(rf"^\W*(?:{_WH}\W*){{1,2}}$", re.IGNORECASE)
 PERSONAL_PRONOUNS = frozenset({"he", "his", "him", "himself", "she", "her", "hers", "herself"})
 # Words that open a follow-up about another row of the same kind: "and in takeo?", "what about X".
 _ELLIPSIS_OPENERS = ("and ", "what about ", "how about ", "same for ", "also ", "or ", "and what about ")
@@ -40,11 +49,27 @@ def name_the_pointed(text: str, kind: str, key: str) -> str:
 
 
 def split_questions(text: str) -> list[str]:
-    """The questions in a message, in order; one part when it asks one thing."""
+    """The questions in a message, in order; one part when it asks one thing. A part that asks
+    nothing ("Out of the 23 members, how many …") or only repeats a question word ("which?")
+    stays with its neighbour."""
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(_SPACES.sub(" ", text)):
+        pieces.extend(p.strip(" ,") for p in _QUESTION_JOIN.split(sentence))
     parts: list[str] = []
-    for sentence in _SENTENCE_END.split(text):
-        parts.extend(p.strip(" ,") for p in _QUESTION_JOIN.split(sentence))
-    return [p for p in parts if re.search(r"\w", p)]
+    carried = ""
+    for piece in (p for p in pieces if re.search(r"\w", p)):
+        if _ONLY_ASKING.match(piece) and parts:
+            parts[-1] = f"{parts[-1]} {piece}"
+            continue
+        piece = f"{carried}, {piece}" if carried else piece
+        carried = ""
+        if not _ASKS.search(piece):
+            carried = piece
+            continue
+        parts.append(piece)
+    if carried:
+        parts.append(carried) if not parts else parts.__setitem__(-1, f"{parts[-1]} {carried}")
+    return parts
 
 
 def has_personal_pronoun(tokens: Sequence[str]) -> bool:

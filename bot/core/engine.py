@@ -10,9 +10,9 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.core.compose import compose, generator_for
+from bot.core.compose import compose, generator_for, number_citations
 from bot.core.config import MatchConfig
-from bot.core.context import Conversation
+from bot.core.context import Conversation, Turn
 from bot.core.dialogue import (
     MAX_PARTS,
     deictic_kind,
@@ -24,12 +24,15 @@ from bot.core.dialogue import (
     split_questions,
     subject_person,
 )
+from bot.core.facts import FactGraph
 from bot.core.generators import GENERATORS, Query
 from bot.core.index import IntentTraits
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, Problem, Severity, load_knowledge
 from bot.core.matching import Analysis, Matcher, ScoredIntent
 from bot.core.models import Answer, Candidate, Entity, Intent, ReplyKind
 from bot.core.normalize import fold
+from bot.core.programs import Operand, ProgramReader
+from bot.core.programs import Reading as ProgramReading
 from bot.core.validate import check_knowledge
 
 EMPTY_TEXT = ("Ask me anything about the Cambodia National Rescue Party: its leaders, "
@@ -52,6 +55,12 @@ CLARIFY_TEXT = {
     "organisation": "Which organisation do you mean?",
 }
 
+
+# A computation is read only when its words and every operand are in the question: as sure
+# as the reading of its rows, short of certain.
+COMPUTED_CONFIDENCE = 0.9
+# The first letter of a sentence ("the 2013 general election: …" opens an answer).
+_SENTENCE_START = re.compile(r"(?:^|(?<=[.;:!?] ))[a-z]")
 
 # Intents whose replies come from the knowledge base's facts (rather than small talk): a
 # question needs a word of content before one of them may answer it.
@@ -104,6 +113,8 @@ class Engine:
         self.model = self.matcher.model
         self.threshold = self.config.threshold if self.config.threshold is not None else self.model.answer
         self._coarse_dates = _coarse_dates(kb)
+        self.facts = FactGraph(kb)
+        self.programs = ProgramReader(kb, self.facts)
         self.warnings = warnings
         self.loaded_at = time.time()
         self._examples = self._example_rows()
@@ -207,6 +218,9 @@ class Engine:
                 return analysis, replace(
                     answer, matched=False, intent=None, kind=ReplyKind.CLARIFY, citations=(),
                     text=CLARIFY_TEXT[pointed], suggestions=self._candidate_suggestions(analysis))
+        computed = self._compute(analysis, last)
+        if computed is not None:
+            return analysis, computed
         if last is not None:
             previous = self.kb.intents.get(last.answer.intent or "")
             if previous is not None and previous.entity and is_ellipsis(text) and any(
@@ -225,6 +239,30 @@ class Engine:
                 analysis = self._borrow_question(analysis, last.answer.normalized,
                                                  force=is_ellipsis(text) and not previous.entity)
         return analysis, self._answer(text, analysis)
+
+    def _compute(self, analysis: Analysis, last: Turn | None) -> Answer | None:
+        """A question that combines facts, computed from the tables: its figures stated and
+        cited. None when it asks for no computation or lacks an operand."""
+        if not analysis.reading.understood or not analysis.tokens:
+            return None
+        context: tuple[Entity, ...] = ()
+        context_dates: list[Operand] = []
+        if last is not None:
+            context = last.answer.entities
+            earlier = ProgramReading(last.answer.normalized.split(), last.answer.entities)
+            context_dates = self.programs._dates(earlier)
+        reading = ProgramReading(analysis.tokens, analysis.entities, context=context, context_dates=context_dates)
+        computed = self.programs.read(reading)
+        if computed is None:
+            return None
+        template = self.kb.operations.replies.get(computed.op)
+        if template is None:
+            return None
+        text = _SENTENCE_START.sub(lambda m: m.group(0).upper(), template.format_map(computed.fields))
+        composed = number_citations(self.kb, text, computed.refs)
+        return Answer(matched=True, intent=f"computed.{computed.op}", confidence=COMPUTED_CONFIDENCE,
+                      text=composed.text, citations=composed.citations, entities=analysis.entities,
+                      normalized=analysis.normalized, kind=ReplyKind.ANSWER)
 
     def _borrow_question(self, analysis: Analysis, last_question: str, force: bool = False) -> Analysis:
         """'when?', 'who said that?' or 'and under 25%?' after a question: ask it again with

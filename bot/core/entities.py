@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 from rapidfuzz import fuzz, process
 
@@ -65,7 +65,8 @@ class EntityIndex:
         for tokens, (kind, _) in self.exact.items():
             self._kind_terms[kind].update(tokens)
         self.tokens = {t for key in self.exact for t in key}
-        self._searchable = {table.entity: _RowSearch(table, stopwords) for table in kb.entity_tables()
+        filler = kb.language.filler
+        self._searchable = {table.entity: _RowSearch(table, filler) for table in kb.entity_tables()
                             if table.entity and table.meta.get("search")}
         for search in self._searchable.values():
             self.tokens |= search.words
@@ -111,12 +112,14 @@ class EntityIndex:
                 for i in span:
                     taken[i] = True
         found.extend(self._topic_partial(tokens, taken, {e.kind for e in found}))
-        kinds = {e.kind for e in found}
+        for entity in found:
+            taken[entity.start : entity.end] = [True] * (entity.end - entity.start)
+        free = [t if not taken[i] else "" for i, t in enumerate(tokens)]
         for kind, search in self._searchable.items():
-            if kind not in kinds:
-                row = search.best(tokens, self._config.row_search_evidence)
-                if row is not None:
-                    found.append(row)
+            # Two rows at most ("how much more would a public servant get than a worker"),
+            # besides those named outright.
+            known = {e.key for e in found if e.kind == kind}
+            found.extend(search.best(free, self._config.row_search_evidence, known, 2 - len(known)))
         found.sort(key=lambda e: e.start)
         return found
 
@@ -171,18 +174,26 @@ class _RowSearch:
         self.idf = {w: math.log(1.0 + total / n) for w, n in frequency.items()}
         self.words = frozenset(self.idf)
 
-    def best(self, tokens: Sequence[str], evidence: float) -> Entity | None:
-        """The row whose distinctive words the question uses, if one clearly leads."""
+    def best(self, tokens: Sequence[str], evidence: float, known: Set[str] = frozenset(),
+             wanted: int = 1) -> list[Entity]:
+        """Rows whose distinctive words the question uses, each clearly ahead of the next row;
+        a second row only from words the first did not use."""
         present = {t: i for i, t in reversed(list(enumerate(tokens))) if t in self.idf}
-        if not present:
-            return None
-        scored = sorted(((sum(self.idf[w] for w in words if w in present), key, words)
-                         for key, words in self.rows), key=lambda item: -item[0])
-        top, key, words = scored[0]
-        runner_up = scored[1][0] if len(scored) > 1 else 0.0
-        # One distinctive word at least, and ahead of the next row by more than a common word.
-        if top < evidence or top - runner_up < self.LEAD:
-            return None
-        start = min(present[w] for w in words if w in present)
-        text = " ".join(sorted(w for w in words if w in present))
-        return Entity(self.kind, key, text, self.SCORE, start, start + 1)
+        rows: list[Entity] = []
+        while present and len(rows) < wanted:
+            scored = sorted(((sum(self.idf[w] for w in words if w in present), key, words)
+                             for key, words in self.rows if key not in known), key=lambda item: -item[0])
+            if not scored:
+                break
+            top, key, words = scored[0]
+            runner_up = scored[1][0] if len(scored) > 1 else 0.0
+            # One distinctive word at least, and ahead of the next row by more than a common word.
+            if top < evidence or top - runner_up < self.LEAD:
+                break
+            used = [w for w in words if w in present]
+            start = min(present[w] for w in used)
+            rows.append(Entity(self.kind, key, " ".join(sorted(used)), self.SCORE, start, start + 1))
+            known = {*known, key}
+            for word in used:
+                del present[word]
+        return rows

@@ -19,7 +19,7 @@ from typing import Any
 from bot.core.classifier import IntentClassifier
 from bot.core.language import Lexicon, phrases, word_list
 from bot.core.models import ANSWER_TYPES, CitationRef, Intent, ReplyKind, Section, Source
-from bot.core.normalize import fold
+from bot.core.normalize import fold, stem, tokenize
 from bot.core.scoring import ScoringModel, parse_model, untrained_model
 from bot.core.yamlio import LineDict, YamlProblem, load_yaml
 
@@ -102,13 +102,15 @@ class PartialDate:
         return f"{self.day} {_MONTHS[self.month - 1]} {self.year}"
 
 
-_COLUMN_TYPES = ("str", "int", "float", "date", "list")
+_COLUMN_TYPES = ("str", "int", "float", "date", "list", "int?", "float?")
 # Entity kinds recognised without a table: a year the sources mention.
 BUILTIN_ENTITY_KINDS = frozenset({"year"})
 
 
 def _parse_cell(kind: str, raw: str) -> Any:
     text = raw.strip()
+    if kind.endswith("?"):
+        return _parse_cell(kind[:-1], text) if text else None
     if kind == "str":
         return text
     if kind == "list":
@@ -123,6 +125,9 @@ def _parse_cell(kind: str, raw: str) -> Any:
 
 
 def _display(kind: str, raw: str, value: Any) -> str:
+    if value is None:
+        return ""
+    kind = kind.rstrip("?")
     if kind == "int":
         return f"{value:,}"
     if kind == "float":
@@ -168,6 +173,16 @@ class Table:
 
 
 @dataclass(frozen=True)
+class OperationWords:
+    """knowledge/operations.yaml: per computation, the phrases that ask for it (as folded,
+    stemmed token tuples, longest first) and the template of its reply."""
+
+    words: Mapping[str, tuple[tuple[str, ...], ...]]
+    number_words: Mapping[str, float]
+    replies: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     root: Path
     sources: Mapping[str, Source]
@@ -179,6 +194,8 @@ class KnowledgeBase:
     scoring: ScoringModel = field(default_factory=untrained_model)
     # The word-level intent classifier (knowledge/classifier.npz); None until `make fit`.
     classifier: IntentClassifier | None = None
+    # The words that ask for computations, number words, and how computed answers are worded.
+    operations: OperationWords = field(default_factory=lambda: OperationWords({}, {}, {}))
     warnings: tuple[Problem, ...] = field(default=())
 
     def table(self, name: str) -> Table:
@@ -347,7 +364,8 @@ def _check_citation(
 
 
 _TABLE_KEYS = ("file", "title", "columns")
-_TABLE_OPTIONAL = ("citation", "entity", "key", "aliases", "refs", "stated_totals", "key_repeats", "search")
+_TABLE_OPTIONAL = ("citation", "entity", "key", "aliases", "refs", "stated_totals", "key_repeats", "search",
+                   "quantities")
 
 
 def _load_tables(c: _Collector, sources: Mapping[str, Source]) -> dict[str, Table]:
@@ -389,6 +407,19 @@ def _load_table(
     for role in ("key", "aliases", "search"):
         if role in spec and spec[role] not in columns:
             c.add(spec_path, name, role, f"no column named {spec[role]!r}", spec.line_of(role))
+            return None
+    quantities = spec.get("quantities", LineDict())
+    if not isinstance(quantities, LineDict):
+        c.add(spec_path, name, "quantities", "expected a mapping of column to unit", spec.line_of("quantities"))
+        return None
+    for column, unit in quantities.items():
+        numeric = columns.get(column, "").rstrip("?") in ("int", "float")
+        if not numeric:
+            c.add(spec_path, name, f"quantities.{column}", "not a numeric column", quantities.line_of(column))
+            return None
+        if not isinstance(unit, str) or (unit.startswith("@") and unit[1:] not in columns):
+            c.add(spec_path, name, f"quantities.{column}", "the unit is a word, or @column naming a column",
+                  quantities.line_of(column))
             return None
     if "entity" in spec and "key" not in spec:
         c.add(spec_path, name, "entity", "an entity table needs a 'key' column", spec.line_of("entity"))
@@ -785,6 +816,38 @@ def _load_classifier(c: _Collector, intents: Mapping[str, Intent]) -> IntentClas
     return classifier
 
 
+def _load_operations(c: _Collector) -> OperationWords:
+    path = c.root / "operations.yaml"
+    data = c.yaml(path)
+    empty = OperationWords({}, {}, {})
+    if data is None:
+        return empty
+    if not isinstance(data, LineDict):
+        c.add(path, "", "", "expected a mapping with words, number_words and replies")
+        return empty
+    _check_keys(c, path, "", data, ("words", "number_words", "replies"))
+    words: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for name, items in (data.get("words") or LineDict()).items():
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            c.add(path, "words", str(name), "expected a list of phrases", data["words"].line_of(name))
+            continue
+        words[str(name)] = tuple(sorted({tuple(stem(t) for t in tokenize(i)) for i in items if tokenize(i)},
+                                        key=lambda p: (-len(p), p)))
+    numbers: dict[str, float] = {}
+    for word, value in (data.get("number_words") or LineDict()).items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            c.add(path, "number_words", str(word), "expected a number", data["number_words"].line_of(word))
+            continue
+        numbers[str(word).casefold()] = float(value)
+    replies: dict[str, str] = {}
+    for name, template in (data.get("replies") or LineDict()).items():
+        if not isinstance(template, str) or not template.strip():
+            c.add(path, "replies", str(name), "expected a template", data["replies"].line_of(name))
+            continue
+        replies[str(name)] = template.strip()
+    return OperationWords(words, numbers, replies)
+
+
 def load_knowledge(root: Path | None = None) -> tuple[KnowledgeBase, list[Problem]]:
     """Read every file under `root`; return the knowledge base and the problems found.
 
@@ -800,7 +863,7 @@ def load_knowledge(root: Path | None = None) -> tuple[KnowledgeBase, list[Proble
     intents = _load_intents(c, sources, tables)
     synonyms = _load_synonyms(c)
     kb = KnowledgeBase(base, sources, tables, intents, synonyms, _load_language(c), _load_scoring(c),
-                       _load_classifier(c, intents))
+                       _load_classifier(c, intents), _load_operations(c))
     return kb, c.problems
 
 

@@ -76,6 +76,7 @@ class Analysis:
     numbers: tuple[float, ...] = ()
     asked: Asked = field(default_factory=lambda: Asked(frozenset()))
     reading: Reading = field(default_factory=lambda: Reading("", "English", True))
+    tokens: tuple[str, ...] = ()  # the normalised words with misspellings corrected
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -190,6 +191,7 @@ class Matcher:
             numbers=tuple(float(t) for t in tokens if NUMBER.match(t) and not YEAR.match(t)),
             asked=parsed.asked,
             reading=parsed.reading,
+            tokens=tokens,
         )
 
     def _background(self, text: str, terms: Sequence[str]) -> frozenset[str]:

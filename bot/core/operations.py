@@ -1,0 +1,213 @@
+"""Computations over the facts: each takes typed operands and returns the values of its answer
+(`Computed`); knowledge/operations.yaml words them. Every figure used is in the values, with
+its citation mark, so a computed answer states what it was computed from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.core.facts import Amount, Dated, FactGraph, Member, Term, number_text, show
+from bot.core.generators import cite
+from bot.core.knowledge import PartialDate, join_names
+from bot.core.models import CitationRef
+
+_MONTHS = 30.44  # days in an average month, to say a span of days in months
+
+
+@dataclass(frozen=True)
+class Computed:
+    op: str  # the reply template that words it (knowledge/operations.yaml)
+    fields: Mapping[str, str]
+    refs: tuple[CitationRef, ...] = ()
+    value: float | None = None  # the number computed, for a follow-up to build on
+
+
+def _cited(amount: Amount) -> str:
+    return f"{amount.name}: {amount.shown()} {cite(amount.citation)}".rstrip()
+
+
+def _unit_of(amount: Amount, value: float) -> str:
+    if amount.unit == "percent":
+        return f"{number_text(value)} percentage points"
+    return show(value, amount.unit)
+
+
+def _refs(items: Sequence[Amount | Dated | Term | Member]) -> tuple[CitationRef, ...]:
+    return tuple(dict.fromkeys(i.citation for i in items if i.citation))
+
+
+def difference(a: Amount, b: Amount, paired: Sequence[tuple[Amount, Amount]] = ()) -> Computed:
+    """How much more one amount is than another; `paired` adds the same difference in a second
+    unit (riels and US dollars)."""
+    larger, smaller = (a, b) if a.value >= b.value else (b, a)
+    gap = _unit_of(a, larger.value - smaller.value)
+    for first, second in paired:
+        big, small = (first, second) if first.value >= second.value else (second, first)
+        gap += f" ({show(big.value - small.value, first.unit)})"
+    per = f" a {a.per}" if a.per else ""
+    return Computed("difference", {"items": "; ".join(_cited(x) for x in (a, b)), "larger": larger.name,
+                                   "smaller": smaller.name, "difference": gap + per},
+                    value=larger.value - smaller.value)
+
+
+def total(amounts: Sequence[Amount]) -> Computed:
+    value = sum(a.value for a in amounts)
+    return Computed("total", {"items": "; ".join(_cited(a) for a in amounts),
+                              "total": show(value, amounts[0].unit)}, value=value)
+
+
+def ratio(a: Amount, b: Amount) -> Computed:
+    larger, smaller = (a, b) if a.value >= b.value else (b, a)
+    times = larger.value / smaller.value if smaller.value else 0.0
+    return Computed("ratio", {"items": "; ".join(_cited(x) for x in (a, b)), "larger": larger.name,
+                              "smaller": smaller.name, "ratio": number_text(round(times, 2))}, value=times)
+
+
+def compare(amounts: Sequence[Amount], lower_is_asked: bool = False) -> Computed:
+    ordered = sorted(amounts, key=lambda a: a.value, reverse=True)
+    top, bottom = ordered[0], ordered[-1]
+    gap = _unit_of(top, top.value - bottom.value)
+    if top.value == bottom.value:
+        verdict = f"They are level at {top.shown()}."
+    elif lower_is_asked:
+        verdict = f"{bottom.name} is lower, by {gap}."
+    else:
+        verdict = f"{top.name} is higher, by {gap}."
+    return Computed("compare", {"items": "; ".join(_cited(a) for a in amounts), "verdict": verdict},
+                    value=top.value - bottom.value)
+
+
+def span_text(start: PartialDate, end: PartialDate) -> str:
+    """A span as exact as its dates: days when both are to the day, months otherwise."""
+    if start.day is not None and end.day is not None:
+        days = abs((end.as_date() - start.as_date()).days)
+        months = days / _MONTHS
+        if days < 60:
+            return f"{days} days"
+        if months < 24:
+            return f"{days} days, about {_months_text(months)}"
+        years, rest = divmod(round(months), 12)
+        tail = f" and {rest} month{'s' if rest != 1 else ''}" if rest else ""
+        return f"{days:,} days, about {years} years{tail} ({days / 365.25:.1f} years)"
+    if start.month is not None and end.month is not None:
+        months_apart = abs((end.year - start.year) * 12 + end.month - start.month)
+        return f"about {months_apart} month{'s' if months_apart != 1 else ''}"
+    years = abs(end.year - start.year)
+    return f"about {years} year{'s' if years != 1 else ''}"
+
+
+def _months_text(months: float) -> str:
+    whole = int(months)
+    half = months - whole >= 0.25 and months - whole < 0.75
+    rounded = whole + (1 if months - whole >= 0.75 else 0)
+    if half:
+        return f"{whole} and a half months"
+    return f"{rounded} month{'s' if rounded != 1 else ''}"
+
+
+def between(first: tuple[str, PartialDate, CitationRef | None],
+            second: tuple[str, PartialDate, CitationRef | None]) -> Computed:
+    (a_name, a_date, a_ref), (b_name, b_date, b_ref) = sorted((first, second), key=lambda x: x[1].sort_key)
+    return Computed("between", {"first": a_name, "first_date": f"{a_date} {cite(a_ref)}".rstrip(),
+                                "second": b_name, "second_date": f"{b_date} {cite(b_ref)}".rstrip(),
+                                "span": span_text(a_date, b_date)},
+                    value=float(abs((b_date.as_date() - a_date.as_date()).days)))
+
+
+def shift(event: str, base: PartialDate, ref: CitationRef | None, years: float,
+          amount_ref: CitationRef | None, forward: bool) -> Computed:
+    result = base.year + int(years) if forward else base.year - int(years)
+    amount = f"{number_text(years)} years {cite(amount_ref)}".rstrip()
+    return Computed("until" if forward else "since",
+                    {"event": event, "base": f"{base.year} {cite(ref)}".rstrip(), "amount": amount,
+                     "result": str(result)}, value=float(result))
+
+
+def per_year(amount: Amount) -> Computed:
+    value = amount.value * 12
+    result = show(value, amount.unit)
+    if amount.unit.endswith("a month"):
+        result = f"{number_text(value)} {amount.unit.replace('a month', 'a year')}"
+    return Computed("per_year", {"item": _cited(amount), "result": result}, value=value)
+
+
+def exchange(pairs: Sequence[tuple[Amount, Amount]]) -> Computed:
+    """Riels per US dollar for each (riels, US$) pair the platform states."""
+    rates = [r.value / d.value for r, d in pairs if d.value]
+    items = "; ".join(f"{r.name}: {r.shown()} or {d.shown()} {cite(r.citation)}".rstrip() for r, d in pairs)
+    rate = number_text(round(sum(rates) / len(rates), 2)) if rates else "?"
+    return Computed("exchange", {"items": items, "rate": rate}, value=rates[0] if rates else None)
+
+
+def short_of(amount: Amount, line: float, line_text: str) -> Computed:
+    distance = line - amount.value
+    direction = "short of" if distance > 0 else "above"
+    return Computed("short_of", {"item": _cited(amount), "distance": _unit_of(amount, abs(distance)),
+                                 "direction": direction, "line": line_text}, value=abs(distance))
+
+
+def filter_rows(graph: FactGraph, kind: str, attribute: str, above: bool, line: float, line_text: str,
+                rows_name: str) -> Computed:
+    amounts = graph.all_of(kind, attribute)
+    chosen = sorted((a for a in amounts if (a.value > line if above else a.value < line)),
+                    key=lambda a: a.value, reverse=above)
+    names = join_names(f"{a.name} ({a.shown()})" for a in chosen) or "none"
+    return Computed("filter", {"count": str(len(chosen)), "total": str(len(amounts)), "rows": rows_name,
+                               "relation": "more than" if above else "less than", "line": line_text,
+                               "names": names},
+                    _refs(chosen[:1] or amounts[:1]), value=float(len(chosen)))
+
+
+def members_in_both(graph: FactGraph, first: str, second: str) -> Computed:
+    one = {m.person: m for m in graph.groups.get(first, [])}
+    both = [m for m in graph.groups.get(second, []) if m.person in one]
+    return Computed("both", {"count": str(len(both)), "first": first, "second": second,
+                             "names": join_names(m.person for m in both) or "nobody"},
+                    _refs(both[:1] or graph.groups.get(first, [])[:1]), value=float(len(both)))
+
+
+def untitled(graph: FactGraph, group: str) -> Computed:
+    members = graph.groups.get(group, [])
+    plain = [m for m in members if not m.position]
+    return Computed("untitled", {"count": str(len(plain)), "total": str(len(members)), "group": group,
+                                 "names": join_names(m.person for m in plain) or "nobody"},
+                    _refs(members[:1]), value=float(len(plain)))
+
+
+def sizes(graph: FactGraph, groups: Sequence[str]) -> Computed:
+    counts = [(g, len(graph.groups.get(g, []))) for g in groups]
+    items = "; ".join(f"the {g} Committee has {n} members" for g, n in counts)
+    ordered = sorted(counts, key=lambda item: item[1], reverse=True)
+    if len(ordered) >= 2 and ordered[0][1] != ordered[-1][1]:
+        verdict = (f"The {ordered[0][0]} Committee is the larger, by {ordered[0][1] - ordered[-1][1]} "
+                   f"members.")
+    else:
+        verdict = ""
+    refs = _refs([m for g in groups for m in graph.groups.get(g, [])[:1]])
+    return Computed("sizes", {"items": items[0].upper() + items[1:], "verdict": verdict}, refs,
+                    value=float(ordered[0][1] - ordered[-1][1]) if len(ordered) > 1 else None)
+
+
+def leader_at(graph: FactGraph, start: PartialDate, end: PartialDate, period: str) -> Computed | None:
+    terms = graph.terms_during(start, end)
+    if not terms:
+        return None
+    leaders = join_names(f"{t.person} (party leader from {t.start} to {t.end}) {cite(t.citation)}".rstrip()
+                         for t in terms)
+    if len(terms) > 1:
+        leaders = f"more than one leader: {leaders}"
+    return Computed("leader_at", {"period": period, "leaders": leaders}, _refs(terms))
+
+
+def on_the_day(graph: FactGraph, when: PartialDate, what: str) -> Computed:
+    """Everything the sources date to the same day (or month) as `when`."""
+    same = [d for d in graph.dated.values() if d.date == when]
+    events = [f"{d.name} {cite(d.citation)}".rstrip() for d in same]
+    for term in graph.terms:
+        for label, day in ((f"{term.person}'s term as {term.office} began", term.start),
+                           (f"{term.person}'s term as {term.office} ended", term.end)):
+            if day == when:
+                events.append(f"{label} {cite(term.citation)}".rstrip())
+    return Computed("same_day", {"when": f"{what} {when}".strip(), "events": "; ".join(events)})
+

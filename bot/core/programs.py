@@ -1,0 +1,364 @@
+"""Reading a question into a computation over the facts: which operation its words ask for
+(knowledge/operations.yaml) and which rows it names as operands. A question is read into a
+program only when the operation's words are there and every operand it needs is found; else
+the intent matcher answers it as usual.
+
+The conversation's last answer supplies operands a follow-up leaves out ("and which gave it a
+bigger share?", "what happened that same day?").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from bot.core import operations as ops
+from bot.core.facts import Amount, FactGraph, number_text, show
+from bot.core.generators import cite
+from bot.core.knowledge import KnowledgeBase, PartialDate
+from bot.core.models import CitationRef, Entity
+
+# Which amount a question means, from its words.
+_METRICS = {
+    "votes": ("vote", "ballot", "voter", "backed", "supporter", "people"),
+    "share": ("share", "percentage", "percent", "%", "point", "proportion", "pct"),
+    "usd": ("dollar", "usd", "us"),
+    "riels": ("riel",),
+}
+_DEFAULT_METRIC = {"constituency": ("share", "votes"), "election": ("votes", "share"),
+                   "platform_point": ("riels", "usd"), "figure": ("value",)}
+_START = frozenset({"start", "starting", "started", "began", "begin", "beginning", "took", "became", "from"})
+_END = frozenset({"end", "ending", "ended", "left", "stepped", "step", "quit", "until", "finish", "finished"})
+_PEOPLE_KINDS = frozenset({"person"})
+
+
+@dataclass(frozen=True)
+class Operand:
+    name: str
+    date: PartialDate
+    ref: CitationRef | None
+    at: int  # the token it was named at, to keep the question's order
+
+
+@dataclass
+class Reading:
+    """What a question names that a computation may use, in the order it names them."""
+
+    tokens: Sequence[str]
+    entities: Sequence[Entity]
+    numbers: list[tuple[float, int]] = field(default_factory=list)  # (value, token position)
+    context: Sequence[Entity] = ()  # the last answer's rows, for a follow-up
+    context_dates: Sequence[Operand] = ()
+
+
+class ProgramReader:
+    def __init__(self, kb: KnowledgeBase, graph: FactGraph) -> None:
+        self.kb = kb
+        self.graph = graph
+        self.words = kb.operations.words
+        self.number_words = kb.operations.number_words
+        self.figures = kb.tables.get("figures")
+
+    # ------------------------------------------------------------ helpers
+
+    def _has(self, op: str, tokens: Sequence[str]) -> bool:
+        joined = f" {' '.join(tokens)} "
+        return any(f" {' '.join(phrase)} " in joined for phrase in self.words.get(op, ()))
+
+    def _numbers(self, tokens: Sequence[str]) -> list[tuple[float, int]]:
+        found = []
+        for i, token in enumerate(tokens):
+            if re.fullmatch(r"\d+(\.\d+)?", token):
+                found.append((float(token), i))
+            elif token in self.number_words:
+                found.append((self.number_words[token], i))
+        return found
+
+    def _metric(self, tokens: Sequence[str], kind: str) -> tuple[str, ...]:
+        # "vote share" asks for a share: share words outrank vote words.
+        asked = [m for m, words in _METRICS.items() if any(t in words for t in tokens)]
+        asked.sort(key=lambda m: m != "share")
+        return (*asked, *_DEFAULT_METRIC.get(kind, ()))
+
+    def _amounts(self, reading: Reading, kinds: Sequence[str] = ("constituency", "election", "platform_point",
+                                                                   "figure")) -> list[Amount]:
+        """The amounts of the rows a question names, one per row, in the question's order."""
+        found: list[Amount] = []
+        entities = sorted(reading.entities, key=lambda e: e.start)
+        for entity in entities:
+            if entity.kind not in kinds:
+                continue
+            amount = self.graph.amount(entity.kind, entity.key, self._metric(reading.tokens, entity.kind))
+            if amount is not None and all(a.key != amount.key for a in found):
+                found.append(amount)
+        if len(found) < 2 and "election" in kinds:
+            # "higher in 2013 or in 2017": an election named by its year alone.
+            years = [e.key for e in entities if e.kind == "year"]
+            for dated in self.graph.dated.values():
+                if dated.kind == "election" and str(dated.date.year) in years:
+                    amount = self.graph.amount("election", dated.key, self._metric(reading.tokens, "election"))
+                    if amount is not None and all(a.key != amount.key for a in found):
+                        found.append(amount)
+        return found
+
+    def _dates(self, reading: Reading) -> list[Operand]:
+        """Dated things a question names: events, elections, and the start or end of a term."""
+        found: list[Operand] = []
+        tokens = reading.tokens
+        for entity in sorted(reading.entities, key=lambda e: e.start):
+            dated = self.graph.dated.get((entity.kind, entity.key))
+            if dated is not None and entity.kind in ("event", "election"):
+                found.append(Operand(dated.name, dated.date, dated.citation, entity.start))
+            elif entity.kind in _PEOPLE_KINDS:
+                term = self.graph.term_of(entity.key)
+                if term is None:
+                    continue
+                window = tokens[entity.end : entity.end + 6]
+                before = tokens[max(0, entity.start - 3) : entity.start]
+                ends = any(t in _END for t in window) or (not any(t in _START for t in window)
+                                                          and any(t in _END for t in before))
+                if ends:
+                    found.append(Operand(f"the end of {term.person}'s term", term.end, term.citation, entity.start))
+                elif any(t in _START for t in (*window, *before)):
+                    found.append(Operand(f"the start of {term.person}'s term", term.start, term.citation,
+                                         entity.start))
+        return found
+
+    # ------------------------------------------------------------ reading
+
+    def read(self, reading: Reading) -> ops.Computed | None:
+        """The computation the question asks for, computed; None when it asks for none or an
+        operand is missing."""
+        reading.numbers = self._numbers(reading.tokens)
+        computed = self._first(reading)
+        if computed is None and reading.context:
+            # A follow-up names fewer rows than its computation needs ("and what's the difference
+            # in headcount?"): the last answer's rows complete it, placed after the question's.
+            end = len(reading.tokens)
+            carried = [replace(e, start=end, end=end) for e in reading.context
+                       if (e.kind, e.key) not in {(x.kind, x.key) for x in reading.entities}]
+            if carried:
+                computed = self._first(replace(reading, entities=[*reading.entities, *carried], context=()))
+        return computed
+
+    def _first(self, reading: Reading) -> ops.Computed | None:
+        for rule in (self._exchange, self._per_year, self._shift, self._same_day, self._between,
+                     self._leader_at, self._groups, self._short_of, self._filter, self._arithmetic,
+                     self._roles):
+            computed = rule(reading)
+            if computed is not None:
+                return computed
+        return None
+
+    def _exchange(self, reading: Reading) -> ops.Computed | None:
+        if not self._has("exchange", reading.tokens):
+            return None
+        pairs = []
+        for key in self.graph.rows_of_kind.get("platform_point", []):
+            riels = self.graph.amount("platform_point", key, ("riels",))
+            usd = self.graph.amount("platform_point", key, ("usd",))
+            if riels and usd and riels.attribute == "riels" and usd.attribute == "usd":
+                pairs.append((riels, usd))
+        return ops.exchange(pairs) if pairs else None
+
+    def _per_year(self, reading: Reading) -> ops.Computed | None:
+        if not self._has("per_year", reading.tokens):
+            return None
+        for amount in self._amounts(reading, ("platform_point", "figure")):
+            if amount.per == "month" or amount.unit.endswith("a month"):
+                return ops.per_year(amount)
+        return None
+
+    def _shift(self, reading: Reading) -> ops.Computed | None:
+        forward = self._has("until", reading.tokens)
+        if not forward and not self._has("since", reading.tokens):
+            return None
+        tokens = reading.tokens
+        years: tuple[float, CitationRef | None] | None = None
+        event_tag = ""
+        for entity in reading.entities:
+            if entity.kind == "figure":
+                figure = self.graph.amount("figure", entity.key)
+                if figure is not None and figure.unit == "years":
+                    years = (figure.value, figure.citation)
+                    event_tag = self._figure_event(entity.key)
+        if years is None:
+            counted = [(v, i) for v, i in reading.numbers
+                       if i + 1 < len(tokens) and tokens[i + 1] == "year" and v < 200]
+            if counted:
+                years = (counted[0][0], None)
+        if years is None:
+            return None
+        base = next((d for d in self._dates(reading) if d.date), None)
+        if base is None and event_tag:
+            dated = self.graph.dated.get(("event", event_tag))
+            if dated is not None:
+                base = Operand(dated.name, dated.date, dated.citation, 0)
+        if base is None:
+            stated = [e for e in reading.entities if e.kind == "year"]
+            if not stated:
+                return None
+            base = Operand(f"the year {stated[0].key}", PartialDate(int(stated[0].key)), None, stated[0].start)
+        return ops.shift(base.name, base.date, base.ref, years[0], years[1], forward)
+
+    def _figure_event(self, tag: str) -> str:
+        if self.figures is None:
+            return ""
+        rows = self.figures.where(tag=tag)
+        return str(rows[0]["event"]) if rows else ""
+
+    def _same_day(self, reading: Reading) -> ops.Computed | None:
+        if not self._has("same_day", reading.tokens):
+            return None
+        dates = self._dates(reading) or list(reading.context_dates)
+        if len(dates) != 1:
+            return None
+        return ops.on_the_day(self.graph, dates[0].date, "On")
+
+    def _between(self, reading: Reading) -> ops.Computed | None:
+        if not self._has("between", reading.tokens):
+            return None
+        dates = self._dates(reading)
+        if len(dates) == 1 and reading.context_dates:
+            dates = [*reading.context_dates[:1], *dates]
+        if len(dates) != 2 or dates[0].date == dates[1].date:
+            return None
+        first, second = dates
+        return ops.between((first.name, first.date, first.ref), (second.name, second.date, second.ref))
+
+    def _leader_at(self, reading: Reading) -> ops.Computed | None:
+        if not self._has("leader_at", reading.tokens):
+            return None
+        # Any year the question names, even one the sources never mention ("2014 to 2016").
+        years = sorted(int(v) for v, _ in reading.numbers if 1900 < v < 2100 and v == int(v))
+        dated = self._dates(reading)
+        if years and not any(e.kind in ("event", "election") for e in reading.entities):
+            start, end = PartialDate(years[0]), PartialDate(years[-1])
+            period = f"{years[0]} to {years[-1]}" if years[0] != years[-1] else str(years[0])
+        elif len(dated) == 1:
+            start = end = dated[0].date
+            period = f"At {dated[0].name} ({dated[0].date})"
+        else:
+            return None
+        computed = ops.leader_at(self.graph, start, end, period[0].upper() + period[1:])
+        if computed is not None and dated:
+            refs = tuple(d.ref for d in dated if d.ref)
+            computed = ops.Computed(computed.op, computed.fields, (*computed.refs, *refs), computed.value)
+        return computed
+
+    def _groups(self, reading: Reading) -> ops.Computed | None:
+        kind = self.graph.group_kind
+        if kind is None:
+            return None
+        named = list(dict.fromkeys(e.key for e in sorted(reading.entities, key=lambda e: e.start)
+                                   if e.kind == kind))
+        tokens = reading.tokens
+        if len(named) == 2 and self._has("both", tokens):
+            return ops.members_in_both(self.graph, named[0], named[1])
+        if len(named) == 2 and (self._has("size", tokens) or self._has("difference", tokens)):
+            return ops.sizes(self.graph, named)
+        if len(named) == 1 and self._has("untitled", tokens):
+            return ops.untitled(self.graph, named[0])
+        return None
+
+    def _short_of(self, reading: Reading) -> ops.Computed | None:
+        if not self._has("short_of", reading.tokens):
+            return None
+        amounts = [a for a in self._amounts(reading, ("constituency", "election")) if a.unit == "percent"]
+        if len(amounts) != 1:
+            return None
+        line, text = self._line(reading, amounts[0])
+        if line is None:
+            return None
+        return ops.short_of(amounts[0], line, text)
+
+    def _line(self, reading: Reading, like: Amount | None = None) -> tuple[float | None, str]:
+        """The line a question measures against: a stated number, half, or the national share."""
+        tokens = reading.tokens
+        if "half" in tokens or "majority" in tokens:
+            return 50.0, "half of the vote (50%)"
+        if self._has("national", tokens):
+            table = self.kb.tables.get("constituencies")
+            stated = table.meta.get("stated_totals", {}) if table else {}
+            if "share" in stated:
+                return float(stated["share"]), f"its national share of {stated['share']}%"
+        numbers = [v for v, i in reading.numbers if not (1900 < v < 2100)]
+        if numbers:
+            value = numbers[0]
+            unit = like.unit if like else ("percent" if value <= 100 else "votes")
+            return value, show(value, unit)
+        return None, ""
+
+    def _filter(self, reading: Reading) -> ops.Computed | None:
+        tokens = reading.tokens
+        above, below = self._has("above", tokens), self._has("below", tokens)
+        if above == below or not any(t in ("constituency", "province", "how", "which", "where", "any")
+                                     for t in tokens):
+            return None
+        if any(e.kind == "constituency" for e in reading.entities):
+            return None  # one row named: a comparison with it, not a filter over all
+        line, text = self._line(reading)
+        if line is None:
+            return None
+        votes = any(t in _METRICS["votes"] for t in tokens) and not any(t in _METRICS["share"] for t in tokens)
+        attribute = "votes" if votes or line > 100 else "share"
+        if attribute == "votes":
+            text = f"{number_text(line)} votes"
+        elif not text.startswith(("half", "its national")):
+            text = f"{number_text(line)}%"
+        return ops.filter_rows(self.graph, "constituency", attribute, above, line, text, "constituencies")
+
+    def _arithmetic(self, reading: Reading) -> ops.Computed | None:
+        tokens = reading.tokens
+        amounts = self._amounts(reading)
+        if len(amounts) == 1 and reading.context:
+            # "and how does that compare with Kampot?": the last answer's row is the other side.
+            previous = self._amounts(Reading(tokens, reading.context))
+            amounts = [*[a for a in previous if a.kind == amounts[0].kind and a.key != amounts[0].key][:1],
+                       *amounts]
+        if len(amounts) < 2 or len({a.unit for a in amounts}) != 1:
+            return None
+        if self._has("ratio", tokens):
+            return ops.ratio(amounts[0], amounts[1])
+        if self._has("total", tokens):
+            return ops.total(amounts)
+        if self._has("difference", tokens):
+            paired: list[tuple[Amount, Amount]] = []
+            if amounts[0].kind == "platform_point" and amounts[0].attribute == "riels":
+                first, second = (self.graph.amount(a.kind, a.key, ("usd",)) for a in amounts[:2])
+                if first is not None and second is not None and first.attribute == second.attribute == "usd":
+                    paired.append((first, second))
+            return ops.difference(amounts[0], amounts[1], paired)
+        if self._has("compare", tokens):
+            lower = any(t in ("lower", "worse", "weaker", "smaller", "fewer", "less", "weakest", "worst")
+                        for t in tokens)
+            return ops.compare(amounts, lower)
+        return None
+
+    def _roles(self, reading: Reading) -> ops.Computed | None:
+        people = list(dict.fromkeys(e.key for e in sorted(reading.entities, key=lambda e: e.start)
+                                    if e.kind == "person"))
+        if len(people) < 2 or not self._has("roles", reading.tokens):
+            return None
+        lines = []
+        refs: list[CitationRef] = []
+        for person in people:
+            held = self._held(person)
+            if not held:
+                return None  # someone the tables list in no role: the intents say what is known
+            lines.append(f"{person}: {'; '.join(text for text, _ in held)}")
+            refs += [ref for _, ref in held if ref]
+        return ops.Computed("roles", {"people": ". ".join(lines) + "."}, tuple(dict.fromkeys(refs)))
+
+    def _held(self, person: str) -> list[tuple[str, CitationRef | None]]:
+        held: list[tuple[str, CitationRef | None]] = []
+        for member in self.graph.groups_of(person):
+            title = f"{member.position} of" if member.position else "member of"
+            held.append((f"{title} the {member.group} Committee {cite(member.citation)}".rstrip(),
+                         member.citation))
+        term = self.graph.term_of(person)
+        if term is not None:
+            held.append((f"party leader from {term.start} to {term.end} {cite(term.citation)}".rstrip(),
+                         term.citation))
+        return held
