@@ -39,6 +39,7 @@ eval: $(STAMP)
 	-$(BIN)/python -m bot eval tests/fresh.yaml  # measured, not gated
 	-$(BIN)/python -m bot eval tests/holdout.yaml  # measured, not gated
 	-$(BIN)/python -m bot eval tests/out_of_scope.yaml  # measured, not gated
+	-$(BIN)/python -m bot eval tests/out_of_scope_more.yaml  # measured, not gated
 	-$(BIN)/python -m bot eval tests/conversations_independent.yaml  # measured, not gated
 	@# The development set lives beside the checkout, not in it: measured where it exists.
 	@if [ -f $(DEVSET)/grade.py ]; then \
@@ -48,7 +49,8 @@ eval: $(STAMP)
 # Refit the scoring model and the intent classifier (knowledge/scoring.yaml, classifier.npz)
 # from the labelled training questions; deterministic, so a refit with the same data is a no-op.
 fit: $(STAMP)
-	$(BIN)/python -m bot fit --write knowledge/scoring.yaml --check tests/fresh.yaml --check tests/out_of_scope.yaml
+	$(BIN)/python -m bot fit --write knowledge/scoring.yaml --check tests/fresh.yaml --check tests/out_of_scope.yaml \
+		--check tests/out_of_scope_more.yaml
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

@@ -161,8 +161,8 @@ def _answer_line(engine: Engine, question: str, explain: bool, out: TextIO,
         format_answer(engine.ask(question, conversation), out)
 
 
-TRAINING_FILES = ("training/questions.yaml", "training/out_of_scope.yaml", "tests/questions.yaml",
-                  "tests/analytics.yaml")
+TRAINING_FILES = ("training/questions.yaml", "training/details.yaml", "training/out_of_scope.yaml",
+                  "training/out_of_scope_more.yaml", "tests/questions.yaml", "tests/analytics.yaml")
 
 
 def cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:

@@ -255,7 +255,8 @@ def test_a_persons_roles_are_gathered_from_every_table(kb: KnowledgeBase) -> Non
 def test_a_leaders_roles_give_the_term_and_its_length(kb: KnowledgeBase) -> None:
     roles = person(kb, {}, _e("person", "Sam Rainsy")).fields["roles"]
     assert "• co-founder of the CNRP (infobox)" in roles
-    assert "• party leader no. 1, 17 July 2012 to 11 February 2017 (about 4 years and 7 months)" in roles
+    assert ("• party leader no. 1, 17 July 2012 to 11 February 2017 "
+            "(1,670 days, about 4 years and 7 months (4.6 years))") in roles
 
 
 def test_a_person_with_no_rows_has_no_role(kb: KnowledgeBase) -> None:
@@ -295,7 +296,7 @@ def test_leader_by_number_and_a_number_with_no_leader(kb: KnowledgeBase) -> None
     row = _row(kb, "leaders", no=2)
     assert (fields["name"], fields["term_start"], fields["term_end"]) == (
         row["name"], row.display["term_start"], row.display["term_end"])
-    assert (fields["name"], fields["duration"]) == ("Kem Sokha", "about 9 months")
+    assert (fields["name"], fields["duration"]) == ("Kem Sokha", "259 days, about 8 and a half months")
     assert fields["deputies"] == "Eng Chhai Eang, Mu Sochua and Pol Hom"
     with pytest.raises(LookupError, match="no leader number 9"):
         leader(kb, {"number": 9}, None)
@@ -304,7 +305,7 @@ def test_leader_by_number_and_a_number_with_no_leader(kb: KnowledgeBase) -> None
 def test_leader_duration_of_a_leader_and_of_someone_who_never_led(kb: KnowledgeBase) -> None:
     sokha = leader_duration(kb, {}, _e("person", "Kem Sokha"))
     assert sokha.fields["text"] == ("Kem Sokha led the CNRP from 2 March 2017 to 16 November 2017, "
-                                    "about 9 months.")
+                                    "259 days, about 8 and a half months.")
     leaders = join_names(str(r["name"]) for r in kb.table("leaders").rows)
     hom = leader_duration(kb, {}, _e("person", "Pol Hom"))
     assert hom.fields["text"] == f"Pol Hom is not in the list of party leaders (they were {leaders})."
@@ -314,10 +315,10 @@ def test_leader_duration_of_a_leader_and_of_someone_who_never_led(kb: KnowledgeB
 
 
 @pytest.mark.parametrize(("end", "duration"), [
-    ("2013-07-10", "about 1 year"),  # 358 days: 11.8 months round up to a whole year
-    ("2013-08-20", "about 1 year and 1 month"),
-    ("2012-08-17", "about 1 month"),
-    ("2014-09-17", "about 2 years and 2 months"),
+    ("2013-07-10", "358 days, about 1 year"),  # 11.8 months round up to a whole year
+    ("2013-08-20", "399 days, about 1 year and 1 month"),
+    ("2012-08-17", "31 days, about 1 month"),
+    ("2014-09-17", "792 days, about 2 years and 2 months (2.2 years)"),
 ])
 def test_durations_round_to_months(kb: KnowledgeBase, end: str, duration: str) -> None:
     changed = _with_row(kb, "leaders", _row(kb, "leaders", no=1), term_start="2012-07-17", term_end=end)
@@ -327,13 +328,14 @@ def test_durations_round_to_months(kb: KnowledgeBase, end: str, duration: str) -
 def test_party_lifespan_runs_from_the_first_term_to_the_dissolution(kb: KnowledgeBase) -> None:
     generated = party_lifespan(kb, {}, None)
     assert generated.fields == {"founded": "2012", "first_term": "17 July 2012",
-                                "dissolved": "16 November 2017", "duration": "about 5 years and 4 months"}
+                                "dissolved": "16 November 2017",
+                                "duration": "1,948 days, about 5 years and 4 months (5.3 years)"}
     assert [c.section for c in generated.citations] == ["Lead", "List of party leaders", "Lead"]
 
 
 def test_party_lifespan_never_says_twelve_months(kb: KnowledgeBase) -> None:
     changed = _with_row(kb, "timeline", _row(kb, "timeline", tag="dissolution"), date="2018-07-06")
-    assert party_lifespan(changed, {}, None).fields["duration"] == "about 6 years"
+    assert party_lifespan(changed, {}, None).fields["duration"] == "2,180 days, about 6 years"
 
 
 # ---------------------------------------------------------------- elections, time, sources

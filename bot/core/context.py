@@ -43,6 +43,24 @@ class Conversation:
                 return turn
         return None
 
+    def recent_answered(self, count: int = 2) -> list[Turn]:
+        """The last `count` fresh turns that stated facts, the latest first: a follow-up may
+        compute with the rows of both ("what's the gap?" after Kandal, then Kampot)."""
+        now = self._clock()
+        found: list[Turn] = []
+        for turn in reversed(self._turns):
+            if now - turn.at > self.ttl_seconds or len(found) == count:
+                break
+            if turn.answer.matched and turn.answer.intent:
+                found.append(turn)
+        return found
+
+    def last_turn(self) -> Turn | None:
+        """The most recent turn of any kind (a question back included), if it is still fresh."""
+        if not self._turns or self._clock() - self._turns[-1].at > self.ttl_seconds:
+            return None
+        return self._turns[-1]
+
     def clear(self) -> None:
         self._turns.clear()
 

@@ -19,32 +19,48 @@ _AUX = r"(?:is|was|did|does|do|are|were|can|could|has|had|will|would)"
 # starts a new question. "how many also had a seat" is one question: "also" alone splits nothing.
 _QUESTION_JOIN = re.compile(
     rf" ?, ?(?:(?:and|&|also|plus|then) )?(?={_WH}\b)"
-    rf"| (?:and|&) (?={_WH}\b)"
+    rf"| (?:and|&) (?=(?:{_WH}|{_AUX})\b)"
     rf"| ?, ?(?:and|&|also|plus|then) (?={_AUX}\b)",
     re.IGNORECASE,
 )
-_ASKS = re.compile(rf"\b{_WH}\b|^\W*(?:{_AUX}|tell|list|name|give|explain|describe|show|spell)\b|\?\s*$",
+_ASKS = re.compile(rf"\b{_WH}\b|^\W*(?:{_AUX}|tell|list|name|give|explain|describe|show|spell)\b|[?;]\s*$",
                    re.IGNORECASE)
 _ONLY_ASKING = re.compile(rf"^\W*(?:{_WH}\W*){{1,2}}$", re.IGNORECASE)
 PERSONAL_PRONOUNS = frozenset({"he", "his", "him", "himself", "she", "her", "hers", "herself"})
 # Words that open a follow-up about another row of the same kind: "and in takeo?", "what about X".
-_ELLIPSIS_OPENERS = ("and ", "what about ", "how about ", "same for ", "also ", "or ", "and what about ")
+_ELLIPSIS_OPENERS = ("and ", "what about ", "how about ", "same for ", "also ", "or ", "and what about ", "by ",
+                     "now ", "then ", "ok and ", "okay and ", "same question for ", "what of ")
 _CITATION_MARK = re.compile(r"\[(\d+)\]")
 # "that province", "this person": a row pointed at, not named.
 DEICTIC_KINDS = {
     "constituency": ("province", "constituency", "region", "district", "place"),
     "person": ("person", "man", "woman", "guy", "politician", "leader"),
+    "platform_point": ("platform point", "point", "pledge", "promise"),
+    "policy_area": ("policy area", "area", "policy field"),
+    "committee": ("committee",),
+    "election": ("election", "elections", "vote", "poll"),
 }
 _DEICTIC = {kind: re.compile(r"\b(?:that|this|the same)\s+(?:" + "|".join(words) + r")\b", re.IGNORECASE)
             for kind, words in DEICTIC_KINDS.items()}
 
 
+# "what did they get there?": a place pointed at, in a question about a result.
+_THERE = re.compile(r"\bthere\W*$", re.IGNORECASE)
+_RESULT_WORDS = re.compile(r"\b(?:votes?|share|percent|percentage|result|results|do|did|get|got|win|won|score)\b",
+                           re.IGNORECASE)
+
+
 def deictic_kind(text: str) -> str | None:
     """The kind of row a question points at without naming it, if any."""
-    return next((kind for kind, pattern in _DEICTIC.items() if pattern.search(text)), None)
+    found = next((kind for kind, pattern in _DEICTIC.items() if pattern.search(text)), None)
+    if found is None and _THERE.search(text) and _RESULT_WORDS.search(text):
+        return "constituency"
+    return found
 
 
 def name_the_pointed(text: str, kind: str, key: str) -> str:
+    if not _DEICTIC[kind].search(text):
+        return _THERE.sub(f"in {key}", text)
     return _DEICTIC[kind].sub(key, text, count=1)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from bot.core.dialogue import (
     subject_person,
 )
 from bot.core.facts import FactGraph
+from bot.core.followups import swap_rows, swap_words
 from bot.core.generators import GENERATORS, Query
 from bot.core.index import IntentTraits
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, Problem, Severity, load_knowledge
@@ -53,6 +55,8 @@ CLARIFY_TEXT = {
     "policy_area": "Which policy area do you mean? e.g. economy, healthcare or agriculture.",
     "policy_point": "Which policy do you mean? e.g. same-sex marriage or student loans.",
     "organisation": "Which organisation do you mean?",
+    "committee": "Which committee do you mean, the Executive or the Standing Committee?",
+    "election": "Which election do you mean, the 2013 general election or the 2017 communal elections?",
 }
 
 
@@ -61,6 +65,12 @@ CLARIFY_TEXT = {
 COMPUTED_CONFIDENCE = 0.9
 # The first letter of a sentence ("the 2013 general election: …" opens an answer).
 _SENTENCE_START = re.compile(r"(?:^|(?<=[.;:!?] ))[a-z]")
+
+# The small talk for a reaction no small-talk phrasing knows ("haha tiny").
+REACTION_INTENT = "meta.ack"
+
+# Verbs that open a question of their own ("tell me about …", "list …").
+_ASKING_VERBS = frozenset({"tell", "give", "show", "explain", "list", "describe", "name", "summarise", "summarize"})
 
 # Intents whose replies come from the knowledge base's facts (rather than small talk): a
 # question needs a word of content before one of them may answer it.
@@ -193,10 +203,21 @@ class Engine:
     def _resolve(self, text: str, context: Conversation | None) -> tuple[Analysis, Answer]:
         """Analyse and answer one question, using the conversation where it needs one."""
         analysis = self.matcher.analyse(text)
-        last = context.last_answered() if context is not None else None
+        if self._is_chatter(analysis):
+            # A reaction or a pleasantry ("lol", "thanks") never leans on the last answer.
+            return analysis, self._chat(text, analysis)
+        if context is None:
+            # A one-off question still needs "his" or "that province" asked back, so it is a
+            # conversation with nothing in it yet.
+            context = Conversation()
+        last = context.last_answered()
+        pending = context.last_turn()
+        if pending is not None and pending.answer.kind is ReplyKind.CLARIFY:
+            completed = self._complete(text, analysis, pending)
+            if completed is not None:
+                return completed
         people = [e for e in analysis.entities if e.kind == "person"]
-        tokens = analysis.normalized.split()
-        if has_personal_pronoun(tokens) and not people:
+        if has_personal_pronoun(analysis.normalized.split()) and not people:
             subject = None
             if last is not None:
                 spoken_of = self.matcher.analyse(last.answer.text).entities
@@ -209,16 +230,17 @@ class Engine:
             analysis = self.matcher.analyse(replace_pronouns(text, subject))
         pointed = deictic_kind(text)
         if pointed and not any(e.kind == pointed for e in analysis.entities):
-            # "in that province": the last answer's row, or a question back.
-            row = last.answer.entity if last is not None else None
-            if row is not None and row.kind == pointed:
+            # "in that province": the row of that kind the talk was last about, or a question back.
+            row = self._recent_row(context, pointed)
+            if row is not None:
                 analysis = self.matcher.analyse(name_the_pointed(text, pointed, row.key))
             else:
                 answer = self._answer(text, analysis)
                 return analysis, replace(
                     answer, matched=False, intent=None, kind=ReplyKind.CLARIFY, citations=(),
-                    text=CLARIFY_TEXT[pointed], suggestions=self._candidate_suggestions(analysis))
-        computed = self._compute(analysis, last)
+                    text=CLARIFY_TEXT.get(pointed, f"Which {pointed.replace('_', ' ')} do you mean?"),
+                    suggestions=self._candidate_suggestions(analysis))
+        computed = self._compute(analysis, context.recent_answered())
         if computed is not None:
             return analysis, computed
         if last is not None:
@@ -234,24 +256,132 @@ class Engine:
                                    entities=(*analysis.entities, *carried))
                 base = self._answer(text, replace(analysis, ranked=()))
                 return analysis, self._reply(base, scored, analysis)
+            content = [t for t in analysis.terms if t not in self.lexicon.filler]
+            top = analysis.ranked[0].score if analysis.ranked else 0.0
+            if is_ellipsis(text) or (len(content) <= self.config.context_short_question and top < self.threshold):
+                again = self._ask_again(analysis, last)
+                if again is not None:
+                    return again
             if previous is not None:
                 analysis = self._boost_topic(analysis, previous)
-                analysis = self._borrow_question(analysis, last.answer.normalized,
-                                                 force=is_ellipsis(text) and not previous.entity)
         return analysis, self._answer(text, analysis)
 
-    def _compute(self, analysis: Analysis, last: Turn | None) -> Answer | None:
+    def _chat(self, text: str, analysis: Analysis) -> Answer:
+        """A reaction or pleasantry gets small talk: the closest small-talk intent, even below the
+        threshold a fact needs (a wrong "you're welcome" harms no one), else a plain reaction."""
+        answer = self._answer(text, analysis)
+        if analysis.ranked and answer.kind is ReplyKind.ANSWER:
+            return answer  # the words were a question after all
+        chat = next((r for r in analysis.ranked if r.intent.kind is ReplyKind.SMALLTALK), None)
+        if chat is None:
+            ack = self.kb.intents.get(REACTION_INTENT)
+            if ack is None:
+                return answer
+            chat = ScoredIntent(ack, 0.5, 0.0, 0.0, "(a reaction)")
+        base = replace(answer, matched=False, intent=None, text="", kind=ReplyKind.UNKNOWN)
+        return self._reply(base, chat, analysis)
+
+    def _is_chatter(self, analysis: Analysis) -> bool:
+        """A reaction, thanks or a greeting: small talk, or nothing but filler words."""
+        top = analysis.ranked[0] if analysis.ranked else None
+        if top is not None and top.intent.kind is ReplyKind.SMALLTALK and top.score >= self.threshold:
+            return True
+        # "when?" asks (the last question again, about its date) and "and under 25%?" sets a new
+        # line; "ok", "lol" only react.
+        lexicon = self.lexicon
+        return bool(analysis.terms) and not analysis.entities and all(
+            (t in lexicon.stopwords or t in lexicon.greetings) and not t[:1].isdigit() for t in analysis.terms)
+
+    def _complete(self, text: str, analysis: Analysis, pending: Turn) -> tuple[Analysis, Answer] | None:
+        """The reply to the bot's own question back ("Which constituency do you mean?" →
+        "takeo"): the pending question, completed with the row the reply names."""
+        if not self._bare_reply(analysis):
+            return None  # "tell me about Mu Sochua" is a new question, not the missing piece
+        intent = self.kb.intents.get(pending.answer.intent or "")
+        if intent is not None and intent.entity:
+            rows = [e for e in analysis.entities if e.kind == intent.entity]
+            if not rows:
+                return None
+            scored = ScoredIntent(intent, pending.answer.confidence, 1.0, 1.0, "(completed)",
+                                  ("the reply to a question back",))
+            entities = (*pending.answer.entities, *rows)
+            completed = replace(analysis, entities=entities)
+            base = self._answer(text, replace(completed, ranked=()))
+            return completed, self._reply(base, scored, completed)
+        pointed = deictic_kind(pending.question)
+        rows = [e for e in analysis.entities if e.kind == pointed]
+        if pointed and rows and pending.answer.intent is None:
+            # "which constituency do you mean?" after "… in that province?" → "takeo"
+            again = self.matcher.analyse(name_the_pointed(pending.question, pointed, rows[0].key))
+            question = name_the_pointed(pending.question, pointed, rows[0].key)
+            return again, self._compute(again, ()) or self._answer(question, again)
+        people = [e for e in analysis.entities if e.kind == "person"]
+        if pending.answer.text == WHO_TEXT and people:
+            # "Who do you mean?" → "Mu Sochua": the pronoun question about her.
+            again = self.matcher.analyse(replace_pronouns(pending.question, people[0].key))
+            return again, self._compute(again, ()) or self._answer(pending.question, again)
+        return None
+
+    @staticmethod
+    def _recent_row(context: Conversation, kind: str) -> Entity | None:
+        for turn in context.recent_answered(context.max_turns):
+            if turn.answer.entity is not None and turn.answer.entity.kind == kind:
+                return turn.answer.entity
+            row = next((e for e in turn.answer.entities if e.kind == kind), None)
+            if row is not None:
+                return row
+        return None
+
+    def _bare_reply(self, analysis: Analysis) -> bool:
+        """A reply that gives only the missing piece ("takeo", "I meant Mu Sochua"): a few
+        words besides the rows it names, none of them asking."""
+        named = {i for e in analysis.entities for i in range(e.start, e.end)}
+        rest = [t for i, t in enumerate(analysis.tokens) if i not in named]
+        lexicon = self.lexicon
+        asking = lexicon.question_words | lexicon.yes_no_openers | _ASKING_VERBS
+        return bool(named) and len(rest) <= 4 and not any(t in asking for t in rest)
+
+    def _ask_again(self, analysis: Analysis, last: Turn) -> tuple[Analysis, Answer] | None:
+        """"and in Takéo?", "and the weakest?", "and by votes?": the last question asked again
+        with the follow-up's rows or words in place of its own."""
+        earlier = self.matcher.analyse(last.question)
+        lexicon = self.lexicon
+        new_words = [t for t in analysis.tokens if t not in lexicon.stopwords]
+        readings = [swap_rows(earlier.tokens, earlier.entities, analysis.entities)]
+        if not analysis.entities:
+            readings.append(swap_words(earlier.tokens, new_words, lexicon, self.matcher.semantic.vectors,
+                                       self.kb.operations.alternatives))
+        # Else the follow-up's words first, then the last question's, less its question words
+        # when the follow-up asks its own ("when?" after "why was it banned").
+        asks = any(t in lexicon.question_words for t in analysis.tokens)
+        kept = [t for t in earlier.tokens if not (asks and t in lexicon.question_words)
+                and not (analysis.numbers and t[:1].isdigit())]
+        readings.append([*analysis.tokens, *kept])
+        for words in readings:
+            if words is None:
+                continue
+            again = self.matcher.analyse(" ".join(words))
+            answer = self._compute(again, ()) or self._answer(" ".join(words), again)
+            if answer.matched:
+                return again, answer
+        return None
+
+    def _compute(self, analysis: Analysis, recent: Sequence[Turn]) -> Answer | None:
         """A question that combines facts, computed from the tables: its figures stated and
-        cited. None when it asks for no computation or lacks an operand."""
+        cited. None when it asks for no computation or lacks an operand. `recent` are the last
+        answered turns, latest first: their rows and dates complete a follow-up."""
         if not analysis.reading.understood or not analysis.tokens:
             return None
-        context: tuple[Entity, ...] = ()
+        context: list[Entity] = []
         context_dates: list[Operand] = []
-        if last is not None:
-            context = last.answer.entities
-            earlier = ProgramReading(last.answer.normalized.split(), last.answer.entities)
-            context_dates = self.programs._dates(earlier)
-        reading = ProgramReading(analysis.tokens, analysis.entities, context=context, context_dates=context_dates)
+        for turn in recent:
+            for entity in turn.answer.entities:
+                if all((e.kind, e.key) != (entity.kind, entity.key) for e in context):
+                    context.append(entity)
+            earlier = ProgramReading(turn.answer.normalized.split(), turn.answer.entities)
+            context_dates += [d for d in self.programs.dates(earlier) if d not in context_dates]
+        reading = ProgramReading(analysis.tokens, analysis.entities, context=tuple(context),
+                                 context_dates=context_dates)
         computed = self.programs.read(reading)
         if computed is None:
             return None
@@ -263,26 +393,6 @@ class Engine:
         return Answer(matched=True, intent=f"computed.{computed.op}", confidence=COMPUTED_CONFIDENCE,
                       text=composed.text, citations=composed.citations, entities=analysis.entities,
                       normalized=analysis.normalized, kind=ReplyKind.ANSWER)
-
-    def _borrow_question(self, analysis: Analysis, last_question: str, force: bool = False) -> Analysis:
-        """'when?', 'who said that?' or 'and under 25%?' after a question: ask it again with
-        the new words first (their numbers and words take precedence)."""
-        content = [t for t in analysis.terms if t not in self.lexicon.filler]
-        top = analysis.ranked[0].score if analysis.ranked and self._topical(analysis) else 0.0
-        if top >= self.threshold or (not force and len(content) > 2):
-            return analysis
-        # The old question's words, less those the new words replace: its question words, its
-        # numbers if new ones are given, its rows of a kind the new words name.
-        old = self.matcher.analyse(last_question)
-        replaced = {e.kind for e in analysis.entities}
-        dropped = {i for e in old.entities if e.kind in replaced for i in range(e.start, e.end)}
-        has_numbers = bool(analysis.numbers)
-        old_words = [w for i, w in enumerate(old.normalized.split())
-                     if i not in dropped and w not in self.lexicon.question_words
-                     and not (has_numbers and w.replace(".", "", 1).isdigit())]
-        combined = self.matcher.analyse(f"{analysis.normalized} {' '.join(old_words)}")
-        better = combined.ranked and (force or combined.ranked[0].score > top)
-        return replace(combined, normalized=analysis.normalized) if better else analysis
 
     def _boost_topic(self, analysis: Analysis, previous: Intent) -> Analysis:
         """A short question after an answer leans towards that answer's topic ("which court?")."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Sequence, Set
 
 from rapidfuzz import fuzz, process
 
@@ -18,6 +18,9 @@ from bot.core.normalize import stem, tokenize
 # and the entity evidence (not the words) decides whether X fits. Topic entities (a policy area,
 # a platform point) stay as words: they are also ordinary vocabulary.
 NAME_KINDS = frozenset({"constituency", "person", "organisation"})
+# After "<name> party", these words make the name a person with a role in the party.
+_ROLE_WORDS = frozenset({"leader", "president", "chief", "boss", "head", "chairman", "member", "deputy",
+                         "founder", "secretary", "vice"})
 
 
 class EntityIndex:
@@ -65,7 +68,9 @@ class EntityIndex:
         for tokens, (kind, _) in self.exact.items():
             self._kind_terms[kind].update(tokens)
         self.tokens = {t for key in self.exact for t in key}
-        filler = kb.language.filler
+        # Words most questions use ("cambodia", "people", "plan") say nothing about which row.
+        generic = _common_words(kb, stem, tokenize)
+        filler = kb.language.filler | generic
         self._searchable = {table.entity: _RowSearch(table, filler) for table in kb.entity_tables()
                             if table.entity and table.meta.get("search")}
         for search in self._searchable.values():
@@ -88,6 +93,9 @@ class EntityIndex:
             if any(taken[start : start + size]):
                 continue
             hit = self.exact[tuple(tokens[start : start + size])]
+            if (hit[0] == "organisation" and tokens[start + size - 1] == "party"
+                    and start + size < len(tokens) and tokens[start + size] in _ROLE_WORDS):
+                continue  # "was sam rainsy party leader": a person's role, not the Sam Rainsy Party
             exact_raw = tuple(raw[start : start + size]) == tuple(tokens[start : start + size])
             found.append(Entity(hit[0], hit[1], " ".join(raw[start : start + size]),
                                 1.0 if exact_raw else 0.9, start, start + size))
@@ -114,12 +122,16 @@ class EntityIndex:
         found.extend(self._topic_partial(tokens, taken, {e.kind for e in found}))
         for entity in found:
             taken[entity.start : entity.end] = [True] * (entity.end - entity.start)
+        # Each searchable table reads the words no alias took; one table's find does not hide
+        # a word from another ("workers" is in a platform point and in a health policy).
         free = [t if not taken[i] else "" for i, t in enumerate(tokens)]
+        searched: list[Entity] = []
         for kind, search in self._searchable.items():
             # Two rows at most ("how much more would a public servant get than a worker"),
             # besides those named outright.
             known = {e.key for e in found if e.kind == kind}
-            found.extend(search.best(free, self._config.row_search_evidence, known, 2 - len(known)))
+            searched.extend(search.best(free, self._config.row_search_evidence, known, 2 - len(known)))
+        found.extend(searched)
         found.sort(key=lambda e: e.start)
         return found
 
@@ -133,15 +145,31 @@ class EntityIndex:
             if kind in kinds_found or not words <= free.keys():
                 continue
             positions = sorted(free[w] for w in words)
-            # Close together, a word or two apart at most ("minimum wage for workers"); words
-            # of an alias scattered over a sentence name nothing ("safe to drink tap water").
-            if positions[-1] - positions[0] + 1 > len(words) + 2:
+            # Close together ("minimum wage for workers"): two words of an alias scattered over a
+            # sentence name nothing ("safe to drink tap water"); three or more may stand further
+            # apart ("what minimum wage did they want for workers").
+            room = len(words) + 2 if len(words) < 3 else 2 * len(words) + 3
+            if positions[-1] - positions[0] + 1 > room:
                 continue
             entity = Entity(kind, key, " ".join(tokens[p] for p in positions), 0.85,
                             positions[0], positions[-1] + 1)
             if kind not in best or len(words) > best[kind][0]:
                 best[kind] = (len(words), entity)
         return [entity for _, entity in best.values()]
+
+
+# A word the phrasings of this share of intents use is common to the whole domain.
+_COMMON_SHARE = 0.15
+
+
+def _common_words(kb: KnowledgeBase, stemmer: Callable[[str], str],
+                  tokens: Callable[[str], list[str]]) -> frozenset[str]:
+    counts: dict[str, int] = defaultdict(int)
+    for intent in kb.intents.values():
+        for word in {stemmer(t) for text in (intent.question, *intent.phrasings) for t in tokens(text)}:
+            counts[word] += 1
+    limit = max(3, int(len(kb.intents) * _COMMON_SHARE))
+    return frozenset(w for w, n in counts.items() if n >= limit)
 
 
 class _RowSearch:

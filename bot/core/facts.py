@@ -53,6 +53,41 @@ def number_text(value: float, places: int = 2) -> str:
     return f"{value:,.{places}f}".rstrip("0").rstrip(".")
 
 
+_MONTHS = 30.44  # days in an average month, to say a span of days in months
+_MONTH_DAYS = 28  # below a month's length a span is said in days alone
+
+
+def span_text(start: PartialDate, end: PartialDate) -> str:
+    """A span as exact as its dates: days when both are to the day, months otherwise."""
+    if start.day is not None and end.day is not None:
+        days = abs((end.as_date() - start.as_date()).days)
+        months = days / _MONTHS
+        if days < _MONTH_DAYS:
+            return f"{days} day{'s' if days != 1 else ''}"
+        if months < 11.75:
+            return f"{days:,} days, about {_months_text(months)}"
+        years, rest = divmod(round(months), 12)
+        tail = f" and {rest} month{'s' if rest != 1 else ''}" if rest else ""
+        # A decimal helps compare multi-year spans; for one year, or a whole number, it only repeats.
+        decimal = f" ({days / 365.25:.1f} years)" if years >= 2 and rest else ""
+        return f"{days:,} days, about {years} year{'s' if years != 1 else ''}{tail}{decimal}"
+    if start.month is not None and end.month is not None:
+        months_apart = abs((end.year - start.year) * 12 + end.month - start.month)
+        return f"about {months_apart} month{'s' if months_apart != 1 else ''}"
+    years = abs(end.year - start.year)
+    return f"about {years} year{'s' if years != 1 else ''}"
+
+
+def _months_text(months: float) -> str:
+    whole = int(months)
+    half = months - whole >= 0.25 and months - whole < 0.75
+    rounded = whole + (1 if months - whole >= 0.75 else 0)
+    if half:
+        return f"{whole} and a half months"
+    return f"{rounded} month{'s' if rounded != 1 else ''}"
+
+
+
 @dataclass(frozen=True)
 class Dated:
     """A row dated by the sources: an event of the timeline, or an election's year."""

@@ -38,6 +38,8 @@ class FeatureContext:
     total: float
     unknown_share: float
     unknown_words: tuple[str, ...]
+    top_weight: float  # the weight of a word only one intent uses: the scale of uncovered_rare
+    evaluative: tuple[str, ...]  # words asking for a judgement
     rare: tuple[tuple[str, frozenset[str]], ...]  # words only one intent uses, with their forms
     entities: tuple[Entity, ...]
     named_kinds: frozenset[str]
@@ -78,6 +80,8 @@ class FeatureContext:
             total=total,
             unknown_share=unknown / total if total else 0.0,
             unknown_words=tuple(t for t in unknown_words if len(t) >= 3),
+            top_weight=index.top_idf,
+            evaluative=_judgements(terms, lexicon.evaluative),
             rare=rare,
             entities=tuple(entities),
             named_kinds=frozenset(e.kind for e in entities if e.kind in NAME_KINDS),
@@ -88,6 +92,11 @@ class FeatureContext:
             vector_rows={word: i for i, word in enumerate(with_vectors)},
             vectors=vectors,
         )
+
+
+def _judgements(terms: Sequence[str], words: frozenset[str]) -> tuple[str, ...]:
+    """Judgement words of the question; "right" in "human rights" is no judgement."""
+    return tuple(t for i, t in enumerate(terms) if t in words and not (t == "right" and i and terms[i - 1] == "human"))
 
 
 def candidate_features(context: FeatureContext, profile: IntentProfile, overlap: float, fuzzy: float,
@@ -139,6 +148,12 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
     put("unknown_word", 1.0 if context.unknown_words else 0.0,
         f"uses {', '.join(context.unknown_words)}, which no intent uses")
     put("uncovered_word", 1.0 if uncovered else 0.0, f"says {', '.join(uncovered)}, which this intent never does")
+    if uncovered and context.total:
+        # The rarest word the intent ignores: "turnout" or "youngest" point elsewhere, while
+        # "plan" or "get" are the chatter of any question.
+        put("uncovered_rare", min(1.0, max(weights[w] for w in uncovered) / context.top_weight))
+    if context.evaluative and intent.kind in (ReplyKind.ANSWER, ReplyKind.GAP):
+        put("evaluative", 1.0, f"asks for a judgement ({', '.join(context.evaluative)})")
     if intent.entity:
         present = context.rows_by_kind.get(intent.entity, 0)
         put("entity_fit", 1.0 if present else 0.0)
@@ -151,6 +166,10 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
         if named and entity.key not in named and entity.kind != intent.entity:
             put("names_other", 1.0, f"names {entity.key}, the intent is about {', '.join(sorted(named))}")
             break
+    orgs = [e.key for e in context.entities if e.kind == "organisation"
+            and e.key not in profile.named.get("organisation", frozenset()) and intent.entity != "organisation"]
+    if orgs:
+        put("org_unrelated", 1.0, f"names {', '.join(orgs)}, which the intent never mentions")
     stray = context.named_kinds - set(profile.phrased) - ({intent.entity} if intent.entity else set())
     if stray:
         put("names_unrelated", 1.0, f"names a {', '.join(sorted(stray))} the intent never mentions")

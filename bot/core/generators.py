@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
+from bot.core.facts import span_text
 from bot.core.knowledge import KnowledgeBase, PartialDate, Row, Table, join_names
 from bot.core.models import CitationRef, Entity
 
@@ -166,7 +166,9 @@ def constituency_rank(kb: KnowledgeBase, params: Mapping[str, Any], entity: Enti
 
 _ABOVE_WORDS = frozenset({"above", "over", "more", "greater", "higher", "exceed", "exceeded", "majority",
                           "least", "beyond"})
-_BELOW_WORDS = frozenset({"below", "under", "less", "lower", "fewer", "beneath"})
+_BELOW_WORDS = frozenset({"below", "under", "less", "lower", "fewer", "beneath", "didnt"})
+# The party's own national share as the line: "in how many did it beat its nationwide share".
+_NATIONAL_WORDS = frozenset({"national", "nationwide", "nationally", "overall", "average", "countrywide"})
 
 
 def constituency_filter(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
@@ -175,10 +177,15 @@ def constituency_filter(kb: KnowledgeBase, params: Mapping[str, Any], entity: En
     values = [n for n in query.numbers if n > 0] if not params.get("fixed") else []
     value = values[0] if values else float(params.get("above", params.get("below", 50)))
     below = bool(query.terms & _BELOW_WORDS) or ("below" in params and not values)
+    national = not values and not params.get("fixed") and bool(query.terms & _NATIONAL_WORDS)
+    if national:
+        value = float(kb.table("constituencies").meta["stated_totals"]["share"])
     metric = "votes" if value > 100 else "share"
     rows = sorted(kb.table("constituencies").rows, key=lambda r: r[metric], reverse=not below)
     chosen = [r for r in rows if (r[metric] < value if below else r[metric] > value)]
     limit = f"{value:,.0f} votes" if metric == "votes" else f"{value:g}%"
+    if national:
+        limit = f"its national share of {limit}"
     names = join_names(f"{r['name']} ({_percent(r) if metric == 'share' else r.display['votes']})"
                        for r in chosen)
     return Generated({
@@ -275,22 +282,9 @@ def _term(row: Row) -> str:
     return f"{row.display['term_start']} to {row.display['term_end']}"
 
 
-def _span(start: date, end: date) -> str:
-    """A time span as a person says it: "about 5 years and 5 months"."""
-    years, rest = divmod((end - start).days, 365)
-    months = round(rest / 30.44)
-    if months == 12:
-        years, months = years + 1, 0
-    if not years and not months:
-        return "less than a month"
-    parts = [f"{years} year{'s' if years != 1 else ''}"] if years else []
-    if months:
-        parts.append(f"{months} month{'s' if months != 1 else ''}")
-    return "about " + " and ".join(parts)
-
-
 def _duration(row: Row) -> str:
-    return _span(row["term_start"].as_date(), row["term_end"].as_date())
+    """A term's length, in days and in months or years: "259 days, about 8 and a half months"."""
+    return span_text(row["term_start"], row["term_end"])
 
 
 def _leader_line(row: Row) -> str:
@@ -427,7 +421,7 @@ def party_lifespan(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity 
         "founded": str(founding[0]["date"]),
         "first_term": first.display["term_start"],
         "dissolved": str(end),
-        "duration": _span(first["term_start"].as_date(), end.as_date()),
+        "duration": span_text(first["term_start"], PartialDate(end.year, end.month, end.day)),
     }, (*_row_citations(founding), *_row_citations([first]), *_row_citations(dissolution)))
 
 

@@ -234,6 +234,11 @@ class PhrasingIndex:
 
     # ------------------------------------------------------------ per question
 
+    @property
+    def top_idf(self) -> float:
+        """The weight of a word only one intent uses: the most a known word weighs."""
+        return math.log(1.0 + max(len(self.profiles), 1))
+
     def weight(self, term: str) -> float:
         if term in self.lexicon.question_words:
             return self.config.question_word_weight

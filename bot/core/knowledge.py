@@ -180,6 +180,7 @@ class OperationWords:
     words: Mapping[str, tuple[tuple[str, ...], ...]]
     number_words: Mapping[str, float]
     replies: Mapping[str, str]
+    alternatives: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -681,7 +682,7 @@ def _load_synonyms(c: _Collector) -> dict[str, str]:
 
 
 _WORD_LISTS = ("stopwords", "question_words", "generic_question_words", "greetings", "present_words",
-               "time_owners", "yes_no_openers")
+               "time_owners", "yes_no_openers", "evaluative")
 _PHRASE_LISTS = ("relative_times", "day_precision")
 
 
@@ -750,6 +751,7 @@ def _load_language(c: _Collector) -> Lexicon:
         relative_times=frozenset((p[0], p[1]) for p in pairs if len(p) == 2),
         time_owners=lists["time_owners"],
         yes_no_openers=lists["yes_no_openers"],
+        evaluative=lists["evaluative"],
         question_types=question_types,
         day_precision=phrase_lists["day_precision"],
         other_languages=others,
@@ -825,7 +827,7 @@ def _load_operations(c: _Collector) -> OperationWords:
     if not isinstance(data, LineDict):
         c.add(path, "", "", "expected a mapping with words, number_words and replies")
         return empty
-    _check_keys(c, path, "", data, ("words", "number_words", "replies"))
+    _check_keys(c, path, "", data, ("words", "number_words", "replies"), ("alternatives",))
     words: dict[str, tuple[tuple[str, ...], ...]] = {}
     for name, items in (data.get("words") or LineDict()).items():
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
@@ -845,7 +847,15 @@ def _load_operations(c: _Collector) -> OperationWords:
             c.add(path, "replies", str(name), "expected a template", data["replies"].line_of(name))
             continue
         replies[str(name)] = template.strip()
-    return OperationWords(words, numbers, replies)
+    alternatives: list[frozenset[str]] = []
+    groups = data.get("alternatives") or []
+    if not isinstance(groups, list) or not all(isinstance(g, list) and all(isinstance(w, str) for w in g)
+                                               for g in groups):
+        c.add(path, "alternatives", "", "expected a list of word lists", data.line_of("alternatives"))
+        groups = []
+    for group in groups:
+        alternatives.append(frozenset(stem(t) for word in group for t in tokenize(word)))
+    return OperationWords(words, numbers, replies, tuple(alternatives))
 
 
 def load_knowledge(root: Path | None = None) -> tuple[KnowledgeBase, list[Problem]]:

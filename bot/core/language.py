@@ -35,6 +35,7 @@ class Lexicon:
     relative_times: frozenset[tuple[str, str]] = frozenset()
     time_owners: frozenset[str] = frozenset()
     yes_no_openers: frozenset[str] = frozenset()
+    evaluative: frozenset[str] = frozenset()  # words asking for a judgement, not a fact
     # answer type -> the phrases (as token tuples) that ask for it
     question_types: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     day_precision: tuple[tuple[str, ...], ...] = ()

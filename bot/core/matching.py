@@ -79,6 +79,16 @@ class Analysis:
     tokens: tuple[str, ...] = ()  # the normalised words with misspellings corrected
 
 
+def _forms_of(token: str) -> list[str]:
+    """What a word may be without an ending: "illegally" → illegal, "praising" → praise/prais."""
+    forms: list[str] = []
+    for suffix, replacement in (("ly", ""), ("ally", "al"), ("ing", "e"), ("ing", ""), ("ed", "e"), ("ed", ""),
+                                ("ies", "y"), ("es", ""), ("er", ""), ("ment", "")):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 4:
+            forms.append(token[: -len(suffix)] + replacement)
+    return forms
+
+
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -146,7 +156,11 @@ class Matcher:
                 tokens.append(token)
                 continue
             unknown.add(position)
-            fixed = None if token in self.english else self.speller.correct(token)
+            # A form of a known word ("illegally", "praising") is that word; a real English word
+            # is no typo ("salutations" is not a misspelt "sanitation"); anything else may be.
+            fixed = next((form for form in _forms_of(token) if form in self.vocabulary), None)
+            if fixed is None and token not in self.english:
+                fixed = self.speller.correct(token)
             if fixed is not None:
                 corrections.append((token, fixed))
             tokens.append(fixed or token)

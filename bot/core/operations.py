@@ -7,12 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.core.facts import Amount, Dated, FactGraph, Member, Term, number_text, show
+from bot.core.facts import Amount, Dated, FactGraph, Member, Term, number_text, show, span_text
 from bot.core.generators import cite
 from bot.core.knowledge import PartialDate, join_names
 from bot.core.models import CitationRef
-
-_MONTHS = 30.44  # days in an average month, to say a span of days in months
 
 
 @dataclass(frozen=True)
@@ -78,34 +76,6 @@ def compare(amounts: Sequence[Amount], lower_is_asked: bool = False) -> Computed
                     value=top.value - bottom.value)
 
 
-def span_text(start: PartialDate, end: PartialDate) -> str:
-    """A span as exact as its dates: days when both are to the day, months otherwise."""
-    if start.day is not None and end.day is not None:
-        days = abs((end.as_date() - start.as_date()).days)
-        months = days / _MONTHS
-        if days < 60:
-            return f"{days} days"
-        if months < 24:
-            return f"{days} days, about {_months_text(months)}"
-        years, rest = divmod(round(months), 12)
-        tail = f" and {rest} month{'s' if rest != 1 else ''}" if rest else ""
-        return f"{days:,} days, about {years} years{tail} ({days / 365.25:.1f} years)"
-    if start.month is not None and end.month is not None:
-        months_apart = abs((end.year - start.year) * 12 + end.month - start.month)
-        return f"about {months_apart} month{'s' if months_apart != 1 else ''}"
-    years = abs(end.year - start.year)
-    return f"about {years} year{'s' if years != 1 else ''}"
-
-
-def _months_text(months: float) -> str:
-    whole = int(months)
-    half = months - whole >= 0.25 and months - whole < 0.75
-    rounded = whole + (1 if months - whole >= 0.75 else 0)
-    if half:
-        return f"{whole} and a half months"
-    return f"{rounded} month{'s' if rounded != 1 else ''}"
-
-
 def between(first: tuple[str, PartialDate, CitationRef | None],
             second: tuple[str, PartialDate, CitationRef | None]) -> Computed:
     (a_name, a_date, a_ref), (b_name, b_date, b_ref) = sorted((first, second), key=lambda x: x[1].sort_key)
@@ -140,23 +110,30 @@ def exchange(pairs: Sequence[tuple[Amount, Amount]]) -> Computed:
     return Computed("exchange", {"items": items, "rate": rate}, value=rates[0] if rates else None)
 
 
+def rank(graph: FactGraph, amount: Amount) -> Computed:
+    """Where a row stands among all rows of its kind by the same amount, highest first."""
+    everyone = sorted(graph.all_of(amount.kind, amount.attribute), key=lambda a: a.value, reverse=True)
+    position = next(i for i, a in enumerate(everyone, 1) if a.key == amount.key)
+    measure = "vote share" if amount.unit == "percent" else amount.attribute
+    return Computed("rank", {"item": _cited(amount), "position": str(position), "total": str(len(everyone)),
+                             "measure": measure}, value=float(position))
+
+
+def against(amount: Amount, line: float, line_text: str, above: bool) -> Computed:
+    """Is the amount above (or below) the line: yes or no, and by how much."""
+    higher = amount.value > line
+    verdict = "Yes" if higher == above and amount.value != line else "No"
+    side = "above" if higher else "below" if amount.value < line else "level with"
+    distance = f", by {_unit_of(amount, abs(amount.value - line))}" if amount.value != line else ""
+    return Computed("against", {"verdict": verdict, "item": _cited(amount), "side": side, "line": line_text,
+                                "distance": distance}, value=amount.value - line)
+
+
 def short_of(amount: Amount, line: float, line_text: str) -> Computed:
     distance = line - amount.value
     direction = "short of" if distance > 0 else "above"
     return Computed("short_of", {"item": _cited(amount), "distance": _unit_of(amount, abs(distance)),
                                  "direction": direction, "line": line_text}, value=abs(distance))
-
-
-def filter_rows(graph: FactGraph, kind: str, attribute: str, above: bool, line: float, line_text: str,
-                rows_name: str) -> Computed:
-    amounts = graph.all_of(kind, attribute)
-    chosen = sorted((a for a in amounts if (a.value > line if above else a.value < line)),
-                    key=lambda a: a.value, reverse=above)
-    names = join_names(f"{a.name} ({a.shown()})" for a in chosen) or "none"
-    return Computed("filter", {"count": str(len(chosen)), "total": str(len(amounts)), "rows": rows_name,
-                               "relation": "more than" if above else "less than", "line": line_text,
-                               "names": names},
-                    _refs(chosen[:1] or amounts[:1]), value=float(len(chosen)))
 
 
 def members_in_both(graph: FactGraph, first: str, second: str) -> Computed:

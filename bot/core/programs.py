@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.core import operations as ops
-from bot.core.facts import Amount, FactGraph, number_text, show
+from bot.core.facts import Amount, FactGraph, show
 from bot.core.generators import cite
 from bot.core.knowledge import KnowledgeBase, PartialDate
 from bot.core.models import CitationRef, Entity
@@ -31,6 +31,9 @@ _DEFAULT_METRIC = {"constituency": ("share", "votes"), "election": ("votes", "sh
 _START = frozenset({"start", "starting", "started", "began", "begin", "beginning", "took", "became", "from"})
 _END = frozenset({"end", "ending", "ended", "left", "stepped", "step", "quit", "until", "finish", "finished"})
 _PEOPLE_KINDS = frozenset({"person"})
+# Who led at a time means the party's leader; a question about another body's head is not one.
+_OTHER_OFFICES = frozenset({"court", "judge", "justice", "committee", "cnrm", "movement", "government",
+                            "country", "asean", "aphr", "cald", "cpp"})
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ class ProgramReader:
                         found.append(amount)
         return found
 
-    def _dates(self, reading: Reading) -> list[Operand]:
+    def dates(self, reading: Reading) -> list[Operand]:
         """Dated things a question names: events, elections, and the start or end of a term."""
         found: list[Operand] = []
         tokens = reading.tokens
@@ -130,9 +133,12 @@ class ProgramReader:
     def read(self, reading: Reading) -> ops.Computed | None:
         """The computation the question asks for, computed; None when it asks for none or an
         operand is missing."""
+        if any(t in self.kb.language.present_words for t in reading.tokens):
+            return None  # "the exchange rate today": the sources end in 2018
         reading.numbers = self._numbers(reading.tokens)
         computed = self._first(reading)
-        if computed is None and reading.context:
+        operands = [e for e in reading.entities if e.kind not in ("title", "policy_area", "year")]
+        if computed is None and reading.context and len(operands) <= 1:
             # A follow-up names fewer rows than its computation needs ("and what's the difference
             # in headcount?"): the last answer's rows complete it, placed after the question's.
             end = len(reading.tokens)
@@ -144,7 +150,7 @@ class ProgramReader:
 
     def _first(self, reading: Reading) -> ops.Computed | None:
         for rule in (self._exchange, self._per_year, self._shift, self._same_day, self._between,
-                     self._leader_at, self._groups, self._short_of, self._filter, self._arithmetic,
+                     self._leader_at, self._groups, self._short_of, self._rank, self._check, self._arithmetic,
                      self._roles):
             computed = rule(reading)
             if computed is not None:
@@ -190,7 +196,7 @@ class ProgramReader:
                 years = (counted[0][0], None)
         if years is None:
             return None
-        base = next((d for d in self._dates(reading) if d.date), None)
+        base = next((d for d in self.dates(reading) if d.date), None)
         if base is None and event_tag:
             dated = self.graph.dated.get(("event", event_tag))
             if dated is not None:
@@ -211,7 +217,7 @@ class ProgramReader:
     def _same_day(self, reading: Reading) -> ops.Computed | None:
         if not self._has("same_day", reading.tokens):
             return None
-        dates = self._dates(reading) or list(reading.context_dates)
+        dates = self.dates(reading) or list(reading.context_dates)
         if len(dates) != 1:
             return None
         return ops.on_the_day(self.graph, dates[0].date, "On")
@@ -219,7 +225,7 @@ class ProgramReader:
     def _between(self, reading: Reading) -> ops.Computed | None:
         if not self._has("between", reading.tokens):
             return None
-        dates = self._dates(reading)
+        dates = self.dates(reading)
         if len(dates) == 1 and reading.context_dates:
             dates = [*reading.context_dates[:1], *dates]
         if len(dates) != 2 or dates[0].date == dates[1].date:
@@ -228,11 +234,13 @@ class ProgramReader:
         return ops.between((first.name, first.date, first.ref), (second.name, second.date, second.ref))
 
     def _leader_at(self, reading: Reading) -> ops.Computed | None:
-        if not self._has("leader_at", reading.tokens):
+        if not self._has("leader_at", reading.tokens) or any(t in _OTHER_OFFICES for t in reading.tokens):
             return None
+        if any(e.kind == "election" for e in reading.entities):
+            return None  # an election's own row names its leader, with its result
         # Any year the question names, even one the sources never mention ("2014 to 2016").
         years = sorted(int(v) for v, _ in reading.numbers if 1900 < v < 2100 and v == int(v))
-        dated = self._dates(reading)
+        dated = self.dates(reading)
         if years and not any(e.kind in ("event", "election") for e in reading.entities):
             start, end = PartialDate(years[0]), PartialDate(years[-1])
             period = f"{years[0]} to {years[-1]}" if years[0] != years[-1] else str(years[0])
@@ -254,6 +262,8 @@ class ProgramReader:
         named = list(dict.fromkeys(e.key for e in sorted(reading.entities, key=lambda e: e.start)
                                    if e.kind == kind))
         tokens = reading.tokens
+        if not named and "committee" in tokens and len(self.graph.groups) == 2 and self._has("both", tokens):
+            named = list(self.graph.groups)  # "both committees": the two there are
         if len(named) == 2 and self._has("both", tokens):
             return ops.members_in_both(self.graph, named[0], named[1])
         if len(named) == 2 and (self._has("size", tokens) or self._has("difference", tokens)):
@@ -273,6 +283,29 @@ class ProgramReader:
             return None
         return ops.short_of(amounts[0], line, text)
 
+    def _rank(self, reading: Reading) -> ops.Computed | None:
+        if not self._has("rank", reading.tokens):
+            return None
+        amounts = self._amounts(reading, ("constituency", "election", "platform_point"))
+        if len(amounts) != 1:
+            return None
+        return ops.rank(self.graph, amounts[0])
+
+    def _check(self, reading: Reading) -> ops.Computed | None:
+        """"Is that more than half?", "was it above its national share?": one amount against a
+        line, yes or no."""
+        tokens = reading.tokens
+        above, below = self._has("above", tokens), self._has("below", tokens)
+        if above == below:
+            return None
+        amounts = self._amounts(reading, ("constituency", "election"))
+        if len(amounts) != 1:
+            return None
+        line, text = self._line(reading, amounts[0])
+        if line is None:
+            return None
+        return ops.against(amounts[0], line, text, above)
+
     def _line(self, reading: Reading, like: Amount | None = None) -> tuple[float | None, str]:
         """The line a question measures against: a stated number, half, or the national share."""
         tokens = reading.tokens
@@ -290,25 +323,6 @@ class ProgramReader:
             return value, show(value, unit)
         return None, ""
 
-    def _filter(self, reading: Reading) -> ops.Computed | None:
-        tokens = reading.tokens
-        above, below = self._has("above", tokens), self._has("below", tokens)
-        if above == below or not any(t in ("constituency", "province", "how", "which", "where", "any")
-                                     for t in tokens):
-            return None
-        if any(e.kind == "constituency" for e in reading.entities):
-            return None  # one row named: a comparison with it, not a filter over all
-        line, text = self._line(reading)
-        if line is None:
-            return None
-        votes = any(t in _METRICS["votes"] for t in tokens) and not any(t in _METRICS["share"] for t in tokens)
-        attribute = "votes" if votes or line > 100 else "share"
-        if attribute == "votes":
-            text = f"{number_text(line)} votes"
-        elif not text.startswith(("half", "its national")):
-            text = f"{number_text(line)}%"
-        return ops.filter_rows(self.graph, "constituency", attribute, above, line, text, "constituencies")
-
     def _arithmetic(self, reading: Reading) -> ops.Computed | None:
         tokens = reading.tokens
         amounts = self._amounts(reading)
@@ -318,6 +332,12 @@ class ProgramReader:
             amounts = [*[a for a in previous if a.kind == amounts[0].kind and a.key != amounts[0].key][:1],
                        *amounts]
         if len(amounts) < 2 or len({a.unit for a in amounts}) != 1:
+            return None
+        # Two constituencies the question names, compared: the intents' own comparison says it
+        # with both figures. One of them from the last answer is this computation's to do.
+        compares = not (self._has("ratio", tokens) or self._has("total", tokens))
+        named = [e for e in reading.entities if e.kind == "constituency" and e.start < len(tokens)]
+        if compares and all(a.kind == "constituency" for a in amounts) and len(amounts) == 2 and len(named) == 2:
             return None
         if self._has("ratio", tokens):
             return ops.ratio(amounts[0], amounts[1])

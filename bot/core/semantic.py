@@ -23,7 +23,7 @@ from bot.core.wordvectors import WordVectors
 class SemanticIndex:
     def __init__(self, profiles: Sequence[IntentProfile], vectors: WordVectors, lexicon: Lexicon,
                  floor: float) -> None:
-        self._vectors = vectors
+        self.vectors = vectors
         self._floor = floor
         self._matrices: list[NDArray[np.float32]] = []
         for profile in profiles:
@@ -34,7 +34,7 @@ class SemanticIndex:
 
     def query(self, words: Sequence[str]) -> tuple[tuple[str, ...], NDArray[np.float32]]:
         """The words that have vectors, and their vectors (one row each)."""
-        matrix, found = self._vectors.matrix(list(words))
+        matrix, found = self.vectors.matrix(list(words))
         kept = tuple(w for w, ok in zip(words, found, strict=True) if ok)
         return kept, matrix[found]
 

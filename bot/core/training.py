@@ -32,6 +32,9 @@ WRONG_ANSWER_COST = 2.0
 # The "did you mean" band starts at this share of the answer threshold.
 SUGGEST_SHARE = 0.5
 L2_PENALTY = 1.0
+# Candidates per question the model learns from: the close rivals the decision is between, not
+# the long tail that any score rejects.
+TRAINING_CANDIDATES = 4
 
 
 # An out-of-scope collection labels its questions by category. Small talk, opinions, prompt
@@ -138,7 +141,7 @@ def build_dataset(matcher: Matcher, examples: Sequence[Example],
     answering: list[bool] = []
     for number, example in enumerate(examples):
         classifier = folds[_fold(example.question)] if folds else None
-        for candidate in matcher.analyse(example.question, classifier).ranked:
+        for candidate in matcher.analyse(example.question, classifier).ranked[:TRAINING_CANDIDATES]:
             states_facts = candidate.intent.kind is ReplyKind.ANSWER
             if not example.intents and not states_facts:
                 continue

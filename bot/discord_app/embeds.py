@@ -131,6 +131,11 @@ def _intent_question(answer: Answer, kb: KnowledgeBase) -> str | None:
         if not named or not examples:
             continue
         if len(named) != len(examples):
+            if kind != intent.entity and set(examples) <= set(named):
+                # The question's own rows, and a passing mention of another ("… human rights
+                # and democracy"): the intent is not about rows of this kind, so the title stands.
+                shown.update(named)
+                continue
             return None
         swap = dict(zip(examples, named, strict=True))
         shown.update(named)

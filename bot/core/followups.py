@@ -1,0 +1,70 @@
+"""Follow-ups: a question that leans on the last one, re-read with what it leaves out.
+
+One mechanism for the ways a follow-up is short: the last question is asked again with the
+follow-up's rows in place of the last question's rows of the same kind ("and in Takéo?",
+"what about the Standing Committee?"), or with the follow-up's word in place of the last
+question's word it stands against ("and the weakest?" after "where was it strongest",
+"and by votes?" after "top 5 by share"). Which word a new word replaces is told by the word
+vectors (antonyms and siblings lie close) and by the lists of alternatives in
+knowledge/operations.yaml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from bot.core.language import Lexicon
+from bot.core.models import Entity
+from bot.core.wordvectors import WordVectors
+
+# Two words this close in the vectors stand for alternatives of one slot ("weakest" for
+# "strongest" is 0.67; unrelated words stay under 0.25).
+SWAP_SIMILARITY = 0.4
+# Kinds of row that stand for one another: an election is named by its year ("in 2013") or by
+# its name ("the communal elections").
+_STANDS_FOR = {"election": ("year",), "year": ("election",)}
+
+
+def swap_rows(tokens: Sequence[str], old: Sequence[Entity], new: Sequence[Entity]) -> list[str] | None:
+    """The last question's words with each of its rows replaced by the follow-up's row of the
+    same kind; None when no row of the follow-up's kinds was in the last question."""
+    by_kind: dict[str, list[Entity]] = {}
+    for entity in new:
+        by_kind.setdefault(entity.kind, []).append(entity)
+        for kind in _STANDS_FOR.get(entity.kind, ()):
+            by_kind.setdefault(kind, []).append(entity)
+    words = list(tokens)
+    replaced = False
+    for entity in sorted(old, key=lambda e: e.start, reverse=True):
+        incoming = by_kind.get(entity.kind)
+        if not incoming or entity.end > len(words):
+            continue
+        words[entity.start : entity.end] = incoming[0].key.casefold().split()
+        replaced = True
+    return words if replaced else None
+
+
+def swap_words(tokens: Sequence[str], new_words: Iterable[str], lexicon: Lexicon, vectors: WordVectors,
+               alternatives: Sequence[frozenset[str]]) -> list[str] | None:
+    """The last question's words with the word each new word stands against replaced by it;
+    None when no new word has a counterpart there."""
+    words = list(tokens)
+    replaced = False
+    for word in new_words:
+        if word in words or word in lexicon.filler:
+            continue
+        best, best_score = -1, SWAP_SIMILARITY
+        for position, old in enumerate(words):
+            if old in lexicon.filler or old == word:
+                continue
+            numbers = word[:1].isdigit() and old[:1].isdigit()
+            if numbers or any(word in group and old in group for group in alternatives):
+                best, best_score = position, 1.0
+                break
+            score = vectors.similarity(old, word)
+            if score > best_score:
+                best, best_score = position, score
+        if best >= 0:
+            words[best] = word
+            replaced = True
+    return words if replaced else None
