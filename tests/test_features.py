@@ -1,0 +1,241 @@
+"""The evidence for one (question, intent) pair: the feature row the scoring model weighs, and a
+note for each piece of evidence that fired. Contexts are built as the matcher builds them."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from bot.core.engine import Engine
+from bot.core.entities import NAME_KINDS
+from bot.core.features import FeatureContext, candidate_features
+from bot.core.index import YEAR, IntentProfile
+from bot.core.matching import Matcher
+from bot.core.models import ReplyKind
+from bot.core.normalize import SLOT_PREFIX
+from bot.core.scoring import FEATURE_NAMES
+
+QUESTIONS = ["when was the cnrp founded", "who founded the cnrp", "how did the cnrp do in kandal",
+             "compare kandal and takeo", "is it right that the cnrp was banned", "what would pensioners have got",
+             "who won the 2023 election", "is the cnrp still active today", "population of vietnam",
+             "when did asean praise the cnrp", "hello there", "what did they outlaw", ""]
+
+
+@pytest.fixture(scope="module")
+def matcher(engine: Engine) -> Matcher:
+    return engine.matcher
+
+
+def _context(matcher: Matcher, question: str) -> FeatureContext:
+    parsed = matcher.parse(question)
+    unknown_years = [t for t in parsed.tokens if YEAR.match(t) and t not in matcher.known_years]
+    present = {t for t in parsed.terms if t in matcher.lexicon.present_words}
+    return FeatureContext.of(matcher, parsed.terms, parsed.entities, unknown_years, parsed.asked, present,
+                             parsed.background)
+
+
+def _profile(matcher: Matcher, intent: str) -> IntentProfile:
+    return matcher.index.profiles[matcher.index.position[intent]]
+
+
+def _features(matcher: Matcher, question: str, intent: str, overlap: float = 0.5, fuzzy: float = 0.4,
+              margin: float = 0.1, recall: float = 0.3, voted: float = 0.2) -> tuple[dict[str, float], tuple[str, ...]]:
+    position = matcher.index.position[intent]
+    row, notes = candidate_features(_context(matcher, question), matcher.index.profiles[position], overlap, fuzzy,
+                                    margin, functools.partial(matcher.semantic.nearness, position), recall, voted)
+    assert row.shape == (len(FEATURE_NAMES),)
+    return dict(zip(FEATURE_NAMES, row.tolist(), strict=True)), notes
+
+
+# ---------------------------------------------------------------- the question's evidence
+
+
+def test_content_leaves_out_filler_and_greetings(matcher: Matcher) -> None:
+    context = _context(matcher, "hello, when was the cnrp founded")
+    terms = [t for t, _, _ in context.content]
+    assert "cnrp" in terms and "founded" in terms
+    assert not set(terms) & (matcher.lexicon.filler | matcher.lexicon.greetings)
+    assert context.total == pytest.approx(sum(w for _, w, _ in context.content))
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_unknown_share_is_the_weight_of_unknown_words(matcher: Matcher, question: str) -> None:
+    context = _context(matcher, question)
+    unknown = sum(w for t, w, _ in context.content
+                  if t not in matcher.index.idf and not t.startswith(SLOT_PREFIX) and not t[:1].isdigit())
+    assert context.unknown_share == pytest.approx(unknown / context.total if context.total else 0.0)
+    assert 0.0 <= context.unknown_share <= 1.0
+
+
+def test_unknown_words_are_named(matcher: Matcher) -> None:
+    context = _context(matcher, "population of vietnam")
+    assert "population" not in matcher.index.idf
+    assert "population" in context.unknown_words
+    assert _context(matcher, "when was the cnrp founded").unknown_words == ()
+
+
+def test_rare_words_are_those_only_one_intent_uses(matcher: Matcher) -> None:
+    for question in QUESTIONS:
+        for term, _ in _context(matcher, question).rare:
+            assert matcher.index.intents_using[term] == 1 and len(term) >= 4 and term.isalpha()
+
+
+def test_rows_are_counted_by_kind_and_names_kept_apart(matcher: Matcher) -> None:
+    context = _context(matcher, "compare kandal and takeo and kandal again with kem sokha")
+    assert context.rows_by_kind["constituency"] == 2
+    assert context.named_kinds == frozenset({"constituency", "person"})
+    assert _context(matcher, "when was the ban").named_kinds <= NAME_KINDS
+
+
+def test_judgement_words_are_read_but_human_rights_is_no_judgement(matcher: Matcher) -> None:
+    assert _context(matcher, "is it right that the cnrp was banned").evaluative == ("right",)
+    assert _context(matcher, "what human rights did the cnrp promise").evaluative == ()
+
+
+def test_each_word_with_a_vector_has_its_row(matcher: Matcher) -> None:
+    context = _context(matcher, "what would the elderly have got after the dissolution")
+    vectors = matcher.semantic.vectors
+    expected = [t for t, _, _ in context.content if t.isalpha() and not t.startswith(SLOT_PREFIX) and t in vectors]
+    assert expected and list(context.vector_rows) == expected
+    assert context.vectors.shape[0] == len(context.vector_rows)
+    for word, row in context.vector_rows.items():
+        vector = matcher.semantic.vectors.vector(word)
+        assert vector is not None and np.allclose(context.vectors[row], vector)
+
+
+def test_an_empty_question_has_no_evidence(matcher: Matcher) -> None:
+    context = _context(matcher, "")
+    assert context.content == () and context.total == 0 and context.unknown_share == 0.0
+
+
+# ---------------------------------------------------------------- one candidate's row
+
+
+def test_the_retrieval_evidence_is_passed_through(matcher: Matcher) -> None:
+    features, _ = _features(matcher, "when was the cnrp founded", "party.founding", overlap=0.7, fuzzy=0.6,
+                            margin=-0.2, recall=0.45, voted=0.3)
+    assert (features["overlap"], features["fuzzy"], features["margin"], features["classifier"]) == pytest.approx(
+        (0.7, 0.6, -0.2, 0.3))
+    assert features["relevance"] == pytest.approx(0.45)
+
+
+def test_an_empty_question_gives_a_row_of_pass_through_evidence_only(matcher: Matcher) -> None:
+    features, notes = _features(matcher, "", "party.founding", overlap=0.0, fuzzy=0.0, margin=0.0, recall=0.0,
+                                voted=0.0)
+    assert all(v == 0.0 for v in features.values()) and notes == ()
+
+
+@pytest.mark.parametrize("intent", ["party.founding", "meta.greeting", "meta.opinion", "gap.after_2018"])
+def test_chat_and_gap_say_what_kind_of_reply_the_intent_gives(engine: Engine, matcher: Matcher,
+                                                             intent: str) -> None:
+    kind = engine.kb.intents[intent].kind
+    features, _ = _features(matcher, "when was the cnrp founded", intent)
+    assert features["chat"] == (1.0 if kind in (ReplyKind.SMALLTALK, ReplyKind.REFUSAL) else 0.0)
+    assert features["gap"] == (1.0 if kind is ReplyKind.GAP else 0.0)
+
+
+def test_a_row_the_intent_needs_is_named_or_missing(matcher: Matcher) -> None:
+    named, notes = _features(matcher, "how did the cnrp do in kandal", "results.constituency")
+    assert (named["entity_fit"], named["entity_missing"]) == (1.0, 0.0)
+    assert not any(n.startswith("needs a") for n in notes)
+    missing, notes = _features(matcher, "how did the cnrp do", "results.constituency")
+    assert (missing["entity_fit"], missing["entity_missing"]) == (0.0, 1.0)
+    assert "needs a constituency" in notes
+
+
+def test_an_intent_about_no_row_has_no_row_evidence(matcher: Matcher) -> None:
+    features, _ = _features(matcher, "how did the cnrp do in kandal", "party.founding")
+    assert features["entity_fit"] == features["entity_missing"] == features["count_mismatch"] == 0.0
+
+
+def test_one_row_where_the_intent_compares_two(matcher: Matcher) -> None:
+    assert _profile(matcher, "results.compare").traits.entity_count == 2
+    one, notes = _features(matcher, "compare kandal", "results.compare")
+    assert one["count_mismatch"] == 1.0
+    assert "takes 2 constituency, the question names 1" in notes
+    two, _ = _features(matcher, "compare kandal and takeo", "results.compare")
+    assert two["count_mismatch"] == 0.0
+
+
+@pytest.mark.parametrize(("question", "intent"), [("who founded the cnrp", "party.founding"),
+                                                  ("when was the cnrp founded", "party.founding"),
+                                                  ("when was the cnrp founded", "party.founders"),
+                                                  ("who founded the cnrp", "party.founders")])
+def test_the_kind_of_answer_asked_for_matches_or_not(engine: Engine, matcher: Matcher, question: str,
+                                                     intent: str) -> None:
+    asked = matcher.parse(question).asked.types
+    gives = set(engine.kb.intents[intent].answers)
+    assert asked
+    features, notes = _features(matcher, question, intent)
+    matches = bool(asked & gives)
+    assert (features["type_match"], features["type_mismatch"]) == ((1.0, 0.0) if matches else (0.0, 1.0))
+    assert any(n.startswith("asks for a") for n in notes) == (not matches)
+
+
+def test_small_talk_is_never_a_type_mismatch(matcher: Matcher) -> None:
+    features, _ = _features(matcher, "who founded the cnrp", "meta.greeting")
+    assert features["type_match"] == features["type_mismatch"] == 0.0
+
+
+def test_a_judgement_counts_against_a_factual_reply_only(matcher: Matcher) -> None:
+    factual, notes = _features(matcher, "is it right that the cnrp was banned", "dissolution.ruling")
+    assert factual["evaluative"] == 1.0 and "asks for a judgement (right)" in notes
+    chat, _ = _features(matcher, "is it right that the cnrp was banned", "meta.opinion")
+    assert chat["evaluative"] == 0.0
+
+
+def test_a_question_about_today_against_an_intent_that_never_speaks_of_now(matcher: Matcher) -> None:
+    assert not _profile(matcher, "party.founding").present_tense
+    assert _profile(matcher, "dissolution.ruling").present_tense
+    past, notes = _features(matcher, "is the cnrp still active today", "party.founding")
+    assert past["present"] == 1.0 and "asks about today" in notes
+    now, _ = _features(matcher, "is the cnrp still active today", "dissolution.ruling")
+    assert now["present"] == 0.0
+
+
+def test_a_year_no_source_mentions(matcher: Matcher) -> None:
+    assert "2023" not in matcher.known_years
+    features, notes = _features(matcher, "who won the 2023 election", "elections.general")
+    assert features["unknown_year"] == 1.0 and "year 2023 is in no source" in notes
+    known, _ = _features(matcher, "who won the 2013 election", "elections.general")
+    assert known["unknown_year"] == 0.0
+
+
+def test_an_organisation_the_intent_never_mentions(matcher: Matcher) -> None:
+    features, notes = _features(matcher, "when did asean praise the cnrp", "party.founding")
+    assert features["org_unrelated"] == 1.0
+    assert any("ASEAN" in n for n in notes)
+
+
+def test_an_unknown_word_is_noted(matcher: Matcher) -> None:
+    features, notes = _features(matcher, "population of vietnam", "party.founding")
+    assert features["unknown_word"] == 1.0 and features["uncovered_word"] == 1.0
+    assert "uses population, which no intent uses" in notes
+    assert 0.0 < features["uncovered_rare"] <= 1.0
+
+
+def test_a_fully_covered_question(matcher: Matcher) -> None:
+    features, notes = _features(matcher, "when was the cnrp founded", "party.founding")
+    assert features["coverage"] == pytest.approx(1.0)
+    assert features["uncovered_word"] == features["uncovered_rare"] == features["unknown_word"] == 0.0
+    assert not any("never" in n or "unknown" in n for n in notes)
+
+
+def test_a_near_word_counts_towards_semantic_only(matcher: Matcher) -> None:
+    features, notes = _features(matcher, "what would pensioners have got", "platform.point")
+    assert features["semantic"] > features["coverage"]
+    assert any("near this intent's words" in n for n in notes)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_every_row_is_bounded_and_semantic_never_below_coverage(matcher: Matcher, question: str) -> None:
+    for profile in matcher.index.profiles[::7]:
+        features, notes = _features(matcher, question, profile.intent.id)
+        assert all(np.isfinite(v) for v in features.values())
+        for name in FEATURE_NAMES:
+            if name not in ("margin", "overlap", "fuzzy", "classifier", "relevance"):
+                assert 0.0 <= features[name] <= 1.0 + 1e-9, (name, features[name])
+        assert features["semantic"] >= features["coverage"] - 1e-9
+        assert len(notes) == len(set(notes)) and all(notes)

@@ -1,0 +1,261 @@
+"""The phrasing index: each intent's words, IDF weights over intents, and the phrasing × word
+matrices that score every phrasing against a question at once."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core.config import MatchConfig
+from bot.core.engine import Engine
+from bot.core.index import NUMBER_SLOT, PhrasingIndex
+from bot.core.knowledge import KnowledgeBase
+from bot.core.models import Entity
+from bot.core.normalize import SLOT_PREFIX, slot_token
+
+PROPERTY = settings(max_examples=100, deadline=None, derandomize=True)
+
+
+@pytest.fixture(scope="module")
+def index(engine: Engine) -> PhrasingIndex:
+    return engine.matcher.index
+
+
+@pytest.fixture(scope="module")
+def config(engine: Engine) -> MatchConfig:
+    return engine.config
+
+
+def _position(index: PhrasingIndex, intent: str) -> int:
+    return index.position[intent]
+
+
+def _known_word(index: PhrasingIndex, used_by: int) -> str:
+    return next(t for t, n in sorted(index.intents_using.items()) if n == used_by and t.isalpha()
+                and t not in index.lexicon.stopwords and t not in index.lexicon.question_words
+                and t not in index.lexicon.greetings)
+
+
+# ---------------------------------------------------------------- profiles
+
+
+def test_every_intent_has_a_profile(kb: KnowledgeBase, index: PhrasingIndex) -> None:
+    assert [p.intent.id for p in index.profiles] == list(kb.intents)
+    assert all(index.profiles[index.position[i]].intent.id == i for i in kb.intents)
+
+
+def test_a_profile_holds_each_phrasing_once(kb: KnowledgeBase, index: PhrasingIndex) -> None:
+    for profile in index.profiles:
+        intent = profile.intent
+        assert [p.text for p in profile.phrasings] == list(dict.fromkeys((intent.question, *intent.phrasings)))
+
+
+def test_the_bag_holds_every_phrasing_word_and_keyword(index: PhrasingIndex) -> None:
+    for profile in index.profiles:
+        assert profile.keywords <= profile.bag
+        for phrasing in profile.phrasings:
+            assert phrasing.terms <= profile.bag
+
+
+def test_names_in_phrasings_are_slots(index: PhrasingIndex) -> None:
+    profile = index.profiles[_position(index, "results.constituency")]
+    assert any(slot_token("constituency") in p.terms for p in profile.phrasings)
+    assert not any("kandal" in p.terms for p in profile.phrasings)
+
+
+def test_what_phrasings_name_is_part_of_what_the_intent_concerns(index: PhrasingIndex) -> None:
+    for profile in index.profiles:
+        for kind, keys in profile.phrased.items():
+            assert keys <= profile.named[kind]
+        for phrasing in profile.phrasings:
+            for kind, key in phrasing.names:
+                assert key in profile.phrased[kind]
+
+
+def test_present_tense_phrasings_are_marked(index: PhrasingIndex) -> None:
+    present = index.lexicon.present_words
+    for profile in index.profiles:
+        asks_now = any(t in present for p in profile.phrasings for t in p.terms)
+        assert profile.present_tense == asks_now
+
+
+# ---------------------------------------------------------------- weights
+
+
+def test_idf_is_over_intents(index: PhrasingIndex) -> None:
+    total = len(index.profiles)
+    for term, using in list(index.intents_using.items())[:200]:
+        assert index.idf[term] == pytest.approx(math.log(1.0 + total / using))
+        assert using == sum(1 for p in index.profiles if term in p.bag)
+
+
+def test_a_word_only_one_intent_uses_weighs_the_most(index: PhrasingIndex) -> None:
+    rare = _known_word(index, 1)
+    assert index.weight(rare) == pytest.approx(index.top_idf)
+    assert max(index.idf.values()) == pytest.approx(index.top_idf)
+
+
+def test_question_words_and_stopwords_weigh_as_configured(index: PhrasingIndex, config: MatchConfig) -> None:
+    question_word = sorted(index.lexicon.question_words)[0]
+    stopword = sorted(index.lexicon.stopwords - index.lexicon.question_words)[0]
+    assert index.weight(question_word) == config.question_word_weight
+    assert index.weight(stopword) == config.stopword_weight
+
+
+def test_an_unknown_word_weighs_by_its_length_up_to_five_letters(index: PhrasingIndex, config: MatchConfig) -> None:
+    full = config.unknown_word_weight * index.top_idf
+    assert index.weight("qzxvwk") == pytest.approx(full)
+    assert index.weight("qzxvw") == pytest.approx(full)
+    assert index.weight("qz") == pytest.approx(full * 2 / 5)
+    assert index.weight("qz") < index.weight("qzx") < index.weight("qzxv") < index.weight("qzxvw")
+
+
+def test_unknown_words_weigh_less_in_a_long_chatty_message(index: PhrasingIndex, config: MatchConfig) -> None:
+    short = index.query_weights(["qzxvwk"])
+    chatter = [f"qz{chr(97 + i)}vwk" for i in range(config.long_question_words * 2)]
+    long = index.query_weights(["qzxvwk", *chatter])
+    content = len(chatter) + 1
+    assert long["qzxvwk"] == pytest.approx(short["qzxvwk"] * config.long_question_words / content)
+    known = _known_word(index, 1)
+    assert index.query_weights([known, *chatter])[known] == pytest.approx(index.weight(known))  # known words keep
+
+
+def test_background_words_weigh_less(index: PhrasingIndex, config: MatchConfig) -> None:
+    word = _known_word(index, 1)
+    weights = index.query_weights([word, "founded"], background=frozenset({word}))
+    assert weights[word] == pytest.approx(index.weight(word) * config.background_weight)
+    assert weights["founded"] == pytest.approx(index.weight("founded"))
+
+
+# ---------------------------------------------------------------- terms
+
+
+def test_names_become_slots_and_numbers_only_when_asked(index: PhrasingIndex) -> None:
+    tokens = ["top", "5", "in", "2013", "in", "kandal"]
+    kandal = Entity("constituency", "Kandal", "kandal", 1.0, 5, 6)
+    assert index.terms(tokens, [kandal], {"constituency"}) == ["top", "5", "in", "2013", "in",
+                                                               slot_token("constituency")]
+    # A year is a fact, never a parameter.
+    masked = index.terms(tokens, [kandal], {"constituency"}, mask_numbers=True)
+    assert masked == ["top", NUMBER_SLOT, "in", "2013", "in", slot_token("constituency")]
+    assert index.terms(tokens, [kandal], set()) == tokens  # only the kinds asked are masked
+
+
+def test_a_multi_word_name_is_one_slot(index: PhrasingIndex) -> None:
+    tokens = ["when", "was", "kem", "sokha", "arrested"]
+    person = Entity("person", "Kem Sokha", "kem sokha", 1.0, 2, 4)
+    assert index.terms(tokens, [person], {"person"}) == ["when", "was", slot_token("person"), "arrested"]
+
+
+def test_phrase_terms_keeps_slot_markers(index: PhrasingIndex) -> None:
+    terms, _ = index.phrase_terms("when was {person} arrested")
+    assert terms == ["when", "was", slot_token("person"), "arrested"]
+
+
+def test_synonyms_are_mapped(index: PhrasingIndex) -> None:
+    terms, _ = index.phrase_terms("when was Kem Sokha locked up")
+    assert "arrested" in terms and slot_token("person") in terms
+
+
+# ---------------------------------------------------------------- years
+
+
+def test_every_year_in_the_tables_is_known(kb: KnowledgeBase, index: PhrasingIndex) -> None:
+    for table in kb.tables.values():
+        for row in table.rows:
+            for value in row.display.values():
+                assert set(re.findall(r"\b(?:1[89]|20)\d\d\b", value)) <= index.known_years
+
+
+def test_known_years_are_those_of_answers_and_rows_never_of_phrasings(kb: KnowledgeBase,
+                                                                       index: PhrasingIndex) -> None:
+    years = re.compile(r"\b(?:1[89]|20)\d\d\b")
+    stated = {y for i in kb.intents.values() for y in years.findall(re.sub(r"\{[^}]*\}", " ", i.answer))}
+    stated |= {y for t in kb.tables.values() for r in t.rows for v in r.display.values() for y in years.findall(v)}
+    stated |= {y for when in kb.event_dates.values() for y in years.findall(when)}
+    # A phrasing may ask about a year no source speaks of ("who won in 2023"): not a known year.
+    assert index.known_years == stated
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def test_each_phrasing_scores_one_against_its_own_words(index: PhrasingIndex) -> None:
+    for position, profile in enumerate(index.profiles):
+        terms, _ = index.phrase_terms(profile.intent.question, profile.traits.reads_numbers)
+        scores = index.score_all(terms)
+        row = index.starts[position]  # the question is an intent's first phrasing
+        assert index.phrasing_text[row] == profile.intent.question
+        assert scores[row] == pytest.approx(1.0, abs=1e-5)
+        assert scores.max() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_score_all_of_words_no_intent_uses_is_zero(index: PhrasingIndex) -> None:
+    assert index.score_all([]).shape == (index.phrasing_count,)
+    assert not index.score_all([]).any()
+    assert not index.score_all(["qzxvwk", "wvxzq"]).any()
+
+
+def test_score_all_of_some_rows_is_those_rows_of_all(index: PhrasingIndex) -> None:
+    terms = ["when", "was", "cnrp", "founded"]
+    rows = np.array([0, 3, index.phrasing_count - 1])
+    assert np.allclose(index.score_all(terms, rows), index.score_all(terms)[rows])
+    assert index.score_all(terms, np.array([], dtype=int)).shape == (0,)
+
+
+def test_unexplained_words_lower_the_score(index: PhrasingIndex) -> None:
+    # Recall counts: a question with words no phrasing explains matches less well.
+    plain = index.score_all(["when", "was", "cnrp", "founded"]).max()
+    noisy = index.score_all(["when", "was", "cnrp", "founded", "qzxvwk", "wvxzqk"]).max()
+    assert noisy < plain
+
+
+def test_phrasing_rows_are_grouped_by_intent(index: PhrasingIndex) -> None:
+    assert index.starts[0] == 0 and index.ends[-1] == index.phrasing_count
+    assert list(index.starts[1:]) == list(index.ends[:-1])
+    for position, profile in enumerate(index.profiles):
+        assert index.ends[position] - index.starts[position] == len(profile.phrasings)
+
+
+def test_numeric_rows_are_those_of_intents_that_read_numbers(index: PhrasingIndex) -> None:
+    expected = [row for position, profile in enumerate(index.profiles) if profile.traits.reads_numbers
+                for row in range(index.starts[position], index.ends[position])]
+    assert list(index.numeric_rows) == expected
+
+
+@given(st.lists(st.sampled_from(["when", "was", "cnrp", "founded", "who", "kandal", "vote", "zzperson", "the",
+                                 "qzxv", "2013", "5", "banned"]) | st.text(max_size=6), max_size=12))
+@PROPERTY
+def test_scores_are_finite_and_within_zero_and_one(index: PhrasingIndex, terms: list[str]) -> None:
+    scores = index.score_all(terms)
+    assert np.isfinite(scores).all()
+    assert (scores >= 0).all() and (scores <= 1 + 1e-5).all()
+
+
+# ---------------------------------------------------------------- the answers as an index
+
+
+def test_a_word_only_one_reply_uses_points_to_that_reply(index: PhrasingIndex) -> None:
+    release = index.position["cnrm.press_release"]
+    recall = index.answer_recall([("applauding", frozenset({"applauding"}))])
+    assert recall == {release: pytest.approx(1.0)}
+
+
+def test_answer_recall_is_a_share(index: PhrasingIndex) -> None:
+    content = [(w, frozenset({w})) for w in ("cnrp", "founded", "banned", "qzxvwk")]
+    recall = index.answer_recall(content)
+    assert recall and all(0.0 < r <= 1.0 + 1e-9 for r in recall.values())
+    assert index.answer_recall([]) == {}
+    assert index.answer_recall([("qzxvwk", frozenset({"qzxvwk"}))]) == {}
+
+
+def test_slot_words_weigh_as_unknown_words(index: PhrasingIndex) -> None:
+    # A slot no phrasing uses is an unknown word, not a free match.
+    slot = f"{SLOT_PREFIX}nothing"
+    assert slot not in index.idf
+    assert index.weight(slot) == pytest.approx(index.weight("qzxvwkq"))

@@ -1,0 +1,120 @@
+"""Word-vector evidence: a question word's best cosine to an intent's words, rescaled so that the
+floor counts 0 and identity 1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core import wordvectors
+from bot.core.engine import Engine
+from bot.core.index import IntentProfile, IntentTraits
+from bot.core.semantic import SemanticIndex
+from bot.core.wordvectors import WordVectors
+
+PROPERTY = settings(max_examples=100, deadline=None, derandomize=True)
+FLOOR = 0.35
+
+
+@pytest.fixture(scope="module")
+def vectors() -> WordVectors:
+    return wordvectors.load()
+
+
+def _profile(engine: Engine, bag: Iterable[str], said: Iterable[str] = ()) -> IntentProfile:
+    intent = next(iter(engine.kb.intents.values()))
+    return IntentProfile(intent, IntentTraits(), [], frozenset(), frozenset(bag), frozenset(said))
+
+
+@pytest.fixture(scope="module")
+def semantic(engine: Engine, vectors: WordVectors) -> SemanticIndex:
+    profiles = [_profile(engine, {"pension", "banned", "the", "zzperson", "2013"}),
+                _profile(engine, set(), {"election"}),
+                _profile(engine, set())]
+    return SemanticIndex(profiles, vectors, engine.lexicon, FLOOR)
+
+
+def test_query_keeps_the_words_that_have_vectors(semantic: SemanticIndex, vectors: WordVectors) -> None:
+    kept, rows = semantic.query(["banned", "qzxvwkq", "pension"])
+    assert kept == ("banned", "pension")
+    assert rows.shape == (2, vectors.dims)
+    assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-2)
+    kept, rows = semantic.query([])
+    assert kept == () and rows.shape == (0, vectors.dims)
+
+
+def test_a_word_of_the_intent_itself_counts_one(semantic: SemanticIndex) -> None:
+    _, rows = semantic.query(["pension", "banned"])
+    assert semantic.nearness(0, rows) == pytest.approx([1.0, 1.0], abs=0.02)
+
+
+def test_a_near_word_counts_by_its_cosine_above_the_floor(semantic: SemanticIndex, vectors: WordVectors) -> None:
+    cosine = vectors.similarity("outlawed", "banned")
+    assert FLOOR < cosine < 1.0  # banned/outlawed lie close
+    _, rows = semantic.query(["outlawed"])
+    best = max(cosine, vectors.similarity("outlawed", "pension"))
+    assert semantic.nearness(0, rows) == pytest.approx([(best - FLOOR) / (1 - FLOOR)], abs=0.02)
+
+
+def test_nothing_below_the_floor_counts(engine: Engine, semantic: SemanticIndex, vectors: WordVectors) -> None:
+    far = "banana"
+    assert max(vectors.similarity(far, w) for w in ("pension", "banned")) < FLOOR
+    _, rows = semantic.query([far])
+    assert semantic.nearness(0, rows) == pytest.approx([0.0])
+
+
+def test_filler_slots_and_numbers_are_not_intent_words(engine: Engine, vectors: WordVectors) -> None:
+    only_filler = SemanticIndex([_profile(engine, {"the", "zzperson", "2013"})], vectors, engine.lexicon, FLOOR)
+    _, rows = only_filler.query(["the"])
+    assert only_filler.nearness(0, rows) == pytest.approx([0.0])
+
+
+def test_the_reply_words_count_as_the_intents_words(semantic: SemanticIndex) -> None:
+    _, rows = semantic.query(["election"])
+    assert semantic.nearness(1, rows) == pytest.approx([1.0], abs=0.02)
+
+
+def test_an_intent_with_no_words_or_a_question_with_none_gives_zeros(semantic: SemanticIndex) -> None:
+    _, rows = semantic.query(["pension", "banned"])
+    assert semantic.nearness(2, rows).tolist() == [0.0, 0.0]
+    _, none = semantic.query([])
+    assert semantic.nearness(0, none).shape == (0,)
+
+
+def test_the_matchers_index_has_one_matrix_per_intent(engine: Engine) -> None:
+    semantic = engine.matcher.semantic
+    profiles = engine.matcher.index.profiles
+    _, rows = semantic.query(["pensioners"])
+    for position in range(len(profiles)):
+        assert semantic.nearness(position, rows).shape == (1,)
+    pension = engine.matcher.index.position["platform.point"]
+    assert semantic.nearness(pension, rows)[0] > 0.0  # "pensioners" is near "pension"
+
+
+def test_a_higher_floor_counts_less(engine: Engine, vectors: WordVectors) -> None:
+    bag = {"banned", "pension"}
+    low = SemanticIndex([_profile(engine, bag)], vectors, engine.lexicon, 0.2)
+    high = SemanticIndex([_profile(engine, bag)], vectors, engine.lexicon, 0.5)
+    _, rows = low.query(["outlawed", "pensioners"])
+    assert (high.nearness(0, rows) <= low.nearness(0, rows)).all()
+
+
+@given(st.lists(st.sampled_from(wordvectors.load().words[:5000]), max_size=8))
+@PROPERTY
+def test_nearness_is_between_zero_and_one(semantic: SemanticIndex, words: list[str]) -> None:
+    kept, rows = semantic.query(words)
+    for position in range(3):
+        near = semantic.nearness(position, rows)
+        assert near.shape == (len(kept),)
+        assert ((near >= 0.0) & (near <= 1.0)).all()
+
+
+def test_an_intent_with_vectorless_words_only(engine: Engine, vectors: WordVectors) -> None:
+    profile = _profile(engine, {"qzxvwkq"})
+    semantic = SemanticIndex([profile], vectors, engine.lexicon, FLOOR)
+    _, rows = semantic.query(["pension"])
+    assert semantic.nearness(0, rows).tolist() == [0.0]
