@@ -64,8 +64,6 @@ def test_number_text_places_sets_the_decimals() -> None:
     assert number_text(1234.56, places=1) == "1,234.6"
 
 
-@pytest.mark.xfail(strict=True, reason="number_text(10.4, places=0) gives '1': with no decimal point the "
-                                       "trailing-zero strip eats the integer's own zeros")
 def test_number_text_with_no_places_keeps_the_integers_zeros() -> None:
     assert number_text(10.4, places=0) == "10"
     assert number_text(100.3, places=0) == "100"
@@ -81,8 +79,6 @@ def test_number_text_is_the_value_rounded_to_two_places(value: float) -> None:
     assert abs(float(text.replace(",", "")) - value) <= 0.005 + 1e-9 * abs(value)
 
 
-@pytest.mark.xfail(strict=True, reason="number_text(-0.004) gives '-0': a negative number that rounds to "
-                                       "zero keeps its minus sign, which no person writes")
 def test_number_text_never_writes_minus_zero() -> None:
     assert number_text(-0.004) == "0"
 

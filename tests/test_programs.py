@@ -97,8 +97,6 @@ def test_difference_of_platform_points_in_riels_and_dollars(engine: Engine, kb: 
                                              f"({show(abs(pension['usd'] - wage['usd']), 'US$')}) a {pension['per']}")
 
 
-@pytest.mark.xfail(strict=True, reason="amounts of the same unit but per different things (riels a month, riels "
-                                       "a kilo) are subtracted: 'The difference is 39,000 riels (US$9.75) a month'")
 def test_amounts_per_different_things_are_not_combined(engine: Engine, kb: KnowledgeBase) -> None:
     pension, prices = _row(kb, "platform", topic="Pension"), _row(kb, "platform", topic="Farm prices")
     assert pension["per"] != prices["per"]

@@ -67,9 +67,12 @@ def test_a_typo_is_corrected_to_the_word_it_meant(typo: str, meant: str) -> None
     assert _speller().correct(typo) == meant
 
 
-def test_a_wrong_vowel_beats_a_missing_letter() -> None:
+def test_a_wrong_vowel_beats_a_missing_letter_unless_it_is_the_rarer_word() -> None:
     # "seet" is one edit from both "set" and "seat"; people spell vowels by ear.
-    assert _speller(frequency={"set": 100}).correct("seet") == "seat"
+    assert _speller(frequency={"set": 100, "seat": 100}).correct("seet") == "seat"
+    # "fonded": "founded" lost a letter, "funded" has a wrong vowel; the common word wins.
+    assert _speller(["founded", "funded"], {"founded": 50, "funded": 2}).correct("fonded") == "founded"
+    assert _speller(["founded", "funded"], {"founded": 2, "funded": 50}).correct("fonded") == "funded"
 
 
 def test_among_equals_the_more_common_word_wins() -> None:

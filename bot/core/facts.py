@@ -10,6 +10,7 @@ people it lists.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -48,9 +49,12 @@ def show(value: float, unit: str, display: str = "") -> str:
 
 def number_text(value: float, places: int = 2) -> str:
     """A computed number as a person writes it: thousands separated, no trailing zeros."""
-    if abs(value - round(value)) < 1e-9:
-        return f"{round(value):,}"
-    return f"{value:,.{places}f}".rstrip("0").rstrip(".")
+    if not math.isfinite(value):
+        return str(value)  # never from the tables' figures; said, not raised
+    if abs(value - round(value)) < 1e-9 or places <= 0:
+        return f"{round(value) or 0:,}"
+    text = f"{value:,.{places}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "0") else text
 
 
 _MONTHS = 30.44  # days in an average month, to say a span of days in months

@@ -34,14 +34,27 @@ def swap_rows(tokens: Sequence[str], old: Sequence[Entity], new: Sequence[Entity
         for kind in _STANDS_FOR.get(entity.kind, ()):
             by_kind.setdefault(kind, []).append(entity)
     words = list(tokens)
-    replaced = False
-    for entity in sorted(old, key=lambda e: e.start, reverse=True):
-        incoming = by_kind.get(entity.kind)
-        if not incoming or entity.end > len(words):
+    replacements: dict[int, str] = {}  # an old row's position → the rows taking its place
+    for kind, incoming in by_kind.items():
+        olds = sorted((e for e in old if e.kind == kind and e.end <= len(words)), key=lambda e: e.start)
+        if not olds:
             continue
-        words[entity.start : entity.end] = incoming[0].key.casefold().split()
-        replaced = True
-    return words if replaced else None
+        if len(incoming) == len(olds):
+            # "kandal and takeo" → "and kampot and kep?": each row in turn.
+            pairs = zip(olds, ([e.key] for e in incoming), strict=True)
+        elif len(olds) == 1:
+            # One row asked about, now several: the question is asked of them all.
+            pairs = zip(olds, [[e.key for e in incoming]], strict=True)
+        else:
+            continue  # one new row for two old ones: which it replaces is anyone's guess
+        for entity, keys in pairs:
+            replacements.setdefault(entity.start, " and ".join(keys))
+    if not replacements:
+        return None
+    for entity in sorted(old, key=lambda e: e.start, reverse=True):
+        if entity.start in replacements and entity.end <= len(words):
+            words[entity.start : entity.end] = replacements.pop(entity.start).casefold().split()
+    return words
 
 
 def swap_words(tokens: Sequence[str], new_words: Iterable[str], lexicon: Lexicon, vectors: WordVectors,

@@ -179,12 +179,17 @@ def leader_at(graph: FactGraph, start: PartialDate, end: PartialDate, period: st
 
 def on_the_day(graph: FactGraph, when: PartialDate, what: str) -> Computed:
     """Everything the sources date to the same day (or month) as `when`."""
-    same = [d for d in graph.dated.values() if d.date == when]
+    def within(date: PartialDate) -> bool:
+        # A month asked matches every day in it; a day, only itself.
+        return date == when or (when.day is None and date.year == when.year and when.month is not None
+                                and date.month == when.month)
+
+    same = [d for d in graph.dated.values() if within(d.date)]
     events = [f"{d.name} {cite(d.citation)}".rstrip() for d in same]
     for term in graph.terms:
         for label, day in ((f"{term.person}'s term as {term.office} began", term.start),
                            (f"{term.person}'s term as {term.office} ended", term.end)):
-            if day == when:
+            if within(day):
                 events.append(f"{label} {cite(term.citation)}".rstrip())
     return Computed("same_day", {"when": f"{what} {when}".strip(), "events": "; ".join(events)})
 

@@ -331,8 +331,8 @@ class ProgramReader:
             previous = self._amounts(Reading(tokens, reading.context))
             amounts = [*[a for a in previous if a.kind == amounts[0].kind and a.key != amounts[0].key][:1],
                        *amounts]
-        if len(amounts) < 2 or len({a.unit for a in amounts}) != 1:
-            return None
+        if len(amounts) < 2 or len({(a.unit, a.per) for a in amounts}) != 1:
+            return None  # a pension a month and a price a kilo do not add up or compare
         # Two constituencies the question names, compared: the intents' own comparison says it
         # with both figures. One of them from the last answer is this computation's to do.
         compares = not (self._has("ratio", tokens) or self._has("total", tokens))
@@ -340,6 +340,8 @@ class ProgramReader:
         if compares and all(a.kind == "constituency" for a in amounts) and len(amounts) == 2 and len(named) == 2:
             return None
         if self._has("ratio", tokens):
+            if min(amounts[0].value, amounts[1].value) <= 0:
+                return None  # no ratio to a zero or a negative amount
             return ops.ratio(amounts[0], amounts[1])
         if self._has("total", tokens):
             return ops.total(amounts)

@@ -33,6 +33,7 @@ class Speller:
 
     def __init__(self, targets: Iterable[str], frequency: Mapping[str, int], config: MatchConfig) -> None:
         self._config = config
+        self._frequency = frequency
         # Among equals the more common word wins: the list is ordered by frequency.
         self._targets = sorted((t for t in set(targets) if len(t) >= 3 and t.isalpha()),
                                key=lambda t: (-frequency.get(t, 0), t))
@@ -78,13 +79,14 @@ class Speller:
                 return None
         return None
 
-    @staticmethod
-    def _likeliest(token: str, candidate: str, pool: list[str]) -> str:
+    def _likeliest(self, token: str, candidate: str, pool: list[str]) -> str:
         """Among equally near words, one with a wrong vowel ("seet": seat, not set) beats one
-        with a letter more or less: people spell vowels by ear."""
+        with a letter more or less, people spelling vowels by ear, unless the knowledge base
+        uses it less ("fonded": founded, not funded)."""
         if len(candidate) == len(token):
             return candidate
+        usual = self._frequency.get(candidate, 0)
         for word in pool:
-            if vowel_swap(token, word):
+            if vowel_swap(token, word) and self._frequency.get(word, 0) >= usual:
                 return word
         return candidate
