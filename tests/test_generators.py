@@ -28,6 +28,8 @@ from bot.core.generators import (
     leader,
     leader_duration,
     officers,
+    organisation,
+    organisation_name,
     party_lifespan,
     person,
     person_check,
@@ -264,6 +266,30 @@ def test_a_person_with_no_rows_has_no_role(kb: KnowledgeBase) -> None:
         "name": "Nobody Listed", "roles": "No role is recorded.", "count": "0"}
     with pytest.raises(LookupError, match="needs a person"):
         person(kb, {}, _e("constituency", "Kandal"))
+
+
+def test_an_organisation_lists_every_fact_of_its_rows_with_their_own_citations(kb: KnowledgeBase) -> None:
+    rows = kb.table("organisation_roles").rows
+    name = max({str(r["organisation"]) for r in rows}, key=lambda n: sum(r["organisation"] == n for r in rows))
+    own = [r for r in rows if r["organisation"] == name]
+    generated = organisation(kb, {}, _e("organisation", name))
+    lines = generated.fields["roles"].split("\n")
+    assert lines == [f"• {r['role']} {cite(r.citation)}" for r in own]
+    assert generated.fields["count"] == str(len(own))
+
+
+def test_an_organisation_is_shown_with_its_short_form(kb: KnowledgeBase) -> None:
+    for row in kb.table("organisations").rows:
+        shown = organisation_name(kb, str(row["name"]))
+        assert shown.startswith(str(row["name"]))
+        short = shown[len(str(row["name"])):]
+        # Only a one-word alias written as an abbreviation or with a hyphen ("Forum-Asia").
+        assert short == "" or (short.startswith(" (") and " " not in short[2:-1])
+
+
+def test_an_organisation_the_tables_say_nothing_about_says_so(kb: KnowledgeBase) -> None:
+    generated = organisation(kb, {}, _e("organisation", "An Organisation Nobody Named"))
+    assert generated.fields["count"] == "0" and "say nothing more" in generated.fields["roles"]
 
 
 def test_person_check_yes_for_a_committee_seat(kb: KnowledgeBase) -> None:

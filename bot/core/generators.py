@@ -348,6 +348,25 @@ def person(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
     return Generated({"name": name, "roles": text, "count": str(len(roles))})
 
 
+def organisation_name(kb: KnowledgeBase, name: str) -> str:
+    """An organisation's name with its short form, as the sources pair them: "ASEAN
+    Parliamentarians for Human Rights (APHR)"."""
+    rows = kb.table("organisations").where(name=name)
+    short = next((a for a in (rows[0]["aliases"] if rows else ()) if " " not in a
+                  and (a.isupper() or "-" in a) and a.casefold() != name.casefold()), None)
+    return f"{name} ({short})" if short else name
+
+
+def organisation(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+                 query: Query = NO_QUERY) -> Generated:
+    """What the sources say about an organisation, each fact with its own citation."""
+    name = _require(entity, "organisation").key
+    facts = [f"• {row['role']} {cite(row.citation)}" for row in kb.table("organisation_roles").where(organisation=name)]
+    text = "\n".join(facts) if facts else "• The sources name it but say nothing more about it."
+    return Generated({"name": name, "display": organisation_name(kb, name), "roles": text,
+                      "count": str(len(facts))})
+
+
 def _person_offices(kb: KnowledgeBase, name: str) -> list[tuple[str, str, CitationRef | None]]:
     """(title, where, citation) for every office a person holds in any table."""
     offices: list[tuple[str, str, CitationRef | None]] = []
@@ -561,6 +580,7 @@ GENERATORS: dict[str, GeneratorSpec] = {
     "leader": GeneratorSpec(leader, frozenset({"number"})),
     "leader_deputies": GeneratorSpec(leader_deputies),
     "person": GeneratorSpec(person, entity="person"),
+    "organisation": GeneratorSpec(organisation, entity="organisation"),
     "person_check": GeneratorSpec(person_check, entity="person",
                                   reads_kinds=frozenset({"title", "committee"})),
     "leader_duration": GeneratorSpec(leader_duration, entity="person"),
@@ -578,6 +598,6 @@ GENERATORS: dict[str, GeneratorSpec] = {
 }
 
 # An intent that needs an entity but names no generator uses the one for its kind.
-ENTITY_GENERATORS = {"constituency": "constituency", "person": "person",
+ENTITY_GENERATORS = {"constituency": "constituency", "person": "person", "organisation": "organisation",
                      "platform_point": "platform_point", "policy_point": "policy_point",
                      "policy_area": "policy_area", "year": "timeline_year"}
