@@ -24,7 +24,7 @@ from bot.core.misses import MissStore, Scope, format_report, miss_to_json, misse
 from bot.core.misses_sqlite import SqliteMissStore
 from bot.core.models import Answer
 from bot.core.render import TABLE_NAMES, RenderedTable, render_table
-from bot.discord_app.settings import Settings, SettingsError  # imports no discord
+from bot.discord_app.settings import Settings, SettingsError, match_config  # imports no discord
 
 EXIT_OK, EXIT_FAILED, EXIT_KNOWLEDGE = 0, 1, 2
 DEFAULT_MIN_ACCURACY = 0.95
@@ -56,7 +56,8 @@ def _load(args: argparse.Namespace, err: TextIO, settings: Settings | None = Non
     if settings is None:
         return None
     try:
-        return Engine.load(_knowledge_root(args, settings))
+        # MATCH_THRESHOLD and AMBIGUITY_MARGIN apply offline too, so a curator can try a threshold.
+        return Engine.load(_knowledge_root(args, settings), match_config(settings))
     except KnowledgeError as exc:
         print(f"The knowledge base has {len(exc.problems)} problem(s):", file=err)
         for problem in exc.problems:
@@ -162,7 +163,8 @@ def _answer_line(engine: Engine, question: str, explain: bool, out: TextIO,
 
 
 TRAINING_FILES = ("training/questions.yaml", "training/details.yaml", "training/out_of_scope.yaml",
-                  "training/out_of_scope_more.yaml", "tests/questions.yaml", "tests/analytics.yaml")
+                  "training/out_of_scope_more.yaml", "training/organisations.yaml", "tests/questions.yaml",
+                  "tests/analytics.yaml")
 
 
 def cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:

@@ -138,6 +138,16 @@ def test_bad_settings_are_refused_by_the_command_line_too(monkeypatch: pytest.Mo
     assert code == 2 and "settings: MISSES_LOW_CONFIDENCE must be a number" in err
 
 
+def test_the_threshold_setting_applies_to_the_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A curator tries a threshold offline: the same question is answered, then held back.
+    _, out, _ = run("ask", "--json", "when was the cnrp founded")
+    answered = json.loads(out)
+    assert answered["matched"] and answered["confidence"] < 0.999
+    monkeypatch.setenv("MATCH_THRESHOLD", "0.999")
+    _, out, _ = run("ask", "--json", "when was the cnrp founded")
+    assert not json.loads(out)["matched"]
+
+
 def seed(path: Path) -> None:
     now = datetime.now(UTC)
     store = SqliteMissStore(path)

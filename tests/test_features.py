@@ -209,6 +209,33 @@ def test_an_organisation_the_intent_never_mentions(matcher: Matcher) -> None:
     assert any("ASEAN" in n for n in notes)
 
 
+def test_another_organisations_facts_asked_without_the_cnrp(matcher: Matcher) -> None:
+    features, notes = _features(matcher, "who were the vice presidents of the cpp", "leaders.vice_presidents")
+    assert features["other_subject"] == 1.0 and any("not the CNRP" in n for n in notes)
+    # Naming the CNRP, or a person, makes the question the CNRP's own.
+    assert _features(matcher, "who were the cnrp's vice presidents", "leaders.vice_presidents")[0][
+        "other_subject"] == 0.0
+    assert _features(matcher, "does zorblax have a youth wing", "party.youth_wing")[0]["other_subject"] == 1.0
+    assert _features(matcher, "did mu sochua zorblax cambodia", "dissolution.exile")[0]["other_subject"] == 0.0
+
+
+def test_the_classifiers_lead_and_its_no_intent_share_pass_through(matcher: Matcher) -> None:
+    position = matcher.index.position["party.founding"]
+    row, _ = candidate_features(_context(matcher, "who founded the cnrp"), matcher.index.profiles[position], 0.5,
+                                0.4, 0.1, functools.partial(matcher.semantic.nearness, position), 0.3, 0.6,
+                                voted_lead=0.25, voted_none=0.05)
+    features = dict(zip(FEATURE_NAMES, row.tolist(), strict=True))
+    assert (features["classifier"], features["classifier_lead"], features["classifier_none"]) == pytest.approx(
+        (0.6, 0.25, 0.05))
+
+
+def test_a_word_near_the_intents_own_counts_less_as_uncovered(matcher: Matcher) -> None:
+    # The same rare word: ignored by an intent whose words are near it, or by one far from it.
+    near, _ = _features(matcher, "what would pensioners have got", "platform.point")
+    far, _ = _features(matcher, "what would pensioners have got", "party.founding")
+    assert near["uncovered_rare"] < far["uncovered_rare"]
+
+
 def test_an_unknown_word_is_noted(matcher: Matcher) -> None:
     features, notes = _features(matcher, "population of vietnam", "party.founding")
     assert features["unknown_word"] == 1.0 and features["uncovered_word"] == 1.0

@@ -11,7 +11,15 @@ from bot.core.engine import Engine, intent_traits
 from bot.core.matching import Matcher
 from bot.core.models import ReplyKind
 from bot.core.scoring import FEATURE_NAMES, untrained_model
-from bot.core.training import CATEGORY_INTENTS, Example, build_dataset, decide, fit, read_examples
+from bot.core.training import (
+    CATEGORY_INTENTS,
+    Example,
+    build_dataset,
+    choose_threshold,
+    decide,
+    fit,
+    read_examples,
+)
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -95,3 +103,12 @@ def test_a_fit_on_a_small_fixture_reproduces_itself(matcher: Matcher) -> None:
     # The figures the fit records are what its model does with the classifier it was fitted with.
     outcome = decide(matcher, FIXTURE, first_model, first_model.answer, classifier)
     assert outcome.in_scope == 8 and outcome.out_of_scope == 4
+
+
+def test_the_threshold_is_the_middle_of_the_best_band() -> None:
+    # Right answers scored 0.9 and 0.6, a wrong one 0.4, an out-of-scope answer 0.2: any
+    # threshold in (0.4, 0.6] is best (2 correct, no wrong, 1 rejected); the middle is chosen.
+    examples = [Example("a", frozenset({"x"})), Example("b", frozenset({"x"})), Example("c", frozenset({"x"})),
+                Example("d", frozenset())]
+    scored = [[(0.9, "x", True)], [(0.6, "x", True)], [(0.4, "y", True)], [(0.2, "y", True)]]
+    assert choose_threshold(scored, examples) == pytest.approx(0.5, abs=0.011)

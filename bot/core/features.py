@@ -28,6 +28,7 @@ _COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
 _ALSO_ANSWERS = {"person": {"organisation"}, "organisation": {"person"}, "duration": {"date"},
                  "name": {"description"}}
 _CHAT_KINDS = (ReplyKind.SMALLTALK, ReplyKind.REFUSAL)
+PARTY_TERM = "cnrp"  # the synonym map folds every name of the party ("the rescue party") to it
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class FeatureContext:
     unknown_words: tuple[str, ...]
     top_weight: float  # the weight of a word only one intent uses: the scale of uncovered_rare
     evaluative: tuple[str, ...]  # words asking for a judgement
+    names_party: bool  # the question names the CNRP
     rare: tuple[tuple[str, frozenset[str]], ...]  # words only one intent uses, with their forms
     entities: tuple[Entity, ...]
     named_kinds: frozenset[str]
@@ -82,6 +84,7 @@ class FeatureContext:
             unknown_words=tuple(t for t in unknown_words if len(t) >= 3),
             top_weight=index.top_idf,
             evaluative=_judgements(terms, lexicon.evaluative),
+            names_party=PARTY_TERM in terms,
             rare=rare,
             entities=tuple(entities),
             named_kinds=frozenset(e.kind for e in entities if e.kind in NAME_KINDS),
@@ -101,7 +104,8 @@ def _judgements(terms: Sequence[str], words: frozenset[str]) -> tuple[str, ...]:
 
 def candidate_features(context: FeatureContext, profile: IntentProfile, overlap: float, fuzzy: float,
                        margin: float, nearness: Callable[[np.ndarray], np.ndarray], answer_recall: float,
-                       voted: float) -> tuple[np.ndarray, tuple[str, ...]]:
+                       voted: float, voted_lead: float = 0.0, voted_none: float = 0.0
+                       ) -> tuple[np.ndarray, tuple[str, ...]]:
     """The feature row of one candidate, and a note for each piece of evidence that fired."""
     row = np.zeros(len(FEATURE_NAMES))
     notes: list[str] = []
@@ -115,10 +119,13 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
     put("overlap", overlap)
     put("fuzzy", fuzzy)
     put("classifier", voted)
+    put("classifier_lead", voted_lead)
+    put("classifier_none", voted_none)
     concerned = set(profile.named) | ({intent.entity} if intent.entity else set())
     covered = 0.0
     uncovered: list[str] = []
     weights: dict[str, float] = {}
+    close_to: dict[str, float] = {}  # an uncovered word's nearness to the intent's words, 0..1
     for term, weight, forms in context.content:
         if term.startswith(SLOT_PREFIX):
             fits = term[len(SLOT_PREFIX):] in concerned
@@ -137,6 +144,7 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
         near = [w for w in uncovered if w in context.vector_rows]
         if near:
             closeness = nearness(context.vectors[[context.vector_rows[w] for w in near]])
+            close_to.update(zip(near, (float(c) for c in closeness), strict=True))
             soft = sum(weights[w] * float(c) for w, c in zip(near, closeness, strict=True))
             close = [w for w, c in zip(near, closeness, strict=True) if c > 0]
             put("semantic", (covered + soft) / context.total,
@@ -151,7 +159,9 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
     if uncovered and context.total:
         # The rarest word the intent ignores: "turnout" or "youngest" point elsewhere, while
         # "plan" or "get" are the chatter of any question.
-        put("uncovered_rare", min(1.0, max(weights[w] for w in uncovered) / context.top_weight))
+        # A word near one of the intent's own ("backed" for "voted for") is half covered.
+        put("uncovered_rare", min(1.0, max(weights[w] * (1.0 - close_to.get(w, 0.0)) for w in uncovered)
+                                  / context.top_weight))
     if context.evaluative and intent.kind in (ReplyKind.ANSWER, ReplyKind.GAP):
         put("evaluative", 1.0, f"asks for a judgement ({', '.join(context.evaluative)})")
     if intent.entity:
@@ -170,6 +180,13 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
             and e.key not in profile.named.get("organisation", frozenset()) and intent.entity != "organisation"]
     if orgs:
         put("org_unrelated", 1.0, f"names {', '.join(orgs)}, which the intent never mentions")
+    # An unknown word is another party's name only where nothing else names the subject: "did
+    # Mu Sochua flea" is about her, whatever "flea" is.
+    strange = context.unknown_words if not context.named_kinds else ()
+    if not context.names_party and intent.kind is ReplyKind.ANSWER and (orgs or strange):
+        # "who were the CPP's vice presidents", "does funcinpec have a youth wing": the
+        # question is about someone else, in the words of a question about the CNRP.
+        put("other_subject", 1.0, f"asks about {', '.join(orgs or strange)}, not the CNRP")
     stray = context.named_kinds - set(profile.phrased) - ({intent.entity} if intent.entity else set())
     if stray:
         put("names_unrelated", 1.0, f"names a {', '.join(sorted(stray))} the intent never mentions")

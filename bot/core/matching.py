@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 
 from bot.core import wordvectors
 from bot.core.answertypes import Asked, QuestionReader
-from bot.core.classifier import IntentClassifier
+from bot.core.classifier import NONE, IntentClassifier
 from bot.core.classifier import features as classifier_features
 from bot.core.config import MatchConfig
 from bot.core.entities import NAME_KINDS, EntityIndex
@@ -284,6 +284,8 @@ class Matcher:
         if not order:
             return ()
         query_text = " ".join(sorted(t for t in base_terms if t not in self.lexicon.stopwords))
+        none = voted.get(NONE, 0.0)
+        first, second = [*sorted((p for i, p in voted.items() if i != NONE), reverse=True), 0.0, 0.0][:2]
         lexical = [float(best[p]) for p in order]
         rows: list[np.ndarray] = []
         extras: list[tuple[float, str, tuple[str, ...]]] = []
@@ -304,7 +306,8 @@ class Matcher:
             row, notes = candidate_features(context, profile, lexical[rank], fuzzy, margin,
                                             functools.partial(self.semantic.nearness, position),
                                             recall.get(position, 0.0),
-                                            voted.get(profile.intent.id, 0.0))
+                                            (mine := voted.get(profile.intent.id, 0.0)),
+                                            mine - (second if mine >= first else first), none)
             rows.append(row)
             extras.append((fuzzy, index.phrasing_text[best_row], notes))
         matrix = np.vstack(rows)
@@ -326,3 +329,4 @@ class Matcher:
 
     def feature_names(self) -> tuple[str, ...]:
         return FEATURE_NAMES
+

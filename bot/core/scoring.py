@@ -22,6 +22,8 @@ FEATURES: dict[str, str] = {
     "overlap": "weighted word overlap with the intent's best phrasing (recall-weighted F-beta)",
     "fuzzy": "rapidfuzz token_sort_ratio against that phrasing, 0..1",
     "classifier": "the word-level intent classifier's probability for this intent",
+    "classifier_lead": "that probability minus the best other intent's (negative when behind)",
+    "classifier_none": "the classifier's probability that no intent answers the question",
     "coverage": "share of the question's content words the intent's phrasings, keywords and reply use",
     "relevance": "rarity-weighted share of the question's content words its reply's own text uses",
     "unknown": "share of the question's content words the knowledge base never uses",
@@ -35,6 +37,8 @@ FEATURES: dict[str, str] = {
     "names_other": "the question names a person, place or party the intent is about another of",
     "names_unrelated": "the question names a person, place or party the intent's phrasings never do",
     "org_unrelated": "the question names an organisation the intent's phrasings and reply never mention",
+    "other_subject": "the question never names the CNRP but names another organisation, or a word no "
+                     "source uses, that the intent's phrasings and reply never mention: another party's facts",
     "count_mismatch": "the question names one row where the intent compares two, or the reverse",
     "type_match": "the question asks for a kind of answer (who, when, how many …) the intent gives",
     "type_mismatch": "the question asks for a kind of answer the intent does not give",

@@ -29,6 +29,9 @@ from bot.core.yamlio import LineDict, YamlProblem, load_yaml
 # A wrong answer is worse than no answer: thresholds are chosen to maximise
 # correct − WRONG_ANSWER_COST × wrong, declines counting zero.
 WRONG_ANSWER_COST = 2.0
+# Thresholds whose value comes this close to the best count as equally good (a few questions
+# of the thousands); the answer threshold is the middle of them.
+PLATEAU_SHARE = 0.005
 # The "did you mean" band starts at this share of the answer threshold.
 SUGGEST_SHARE = 0.5
 L2_PENALTY = 1.0
@@ -235,12 +238,7 @@ def fit(matcher: Matcher, examples: Sequence[Example], l2: float = L2_PENALTY,
     provisional = model_from_fit(weights, bias, 0.5, 0.25, {})
     cache: dict[int, list[tuple[float, str, bool]]] = {}
     scored = _best(matcher, examples, provisional, cache, folds)
-    best_threshold, best_value = 0.5, -np.inf
-    for threshold in np.round(np.arange(0.05, 0.951, 0.01), 2):
-        outcome = _outcomes(scored, examples, float(threshold))
-        value = outcome.correct - WRONG_ANSWER_COST * outcome.wrong
-        if value > best_value:
-            best_threshold, best_value = float(threshold), value
+    best_threshold = choose_threshold(scored, examples)
     outcome = _outcomes(scored, examples, best_threshold)
     loss = log_loss(provisional.probabilities(data.features), data.labels)
     summary = {
@@ -253,6 +251,20 @@ def fit(matcher: Matcher, examples: Sequence[Example], l2: float = L2_PENALTY,
     }
     model = model_from_fit(weights, bias, best_threshold, best_threshold * SUGGEST_SHARE, summary)
     return model, classifier, summary
+
+
+def choose_threshold(scored: Sequence[Sequence[tuple[float, str, bool]]], examples: Sequence[Example]) -> float:
+    """The middle of the thresholds whose value (correct − WRONG_ANSWER_COST × wrong) comes within
+    PLATEAU_SHARE of the best: the value is flat over a wide band, where its exact peak is noise
+    that moves with every refit, while the band's middle stays put."""
+    thresholds = [float(t) for t in np.round(np.arange(0.05, 0.951, 0.01), 2)]
+    values = []
+    for threshold in thresholds:
+        outcome = _outcomes(scored, examples, threshold)
+        values.append(outcome.correct - WRONG_ANSWER_COST * outcome.wrong)
+    best = max(values)
+    near = [t for t, v in zip(thresholds, values, strict=True) if v >= best - PLATEAU_SHARE * abs(best)]
+    return round((min(near) + max(near)) / 2, 2)
 
 
 def render_model(model: ScoringModel, sources: Iterable[str]) -> str:
