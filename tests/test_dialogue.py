@@ -6,6 +6,8 @@ from bot.core.context import Conversation
 from bot.core.dialogue import is_ellipsis, replace_pronouns, split_questions
 from bot.core.engine import Engine
 from bot.core.models import ReplyKind
+from tests.test_guard import renders
+from tests.watchdog import returns
 
 
 def test_split_questions() -> None:
@@ -75,3 +77,33 @@ def test_a_row_pointed_at_resolves_or_is_asked_for(engine: Engine) -> None:
     engine.ask("cnrp share in kandal", conversation)
     answer = engine.ask("how many votes did it get in that province?", conversation)
     assert answer.intent == "results.constituency" and "366,056" in answer.text
+
+
+def test_a_whitespace_run_does_not_freeze_the_splitter() -> None:
+    # 800 spaces cost 3.2 s and 1,800 cost 35 s when the cost grew with the cube of the run.
+    text = "when was it founded" + " " * 20_000 + "and who founded it?"
+    assert returns(lambda: split_questions(text))
+    assert split_questions(text) == ["when was it founded", "who founded it?"]
+    for blank in (" " * 20_000, "\t \u3000" * 7_000, ", " * 10_000):
+        assert returns(lambda blank=blank: split_questions(blank + "and who" + blank))
+
+
+def test_a_message_of_spaces_is_answered_at_once(engine: Engine) -> None:
+    text = "a" + " " * 1_790 + "b"
+    assert returns(lambda: engine.ask(text))
+    assert engine.ask(text).text
+
+
+def test_splitting_is_unchanged_by_the_linear_rule() -> None:
+    assert split_questions("who led it , and when was it banned") == ["who led it", "when was it banned"]
+    assert split_questions("founded and and who founded it") == ["founded and", "who founded it"]
+    assert split_questions("a ,and who b") == ["a ,and who b"]
+
+
+def test_the_users_words_in_a_multi_part_reply_are_escaped(engine: Engine) -> None:
+    answer = engine.ask("[official results](https://evil.example/login) and who founded it?")
+    assert len(answer.parts) == 2
+    assert not renders(answer.text) and "https://evil.example/login" in answer.text
+    answer = engine.ask("# BIG? <@1> **who** founded it? when was it banned? what was its logo? "
+                        "||see|| [x](http://y) what was its slogan?")
+    assert not renders(answer.text)
