@@ -7,6 +7,8 @@ when DISCORD_TOKEN is set.
 from __future__ import annotations
 
 import argparse
+import codecs
+import io
 import json
 import os
 import shlex
@@ -18,6 +20,7 @@ from typing import TextIO
 
 from bot.core.context import Conversation
 from bot.core.engine import Engine
+from bot.core.guard import FAILED_TEXT, unanswered
 from bot.core.knowledge import KnowledgeError, Severity, load_knowledge
 from bot.core.misses import MissLog, cluster, format_clusters, log_from_env
 from bot.core.models import Answer
@@ -114,19 +117,80 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> 
     conversation = _conversation(engine) if args.conversation else None
     if args.json:
         questions = [question] if question is not None else (line.rstrip("\r\n") for line in inp)
+        ascii_only = not _writes_utf8(out)
         for text in questions:
-            answer = engine.ask(text, conversation)
-            print(json.dumps(answer.to_json(), ensure_ascii=False), file=out, flush=True)
+            print(_json_answer(engine, text, conversation, ascii_only, err), file=out, flush=True)
         return EXIT_OK
     if question is None:
         if inp.isatty():
             print("ask needs a question, e.g. cnrp-bot ask \"who founded the cnrp\"", file=err)
             return EXIT_FAILED
         for line in inp:
-            _answer_line(engine, line.rstrip("\r\n"), args.explain, out, conversation)
+            _answer_line(engine, line.rstrip("\r\n"), args.explain, out, conversation, err)
         return EXIT_OK
-    _answer_line(engine, question, args.explain, out, conversation)
+    _answer_line(engine, question, args.explain, out, conversation, err)
     return EXIT_OK
+
+
+# str.splitlines() also ends a line at these, and json.dumps leaves them raw when it keeps
+# non-ASCII text: escaped, one answer stays one line for every line-based reader.
+_LINE_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _json_answer(engine: Engine, text: str, conversation: Conversation | None, ascii_only: bool,
+                 err: TextIO) -> str:
+    """One line of the JSON contract for one question, whatever happens while answering it:
+    a failure still gives its line, so the lines after it stay aligned with their questions."""
+    data = _safe_ask(engine, text, conversation, err).to_json()
+    try:
+        line = json.dumps(data, ensure_ascii=ascii_only, allow_nan=False)
+    except ValueError as exc:  # a confidence that is not a number: the line is still owed
+        _report(exc, err)
+        line = json.dumps(unanswered(FAILED_TEXT).to_json(), ensure_ascii=ascii_only)
+    return line.translate(_LINE_SEPARATORS)
+
+
+def _safe_ask(engine: Engine, text: str, conversation: Conversation | None, err: TextIO) -> Answer:
+    """The engine's answer, or an apology if answering failed: one question that trips a bug
+    must not cost the questions after it (stdin is read to the end either way)."""
+    try:
+        return engine.ask(text, conversation)
+    except Exception as exc:
+        _report(exc, err)
+        return unanswered(FAILED_TEXT)
+
+
+def _report(exc: BaseException, err: TextIO) -> None:
+    print(f"error answering a question: {type(exc).__name__}: {exc}", file=err)
+
+
+def _writes_utf8(stream: TextIO) -> bool:
+    """Whether text written to `stream` arrives as UTF-8 (in-memory streams hold text, not
+    bytes); otherwise JSON is written as ASCII, which is valid UTF-8 and loses nothing."""
+    encoding = getattr(stream, "encoding", None)
+    if not encoding:
+        return True
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def _read_stdin_as_utf8(stream: TextIO) -> None:
+    """Decode the process's stdin as UTF-8, an invalid byte as U+FFFD, and end lines at LF
+    only. Python's default decodes strictly under a UTF-8 locale (one bad byte ended the run
+    and lost every later line) and splits lines at a lone CR too (two answers for one line)."""
+    if isinstance(stream, io.TextIOWrapper):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="replace", newline="\n")
+        except (OSError, ValueError):  # already read from: keep it as it is
+            stream.reconfigure(errors="replace")
+
+
+def _write_replacing(stream: TextIO) -> None:
+    """A character the terminal's encoding cannot show becomes "?" instead of an exception."""
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors="replace")
 
 
 def _conversation(engine: Engine) -> Conversation:
@@ -134,13 +198,18 @@ def _conversation(engine: Engine) -> Conversation:
 
 
 def _answer_line(engine: Engine, question: str, explain: bool, out: TextIO,
-                 conversation: Conversation | None = None) -> None:
+                 conversation: Conversation | None = None, err: TextIO | None = None) -> None:
+    err = err or sys.stderr
     if explain:
-        format_explanation(engine, question, out, conversation)
-        if conversation is not None:
-            conversation.remember(question, engine.explain(question, conversation).answer)
+        try:
+            format_explanation(engine, question, out, conversation)
+            if conversation is not None:
+                conversation.remember(question, engine.explain(question, conversation).answer)
+        except Exception as exc:
+            _report(exc, err)
+            format_answer(unanswered(FAILED_TEXT), out)
     else:
-        format_answer(engine.ask(question, conversation), out)
+        format_answer(_safe_ask(engine, question, conversation, err), out)
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
@@ -251,8 +320,9 @@ CONSOLE_HELP = """Ask a question in plain English, or use a command:
 
 
 def console(engine: Engine, inp: TextIO, out: TextIO, interactive: bool,
-            misses: MissLog | None = None) -> int:
+            misses: MissLog | None = None, err: TextIO | None = None) -> int:
     """Answer lines until end of input, as one conversation; `/table` commands render tables."""
+    err = err or sys.stderr
     conversation = _conversation(engine)
     if interactive:
         print("cnrp-bot offline console. " + CONSOLE_HELP, file=out)
@@ -271,7 +341,7 @@ def console(engine: Engine, inp: TextIO, out: TextIO, interactive: bool,
             if _console_command(engine, text, out):
                 return EXIT_OK
         else:
-            answer = engine.ask(text, conversation)
+            answer = _safe_ask(engine, text, conversation, err)
             format_answer(answer, out)
             if misses is not None:
                 _record_miss(misses, answer, out)
@@ -345,7 +415,7 @@ def cmd_default(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO)
     engine = _load(args, err)
     if engine is None:
         return EXIT_KNOWLEDGE
-    return console(engine, inp, out, interactive=inp.isatty(), misses=log_from_env())
+    return console(engine, inp, out, interactive=inp.isatty(), misses=log_from_env(), err=err)
 
 
 # ---------------------------------------------------------------- parser
@@ -413,6 +483,9 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
          stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Entry point; streams are parameters so tests can run it in process."""
     out, err, inp = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
+    _read_stdin_as_utf8(inp)
+    _write_replacing(out)
+    _write_replacing(err)
     try:
         from dotenv import load_dotenv
 

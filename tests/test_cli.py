@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.cli import main
+from bot.core.engine import Engine
+from tests.hostile import LINES
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@functools.cache
+def _engine() -> Engine:
+    return Engine.load()
 
 
 class FakeStdin(io.StringIO):
@@ -112,3 +129,122 @@ def test_eval_reports_and_gates(tmp_path: Path) -> None:
     assert "party.founders" in out and "Confidence histogram" in out and "BELOW GATE" in out
     code, _, _ = run("eval", str(cases), "--min-accuracy", "0.5")
     assert code == 0
+
+
+# ---------------------------------------------------------------- hostile input, one line each
+
+CONTRACT = ("matched", "intent", "confidence", "answer", "citations", "suggestions")
+
+
+def contract_lines(output: bytes | str) -> list[dict[str, Any]]:
+    """Every output line as the JSON contract: valid UTF-8, one object per line, its types."""
+    text = output.decode("utf-8") if isinstance(output, bytes) else output  # strict: raises
+    objects = []
+    for line in text.splitlines():  # splits at U+2028, U+0085, CR…: each must be escaped
+        data = json.loads(line)
+        assert list(data) == list(CONTRACT)
+        assert isinstance(data["matched"], bool)
+        assert data["intent"] is None or isinstance(data["intent"], str)
+        confidence = data["confidence"]
+        assert isinstance(confidence, int | float) and not isinstance(confidence, bool)
+        assert 0 <= confidence <= 1
+        assert isinstance(data["answer"], str) and data["answer"]
+        for citation in data["citations"]:
+            assert set(citation) == {"source", "title", "section", "url"}
+            assert all(isinstance(value, str) for value in citation.values())
+        assert all(isinstance(s, str) for s in data["suggestions"]) and len(data["suggestions"]) <= 3
+        objects.append(data)
+    return objects
+
+
+def input_lines(data: bytes) -> int:
+    """Lines as the contract counts them: ended by LF, the last one perhaps by end of input."""
+    return data.count(b"\n") + (not data.endswith(b"\n") and bool(data))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(LINES, min_size=1, max_size=25), st.booleans())
+def test_ask_json_gives_one_contract_line_per_input_line(lines: list[str], conversation: bool) -> None:
+    argv = ["ask", "--json", *(["--conversation"] if conversation else [])]
+    with mock.patch.object(Engine, "load", return_value=_engine()):
+        code, out, err = run(*argv, stdin="\n".join(lines) + "\n")
+    assert code == 0, err
+    assert len(contract_lines(out)) == len(lines)
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\r", "\x0b", "\x1c"])
+def test_a_line_separator_in_a_question_stays_inside_its_line(separator: str) -> None:
+    stdin = f"who founded it? caf{separator}e and when was it banned?\nhi\n"
+    code, out, _ = run("ask", "--json", stdin=stdin)
+    lines = contract_lines(out)
+    assert code == 0 and len(lines) == 2 and lines[1]["intent"] == "meta.greeting"
+
+
+def test_a_failing_question_still_gets_its_line_and_the_rest_are_answered(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    real = Engine.ask
+
+    def flaky(self: Engine, question: str, context: Any = None) -> Any:
+        if "boom" in question:
+            raise RuntimeError("a bug")
+        return real(self, question, context)
+
+    monkeypatch.setattr(Engine, "ask", flaky)
+    code, out, err = run("ask", "--json", stdin="who founded cnrp\nboom\nwhen was it banned\n")
+    lines = contract_lines(out)
+    assert code == 0 and len(lines) == 3
+    assert [line["matched"] for line in lines] == [True, False, True]
+    assert "RuntimeError: a bug" in err
+    code, out, err = run(stdin="boom\nwho founded cnrp\n")
+    assert code == 0 and "Sam Rainsy" in out and "something went wrong" in out
+
+
+# Bytes a file or a pipe may hold: invalid UTF-8 of every kind, CR and CRLF endings, NUL.
+HOSTILE_BYTES = b"".join([
+    b"who founded cnrp\n",
+    b"caf\xe9 and who founded it?\n",  # Latin-1
+    b"\xff\xfe\xfd\n",  # never valid
+    b"\xed\xa0\x80 lone surrogate encoded\n",  # UTF-8 of U+D800: invalid
+    b"\xc0\xaf overlong slash\n",
+    b"truncated \xe2\x80\n",
+    b"when was it banned\r\n",  # CRLF
+    b"one\rline with a lone CR? and who founded it?\n",
+    b"\x00\x01\x1b[31m\n",
+    "who founded it? caf\u2028e and when was it banned?\n".encode(),
+    b"\n",
+    b"top " + b"9" * 400 + b" provinces\n",
+    b"  " * 900 + b"and who founded it?\n",
+    b"last line without a newline \xe9",
+])
+
+LOCALES = [
+    {"LC_ALL": "C.UTF-8"},  # UTF-8, surrogateescape: bad bytes came out as bad bytes
+    {"LC_ALL": "C"},
+    {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8:strict"},  # one bad byte ended the run
+    {"LC_ALL": "en_US.UTF-8", "PYTHONUTF8": "0"},
+    {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "ascii"},
+    {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "latin-1"},
+]
+
+
+@pytest.mark.parametrize("environment", LOCALES, ids=lambda e: ",".join(f"{k}={v}" for k, v in e.items()))
+def test_invalid_utf8_on_stdin_never_crashes_nor_leaks_into_the_output(environment: dict[str, str]) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), **environment}
+    done = subprocess.run([sys.executable, "-m", "bot", "ask", "--json"], input=HOSTILE_BYTES,
+                          capture_output=True, env=env, cwd=REPO, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert b"Traceback" not in done.stderr
+    lines = contract_lines(done.stdout)
+    assert len(lines) == input_lines(HOSTILE_BYTES)
+    assert lines[0]["intent"] == "party.founders" and lines[6]["intent"] == "dissolution.ruling"
+    assert "Sam Rainsy" in lines[1]["answer"], "the text around a bad byte is still read"
+
+
+def test_the_console_reads_invalid_utf8_under_a_strict_locale(tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "LC_ALL": "C.UTF-8",
+           "PYTHONIOENCODING": "utf-8:strict", "CNRP_MISSES_LOG": str(tmp_path / "misses.jsonl")}
+    done = subprocess.run([sys.executable, "-m", "bot"], input=HOSTILE_BYTES, capture_output=True,
+                          env=env, cwd=tmp_path, timeout=120, check=False)
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    out = done.stdout.decode("utf-8")
+    assert out.count("Sam Rainsy") >= 3 and "2017" in out

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from bot.core.models import Answer, ReplyKind
+
 # Lone surrogates are what undecodable bytes become (surrogateescape) or what a JSON "\ud800"
 # decodes to: they cannot be encoded as UTF-8, so any output that repeats them would fail.
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -50,3 +52,17 @@ def escape_markdown(text: str) -> str:
 def _escape_plain(text: str) -> str:
     text = _INLINE_MARKUP.sub(r"\\\g<0>", text)
     return _LINE_MARKUP.sub(r"\1\\\2", text)
+
+
+# ---------------------------------------------------------------- answers that must still be given
+
+FAILED_TEXT = ("Sorry, something went wrong while answering that, and it has been logged. "
+               "Please try again, or ask in other words.")
+SLOW_TEXT = ("That question is taking me too long to answer right now. Please try again in a "
+             "moment, or ask it in fewer words.")
+
+
+def unanswered(text: str) -> Answer:
+    """A reply that states nothing, for when the engine could not give one (an error, or a
+    time budget spent): the asker still hears back, and the JSON contract still holds."""
+    return Answer(matched=False, intent=None, confidence=0.0, text=text, kind=ReplyKind.UNKNOWN)
