@@ -43,10 +43,13 @@ def _load(args: argparse.Namespace, err: TextIO) -> Engine | None:
     try:
         return Engine.load(_knowledge_root(args))
     except KnowledgeError as exc:
-        print(f"The knowledge base has {len(exc.problems)} problem(s):", file=err)
-        for problem in exc.problems:
-            print(f"  {problem}", file=err)
-        return None
+        problems = exc.problems
+    except Exception as exc:
+        problems = KnowledgeError.unexpected(_knowledge_root(args), exc).problems
+    print(f"The knowledge base has {len(problems)} problem(s):", file=err)
+    for problem in problems:
+        print(f"  {problem}", file=err)
+    return None
 
 
 # ---------------------------------------------------------------- formatting
@@ -257,13 +260,15 @@ def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) ->
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
-    kb, problems = load_knowledge(_knowledge_root(args))
-    if not any(p.severity is Severity.ERROR for p in problems):
-        try:
+    try:
+        kb, problems = load_knowledge(_knowledge_root(args))
+        if not any(p.severity is Severity.ERROR for p in problems):
             engine = Engine.load(_knowledge_root(args), thorough=True)
             problems = list(engine.warnings)
-        except KnowledgeError as exc:
-            problems = list(exc.problems)
+    except KnowledgeError as exc:
+        problems = list(exc.problems)
+    except Exception as exc:
+        problems = list(KnowledgeError.unexpected(_knowledge_root(args), exc).problems)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     warnings = [p for p in problems if p.severity is Severity.WARNING]
     for problem in problems:

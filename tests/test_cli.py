@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from bot.cli import main
 from bot.core.engine import Engine
 from tests.hostile import LINES
+from tests.test_knowledge import BROKEN
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -248,3 +249,23 @@ def test_the_console_reads_invalid_utf8_under_a_strict_locale(tmp_path: Path) ->
     assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
     out = done.stdout.decode("utf-8")
     assert out.count("Sam Rainsy") >= 3 and "2017" in out
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
+def test_every_broken_folder_exits_2_with_its_problems(knowledge_copy: Path, case: str) -> None:
+    file, old, new, _, message = BROKEN[case]
+    path = knowledge_copy / file
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    for command in (["validate"], ["ask", "hi"]):
+        code, _, err = run("--knowledge", str(knowledge_copy), *command)
+        assert code == 2 and message in err and "Traceback" not in err, (command, err)
+
+
+def test_a_failure_no_check_foresaw_still_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("index failed")
+
+    monkeypatch.setattr("bot.core.engine.Matcher", broken)
+    for argv in (["validate"], ["ask", "hi"]):
+        code, _, err = run(*argv)
+        assert code == 2 and "cannot be loaded: RuntimeError: index failed" in err

@@ -5,11 +5,13 @@ knowledge, wrong token, missing intent)."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest_asyncio
 
+from bot.core.knowledge import DEFAULT_ROOT
 from tests.fake_discord import BotProcess, FakeDiscord, FakeUser
 from tests.test_discord_e2e import EXPECTED_COMMANDS
 
@@ -109,6 +111,20 @@ async def test_a_broken_knowledge_base_never_goes_online(fake: FakeDiscord, tmp_
     assert await bot.wait_exit() == 2
     assert "sources.yaml" in bot.log()
     assert fake.requests == [], "it did not even log in"
+
+
+async def test_a_value_of_the_wrong_shape_is_reported_at_start_up(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_ROOT, knowledge)
+    sources = knowledge / "sources.yaml"
+    sources.write_text(sources.read_text().replace("id: wikipedia", "id: [wikipedia]", 1))
+    bot = await run_bot(fake, tmp_path, {"CNRP_KNOWLEDGE_DIR": str(knowledge)})
+    assert await bot.wait_exit() == 2
+    log = bot.log()
+    assert "expected text, found a list" in log and "Traceback" not in log
+    assert fake.requests == []
 
 
 async def test_bad_settings_are_all_reported_before_connecting(

@@ -502,6 +502,28 @@ async def test_a_broken_knowledge_base_is_refused_and_the_old_one_kept(env: Env)
     assert edit.body["content"].startswith("Reloaded the knowledge base")
 
 
+async def _refusal(env: Env) -> str:
+    token = await _reload(env)
+    edit = await env.fake.wait_request(
+        lambda r: r.method == "PATCH" and f"/{token}/messages/@original" in r.path,
+        what="the refusal",
+    )
+    return str(edit.body["content"])
+
+
+async def test_reload_refuses_a_value_of_the_wrong_shape(env: Env) -> None:
+    tables = env.knowledge / "tables.yaml"
+    original = tables.read_text(encoding="utf-8")
+    tables.write_text(original.replace("entity: constituency", "entity: [constituency]", 1))
+    try:
+        content = await _refusal(env)
+        assert content.startswith("Reload refused") and "expected text, found a list" in content
+    finally:
+        tables.write_text(original, encoding="utf-8")
+    reply = await env.mention("who founded the cnrp?")
+    assert "Sam Rainsy" in embed_of(reply)["description"], "the old knowledge base still answers"
+
+
 async def test_misses_by_a_member_without_manage_server_is_refused(env: Env) -> None:
     record = await env.slash("misses", {})
     data = record.body["data"]

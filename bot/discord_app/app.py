@@ -131,8 +131,14 @@ class CnrpBot(commands.AutoShardedBot):
         self.started = time.monotonic()
 
     def load_engine(self) -> Engine:
-        """A fresh engine from disk (blocking: /reload runs it in a worker thread)."""
-        return Engine.load(self.settings.knowledge_dir, match_config(self.settings))
+        """A fresh engine from disk (blocking: /reload runs it in a worker thread); any failure
+        is a KnowledgeError, so a reload is refused with a message, never "something went wrong"."""
+        try:
+            return Engine.load(self.settings.knowledge_dir, match_config(self.settings))
+        except KnowledgeError:
+            raise
+        except Exception as error:
+            raise KnowledgeError.unexpected(self.settings.knowledge_dir, error) from error
 
     async def setup_hook(self) -> None:
         for cog in all_cogs(self):
@@ -205,8 +211,10 @@ def run(*, sync_global: bool = False) -> int:
     log.info("starting with %r", settings)
     try:
         engine = Engine.load(settings.knowledge_dir, match_config(settings))
-    except KnowledgeError as error:
-        for knowledge_problem in error.problems:
+    except Exception as error:
+        refused = error if isinstance(error, KnowledgeError) else KnowledgeError.unexpected(
+            settings.knowledge_dir, error)
+        for knowledge_problem in refused.problems:
             log.error("knowledge: %s", knowledge_problem)
         return EXIT_CONFIG
     bot = CnrpBot(settings, engine, sync_global=sync_global, misses=log_from_env(environment()))
