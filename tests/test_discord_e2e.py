@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.core.config import MatchConfig
+from bot.core.config import KnowledgeLimits, MatchConfig
 from tests.fake_discord import FAKE_TOKEN, BotProcess, FakeDiscord, FakeUser, Recorded
 from tests.fake_discord.limits import message_problems
 from tests.fake_discord.payloads import ADMIN_PERMISSIONS
@@ -522,6 +522,18 @@ async def test_reload_refuses_a_value_of_the_wrong_shape(env: Env) -> None:
         tables.write_text(original, encoding="utf-8")
     reply = await env.mention("who founded the cnrp?")
     assert "Sam Rainsy" in embed_of(reply)["description"], "the old knowledge base still answers"
+
+
+async def test_reload_refuses_a_folder_past_the_size_limits(env: Env) -> None:
+    bulk = env.knowledge / "bulk"
+    bulk.mkdir()
+    try:
+        for number in range(KnowledgeLimits().max_files):
+            (bulk / f"{number}.txt").write_text("x")
+        content = await _refusal(env)
+        assert content.startswith("Reload refused") and "too large to load" in content
+    finally:
+        shutil.rmtree(bulk)
 
 
 async def test_misses_by_a_member_without_manage_server_is_refused(env: Env) -> None:

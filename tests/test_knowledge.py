@@ -251,6 +251,20 @@ def test_an_unreadable_file_is_a_problem(knowledge_copy: Path, monkeypatch: pyte
     assert any(p.startswith("knowledge/topics/party.yaml") and "Permission denied" in p for p in problems)
 
 
+def test_an_unreadable_folder_is_a_problem(knowledge_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = str(knowledge_copy / "topics")
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if str(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    (problem,) = _errors(knowledge_copy)
+    assert problem.file == "knowledge/topics" and "cannot read folder: Permission denied" in problem.message
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files and folders whatever their mode")
 def test_file_and_folder_modes_that_forbid_reading(knowledge_copy: Path) -> None:
     (knowledge_copy / "tables" / "people.csv").chmod(0)

@@ -17,6 +17,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from bot.core.config import KnowledgeLimits
+from bot.core.limits import check_counts, check_folder
 from bot.core.models import CitationRef, Intent, ReplyKind, Section, Source
 from bot.core.normalize import fold
 from bot.core.yamlio import LineDict, YamlProblem, load_yaml
@@ -701,20 +703,30 @@ def _load_synonyms(c: _Collector) -> dict[str, str]:
     return variants
 
 
-def load_knowledge(root: Path | None = None) -> tuple[KnowledgeBase, list[Problem]]:
+def load_knowledge(root: Path | None = None,
+                   limits: KnowledgeLimits | None = None) -> tuple[KnowledgeBase, list[Problem]]:
     """Read every file under `root`; return the knowledge base and the problems found.
 
-    The caller decides what to do with problems: the engine refuses any error.
+    The caller decides what to do with problems: the engine refuses any error. A folder past
+    `limits` is refused before it is parsed (files, bytes) or indexed (intents, phrasings).
     """
     base = (root or DEFAULT_ROOT).resolve()
     c = _Collector(base)
+    empty = KnowledgeBase(base, {}, {}, {}, {})
     if not base.is_dir():
         c.add(base, "", "", "knowledge directory not found")
-        return KnowledgeBase(base, {}, {}, {}, {}), c.problems
+        return empty, c.problems
+    limits = limits or KnowledgeLimits()
+    for where, message in check_folder(base, limits):
+        c.add(Path(where), "", "", message)
+    if c.problems:
+        return empty, c.problems
     sources = _load_sources(c)
     tables = _load_tables(c, sources)
     intents = _load_intents(c, sources, tables)
     synonyms = _load_synonyms(c)
+    for message in check_counts(intents, limits):
+        c.add(base, "", "", message)
     kb = KnowledgeBase(base, sources, tables, intents, synonyms)
     return kb, c.problems
 
