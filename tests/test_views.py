@@ -50,7 +50,7 @@ class Asker:
     def __init__(self) -> None:
         self.asked: list[tuple[str, int, str]] = []
 
-    def __call__(self, question: str, *, user_id: int, channel_id: int, via: str) -> Answer:
+    async def __call__(self, question: str, *, user_id: int, channel_id: int, via: str) -> Answer:
         self.asked.append((question, user_id, via))
         return answer(ReplyKind.ANSWER, related=("Next?",))
 

@@ -26,6 +26,7 @@ from bot.discord_app.cogs import all_cogs
 from bot.discord_app.cooldown import Cooldown
 from bot.discord_app.settings import Settings, SettingsError, environment
 from bot.discord_app.views import NO_PINGS
+from bot.discord_app.worker import EngineWorker
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,11 @@ class CnrpBot(commands.AutoShardedBot):
         )
         self.misses = misses
         self.started = time.monotonic()
+        self.worker = EngineWorker(settings.answer_budget_seconds)
+
+    async def close(self) -> None:
+        await super().close()
+        self.worker.shutdown()
 
     def load_engine(self) -> Engine:
         """A fresh engine from disk (blocking: /reload runs it in a worker thread); any failure

@@ -14,10 +14,14 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 DEFAULT_COOLDOWN_SECONDS = 3.0
+# Discord waits 3 s for the first response to an interaction, and the reply still has to
+# travel: past this budget a question gets a polite "taking too long" instead of an answer.
+DEFAULT_ANSWER_BUDGET_SECONDS = 1.5
 # Every variable from_env reads; .env.example documents exactly these (a test keeps them equal).
 KEYS = (
     "DISCORD_TOKEN", "DEV_GUILD_ID", "LISTEN_CHANNEL_IDS", "MATCH_THRESHOLD", "AMBIGUITY_MARGIN",
     "COOLDOWN_SECONDS", "LOG_LEVEL", "SHARD_COUNT", "SHARD_IDS", "CNRP_KNOWLEDGE_DIR",
+    "ANSWER_BUDGET_SECONDS",
 )  # fmt: skip
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -66,6 +70,7 @@ class Settings:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     knowledge_dir: Path | None = None
+    answer_budget_seconds: float = DEFAULT_ANSWER_BUDGET_SECONDS
 
     @property
     def needs_message_content(self) -> bool:
@@ -110,6 +115,7 @@ class Settings:
             )
         cooldown = reader.number("COOLDOWN_SECONDS", minimum=0.0)
         knowledge = reader.text("CNRP_KNOWLEDGE_DIR")
+        budget = reader.number("ANSWER_BUDGET_SECONDS", minimum=0.1, maximum=60.0)
         settings = cls(
             token=Secret(token),
             dev_guild_id=reader.integer("DEV_GUILD_ID", minimum=1),
@@ -121,6 +127,7 @@ class Settings:
             shard_count=shard_count,
             shard_ids=tuple(shard_ids) if shard_ids else None,
             knowledge_dir=Path(knowledge).expanduser() if knowledge else None,
+            answer_budget_seconds=DEFAULT_ANSWER_BUDGET_SECONDS if budget is None else budget,
         )
         if reader.problems:
             raise SettingsError(reader.problems)

@@ -26,7 +26,7 @@ NOT_YOURS = (
 class Asker(Protocol):
     """Answers one question and logs it; the Ask cog provides it."""
 
-    def __call__(self, question: str, *, user_id: int, channel_id: int, via: str) -> Answer: ...
+    async def __call__(self, question: str, *, user_id: int, channel_id: int, via: str) -> Answer: ...
 
 
 class ExpiringView(discord.ui.View):
@@ -105,7 +105,7 @@ class AnswerView(ExpiringView):
 
     async def answer(self, interaction: discord.Interaction, question: str) -> None:
         user_id = interaction.user.id
-        answer = self.ask(
+        answer = await self.ask(
             question, user_id=user_id, channel_id=interaction.channel_id or 0, via="button"
         )
         embed = answer_embed(answer, question)

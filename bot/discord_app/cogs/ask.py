@@ -35,12 +35,13 @@ class AskCog(commands.Cog):
     def __init__(self, bot: CnrpBot) -> None:
         self.bot = bot
 
-    def answer(self, question: str, *, user_id: int, channel_id: int, via: str) -> Answer:
-        """Ask the engine in the asker's conversation, log one line (intent, confidence,
-        latency; never the text or the token) and keep the miss for the curators."""
+    async def answer(self, question: str, *, user_id: int, channel_id: int, via: str) -> Answer:
+        """Ask the engine in the asker's conversation (in a worker thread, within the time
+        budget), log one line (intent, confidence, latency; never the text or the token) and
+        keep the miss for the curators."""
         started = time.perf_counter()
         conversation = self.bot.conversations.get((channel_id, user_id))
-        answer = self.bot.engine.ask(question, conversation)
+        answer = await self.bot.worker.ask(self.bot.engine, question, conversation)
         latency_ms = (time.perf_counter() - started) * 1000
         log.info(
             "answered via=%s intent=%s kind=%s confidence=%.3f latency_ms=%.1f",
@@ -79,7 +80,7 @@ class AskCog(commands.Cog):
                 allowed_mentions=NO_PINGS,
             )
             return
-        answer = self.answer(
+        answer = await self.answer(
             question, user_id=interaction.user.id, channel_id=interaction.channel_id or 0, via="slash"
         )
         view = AnswerView.for_answer(self.answer, answer, owner_id=interaction.user.id)
@@ -107,7 +108,7 @@ class AskCog(commands.Cog):
                 log.debug("could not react to a message on cooldown", exc_info=True)
             return
         question = self._question_text(message)
-        answer = self.answer(
+        answer = await self.answer(
             question, user_id=message.author.id, channel_id=message.channel.id, via=via
         )
         view = AnswerView.for_answer(self.answer, answer, owner_id=message.author.id)
