@@ -411,12 +411,15 @@ def cmd_misses(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) 
 
 
 def cmd_default(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
-    from bot.discord_app.settings import token_configured  # reads .env too; imports no discord
+    from bot.discord_app.settings import empty_token_note, token_configured  # no discord import
 
     if token_configured():
         from bot.discord_app.app import run
 
         return run(sync_global=args.sync_global)
+    note = empty_token_note()
+    if note:
+        print(note, file=err)
     engine = _load(args, err)
     if engine is None:
         return EXIT_KNOWLEDGE

@@ -269,3 +269,13 @@ def test_a_failure_no_check_foresaw_still_exits_2(monkeypatch: pytest.MonkeyPatc
     for argv in (["validate"], ["ask", "hi"]):
         code, _, err = run(*argv)
         assert code == 2 and "cannot be loaded: RuntimeError: index failed" in err
+
+
+def test_an_empty_token_is_said_before_the_console_answers(monkeypatch: pytest.MonkeyPatch,
+                                                            tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("DISCORD_TOKEN", "")
+    monkeypatch.setenv("CNRP_MISSES_LOG", str(tmp_path / "misses.jsonl"))
+    code, out, err = run(stdin="who founded cnrp\n")
+    assert code == 0 and "Sam Rainsy" in out
+    assert "DISCORD_TOKEN is set but empty, so the Discord bot is not started" in err

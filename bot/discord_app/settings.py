@@ -154,8 +154,23 @@ def _merged_env(environ: Mapping[str, str], dotenv_path: Path | None) -> dict[st
     path = dotenv_path if dotenv_path is not None else Path.cwd() / ".env"
     from_file = dotenv_values(path) if path.is_file() else {}
     merged = {key: value for key, value in from_file.items() if value is not None}
-    merged.update(environ)
+    # An empty variable counts as unset: `DISCORD_TOKEN=` (as compose files pass a variable
+    # the host lacks) hid the token in .env, and the bot quietly ran as the offline console.
+    merged.update({key: value for key, value in environ.items()
+                   if value.strip() or not merged.get(key, "").strip()})
     return merged
+
+
+def empty_token_note(
+    environ: Mapping[str, str] | None = None, *, dotenv_path: Path | None = None
+) -> str | None:
+    """What to tell the operator when DISCORD_TOKEN is present but empty everywhere: the bot
+    is not started, which would otherwise look like a silent exit."""
+    env = _merged_env(os.environ if environ is None else environ, dotenv_path)
+    if "DISCORD_TOKEN" in env and not env["DISCORD_TOKEN"].strip():
+        return ("DISCORD_TOKEN is set but empty, so the Discord bot is not started; "
+                "answering questions offline instead.")
+    return None
 
 
 class _Reader:
