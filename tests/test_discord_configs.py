@@ -148,6 +148,26 @@ async def test_a_rejected_token_stops_with_advice_and_never_logs_the_token(
     assert "DISCORD_TOKEN" in log and wrong not in log
 
 
+async def test_a_token_the_gateway_refuses_stops_with_advice_not_a_traceback(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    fake.refuse_identify = True  # close code 4004 after REST accepted the token
+    bot = await run_bot(fake, tmp_path, {})
+    assert await bot.wait_exit() == 1
+    log = bot.log()
+    assert "Discord rejected DISCORD_TOKEN" in log and "Traceback" not in log, log
+
+
+async def test_discord_out_of_reach_stops_with_advice_not_a_traceback(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    await fake.stop()  # nothing listens on its port any more
+    bot = await run_bot(fake, tmp_path, {})
+    assert await bot.wait_exit() == 1
+    log = bot.log()
+    assert "cannot reach Discord" in log and "Traceback" not in log, log
+
+
 async def test_follow_ups_use_the_askers_conversation_and_misses_are_kept(
     fake: FakeDiscord, tmp_path: Path
 ) -> None:

@@ -13,6 +13,7 @@ import signal
 import sys
 import time
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -234,7 +235,27 @@ def run(*, sync_global: bool = False) -> int:
     except discord.PrivilegedIntentsRequired:
         log.error(MESSAGE_CONTENT_HELP)
         return EXIT_DISCORD
+    except (discord.ConnectionClosed, discord.GatewayNotFound, aiohttp.ClientConnectionError) as error:
+        log.error("%s", connection_advice(error))
+        return EXIT_DISCORD
     return EXIT_OK
+
+
+# Gateway close codes that end the session for good, as the operator can act on them.
+GATEWAY_REFUSALS = {
+    4004: "Discord rejected DISCORD_TOKEN: copy the bot token again from the developer portal",
+    4010: "Discord refused the shard ids: SHARD_IDS must each be below SHARD_COUNT",
+    4011: "Discord requires more shards for this bot: leave SHARD_COUNT empty to use its count",
+}
+
+
+def connection_advice(error: Exception) -> str:
+    """One line for a connection Discord refused or could not be made, instead of a traceback."""
+    if isinstance(error, discord.ConnectionClosed):
+        return GATEWAY_REFUSALS.get(
+            error.code or 0, f"Discord closed the gateway connection for good (close code {error.code})"
+        )
+    return f"cannot reach Discord ({error}); check the network and try again"
 
 
 async def _serve(bot: CnrpBot, token: str) -> None:

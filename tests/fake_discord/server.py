@@ -141,6 +141,8 @@ class FakeDiscord:
         self.sessions: dict[str, Session] = {}
         self.shard_sessions: dict[int, Session] = {}
         self.shard_count = 1
+        # The gateway refuses the token though REST took it (a token reset between the two).
+        self.refuse_identify = False
         self._faults: list[Fault] = []
         self._interactions: dict[str, dict[str, Any]] = {}  # token -> interaction payload
         self._originals: dict[str, int] = {}  # token -> original response message id
@@ -591,7 +593,7 @@ class FakeDiscord:
         return ws
 
     async def _identify(self, conn: Connection, data: dict[str, Any]) -> Session | None:
-        if data.get("token") != self.token:
+        if data.get("token") != self.token or self.refuse_identify:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return None
         intents = int(data.get("intents", 0))
