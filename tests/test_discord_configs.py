@@ -168,6 +168,29 @@ async def test_discord_out_of_reach_stops_with_advice_not_a_traceback(
     assert "cannot reach Discord" in log and "Traceback" not in log, log
 
 
+async def test_debug_logs_hold_no_interaction_token_message_text_or_user_id(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    bot = await run_bot(fake, tmp_path, {"LOG_LEVEL": "DEBUG", "COOLDOWN_SECONDS": "0"})
+    try:
+        await bot.wait_ready()
+        user = fake.user("secretive")
+        asked = await fake.post_message(
+            user, f"{fake.bot_user.mention} who founded the cnrp zqxjvk", mentions=[fake.bot_user]
+        )
+        await fake.wait_reply(asked)
+        interaction = await fake.slash("ask", {"question": "when was it banned wqpzv"}, user=user)
+        await fake.wait_for(lambda: fake.responses_to(interaction), what="the /ask reply")
+    finally:
+        assert await bot.stop() == 0, bot.log()
+    log = bot.log()
+    assert " DEBUG " in log and "discord.gateway" in log and "discord.http" in log
+    assert "zqxjvk" not in log and "wqpzv" not in log, "message text"
+    assert str(interaction["token"]) not in log, "interaction token"
+    assert str(user.id) not in log, "user id"
+    assert fake.token not in log
+
+
 async def test_follow_ups_use_the_askers_conversation_and_misses_are_kept(
     fake: FakeDiscord, tmp_path: Path
 ) -> None:

@@ -25,6 +25,7 @@ from bot.core.knowledge import KnowledgeError
 from bot.core.misses import MissLog, log_from_env
 from bot.discord_app.cogs import all_cogs
 from bot.discord_app.cooldown import Cooldown
+from bot.discord_app.logsafe import RedactingFormatter
 from bot.discord_app.settings import Settings, SettingsError, environment
 from bot.discord_app.views import NO_PINGS
 from bot.discord_app.worker import EngineWorker
@@ -199,7 +200,9 @@ class _RedactToken(logging.Filter):
 
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    # Every line, discord.py's own DEBUG dumps included, loses tokens, typed text and user ids.
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+                                            secret=settings.token.reveal()))
     handler.addFilter(_RedactToken(settings.token.reveal()))
     root = logging.getLogger()
     root.handlers[:] = [handler]
