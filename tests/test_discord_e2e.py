@@ -638,6 +638,24 @@ async def test_a_500_on_the_reply_is_retried(env: Env) -> None:
     assert sum(1 for r in fake.requests if r.status == 500) == 2
 
 
+async def test_a_reply_that_fails_past_discord_pys_retries_is_sent_once_more(env: Env) -> None:
+    fake = env.fake
+    # discord.py does not retry a 503, and gives up after five 500s; the reply was lost.
+    for processed in (False, True):  # the request failed, or it was done and its answer lost
+        fake.fail_next(503, method="POST", path=r"/channels/\d+/messages$", processed=processed)
+        reply = await env.mention("who founded the cnrp")
+        question = env.questions[-1]
+        assert "Sam Rainsy" in embed_of(reply)["description"]
+        await env.settle()
+        stored = [m for m in fake.messages.values()
+                  if str((m.get("message_reference") or {}).get("message_id")) == str(question)]
+        assert len(stored) == 1, "sent once: the retry carries the first attempt's nonce"
+    fake.fail_next(503, method="POST", path=r"/interactions/\d+/[^/]+/callback$")
+    record = await env.slash("ask", {"question": "when was the cnrp founded"})
+    assert record.body["type"] == 4 and "2012" in embed_of(record)["description"]
+    assert len(fake.responses_to(env.interactions[-1])) == 1
+
+
 # ----------------------------------------------------------------------------- the audit
 
 

@@ -13,6 +13,12 @@ from discord.ext import commands
 
 from bot.core.config import MatchConfig
 from bot.core.models import Answer, ReplyKind
+from bot.discord_app.delivery import (
+    INTERACTION_RETRY_DELAYS,
+    MESSAGE_RETRY_DELAYS,
+    deliver,
+    new_nonce,
+)
 from bot.discord_app.embeds import answer_embed
 from bot.discord_app.views import NO_PINGS, AnswerView, maybe_view
 
@@ -86,13 +92,15 @@ class AskCog(commands.Cog):
         view = AnswerView.for_answer(self.answer, answer, owner_id=interaction.user.id)
         # A reply that states nothing (no match, did-you-mean) is private whatever `public` says.
         ephemeral = not public or answer.kind in PRIVATE_KINDS
-        await interaction.response.send_message(
-            embed=answer_embed(answer, question),
-            view=maybe_view(view),
-            ephemeral=ephemeral,
-            allowed_mentions=NO_PINGS,
+        embed = answer_embed(answer, question)
+        await deliver(
+            lambda: interaction.response.send_message(
+                embed=embed, view=maybe_view(view), ephemeral=ephemeral, allowed_mentions=NO_PINGS
+            ),
+            "an /ask answer",
+            INTERACTION_RETRY_DELAYS,
         )
-        if view is not None:
+        if view is not None and interaction.response.is_done():
             view.attach(interaction)
 
     @commands.Cog.listener()
@@ -112,13 +120,19 @@ class AskCog(commands.Cog):
             question, user_id=message.author.id, channel_id=message.channel.id, via=via
         )
         view = AnswerView.for_answer(self.answer, answer, owner_id=message.author.id)
-        sent = await message.reply(
-            embed=answer_embed(answer),
-            view=maybe_view(view),
-            mention_author=False,
-            allowed_mentions=NO_PINGS,
+        embed, nonce = answer_embed(answer), new_nonce()
+        sent = await deliver(
+            lambda: message.reply(
+                embed=embed,
+                view=maybe_view(view),
+                mention_author=False,
+                allowed_mentions=NO_PINGS,
+                nonce=nonce,
+            ),
+            "a reply",
+            MESSAGE_RETRY_DELAYS,
         )
-        if view is not None:
+        if view is not None and sent is not None:
             view.attach(sent)
 
     def _trigger(self, message: discord.Message) -> str | None:
