@@ -40,6 +40,7 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench_hostile
 	$(BIN)/python -m tests.bench_e2e
 
 bench-e2e: $(STAMP)
