@@ -13,12 +13,13 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot.core.context import Conversation
+from bot.core.dialogue import MAX_PARTS
 from bot.core.engine import Engine
 from bot.core.guard import FAILED_TEXT, unanswered
 from bot.core.knowledge import KnowledgeError, Severity, load_knowledge
@@ -119,7 +120,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> 
     # Without --conversation every line stands alone, as the JSON contract says.
     conversation = _conversation(engine) if args.conversation else None
     if args.json:
-        questions = [question] if question is not None else (line.rstrip("\r\n") for line in inp)
+        questions = [question] if question is not None else _lines(inp, _line_limit(engine))
         ascii_only = not _writes_utf8(out)
         for text in questions:
             print(_json_answer(engine, text, conversation, ascii_only, err), file=out, flush=True)
@@ -128,11 +129,34 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> 
         if inp.isatty():
             print("ask needs a question, e.g. cnrp-bot ask \"who founded the cnrp\"", file=err)
             return EXIT_FAILED
-        for line in inp:
-            _answer_line(engine, line.rstrip("\r\n"), args.explain, out, conversation, err)
+        for line in _lines(inp, _line_limit(engine)):
+            _answer_line(engine, line, args.explain, out, conversation, err)
         return EXIT_OK
     _answer_line(engine, question, args.explain, out, conversation, err)
     return EXIT_OK
+
+
+def _line_limit(engine: Engine) -> int:
+    """As much of a line as the engine reads of a message (three questions' worth)."""
+    return engine.config.max_question_chars * MAX_PARTS
+
+
+def _read_line(stream: TextIO, limit: int) -> str:
+    """The next line cut to `limit` characters, its end kept ("" at end of input); the rest of
+    a longer line is read in pieces and dropped, so no line is held whole in memory."""
+    line = stream.readline(limit)
+    if line and not line.endswith("\n"):
+        while True:
+            rest = stream.readline(limit)
+            if not rest or rest.endswith("\n"):
+                return line + ("\n" if rest else "")
+    return line
+
+
+def _lines(stream: TextIO, limit: int) -> Iterator[str]:
+    """Each line of input without its LF (or CRLF), cut to `limit` characters."""
+    while line := _read_line(stream, limit):
+        yield line.rstrip("\r\n")
 
 
 # str.splitlines() also ends a line at these, and json.dumps leaves them raw when it keeps
@@ -334,7 +358,7 @@ def console(engine: Engine, inp: TextIO, out: TextIO, interactive: bool,
     while True:
         if interactive:
             print("\ncnrp> ", end="", file=out, flush=True)
-        line = inp.readline()
+        line = _read_line(inp, _line_limit(engine))
         if not line:
             if interactive:
                 print("", file=out)

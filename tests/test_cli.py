@@ -279,3 +279,19 @@ def test_an_empty_token_is_said_before_the_console_answers(monkeypatch: pytest.M
     code, out, err = run(stdin="who founded cnrp\n")
     assert code == 0 and "Sam Rainsy" in out
     assert "DISCORD_TOKEN is set but empty, so the Discord bot is not started" in err
+
+
+def test_a_line_longer_than_the_cap_is_read_in_pieces_and_answered_once() -> None:
+    long_line = "who founded the cnrp? " + "x" * 3_000_000
+    code, out, _ = run("ask", "--json", stdin=f"{long_line}\r\nhi\nwhen was it banned")
+    lines = contract_lines(out)
+    assert code == 0 and len(lines) == 3
+    assert "Sam Rainsy" in lines[0]["answer"]
+    assert lines[1]["intent"] == "meta.greeting" and lines[2]["intent"] == "dissolution.ruling"
+
+
+def test_read_line_keeps_at_most_the_cap() -> None:
+    from bot.cli import _read_line
+
+    stream = io.StringIO("abcdefghij\nxy\n" + "z" * 25)
+    assert [_read_line(stream, 4) for _ in range(4)] == ["abcd\n", "xy\n", "zzzz", ""]
