@@ -25,6 +25,7 @@ from bot.discord_app.embeds import (
     within_limits,
 )
 from tests.fake_discord.limits import embed_problems
+from tests.test_guard import renders
 
 ARTICLE = "https://en.wikipedia.org/wiki/Cambodia_National_Rescue_Party"
 WIKI = Citation("wikipedia", "Cambodia National Rescue Party", "Regional strength",
@@ -186,3 +187,13 @@ def test_about_and_help_fit(engine: Engine) -> None:
 )
 def test_format_duration(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
+
+
+def test_the_askers_words_in_a_title_or_a_question_list_render_nothing() -> None:
+    typed = "[official results](https://evil.example/login) **now** <@1> who founded it?"
+    answer = Answer(matched=True, intent="x", confidence=0.9, text="t", kind=ReplyKind.ANSWER)
+    title = answer_embed(answer, typed).title or ""
+    assert not renders(title) and "https://evil.example/login" in title
+    listed = questions_embed("Related questions", [typed, "# big"]).description or ""
+    assert not renders(listed)
+    assert answer_embed(answer, "Who founded the CNRP?").title == "Who founded the CNRP?"

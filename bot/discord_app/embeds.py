@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import discord
 
+from bot.core.guard import escape_markdown
 from bot.core.models import Answer, Citation, ReplyKind
 from bot.core.render import RenderedTable
 
@@ -99,7 +100,8 @@ def answer_embed(answer: Answer, question: str | None = None) -> discord.Embed:
     description = truncate(text, room) + (f"\n\n{sources}" if sources else "")
     embed = discord.Embed(description=description, colour=_COLOURS.get(answer.kind))
     if question:
-        embed.title = truncate(" ".join(question.split()), TITLE_LIMIT)
+        # Titles render markdown too: the asker's words are shown, never rendered.
+        embed.title = truncate(escape_markdown(" ".join(question.split())), TITLE_LIMIT)
     embed.set_footer(text=truncate(_confidence_line(answer), FOOTER_LIMIT))
     return embed
 
@@ -113,7 +115,7 @@ def _confidence_line(answer: Answer) -> str:
 
 def questions_embed(title: str, questions: Sequence[str]) -> discord.Embed:
     """A short list of questions (related or suggested), numbered like the buttons below it."""
-    lines = [f"{i}. {q}" for i, q in enumerate(questions, start=1)]
+    lines = [f"{i}. {escape_markdown(q)}" for i, q in enumerate(questions, start=1)]
     return discord.Embed(
         title=truncate(title, TITLE_LIMIT),
         description=_fit_lines(lines, DESCRIPTION_LIMIT) or "Nothing to suggest.",
