@@ -21,6 +21,7 @@ from bot.core.misses import Feedback, Miss, MissPolicy, MissStore
 from bot.core.models import Answer
 from bot.discord_app.ratelimit import RateLimiter
 from bot.discord_app.settings import Settings
+from bot.discord_app.worker import EngineWorker
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,11 @@ class Runtime:
     inflight: InFlight = field(default_factory=InFlight)
     # Views whose state lives only in this process (see views.LocalView): disabled at shutdown.
     local_views: set[Any] = field(default_factory=set)
+    # The engine answers in these threads, never on the event loop, within ANSWER_BUDGET_SECONDS.
+    worker: EngineWorker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.worker = EngineWorker(self.settings.answer_budget_seconds)
 
     @property
     def policy(self) -> MissPolicy:
