@@ -103,3 +103,25 @@ async def test_every_way_of_asking_goes_through_the_worker(stand_in: StandInEngi
     stand_in.release.set()
     runtime.worker.shutdown()
 
+
+async def test_one_users_questions_are_answered_in_the_order_they_came(stand_in: StandInEngine) -> None:
+    # In threads a quick question could overtake a slow one from the same user; its reply would
+    # then take the earlier place in the rate limit, and a follow-up be read too early.
+    settings = Settings(token=Secret("x"), answer_budget_seconds=30)
+    runtime = Runtime(settings=settings, engine=stand_in, limiter=RateLimiter(0, 1.0),  # type: ignore[arg-type]
+                      conversations=ConversationStore())
+    cog = AskCog(SimpleNamespace(), runtime)  # type: ignore[arg-type]
+    done: list[str] = []
+
+    async def ask(question: str, user_id: int) -> None:
+        done.append((await cog.answer(question, user_id=user_id, channel_id=2, via="dm")).text)
+
+    first = asyncio.create_task(ask("stuck, asked first", 1))
+    second = asyncio.create_task(ask("asked second", 1))
+    await ask("another user's", 3)  # not held behind someone else's questions
+    assert done == ["another user's"]
+    stand_in.release.set()
+    await asyncio.gather(first, second)
+    assert done == ["another user's", "stuck, asked first", "asked second"]
+    assert len(runtime.in_order) == 0, "nothing kept for users with nothing in flight"
+    runtime.worker.shutdown()

@@ -78,14 +78,16 @@ class AskCog(commands.Cog):
 
     async def answer(self, question: str, *, user_id: int, channel_id: int, via: str) -> Answer:
         """Ask the engine in the asker's conversation, in a worker thread and within the time
-        budget (past it, or on an error, a reply that says so), and log one line (intent,
-        confidence, latency; never the text or the token)."""
+        budget (past it, or on an error, a reply that says so), the asker's questions one at a
+        time in the order they came, and log one line (intent, confidence, latency; never the
+        text or the token)."""
         started = time.perf_counter()
         # A message in a listen channel is not addressed to the bot, so it must stand on its
         # own: read as a follow-up, chatter ("lol") would borrow the last answer's question.
         standalone = via == "listen" or is_reaction(question)
-        conversation = None if standalone else self.runtime.conversations.get((channel_id, user_id))
-        answer = await self.runtime.worker.ask(self.runtime.engine, question, conversation)
+        async with self.runtime.in_order.turn(user_id):
+            conversation = None if standalone else self.runtime.conversations.get((channel_id, user_id))
+            answer = await self.runtime.worker.ask(self.runtime.engine, question, conversation)
         latency_ms = (time.perf_counter() - started) * 1000
         log.info(
             "answered via=%s intent=%s kind=%s confidence=%.3f latency_ms=%.1f",
