@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -203,7 +204,20 @@ BROKEN = {
     "params with number and text keys": ("topics/analytics.yaml", "params: {n: 5}",
                                          "params: {n: 5, 1: a, b: c}",
                                          "knowledge/topics/analytics.yaml", "takes no 1, b"),
+    "operation number words written as a list": ("operations.yaml", "number_words: {",
+                                                 "number_words: [1, 2]\nnumbers_once: {",
+                                                 "knowledge/operations.yaml",
+                                                 "expected a mapping, found a list"),
 }
+
+
+def test_the_shipped_yaml_reads_the_same_without_libyaml() -> None:
+    # PyYAML's own parser is stricter than libyaml in places ("{a: int?, b: str}"), and a
+    # PyYAML built without libyaml must read the knowledge exactly as the bot does.
+    fast = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for path in sorted(DEFAULT_ROOT.rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        assert yaml.load(text, Loader=yaml.SafeLoader) == yaml.load(text, Loader=fast), path
 
 
 @pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))

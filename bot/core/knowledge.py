@@ -908,23 +908,29 @@ def _load_operations(c: _Collector) -> OperationWords:
         c.add(path, "", "", "expected a mapping with words, number_words and replies")
         return empty
     _check_keys(c, path, "", data, ("words", "number_words", "replies"))
+    sections: dict[str, LineDict] = {}
+    for section in ("words", "number_words", "replies"):
+        value = data.get(section)
+        if value is not None and not isinstance(value, LineDict):
+            c.add(path, section, "", f"expected a mapping, found a {_type_name(value)}", data.line_of(section))
+        sections[section] = value if isinstance(value, LineDict) else LineDict()
     words: dict[str, tuple[tuple[str, ...], ...]] = {}
-    for name, items in (data.get("words") or LineDict()).items():
+    for name, items in sections["words"].items():
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            c.add(path, "words", str(name), "expected a list of phrases", data["words"].line_of(name))
+            c.add(path, "words", str(name), "expected a list of phrases", sections["words"].line_of(name))
             continue
         words[str(name)] = tuple(sorted({tuple(stem(t) for t in tokenize(i)) for i in items if tokenize(i)},
                                         key=lambda p: (-len(p), p)))
     numbers: dict[str, float] = {}
-    for word, value in (data.get("number_words") or LineDict()).items():
+    for word, value in sections["number_words"].items():
         if not isinstance(value, int | float) or isinstance(value, bool):
-            c.add(path, "number_words", str(word), "expected a number", data["number_words"].line_of(word))
+            c.add(path, "number_words", str(word), "expected a number", sections["number_words"].line_of(word))
             continue
         numbers[str(word).casefold()] = float(value)
     replies: dict[str, str] = {}
-    for name, template in (data.get("replies") or LineDict()).items():
+    for name, template in sections["replies"].items():
         if not isinstance(template, str) or not template.strip():
-            c.add(path, "replies", str(name), "expected a template", data["replies"].line_of(name))
+            c.add(path, "replies", str(name), "expected a template", sections["replies"].line_of(name))
             continue
         replies[str(name)] = template.strip()
     return OperationWords(words, numbers, replies)
