@@ -154,7 +154,7 @@ def test_every_row_an_intent_answers_about_is_rendered(knowledge_copy: Path) -> 
 
 
 def test_contact_details_in_a_table_are_found_in_every_answer_that_shows_them(knowledge_copy: Path) -> None:
-    _append(knowledge_copy / "tables" / "timeline.csv", "2016,Write to press@cnrp.example.org,,wikipedia,Lead")
+    _append(knowledge_copy / "tables" / "timeline.csv", "2016,,Write to press@cnrp.example.org,,,wikipedia,Lead")
     kb = _load(knowledge_copy)
     assert check_tables(kb) == [Problem("knowledge/tables.yaml", "timeline", "", "contains contact details")]
     problems = {(p.entry, p.field, p.message) for p in check_intents(kb)}
