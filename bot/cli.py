@@ -7,18 +7,22 @@ when DISCORD_TOKEN is set.
 from __future__ import annotations
 
 import argparse
+import codecs
+import io
 import json
 import shlex
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot.core.context import Conversation
+from bot.core.dialogue import MAX_PARTS
 from bot.core.engine import Engine
+from bot.core.guard import FAILED_TEXT, unanswered
 from bot.core.knowledge import KnowledgeError, Severity, load_knowledge
 from bot.core.misses import MissStore, Scope, format_report, miss_to_json, misses_from_jsonl, report
 from bot.core.misses_sqlite import SqliteMissStore
@@ -55,14 +59,18 @@ def _load(args: argparse.Namespace, err: TextIO, settings: Settings | None = Non
     settings = settings or _settings(err)
     if settings is None:
         return None
+    root = _knowledge_root(args, settings)
     try:
         # MATCH_THRESHOLD and AMBIGUITY_MARGIN apply offline too, so a curator can try a threshold.
-        return Engine.load(_knowledge_root(args, settings), match_config(settings))
+        return Engine.load(root, match_config(settings))
     except KnowledgeError as exc:
-        print(f"The knowledge base has {len(exc.problems)} problem(s):", file=err)
-        for problem in exc.problems:
-            print(f"  {problem}", file=err)
-        return None
+        problems = exc.problems
+    except Exception as exc:
+        problems = KnowledgeError.unexpected(root, exc).problems
+    print(f"The knowledge base has {len(problems)} problem(s):", file=err)
+    for problem in problems:
+        print(f"  {problem}", file=err)
+    return None
 
 
 # ---------------------------------------------------------------- formatting
@@ -132,20 +140,104 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> 
     # Without --conversation every line stands alone, as the JSON contract says.
     conversation = _conversation(engine) if args.conversation else None
     if args.json:
-        questions = [question] if question is not None else (line.rstrip("\r\n") for line in inp)
+        questions = [question] if question is not None else _lines(inp, _line_limit(engine))
+        ascii_only = not _writes_utf8(out)
         for text in questions:
-            answer = engine.ask(text, conversation)
-            print(json.dumps(answer.to_json(), ensure_ascii=False), file=out, flush=True)
+            print(_json_answer(engine, text, conversation, ascii_only, err), file=out, flush=True)
         return EXIT_OK
     if question is None:
         if inp.isatty():
             print("ask needs a question, e.g. cnrp-bot ask \"who founded the cnrp\"", file=err)
             return EXIT_FAILED
-        for line in inp:
-            _answer_line(engine, line.rstrip("\r\n"), args.explain, out, conversation)
+        for line in _lines(inp, _line_limit(engine)):
+            _answer_line(engine, line, args.explain, out, conversation, err)
         return EXIT_OK
-    _answer_line(engine, question, args.explain, out, conversation)
+    _answer_line(engine, question, args.explain, out, conversation, err)
     return EXIT_OK
+
+
+def _line_limit(engine: Engine) -> int:
+    """As much of a line as the engine reads of a message (three questions' worth)."""
+    return engine.config.max_question_chars * MAX_PARTS
+
+
+def _read_line(stream: TextIO, limit: int) -> str:
+    """The next line cut to `limit` characters, its end kept ("" at end of input); the rest of
+    a longer line is read in pieces and dropped, so no line is held whole in memory."""
+    line = stream.readline(limit)
+    if line and not line.endswith("\n"):
+        while True:
+            rest = stream.readline(limit)
+            if not rest or rest.endswith("\n"):
+                return line + ("\n" if rest else "")
+    return line
+
+
+def _lines(stream: TextIO, limit: int) -> Iterator[str]:
+    """Each line of input without its LF (or CRLF), cut to `limit` characters."""
+    while line := _read_line(stream, limit):
+        yield line.rstrip("\r\n")
+
+
+# str.splitlines() also ends a line at these, and json.dumps leaves them raw when it keeps
+# non-ASCII text: escaped, one answer stays one line for every line-based reader.
+_LINE_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _json_answer(engine: Engine, text: str, conversation: Conversation | None, ascii_only: bool,
+                 err: TextIO) -> str:
+    """One line of the JSON contract for one question, whatever happens while answering it:
+    a failure still gives its line, so the lines after it stay aligned with their questions."""
+    data = _safe_ask(engine, text, conversation, err).to_json()
+    try:
+        line = json.dumps(data, ensure_ascii=ascii_only, allow_nan=False)
+    except ValueError as exc:  # a confidence that is not a number: the line is still owed
+        _report(exc, err)
+        line = json.dumps(unanswered(FAILED_TEXT).to_json(), ensure_ascii=ascii_only)
+    return line.translate(_LINE_SEPARATORS)
+
+
+def _safe_ask(engine: Engine, text: str, conversation: Conversation | None, err: TextIO) -> Answer:
+    """The engine's answer, or an apology if answering failed: one question that trips a bug
+    must not cost the questions after it (stdin is read to the end either way)."""
+    try:
+        return engine.ask(text, conversation)
+    except Exception as exc:
+        _report(exc, err)
+        return unanswered(FAILED_TEXT)
+
+
+def _report(exc: BaseException, err: TextIO) -> None:
+    print(f"error answering a question: {type(exc).__name__}: {exc}", file=err)
+
+
+def _writes_utf8(stream: TextIO) -> bool:
+    """Whether text written to `stream` arrives as UTF-8 (in-memory streams hold text, not
+    bytes); otherwise JSON is written as ASCII, which is valid UTF-8 and loses nothing."""
+    encoding = getattr(stream, "encoding", None)
+    if not encoding:
+        return True
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def _read_stdin_as_utf8(stream: TextIO) -> None:
+    """Decode the process's stdin as UTF-8, an invalid byte as U+FFFD, and end lines at LF
+    only. Python's default decodes strictly under a UTF-8 locale (one bad byte ended the run
+    and lost every later line) and splits lines at a lone CR too (two answers for one line)."""
+    if isinstance(stream, io.TextIOWrapper):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="replace", newline="\n")
+        except (OSError, ValueError):  # already read from: keep it as it is
+            stream.reconfigure(errors="replace")
+
+
+def _write_replacing(stream: TextIO) -> None:
+    """A character the terminal's encoding cannot show becomes "?" instead of an exception."""
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors="replace")
 
 
 def _conversation(engine: Engine) -> Conversation:
@@ -153,13 +245,18 @@ def _conversation(engine: Engine) -> Conversation:
 
 
 def _answer_line(engine: Engine, question: str, explain: bool, out: TextIO,
-                 conversation: Conversation | None = None) -> None:
+                 conversation: Conversation | None = None, err: TextIO | None = None) -> None:
+    err = err or sys.stderr
     if explain:
-        format_explanation(engine, question, out, conversation)
-        if conversation is not None:
-            conversation.remember(question, engine.explain(question, conversation).answer)
+        try:
+            format_explanation(engine, question, out, conversation)
+            if conversation is not None:
+                conversation.remember(question, engine.explain(question, conversation).answer)
+        except Exception as exc:
+            _report(exc, err)
+            format_answer(unanswered(FAILED_TEXT), out)
     else:
-        format_answer(engine.ask(question, conversation), out)
+        format_answer(_safe_ask(engine, question, conversation, err), out)
 
 
 TRAINING_FILES = ("training/questions.yaml", "training/details.yaml", "training/out_of_scope.yaml",
@@ -266,13 +363,15 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO
     if settings is None:
         return EXIT_KNOWLEDGE
     root = _knowledge_root(args, settings)
-    kb, problems = load_knowledge(root)
-    if not any(p.severity is Severity.ERROR for p in problems):
-        try:
+    try:
+        kb, problems = load_knowledge(root)
+        if not any(p.severity is Severity.ERROR for p in problems):
             engine = Engine.load(root, thorough=True)
             problems = list(engine.warnings)
-        except KnowledgeError as exc:
-            problems = list(exc.problems)
+    except KnowledgeError as exc:
+        problems = list(exc.problems)
+    except Exception as exc:
+        problems = list(KnowledgeError.unexpected(root, exc).problems)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     warnings = [p for p in problems if p.severity is Severity.WARNING]
     for problem in problems:
@@ -390,15 +489,17 @@ def console_help() -> str:
 
 
 def console(engine: Engine, inp: TextIO, out: TextIO, interactive: bool,
-            misses: MissStore | None = None, settings: Settings | None = None) -> int:
+            misses: MissStore | None = None, settings: Settings | None = None,
+            err: TextIO | None = None) -> int:
     """Answer lines until end of input, as one conversation; `/table` commands render tables."""
+    err = err or sys.stderr
     conversation = _conversation(engine)
     if interactive:
         print("cnrp-bot offline console. " + console_help(), file=out)
     while True:
         if interactive:
             print("\ncnrp> ", end="", file=out, flush=True)
-        line = inp.readline()
+        line = _read_line(inp, _line_limit(engine))
         if not line:
             if interactive:
                 print("", file=out)
@@ -410,7 +511,7 @@ def console(engine: Engine, inp: TextIO, out: TextIO, interactive: bool,
             if _console_command(engine, text, out):
                 return EXIT_OK
         else:
-            answer = engine.ask(text, conversation)
+            answer = _safe_ask(engine, text, conversation, err)
             format_answer(answer, out)
             if misses is not None and settings is not None:
                 _record_miss(misses, settings, answer, out)
@@ -488,7 +589,9 @@ def cmd_misses(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) 
         found = store.misses(scope, since)
         if args.jsonl:
             for miss in found:
-                print(json.dumps(miss_to_json(miss), ensure_ascii=False), file=out)
+                # Escaped like ask --json: a question's own line breaks never split its line.
+                print(json.dumps(miss_to_json(miss), ensure_ascii=False).translate(_LINE_SEPARATORS),
+                      file=out)
             return EXIT_OK
         where = {"all": "", "private": " from direct messages and the console"}.get(
             str(scope), f" from server {scope}")
@@ -519,12 +622,15 @@ def _import(store: MissStore, path: Path, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_default(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
-    from bot.discord_app.settings import token_configured  # reads .env too; imports no discord
+    from bot.discord_app.settings import empty_token_note, token_configured  # no discord import
 
     if token_configured():
         from bot.discord_app.app import run
 
         return run(sync_global=args.sync_global)
+    note = empty_token_note()
+    if note:
+        print(note, file=err)
     settings = _settings(err)
     engine = _load(args, err, settings) if settings is not None else None
     if settings is None or engine is None:
@@ -536,7 +642,8 @@ def cmd_default(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO)
         except (OSError, sqlite3.Error) as exc:  # a read-only checkout still answers
             print(f"(misses are not kept: cannot open {settings.misses_db}: {exc})", file=err)
     try:
-        return console(engine, inp, out, interactive=inp.isatty(), misses=store, settings=settings)
+        return console(engine, inp, out, interactive=inp.isatty(), misses=store, settings=settings,
+                       err=err)
     finally:
         if store is not None:
             store.close()
@@ -626,6 +733,9 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
          stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Entry point; streams are parameters so tests can run it in process."""
     out, err, inp = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
+    _read_stdin_as_utf8(inp)
+    _write_replacing(out)
+    _write_replacing(err)
     try:
         from dotenv import load_dotenv
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+import json
+import math
+
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.core.context import Conversation
 from bot.core.engine import Engine
-from bot.core.models import ReplyKind
+from bot.core.models import Answer, Citation, ReplyKind
+from tests.hostile import MESSAGES
 
 NASTY = [
     "", "   \n\t ", "x" * 10_000, "who founded the cnrp " * 600, "\x00\x01\x1b[31m\x7f",
@@ -56,3 +61,37 @@ _ENGINE = Engine.load()
 
 def test_khmer_slogan_is_understood(engine: Engine) -> None:
     assert engine.ask("សង្គ្រោះ បម្រើ ការពារ").intent == "party.slogan"
+
+
+def assert_valid(engine: Engine, answer: Answer) -> None:
+    """An Answer the adapters can show and the JSON contract can carry."""
+    assert isinstance(answer, Answer) and isinstance(answer.kind, ReplyKind)
+    assert isinstance(answer.text, str) and answer.text.strip()
+    assert math.isfinite(answer.confidence) and 0.0 <= answer.confidence <= 1.0
+    assert answer.intent is None or answer.intent in engine.kb.intents
+    assert not answer.matched or (answer.intent is not None and answer.citations)
+    assert all(isinstance(c, Citation) for c in answer.citations)
+    assert all(isinstance(s, str) and s for s in answer.suggestions)
+    assert len(answer.suggestions) <= engine.config.max_suggestions
+    json.dumps(answer.to_json(), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(MESSAGES, st.booleans())
+def test_any_message_gets_a_valid_answer(text: str, in_conversation: bool) -> None:
+    conversation = Conversation() if in_conversation else None
+    assert_valid(_ENGINE, _ENGINE.ask(text, conversation))
+    assert_valid(_ENGINE, _ENGINE.ask(text, conversation))  # and again, as a follow-up
+    assert_valid(_ENGINE, _ENGINE.explain(text).answer)
+
+
+def test_lone_surrogates_never_reach_the_reply(engine: Engine) -> None:
+    # What undecodable bytes become on stdin (surrogateescape): the reply quotes the question
+    # back in a multi-part answer, and a surrogate there made the output unencodable.
+    # "café" in Latin-1, read as UTF-8 with surrogateescape:
+    answer = engine.ask("who founded it? caf\udce9 and when was it banned?")
+    # "café" asks nothing, so it heads the part after it: the question quoted back holds it.
+    assert len(answer.parts) == 2 and "caf\ufffd, when was it banned?" in answer.text
+    answer.text.encode("utf-8")
+    for suggestion in answer.suggestions:
+        suggestion.encode("utf-8")

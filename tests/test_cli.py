@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.cli import CONSOLE_COMMANDS, console_help, main
+from bot.core.engine import Engine
 from bot.core.misses import Feedback, Miss, Vote
 from bot.core.misses_sqlite import SqliteMissStore
 from bot.core.render import TABLE_NAMES
+from tests.hostile import LINES
+from tests.test_knowledge import BROKEN
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@functools.cache
+def _engine() -> Engine:
+    return Engine.load()
 
 
 class FakeStdin(io.StringIO):
@@ -216,3 +234,167 @@ def test_a_store_that_cannot_open_costs_no_answer(
     assert code == 0 and "I don't know" in out and "misses are not kept" in err
     code, _, err = run("misses")
     assert code == 1 and "cannot open" in err
+
+
+# ---------------------------------------------------------------- hostile input, one line each
+
+CONTRACT = ("matched", "intent", "confidence", "answer", "citations", "suggestions")
+
+
+def contract_lines(output: bytes | str) -> list[dict[str, Any]]:
+    """Every output line as the JSON contract: valid UTF-8, one object per line, its types."""
+    text = output.decode("utf-8") if isinstance(output, bytes) else output  # strict: raises
+    objects = []
+    for line in text.splitlines():  # splits at U+2028, U+0085, CR…: each must be escaped
+        data = json.loads(line)
+        assert list(data) == list(CONTRACT)
+        assert isinstance(data["matched"], bool)
+        assert data["intent"] is None or isinstance(data["intent"], str)
+        confidence = data["confidence"]
+        assert isinstance(confidence, int | float) and not isinstance(confidence, bool)
+        assert 0 <= confidence <= 1
+        assert isinstance(data["answer"], str) and data["answer"]
+        for citation in data["citations"]:
+            assert set(citation) == {"source", "title", "section", "url"}
+            assert all(isinstance(value, str) for value in citation.values())
+        assert all(isinstance(s, str) for s in data["suggestions"]) and len(data["suggestions"]) <= 3
+        objects.append(data)
+    return objects
+
+
+def input_lines(data: bytes) -> int:
+    """Lines as the contract counts them: ended by LF, the last one perhaps by end of input."""
+    return data.count(b"\n") + (not data.endswith(b"\n") and bool(data))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(LINES, min_size=1, max_size=25), st.booleans())
+def test_ask_json_gives_one_contract_line_per_input_line(lines: list[str], conversation: bool) -> None:
+    argv = ["ask", "--json", *(["--conversation"] if conversation else [])]
+    with mock.patch.object(Engine, "load", return_value=_engine()):
+        code, out, err = run(*argv, stdin="\n".join(lines) + "\n")
+    assert code == 0, err
+    assert len(contract_lines(out)) == len(lines)
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\r", "\x0b", "\x1c"])
+def test_a_line_separator_in_a_question_stays_inside_its_line(separator: str) -> None:
+    stdin = f"who founded it? caf{separator}e and when was it banned?\nhi\n"
+    code, out, _ = run("ask", "--json", stdin=stdin)
+    lines = contract_lines(out)
+    assert code == 0 and len(lines) == 2 and lines[1]["intent"] == "meta.greeting"
+
+
+def test_a_failing_question_still_gets_its_line_and_the_rest_are_answered(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    real = Engine.ask
+
+    def flaky(self: Engine, question: str, context: Any = None) -> Any:
+        if "boom" in question:
+            raise RuntimeError("a bug")
+        return real(self, question, context)
+
+    monkeypatch.setattr(Engine, "ask", flaky)
+    code, out, err = run("ask", "--json", stdin="who founded cnrp\nboom\nwhen was the party banned\n")
+    lines = contract_lines(out)
+    assert code == 0 and len(lines) == 3
+    assert [line["matched"] for line in lines] == [True, False, True]
+    assert "RuntimeError: a bug" in err
+    code, out, err = run(stdin="boom\nwho founded cnrp\n")
+    assert code == 0 and "Sam Rainsy" in out and "something went wrong" in out
+
+
+# Bytes a file or a pipe may hold: invalid UTF-8 of every kind, CR and CRLF endings, NUL.
+HOSTILE_BYTES = b"".join([
+    b"who founded cnrp\n",
+    b"caf\xe9 and who founded it?\n",  # Latin-1
+    b"\xff\xfe\xfd\n",  # never valid
+    b"\xed\xa0\x80 lone surrogate encoded\n",  # UTF-8 of U+D800: invalid
+    b"\xc0\xaf overlong slash\n",
+    b"truncated \xe2\x80\n",
+    b"when was the party banned\r\n",  # CRLF
+    b"one\rline with a lone CR? and who founded it?\n",
+    b"\x00\x01\x1b[31m\n",
+    "who founded it? caf\u2028e and when was it banned?\n".encode(),
+    b"\n",
+    b"top " + b"9" * 400 + b" provinces\n",
+    b"  " * 900 + b"and who founded it?\n",
+    b"last line without a newline \xe9",
+])
+
+LOCALES = [
+    {"LC_ALL": "C.UTF-8"},  # UTF-8, surrogateescape: bad bytes came out as bad bytes
+    {"LC_ALL": "C"},
+    {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8:strict"},  # one bad byte ended the run
+    {"LC_ALL": "en_US.UTF-8", "PYTHONUTF8": "0"},
+    {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "ascii"},
+    {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "latin-1"},
+]
+
+
+@pytest.mark.parametrize("environment", LOCALES, ids=lambda e: ",".join(f"{k}={v}" for k, v in e.items()))
+def test_invalid_utf8_on_stdin_never_crashes_nor_leaks_into_the_output(environment: dict[str, str]) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), **environment}
+    done = subprocess.run([sys.executable, "-m", "bot", "ask", "--json"], input=HOSTILE_BYTES,
+                          capture_output=True, env=env, cwd=REPO, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert b"Traceback" not in done.stderr
+    lines = contract_lines(done.stdout)
+    assert len(lines) == input_lines(HOSTILE_BYTES)
+    assert lines[0]["intent"] == "party.founders" and lines[6]["intent"] == "dissolution.ruling"
+    assert "Sam Rainsy" in lines[1]["answer"], "the text around a bad byte is still read"
+
+
+def test_the_console_reads_invalid_utf8_under_a_strict_locale(tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "LC_ALL": "C.UTF-8",
+           "PYTHONIOENCODING": "utf-8:strict", "CNRP_MISSES_DB": str(tmp_path / "misses.sqlite3")}
+    done = subprocess.run([sys.executable, "-m", "bot"], input=HOSTILE_BYTES, capture_output=True,
+                          env=env, cwd=tmp_path, timeout=120, check=False)
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    out = done.stdout.decode("utf-8")
+    assert out.count("Sam Rainsy") >= 3 and "2017" in out
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
+def test_every_broken_folder_exits_2_with_its_problems(knowledge_copy: Path, case: str) -> None:
+    file, old, new, _, message = BROKEN[case]
+    path = knowledge_copy / file
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    for command in (["validate"], ["ask", "hi"]):
+        code, _, err = run("--knowledge", str(knowledge_copy), *command)
+        assert code == 2 and message in err and "Traceback" not in err, (command, err)
+
+
+def test_a_failure_no_check_foresaw_still_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("index failed")
+
+    monkeypatch.setattr("bot.core.engine.Matcher", broken)
+    for argv in (["validate"], ["ask", "hi"]):
+        code, _, err = run(*argv)
+        assert code == 2 and "cannot be loaded: RuntimeError: index failed" in err
+
+
+def test_an_empty_token_is_said_before_the_console_answers(monkeypatch: pytest.MonkeyPatch,
+                                                            tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("DISCORD_TOKEN", "")
+    code, out, err = run(stdin="who founded cnrp\n")
+    assert code == 0 and "Sam Rainsy" in out
+    assert "DISCORD_TOKEN is set but empty, so the Discord bot is not started" in err
+
+
+def test_a_line_longer_than_the_cap_is_read_in_pieces_and_answered_once() -> None:
+    long_line = "who founded the cnrp? " + "x" * 3_000_000
+    code, out, _ = run("ask", "--json", stdin=f"{long_line}\r\nhi\nwhen was the party banned")
+    lines = contract_lines(out)
+    assert code == 0 and len(lines) == 3
+    assert "Sam Rainsy" in lines[0]["answer"]
+    assert lines[1]["intent"] == "meta.greeting" and lines[2]["intent"] == "dissolution.ruling"
+
+
+def test_read_line_keeps_at_most_the_cap() -> None:
+    from bot.cli import _read_line
+
+    stream = io.StringIO("abcdefghij\nxy\n" + "z" * 25)
+    assert [_read_line(stream, 4) for _ in range(4)] == ["abcd\n", "xy\n", "zzzz", ""]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.context import Conversation, ConversationStore
+from bot.core.engine import Engine
 from bot.core.models import Answer, ReplyKind
 
 
@@ -42,6 +43,53 @@ def test_store_keeps_conversations_apart_and_bounded() -> None:
     store = ConversationStore(max_conversations=2, clock=Clock())
     store.get(("alice", 1)).remember("q", _answer("party.logo"))
     assert store.get(("bob", 1)).last_answered() is None
-    assert store.get(("alice", 2)).last_answered() is None
+    store.get(("bob", 1)).remember("q", _answer("party.slogan"))
+    store.get(("alice", 2)).remember("q", _answer("party.founding"))
     assert len(store) == 2  # the oldest, ("alice", 1), was dropped
     assert store.get(("alice", 1)).last_answered() is None
+    assert store.get(("alice", 2)).last_answered() is not None
+
+
+def test_a_question_without_context_takes_no_place() -> None:
+    store = ConversationStore(max_conversations=2, clock=Clock())
+    store.get("alice").remember("q", _answer("party.logo"))
+    store.get("bob").remember("q", _answer("party.slogan"))
+    for stranger in range(5):
+        store.get(stranger).remember("when did his term end?", _answer(None, matched=False))
+    assert len(store) == 2
+    assert store.get("alice").last_answered() is not None and store.get("bob").last_answered() is not None
+
+
+def test_past_capacity_only_the_evicted_lose_their_context(engine: Engine) -> None:
+    # With more askers than places, each follow-up without context took a place and pushed
+    # out the next asker's conversation: every follow-up lost its context, one after another.
+    store = ConversationStore(max_conversations=40)
+    askers = range(41)
+    for user in askers:
+        engine.ask("who was the party's second leader?", store.get(user))
+    kept = ["16 November 2017" in engine.ask("when did his term end?", store.get(user)).text
+            for user in askers]
+    assert kept == [False] + [True] * 40
+
+
+def test_expired_conversations_are_dropped_first() -> None:
+    clock = Clock()
+    store = ConversationStore(ttl_seconds=60, max_conversations=10, clock=clock)
+    store.get("alice").remember("q", _answer("party.logo"))
+    clock.now = 30
+    store.get("bob").remember("q", _answer("party.slogan"))
+    clock.now = 61
+    store.get("carol").remember("q", _answer("party.founding"))
+    assert len(store) == 2 and store.get("bob").last_answered() is not None
+
+
+def test_a_conversation_keeps_what_a_follow_up_reads_and_little_else(engine: Engine) -> None:
+    conversation = Conversation()
+    engine.ask("who founded it? when was the party banned?", conversation)  # a turn per part
+    engine.ask("what is the weather on mars", conversation)
+    *answered, missed = (turn.answer for turn in conversation._turns)
+    assert len(answered) == 2
+    for answer in answered:
+        assert answer.matched and answer.intent and answer.text and answer.normalized
+        assert not (answer.candidates or answer.parts or answer.suggestions or answer.citations)
+    assert (missed.text, missed.candidates, missed.entities) == ("", (), ())

@@ -6,6 +6,8 @@ from bot.core.context import Conversation
 from bot.core.dialogue import is_ellipsis, replace_pronouns, split_questions
 from bot.core.engine import Engine
 from bot.core.models import ReplyKind
+from tests.test_guard import renders
+from tests.watchdog import returns
 
 
 def test_split_questions() -> None:
@@ -75,3 +77,37 @@ def test_a_row_pointed_at_resolves_or_is_asked_for(engine: Engine) -> None:
     engine.ask("cnrp share in kandal", conversation)
     answer = engine.ask("how many votes did it get in that province?", conversation)
     assert answer.intent == "results.constituency" and "366,056" in answer.text
+
+
+def test_a_whitespace_run_does_not_freeze_the_splitter() -> None:
+    # 800 spaces cost 3.2 s and 1,800 cost 35 s when the cost grew with the cube of the run.
+    assert returns("from bot.core.dialogue import split_questions\n"
+                   "for blank in (' ' * 20_000, '\\t \\u3000' * 7_000, ', ' * 10_000):\n"
+                   "    split_questions(blank + 'and who' + blank)\n"
+                   "split_questions('a' + ' ' * 20_000 + 'and who b')")
+    text = "when was it founded" + " " * 20_000 + "and who founded it?"
+    assert split_questions(text) == ["when was it founded", "who founded it?"]
+
+
+def test_a_message_of_spaces_is_answered_at_once() -> None:
+    assert returns("from bot.core.engine import Engine\n"
+                   "assert Engine.load().ask('a' + ' ' * 1_790 + 'b').text")
+
+
+def test_a_run_of_spaces_splits_as_one_space_does() -> None:
+    assert split_questions("who led it , and when was it banned") == ["who led it", "when was it banned"]
+    # A part that asks nothing stays with its neighbour, however the two are joined.
+    assert split_questions("founded and and who founded it") == ["founded and, who founded it"]
+    assert split_questions("a ,and who b") == ["a, who b"]
+    for text in ("who led it , and when was it banned", "when was it founded and who founded it?",
+                 "a ,and who b", "how many also had a seat, and is it still active?"):
+        assert split_questions(text.replace(" ", " \t" * 500)) == split_questions(text), text
+
+
+def test_the_users_words_in_a_multi_part_reply_are_escaped(engine: Engine) -> None:
+    answer = engine.ask("when was it founded [see](https://evil.example/login)? and who founded it?")
+    assert len(answer.parts) == 2
+    assert not renders(answer.text) and "https://evil.example/login" in answer.text
+    answer = engine.ask("# BIG? <@1> **who** founded it? when was the party banned? what was its logo? "
+                        "||see|| [x](http://y) what was its slogan?")
+    assert not renders(answer.text)

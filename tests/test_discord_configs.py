@@ -4,11 +4,13 @@ knowledge, wrong token, missing intent)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest_asyncio
 
+from bot.core.knowledge import DEFAULT_ROOT
 from bot.core.misses_sqlite import SqliteMissStore
 from tests.fake_discord import BotProcess, FakeDiscord, FakeUser
 from tests.test_discord_e2e import ALL_COMMANDS
@@ -111,6 +113,20 @@ async def test_a_broken_knowledge_base_never_goes_online(fake: FakeDiscord, tmp_
     assert fake.requests == [], "it did not even log in"
 
 
+async def test_a_value_of_the_wrong_shape_is_reported_at_start_up(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_ROOT, knowledge)
+    sources = knowledge / "sources.yaml"
+    sources.write_text(sources.read_text().replace("id: wikipedia", "id: [wikipedia]", 1))
+    bot = await run_bot(fake, tmp_path, {"CNRP_KNOWLEDGE_DIR": str(knowledge)})
+    assert await bot.wait_exit() == 2
+    log = bot.log()
+    assert "expected text, found a list" in log and "Traceback" not in log
+    assert fake.requests == []
+
+
 async def test_bad_settings_are_all_reported_before_connecting(
     fake: FakeDiscord, tmp_path: Path
 ) -> None:
@@ -142,6 +158,49 @@ async def test_a_rejected_token_stops_with_advice_and_never_logs_the_token(
     assert await bot.wait_exit() == 1
     log = bot.log()
     assert "DISCORD_TOKEN" in log and wrong not in log
+
+
+async def test_a_token_the_gateway_refuses_stops_with_advice_not_a_traceback(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    fake.refuse_identify = True  # close code 4004 after REST accepted the token
+    bot = await run_bot(fake, tmp_path, {})
+    assert await bot.wait_exit() == 1
+    log = bot.log()
+    assert "Discord rejected DISCORD_TOKEN" in log and "Traceback" not in log, log
+
+
+async def test_discord_out_of_reach_stops_with_advice_not_a_traceback(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    await fake.stop()  # nothing listens on its port any more
+    bot = await run_bot(fake, tmp_path, {})
+    assert await bot.wait_exit() == 1
+    log = bot.log()
+    assert "cannot reach Discord" in log and "Traceback" not in log, log
+
+
+async def test_debug_logs_hold_no_interaction_token_message_text_or_user_id(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    bot = await run_bot(fake, tmp_path, {"LOG_LEVEL": "DEBUG", "RATE_LIMIT_BURST": "0"})
+    try:
+        await bot.wait_ready()
+        user = fake.user("secretive")
+        asked = await fake.post_message(
+            user, f"{fake.bot_user.mention} who founded the cnrp zqxjvk", mentions=[fake.bot_user]
+        )
+        await fake.wait_reply(asked)
+        interaction = await fake.slash("ask", {"question": "when was it banned wqpzv"}, user=user)
+        await fake.wait_for(lambda: fake.responses_to(interaction), what="the /ask reply")
+    finally:
+        assert await bot.stop() == 0, bot.log()
+    log = bot.log()
+    assert " DEBUG " in log and "discord.gateway" in log and "discord.http" in log
+    assert "zqxjvk" not in log and "wqpzv" not in log, "message text"
+    assert str(interaction["token"]) not in log, "interaction token"
+    assert str(user.id) not in log, "user id"
+    assert fake.token not in log
 
 
 async def test_follow_ups_use_the_askers_conversation_and_misses_are_kept(

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import pytest
 import pytest_asyncio
 
-from bot.core.config import MatchConfig
+from bot.core.config import KnowledgeLimits, MatchConfig
 from bot.core.engine import Engine
 from bot.core.misses import Vote
 from bot.core.misses_sqlite import SqliteMissStore
@@ -768,6 +768,38 @@ async def test_a_broken_knowledge_base_is_refused_and_the_old_one_kept(env: Env)
     assert edit.body["content"].startswith("Reloaded the knowledge base")
 
 
+async def _refusal(env: Env) -> str:
+    token = await _reload(env)
+    edit = await env.fake.wait_request(
+        lambda r: r.method == "PATCH" and f"/{token}/messages/@original" in r.path,
+        what="the refusal",
+    )
+    return str(edit.body["content"])
+
+
+async def test_reload_refuses_a_value_of_the_wrong_shape(env: Env) -> None:
+    tables = env.knowledge / "tables.yaml"
+    original = tables.read_text(encoding="utf-8")
+    tables.write_text(original.replace("entity: constituency", "entity: [constituency]", 1))
+    try:
+        content = await _refusal(env)
+        assert content.startswith("Reload refused") and "expected text, found a list" in content
+    finally:
+        tables.write_text(original, encoding="utf-8")
+    reply = await env.mention("who founded the cnrp?")
+    assert "Sam Rainsy" in embed_of(reply)["description"], "the old knowledge base still answers"
+
+
+async def test_reload_refuses_a_folder_past_the_size_limits(env: Env) -> None:
+    bulk = env.knowledge / "bulk"
+    bulk.mkdir()
+    try:
+        for number in range(KnowledgeLimits().max_files):
+            (bulk / f"{number}.txt").write_text("x")
+        content = await _refusal(env)
+        assert content.startswith("Reload refused") and "too large to load" in content
+    finally:
+        shutil.rmtree(bulk)
 
 
 async def _reload(env: Env) -> str:
@@ -847,6 +879,24 @@ async def test_a_500_on_the_reply_is_retried(env: Env) -> None:
     assert len(fake.replies_to(env.questions[-2])) == 1
     assert len(fake.responses_to(env.interactions[-1])) == 1
     assert sum(1 for r in fake.requests if r.status == 500) == 2
+
+
+async def test_a_reply_that_fails_past_discord_pys_retries_is_sent_once_more(env: Env) -> None:
+    fake = env.fake
+    # discord.py does not retry a 503, and gives up after five 500s; the reply was lost.
+    for processed in (False, True):  # the request failed, or it was done and its answer lost
+        fake.fail_next(503, method="POST", path=r"/channels/\d+/messages$", processed=processed)
+        reply = await env.mention("who founded the cnrp")
+        question = env.questions[-1]
+        assert "Sam Rainsy" in embed_of(reply)["description"]
+        await env.settle()
+        stored = [m for m in fake.messages.values()
+                  if str((m.get("message_reference") or {}).get("message_id")) == str(question)]
+        assert len(stored) == 1, "sent once: the retry carries the first attempt's nonce"
+    fake.fail_next(503, method="POST", path=r"/interactions/\d+/[^/]+/callback$")
+    record = await env.slash("ask", {"question": "when was the cnrp founded"})
+    assert record.body["type"] == 4 and "2012" in embed_of(record)["description"]
+    assert len(fake.responses_to(env.interactions[-1])) == 1
 
 
 # ----------------------------------------------------------------------------- the audit

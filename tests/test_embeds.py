@@ -30,6 +30,7 @@ from bot.discord_app.embeds import (
     within_limits,
 )
 from tests.fake_discord.limits import embed_problems
+from tests.test_guard import renders
 
 ARTICLE = "https://en.wikipedia.org/wiki/Cambodia_National_Rescue_Party"
 CONFIDENCE = re.compile(r"^(high|medium|low) confidence$")
@@ -265,3 +266,15 @@ def test_about_and_help_fit_and_say_what_is_kept(engine: Engine) -> None:
 )
 def test_format_duration(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
+
+
+def test_the_askers_words_in_a_reply_or_a_question_list_render_nothing(engine: Engine) -> None:
+    typed = "when was it founded [see](https://evil.example/login)? and **who** <@1> founded it?"
+    answer = engine.ask(typed)
+    embed = answer_embed(answer, engine.kb)
+    # The title is the known questions, never the typing; the typing heads each part, escaped.
+    assert embed.title == "When was the CNRP founded? · Who founded the CNRP?"
+    typing = (embed.description or "").split("**Sources**")[0]  # the sources are the bot's links
+    assert not renders(typing) and "https://evil.example/login" in typing
+    listed = questions_embed("Related questions", [typed, "# big"]).description or ""
+    assert not renders(listed)

@@ -416,3 +416,20 @@ def test_sources_list_one_line_per_source(kb: KnowledgeBase) -> None:
     wiki, press = kb.sources["wikipedia"], kb.sources["cnrm-2018"]
     assert f"• \u201c{wiki.title}\u201d, {wiki.publisher} \u2014 {wiki.url}" in lines  # no date: none shown
     assert f"• \u201c{press.title}\u201d, {press.publisher}, 2018-04-26" in lines  # no URL: no link
+
+
+def test_a_number_too_long_for_a_float_is_no_count_and_no_line(kb: KnowledgeBase) -> None:
+    # 309 digits or more read as inf: int(inf) raised OverflowError and the whole reply was lost.
+    huge = float("9" * 309)
+    assert huge == float("inf")
+    fields = constituency_rank(kb, {"n": 3}, None, _query(numbers=(huge,))).fields
+    assert fields["count"] == "3"
+    fields = constituency_filter(kb, {"above": 40}, None, _query(numbers=(huge,))).fields
+    assert fields["limit"] == "40%"
+
+
+def test_a_long_number_in_a_question_is_answered(engine: Engine) -> None:
+    for question in ("top " + "9" * 309 + " provinces", "constituencies above " + "9" * 400 + " votes",
+                     "top " + "1" * 600):
+        answer = engine.ask(question)
+        assert answer.text and "inf" not in answer.text

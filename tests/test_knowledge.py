@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.core.engine import Engine
-from bot.core.knowledge import KnowledgeError, PartialDate, Problem, Severity, load_knowledge
+from bot.core.knowledge import DEFAULT_ROOT, KnowledgeError, PartialDate, Problem, Severity, load_knowledge
+from tests.knowledge_mutations import mutate_folder
 
 
 def _errors(root: Path) -> list[Problem]:
@@ -163,3 +171,135 @@ def test_an_unknown_figure_in_a_timeline_event_is_caught_at_load(knowledge_copy:
     path = knowledge_copy / "tables" / "timeline.csv"
     path.write_text(path.read_text().replace("{figure[war_years]}", "{figure[war_length]}"))
     assert any("timeline" in m and "cannot be rendered" in m for m in _load_errors(knowledge_copy))
+
+
+# ---------------------------------------------------------------- broken folders, never a crash
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+BROKEN = {
+    "a source id written as a list": ("sources.yaml", "id: wikipedia", "id: [wikipedia]",
+                                      "knowledge/sources.yaml", "expected text, found a list"),
+    "a citation's source written as a list": (
+        "tables.yaml", "citation: {source: wikipedia, section: Regional strength}",
+        "citation: {source: [wikipedia], section: Regional strength}",
+        "knowledge/tables.yaml", "expected text, found a list"),
+    "an entity written as a list": ("tables.yaml", "entity: constituency", "entity: [constituency]",
+                                    "knowledge/tables.yaml", "expected text, found a list"),
+    "refs written as a list": ("tables.yaml", "refs: {name: people, deputies: people}",
+                               "refs: [name, deputies]", "knowledge/tables.yaml",
+                               "expected a mapping, found a list"),
+    "a ref's table written as a list": ("tables.yaml", "refs: {name: people, deputies: people}",
+                                        "refs: {name: [people]}", "knowledge/tables.yaml",
+                                        "expected a table name"),
+    "an intent id written as a list": ("topics/party.yaml", "id: party.overview",
+                                       "id: [party.overview]", "knowledge/topics/party.yaml",
+                                       "expected text, found a list"),
+    "an intent's generator written as a list": ("topics/results.yaml", "generator: constituency_rank",
+                                                "generator: [constituency_rank]",
+                                                "knowledge/topics/results.yaml", "expected text"),
+    "params with number and text keys": ("topics/analytics.yaml", "params: {n: 5}",
+                                         "params: {n: 5, 1: a, b: c}",
+                                         "knowledge/topics/analytics.yaml", "takes no 1, b"),
+    "operation number words written as a list": ("operations.yaml", "number_words: {",
+                                                 "number_words: [1, 2]\nnumbers_once: {",
+                                                 "knowledge/operations.yaml",
+                                                 "expected a mapping, found a list"),
+}
+
+
+def test_the_shipped_yaml_reads_the_same_without_libyaml() -> None:
+    # PyYAML's own parser is stricter than libyaml in places ("{a: int?, b: str}"), and a
+    # PyYAML built without libyaml must read the knowledge exactly as the bot does.
+    fast = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for path in sorted(DEFAULT_ROOT.rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        assert yaml.load(text, Loader=yaml.SafeLoader) == yaml.load(text, Loader=fast), path
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
+def test_a_value_of_the_wrong_shape_is_a_problem_not_a_crash(knowledge_copy: Path, case: str) -> None:
+    file, old, new, where, message = BROKEN[case]
+    _replace(knowledge_copy / file, old, new)
+    problems = _load_errors(knowledge_copy)
+    assert any(p.startswith(where) and message in p for p in problems), problems
+
+
+def test_a_csv_that_is_not_utf8_names_its_line(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "tables" / "leaders.csv"
+    path.write_bytes(path.read_bytes().replace(b"Kem Sokha,2017", b"Kem Sokh\xe1,2017"))
+    (problem,) = _errors(knowledge_copy)
+    assert (problem.file, problem.line) == ("knowledge/tables/leaders.csv", 3)
+    assert "not valid UTF-8 (byte 0xe1)" in problem.message
+
+
+def test_a_csv_field_past_the_csv_limit_is_a_problem(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "tables" / "titles.csv"
+    path.write_text(path.read_text() + '"' + "x" * 200_000 + '"\n')
+    problems = _errors(knowledge_copy)
+    assert any(p.file == "knowledge/tables/titles.csv" and "not a readable CSV record" in p.message
+               for p in problems)
+
+
+def test_an_unreadable_file_is_a_problem(knowledge_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Root reads any file whatever its mode, so the refusal the OS gives others is simulated.
+    locked = {knowledge_copy / "tables" / "leaders.csv", knowledge_copy / "topics" / "party.yaml"}
+    real_bytes, real_text = Path.read_bytes, Path.read_text
+
+    def read_bytes(self: Path) -> bytes:
+        if self in locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_bytes(self)
+
+    def read_text(self: Path, *args: Any, **kwargs: Any) -> str:
+        if self in locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(Path, "read_text", read_text)
+    problems = [str(p) for p in _errors(knowledge_copy)]
+    assert any(p.startswith("knowledge/tables/leaders.csv") and "Permission denied" in p for p in problems)
+    assert any(p.startswith("knowledge/topics/party.yaml") and "Permission denied" in p for p in problems)
+
+
+def test_an_unreadable_folder_is_a_problem(knowledge_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = str(knowledge_copy / "topics")
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if str(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    (problem,) = _errors(knowledge_copy)
+    assert problem.file == "knowledge/topics" and "cannot read folder: Permission denied" in problem.message
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files and folders whatever their mode")
+def test_file_and_folder_modes_that_forbid_reading(knowledge_copy: Path) -> None:
+    (knowledge_copy / "tables" / "people.csv").chmod(0)
+    (knowledge_copy / "topics").chmod(0)
+    try:
+        assert _errors(knowledge_copy)
+    finally:
+        (knowledge_copy / "topics").chmod(0o755)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_mutation_of_the_shipped_knowledge_loads_or_lists_its_problems(data: st.DataObject) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch) / "knowledge"
+        shutil.copytree(DEFAULT_ROOT, root)
+        done = [mutate_folder(data, root) for _ in range(data.draw(st.integers(1, 3)))]
+        try:
+            Engine.load(root)
+        except KnowledgeError as error:
+            assert error.problems and all(str(p) for p in error.problems), done

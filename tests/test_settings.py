@@ -15,6 +15,7 @@ from bot.discord_app.settings import (
     Secret,
     Settings,
     SettingsError,
+    empty_token_note,
     match_config,
     token_configured,
 )
@@ -85,6 +86,22 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
     assert s.token.reveal() == TOKEN and s.dev_guild_id == 2 and s.rate_limit_burst == 9
     assert token_configured({}, dotenv_path=tmp_path / ".env")
     assert not token_configured({}, dotenv_path=tmp_path / "missing.env")
+
+
+def test_an_empty_variable_does_not_hide_the_dotenv_value(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(f"DISCORD_TOKEN={TOKEN}\nLOG_LEVEL=DEBUG\n", encoding="utf-8")
+    empty = {"DISCORD_TOKEN": "", "LOG_LEVEL": " ", "DEV_GUILD_ID": ""}
+    assert token_configured(empty, dotenv_path=dotenv)
+    s = Settings.from_env(empty, dotenv_path=dotenv)
+    assert s.token.reveal() == TOKEN and s.log_level == "DEBUG" and s.dev_guild_id is None
+    assert empty_token_note(empty, dotenv_path=dotenv) is None
+
+
+def test_an_empty_token_everywhere_is_said_not_silent(tmp_path: Path) -> None:
+    note = empty_token_note({"DISCORD_TOKEN": ""}, dotenv_path=tmp_path / "missing.env")
+    assert note is not None and "DISCORD_TOKEN is set but empty" in note
+    assert empty_token_note({}, dotenv_path=tmp_path / "missing.env") is None
 
 
 def test_dotenv_defaults_to_the_working_directory(

@@ -73,3 +73,26 @@ class MatchConfig:
             value = getattr(self, name)
             if value is not None and not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1], got {value}")
+
+
+@dataclass(frozen=True)
+class KnowledgeLimits:
+    """The largest knowledge folder the bot loads; past any of these it is refused with a
+    clear message before it is parsed or indexed, so a /reload cannot get the bot killed.
+    Memory grows with phrasings × vocabulary: 4,000 extra intents took 1.6 GB, 20,000 over 20 GB.
+    The shipped folder (34 files, 1.2 MB of which the fitted classifier is 0.8 MB, 102 intents,
+    3,977 phrasings, 7.4 M index cells) fits each limit at least 6 times over."""
+
+    # Every file is opened and parsed at load; a folder of thousands is a mistake (a wrong path).
+    max_files: int = 500
+    # PyYAML holds a parsed document at some 30 times its size: 20 MB of text is ~600 MB.
+    max_bytes: int = 20_000_000
+    # One file is parsed whole, so one file gets a share of the total, not all of it.
+    max_file_bytes: int = 5_000_000
+    # Each intent is validated by rendering its answer for every row it can be about.
+    max_intents: int = 2_000
+    # Each phrasing is a row of the matcher's index and is scored for every question.
+    max_phrasings: int = 50_000
+    # The matcher holds two float32 matrices of phrasings × distinct words (8 bytes a cell):
+    # 50 M cells is 400 MB; the shipped knowledge uses 7.4 M (58 MB).
+    max_index_cells: int = 50_000_000

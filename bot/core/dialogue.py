@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.core.guard import escape_markdown
 from bot.core.models import Answer, Citation, Entity
 
 MAX_PARTS = 3
@@ -129,10 +130,12 @@ def merge(parts: Sequence[tuple[str, Answer]], leftover: Sequence[str]) -> tuple
                 citations.append(citation)
             numbers[local] = citations.index(citation) + 1
         text = _renumber(answer.text, numbers)
-        blocks.append(f"{question.strip()}\n{text}")
+        # The user's own words head each part: escaped, so a link or heading they typed
+        # never renders under the bot's name.
+        blocks.append(f"{escape_markdown(question.strip())}\n{text}")
     if leftover:
         blocks.append("I answer up to three questions at a time; ask the rest again: "
-                      + "; ".join(f"\u201c{q}\u201d" for q in leftover))
+                      + "; ".join(f"\u201c{escape_markdown(q)}\u201d" for q in leftover))
     return "\n\n".join(blocks), tuple(citations)
 
 

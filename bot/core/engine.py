@@ -28,6 +28,7 @@ from bot.core.dialogue import (
 from bot.core.facts import FactGraph
 from bot.core.followups import swap_rows, swap_words
 from bot.core.generators import GENERATORS, Query
+from bot.core.guard import clean_text
 from bot.core.index import IntentTraits
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, Problem, Severity, load_knowledge
 from bot.core.matching import Analysis, Matcher, ScoredIntent
@@ -155,14 +156,14 @@ class Engine:
     def ask(self, question: str, context: Conversation | None = None) -> Answer:
         """Answer a message. With a conversation, follow-ups resolve against its last answer
         and the answer is remembered. Never raises for any text a user can type."""
-        text = str(question)
-        parts = split_questions(text[: self.config.max_question_chars * MAX_PARTS])
+        text = clean_text(question, self.config.max_question_chars * MAX_PARTS)
+        parts = split_questions(text)
         if len(parts) > 1:
             return self._ask_several(text, parts, context)
         return self._ask_one(text, context)
 
     def explain(self, question: str, context: Conversation | None = None) -> Explanation:
-        text = str(question)
+        text = clean_text(question, self.config.max_question_chars * MAX_PARTS)
         analysis, answer = self._resolve(text, context)
         return Explanation(question, answer, analysis, self._reason(answer, analysis))
 

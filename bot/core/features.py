@@ -29,6 +29,8 @@ _ALSO_ANSWERS = {"person": {"organisation"}, "organisation": {"person"}, "durati
                  "name": {"description"}}
 _CHAT_KINDS = (ReplyKind.SMALLTALK, ReplyKind.REFUSAL)
 PARTY_TERM = "cnrp"  # the synonym map folds every name of the party ("the rescue party") to it
+# "who founded it": a question to this bot about "it" is about the party unless told otherwise.
+_PARTY_PRONOUNS = frozenset({"it", "its", "they", "their", "them"})
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class FeatureContext:
     unknown_words: tuple[str, ...]
     top_weight: float  # the weight of a word only one intent uses: the scale of uncovered_rare
     evaluative: tuple[str, ...]  # words asking for a judgement
-    names_party: bool  # the question names the CNRP
+    names_party: bool  # the question names the CNRP, or points at it ("it", "they")
     rare: tuple[tuple[str, frozenset[str]], ...]  # words only one intent uses, with their forms
     entities: tuple[Entity, ...]
     named_kinds: frozenset[str]
@@ -84,7 +86,7 @@ class FeatureContext:
             unknown_words=tuple(t for t in unknown_words if len(t) >= 3),
             top_weight=index.top_idf,
             evaluative=_judgements(terms, lexicon.evaluative),
-            names_party=PARTY_TERM in terms,
+            names_party=any(t == PARTY_TERM or t in _PARTY_PRONOUNS for t in terms),
             rare=rare,
             entities=tuple(entities),
             named_kinds=frozenset(e.kind for e in entities if e.kind in NAME_KINDS),

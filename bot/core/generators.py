@@ -6,6 +6,7 @@ marks (`cite(ref)`); the composer turns them into numbered footnotes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -148,7 +149,8 @@ def constituency_rank(kb: KnowledgeBase, params: Mapping[str, Any], entity: Enti
     bottom = params.get("order") == "bottom" or bool(query.terms & _BOTTOM_WORDS)
     if bottom:
         ranked = ranked[::-1]
-    asked = [int(n) for n in query.numbers if n == int(n) and 1 <= n <= len(ranked)]
+    # The range test first: int() of a number too long for a float (309+ digits: inf) raises.
+    asked = [int(n) for n in query.numbers if 1 <= n <= len(ranked) and n == int(n)]
     count = asked[0] if asked else int(params.get("n", 3))
     chosen = ranked[:count]
     first = chosen[0]
@@ -174,7 +176,8 @@ _NATIONAL_WORDS = frozenset({"national", "nationwide", "nationally", "overall", 
 def constituency_filter(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
         query: Query = NO_QUERY) -> Generated:
     """Constituencies above or below a share (or a vote count), as the question sets it."""
-    values = [n for n in query.numbers if n > 0] if not params.get("fixed") else []
+    # A number too long for a float (inf) is no line to draw: "above inf votes" says nothing.
+    values = [n for n in query.numbers if 0 < n < math.inf] if not params.get("fixed") else []
     value = values[0] if values else float(params.get("above", params.get("below", 50)))
     below = bool(query.terms & _BELOW_WORDS) or ("below" in params and not values)
     national = not values and not params.get("fixed") and bool(query.terms & _NATIONAL_WORDS)

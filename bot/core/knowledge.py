@@ -7,8 +7,9 @@ matcher or the answer composer live in `validate.py`.
 from __future__ import annotations
 
 import csv
+import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -17,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.classifier import IntentClassifier
+from bot.core.config import KnowledgeLimits
 from bot.core.language import Lexicon, phrases, word_list
+from bot.core.limits import check_counts, check_folder
 from bot.core.models import ANSWER_TYPES, CitationRef, Intent, ReplyKind, Section, Source
 from bot.core.normalize import fold, stem, tokenize
 from bot.core.scoring import ScoringModel, parse_model, untrained_model
@@ -61,6 +64,14 @@ class KnowledgeError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+    @classmethod
+    def unexpected(cls, root: Path | None, error: Exception) -> KnowledgeError:
+        """A failure no check foresaw, reported like the problems the checks find, so start-up,
+        validate and /reload still refuse with a message instead of a traceback (the property
+        tests that mutate the shipped knowledge look for such failures; none is known)."""
+        where = str(root or DEFAULT_ROOT)
+        return cls([Problem(where, "", "", f"cannot be loaded: {type(error).__name__}: {error}")])
 
 
 # ---------------------------------------------------------------- values
@@ -303,6 +314,23 @@ def _check_keys(
     return ok
 
 
+def _text_fields(c: _Collector, path: Path, entry: str, data: LineDict, keys: Iterable[str]) -> bool:
+    """Fields that name something (an id, a file, a column, a kind) must be text: a list or a
+    mapping there is a curator's slip, reported instead of failing later as unhashable."""
+    ok = True
+    for key in keys:
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            c.add(path, entry, key, f"expected text, found a {_type_name(value)}", data.line_of(key))
+            ok = False
+    return ok
+
+
+def _type_name(value: Any) -> str:
+    return {list: "list", dict: "mapping", LineDict: "mapping", bool: "true/false"}.get(
+        type(value), type(value).__name__)
+
+
 def _load_sources(c: _Collector) -> dict[str, Source]:
     path = c.root / "sources.yaml"
     data = c.yaml(path)
@@ -320,6 +348,11 @@ def _load_sources(c: _Collector) -> dict[str, Source]:
         entry = str(item.get("id", entry))
         if not _check_keys(c, path, entry, item,
                            ("id", "title", "publisher", "kind", "date", "url", "sections")):
+            continue
+        if not _text_fields(c, path, entry, item, ("id", "title", "publisher", "kind", "url")):
+            continue
+        if not isinstance(item["sections"], list | None):
+            c.add(path, entry, "sections", "expected a list of sections", item.line_of("sections"))
             continue
         if entry in sources:
             c.add(path, entry, "id", "duplicate source id", item.line_of("id"))
@@ -352,6 +385,9 @@ def _check_citation(
 ) -> CitationRef | None:
     if not sources:
         return None  # sources.yaml itself is broken: that one problem is already reported
+    if not isinstance(source, str) or not isinstance(section, str | int | float):
+        c.add(path, entry, field_name, "a citation is a source id and a section, each as text", line)
+        return None
     if source not in sources:
         c.add(path, entry, field_name, f"unknown source id {source!r} (known: "
               f"{', '.join(sorted(sources))})", line)
@@ -385,11 +421,45 @@ def _load_tables(c: _Collector, sources: Mapping[str, Source]) -> dict[str, Tabl
             continue
         if not _check_keys(c, path, name, spec, _TABLE_KEYS, _TABLE_OPTIONAL):
             continue
+        if not _text_fields(c, path, name, spec, ("file", "title", "entity", "key", "aliases")):
+            continue
+        not_mappings = [part for part in ("citation", "refs", "stated_totals")
+                        if spec.get(part) is not None and not isinstance(spec[part], LineDict)]
+        for part in not_mappings:
+            c.add(path, name, part, f"expected a mapping, found a {_type_name(spec[part])}",
+                  spec.line_of(part))
+        if not_mappings:
+            continue
         table = _load_table(c, path, name, spec, sources)
         if table is not None:
             tables[name] = table
     _check_refs(c, path, specs, tables)
     return tables
+
+
+def _read_csv_text(c: _Collector, path: Path) -> str | None:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        c.add(path, "", "", f"cannot read file: {exc.strerror or exc}")
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        c.add(path, f"row {line}" if line > 1 else "header", "",
+              f"not valid UTF-8 (byte {raw[exc.start]:#04x}); save the file as UTF-8", line)
+        return None
+
+
+def _csv_rows(c: _Collector, path: Path, handle: io.StringIO) -> Iterator[list[str]]:
+    """The file's records; one csv cannot read (a field past its size limit) ends them with a
+    problem instead of an exception."""
+    reader = csv.reader(handle)
+    try:
+        yield from reader
+    except csv.Error as exc:
+        c.add(path, f"row {reader.line_num}", "", f"not a readable CSV record: {exc}", reader.line_num)
 
 
 def _load_table(
@@ -433,6 +503,8 @@ def _load_table(
     section_column: str | None = None
     if isinstance(citation_spec, LineDict):
         _check_keys(c, spec_path, name, citation_spec, ("source",), ("section", "section_column"))
+        if not _text_fields(c, spec_path, name, citation_spec, ("source", "section_column")):
+            return None
         section_column = citation_spec.get("section_column")
         if section_column is not None and section_column not in columns:
             c.add(spec_path, name, "citation.section_column", f"no column named {section_column!r}",
@@ -447,8 +519,11 @@ def _load_table(
     if not csv_path.is_file():
         c.add(spec_path, name, "file", f"no such file: tables/{spec['file']}", spec.line_of("file"))
         return None
-    with csv_path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
+    text = _read_csv_text(c, csv_path)
+    if text is None:
+        return None
+    with io.StringIO(text, newline="") as handle:
+        reader = _csv_rows(c, csv_path, handle)
         header = next(reader, [])
         if header != list(columns):
             c.add(csv_path, "header", "", f"columns are {header}, tables.yaml says {list(columns)}", 1)
@@ -509,6 +584,10 @@ def _check_refs(c: _Collector, path: Path, specs: LineDict, tables: Mapping[str,
     for name, table in tables.items():
         refs: LineDict = specs[name].get("refs") or LineDict()
         for column, target in refs.items():
+            if not isinstance(target, str):
+                c.add(path, name, f"refs.{column}", f"expected a table name, found a {_type_name(target)}",
+                      refs.line_of(column))
+                continue
             if column not in table.columns:
                 c.add(path, name, f"refs.{column}", "no such column", refs.line_of(column))
                 continue
@@ -569,6 +648,8 @@ def _load_intents(
                 continue
             entry = str(item.get("id", entry))
             if not _check_keys(c, path, entry, item, _INTENT_REQUIRED, _INTENT_OPTIONAL):
+                continue
+            if not _text_fields(c, path, entry, item, ("id", "entity", "generator")):
                 continue
             if not _ID_PATTERN.fullmatch(entry):
                 c.add(path, entry, "id", "ids look like 'topic.name' (lowercase, dots, underscores)",
@@ -639,7 +720,8 @@ def _load_intents(
                 kind=kind,
                 entity=entity,
                 generator=item.get("generator"),
-                params=tuple(sorted(params.items())),
+                # Keys may read as numbers too; sorted as text, mixed keys still compare.
+                params=tuple(sorted(params.items(), key=lambda kv: str(kv[0]))),
                 file=c.rel(path),
                 answers=tuple(t for t in answer_types if t in ANSWER_TYPES),
             )
@@ -828,23 +910,29 @@ def _load_operations(c: _Collector) -> OperationWords:
         c.add(path, "", "", "expected a mapping with words, number_words and replies")
         return empty
     _check_keys(c, path, "", data, ("words", "number_words", "replies"), ("alternatives",))
+    sections: dict[str, LineDict] = {}
+    for section in ("words", "number_words", "replies"):
+        value = data.get(section)
+        if value is not None and not isinstance(value, LineDict):
+            c.add(path, section, "", f"expected a mapping, found a {_type_name(value)}", data.line_of(section))
+        sections[section] = value if isinstance(value, LineDict) else LineDict()
     words: dict[str, tuple[tuple[str, ...], ...]] = {}
-    for name, items in (data.get("words") or LineDict()).items():
+    for name, items in sections["words"].items():
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            c.add(path, "words", str(name), "expected a list of phrases", data["words"].line_of(name))
+            c.add(path, "words", str(name), "expected a list of phrases", sections["words"].line_of(name))
             continue
         words[str(name)] = tuple(sorted({tuple(stem(t) for t in tokenize(i)) for i in items if tokenize(i)},
                                         key=lambda p: (-len(p), p)))
     numbers: dict[str, float] = {}
-    for word, value in (data.get("number_words") or LineDict()).items():
+    for word, value in sections["number_words"].items():
         if not isinstance(value, int | float) or isinstance(value, bool):
-            c.add(path, "number_words", str(word), "expected a number", data["number_words"].line_of(word))
+            c.add(path, "number_words", str(word), "expected a number", sections["number_words"].line_of(word))
             continue
         numbers[str(word).casefold()] = float(value)
     replies: dict[str, str] = {}
-    for name, template in (data.get("replies") or LineDict()).items():
+    for name, template in sections["replies"].items():
         if not isinstance(template, str) or not template.strip():
-            c.add(path, "replies", str(name), "expected a template", data["replies"].line_of(name))
+            c.add(path, "replies", str(name), "expected a template", sections["replies"].line_of(name))
             continue
         replies[str(name)] = template.strip()
     alternatives: list[frozenset[str]] = []
@@ -858,20 +946,30 @@ def _load_operations(c: _Collector) -> OperationWords:
     return OperationWords(words, numbers, replies, tuple(alternatives))
 
 
-def load_knowledge(root: Path | None = None) -> tuple[KnowledgeBase, list[Problem]]:
+def load_knowledge(root: Path | None = None,
+                   limits: KnowledgeLimits | None = None) -> tuple[KnowledgeBase, list[Problem]]:
     """Read every file under `root`; return the knowledge base and the problems found.
 
-    The caller decides what to do with problems: the engine refuses any error.
+    The caller decides what to do with problems: the engine refuses any error. A folder past
+    `limits` is refused before it is parsed (files, bytes) or indexed (intents, phrasings).
     """
     base = (root or DEFAULT_ROOT).resolve()
     c = _Collector(base)
+    empty = KnowledgeBase(base, {}, {}, {}, {})
     if not base.is_dir():
         c.add(base, "", "", "knowledge directory not found")
-        return KnowledgeBase(base, {}, {}, {}, {}), c.problems
+        return empty, c.problems
+    limits = limits or KnowledgeLimits()
+    for where, message in check_folder(base, limits):
+        c.add(Path(where), "", "", message)
+    if c.problems:
+        return empty, c.problems
     sources = _load_sources(c)
     tables = _load_tables(c, sources)
     intents = _load_intents(c, sources, tables)
     synonyms = _load_synonyms(c)
+    for message in check_counts(intents, limits):
+        c.add(base, "", "", message)
     kb = KnowledgeBase(base, sources, tables, intents, synonyms, _load_language(c), _load_scoring(c),
                        _load_classifier(c, intents), _load_operations(c))
     return kb, c.problems

@@ -9,6 +9,7 @@ bigger share?", "what happened that same day?").
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -73,7 +74,10 @@ class ProgramReader:
         found = []
         for i, token in enumerate(tokens):
             if re.fullmatch(r"\d+(\.\d+)?", token):
-                found.append((float(token), i))
+                # A number too long for a float (309+ digits: inf) is no operand: nothing can be
+                # computed with it, and showing it would raise.
+                if math.isfinite(value := float(token)):
+                    found.append((value, i))
             elif token in self.number_words:
                 found.append((self.number_words[token], i))
         return found

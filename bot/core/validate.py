@@ -51,7 +51,8 @@ def check_intents(kb: KnowledgeBase) -> list[Problem]:
             spec = GENERATORS[name]
             unknown = set(intent.param_dict) - spec.params
             if unknown:
-                problems.append(_problem(intent, "params", f"{name} takes no {', '.join(sorted(unknown))}"))
+                names = ", ".join(sorted(map(str, unknown)))  # a key may read as a number
+                problems.append(_problem(intent, "params", f"{name} takes no {names}"))
                 continue
             if spec.entity and spec.entity != intent.entity:
                 problems.append(_problem(intent, "entity", f"{name} needs entity: {spec.entity}"))

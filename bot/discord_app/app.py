@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import sys
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -21,9 +22,10 @@ from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeError
 from bot.core.misses import MissStore
 from bot.core.misses_sqlite import SqliteMissStore
+from bot.discord_app.logsafe import RedactingFormatter
 from bot.discord_app.ratelimit import RateLimiter
 from bot.discord_app.runtime import Runtime
-from bot.discord_app.settings import Settings, SettingsError, match_config
+from bot.discord_app.settings import Settings, SettingsError, load_engine
 from bot.discord_app.views import NO_PINGS, PERSISTENT_ITEMS
 
 log = logging.getLogger(__name__)
@@ -182,6 +184,7 @@ class CnrpBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         await super().close()
+        self.runtime.worker.shutdown()
         if self.runtime.store is not None:
             self.runtime.store.close()
 
@@ -203,7 +206,9 @@ class _RedactToken(logging.Filter):
 
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    # Every line, discord.py's own DEBUG dumps included, loses tokens, typed text and user ids.
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+                                            secret=settings.token.reveal()))
     handler.addFilter(_RedactToken(settings.token.reveal()))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -221,7 +226,7 @@ def run(*, sync_global: bool = False) -> int:
     configure_logging(settings)
     log.info("starting with %r", settings)
     try:
-        engine = Engine.load(settings.knowledge_dir, match_config(settings))
+        engine = load_engine(settings)
     except KnowledgeError as error:
         for knowledge_problem in error.problems:
             log.error("knowledge: %s", knowledge_problem)
@@ -244,6 +249,9 @@ def run(*, sync_global: bool = False) -> int:
     except discord.PrivilegedIntentsRequired:
         log.error(MESSAGE_CONTENT_HELP)
         return EXIT_DISCORD
+    except (discord.ConnectionClosed, discord.GatewayNotFound, aiohttp.ClientConnectionError) as error:
+        log.error("%s", connection_advice(error))
+        return EXIT_DISCORD
     return EXIT_OK
 
 
@@ -252,6 +260,23 @@ def open_store(settings: Settings) -> MissStore | None:
     if not settings.misses.keeps_anything:
         return None
     return SqliteMissStore(settings.misses_db)
+
+
+# Gateway close codes that end the session for good, as the operator can act on them.
+GATEWAY_REFUSALS = {
+    4004: "Discord rejected DISCORD_TOKEN: copy the bot token again from the developer portal",
+    4010: "Discord refused the shard ids: SHARD_IDS must each be below SHARD_COUNT",
+    4011: "Discord requires more shards for this bot: leave SHARD_COUNT empty to use its count",
+}
+
+
+def connection_advice(error: Exception) -> str:
+    """One line for a connection Discord refused or could not be made, instead of a traceback."""
+    if isinstance(error, discord.ConnectionClosed):
+        return GATEWAY_REFUSALS.get(
+            error.code or 0, f"Discord closed the gateway connection for good (close code {error.code})"
+        )
+    return f"cannot reach Discord ({error}); check the network and try again"
 
 
 async def _serve(bot: CnrpBot, token: str) -> None:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import discord
 
+from bot.core.guard import escape_markdown
 from bot.core.knowledge import KnowledgeBase
 from bot.core.misses import MissPolicy
 from bot.core.models import Answer, Citation, ReplyKind
@@ -189,7 +190,7 @@ def answer_embed(answer: Answer, kb: KnowledgeBase, *, now: datetime | None = No
 
 def questions_embed(title: str, questions: Sequence[str]) -> discord.Embed:
     """A short list of questions (related or suggested), numbered like the buttons below it."""
-    lines = [f"{i}. {q}" for i, q in enumerate(questions, start=1)]
+    lines = [f"{i}. {escape_markdown(q)}" for i, q in enumerate(questions, start=1)]
     return discord.Embed(
         title=truncate(title, TITLE_LIMIT),
         description=_fit_lines(lines, DESCRIPTION_LIMIT) or "Nothing to suggest.",

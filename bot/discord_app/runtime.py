@@ -21,6 +21,7 @@ from bot.core.misses import Feedback, Miss, MissPolicy, MissStore
 from bot.core.models import Answer
 from bot.discord_app.ratelimit import RateLimiter
 from bot.discord_app.settings import Settings
+from bot.discord_app.worker import EngineWorker
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,32 @@ class InFlight:
         return True
 
 
+class InOrder:
+    """One user's questions go to the engine one at a time, in the order they came. In worker
+    threads two of them could otherwise finish out of order: their replies would then take
+    their places in the rate limit out of order too, and a follow-up could be read before the
+    answer it follows. A user with nothing in flight holds no lock."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._queued: dict[int, int] = {}
+
+    @contextlib.asynccontextmanager
+    async def turn(self, user_id: int) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(user_id, asyncio.Lock())
+        self._queued[user_id] = self._queued.get(user_id, 0) + 1
+        try:
+            async with lock:  # asyncio.Lock wakes its waiters first come, first served
+                yield
+        finally:
+            self._queued[user_id] -= 1
+            if not self._queued[user_id]:
+                del self._queued[user_id], self._locks[user_id]
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -75,6 +102,13 @@ class Runtime:
     inflight: InFlight = field(default_factory=InFlight)
     # Views whose state lives only in this process (see views.LocalView): disabled at shutdown.
     local_views: set[Any] = field(default_factory=set)
+    # Each user's questions reach the engine in the order they came.
+    in_order: InOrder = field(default_factory=InOrder)
+    # The engine answers in these threads, never on the event loop, within ANSWER_BUDGET_SECONDS.
+    worker: EngineWorker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.worker = EngineWorker(self.settings.answer_budget_seconds)
 
     @property
     def policy(self) -> MissPolicy:

@@ -18,17 +18,21 @@ from dotenv import dotenv_values
 
 from bot.core.config import MatchConfig
 from bot.core.engine import Engine
+from bot.core.knowledge import KnowledgeError
 from bot.core.misses import DEFAULT_LOW_CONFIDENCE, DEFAULT_RETENTION_DAYS, MissPolicy
 
 # A burst of questions passes at once; past it, answers wait for the window to turn.
 DEFAULT_RATE_LIMIT_BURST = 5
 DEFAULT_RATE_LIMIT_SECONDS = 10.0
+# Discord waits 3 s for the first response to an interaction, and the reply still has to
+# travel: past this budget a question gets a polite "taking too long" instead of an answer.
+DEFAULT_ANSWER_BUDGET_SECONDS = 1.5
 DEFAULT_MISSES_DB = Path(__file__).resolve().parents[2] / "data" / "misses.sqlite3"
 # Every variable from_env reads; .env.example documents exactly these (a test keeps them equal).
 KEYS = (
     "DISCORD_TOKEN", "DEV_GUILD_ID", "LISTEN_CHANNEL_IDS", "MATCH_THRESHOLD", "AMBIGUITY_MARGIN",
-    "RATE_LIMIT_BURST", "RATE_LIMIT_SECONDS", "LOG_LEVEL", "SHARD_COUNT", "SHARD_IDS",
-    "CNRP_KNOWLEDGE_DIR", "CNRP_MISSES_DB", "MISSES_RETENTION_DAYS", "MISSES_LOG_USERS",
+    "RATE_LIMIT_BURST", "RATE_LIMIT_SECONDS", "ANSWER_BUDGET_SECONDS", "LOG_LEVEL", "SHARD_COUNT",
+    "SHARD_IDS", "CNRP_KNOWLEDGE_DIR", "CNRP_MISSES_DB", "MISSES_RETENTION_DAYS", "MISSES_LOG_USERS",
     "MISSES_LOW_CONFIDENCE",
 )  # fmt: skip
 # Keys earlier versions read: still set in many .env files, so they are named, not ignored.
@@ -88,6 +92,7 @@ class Settings:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     knowledge_dir: Path | None = None
+    answer_budget_seconds: float = DEFAULT_ANSWER_BUDGET_SECONDS
     misses_db: Path = DEFAULT_MISSES_DB
     misses: MissPolicy = field(default_factory=MissPolicy)
     notes: tuple[str, ...] = ()  # worth a warning at start-up, not worth refusing to start
@@ -140,6 +145,7 @@ class Settings:
         if window == 0.0:
             reader.problems.append("RATE_LIMIT_SECONDS must be more than 0 "
                                    "(RATE_LIMIT_BURST=0 turns the rate limit off)")
+        budget = reader.number("ANSWER_BUDGET_SECONDS", minimum=0.1, maximum=60.0)
         knowledge = reader.text("CNRP_KNOWLEDGE_DIR")
         misses_db = reader.text("CNRP_MISSES_DB")
         retention = reader.integer("MISSES_RETENTION_DAYS", minimum=0)
@@ -157,6 +163,7 @@ class Settings:
             ambiguity_margin=reader.number("AMBIGUITY_MARGIN", minimum=0.0, maximum=1.0),
             rate_limit_burst=DEFAULT_RATE_LIMIT_BURST if burst is None else burst,
             rate_limit_seconds=window or DEFAULT_RATE_LIMIT_SECONDS,
+            answer_budget_seconds=DEFAULT_ANSWER_BUDGET_SECONDS if budget is None else budget,
             log_level=log_level,
             shard_count=shard_count,
             shard_ids=tuple(shard_ids) if shard_ids else None,
@@ -181,8 +188,15 @@ def match_config(settings: Settings) -> MatchConfig:
 
 
 def load_engine(settings: Settings) -> Engine:
-    """A fresh engine from disk, as the settings say (blocking: /reload runs it in a thread)."""
-    return Engine.load(settings.knowledge_dir, match_config(settings))
+    """A fresh engine from disk, as the settings say (blocking: /reload runs it in a thread).
+    Any failure is a KnowledgeError, so start-up and /reload refuse with a message, never a
+    traceback or "something went wrong"."""
+    try:
+        return Engine.load(settings.knowledge_dir, match_config(settings))
+    except KnowledgeError:
+        raise
+    except Exception as error:
+        raise KnowledgeError.unexpected(settings.knowledge_dir, error) from error
 
 
 def token_configured(
@@ -197,8 +211,23 @@ def _merged_env(environ: Mapping[str, str], dotenv_path: Path | None) -> dict[st
     path = dotenv_path if dotenv_path is not None else Path.cwd() / ".env"
     from_file = dotenv_values(path) if path.is_file() else {}
     merged = {key: value for key, value in from_file.items() if value is not None}
-    merged.update(environ)
+    # An empty variable counts as unset: `DISCORD_TOKEN=` (as compose files pass a variable
+    # the host lacks) hid the token in .env, and the bot quietly ran as the offline console.
+    merged.update({key: value for key, value in environ.items()
+                   if value.strip() or not merged.get(key, "").strip()})
     return merged
+
+
+def empty_token_note(
+    environ: Mapping[str, str] | None = None, *, dotenv_path: Path | None = None
+) -> str | None:
+    """What to tell the operator when DISCORD_TOKEN is present but empty everywhere: the bot
+    is not started, which would otherwise look like a silent exit."""
+    env = _merged_env(os.environ if environ is None else environ, dotenv_path)
+    if "DISCORD_TOKEN" in env and not env["DISCORD_TOKEN"].strip():
+        return ("DISCORD_TOKEN is set but empty, so the Discord bot is not started; "
+                "answering questions offline instead.")
+    return None
 
 
 class _Reader:

@@ -221,6 +221,8 @@ def message(
         data["application_id"] = str(webhook_id)
     if sent.get("message_reference"):
         data["message_reference"] = {**sent["message_reference"], "channel_id": str(channel_id)}
+    if sent.get("nonce"):
+        data["nonce"] = sent["nonce"]
     if interaction_metadata is not None:
         data["interaction_metadata"] = interaction_metadata
     return data

@@ -68,6 +68,9 @@ class Fault:
     method: str | None
     path_pattern: re.Pattern[str] | None
     remaining: int
+    # The request takes effect and only its response is lost (a 503 from a proxy after the
+    # work was done): a client that retries must not do it twice.
+    processed: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method != method:
@@ -146,6 +149,8 @@ class FakeDiscord:
         self.sessions: dict[str, Session] = {}
         self.shard_sessions: dict[int, Session] = {}
         self.shard_count = 1
+        # The gateway refuses the token though REST took it (a token reset between the two).
+        self.refuse_identify = False
         self._faults: list[Fault] = []
         self._interactions: dict[str, dict[str, Any]] = {}  # token -> interaction payload
         self._originals: dict[str, int] = {}  # token -> original response message id
@@ -235,10 +240,12 @@ class FakeDiscord:
         path: str | None = None,
         retry_after: float = 0.25,
         times: int = 1,
+        processed: bool = False,
     ) -> None:
-        """Answer the next `times` matching REST requests with `status` (429: Retry-After)."""
+        """Answer the next `times` matching REST requests with `status` (429: Retry-After);
+        `processed` carries each request out first, as a server that fails late does."""
         pattern = re.compile(path) if path else None
-        self._faults.append(Fault(status, retry_after, method, pattern, times))
+        self._faults.append(Fault(status, retry_after, method, pattern, times, processed))
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self._faults:
@@ -334,7 +341,7 @@ class FakeDiscord:
 
     async def _answer(self, raw: web.Request, record: Recorded) -> web.Response:
         fault = self._take_fault(record.method, record.path)
-        if fault is not None:
+        if fault is not None and not fault.processed:
             return _fault_response(fault)
         if (
             not UNAUTHENTICATED.match(record.path)
@@ -346,7 +353,11 @@ class FakeDiscord:
                 continue
             match = pattern.match(record.path)
             if match:
-                return await handler(Request(raw, record), match)
+                response = await handler(Request(raw, record), match)
+                if fault is not None:
+                    record.message_id = None  # done, but the client is told it failed
+                    return _fault_response(fault)
+                return response
         return _json({"message": "404: Not Found (fake)", "code": 0}, status=404)
 
     async def _get_me(self, request: Request, match: re.Match[str]) -> web.Response:
@@ -455,6 +466,13 @@ class FakeDiscord:
 
     async def _create_message(self, request: Request, match: re.Match[str]) -> web.Response:
         record = request.record
+        body = record.body or {}
+        if body.get("enforce_nonce") and body.get("nonce"):
+            # Discord returns the message already sent with this nonce instead of a second one.
+            for sent in self.messages.values():
+                if sent.get("nonce") == body["nonce"] and sent["channel_id"] == match["channel"]:
+                    record.message_id = int(sent["id"])
+                    return _json(sent)
         data = await self._store_bot_message(
             int(match["channel"]), record.body or {}, files=record.files
         )
@@ -611,7 +629,7 @@ class FakeDiscord:
         return ws
 
     async def _identify(self, conn: Connection, data: dict[str, Any]) -> Session | None:
-        if data.get("token") != self.token:
+        if data.get("token") != self.token or self.refuse_identify:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return None
         intents = int(data.get("intents", 0))

@@ -16,6 +16,12 @@ from bot.core.config import MatchConfig
 from bot.core.engine import Engine
 from bot.core.models import Answer, ReplyKind
 from bot.discord_app.autocomplete import complete_question, question_catalog
+from bot.discord_app.delivery import (
+    INTERACTION_RETRY_DELAYS,
+    MESSAGE_RETRY_DELAYS,
+    deliver,
+    new_nonce,
+)
 from bot.discord_app.embeds import CHOICE_NAME_LIMIT, answer_embed, truncate
 from bot.discord_app.runtime import Runtime, runtime_of
 from bot.discord_app.views import NO_PINGS, LocalView, maybe_view, miss_ref, reply_view
@@ -71,14 +77,17 @@ class AskCog(commands.Cog):
     # ------------------------------------------------------------------------- the engine
 
     async def answer(self, question: str, *, user_id: int, channel_id: int, via: str) -> Answer:
-        """Ask the engine in the asker's conversation and log one line (intent, confidence,
-        latency; never the text or the token)."""
+        """Ask the engine in the asker's conversation, in a worker thread and within the time
+        budget (past it, or on an error, a reply that says so), the asker's questions one at a
+        time in the order they came, and log one line (intent, confidence, latency; never the
+        text or the token)."""
         started = time.perf_counter()
         # A message in a listen channel is not addressed to the bot, so it must stand on its
         # own: read as a follow-up, chatter ("lol") would borrow the last answer's question.
         standalone = via == "listen" or is_reaction(question)
-        conversation = None if standalone else self.runtime.conversations.get((channel_id, user_id))
-        answer = self.runtime.engine.ask(question, conversation)
+        async with self.runtime.in_order.turn(user_id):
+            conversation = None if standalone else self.runtime.conversations.get((channel_id, user_id))
+            answer = await self.runtime.worker.ask(self.runtime.engine, question, conversation)
         latency_ms = (time.perf_counter() - started) * 1000
         log.info(
             "answered via=%s intent=%s kind=%s confidence=%.3f latency_ms=%.1f",
@@ -145,13 +154,24 @@ class AskCog(commands.Cog):
                           public=not ephemeral)
         embed = answer_embed(answer, runtime.engine.kb)
         await runtime.wait_turn(user_id)
+        # A send that fails past discord.py's own retries is tried again: an edit is the same
+        # edit twice, and a first response that did land is recognised as acknowledged.
         if delayed:
-            await interaction.edit_original_response(embed=embed, view=view,
-                                                     allowed_mentions=NO_PINGS)
+            edited = await deliver(
+                lambda: interaction.edit_original_response(embed=embed, view=view,
+                                                           allowed_mentions=NO_PINGS),
+                "an answer", MESSAGE_RETRY_DELAYS,
+            )
+            sent = edited is not None
         else:
-            await interaction.response.send_message(embed=embed, view=maybe_view(view),
-                                                    ephemeral=ephemeral, allowed_mentions=NO_PINGS)
-        if isinstance(view, LocalView):
+            await deliver(
+                lambda: interaction.response.send_message(embed=embed, view=maybe_view(view),
+                                                          ephemeral=ephemeral,
+                                                          allowed_mentions=NO_PINGS),
+                "an answer", INTERACTION_RETRY_DELAYS,
+            )
+            sent = interaction.response.is_done()
+        if sent and isinstance(view, LocalView):
             view.attach(interaction, runtime)
         if miss is not None:
             await runtime.keep(miss)
@@ -177,14 +197,21 @@ class AskCog(commands.Cog):
                                        user=str(author))
         view = reply_view(runtime, answer, owner_id=author, miss_id=miss_ref(miss),
                           public=message.guild is not None)
+        embed, nonce = answer_embed(answer, runtime.engine.kb), new_nonce()
         await runtime.wait_turn(author)
-        sent = await message.reply(
-            embed=answer_embed(answer, runtime.engine.kb),
-            view=maybe_view(view),
-            mention_author=False,
-            allowed_mentions=NO_PINGS,
+        # One nonce over every attempt: a reply that did land is not posted twice.
+        sent = await deliver(
+            lambda: message.reply(
+                embed=embed,
+                view=maybe_view(view),
+                mention_author=False,
+                allowed_mentions=NO_PINGS,
+                nonce=nonce,
+            ),
+            "a reply",
+            MESSAGE_RETRY_DELAYS,
         )
-        if isinstance(view, LocalView):
+        if sent is not None and isinstance(view, LocalView):
             view.attach(sent, runtime)
         if miss is not None:
             await runtime.keep(miss)
