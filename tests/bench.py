@@ -59,7 +59,7 @@ def main() -> None:
                                   processor=utils.default_process)
 
     baseline = _time_calls(naive, questions)
-    threshold = engine.config.threshold * 100
+    threshold = engine.threshold * 100
     naive_correct_in = naive_correct_out = 0
     for case in cases:
         hit = naive(case.question)

@@ -68,7 +68,10 @@ def assert_valid(engine: Engine, answer: Answer) -> None:
     assert isinstance(answer, Answer) and isinstance(answer.kind, ReplyKind)
     assert isinstance(answer.text, str) and answer.text.strip()
     assert math.isfinite(answer.confidence) and 0.0 <= answer.confidence <= 1.0
-    assert answer.intent is None or answer.intent in engine.kb.intents
+    # An intent of the knowledge base, or a computation the operations file has a reply for.
+    computed = (answer.intent or "").removeprefix("computed.")
+    assert answer.intent is None or answer.intent in engine.kb.intents or (
+        answer.intent.startswith("computed.") and computed in engine.kb.operations.replies)
     assert not answer.matched or (answer.intent is not None and answer.citations)
     assert all(isinstance(c, Citation) for c in answer.citations)
     assert all(isinstance(s, str) and s for s in answer.suggestions)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.core.context import Conversation
-from bot.core.dialogue import is_ellipsis, replace_pronouns, split_questions
+from bot.core.dialogue import deictic_kind, is_ellipsis, name_the_pointed, replace_pronouns, split_questions
 from bot.core.engine import Engine
+from bot.core.knowledge import KnowledgeBase
 from bot.core.models import ReplyKind
 from tests.test_guard import renders
 from tests.watchdog import returns
@@ -111,3 +112,48 @@ def test_the_users_words_in_a_multi_part_reply_are_escaped(engine: Engine) -> No
     answer = engine.ask("# BIG? <@1> **who** founded it? when was the party banned? what was its logo? "
                         "||see|| [x](http://y) what was its slogan?")
     assert not renders(answer.text)
+
+
+def test_in_the_province_at_the_end_points_but_the_constituency_votes_do_not() -> None:
+    assert deictic_kind("how many votes did they get in the province?") == "constituency"
+    assert deictic_kind("do the constituency votes add up to the total?") is None
+    assert name_the_pointed("how many votes did they get in the province?", "constituency", "Takéo") == (
+        "how many votes did they get in Takéo?")
+
+
+def _constituency(kb: KnowledgeBase, name: str) -> dict[str, float]:
+    (row,) = kb.table("constituencies").where(name=name)
+    return {"votes": float(row["votes"]), "share": float(row["share"])}
+
+
+def test_a_rank_follow_up_ranks_the_measure_the_talk_asked_for(engine: Engine) -> None:
+    kb = engine.kb
+    votes = sorted((float(r["votes"]) for r in kb.table("constituencies").rows), reverse=True)
+    battambang = _constituency(kb, "Battambang")
+    conversation = Conversation()
+    engine.ask("how many votes did the cnrp get in battambang", conversation)
+    ranked = engine.ask("where does that rank among the 24?", conversation)
+    assert ranked.intent == "computed.rank" and f"Number {votes.index(battambang['votes']) + 1} " in ranked.text
+    # "that" is still Battambang, whose row the rank used though its words never named it.
+    share = engine.ask("what share was that", conversation)
+    assert share.matched and f"{battambang['share']:.2f}%" in share.text
+
+
+def test_a_gap_follow_up_keeps_the_measure_and_the_rows(engine: Engine) -> None:
+    kandal, kampot = _constituency(engine.kb, "Kandal"), _constituency(engine.kb, "Kampot")
+    conversation = Conversation()
+    engine.ask("how many votes did the cnrp get in kandal", conversation)
+    engine.ask("and in kampot?", conversation)
+    gap = engine.ask("what's the gap?", conversation)
+    assert gap.intent == "computed.difference" and f"{abs(kandal['votes'] - kampot['votes']):,.0f} votes" in gap.text
+    assert {e.key for e in gap.entities} >= {"Kandal", "Kampot"}
+
+
+def test_it_leans_on_the_last_question_not_on_the_moment_it_named(engine: Engine) -> None:
+    conversation = Conversation()
+    engine.ask("which court banned the cnrp?", conversation)
+    answer = engine.ask("who headed it?", conversation)
+    # "it" is the court; the party's leader at the ruling would answer another question.
+    assert answer.intent == "dissolution.court" and "Dith Munty" in answer.text
+    engine.ask("which court banned the cnrp?", conversation)
+    assert engine.ask("who led the party at that time?", conversation).intent == "computed.leader_at"

@@ -46,6 +46,12 @@ def test_khmer_is_translated_word_by_word(lexicon: Lexicon) -> None:
         reading.text.split())
 
 
+def test_a_khmer_question_word_at_the_end_is_read_first(lexicon: Lexicon) -> None:
+    # Khmer asks "… on which day?" at the end; the reading of what is asked looks at the start.
+    words = read("តុលាការកំពូលរំលាយគណបក្សសង្គ្រោះជាតិនៅថ្ងៃណា?", lexicon).text.split()
+    assert words[:2] == ["which", "day"] and "cnrp" in words
+
+
 def test_khmer_spaces_are_optional_and_digits_are_read(lexicon: Lexicon) -> None:
     joined, spaced = read("សមរង្ស៊ី", lexicon), read("សម រង្ស៊ី", lexicon)
     assert joined.text.split() == spaced.text.split() == ["sam", "rainsy"]

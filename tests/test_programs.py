@@ -82,9 +82,14 @@ def test_total_of_two_constituencies(engine: Engine, kb: KnowledgeBase) -> None:
     assert computed.fields["total"] == f"{number_text(expected)} votes"
 
 
-def test_two_named_constituencies_compared_are_left_to_the_intents(engine: Engine) -> None:
-    # The intents' own comparison says it with both figures.
-    assert _read(engine, "what's the difference in votes between kandal and takeo") is None
+def test_two_named_constituencies_compared_are_left_to_the_intents(engine: Engine, kb: KnowledgeBase) -> None:
+    # The intents' own comparison says it with both figures; a gap asked for is computed here,
+    # in the measure asked.
+    assert _read(engine, "which did better, kandal or takeo") is None
+    computed = _computed(engine, "what's the difference in votes between kandal and takeo", "difference")
+    kandal = _row(kb, "constituencies", name="Kandal")
+    takeo = _row(kb, "constituencies", name="Takéo")
+    assert computed.value == abs(kandal["votes"] - takeo["votes"])
 
 
 def test_difference_of_platform_points_in_riels_and_dollars(engine: Engine, kb: KnowledgeBase) -> None:

@@ -40,9 +40,19 @@ DEICTIC_KINDS = {
     "policy_area": ("policy area", "area", "policy field"),
     "committee": ("committee",),
     "election": ("election", "elections", "vote", "poll"),
+    "organisation": ("organisation", "organization", "group", "movement", "network", "body", "coalition",
+                     "ngo"),
 }
 _DEICTIC = {kind: re.compile(r"\b(?:that|this|the same)\s+(?:" + "|".join(words) + r")\b", re.IGNORECASE)
             for kind, words in DEICTIC_KINDS.items()}
+# "… in the province?" at the end points as "in that province" does where no province is named;
+# "the constituency votes" or "the party" name no row.
+_DEICTIC["constituency"] = re.compile(
+    _DEICTIC["constituency"].pattern + r"|\b(?:in|for|from|at)\s+the\s+(?:" + "|".join(DEICTIC_KINDS["constituency"])
+    + r")\W*$", re.IGNORECASE)
+# Words that lean on something said before ("where was it issued", "who headed it").
+ANAPHORS = frozenset({"it", "its", "that", "this", "those", "these", "they", "them", "their", "there", "then",
+                      "he", "him", "his", "she", "her", "hers"})
 
 
 # "what did they get there?": a place pointed at, in a question about a result.
@@ -62,7 +72,14 @@ def deictic_kind(text: str) -> str | None:
 def name_the_pointed(text: str, kind: str, key: str) -> str:
     if not _DEICTIC[kind].search(text):
         return _THERE.sub(f"in {key}", text)
-    return _DEICTIC[kind].sub(key, text, count=1)
+    def named(match: re.Match[str]) -> str:
+        said = match.group(0)
+        preposition = re.match(r"(?:in|for|from|at)\s+(?=the\b)", said, re.IGNORECASE)
+        tail = re.search(r"\W*$", said)
+        # "in the province?" → "in Takéo?"; "that province" → "Takéo".
+        return f"{preposition.group(0) if preposition else ''}{key}{tail.group(0) if preposition and tail else ''}"
+
+    return _DEICTIC[kind].sub(named, text, count=1)
 
 
 def split_questions(text: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from bot.core.compose import compose, generator_for, number_citations
 from bot.core.config import MatchConfig
 from bot.core.context import Conversation, Turn
 from bot.core.dialogue import (
+    ANAPHORS,
     MAX_PARTS,
     deictic_kind,
     has_personal_pronoun,
@@ -49,6 +51,9 @@ KHMER_TEXT = ("I read only simple questions in Khmer, and this one I couldn't fo
               "For example: \u201cWhen was the CNRP founded?\u201d")
 AMBIGUOUS_TEXT = "I'm not sure which you mean. Did you mean one of these?"
 WHO_TEXT = "Who do you mean? Name the person, e.g. \u201cwhen did Kem Sokha's term end?\u201d"
+# Rows an answer used that its question may have left to the conversation.
+_CARRIED_KINDS = frozenset({"constituency", "person", "organisation", "election", "platform_point",
+                            "policy_point", "committee"})
 CLARIFY_TEXT = {
     "constituency": "Which constituency do you mean? Name one of the 24, e.g. Kandal or Takéo.",
     "person": "Who do you mean? Give me a name, e.g. Kem Sokha or Mu Sochua.",
@@ -260,11 +265,19 @@ class Engine:
             content = [t for t in analysis.terms if t not in self.lexicon.filler]
             top = analysis.ranked[0].score if analysis.ranked else 0.0
             if is_ellipsis(text) or (len(content) <= self.config.context_short_question and top < self.threshold):
-                again = self._ask_again(analysis, last)
+                again = self._ask_again(analysis, context.recent_answered())
                 if again is not None:
                     return again
             if previous is not None:
                 analysis = self._boost_topic(analysis, previous)
+            answer = self._answer(text, analysis)
+            if not answer.matched and answer.kind is not ReplyKind.REFUSAL and ANAPHORS & set(analysis.tokens):
+                # "where was it issued from?" after a question about the press release: what
+                # "it" stands for is in the last question.
+                again = self._ask_again(analysis, context.recent_answered())
+                if again is not None:
+                    return again
+            return analysis, answer
         return analysis, self._answer(text, analysis)
 
     def _chat(self, text: str, analysis: Analysis) -> Answer:
@@ -342,10 +355,23 @@ class Engine:
         asking = lexicon.question_words | lexicon.yes_no_openers | _ASKING_VERBS
         return bool(named) and len(rest) <= 4 and not any(t in asking for t in rest)
 
-    def _ask_again(self, analysis: Analysis, last: Turn) -> tuple[Analysis, Answer] | None:
+    def _ask_again(self, analysis: Analysis, recent: Sequence[Turn]) -> tuple[Analysis, Answer] | None:
         """"and in Takéo?", "and the weakest?", "and by votes?": the last question asked again
-        with the follow-up's rows or words in place of its own."""
+        with the follow-up's rows or words in place of its own (or, failing that, the one before:
+        "what share was that?" after a computed rank asks about the row ranked)."""
+        for turn in recent:
+            again = self._ask_turn_again(analysis, turn)
+            if again is not None:
+                return again
+        return None
+
+    def _ask_turn_again(self, analysis: Analysis, last: Turn) -> tuple[Analysis, Answer] | None:
         earlier = self.matcher.analyse(last.question)
+        carried = [e.key for e in last.answer.entities if e.kind in _CARRIED_KINDS
+                   and all((x.kind, x.key) != (e.kind, e.key) for x in earlier.entities)]
+        if carried:
+            # A computed follow-up ("where does that rank?") used rows its own words never named.
+            earlier = self.matcher.analyse(f"{last.question} {' '.join(carried)}")
         lexicon = self.lexicon
         new_words = [t for t in analysis.tokens if t not in lexicon.stopwords]
         readings = [swap_rows(earlier.tokens, earlier.entities, analysis.entities)]
@@ -382,6 +408,7 @@ class Engine:
             earlier = ProgramReading(turn.answer.normalized.split(), turn.answer.entities)
             context_dates += [d for d in self.programs.dates(earlier) if d not in context_dates]
         reading = ProgramReading(analysis.tokens, analysis.entities, context=tuple(context),
+                                 context_tokens=tuple(turn.answer.normalized.split() for turn in recent),
                                  context_dates=context_dates)
         computed = self.programs.read(reading)
         if computed is None:
@@ -391,17 +418,29 @@ class Engine:
             return None
         text = _SENTENCE_START.sub(lambda m: m.group(0).upper(), template.format_map(computed.fields))
         composed = number_citations(self.kb, text, computed.refs)
+        # The rows the talk supplied and the reply names are the answer's rows too, so that the
+        # next follow-up ("and in percentage points?") can use them.
+        used = tuple(e for e in context if e.key in composed.text
+                     and all((x.kind, x.key) != (e.kind, e.key) for x in analysis.entities))
         return Answer(matched=True, intent=f"computed.{computed.op}", confidence=COMPUTED_CONFIDENCE,
-                      text=composed.text, citations=composed.citations, entities=analysis.entities,
+                      text=composed.text, citations=composed.citations, entities=(*analysis.entities, *used),
                       normalized=analysis.normalized, kind=ReplyKind.ANSWER)
 
     def _boost_topic(self, analysis: Analysis, previous: Intent) -> Analysis:
         """A short question after an answer leans towards that answer's topic ("which court?")."""
         content = [t for t in analysis.terms if t not in self.lexicon.stopwords]
-        if len(content) > self.config.context_short_question or not analysis.ranked:
+        leans = bool(ANAPHORS & set(analysis.tokens))  # "where was it issued from?"
+        if (len(content) > self.config.context_short_question and not leans) or not analysis.ranked:
             return analysis
         near = {previous.id, *previous.related}
-        boosted = [replace(r, score=min(1.0, r.score + self.config.context_boost),
+        bonus = math.exp(self.config.context_boost)
+
+        def boost(p: float) -> float:
+            # In odds: a likely reading gains little, a doubtful one much.
+            odds = p / (1.0 - p) * bonus if p < 1.0 else math.inf
+            return 1.0 if math.isinf(odds) else odds / (1.0 + odds)
+
+        boosted = [replace(r, score=boost(r.score),
                            notes=(*r.notes, "same topic as the last answer"))
                    if r.intent.topic == previous.topic or r.intent.id in near else r
                    for r in analysis.ranked]

@@ -29,8 +29,6 @@ _ALSO_ANSWERS = {"person": {"organisation"}, "organisation": {"person"}, "durati
                  "name": {"description"}}
 _CHAT_KINDS = (ReplyKind.SMALLTALK, ReplyKind.REFUSAL)
 PARTY_TERM = "cnrp"  # the synonym map folds every name of the party ("the rescue party") to it
-# "who founded it": a question to this bot about "it" is about the party unless told otherwise.
-_PARTY_PRONOUNS = frozenset({"it", "its", "they", "their", "them"})
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,7 @@ class FeatureContext:
     unknown_words: tuple[str, ...]
     top_weight: float  # the weight of a word only one intent uses: the scale of uncovered_rare
     evaluative: tuple[str, ...]  # words asking for a judgement
-    names_party: bool  # the question names the CNRP, or points at it ("it", "they")
+    names_party: bool  # the question names the CNRP
     rare: tuple[tuple[str, frozenset[str]], ...]  # words only one intent uses, with their forms
     entities: tuple[Entity, ...]
     named_kinds: frozenset[str]
@@ -86,7 +84,7 @@ class FeatureContext:
             unknown_words=tuple(t for t in unknown_words if len(t) >= 3),
             top_weight=index.top_idf,
             evaluative=_judgements(terms, lexicon.evaluative),
-            names_party=any(t == PARTY_TERM or t in _PARTY_PRONOUNS for t in terms),
+            names_party=PARTY_TERM in terms,
             rare=rare,
             entities=tuple(entities),
             named_kinds=frozenset(e.kind for e in entities if e.kind in NAME_KINDS),
@@ -182,9 +180,10 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
             and e.key not in profile.named.get("organisation", frozenset()) and intent.entity != "organisation"]
     if orgs:
         put("org_unrelated", 1.0, f"names {', '.join(orgs)}, which the intent never mentions")
-    # An unknown word is another party's name only where nothing else names the subject: "did
-    # Mu Sochua flea" is about her, whatever "flea" is.
-    strange = context.unknown_words if not context.named_kinds else ()
+    # A word no source uses and no English word list knows is a name ("funcinpec"; "café" is
+    # only a word), and another party's only where nothing else names the subject ("did Mu
+    # Sochua flea" is about her).
+    strange = () if context.named_kinds else tuple(w for w in context.unknown_words if w not in context.vector_rows)
     if not context.names_party and intent.kind is ReplyKind.ANSWER and (orgs or strange):
         # "who were the CPP's vice presidents", "does funcinpec have a youth wing": the
         # question is about someone else, in the words of a question about the CNRP.

@@ -89,6 +89,9 @@ def read(text: str, lexicon: Lexicon) -> Reading:
     return Reading(translated, "English", True)
 
 
+_WH = frozenset({"who", "whom", "whose", "what", "when", "where", "why", "how", "which"})
+
+
 def _read_khmer(text: str, lexicon: Lexicon) -> tuple[str, int, int]:
     """The text with each known Khmer word replaced by its English; the number of Khmer
     letters, and of those the lexicon recognised."""
@@ -121,6 +124,11 @@ def _read_khmer(text: str, lexicon: Lexicon) -> tuple[str, int, int]:
                     break
             else:
                 i += 1  # an unknown letter: skipped, and counted against the coverage
+        # Khmer asks at the end ("… on which day?"); English, and the reading of what a
+        # question asks for, at the start.
+        asking = next((k for k, item in enumerate(out) if item.split()[:1] and item.split()[0] in _WH), 0)
+        if out:
+            out.insert(0, out.pop(asking))
         return f" {' '.join(out)} "
 
     translated = _KHMER.sub(translate, _INVISIBLE.sub("", text))

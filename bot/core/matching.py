@@ -110,6 +110,7 @@ class Matcher:
         self.synonyms = SynonymMap(kb.synonyms)
         self.entities = EntityIndex(kb, self.config)
         self.index = PhrasingIndex(kb, self.config, self.lexicon, self.synonyms, self.entities, traits or {})
+        self._related_to = {i.id: frozenset(i.related) for i in kb.intents.values()}
         self.reader = QuestionReader(self.lexicon)
         self.classifier = kb.classifier
         self.semantic = SemanticIndex(self.index.profiles, wordvectors.load(), self.lexicon,
@@ -285,7 +286,13 @@ class Matcher:
             return ()
         query_text = " ".join(sorted(t for t in base_terms if t not in self.lexicon.stopwords))
         none = voted.get(NONE, 0.0)
-        first, second = [*sorted((p for i, p in voted.items() if i != NONE), reverse=True), 0.0, 0.0][:2]
+        by_vote = sorted(((p, i) for i, p in voted.items() if i != NONE), reverse=True)
+
+        def rival(intent: Intent) -> float:
+            # The best vote for another intent, not counting those that answer much the same
+            # question ("total votes in 2013": the election and the results total).
+            return next((p for p, i in by_vote if i != intent.id and i not in intent.related
+                         and intent.id not in self._related_to.get(i, ())), 0.0)
         lexical = [float(best[p]) for p in order]
         rows: list[np.ndarray] = []
         extras: list[tuple[float, str, tuple[str, ...]]] = []
@@ -307,7 +314,7 @@ class Matcher:
                                             functools.partial(self.semantic.nearness, position),
                                             recall.get(position, 0.0),
                                             (mine := voted.get(profile.intent.id, 0.0)),
-                                            mine - (second if mine >= first else first), none)
+                                            mine - rival(profile.intent), none)
             rows.append(row)
             extras.append((fuzzy, index.phrasing_text[best_row], notes))
         matrix = np.vstack(rows)

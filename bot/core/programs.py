@@ -37,6 +37,10 @@ _OTHER_OFFICES = frozenset({"court", "judge", "justice", "committee", "cnrm", "m
                             "country", "asean", "aphr", "cald", "cpp"})
 
 
+# Words by which a follow-up asks about the moment the last answer named.
+_THEN = frozenset({"then", "time", "moment", "point", "date", "day", "year"})
+
+
 @dataclass(frozen=True)
 class Operand:
     name: str
@@ -54,6 +58,8 @@ class Reading:
     numbers: list[tuple[float, int]] = field(default_factory=list)  # (value, token position)
     context: Sequence[Entity] = ()  # the last answer's rows, for a follow-up
     context_dates: Sequence[Operand] = ()
+    # The last question's words: "where does that rank?" after "how many votes …" ranks votes.
+    context_tokens: Sequence[Sequence[str]] = ()  # latest first
 
 
 class ProgramReader:
@@ -82,9 +88,14 @@ class ProgramReader:
                 found.append((self.number_words[token], i))
         return found
 
-    def _metric(self, tokens: Sequence[str], kind: str) -> tuple[str, ...]:
-        # "vote share" asks for a share: share words outrank vote words.
-        asked = [m for m, words in _METRICS.items() if any(t in words for t in tokens)]
+    def _metric(self, tokens: Sequence[str], kind: str, earlier: Sequence[Sequence[str]] = ()) -> tuple[str, ...]:
+        # "vote share" asks for a share: share words outrank vote words. A follow-up that names
+        # no measure ("where does that rank?") keeps the one the talk last asked for.
+        asked: list[str] = []
+        for words_of_question in (tokens, *earlier):
+            asked = [m for m, words in _METRICS.items() if any(t in words for t in words_of_question)]
+            if asked:
+                break
         asked.sort(key=lambda m: m != "share")
         return (*asked, *_DEFAULT_METRIC.get(kind, ()))
 
@@ -96,7 +107,8 @@ class ProgramReader:
         for entity in entities:
             if entity.kind not in kinds:
                 continue
-            amount = self.graph.amount(entity.kind, entity.key, self._metric(reading.tokens, entity.kind))
+            amount = self.graph.amount(entity.kind, entity.key,
+                                       self._metric(reading.tokens, entity.kind, reading.context_tokens))
             if amount is not None and all(a.key != amount.key for a in found):
                 found.append(amount)
         if len(found) < 2 and "election" in kinds:
@@ -104,7 +116,8 @@ class ProgramReader:
             years = [e.key for e in entities if e.kind == "year"]
             for dated in self.graph.dated.values():
                 if dated.kind == "election" and str(dated.date.year) in years:
-                    amount = self.graph.amount("election", dated.key, self._metric(reading.tokens, "election"))
+                    amount = self.graph.amount("election", dated.key,
+                                               self._metric(reading.tokens, "election", reading.context_tokens))
                     if amount is not None and all(a.key != amount.key for a in found):
                         found.append(amount)
         return found
@@ -245,6 +258,10 @@ class ProgramReader:
         # Any year the question names, even one the sources never mention ("2014 to 2016").
         years = sorted(int(v) for v, _ in reading.numbers if 1900 < v < 2100 and v == int(v))
         dated = self.dates(reading)
+        if dated and all(d.at >= len(reading.tokens) for d in dated) and not _THEN & set(reading.tokens):
+            # A moment only the last answer named needs "then" or "at the time" to be the one
+            # asked about: "who headed it?" after the court's ruling asks about the court.
+            return None
         if years and not any(e.kind in ("event", "election") for e in reading.entities):
             start, end = PartialDate(years[0]), PartialDate(years[-1])
             period = f"{years[0]} to {years[-1]}" if years[0] != years[-1] else str(years[0])
@@ -339,7 +356,8 @@ class ProgramReader:
             return None  # a pension a month and a price a kilo do not add up or compare
         # Two constituencies the question names, compared: the intents' own comparison says it
         # with both figures. One of them from the last answer is this computation's to do.
-        compares = not (self._has("ratio", tokens) or self._has("total", tokens))
+        # A gap asked for ("what's the gap between …") is computed here, in the measure asked.
+        compares = not (self._has("ratio", tokens) or self._has("total", tokens) or self._has("difference", tokens))
         named = [e for e in reading.entities if e.kind == "constituency" and e.start < len(tokens)]
         if compares and all(a.kind == "constituency" for a in amounts) and len(amounts) == 2 and len(named) == 2:
             return None

@@ -37,7 +37,7 @@ FEATURES: dict[str, str] = {
     "names_other": "the question names a person, place or party the intent is about another of",
     "names_unrelated": "the question names a person, place or party the intent's phrasings never do",
     "org_unrelated": "the question names an organisation the intent's phrasings and reply never mention",
-    "other_subject": "the question never names the CNRP but names another organisation, or a word no "
+    "other_subject": "the question never names the CNRP but names another organisation, or a name no "
                      "source uses, that the intent's phrasings and reply never mention: another party's facts",
     "count_mismatch": "the question names one row where the intent compares two, or the reverse",
     "type_match": "the question asks for a kind of answer (who, when, how many …) the intent gives",
