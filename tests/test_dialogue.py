@@ -157,3 +157,13 @@ def test_it_leans_on_the_last_question_not_on_the_moment_it_named(engine: Engine
     assert answer.intent == "dissolution.court" and "Dith Munty" in answer.text
     engine.ask("which court banned the cnrp?", conversation)
     assert engine.ask("who led the party at that time?", conversation).intent == "computed.leader_at"
+
+
+def test_a_reaction_after_an_answer_is_small_talk_not_a_follow_up(engine: Engine) -> None:
+    conversation = Conversation()
+    engine.ask("how many commune chiefs did the cnrp lose", conversation)
+    for reaction in ("lol that's a lot", "haha tiny", "wow"):
+        reply = engine.ask(reaction, conversation)
+        assert not reply.matched and reply.kind is ReplyKind.SMALLTALK, reaction
+    # A reaction that goes on to ask is a question.
+    assert engine.ask("ok and in kampot, how many votes?", conversation).matched

@@ -239,3 +239,11 @@ def test_find_never_raises_and_gives_spans_within_the_question(index: EntityInde
         assert 0 <= entity.start < entity.end <= len(tokens)
         assert 0.0 < entity.score <= 1.0
         assert entity.key in index.by_kind[entity.kind]
+
+
+def test_a_word_many_names_share_is_no_misspelt_name(index: EntityIndex) -> None:
+    # "province" is in the aliases of several constituencies: "in the province" names none,
+    # while a misspelt name with it still finds its row.
+    assert _find(index, "how many votes in the province") == []
+    (found,) = _find(index, "results in siem reep province")
+    assert (found.kind, found.key) == ("constituency", "Siem Reap")

@@ -303,7 +303,13 @@ class Engine:
         # "when?" asks (the last question again, about its date) and "and under 25%?" sets a new
         # line; "ok", "lol" only react.
         lexicon = self.lexicon
-        return bool(analysis.terms) and not analysis.entities and all(
+        if analysis.entities:
+            return False
+        tokens = analysis.tokens
+        if tokens and tokens[0] in lexicon.reactions and not any(
+                t in lexicon.question_words or t in lexicon.yes_no_openers for t in tokens[1:]):
+            return True  # "lol that's a lot", "haha tiny": a reaction, whatever follows it
+        return bool(analysis.terms) and all(
             (t in lexicon.stopwords or t in lexicon.greetings) and not t[:1].isdigit() for t in analysis.terms)
 
     def _complete(self, text: str, analysis: Analysis, pending: Turn) -> tuple[Analysis, Answer] | None:

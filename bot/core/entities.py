@@ -18,6 +18,7 @@ from bot.core.normalize import stem, tokenize
 # and the entity evidence (not the words) decides whether X fits. Topic entities (a policy area,
 # a platform point) stay as words: they are also ordinary vocabulary.
 NAME_KINDS = frozenset({"constituency", "person", "organisation"})
+_SHARED_NAME_WORD = 3  # a word in the names of this many rows is part of no one name
 # After "<name> party", these words make the name a person with a role in the party.
 _ROLE_WORDS = frozenset({"leader", "president", "chief", "boss", "head", "chairman", "member", "deputy",
                          "founder", "secretary", "vice"})
@@ -54,8 +55,15 @@ class EntityIndex:
         self._sizes_by_first: dict[str, set[int]] = defaultdict(set)
         for alias in self.exact:
             self._sizes_by_first[alias[0]].add(len(alias))
-        self._name_tokens = {t for key, (kind, _) in self.exact.items() if kind in NAME_KINDS
-                             for t in key if len(t) >= 4 and t not in stopwords}
+        rows_using: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for alias_tokens, target in self.exact.items():
+            if target[0] in NAME_KINDS:
+                for t in alias_tokens:
+                    rows_using[t].add(target)
+        # Words of many names ("province", "party") tell no name apart: "in the province" is no
+        # misspelt "Takeo province".
+        self._name_tokens = {t for t, rows in rows_using.items()
+                             if len(t) >= 4 and t not in stopwords and len(rows) < _SHARED_NAME_WORD}
         # Topic aliases by their content words, for questions that word them differently
         # ("minimum wage workers" for "minimum wage for workers").
         self._topic_aliases: dict[str, list[tuple[frozenset[str], str, str]]] = defaultdict(list)

@@ -764,7 +764,7 @@ def _load_synonyms(c: _Collector) -> dict[str, str]:
 
 
 _WORD_LISTS = ("stopwords", "question_words", "generic_question_words", "greetings", "present_words",
-               "time_owners", "yes_no_openers", "evaluative")
+               "time_owners", "yes_no_openers", "evaluative", "reactions")
 _PHRASE_LISTS = ("relative_times", "day_precision")
 
 
@@ -834,6 +834,7 @@ def _load_language(c: _Collector) -> Lexicon:
         time_owners=lists["time_owners"],
         yes_no_openers=lists["yes_no_openers"],
         evaluative=lists["evaluative"],
+        reactions=lists["reactions"],
         question_types=question_types,
         day_precision=phrase_lists["day_precision"],
         other_languages=others,

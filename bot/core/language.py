@@ -36,6 +36,7 @@ class Lexicon:
     time_owners: frozenset[str] = frozenset()
     yes_no_openers: frozenset[str] = frozenset()
     evaluative: frozenset[str] = frozenset()  # words asking for a judgement, not a fact
+    reactions: frozenset[str] = frozenset()  # words that open a reaction ("lol", "wow"), not a question
     # answer type -> the phrases (as token tuples) that ask for it
     question_types: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     day_precision: tuple[tuple[str, ...], ...] = ()
