@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEVSET ?= ../shared/devset
 
-.PHONY: run test lint typecheck bench bench-e2e validate eval fit vectors vectors-report clean
+.PHONY: run test lint typecheck bench bench-e2e validate eval fit vectors vectors-report clean \
+	equivalence answers-record answers-diff
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11+"; exit 1; }
@@ -60,6 +61,19 @@ bench: $(STAMP)
 
 bench-e2e: $(STAMP)
 	$(BIN)/python -m tests.bench_e2e
+
+# No optimisation changes an answer: the fast engine against the reference one, in one run.
+equivalence: $(STAMP)
+	$(BIN)/python -m pytest tests/test_equivalence.py
+
+# Every answer to every project question, to compare two commits: record on one, diff on the
+# other (ANSWERS=FILE to choose where; the default is in /tmp, never in the checkout).
+ANSWERS ?= /tmp/cnrp-answers.jsonl
+answers-record: $(STAMP)
+	$(BIN)/python -m tests.answers record $(ANSWERS)
+
+answers-diff: $(STAMP)
+	$(BIN)/python -m tests.answers diff $(ANSWERS)
 
 # Build-only: the word-vector table in bot/data/ is committed, and nothing above rebuilds it.
 # Its tools (torch, model2vec, the MiniLM weights) live in their own virtualenv, never in .venv.

@@ -121,10 +121,13 @@ class Engine:
     """A loaded, validated, indexed knowledge base that answers questions."""
 
     def __init__(self, kb: KnowledgeBase, config: MatchConfig | None = None,
-                 warnings: tuple[Problem, ...] = ()) -> None:
+                 warnings: tuple[Problem, ...] = (), reference: bool = False) -> None:
         self.kb = kb
         self.config = config or MatchConfig()
-        self.matcher = Matcher(kb, self.config, intent_traits(kb))
+        # `reference`: every fast path off (the straightforward computations they replace),
+        # for tests/test_equivalence.py to prove that they change no answer.
+        self.reference = reference
+        self.matcher = Matcher(kb, self.config, intent_traits(kb), reference=reference)
         self.lexicon = kb.language
         self.model = self.matcher.model
         self.threshold = self.config.threshold if self.config.threshold is not None else self.model.answer
@@ -142,13 +145,14 @@ class Engine:
 
     @classmethod
     def load(cls, root: Path | None = None, config: MatchConfig | None = None,
-             thorough: bool = False) -> Engine:
+             thorough: bool = False, reference: bool = False) -> Engine:
         """Load and validate knowledge/; raise KnowledgeError on any error (not on warnings).
-        `thorough` adds the slower curator's checks (near-duplicate phrasings)."""
+        `thorough` adds the slower curator's checks (near-duplicate phrasings); `reference`
+        turns every fast path off (tests only)."""
         kb, problems = load_knowledge(root)
         if any(p.severity is Severity.ERROR for p in problems):
             raise KnowledgeError([p for p in problems if p.severity is Severity.ERROR])
-        engine = cls(kb, config)
+        engine = cls(kb, config, reference=reference)
         problems += check_knowledge(kb, engine.matcher, thorough)
         errors = [p for p in problems if p.severity is Severity.ERROR]
         if errors:

@@ -102,8 +102,10 @@ def _clip(text: str, limit: int) -> str:
 
 class Matcher:
     def __init__(self, kb: KnowledgeBase, config: MatchConfig | None = None,
-                 traits: Mapping[str, IntentTraits] | None = None, model: ScoringModel | None = None) -> None:
+                 traits: Mapping[str, IntentTraits] | None = None, model: ScoringModel | None = None,
+                 reference: bool = False) -> None:
         self.kb = kb
+        self.reference = reference  # the straightforward computations, for equivalence tests
         self.config = config or MatchConfig()
         self.lexicon = kb.language
         self.model = model or kb.scoring
