@@ -55,6 +55,7 @@ fit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench_scale
 	$(BIN)/python -m tests.bench_hostile
 	$(BIN)/python -m tests.bench_e2e
 	$(BIN)/python -m tests.bench_misses

@@ -71,10 +71,18 @@ async def run(total: int, concurrency: int) -> int:
     ms = sorted(latency * 1000 for latency in latencies)
     print(f"{total} questions, {concurrency} in flight, answered in {elapsed:.2f} s")
     print(f"throughput: {total / elapsed:.0f} questions answered per second")
-    print(
-        f"reply latency: median {statistics.median(ms):.1f} ms, "
-        f"p95 {ms[int(len(ms) * 0.95) - 1]:.1f} ms, max {ms[-1]:.1f} ms"
-    )
+    def at(share: float) -> float:
+        return ms[min(len(ms) - 1, int(len(ms) * share))]
+
+    print(f"reply latency: p10 {at(0.10):.1f} ms, median {statistics.median(ms):.1f} ms, p90 {at(0.90):.1f} ms, "
+          f"p95 {at(0.95):.1f} ms, p99 {at(0.99):.1f} ms, max {ms[-1]:.1f} ms")
+    edges = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
+    counts = [0] * (len(edges) + 1)
+    for value in ms:
+        counts[next((i for i, edge in enumerate(edges) if value < edge), len(edges))] += 1
+    bounds = ["0", *map(str, edges)]
+    print("latency histogram (ms): " + ", ".join(
+        f"{bounds[i]}-{bounds[i + 1] if i < len(edges) else '…'}: {n}" for i, n in enumerate(counts) if n))
     print(f"questions not answered exactly once: {duplicates}; bot exit code {code}")
     return 0 if duplicates == 0 and code == 0 else 1
 
