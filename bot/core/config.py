@@ -95,6 +95,8 @@ class KnowledgeLimits:
     max_intents: int = 2_000
     # Each phrasing is a row of the matcher's index and is scored for every question.
     max_phrasings: int = 50_000
-    # The matcher holds two float32 matrices of phrasings × distinct words (8 bytes a cell):
-    # 50 M cells is 400 MB; the shipped knowledge uses 7.4 M (58 MB).
+    # Phrasings × distinct words. The matcher once held two dense float32 matrices of that size
+    # (8 bytes a cell: 50 M cells was 400 MB); its postings now grow with the phrasings alone,
+    # but the bound stays as it was, so a /reload takes in no larger knowledge than before.
+    # The shipped knowledge has 7.4 M.
     max_index_cells: int = 50_000_000

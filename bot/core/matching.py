@@ -112,6 +112,8 @@ class Matcher:
         self.synonyms = SynonymMap(kb.synonyms)
         self.entities = EntityIndex(kb, self.config)
         self.index = PhrasingIndex(kb, self.config, self.lexicon, self.synonyms, self.entities, traits or {})
+        if reference:
+            self.index.use_dense()
         self._related_to = {i.id: frozenset(i.related) for i in kb.intents.values()}
         self.reader = QuestionReader(self.lexicon)
         self.classifier = kb.classifier
