@@ -62,7 +62,7 @@ def _load(args: argparse.Namespace, err: TextIO, settings: Settings | None = Non
     root = _knowledge_root(args, settings)
     try:
         # MATCH_THRESHOLD and AMBIGUITY_MARGIN apply offline too, so a curator can try a threshold.
-        return Engine.load(root, match_config(settings))
+        return Engine.load(root, match_config(settings), cache=True)
     except KnowledgeError as exc:
         problems = exc.problems
     except Exception as exc:

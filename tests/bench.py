@@ -83,6 +83,9 @@ def _run(command: list[str], env: dict[str, str], stdin: str = "") -> tuple[floa
 def _env(cache: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("DISCORD_TOKEN", None)
+    # An installed bot runs from compiled bytecode (pip compiles it); a sandbox that forbids
+    # writing it would make every fresh process compile the whole package again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["CNRP_CACHE_DIR"] = str(cache)
     env["PYTHONIOENCODING"] = "utf-8"
     return env

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,20 @@ from bot.core.engine import Engine
 from bot.core.knowledge import DEFAULT_ROOT, KnowledgeBase
 
 TESTS = Path(__file__).parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_engine_cache() -> Iterator[None]:
+    """The CLI and the Discord app keep built engines on disk (`enginecache`); under test the
+    cache is off, so no test depends on what an earlier one left there, nor touches the user's
+    (tests/test_enginecache.py turns it on in folders of its own; subprocesses inherit this)."""
+    before = os.environ.get("CNRP_CACHE_DIR")
+    os.environ["CNRP_CACHE_DIR"] = ""
+    yield
+    if before is None:
+        os.environ.pop("CNRP_CACHE_DIR", None)
+    else:
+        os.environ["CNRP_CACHE_DIR"] = before
 
 
 @pytest.fixture(scope="session")

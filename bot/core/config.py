@@ -100,3 +100,8 @@ class KnowledgeLimits:
     # but the bound stays as it was, so a /reload takes in no larger knowledge than before.
     # The shipped knowledge has 7.4 M.
     max_index_cells: int = 50_000_000
+
+
+# Built engines kept on disk (bot/core/enginecache.py): each is about 11 MB, and a few let
+# two checkouts or a knowledge edit and its undo share the folder without rebuilding.
+ENGINE_CACHE_KEEP = 4

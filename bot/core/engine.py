@@ -12,8 +12,9 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from bot.core import enginecache
 from bot.core.compose import compose, generator_for, number_citations
-from bot.core.config import MatchConfig
+from bot.core.config import KnowledgeLimits, MatchConfig
 from bot.core.context import Conversation, Turn
 from bot.core.dialogue import (
     ANAPHORS,
@@ -32,7 +33,8 @@ from bot.core.followups import swap_rows, swap_words
 from bot.core.generators import GENERATORS, Query
 from bot.core.guard import clean_text
 from bot.core.index import IntentTraits
-from bot.core.knowledge import KnowledgeBase, KnowledgeError, Problem, Severity, load_knowledge
+from bot.core.knowledge import DEFAULT_ROOT, KnowledgeBase, KnowledgeError, Problem, Severity, load_knowledge
+from bot.core.limits import check_folder
 from bot.core.matching import Analysis, Matcher, ScoredIntent
 from bot.core.models import Answer, Candidate, Entity, Intent, ReplyKind
 from bot.core.normalize import fold
@@ -145,10 +147,38 @@ class Engine:
 
     @classmethod
     def load(cls, root: Path | None = None, config: MatchConfig | None = None,
-             thorough: bool = False, reference: bool = False) -> Engine:
+             thorough: bool = False, reference: bool = False, cache: bool = False) -> Engine:
         """Load and validate knowledge/; raise KnowledgeError on any error (not on warnings).
         `thorough` adds the slower curator's checks (near-duplicate phrasings); `reference`
-        turns every fast path off (tests only)."""
+        turns every fast path off (tests only); `cache` reads the engine built last time from
+        disk when neither the knowledge nor the code has changed, and stores it otherwise
+        (`enginecache`: the adapters use it, an engine read is the engine built)."""
+        key = None
+        if cache and not thorough and not reference:
+            key = cls._cache_key(root, config or MatchConfig())
+            cached = enginecache.read(key) if key else None
+            if isinstance(cached, Engine):
+                cached.loaded_at = time.time()
+                return cached
+        engine = cls._build(root, config, thorough, reference)
+        if key:
+            enginecache.write(key, engine)
+        return engine
+
+    @staticmethod
+    def _cache_key(root: Path | None, config: MatchConfig) -> str | None:
+        base = (root or DEFAULT_ROOT).resolve()
+        # A folder past the size limits, or unreadable, is refused by the build with its own
+        # message, before any file is read whole.
+        if not base.is_dir() or check_folder(base, KnowledgeLimits()):
+            return None
+        try:
+            return enginecache.cache_key(base, config)
+        except OSError:
+            return None
+
+    @classmethod
+    def _build(cls, root: Path | None, config: MatchConfig | None, thorough: bool, reference: bool) -> Engine:
         kb, problems = load_knowledge(root)
         if any(p.severity is Severity.ERROR for p in problems):
             raise KnowledgeError([p for p in problems if p.severity is Severity.ERROR])

@@ -6,12 +6,12 @@ plain dicts forget where each entry stood, which a curator needs in an error mes
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
 
 
 class YamlProblem(Exception):
@@ -29,10 +29,6 @@ class LineDict(dict[str, Any]):
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
-
-
-class _StrictLoader(_BaseLoader):  # type: ignore[valid-type,misc]
-    pass
 
 
 def _is_name(key: Any) -> bool:
@@ -59,7 +55,19 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineD
     return result
 
 
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+@functools.cache
+def _strict_loader() -> type[yaml.SafeLoader]:
+    """PyYAML's fastest safe loader with the strict mappings. Made on first use: a start-up
+    that reads a cached engine parses no YAML and need not import PyYAML (some 12 ms)."""
+    import yaml
+
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class StrictLoader(base):  # type: ignore[valid-type,misc]
+        pass
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    return StrictLoader
 
 
 def load_yaml(path: Path) -> Any:
@@ -68,8 +76,11 @@ def load_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise YamlProblem(f"cannot read file: {exc}", None) from exc
+    import yaml
+
+    loader = _strict_loader()
     try:
-        return yaml.load(text, Loader=_StrictLoader)
+        return yaml.load(text, Loader=loader)
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:

@@ -192,7 +192,7 @@ def load_engine(settings: Settings) -> Engine:
     Any failure is a KnowledgeError, so start-up and /reload refuse with a message, never a
     traceback or "something went wrong"."""
     try:
-        return Engine.load(settings.knowledge_dir, match_config(settings))
+        return Engine.load(settings.knowledge_dir, match_config(settings), cache=True)
     except KnowledgeError:
         raise
     except Exception as error:

@@ -1,0 +1,96 @@
+"""The engine kept on disk: read back only when nothing it depends on changed, the same
+engine as a fresh build, and never a reason to fail (an unwritable or corrupt cache builds)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core import enginecache
+from bot.core.engine import Engine
+from tests.answers import record
+
+QUESTIONS = ["who founded the cnrp", "how many seats did the cnrp win in kandal", "when was it dissolved?",
+             "hello", "what is the capital of france"]
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("engine-*.pickle"))
+
+
+@pytest.fixture()
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(enginecache.ENV, str(folder))
+    return folder
+
+
+def _no_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> Engine:
+        raise AssertionError("built, though the cache holds this engine")
+
+    monkeypatch.setattr(Engine, "_build", classmethod(refuse))
+
+
+def test_the_second_load_reads_the_first_and_answers_alike(cache: Path, engine: Engine,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    built = Engine.load(cache=True)
+    assert len(_files(cache)) == 1
+    _no_build(monkeypatch)
+    read = Engine.load(cache=True)
+    assert read is not built
+    for question in QUESTIONS:
+        assert record(read.ask(question)) == record(engine.ask(question)) == record(built.ask(question))
+    assert read.warnings == built.warnings
+
+
+def test_changed_knowledge_is_built_again(cache: Path, knowledge_copy: Path) -> None:
+    Engine.load(knowledge_copy, cache=True)
+    topic = sorted((knowledge_copy / "topics").glob("*.yaml"))[0]
+    topic.write_text(topic.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
+    Engine.load(knowledge_copy, cache=True)
+    assert len(_files(cache)) == 2
+
+
+def test_only_the_newest_few_are_kept(cache: Path) -> None:
+    cache.mkdir()
+    for number in range(10):
+        (cache / f"engine-{number:032x}.pickle").write_bytes(b"old")
+    Engine.load(cache=True)
+    assert len(_files(cache)) == enginecache.ENGINE_CACHE_KEEP
+
+
+def test_a_corrupt_file_is_built_over(cache: Path) -> None:
+    Engine.load(cache=True)
+    (stored,) = _files(cache)
+    stored.write_bytes(b"not a pickle")
+    assert Engine.load(cache=True).ask("who founded the cnrp").matched
+    assert stored.read_bytes() != b"not a pickle"
+
+
+def test_an_unwritable_cache_is_no_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    monkeypatch.setenv(enginecache.ENV, str(blocker / "cache"))
+    assert Engine.load(cache=True).ask("who founded the cnrp").matched
+
+
+def test_an_empty_setting_turns_the_cache_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(enginecache.ENV, "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert enginecache.cache_dir() is None
+    Engine.load(cache=True)
+    assert not list(tmp_path.rglob("*.pickle"))
+
+
+def test_the_default_folder_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(enginecache.ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert enginecache.cache_dir() == tmp_path / "cnrp-bot"
+
+
+def test_tests_and_reference_engines_never_use_the_cache(cache: Path) -> None:
+    Engine.load()
+    Engine.load(reference=True, cache=True)
+    assert not cache.exists()
