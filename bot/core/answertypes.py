@@ -55,7 +55,12 @@ class QuestionReader:
     def _types_in(self, tokens: Sequence[str]) -> set[str]:
         found: set[str] = set()
         taken = [False] * len(tokens)
+        # A phrase can only match from one of the opening words: most phrases are passed over
+        # on their first word, in the same order, so the longest phrase still takes its words.
+        opening = set(tokens[:_OPENING_WORDS])
         for phrase, kind in self._types:
+            if phrase and phrase[0] not in opening:
+                continue
             size = len(phrase)
             for start in range(min(_OPENING_WORDS, len(tokens) - size + 1)):
                 if tuple(tokens[start : start + size]) == phrase and not any(taken[start : start + size]):

@@ -114,7 +114,13 @@ class Matcher:
         self.index = PhrasingIndex(kb, self.config, self.lexicon, self.synonyms, self.entities, traits or {})
         if reference:
             self.index.use_dense()
-        self._related_to = {i.id: frozenset(i.related) for i in kb.intents.values()}
+        # Two intents are near when either names the other as related: they answer much the
+        # same question, so neither is the other's rival. Kept both ways round for one lookup.
+        near: dict[str, set[str]] = {i.id: set(i.related) for i in kb.intents.values()}
+        for intent in kb.intents.values():
+            for other in intent.related:
+                near.setdefault(other, set()).add(intent.id)
+        self._near = {key: frozenset(value) for key, value in near.items()}
         self.reader = QuestionReader(self.lexicon)
         self.classifier = kb.classifier
         self.semantic = SemanticIndex(self.index.profiles, wordvectors.load(), self.lexicon,
@@ -295,9 +301,10 @@ class Matcher:
         def rival(intent: Intent) -> float:
             # The best vote for another intent, not counting those that answer much the same
             # question ("total votes in 2013": the election and the results total).
-            return next((p for p, i in by_vote if i != intent.id and i not in intent.related
-                         and intent.id not in self._related_to.get(i, ())), 0.0)
+            near = self._near[intent.id]
+            return next((p for p, i in by_vote if i != intent.id and i not in near), 0.0)
         lexical = [float(best[p]) for p in order]
+        ids = [index.profiles[p].intent.id for p in order]
         rows: list[np.ndarray] = []
         extras: list[tuple[float, str, tuple[str, ...]]] = []
         for rank, position in enumerate(order):
@@ -310,9 +317,8 @@ class Matcher:
             # The lead over the best rival: an intent this one names as related answers much
             # the same question, so being close to it is no doubt.
             intent = profile.intent
-            others = [value for i, value in enumerate(lexical) if i != rank
-                      and index.profiles[order[i]].intent.id not in intent.related
-                      and intent.id not in index.profiles[order[i]].intent.related]
+            near = self._near[intent.id]
+            others = [value for i, value in enumerate(lexical) if i != rank and ids[i] not in near]
             margin = lexical[rank] - (max(others) if others else 0.0)
             row, notes = candidate_features(context, profile, lexical[rank], fuzzy, margin,
                                             functools.partial(self.semantic.nearness, position),
