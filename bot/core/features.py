@@ -105,9 +105,11 @@ def _judgements(terms: Sequence[str], words: frozenset[str]) -> tuple[str, ...]:
 def candidate_features(context: FeatureContext, profile: IntentProfile, overlap: float, fuzzy: float,
                        margin: float, nearness: Callable[[np.ndarray], np.ndarray], answer_recall: float,
                        voted: float, voted_lead: float = 0.0, voted_none: float = 0.0
-                       ) -> tuple[np.ndarray, tuple[str, ...]]:
-    """The feature row of one candidate, and a note for each piece of evidence that fired."""
-    row = np.zeros(len(FEATURE_NAMES))
+                       ) -> tuple[list[float], tuple[str, ...]]:
+    """The feature row of one candidate (in FEATURE_NAMES order), and a note for each piece of
+    evidence that fired. A list: setting a numpy array's items one by one cost more than all
+    the rest of this function."""
+    row = [0.0] * len(FEATURE_NAMES)
     notes: list[str] = []
     intent = profile.intent
 

@@ -305,7 +305,7 @@ class Matcher:
             return next((p for p, i in by_vote if i != intent.id and i not in near), 0.0)
         lexical = [float(best[p]) for p in order]
         ids = [index.profiles[p].intent.id for p in order]
-        rows: list[np.ndarray] = []
+        rows: list[list[float]] = []
         extras: list[tuple[float, str, tuple[str, ...]]] = []
         for rank, position in enumerate(order):
             profile = index.profiles[position]
@@ -327,10 +327,11 @@ class Matcher:
                                             mine - rival(profile.intent), none)
             rows.append(row)
             extras.append((fuzzy, index.phrasing_text[best_row], notes))
-        matrix = np.vstack(rows)
-        probabilities = self.model.probabilities(matrix)
-        results = [ScoredIntent(index.profiles[position].intent, float(probabilities[i]), lexical[i],
-                                extras[i][0], extras[i][1], extras[i][2], tuple(float(v) for v in matrix[i]))
+        matrix = np.array(rows, dtype=np.float64)
+        probabilities = self.model.probabilities(matrix).tolist()
+        features = matrix.tolist()  # Python floats, as the model saw them
+        results = [ScoredIntent(index.profiles[position].intent, probabilities[i], lexical[i],
+                                extras[i][0], extras[i][1], extras[i][2], tuple(features[i]))
                    for i, position in enumerate(order)]
         results.sort(key=lambda r: r.score, reverse=True)
         return tuple(results)
