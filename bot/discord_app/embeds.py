@@ -153,13 +153,38 @@ def _intent_question(answer: Answer, kb: KnowledgeBase) -> str | None:
     return question
 
 
+# Per knowledge base and kind, each name's pattern, longest names first. A kind has up to
+# ~800 names: compiled on every title they overflowed re's own cache and took a third of the
+# bot's time answering. Keyed by the knowledge base's id, checked against the object itself.
+_NAME_PATTERNS: dict[tuple[int, str], tuple[KnowledgeBase, list[tuple[str, re.Pattern[str], str]]]] = {}
+_NAME_PATTERNS_KEPT = 64  # kinds × knowledge bases alive at once (a /reload makes a new one)
+
+
+def _name_patterns(kind: str, kb: KnowledgeBase) -> list[tuple[str, re.Pattern[str], str]]:
+    """(lower-cased name, its pattern, its row's key) for every name of `kind`."""
+    found = _NAME_PATTERNS.get((id(kb), kind))
+    if found is not None and found[0] is kb:
+        return found[1]
+    if len(_NAME_PATTERNS) >= _NAME_PATTERNS_KEPT:
+        _NAME_PATTERNS.clear()
+    patterns = [(name.lower(), re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE), key)
+                for name, key in sorted(kb.entity_names(kind).items(), key=lambda item: -len(item[0]))]
+    _NAME_PATTERNS[(id(kb), kind)] = (kb, patterns)
+    return patterns
+
+
 def _example_spans(question: str, kind: str, kb: KnowledgeBase) -> list[tuple[int, int, str]]:
     """Where the question names rows of `kind`, and which: longest names first, no overlaps."""
     if kind == "year":
         return [(*match.span(), match.group()) for match in _YEAR.finditer(question)]
     spans: list[tuple[int, int, str]] = []
-    for name, key in sorted(kb.entity_names(kind).items(), key=lambda item: -len(item[0])):
-        for match in re.finditer(rf"\b{re.escape(name)}\b", question, re.IGNORECASE):
+    # In ASCII text a name can only match where its lower-case form occurs (outside ASCII,
+    # case-blind matching knows more pairs than lower() does, so the pattern decides).
+    ascii_text = question.lower() if question.isascii() else None
+    for lowered, pattern, key in _name_patterns(kind, kb):
+        if ascii_text is not None and lowered.isascii() and lowered not in ascii_text:
+            continue
+        for match in pattern.finditer(question):
             if not any(match.start() < end and start < match.end() for start, end, _ in spans):
                 spans.append((match.start(), match.end(), key))
     return sorted(spans)
