@@ -50,7 +50,7 @@ class IntentClassifier:
         logits = self.bias + (self.weights[columns].sum(axis=0) if columns else 0.0)
         exp = np.exp(logits - logits.max())
         share = exp / exp.sum()
-        return {name: float(p) for name, p in zip(self.classes, share, strict=True)}
+        return dict(zip(self.classes, share.tolist(), strict=True))
 
     def save(self, path: Path) -> None:
         names = sorted(self.vocabulary, key=self.vocabulary.__getitem__)

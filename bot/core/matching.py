@@ -310,7 +310,7 @@ class Matcher:
         for rank, position in enumerate(order):
             profile = index.profiles[position]
             lo, hi = index.starts[position], index.ends[position]
-            best_row = lo + int(np.argmax(scores[lo:hi]))
+            best_row = lo + int(scores[lo:hi].argmax())
             # Character-level similarity to the best phrasing catches what words miss (a split
             # or merged word, a typo too far for correction).
             fuzzy = fuzz.token_sort_ratio(query_text, index.phrasing_content[best_row]) / 100.0

@@ -10,6 +10,7 @@ never another hand-set multiplier.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -63,11 +64,17 @@ class ScoringModel:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def vector(self) -> np.ndarray:
+        return self._vector.copy()
+
+    @functools.cached_property
+    def _vector(self) -> np.ndarray:
+        # Built once: the model is immutable, and rebuilding it from the mapping on every
+        # question cost more than the product it feeds.
         return np.array([self.weights.get(name, 0.0) for name in FEATURE_NAMES], dtype=np.float64)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """One probability per row of `features` (rows × FEATURE_NAMES)."""
-        z = features @ self.vector() + self.bias
+        z = features @ self._vector + self.bias
         return _sigmoid(z)
 
     def contributions(self, row: np.ndarray) -> dict[str, float]:

@@ -44,6 +44,8 @@ class SemanticIndex:
         words = self._matrices[position]
         if not len(query) or not len(words):
             return np.zeros(len(query), dtype=np.float32)
-        best = (query @ words.T).max(axis=1)
-        scaled: NDArray[np.float32] = np.clip((best - self._floor) / (1.0 - self._floor), 0.0, 1.0)
+        # np.maximum.reduce and minimum(maximum()) are what .max() and np.clip() compute, minus
+        # their Python-level wrappers (a third of this function's time, five times a question).
+        best = np.maximum.reduce(query @ words.T, axis=1)
+        scaled: NDArray[np.float32] = np.minimum(np.maximum((best - self._floor) / (1.0 - self._floor), 0.0), 1.0)
         return scaled
