@@ -69,12 +69,16 @@ class ProgramReader:
         self.words = kb.operations.words
         self.number_words = kb.operations.number_words
         self.figures = kb.tables.get("figures")
+        # Each operation's phrases as the padded strings `_has` looks for: joined once here,
+        # not on each of the hundred or so lookups a question makes.
+        self._phrases = {op: tuple(f" {' '.join(phrase)} " for phrase in phrases)
+                         for op, phrases in self.words.items()}
 
     # ------------------------------------------------------------ helpers
 
     def _has(self, op: str, tokens: Sequence[str]) -> bool:
         joined = f" {' '.join(tokens)} "
-        return any(f" {' '.join(phrase)} " in joined for phrase in self.words.get(op, ()))
+        return any(phrase in joined for phrase in self._phrases.get(op, ()))
 
     def _numbers(self, tokens: Sequence[str]) -> list[tuple[float, int]]:
         found = []
