@@ -108,6 +108,8 @@ class EntityIndex:
             found.append(Entity(hit[0], hit[1], " ".join(raw[start : start + size]),
                                 1.0 if exact_raw else 0.9, start, start + size))
             taken[start : start + size] = [True] * size
+        # Where a fuzzy name may start from: an unknown word or a word of some name.
+        named = [i in unknown or token in self._name_tokens for i, token in enumerate(raw)]
         for size in (3, 2, 1):
             candidates = self._fuzzy_names.get(size)
             if not candidates:
@@ -115,8 +117,7 @@ class EntityIndex:
             for start in range(len(raw) - size + 1):
                 span = range(start, start + size)
                 # Misspelt names, and names that mix two spellings ("kompong chnang").
-                if any(taken[i] for i in span) or not any(
-                        i in unknown or raw[i] in self._name_tokens for i in span):
+                if any(taken[start : start + size]) or not any(named[start : start + size]):
                     continue
                 text = " ".join(raw[start : start + size])
                 best = process.extractOne(text, candidates, scorer=fuzz.ratio,
@@ -203,9 +204,14 @@ class _RowSearch:
                               if len(t) >= 3 and t not in stopwords and not t[:1].isdigit())
             self.rows.append((str(row.values[table.key]), words))
         frequency: dict[str, int] = defaultdict(int)
-        for _, words in self.rows:
+        # Which rows use each word, in row order: a question scores only the rows its words
+        # reach (a table has up to ~800 rows; every other row scores nothing).
+        rows_with: dict[str, list[int]] = defaultdict(list)
+        for position, (_, words) in enumerate(self.rows):
             for word in words:
                 frequency[word] += 1
+                rows_with[word].append(position)
+        self.rows_with = dict(rows_with)
         total = max(len(self.rows), 1)
         self.idf = {w: math.log(1.0 + total / n) for w, n in frequency.items()}
         self.words = frozenset(self.idf)
@@ -217,8 +223,11 @@ class _RowSearch:
         present = {t: i for i, t in reversed(list(enumerate(tokens))) if t in self.idf}
         rows: list[Entity] = []
         while present and len(rows) < wanted:
+            # Rows no word of the question reaches score 0: they can only be a runner-up of 0.
+            reached = sorted({position for word in present for position in self.rows_with[word]})
             scored = sorted(((sum(self.idf[w] for w in words if w in present), key, words)
-                             for key, words in self.rows if key not in known), key=lambda item: -item[0])
+                             for key, words in (self.rows[p] for p in reached) if key not in known),
+                            key=lambda item: -item[0])
             if not scored:
                 break
             top, key, words = scored[0]
