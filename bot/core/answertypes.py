@@ -33,6 +33,10 @@ class QuestionReader:
             ((tuple(stem(t) for t in phrase), kind)
              for kind, phrases in lexicon.question_types.items() for phrase in phrases),
             key=lambda item: -len(item[0]))
+        # The same phrases by their first word, each with its place in the order above.
+        self._by_first: dict[str, list[tuple[int, tuple[str, ...], str]]] = {}
+        for place, (phrase, kind) in enumerate(self._types):
+            self._by_first.setdefault(phrase[0] if phrase else "", []).append((place, phrase, kind))
         self._day = tuple(tuple(stem(t) for t in phrase) for phrase in lexicon.day_precision)
         self._yes_no = lexicon.yes_no_openers
 
@@ -55,12 +59,11 @@ class QuestionReader:
     def _types_in(self, tokens: Sequence[str]) -> set[str]:
         found: set[str] = set()
         taken = [False] * len(tokens)
-        # A phrase can only match from one of the opening words: most phrases are passed over
-        # on their first word, in the same order, so the longest phrase still takes its words.
-        opening = set(tokens[:_OPENING_WORDS])
-        for phrase, kind in self._types:
-            if phrase and phrase[0] not in opening:
-                continue
+        # A phrase can only match from one of the opening words: only the phrases that start
+        # with one are tried, in the same order, so the longest phrase still takes its words.
+        opening = {*tokens[:_OPENING_WORDS], ""}
+        tried = sorted(item for word in opening for item in self._by_first.get(word, ()))
+        for _, phrase, kind in tried:
             size = len(phrase)
             for start in range(min(_OPENING_WORDS, len(tokens) - size + 1)):
                 if tuple(tokens[start : start + size]) == phrase and not any(taken[start : start + size]):

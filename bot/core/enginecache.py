@@ -20,7 +20,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +97,8 @@ def write(key: str, engine: Any) -> None:
     folder = cache_dir()
     if folder is None:
         return
+    import tempfile  # only when an engine was built: a start that reads one never needs it
+
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, scratch = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=_SUFFIX)

@@ -139,6 +139,8 @@ def _read_khmer(text: str, lexicon: Lexicon) -> tuple[str, int, int]:
 
 def _letters_by_script(text: str) -> tuple[int, dict[str, int]]:
     """Latin letters, and letters of every other script except Khmer, by script."""
+    if text.isascii():  # most messages: every letter is Latin, and no script needs looking up
+        return sum(len(run) for run in _LETTERS.findall(text)), {}
     latin = 0
     other: dict[str, int] = {}
     for run in _LETTERS.findall(text):
