@@ -45,8 +45,8 @@ def _features(matcher: Matcher, question: str, intent: str, overlap: float = 0.5
     position = matcher.index.position[intent]
     row, notes = candidate_features(_context(matcher, question), matcher.index.profiles[position], overlap, fuzzy,
                                     margin, functools.partial(matcher.semantic.nearness, position), recall, voted)
-    assert row.shape == (len(FEATURE_NAMES),)
-    return dict(zip(FEATURE_NAMES, row.tolist(), strict=True)), notes
+    assert len(row) == len(FEATURE_NAMES)
+    return dict(zip(FEATURE_NAMES, row, strict=True)), notes
 
 
 # ---------------------------------------------------------------- the question's evidence
@@ -224,7 +224,7 @@ def test_the_classifiers_lead_and_its_no_intent_share_pass_through(matcher: Matc
     row, _ = candidate_features(_context(matcher, "who founded the cnrp"), matcher.index.profiles[position], 0.5,
                                 0.4, 0.1, functools.partial(matcher.semantic.nearness, position), 0.3, 0.6,
                                 voted_lead=0.25, voted_none=0.05)
-    features = dict(zip(FEATURE_NAMES, row.tolist(), strict=True))
+    features = dict(zip(FEATURE_NAMES, row, strict=True))
     assert (features["classifier"], features["classifier_lead"], features["classifier_none"]) == pytest.approx(
         (0.6, 0.25, 0.05))
 

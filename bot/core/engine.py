@@ -13,7 +13,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.core import enginecache
-from bot.core.compose import compose, generator_for, number_citations
+from bot.core.compose import Composed, compose, generator_for, number_citations
 from bot.core.config import KnowledgeLimits, MatchConfig
 from bot.core.context import Conversation, Turn
 from bot.core.dialogue import (
@@ -139,6 +139,7 @@ class Engine:
         self.warnings = warnings
         self.loaded_at = time.time()
         self._examples = self._example_rows()
+        self._static = {} if reference else self._static_replies()
         help_intent = kb.intents.get("meta.help")
         self._default_suggestions = tuple(
             kb.intents[i].question for i in (help_intent.related if help_intent else ())
@@ -552,7 +553,7 @@ class Engine:
         query = Query(entities=analysis.entities, numbers=analysis.numbers,
                       terms=frozenset(analysis.terms))
         try:
-            composed = compose(self.kb, intent, entity, query)
+            composed = self._static.get(intent.id) or compose(self.kb, intent, entity, query)
         except LookupError:
             # The intent is clear but the question lacks what it computes with
             # ("compare kandal with …?", "is son chhay … what?").
@@ -582,6 +583,19 @@ class Engine:
 
     def _entity_examples(self, intent: Intent) -> tuple[str, ...]:
         return (intent.question,)
+
+    def _static_replies(self) -> dict[str, Composed]:
+        """The replies no question changes, composed once: an intent without a generator has
+        the same text and sources whatever the question names. One that fails here is left to
+        fail, as before, when it is asked."""
+        static: dict[str, Composed] = {}
+        for intent in self.kb.intents.values():
+            if generator_for(intent) is None:
+                try:
+                    static[intent.id] = compose(self.kb, intent)
+                except Exception:  # composed again, and reported, when it is asked
+                    continue
+        return static
 
     def _example_rows(self) -> dict[str, re.Pattern[str]]:
         """For each per-row intent, where its canonical question names its example row."""

@@ -123,18 +123,20 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
     put("classifier", voted)
     put("classifier_lead", voted_lead)
     put("classifier_none", voted_none)
-    concerned = set(profile.named) | ({intent.entity} if intent.entity else set())
+    names_of, entity_kind = profile.named, intent.entity
     covered = 0.0
     uncovered: list[str] = []
     weights: dict[str, float] = {}
     close_to: dict[str, float] = {}  # an uncovered word's nearness to the intent's words, 0..1
     for term, weight, forms in context.content:
         if term.startswith(SLOT_PREFIX):
-            fits = term[len(SLOT_PREFIX):] in concerned
+            # A slot fits an intent concerned with its kind: one it names, or its own entity.
+            kind = term[len(SLOT_PREFIX):]
+            fits = kind in names_of or (bool(entity_kind) and kind == entity_kind)
             covered += weight if fits or term in profile.bag else 0.0
             continue
-        said = bool(forms & profile.said)
-        if term in profile.bag or term in profile.keywords or said:
+        # Said in its reply: tested last, and without making the intersection.
+        if term in profile.bag or term in profile.keywords or not forms.isdisjoint(profile.said):
             covered += weight
         elif len(term) >= 3 and not term[:1].isdigit():
             uncovered.append(term)
