@@ -12,7 +12,6 @@ probability. The engine decides on that probability; nothing here composes an an
 from __future__ import annotations
 
 import functools
-import heapq
 import itertools
 import re
 from collections.abc import Mapping, Sequence
@@ -289,10 +288,9 @@ class Matcher:
         order += [p for p in by_answer[: self.config.answer_shortlist] if p not in order]
         voted = classifier.probabilities(self.classifier_features(parsed)) if classifier else {}
         # And those the classifier favours, however few words they share with the question.
-        # (nlargest is sorted(reverse=True)[:n], without sorting the hundred that are not kept.)
-        favoured = heapq.nlargest(self.config.classifier_shortlist,
-                                  ((p, index.position[i]) for i, p in voted.items() if i in index.position))
-        order += [position for p, position in favoured
+        favoured = sorted(((p, index.position[i]) for i, p in voted.items() if i in index.position),
+                          reverse=True)
+        order += [position for p, position in favoured[: self.config.classifier_shortlist]
                   if p >= self.config.classifier_floor and position not in order]
         if not order:
             return ()
