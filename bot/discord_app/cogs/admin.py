@@ -7,7 +7,6 @@ import logging
 import math
 import time
 from datetime import UTC, datetime
-from importlib import metadata
 
 import discord
 from discord import app_commands
@@ -15,6 +14,7 @@ from discord.ext import commands, tasks
 
 from bot.core.knowledge import KnowledgeError
 from bot.core.misses import format_report, report
+from bot.core.resources import program_version
 from bot.discord_app.embeds import (
     MESSAGE_LIMIT,
     HelpEntry,
@@ -31,13 +31,6 @@ log = logging.getLogger(__name__)
 
 ABOUT_STATS = ("intents", "facts", "sources", "tables")
 PURGE_EVERY_HOURS = 6.0
-
-
-def version() -> str:
-    try:
-        return metadata.version("cnrp-bot")
-    except metadata.PackageNotFoundError:
-        return "unknown (not installed)"
 
 
 def refusal_message(error: KnowledgeError) -> str:
@@ -102,7 +95,7 @@ class AdminCog(commands.Cog):
         stats = self.runtime.engine.stats()
         latency = self.bot.latency
         embed = about_embed(
-            version=version(),
+            version=program_version(),
             stats={key: int(stats[key]) for key in ABOUT_STATS if key in stats},
             uptime_seconds=time.monotonic() - self.started,
             latency_ms=latency * 1000 if math.isfinite(latency) else None,
