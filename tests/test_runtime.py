@@ -64,10 +64,14 @@ class BrokenStore(SqliteMissStore):
 async def test_a_failing_store_costs_a_log_line_not_the_reply(
     engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    runtime = make(engine, BrokenStore(tmp_path / "misses.sqlite3"))
-    with caplog.at_level(logging.WARNING):
-        await runtime.keep(Miss(NOW, "q", "unknown", 0.1, ()))
-        assert not await runtime.keep_feedback(Feedback(NOW, Vote.UP, intent="x"))
+    store = BrokenStore(tmp_path / "misses.sqlite3")
+    runtime = make(engine, store)
+    try:
+        with caplog.at_level(logging.WARNING):
+            await runtime.keep(Miss(NOW, "q", "unknown", 0.1, ()))
+            assert not await runtime.keep_feedback(Feedback(NOW, Vote.UP, intent="x"))
+    finally:
+        store.close()
     assert "could not keep a miss" in caplog.text and "could not keep feedback" in caplog.text
 
 
