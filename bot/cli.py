@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from bot.core.context import Conversation
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeError, Severity, load_knowledge
 from bot.core.misses import MissStore, Scope, format_report, miss_to_json, misses_from_jsonl, report
-from bot.core.misses_sqlite import SqliteMissStore
+from bot.core.misses_store import StoreUnavailable, describe_url, is_database_url, open_store
 from bot.core.models import Answer
 from bot.core.render import TABLE_NAMES, RenderedTable, render_table
 from bot.discord_app.settings import Settings, SettingsError  # imports no discord
@@ -443,11 +442,22 @@ def _record_miss(misses: MissStore, settings: Settings, answer: Answer, out: Tex
         print(f"(could not keep the miss: {exc})", file=out)
 
 
-def _open_store(settings: Settings, path: str | None) -> MissStore:
-    store = SqliteMissStore(Path(path) if path else settings.misses_db)
-    # Nothing past the retention period is shown, even when the bot has not run to purge it.
-    store.purge(settings.misses.cutoff())
+def _open_store(settings: Settings, target: str | None) -> MissStore:
+    """The store `target` names (a file or a postgresql:// URL), or the one the settings name."""
+    store = open_store(target or settings.store_target)
+    try:
+        # Nothing past the retention period is shown, even when the bot has not run to purge it.
+        store.purge(settings.misses.cutoff())
+    except Exception:
+        store.close()
+        raise
     return store
+
+
+def _store_name(settings: Settings, target: str | None) -> str:
+    if target is None:
+        return settings.store_name
+    return describe_url(target) if is_database_url(target) else target
 
 
 def _scope(text: str) -> Scope | None:
@@ -475,10 +485,11 @@ def cmd_misses(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) 
             return EXIT_FAILED
         if since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
+    name = _store_name(settings, args.db)
     try:
         store = _open_store(settings, args.db)
-    except (OSError, sqlite3.Error) as exc:
-        print(f"cannot open {args.db or settings.misses_db}: {exc}", file=err)
+    except StoreUnavailable as exc:
+        print(exc, file=err)
         return EXIT_FAILED
     try:
         if args.import_file:
@@ -492,9 +503,9 @@ def cmd_misses(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) 
             str(scope), f" from server {scope}")
         if not found:
             print(f"No misses kept{where}" + (f" since {args.since}" if args.since else "")
-                  + f" ({args.db or settings.misses_db})", file=out)
+                  + f" ({name})", file=out)
             return EXIT_OK
-        print(f"({args.db or settings.misses_db}{where})", file=out)
+        print(f"({name}{where})", file=out)
         found_report = report(found, store.feedback(scope, since))
         print(format_report(found_report, limit_chars=1_000_000, max_groups=args.show), file=out)
         return EXIT_OK
@@ -531,8 +542,8 @@ def cmd_default(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO)
     if settings.misses.keeps_anything:
         try:
             store = _open_store(settings, None)
-        except (OSError, sqlite3.Error) as exc:  # a read-only checkout still answers
-            print(f"(misses are not kept: cannot open {settings.misses_db}: {exc})", file=err)
+        except StoreUnavailable as exc:  # a read-only checkout still answers
+            print(f"(misses are not kept: {exc})", file=err)
     try:
         return console(engine, inp, out, interactive=inp.isatty(), misses=store, settings=settings)
     finally:
@@ -605,7 +616,10 @@ def build_parser() -> argparse.ArgumentParser:
     misses.add_argument("--server", default="all",
                         help="one server's misses (its id), dm for direct messages and the "
                              "console, or all (default)")
-    misses.add_argument("--db", help="the store (default: CNRP_MISSES_DB or data/misses.sqlite3)")
+    misses.add_argument("--db", metavar="FILE|URL",
+                        help="the store: a SQLite file or a postgresql:// URL (default: "
+                             "DATABASE_URL, else CNRP_MISSES_DB, else misses.sqlite3 in the state "
+                             "folder)")
     misses.add_argument("--show", type=int, default=30, help="groups to list")
     misses.add_argument("--jsonl", action="store_true",
                         help="export the misses as JSON lines instead of grouping them")

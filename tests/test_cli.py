@@ -12,6 +12,7 @@ import pytest
 from bot.cli import CONSOLE_COMMANDS, console_help, main
 from bot.core.misses import Feedback, Miss, Vote
 from bot.core.misses_sqlite import SqliteMissStore
+from bot.core.misses_store import open_store
 from bot.core.render import TABLE_NAMES
 
 
@@ -184,6 +185,19 @@ def test_misses_export_and_import_json_lines(tmp_path: Path) -> None:
     code, out, _ = run("misses", "--server", "dm", "--jsonl")
     assert [json.loads(x)["text"] for x in out.splitlines()].count("from the old log") == 1
 
+
+
+def test_misses_reads_a_postgresql_store_too(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = open_store(postgres_url)
+    try:
+        store.add(Miss(datetime.now(UTC), "asked on another machine", "unknown", 0.2, (), server=7))
+    finally:
+        store.close()
+    code, out, _ = run("misses", "--db", postgres_url, "--server", "7")
+    assert code == 0 and "asked on another machine" in out and f"({postgres_url} from server 7)" in out
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    code, out, _ = run("misses", "--jsonl")
+    assert code == 0 and json.loads(out)["text"] == "asked on another machine"
 
 def test_eval_reports_and_gates(tmp_path: Path) -> None:
     cases = tmp_path / "cases.yaml"

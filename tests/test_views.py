@@ -96,7 +96,7 @@ class StandInInteraction:
 def runtime(engine: Engine, tmp_path: Path) -> Iterator[Runtime]:
     settings = Settings(token=Secret("x"), misses_db=tmp_path / "misses.sqlite3")
     made = Runtime(settings=settings, engine=engine, limiter=RateLimiter(0, 1.0),
-                   conversations=ConversationStore(), store=SqliteMissStore(settings.misses_db))
+                   conversations=ConversationStore(), store=SqliteMissStore(settings.misses_path))
 
     async def ask(question: str, *, user_id: int, channel_id: int, via: str) -> Answer:
         return engine.ask(question)

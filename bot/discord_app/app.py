@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import sqlite3
 import sys
 
 import discord
@@ -20,7 +19,8 @@ from bot.core.context import ConversationStore
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeError
 from bot.core.misses import MissStore
-from bot.core.misses_sqlite import SqliteMissStore
+from bot.core.misses_store import StoreUnavailable
+from bot.core.misses_store import open_store as open_miss_store
 from bot.discord_app.ratelimit import RateLimiter
 from bot.discord_app.runtime import Runtime
 from bot.discord_app.settings import Settings, SettingsError, match_config
@@ -230,9 +230,11 @@ def run(*, sync_global: bool = False) -> int:
         log.warning("settings: %s", note)
     try:
         store = open_store(settings)
-    except (OSError, sqlite3.Error) as error:
-        log.error("CNRP_MISSES_DB: cannot open %s: %s", settings.misses_db, error)
+    except StoreUnavailable as error:
+        log.error("%s: %s", "DATABASE_URL" if settings.database_url else "CNRP_MISSES_DB", error)
         return EXIT_CONFIG
+    if store is not None:
+        log.info("misses are kept in %s", settings.store_name)
     bot = CnrpBot(settings, engine, sync_global=sync_global, store=store)
     try:
         asyncio.run(_serve(bot, settings.token.reveal()))
@@ -248,10 +250,11 @@ def run(*, sync_global: bool = False) -> int:
 
 
 def open_store(settings: Settings) -> MissStore | None:
-    """The misses store, or None when MISSES_RETENTION_DAYS=0 keeps nothing."""
+    """The misses store (SQLite, or PostgreSQL with DATABASE_URL), or None when
+    MISSES_RETENTION_DAYS=0 keeps nothing."""
     if not settings.misses.keeps_anything:
         return None
-    return SqliteMissStore(settings.misses_db)
+    return open_miss_store(settings.store_target)
 
 
 async def _serve(bot: CnrpBot, token: str) -> None:

@@ -12,24 +12,29 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib.util import find_spec
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
 from bot.core.config import MatchConfig
 from bot.core.engine import Engine
 from bot.core.misses import DEFAULT_LOW_CONFIDENCE, DEFAULT_RETENTION_DAYS, MissPolicy
+from bot.core.misses_store import describe_url, is_database_url
+from bot.core.resources import default_state_dir
 
 # A burst of questions passes at once; past it, answers wait for the window to turn.
 DEFAULT_RATE_LIMIT_BURST = 5
 DEFAULT_RATE_LIMIT_SECONDS = 10.0
-DEFAULT_MISSES_DB = Path(__file__).resolve().parents[2] / "data" / "misses.sqlite3"
+MISSES_FILE = "misses.sqlite3"  # in the state folder, unless CNRP_MISSES_DB names another file
+HISTORY_FILE = "history"  # the console's line history, in the state folder
 # Every variable from_env reads; .env.example documents exactly these (a test keeps them equal).
 KEYS = (
     "DISCORD_TOKEN", "DEV_GUILD_ID", "LISTEN_CHANNEL_IDS", "MATCH_THRESHOLD", "AMBIGUITY_MARGIN",
     "RATE_LIMIT_BURST", "RATE_LIMIT_SECONDS", "LOG_LEVEL", "SHARD_COUNT", "SHARD_IDS",
     "CNRP_KNOWLEDGE_DIR", "CNRP_MISSES_DB", "MISSES_RETENTION_DAYS", "MISSES_LOG_USERS",
-    "MISSES_LOW_CONFIDENCE",
+    "MISSES_LOW_CONFIDENCE", "CNRP_STATE_DIR", "DATABASE_URL",
 )  # fmt: skip
 # Keys earlier versions read: still set in many .env files, so they are named, not ignored.
 RETIRED = {
@@ -88,9 +93,33 @@ class Settings:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     knowledge_dir: Path | None = None
-    misses_db: Path = DEFAULT_MISSES_DB
+    # What the program writes goes here: never into the package, nor beside the checkout.
+    state_dir: Path = field(default_factory=lambda: default_state_dir(os.environ))
+    misses_db: Path | None = None  # None: misses.sqlite3 in the state folder
+    database_url: Secret | None = None  # postgresql://…: one store for every shard and machine
     misses: MissPolicy = field(default_factory=MissPolicy)
     notes: tuple[str, ...] = ()  # worth a warning at start-up, not worth refusing to start
+
+    @property
+    def misses_path(self) -> Path:
+        """The SQLite store's file (used when DATABASE_URL is not set)."""
+        return self.misses_db or self.state_dir / MISSES_FILE
+
+    @property
+    def history_path(self) -> Path:
+        return self.state_dir / HISTORY_FILE
+
+    @property
+    def store_target(self) -> str | Path:
+        """What `bot.core.misses_store.open_store` opens: the database URL, or the SQLite file."""
+        return self.database_url.reveal() if self.database_url is not None else self.misses_path
+
+    @property
+    def store_name(self) -> str:
+        """Where misses are kept, fit to print or log: a file, or a database without its password."""
+        if self.database_url is not None:
+            return describe_url(self.database_url.reveal())
+        return str(self.misses_path)
 
     @property
     def needs_message_content(self) -> bool:
@@ -142,6 +171,11 @@ class Settings:
                                    "(RATE_LIMIT_BURST=0 turns the rate limit off)")
         knowledge = reader.text("CNRP_KNOWLEDGE_DIR")
         misses_db = reader.text("CNRP_MISSES_DB")
+        state_dir = reader.text("CNRP_STATE_DIR")
+        database_url = reader.database_url("DATABASE_URL")
+        notes = [note for key, note in RETIRED.items() if reader.text(key)]
+        if database_url and misses_db:
+            notes.append("CNRP_MISSES_DB is not used: DATABASE_URL is set, and misses go there")
         retention = reader.integer("MISSES_RETENTION_DAYS", minimum=0)
         low = reader.number("MISSES_LOW_CONFIDENCE", minimum=0.0, maximum=1.0)
         policy = MissPolicy(
@@ -161,9 +195,11 @@ class Settings:
             shard_count=shard_count,
             shard_ids=tuple(shard_ids) if shard_ids else None,
             knowledge_dir=Path(knowledge).expanduser() if knowledge else None,
-            misses_db=Path(misses_db).expanduser() if misses_db else DEFAULT_MISSES_DB,
+            state_dir=Path(state_dir).expanduser() if state_dir else default_state_dir(env),
+            misses_db=Path(misses_db).expanduser() if misses_db else None,
+            database_url=Secret(database_url) if database_url else None,
             misses=policy,
-            notes=tuple(note for key, note in RETIRED.items() if reader.text(key)),
+            notes=tuple(notes),
         )
         if reader.problems:
             raise SettingsError(reader.problems)
@@ -224,6 +260,22 @@ class _Reader:
             self.problems.append(f"{key} must be at least {minimum}, got {value}")
             return None
         return value
+
+    def database_url(self, key: str) -> str:
+        """A postgresql:// URL, checked for its form and for the driver it needs. The URL may
+        hold a password, so a problem names its scheme, never the URL."""
+        raw = self.text(key)
+        if not raw:
+            return ""
+        if not is_database_url(raw):
+            scheme = urlsplit(raw).scheme.lower() if "://" in raw else ""
+            self.problems.append(f"{key} must be a postgresql:// URL (e.g. postgresql://bot@db.internal/cnrp), "
+                                 f"got {'a ' + scheme + ':// URL' if scheme else 'something else'}")
+            return ""
+        if find_spec("psycopg") is None:
+            self.problems.append(f"{key} needs the PostgreSQL driver: pip install 'cnrp-bot[postgres]'")
+            return ""
+        return raw
 
     def number(self, key: str, *, minimum: float, maximum: float | None = None) -> float | None:
         raw = self.text(key)
