@@ -37,6 +37,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert s.shard_count is None and s.shard_ids is None and s.knowledge_dir is None
     assert s.misses_db is None and s.misses_path == s.state_dir / "misses.sqlite3"
     assert s.state_dir.name == "cnrp-bot" and s.database_url is None and s.misses == MissPolicy()
+    assert (s.metrics_port, s.metrics_host, s.log_format) == (None, "127.0.0.1", "text")
     assert s.misses.retention_days == 90 and not s.misses.record_users
     assert not s.needs_message_content and s.notes == ()
 
@@ -59,6 +60,9 @@ def test_every_key_is_parsed(tmp_path: Path) -> None:
         MISSES_LOG_USERS="yes",
         MISSES_LOW_CONFIDENCE="0.8",
         CNRP_STATE_DIR="/var/lib/cnrp-bot",
+        METRICS_PORT="9100",
+        METRICS_HOST="0.0.0.0",
+        LOG_FORMAT="JSON",
     )
     assert s.dev_guild_id == 123
     assert s.listen_channel_ids == frozenset({1, 2, 3}) and s.needs_message_content
@@ -69,6 +73,7 @@ def test_every_key_is_parsed(tmp_path: Path) -> None:
     assert s.knowledge_dir == Path("/srv/knowledge")
     assert s.misses_db == s.misses_path == s.store_target == Path("/srv/misses.sqlite3")
     assert s.state_dir == Path("/var/lib/cnrp-bot") and s.history_path.parent == s.state_dir
+    assert (s.metrics_port, s.metrics_host, s.log_format) == (9100, "0.0.0.0", "json")
     assert s.misses == MissPolicy(low_confidence=0.8, record_users=True, retention_days=30)
     assert match_config(s) == MatchConfig(threshold=0.7, ambiguity_margin=0.05)
 
@@ -116,14 +121,17 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
                 "MISSES_LOG_USERS": "maybe",
                 "MISSES_LOW_CONFIDENCE": "abc",
                 "DATABASE_URL": "mysql://bot:hunter2@db/cnrp",
+                "METRICS_PORT": "70000",
+                "METRICS_HOST": "0.0.0.0:9100",
+                "LOG_FORMAT": "xml",
             },
             dotenv_path=tmp_path / ".env",
         )
     text = "\n".join(caught.value.problems)
     keys = ("DISCORD_TOKEN", "DEV_GUILD_ID", "LISTEN_CHANNEL_IDS", "MATCH_THRESHOLD",
             "AMBIGUITY_MARGIN", "RATE_LIMIT_BURST", "RATE_LIMIT_SECONDS", "LOG_LEVEL", "SHARD_IDS",
-            "MISSES_RETENTION_DAYS", "MISSES_LOG_USERS", "MISSES_LOW_CONFIDENCE",
-            "DATABASE_URL")  # fmt: skip
+            "MISSES_RETENTION_DAYS", "MISSES_LOG_USERS", "MISSES_LOW_CONFIDENCE", "DATABASE_URL",
+            "METRICS_PORT", "METRICS_HOST", "LOG_FORMAT")  # fmt: skip
     for key in keys:
         assert key in text, key
     assert len(caught.value.problems) == len(keys)
@@ -217,8 +225,17 @@ def test_a_database_url_needs_its_driver(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 @pytest.mark.parametrize(("key", "value", "message"), [
+    ("METRICS_PORT", "0", "METRICS_PORT must be at least 1"),
+    ("METRICS_PORT", "http", "METRICS_PORT must be a whole number"),
+    ("METRICS_HOST", "[::1]:9100", "METRICS_HOST must be an IP address or a host name"),
+    ("LOG_FORMAT", "yaml", "LOG_FORMAT must be text or json"),
     ("DATABASE_URL", "/srv/misses.sqlite3", "DATABASE_URL must be a postgresql:// URL"),
 ])  # fmt: skip
 def test_bad_operations_settings(tmp_path: Path, key: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         settings(tmp_path, **{key: value})
+
+
+def test_metrics_listen_on_any_address_or_host_name(tmp_path: Path) -> None:
+    for host in ("::1", "10.0.0.5", "localhost", "metrics.internal"):
+        assert settings(tmp_path, METRICS_PORT="9100", METRICS_HOST=host).metrics_host == host

@@ -98,7 +98,8 @@ def runtime(engine: Engine, tmp_path: Path) -> Iterator[Runtime]:
     made = Runtime(settings=settings, engine=engine, limiter=RateLimiter(0, 1.0),
                    conversations=ConversationStore(), store=SqliteMissStore(settings.misses_path))
 
-    async def ask(question: str, *, user_id: int, channel_id: int, via: str) -> Answer:
+    async def ask(question: str, *, user_id: int, channel_id: int, via: str,
+                  server_id: int | None = None) -> Answer:
         return engine.ask(question)
 
     made.ask = ask

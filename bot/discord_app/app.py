@@ -21,6 +21,9 @@ from bot.core.knowledge import KnowledgeError
 from bot.core.misses import MissStore
 from bot.core.misses_store import StoreUnavailable
 from bot.core.misses_store import open_store as open_miss_store
+from bot.discord_app.health import HealthServer, HealthServerError
+from bot.discord_app.logs import formatter_for
+from bot.discord_app.monitoring import KnowledgeInfo
 from bot.discord_app.ratelimit import RateLimiter
 from bot.discord_app.runtime import Runtime
 from bot.discord_app.settings import Settings, SettingsError, match_config
@@ -96,6 +99,7 @@ class CnrpBot(commands.AutoShardedBot):
         *,
         sync_global: bool = False,
         store: MissStore | None = None,
+        knowledge: KnowledgeInfo | None = None,
     ) -> None:
         # The bot never joins voice, so missing voice libraries are not worth a warning.
         discord.VoiceClient.warn_nacl = False
@@ -128,6 +132,7 @@ class CnrpBot(commands.AutoShardedBot):
                 engine.config.context_ttl_seconds, engine.config.context_max_turns
             ),
             store=store,
+            knowledge=knowledge,
         )
 
     async def setup_hook(self) -> None:
@@ -203,11 +208,13 @@ class _RedactToken(logging.Filter):
 
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.setFormatter(formatter_for(settings))  # text, or JSON lines with LOG_FORMAT=json
     handler.addFilter(_RedactToken(settings.token.reveal()))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level_number)
+    # Python's warnings go through the log too, so with LOG_FORMAT=json every line is JSON.
+    logging.captureWarnings(True)
 
 
 def run(*, sync_global: bool = False) -> int:
@@ -221,11 +228,13 @@ def run(*, sync_global: bool = False) -> int:
     configure_logging(settings)
     log.info("starting with %r", settings)
     try:
-        engine = Engine.load(settings.knowledge_dir, match_config(settings))
+        engine, knowledge = KnowledgeInfo.timed(
+            lambda: Engine.load(settings.knowledge_dir, match_config(settings)))
     except KnowledgeError as error:
         for knowledge_problem in error.problems:
             log.error("knowledge: %s", knowledge_problem)
         return EXIT_CONFIG
+    log.info("knowledge version %s loaded in %.2f s", knowledge.version, knowledge.load_seconds)
     for note in settings.notes:
         log.warning("settings: %s", note)
     try:
@@ -235,9 +244,14 @@ def run(*, sync_global: bool = False) -> int:
         return EXIT_CONFIG
     if store is not None:
         log.info("misses are kept in %s", settings.store_name)
-    bot = CnrpBot(settings, engine, sync_global=sync_global, store=store)
+    bot = CnrpBot(settings, engine, sync_global=sync_global, store=store, knowledge=knowledge)
+    health = (None if settings.metrics_port is None else
+              HealthServer(bot, bot.runtime, settings.metrics_host, settings.metrics_port))
     try:
-        asyncio.run(_serve(bot, settings.token.reveal()))
+        asyncio.run(_serve(bot, settings.token.reveal(), health))
+    except HealthServerError as error:
+        log.error("%s", error)
+        return EXIT_CONFIG
     except discord.LoginFailure:
         log.error(
             "Discord rejected DISCORD_TOKEN: copy the bot token again from the developer portal"
@@ -257,7 +271,7 @@ def open_store(settings: Settings) -> MissStore | None:
     return open_miss_store(settings.store_target)
 
 
-async def _serve(bot: CnrpBot, token: str) -> None:
+async def _serve(bot: CnrpBot, token: str, health: HealthServer | None = None) -> None:
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []  # a reference, so the task is not collected mid-close
 
@@ -270,7 +284,14 @@ async def _serve(bot: CnrpBot, token: str) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, close, sig.name)
     async with bot:
-        await bot.start(token)
+        # Listening before connecting: until every shard is up, /healthz says "starting".
+        if health is not None:
+            await health.start()
+        try:
+            await bot.start(token)
+        finally:
+            if health is not None:
+                await health.stop()
 
 
 async def _shut_down(bot: CnrpBot, signal_name: str) -> None:

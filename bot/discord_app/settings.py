@@ -8,8 +8,10 @@ Nothing here imports discord, so the offline command line can use it.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.util import find_spec
@@ -29,12 +31,17 @@ DEFAULT_RATE_LIMIT_BURST = 5
 DEFAULT_RATE_LIMIT_SECONDS = 10.0
 MISSES_FILE = "misses.sqlite3"  # in the state folder, unless CNRP_MISSES_DB names another file
 HISTORY_FILE = "history"  # the console's line history, in the state folder
+# Health and metrics listen on loopback unless told otherwise: they are for the machine's own
+# monitoring agent or a reverse proxy, not for the internet.
+DEFAULT_METRICS_HOST = "127.0.0.1"
+LOG_FORMATS = ("text", "json")
 # Every variable from_env reads; .env.example documents exactly these (a test keeps them equal).
 KEYS = (
     "DISCORD_TOKEN", "DEV_GUILD_ID", "LISTEN_CHANNEL_IDS", "MATCH_THRESHOLD", "AMBIGUITY_MARGIN",
     "RATE_LIMIT_BURST", "RATE_LIMIT_SECONDS", "LOG_LEVEL", "SHARD_COUNT", "SHARD_IDS",
     "CNRP_KNOWLEDGE_DIR", "CNRP_MISSES_DB", "MISSES_RETENTION_DAYS", "MISSES_LOG_USERS",
-    "MISSES_LOW_CONFIDENCE", "CNRP_STATE_DIR", "DATABASE_URL",
+    "MISSES_LOW_CONFIDENCE", "CNRP_STATE_DIR", "DATABASE_URL", "METRICS_PORT", "METRICS_HOST",
+    "LOG_FORMAT",
 )  # fmt: skip
 # Keys earlier versions read: still set in many .env files, so they are named, not ignored.
 RETIRED = {
@@ -98,6 +105,9 @@ class Settings:
     misses_db: Path | None = None  # None: misses.sqlite3 in the state folder
     database_url: Secret | None = None  # postgresql://…: one store for every shard and machine
     misses: MissPolicy = field(default_factory=MissPolicy)
+    metrics_port: int | None = None  # None: no health or metrics endpoint
+    metrics_host: str = DEFAULT_METRICS_HOST
+    log_format: str = "text"
     notes: tuple[str, ...] = ()  # worth a warning at start-up, not worth refusing to start
 
     @property
@@ -176,6 +186,10 @@ class Settings:
         notes = [note for key, note in RETIRED.items() if reader.text(key)]
         if database_url and misses_db:
             notes.append("CNRP_MISSES_DB is not used: DATABASE_URL is set, and misses go there")
+        metrics_host = reader.host("METRICS_HOST") or DEFAULT_METRICS_HOST
+        log_format = (reader.text("LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            reader.problems.append(f"LOG_FORMAT must be text or json, got {log_format!r}")
         retention = reader.integer("MISSES_RETENTION_DAYS", minimum=0)
         low = reader.number("MISSES_LOW_CONFIDENCE", minimum=0.0, maximum=1.0)
         policy = MissPolicy(
@@ -199,6 +213,9 @@ class Settings:
             misses_db=Path(misses_db).expanduser() if misses_db else None,
             database_url=Secret(database_url) if database_url else None,
             misses=policy,
+            metrics_port=reader.integer("METRICS_PORT", minimum=1, maximum=65535),
+            metrics_host=metrics_host,
+            log_format=log_format,
             notes=tuple(notes),
         )
         if reader.problems:
@@ -247,7 +264,7 @@ class _Reader:
     def text(self, key: str) -> str:
         return self.env.get(key, "").strip()
 
-    def integer(self, key: str, *, minimum: int) -> int | None:
+    def integer(self, key: str, *, minimum: int, maximum: int | None = None) -> int | None:
         raw = self.text(key)
         if not raw:
             return None
@@ -259,7 +276,23 @@ class _Reader:
         if value < minimum:
             self.problems.append(f"{key} must be at least {minimum}, got {value}")
             return None
+        if maximum is not None and value > maximum:
+            self.problems.append(f"{key} must be at most {maximum}, got {value}")
+            return None
         return value
+
+    def host(self, key: str) -> str:
+        """An address to listen on: an IP address or a host name, without a port."""
+        raw = self.text(key)
+        if not raw:
+            return ""
+        try:
+            ipaddress.ip_address(raw)
+        except ValueError:
+            if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", raw):
+                self.problems.append(f"{key} must be an IP address or a host name (no port), got {raw!r}")
+                return ""
+        return raw
 
     def database_url(self, key: str) -> str:
         """A postgresql:// URL, checked for its form and for the driver it needs. The URL may

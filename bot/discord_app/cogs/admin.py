@@ -23,6 +23,7 @@ from bot.discord_app.embeds import (
     kept_statement,
     truncate,
 )
+from bot.discord_app.monitoring import KnowledgeInfo
 from bot.discord_app.runtime import Runtime, runtime_of
 from bot.discord_app.settings import load_engine
 from bot.discord_app.views import NO_PINGS
@@ -125,9 +126,12 @@ class AdminCog(commands.Cog):
     async def reload(self, interaction: discord.Interaction) -> None:
         # Loading and validating can outlast the 3 seconds Discord waits for a first response.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        settings = self.runtime.settings
         try:
-            engine = await asyncio.to_thread(load_engine, self.runtime.settings)
+            engine, knowledge = await asyncio.to_thread(KnowledgeInfo.timed,
+                                                        lambda: load_engine(settings))
         except KnowledgeError as error:
+            self.runtime.metrics.reloads.labels("refused").inc()
             log.warning(
                 "reload refused: %d problem(s); keeping the loaded knowledge base",
                 len(error.problems),
@@ -136,10 +140,13 @@ class AdminCog(commands.Cog):
                 content=refusal_message(error), allowed_mentions=NO_PINGS
             )
             return
-        self.runtime.engine = engine
+        self.runtime.serve(engine, knowledge)
+        self.runtime.metrics.reloads.labels("ok").inc()
         stats = engine.stats()
         counts = ", ".join(f"{stats[k]} {k}" for k in ABOUT_STATS if k in stats)
-        log.info("knowledge base reloaded by user=%s: %s", interaction.user.id, counts)
+        # Which server asked is logged; who asked is not (no user ids in the log).
+        log.info("knowledge base reloaded from server %s: version %s, %s",
+                 interaction.guild_id, knowledge.version, counts)
         await interaction.edit_original_response(
             content=f"Reloaded the knowledge base: {counts}.", allowed_mentions=NO_PINGS
         )
