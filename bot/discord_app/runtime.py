@@ -80,7 +80,7 @@ class Runtime:
     knowledge: KnowledgeInfo | None = None  # the knowledge base being served, for /healthz
 
     def serve(self, engine: Engine, knowledge: KnowledgeInfo) -> None:
-        """Answer from now on with `engine` (at start-up, and after a /reload)."""
+        """Answer from now on with `engine`, loaded as `knowledge` says (a /reload)."""
         self.engine = engine
         self.knowledge = knowledge
 
