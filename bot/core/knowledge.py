@@ -23,10 +23,12 @@ from bot.core.language import Lexicon, phrases, word_list
 from bot.core.limits import check_counts, check_folder
 from bot.core.models import ANSWER_TYPES, CitationRef, Intent, ReplyKind, Section, Source
 from bot.core.normalize import fold, stem, tokenize
+from bot.core.resources import packaged_knowledge
 from bot.core.scoring import ScoringModel, parse_model, untrained_model
 from bot.core.yamlio import LineDict, YamlProblem, load_yaml
 
-DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "knowledge"
+# The copy this program ships with: bot/_knowledge in a wheel, the checkout's knowledge/ otherwise.
+DEFAULT_ROOT = packaged_knowledge()
 
 _MONTHS = (
     "January February March April May June July August September October November December"
