@@ -263,8 +263,8 @@ def _answer_line(engine: Engine, question: str, explain: bool, out: TextIO,
 
 
 TRAINING_FILES = ("training/questions.yaml", "training/details.yaml", "training/out_of_scope.yaml",
-                  "training/out_of_scope_more.yaml", "training/organisations.yaml", "tests/questions.yaml",
-                  "tests/analytics.yaml")
+                  "training/out_of_scope_more.yaml", "training/organisations.yaml", "training/events.yaml",
+                  "tests/questions.yaml", "tests/analytics.yaml")
 
 
 def cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:

@@ -167,3 +167,13 @@ def test_a_reaction_after_an_answer_is_small_talk_not_a_follow_up(engine: Engine
         assert not reply.matched and reply.kind is ReplyKind.SMALLTALK, reaction
     # A reaction that goes on to ask is a question.
     assert engine.ask("ok and in kampot, how many votes?", conversation).matched
+
+
+def test_which_of_them_picks_from_the_last_list(engine: Engine) -> None:
+    rows = engine.kb.table("committees").rows
+    vice = [str(r["name"]) for r in rows if r["committee"] == "Executive" and r["position"] == "Vice President"]
+    conversation = Conversation()
+    engine.ask("who is on the executive committee?", conversation)
+    answer = engine.ask("which of them was vice president?", conversation)
+    assert answer.intent == "computed.of_them" and all(name in answer.text for name in vice)
+    assert answer.citations

@@ -377,3 +377,20 @@ def test_read_never_raises_on_any_reading(engine: Engine) -> None:
             engine.kb.operations.replies[computed.op].format_map(computed.fields)  # every field the reply needs
 
     check()
+
+
+def test_which_of_them_picks_the_listed_people_holding_the_office(engine: Engine, kb: KnowledgeBase) -> None:
+    members = [str(r["name"]) for r in kb.table("committees").rows if r["committee"] == "Executive"]
+    holders = [str(r["name"]) for r in kb.table("committees").rows
+               if r["committee"] == "Executive" and r["position"] == "Vice President"]
+    analysis = engine.matcher.analyse("which of them was vice president?")
+    reading = Reading(analysis.tokens, analysis.entities, listed=members)
+    computed = engine.programs.read(reading)
+    assert computed is not None and computed.op == "of_them"
+    assert computed.fields["count"] == str(len(holders)) and computed.fields["total"] == str(len(members))
+    assert all(name in computed.fields["names"] for name in holders)
+    # Without a list, or without an office to pick by, there is nothing to pick.
+    unlisted = engine.programs.read(Reading(analysis.tokens, analysis.entities))
+    assert unlisted is None or unlisted.op != "of_them"
+    vague = engine.matcher.analyse("which of them was nice?")
+    assert engine.programs.read(Reading(vague.tokens, vague.entities, listed=members)) is None

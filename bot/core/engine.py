@@ -51,6 +51,9 @@ KHMER_TEXT = ("I read only simple questions in Khmer, and this one I couldn't fo
               "For example: \u201cWhen was the CNRP founded?\u201d")
 AMBIGUOUS_TEXT = "I'm not sure which you mean. Did you mean one of these?"
 WHO_TEXT = "Who do you mean? Name the person, e.g. \u201cwhen did Kem Sokha's term end?\u201d"
+# Words by which a question picks from the last answer's list ("which of them", "anyone else").
+_OF_A_LIST = frozenset({"them", "those", "these", "else"})
+_POSSESSIVE_END = re.compile(r"(?:'s|s')\W*$", re.IGNORECASE)
 # Rows an answer used that its question may have left to the conversation.
 _CARRIED_KINDS = frozenset({"constituency", "person", "organisation", "election", "platform_point",
                             "policy_point", "committee"})
@@ -263,8 +266,14 @@ class Engine:
                 base = self._answer(text, replace(analysis, ranked=()))
                 return analysis, self._reply(base, scored, analysis)
             content = [t for t in analysis.terms if t not in self.lexicon.filler]
-            top = analysis.ranked[0].score if analysis.ranked else 0.0
-            if is_ellipsis(text) or (len(content) <= self.config.context_short_question and top < self.threshold):
+            best = analysis.ranked[0] if analysis.ranked else None
+            # "what about its logo?" after the motto asks its own clear question; "and by
+            # vote share?" asks the last one again.
+            clear = best is not None and best.score >= self.threshold
+            # "and sam rainsy's?" names only a row's own something: the last question about it,
+            # however clear a question about the row alone would be.
+            bare = is_ellipsis(text) and self._bare_reply(analysis) and _POSSESSIVE_END.search(text) is not None
+            if (bare or not clear) and (is_ellipsis(text) or len(content) <= self.config.context_short_question):
                 again = self._ask_again(analysis, context.recent_answered())
                 if again is not None:
                     return again
@@ -413,7 +422,12 @@ class Engine:
                     context.append(entity)
             earlier = ProgramReading(turn.answer.normalized.split(), turn.answer.entities)
             context_dates += [d for d in self.programs.dates(earlier) if d not in context_dates]
-        reading = ProgramReading(analysis.tokens, analysis.entities, context=tuple(context),
+        listed: tuple[str, ...] = ()
+        if recent and _OF_A_LIST & set(analysis.tokens):
+            # "which of them …": the people the last answer named, in its order.
+            named = self.matcher.parse(recent[0].answer.text).entities
+            listed = tuple(dict.fromkeys(e.key for e in named if e.kind == "person"))
+        reading = ProgramReading(analysis.tokens, analysis.entities, context=tuple(context), listed=listed,
                                  context_tokens=tuple(turn.answer.normalized.split() for turn in recent),
                                  context_dates=context_dates)
         computed = self.programs.read(reading)

@@ -766,7 +766,7 @@ def _load_synonyms(c: _Collector) -> dict[str, str]:
 
 
 _WORD_LISTS = ("stopwords", "question_words", "generic_question_words", "greetings", "present_words",
-               "time_owners", "yes_no_openers", "evaluative", "reactions")
+               "time_owners", "yes_no_openers", "evaluative", "reactions", "outside_names")
 _PHRASE_LISTS = ("relative_times", "day_precision")
 
 
@@ -837,6 +837,7 @@ def _load_language(c: _Collector) -> Lexicon:
         yes_no_openers=lists["yes_no_openers"],
         evaluative=lists["evaluative"],
         reactions=lists["reactions"],
+        outside_names=lists["outside_names"],
         question_types=question_types,
         day_precision=phrase_lists["day_precision"],
         other_languages=others,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.core import operations as ops
 from bot.core.facts import Amount, FactGraph, show
-from bot.core.generators import cite
+from bot.core.generators import cite, person_offices
 from bot.core.knowledge import KnowledgeBase, PartialDate
 from bot.core.models import CitationRef, Entity
 
@@ -60,6 +60,7 @@ class Reading:
     context_dates: Sequence[Operand] = ()
     # The last question's words: "where does that rank?" after "how many votes …" ranks votes.
     context_tokens: Sequence[Sequence[str]] = ()  # latest first
+    listed: Sequence[str] = ()  # the people the last answer named, in its order
 
 
 class ProgramReader:
@@ -166,7 +167,7 @@ class ProgramReader:
         return computed
 
     def _first(self, reading: Reading) -> ops.Computed | None:
-        for rule in (self._exchange, self._per_year, self._shift, self._same_day, self._between,
+        for rule in (self._of_them, self._exchange, self._per_year, self._shift, self._same_day, self._between,
                      self._leader_at, self._groups, self._short_of, self._rank, self._check, self._arithmetic,
                      self._roles):
             computed = rule(reading)
@@ -365,7 +366,8 @@ class ProgramReader:
             if min(amounts[0].value, amounts[1].value) <= 0:
                 return None  # no ratio to a zero or a negative amount
             return ops.ratio(amounts[0], amounts[1])
-        if self._has("total", tokens):
+        # "the gap between them": a gap asked for is a difference, though "between them" adds up.
+        if self._has("total", tokens) and not self._has("difference", tokens):
             return ops.total(amounts)
         if self._has("difference", tokens):
             paired: list[tuple[Amount, Amount]] = []
@@ -379,6 +381,27 @@ class ProgramReader:
                         for t in tokens)
             return ops.compare(amounts, lower)
         return None
+
+    def _of_them(self, reading: Reading) -> ops.Computed | None:
+        """"Which of them was vice president?": the people the last answer listed who hold the
+        office, or sit on the committee, the question names."""
+        if len(reading.listed) < 2 or not self._has("of_them", reading.tokens):
+            return None
+        titles = {e.key for e in reading.entities if e.kind == "title"}
+        committees = {e.key for e in reading.entities if e.kind == "committee"}
+        if not titles and not committees:
+            return None
+        kept: list[str] = []
+        for person in reading.listed:
+            held = [f"{title} of {where} {cite(ref)}".replace("Member of", "a member of")
+                    for title, where, ref in person_offices(self.kb, person)
+                    if (not titles or title in titles) and (not committees or any(c in where for c in committees))]
+            if held:
+                kept.append(f"{person} ({'; '.join(dict.fromkeys(held))})")
+        if not kept:
+            return None  # none of them: said by the intents, which name what the sources list
+        return ops.Computed("of_them", {"count": str(len(kept)), "total": str(len(reading.listed)),
+                                        "names": "; ".join(kept)}, (), float(len(kept)))
 
     def _roles(self, reading: Reading) -> ops.Computed | None:
         people = list(dict.fromkeys(e.key for e in sorted(reading.entities, key=lambda e: e.start)
