@@ -34,7 +34,7 @@ from bot.core.guard import clean_text
 from bot.core.index import IntentTraits
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, Problem, Severity, load_knowledge
 from bot.core.matching import Analysis, Matcher, ScoredIntent
-from bot.core.models import Answer, Candidate, Entity, Intent, ReplyKind
+from bot.core.models import Answer, Candidate, CitationRef, Entity, Intent, ReplyKind
 from bot.core.normalize import fold
 from bot.core.programs import Operand, ProgramReader
 from bot.core.programs import Reading as ProgramReading
@@ -53,6 +53,8 @@ AMBIGUOUS_TEXT = "I'm not sure which you mean. Did you mean one of these?"
 WHO_TEXT = "Who do you mean? Name the person, e.g. \u201cwhen did Kem Sokha's term end?\u201d"
 # Words by which a question picks from the last answer's list ("which of them", "anyone else").
 _OF_A_LIST = frozenset({"them", "those", "these", "else"})
+# A question ending on one of these may count the last answer's list ("how many is that").
+_COUNT_BACK = frozenset({"that", "they", "there", "it", "all", "list"})
 _POSSESSIVE_END = re.compile(r"(?:'s|s')\W*$", re.IGNORECASE)
 # Rows an answer used that its question may have left to the conversation.
 _CARRIED_KINDS = frozenset({"constituency", "person", "organisation", "election", "platform_point",
@@ -399,16 +401,18 @@ class Engine:
         kept = [t for t in earlier.tokens if not (asks and t in lexicon.question_words)
                 and not (analysis.numbers and t[:1].isdigit())]
         readings.append([*analysis.tokens, *kept])
-        for words in readings:
+        for position, words in enumerate(readings):
             if words is None:
                 continue
             again = self.matcher.analyse(" ".join(words))
-            answer = self._compute(again, ()) or self._answer(" ".join(words), again)
+            # The last reading puts the follow-up's own words first and borrows the rest.
+            own = len(analysis.tokens) if position == len(readings) - 1 else None
+            answer = self._compute(again, (), own) or self._answer(" ".join(words), again)
             if answer.matched:
                 return again, answer
         return None
 
-    def _compute(self, analysis: Analysis, recent: Sequence[Turn]) -> Answer | None:
+    def _compute(self, analysis: Analysis, recent: Sequence[Turn], own: int | None = None) -> Answer | None:
         """A question that combines facts, computed from the tables: its figures stated and
         cited. None when it asks for no computation or lacks an operand. `recent` are the last
         answered turns, latest first: their rows and dates complete a follow-up."""
@@ -423,11 +427,21 @@ class Engine:
             earlier = ProgramReading(turn.answer.normalized.split(), turn.answer.entities)
             context_dates += [d for d in self.programs.dates(earlier) if d not in context_dates]
         listed: tuple[str, ...] = ()
-        if recent and _OF_A_LIST & set(analysis.tokens):
-            # "which of them …": the people the last answer named, in its order.
+        listed_kind = "person"
+        listed_refs: tuple[CitationRef, ...] = ()
+        if recent and (_OF_A_LIST & set(analysis.tokens) or _COUNT_BACK & set(analysis.tokens[-1:])):
+            # "which of them …", "how many is that": the people the last answer named, in its
+            # order, or failing two of them its organisations.
             named = self.matcher.parse(recent[0].answer.text).entities
             listed = tuple(dict.fromkeys(e.key for e in named if e.kind == "person"))
+            if len(listed) < 2:
+                organisations = tuple(dict.fromkeys(e.key for e in named if e.kind == "organisation"))
+                if len(organisations) >= 2:
+                    listed, listed_kind = organisations, "organisation"
+            last = self.kb.intents.get(recent[0].answer.intent or "")
+            listed_refs = last.citations if last else ()
         reading = ProgramReading(analysis.tokens, analysis.entities, context=tuple(context), listed=listed,
+                                 listed_kind=listed_kind, listed_refs=listed_refs, own=own,
                                  context_tokens=tuple(turn.answer.normalized.split() for turn in recent),
                                  context_dates=context_dates)
         computed = self.programs.read(reading)
