@@ -176,9 +176,9 @@ class ProgramReader:
         return computed
 
     def _first(self, reading: Reading) -> ops.Computed | None:
-        for rule in (self._count_listed, self._of_them, self._exchange, self._per_year, self._shift, self._same_day, self._between,
-                     self._leader_at, self._groups, self._short_of, self._rank, self._check, self._arithmetic,
-                     self._roles):
+        for rule in (self._count_listed, self._of_them, self._exchange, self._per_year, self._shift,
+                     self._same_day, self._between, self._leader_at, self._groups, self._short_of,
+                     self._rank, self._check, self._arithmetic, self._roles):
             computed = rule(reading)
             if computed is not None:
                 return computed
