@@ -1,15 +1,27 @@
 # Every target sets itself up: the first use creates .venv and installs the project into it.
-PYTHON ?= python3.11
-VENV := .venv
+# The interpreter: PYTHON= if given, else the newest python3.X (3.11 or later) on the PATH that
+# runs (a pyenv shim for a version that is not selected does not). VENV= picks another
+# virtualenv, so several Pythons can be tested side by side (.ci/run does).
+SUPPORTED := 3.11
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell for minor in 20 19 18 17 16 15 14 13 12 11; do \
+	python3.$$minor -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 \
+	&& { echo python3.$$minor; break; }; done)
+endif
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEVSET ?= ../shared/devset
 
-.PHONY: run test lint typecheck bench bench-e2e validate eval fit vectors vectors-report clean \
+.PHONY: run test lint typecheck bench bench-e2e validate eval fit vectors vectors-report clean python \
 	equivalence answers-record answers-diff
 
+# Refuses early and says why: no suitable Python, or one older than 3.11.
+CHECK_PYTHON = @test -n "$(PYTHON)" || { echo "no python3.11 or newer found on the PATH; set PYTHON=/path/to/python3.11+"; exit 1; }; \
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { echo "$(PYTHON) is not a Python $(SUPPORTED) or newer; set PYTHON=/path/to/python3.11+"; exit 1; }
+
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11+"; exit 1; }
+	$(CHECK_PYTHON)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -17,6 +29,11 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/python -m bot
+
+# Which interpreter the targets use, and why: `make python`.
+python:
+	$(CHECK_PYTHON)
+	@echo "$(PYTHON): $$($(PYTHON) -c 'import sys; print(sys.version.split()[0])') (virtualenv $(VENV))"
 
 test: $(STAMP)
 	$(BIN)/ruff check bot tests tools
@@ -82,7 +99,7 @@ VECTORS_VENV := .venv-vectors
 VECTORS_STAMP := $(VECTORS_VENV)/.installed
 
 $(VECTORS_STAMP): tools/vectors-requirements.txt
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11+"; exit 1; }
+	$(CHECK_PYTHON)
 	@test -x $(VECTORS_VENV)/bin/python || $(PYTHON) -m venv $(VECTORS_VENV)
 	$(VECTORS_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VECTORS_VENV)/bin/python -m pip install --quiet --no-deps -r tools/vectors-requirements.txt
@@ -96,4 +113,4 @@ vectors-report: $(STAMP)
 	$(BIN)/python tools/measure_vectors.py
 
 clean:
-	rm -rf $(VENV) $(VECTORS_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-3.* $(VECTORS_VENV) .pytest_cache .mypy_cache .ruff_cache build

@@ -8,27 +8,30 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import contextlib
 import io
 import json
+import platform
 import shlex
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, NoReturn, TextIO
 
 from bot.core.context import Conversation
 from bot.core.dialogue import MAX_PARTS
 from bot.core.engine import Engine
 from bot.core.guard import FAILED_TEXT, unanswered
-from bot.core.knowledge import KnowledgeError, Severity, load_knowledge
+from bot.core.knowledge import KnowledgeBase, KnowledgeError, Severity, load_knowledge
 from bot.core.misses import MissStore, Scope, format_report, miss_to_json, misses_from_jsonl, report
-from bot.core.misses_sqlite import SqliteMissStore
+from bot.core.misses_store import StoreUnavailable, describe_url, is_database_url, open_store
 from bot.core.models import Answer
 from bot.core.render import TABLE_NAMES, RenderedTable, render_table
-from bot.discord_app.settings import Settings, SettingsError, match_config  # imports no discord
+from bot.core.resources import knowledge_version, packaged_knowledge, program_version
+from bot.discord_app.settings import Secret, Settings, SettingsError, match_config  # no discord
+from bot.terminal import Completions, TerminalInput, complete
 
 EXIT_OK, EXIT_FAILED, EXIT_KNOWLEDGE = 0, 1, 2
 DEFAULT_MIN_ACCURACY = 0.95
@@ -260,8 +263,8 @@ def _answer_line(engine: Engine, question: str, explain: bool, out: TextIO,
 
 
 TRAINING_FILES = ("training/questions.yaml", "training/details.yaml", "training/out_of_scope.yaml",
-                  "training/out_of_scope_more.yaml", "training/organisations.yaml", "tests/questions.yaml",
-                  "tests/analytics.yaml")
+                  "training/out_of_scope_more.yaml", "training/organisations.yaml", "training/events.yaml",
+                  "tests/questions.yaml", "tests/analytics.yaml")
 
 
 def cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
@@ -353,8 +356,11 @@ def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) ->
     rejection_ok = report.rejection >= args.min_rejection
     print(f"\nin-scope top-1 accuracy: {report.accuracy:.1%} (gate {args.min_accuracy:.0%}) "
           f"{'ok' if accuracy_ok else 'BELOW GATE'}", file=out)
-    print(f"out-of-scope rejection:  {report.rejection:.1%} (gate {args.min_rejection:.0%}) "
-          f"{'ok' if rejection_ok else 'BELOW GATE'}", file=out)
+    if report.out_of_scope:
+        print(f"out-of-scope rejection:  {report.rejection:.1%} (gate {args.min_rejection:.0%}) "
+              f"{'ok' if rejection_ok else 'BELOW GATE'}", file=out)
+    else:  # nothing to reject: a rate of "100%" would claim a measurement that was not made
+        print("out-of-scope rejection:  — (no out-of-scope questions in this file)", file=out)
     return EXIT_OK if accuracy_ok and rejection_ok else EXIT_FAILED
 
 
@@ -406,29 +412,66 @@ def cmd_table(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -
 
 
 def cmd_chart(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
-    from bot.core.chart import render_vote_chart
-
     engine = _load(args, err)
     if engine is None:
         return EXIT_KNOWLEDGE
+    return EXIT_OK if write_chart(engine, args.metric, Path(args.out), out, err) else EXIT_FAILED
+
+
+def write_chart(engine: Engine, metric: str, target: Path, out: TextIO, err: TextIO) -> bool:
+    """Draw the chart into `target` and say where it went; a bad metric or a folder that does
+    not exist is one line on `err`, never a traceback."""
+    from bot.core.chart import chart_alt_text, render_vote_chart
+
     try:
-        png = render_vote_chart(engine.kb, args.metric)
+        png = render_vote_chart(engine.kb, metric)
     except ValueError as exc:
         print(exc, file=err)
-        return EXIT_FAILED
-    Path(args.out).write_bytes(png)
-    print(f"wrote {args.out} ({len(png):,} bytes)", file=out)
-    return EXIT_OK
+        return False
+    try:
+        target.write_bytes(png)
+    except OSError as exc:
+        print(f"cannot write {target}: {exc.strerror or exc}", file=err)
+        return False
+    print(f"wrote {target.resolve()} ({len(png):,} bytes): {chart_alt_text(engine.kb, metric)}",
+          file=out)
+    return True
+
+
+# ---------------------------------------------------------------- the console
+
+
+@dataclass
+class ConsoleSession:
+    """What the console's commands share: the engine (/reload replaces it), the conversation
+    typed questions belong to, the settings, and the misses store if --keep-misses opened one."""
+
+    engine: Engine
+    settings: Settings
+    knowledge: Path | None = None  # --knowledge, when given
+    store: MissStore | None = None
+    err: TextIO = field(default_factory=lambda: sys.stderr)  # where a failed answer is reported
+    conversation: Conversation = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.conversation = _conversation(self.engine)
+
+
+ConsoleRun = Callable[[ConsoleSession, list[str], TextIO], bool]  # True: quit
 
 
 @dataclass(frozen=True)
 class ConsoleCommand:
-    """A console /command; the console's help is written from these."""
+    """A console /command; the console's help and its Tab completion are written from these."""
 
     name: str
     usage: str
     help: str
-    run: Callable[[Engine, list[str], TextIO], bool]  # True: quit
+    run: ConsoleRun
+    # What Tab offers after the command: the choices its argument takes (each under its
+    # aliases: alias -> choice), read from the knowledge base; or names in a question.
+    choices: Callable[[KnowledgeBase], dict[str, str]] | None = None
+    takes_question: bool = False
 
 
 TABLE_HELP = {
@@ -438,15 +481,26 @@ TABLE_HELP = {
     "timeline": "dated events", "sources": "what the answers cite",
 }  # fmt: skip
 TABLE_USAGE = {"committee": "[executive|standing]", "elections": "[general|communal]"}
+# The entity whose names a table command's argument takes (Tab completes them).
+TABLE_ENTITY = {"results": "constituency", "committee": "committee", "elections": "election",
+                "policies": "policy_area"}
+CHART_METRICS = ("share", "votes")
 
 
-def _table_command(name: str) -> Callable[[Engine, list[str], TextIO], bool]:
-    def run(engine: Engine, rest: list[str], out: TextIO) -> bool:
+def _entity_names(kind: str) -> Callable[[KnowledgeBase], dict[str, str]]:
+    def names(kb: KnowledgeBase) -> dict[str, str]:
+        return kb.entity_names(kind)
+
+    return names
+
+
+def _table_command(name: str) -> ConsoleRun:
+    def run(session: ConsoleSession, rest: list[str], out: TextIO) -> bool:
         options: dict[str, object] = {}
         if rest and name in PRIMARY_OPTION:
             options[PRIMARY_OPTION[name]] = " ".join(rest)
         try:
-            format_table(render_table(engine.kb, name, **options), out)
+            format_table(render_table(session.engine.kb, name, **options), out)
         except ValueError as exc:
             print(exc, file=out)
         return False
@@ -454,72 +508,211 @@ def _table_command(name: str) -> Callable[[Engine, list[str], TextIO], bool]:
     return run
 
 
-def _explain(engine: Engine, rest: list[str], out: TextIO) -> bool:
-    format_explanation(engine, " ".join(rest), out)
+def _ask(session: ConsoleSession, rest: list[str], out: TextIO) -> bool:
+    if rest:
+        _console_question(session, " ".join(rest), out)
+    else:
+        print("Usage: /ask <question>, or just type the question.", file=out)
     return False
 
 
-def _help(engine: Engine, rest: list[str], out: TextIO) -> bool:
+def _explain(session: ConsoleSession, rest: list[str], out: TextIO) -> bool:
+    try:
+        format_explanation(session.engine, " ".join(rest), out)
+    except Exception as exc:  # as for a question: reported, and the console goes on
+        _report(exc, session.err)
+        format_answer(unanswered(FAILED_TEXT), out)
+    return False
+
+
+def _chart(session: ConsoleSession, rest: list[str], out: TextIO) -> bool:
+    metric = rest[0].lower() if rest and rest[0].lower() in CHART_METRICS else "share"
+    named = rest[1:] if rest and rest[0].lower() in CHART_METRICS else rest
+    # Into the working directory, where the person at the terminal expects a file they asked for.
+    target = Path(" ".join(named)).expanduser() if named else Path(f"cnrp-2013-{metric}.png")
+    write_chart(session.engine, metric, target, out, out)
+    return False
+
+
+def _about(session: ConsoleSession, rest: list[str], out: TextIO) -> bool:
+    engine, settings = session.engine, session.settings
+    stats = engine.stats()
+    counts = ", ".join(f"{stats[key]:,} {key}" for key in ("intents", "facts", "sources", "tables")
+                       if key in stats)
+    root = Path(engine.kb.root)
+    print(f"cnrp-bot {program_version()} (Python {platform.python_version()})", file=out)
+    print(f"Knowledge base: version {knowledge_version(root)} in {root} ({counts})", file=out)
+    if session.store is not None:
+        kept = (f"kept in {settings.store_name} for {settings.misses.retention_days} days, "
+                "with no server and no user")
+    elif settings.misses.keeps_anything:
+        kept = f"not kept (start the console with --keep-misses to keep them in {settings.store_name})"
+    else:
+        kept = "not kept (MISSES_RETENTION_DAYS=0)"
+    print(f"Unanswered questions: {kept}", file=out)
+    return False
+
+
+def _reload(session: ConsoleSession, rest: list[str], out: TextIO) -> bool:
+    root = session.knowledge or session.settings.knowledge_dir
+    try:
+        # With MATCH_THRESHOLD and AMBIGUITY_MARGIN, as the console was started.
+        engine = Engine.load(root, match_config(session.settings), cache=True)
+    except Exception as exc:
+        problems = exc.problems if isinstance(exc, KnowledgeError) else (
+            KnowledgeError.unexpected(root, exc).problems)
+        print(f"Reload refused: the knowledge base has {len(problems)} problem(s); "
+              "still serving the previous version.", file=out)
+        for problem in problems:
+            print(f"  {problem}", file=out)
+        return False
+    session.engine = engine
+    session.conversation = _conversation(engine)
+    stats = engine.stats()
+    print(f"Reloaded the knowledge base: {stats['intents']} intents, {stats['facts']} facts "
+          f"(version {knowledge_version(Path(engine.kb.root))}).", file=out)
+    return False
+
+
+def _misses(session: ConsoleSession, rest: list[str], out: TextIO) -> bool:
+    since = _since(rest[0]) if rest else None
+    if rest and since is None:
+        print(f"/misses takes a date like 2026-11-01, not {rest[0]!r}", file=out)
+        return False
+    settings = session.settings
+    try:
+        store = session.store or _open_store(settings, None)
+    except StoreUnavailable as exc:
+        print(exc, file=out)
+        return False
+    try:
+        found = store.misses("all", since)
+        if not found:
+            print(f"No misses kept in {settings.store_name}" + (f" since {rest[0]}." if rest else "."),
+                  file=out)
+            return False
+        print(format_report(report(found, store.feedback("all", since)), limit_chars=1_000_000,
+                            max_groups=MISSES_SHOWN), file=out)
+    finally:
+        if store is not session.store:
+            store.close()
+    return False
+
+
+def _help(session: ConsoleSession, rest: list[str], out: TextIO) -> bool:
     print(console_help(), file=out)
     return False
 
 
-def _quit(engine: Engine, rest: list[str], out: TextIO) -> bool:
+def _quit(session: ConsoleSession, rest: list[str], out: TextIO) -> bool:
     return True
 
 
 CONSOLE_COMMANDS: dict[str, ConsoleCommand] = {
+    "ask": ConsoleCommand("ask", "<question>", "answer a question (or just type it)", _ask,
+                          takes_question=True),
     **{name: ConsoleCommand(name, TABLE_USAGE.get(name, f"[{PRIMARY_OPTION[name]}]")
-                            if name in PRIMARY_OPTION else "", TABLE_HELP[name], _table_command(name))
+                            if name in PRIMARY_OPTION else "", TABLE_HELP[name], _table_command(name),
+                            choices=_entity_names(TABLE_ENTITY[name]) if name in TABLE_ENTITY else None)
        for name in TABLE_NAMES},
-    "explain": ConsoleCommand("explain", "<question>", "how a question is matched", _explain),
+    "chart": ConsoleCommand("chart", "[share|votes] [file]",
+                            "the 2013 results as a PNG (default: cnrp-2013-share.png here)", _chart,
+                            choices=lambda kb: {m: m for m in CHART_METRICS}),
+    "about": ConsoleCommand("about", "", "version, knowledge base, what is kept", _about),
+    "reload": ConsoleCommand("reload", "", "re-read the knowledge base", _reload),
+    "misses": ConsoleCommand("misses", "[since]", "the questions the bot could not answer, grouped",
+                             _misses),
+    "explain": ConsoleCommand("explain", "<question>", "how a question is matched", _explain,
+                              takes_question=True),
     "help": ConsoleCommand("help", "", "this list", _help),
     "quit": ConsoleCommand("quit", "", "leave (or Ctrl-D)", _quit),
 }  # fmt: skip
 CONSOLE_ALIASES = {"exit": "quit", "q": "quit", "table": "results"}
+MISSES_SHOWN = 30
 
 
 def console_help() -> str:
     """The console's help, written from its own commands."""
-    lines = ["Ask a question in plain English, or use a command:"]
+    lines = ["Ask a question in plain English, or use a command (Tab completes):"]
     for command in CONSOLE_COMMANDS.values():
         usage = f"/{command.name} {command.usage}".rstrip()
         lines.append(f"  {usage:34} {command.help}")
     return "\n".join(lines)
 
 
+def console_completions(kb: KnowledgeBase) -> Completions:
+    """What Tab offers in the console, from its commands and the knowledge base."""
+    return Completions.build(
+        kb, list(CONSOLE_COMMANDS),
+        arguments={c.name: c.choices(kb) for c in CONSOLE_COMMANDS.values() if c.choices},
+        question_commands=[c.name for c in CONSOLE_COMMANDS.values() if c.takes_question],
+    )
+
+
 def console(engine: Engine, inp: TextIO, out: TextIO, interactive: bool,
             misses: MissStore | None = None, settings: Settings | None = None,
-            err: TextIO | None = None) -> int:
-    """Answer lines until end of input, as one conversation; `/table` commands render tables."""
-    err = err or sys.stderr
-    conversation = _conversation(engine)
+            knowledge: Path | None = None, err: TextIO | None = None) -> int:
+    """Answer lines until end of input, as one conversation; /commands as in Discord. At a
+    terminal, lines are edited with readline, kept in the history, and Tab completes. A
+    question that fails to answer is reported on `err` and costs none of the lines after it."""
+    session = ConsoleSession(engine, settings or Settings(token=Secret("")), knowledge, misses,
+                             err or sys.stderr)
     if interactive:
         print("cnrp-bot offline console. " + console_help(), file=out)
+    if interactive and inp is sys.stdin and out is sys.stdout:
+        built: list[tuple[Engine, Completions]] = []  # rebuilt only when /reload changes the engine
+
+        def tab(line: str) -> list[str]:
+            if not built or built[0][0] is not session.engine:
+                built[:] = [(session.engine, console_completions(session.engine.kb))]
+            return complete(line, built[0][1])
+
+        with TerminalInput(session.settings.history_path, tab) as term:
+            while (line := _prompt(term, out)) is not None:
+                if _console_line(session, line, out):
+                    break
+            else:
+                print("", file=out)
+        return EXIT_OK
     while True:
         if interactive:
             print("\ncnrp> ", end="", file=out, flush=True)
-        line = _read_line(inp, _line_limit(engine))
+        line = _read_line(inp, _line_limit(session.engine))
         if not line:
             if interactive:
                 print("", file=out)
             return EXIT_OK
-        text = line.strip()
-        if not text:
-            continue
-        if text.startswith("/"):
-            if _console_command(engine, text, out):
-                return EXIT_OK
-        else:
-            answer = _safe_ask(engine, text, conversation, err)
-            format_answer(answer, out)
-            if misses is not None and settings is not None:
-                _record_miss(misses, settings, answer, out)
+        if _console_line(session, line, out):
+            return EXIT_OK
         if not interactive:
             print("", file=out)
 
 
-def _console_command(engine: Engine, text: str, out: TextIO) -> bool:
+def _prompt(term: TerminalInput, out: TextIO) -> str | None:
+    print("", file=out, flush=True)  # a blank line between answers, outside the edited line
+    return term.read("cnrp> ")
+
+
+def _console_line(session: ConsoleSession, line: str, out: TextIO) -> bool:
+    """Answer one line or run its /command; True means quit. A line is read as far as the
+    engine reads a message, whether it came from stdin or from the terminal's editor."""
+    text = line[: _line_limit(session.engine)].strip()
+    if not text:
+        return False
+    if text.startswith("/"):
+        return _console_command(session, text, out)
+    _console_question(session, text, out)
+    return False
+
+
+def _console_question(session: ConsoleSession, text: str, out: TextIO) -> None:
+    answer = _safe_ask(session.engine, text, session.conversation, session.err)
+    format_answer(answer, out)
+    if session.store is not None:
+        _record_miss(session.store, session.settings, answer, out)
+
+
+def _console_command(session: ConsoleSession, text: str, out: TextIO) -> bool:
     """Run one /command; True means quit."""
     try:
         words = shlex.split(text[1:])
@@ -532,7 +725,7 @@ def _console_command(engine: Engine, text: str, out: TextIO) -> bool:
     if command is None:
         print(f"Unknown command /{name}. " + console_help(), file=out)
         return False
-    return command.run(engine, rest, out)
+    return command.run(session, rest, out)
 
 
 def _record_miss(misses: MissStore, settings: Settings, answer: Answer, out: TextIO) -> None:
@@ -546,11 +739,30 @@ def _record_miss(misses: MissStore, settings: Settings, answer: Answer, out: Tex
         print(f"(could not keep the miss: {exc})", file=out)
 
 
-def _open_store(settings: Settings, path: str | None) -> MissStore:
-    store = SqliteMissStore(Path(path) if path else settings.misses_db)
-    # Nothing past the retention period is shown, even when the bot has not run to purge it.
-    store.purge(settings.misses.cutoff())
+def _open_store(settings: Settings, target: str | None) -> MissStore:
+    """The store `target` names (a file or a postgresql:// URL), or the one the settings name."""
+    store = open_store(target or settings.store_target)
+    try:
+        # Nothing past the retention period is shown, even when the bot has not run to purge it.
+        store.purge(settings.misses.cutoff())
+    except Exception:
+        store.close()
+        raise
     return store
+
+
+def _store_name(settings: Settings, target: str | None) -> str:
+    if target is None:
+        return settings.store_name
+    return describe_url(target) if is_database_url(target) else target
+
+
+def _since(text: str) -> datetime | None:
+    try:
+        since = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return since if since.tzinfo else since.replace(tzinfo=UTC)
 
 
 def _scope(text: str) -> Scope | None:
@@ -571,17 +783,15 @@ def cmd_misses(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) 
         return EXIT_FAILED
     since = None
     if args.since:
-        try:
-            since = datetime.fromisoformat(args.since)
-        except ValueError:
+        since = _since(args.since)
+        if since is None:
             print(f"--since takes a date like 2026-11-01, not {args.since!r}", file=err)
             return EXIT_FAILED
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
+    name = _store_name(settings, args.db)
     try:
         store = _open_store(settings, args.db)
-    except (OSError, sqlite3.Error) as exc:
-        print(f"cannot open {args.db or settings.misses_db}: {exc}", file=err)
+    except StoreUnavailable as exc:
+        print(exc, file=err)
         return EXIT_FAILED
     try:
         if args.import_file:
@@ -597,9 +807,9 @@ def cmd_misses(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) 
             str(scope), f" from server {scope}")
         if not found:
             print(f"No misses kept{where}" + (f" since {args.since}" if args.since else "")
-                  + f" ({args.db or settings.misses_db})", file=out)
+                  + f" ({name})", file=out)
             return EXIT_OK
-        print(f"({args.db or settings.misses_db}{where})", file=out)
+        print(f"({name}{where})", file=out)
         found_report = report(found, store.feedback(scope, since))
         print(format_report(found_report, limit_chars=1_000_000, max_groups=args.show), file=out)
         return EXIT_OK
@@ -631,19 +841,26 @@ def cmd_default(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO)
     note = empty_token_note()
     if note:
         print(note, file=err)
+    return cmd_console(args, out, err, inp)
+
+
+def cmd_console(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
+    """The offline console; the misses store only with --keep-misses, so a curator's test
+    questions stay out of it."""
     settings = _settings(err)
     engine = _load(args, err, settings) if settings is not None else None
     if settings is None or engine is None:
         return EXIT_KNOWLEDGE
     store: MissStore | None = None
-    if settings.misses.keeps_anything:
+    if args.keep_misses and settings.misses.keeps_anything:
         try:
             store = _open_store(settings, None)
-        except (OSError, sqlite3.Error) as exc:  # a read-only checkout still answers
-            print(f"(misses are not kept: cannot open {settings.misses_db}: {exc})", file=err)
+        except StoreUnavailable as exc:  # a read-only checkout still answers
+            print(f"(misses are not kept: {exc})", file=err)
+    knowledge = Path(args.knowledge) if args.knowledge else None
     try:
         return console(engine, inp, out, interactive=inp.isatty(), misses=store, settings=settings,
-                       err=err)
+                       knowledge=knowledge, err=err)
     finally:
         if store is not None:
             store.close()
@@ -652,22 +869,87 @@ def cmd_default(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO)
 # ---------------------------------------------------------------- parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """Exits 1 on a bad option (the README's exit codes), not argparse's 2, which here means a
+    knowledge base or setting that does not load."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_FAILED, f"{self.prog}: error: {message}\n")
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Shows each option's default when it has one worth showing (not None, not a flag's False)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if ("%(default)" in text or default in (None, False, argparse.SUPPRESS)
+                or isinstance(default, list) or not action.option_strings):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+class _VersionAction(argparse.Action):
+    """--version: the program's, Python's and the packaged knowledge base's (read when asked)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        root = packaged_knowledge()
+        version = knowledge_version(root) if root.is_dir() else "missing"
+        print(f"cnrp-bot {program_version()} (Python {platform.python_version()}; "
+              f"knowledge {version} in {root})")
+        parser.exit(EXIT_OK)
+
+
+def _global_options(*, inherited: bool) -> argparse.ArgumentParser:
+    """Options that work before or after the command: `cnrp-bot --knowledge DIR ask …` and
+    `cnrp-bot ask --knowledge DIR …`. After a command, an option left out must not overwrite
+    what was given before it, hence SUPPRESS there."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--knowledge", metavar="DIR",
+                        default=argparse.SUPPRESS if inherited else None,
+                        help="knowledge directory (default: CNRP_KNOWLEDGE_DIR, or the knowledge "
+                             "base this program ships with)")
+    return common
+
+
+def _command(commands: Any, name: str, summary: str, examples: Sequence[str],
+             description: str | None = None) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, help=summary, description=description or summary[:1].upper() + summary[1:] + ".",
+        epilog="Example" + ("s" if len(examples) > 1 else "") + ":\n"
+               + "\n".join(f"  {example}" for example in examples),
+        formatter_class=_Formatter, parents=[_global_options(inherited=True)])
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cnrp-bot",
+    parser = _Parser(
+        prog="cnrp-bot", formatter_class=_Formatter, parents=[_global_options(inherited=False)],
         description="Answers questions about the Cambodia National Rescue Party from a cited "
                     "fact base. With no command: the Discord bot if DISCORD_TOKEN is set, "
-                    "otherwise an offline console.")
-    parser.add_argument("--knowledge", metavar="DIR",
-                        help="knowledge directory (default: the packaged knowledge/, or "
-                             "CNRP_KNOWLEDGE_DIR)")
+                    "otherwise the offline console.",
+        epilog="Examples:\n  cnrp-bot ask \"who founded the cnrp\"\n  cnrp-bot console\n"
+               "  cnrp-bot COMMAND --help")
+    parser.add_argument("--version", action=_VersionAction,
+                        help="print the version, and the packaged knowledge base's, and exit")
     parser.add_argument("--sync-global", action="store_true",
                         help="sync slash commands globally (up to an hour to appear) instead of to "
                              "DEV_GUILD_ID; the guild copies are removed")
+    parser.add_argument("--keep-misses", action="store_true",
+                        help="console: keep unanswered questions in the misses store (off, so a "
+                             "curator's test questions stay out of it)")
     parser.set_defaults(handler=cmd_default)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    ask = commands.add_parser("ask", help="answer a question (or each stdin line)")
+    ask = _command(commands, "ask", "answer a question (or each stdin line)",
+                   ['cnrp-bot ask "who founded the cnrp"',
+                    'echo "when was the party banned" | cnrp-bot ask --json'])
     ask.add_argument("question", nargs="*", help="the question; omit to read stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("--explain", action="store_true", help="show candidates, entities, scores")
@@ -675,56 +957,85 @@ def build_parser() -> argparse.ArgumentParser:
                      help="stdin lines are one conversation: follow-ups use earlier answers")
     ask.set_defaults(handler=cmd_ask)
 
-    evaluate = commands.add_parser(
-        "eval", help="measure accuracy on a labelled question file (or a file of conversations)")
-    evaluate.add_argument("file")
-    evaluate.add_argument("--min-accuracy", type=float, default=DEFAULT_MIN_ACCURACY)
-    evaluate.add_argument("--min-rejection", type=float, default=DEFAULT_MIN_REJECTION)
+    chat = _command(commands, "console", "the offline console: questions and /commands, with "
+                    "line editing, history and Tab completion at a terminal",
+                    ["cnrp-bot console", "cnrp-bot console --keep-misses"])
+    chat.add_argument("--keep-misses", action="store_true", default=argparse.SUPPRESS,
+                      help="keep unanswered questions in the misses store (off, so a curator's "
+                           "test questions stay out of it)")
+    chat.set_defaults(handler=cmd_console)
+
+    evaluate = _command(commands, "eval",
+                        "measure accuracy on a labelled question file (or a file of conversations)",
+                        ["cnrp-bot eval tests/questions.yaml",
+                         "cnrp-bot eval tests/holdout.yaml --min-accuracy 0.8 --show 10"])
+    evaluate.add_argument("file", help="a YAML list of {q, intent} (or conversations)")
+    evaluate.add_argument("--min-accuracy", type=float, default=DEFAULT_MIN_ACCURACY,
+                          help="fail below this in-scope accuracy")
+    evaluate.add_argument("--min-rejection", type=float, default=DEFAULT_MIN_REJECTION,
+                          help="fail below this out-of-scope rejection (when the file has any)")
     evaluate.add_argument("--show", type=int, default=40, help="failures and confusions to list")
     evaluate.set_defaults(handler=cmd_eval)
 
-    fit = commands.add_parser(
-        "fit", help="refit the scoring model (knowledge/scoring.yaml) from labelled questions")
+    fit = _command(commands, "fit",
+                   "refit the scoring model (knowledge/scoring.yaml) from labelled questions",
+                   ["cnrp-bot fit --write knowledge/scoring.yaml --check tests/fresh.yaml"])
     fit.add_argument("--train", action="append", metavar="FILE",
                      help=f"labelled questions to fit on (repeatable; default: {', '.join(TRAINING_FILES)})")
     fit.add_argument("--check", action="append", metavar="FILE",
-                     help="also report how the fitted model does on these files (not fitted on)")
+                     help="also report how the fitted model does on these files, not fitted on "
+                          "(repeatable; default: none)")
     fit.add_argument("--without", action="append", metavar="FEATURE",
-                     help="leave a feature out (weight 0), to measure what it is worth")
-    fit.add_argument("--write", metavar="FILE", help="write the model here (e.g. knowledge/scoring.yaml)")
+                     help="leave a feature out (weight 0), to measure what it is worth "
+                          "(default: none)")
+    fit.add_argument("--write", metavar="FILE",
+                     help="write the model here, e.g. knowledge/scoring.yaml (default: only report)")
     fit.set_defaults(handler=cmd_fit)
 
-    validate = commands.add_parser("validate", help="check the knowledge base")
+    validate = _command(commands, "validate", "check the knowledge base",
+                        ["cnrp-bot validate --strict", "cnrp-bot validate --knowledge ./knowledge"])
     validate.add_argument("--strict", action="store_true", help="fail on warnings too")
     validate.set_defaults(handler=cmd_validate)
 
-    table = commands.add_parser("table", help="print a table: " + ", ".join(TABLE_NAMES))
-    table.add_argument("name", choices=TABLE_NAMES)
-    table.add_argument("--constituency", help="results: one constituency (aliases work)")
-    table.add_argument("--sort", choices=("votes", "share", "name", "no"), help="results: sort key")
-    table.add_argument("--order", choices=("desc", "asc"), help="results: sort order")
-    table.add_argument("--which", help="committee: executive|standing; elections: general|communal")
-    table.add_argument("--area", help="policies: one policy area")
-    table.add_argument("--year", type=int, help="timeline: one year")
+    table = _command(commands, "table", "print a table: " + ", ".join(TABLE_NAMES),
+                     ["cnrp-bot table results --sort share --order desc",
+                      "cnrp-bot table committee --which standing"])
+    table.add_argument("name", choices=TABLE_NAMES, help="the table")
+    table.add_argument("--constituency", help="results: one constituency, aliases work (default: all)")
+    table.add_argument("--sort", choices=("votes", "share", "name", "no"),
+                       help="results: sort key (default: votes)")
+    table.add_argument("--order", choices=("desc", "asc"), help="results: sort order (default: desc)")
+    table.add_argument("--which", help="committee: executive|standing; elections: general|communal "
+                                       "(default: all)")
+    table.add_argument("--area", help="policies: one policy area (default: all)")
+    table.add_argument("--year", type=int, help="timeline: one year (default: all)")
     table.set_defaults(handler=cmd_table)
 
-    misses = commands.add_parser(
-        "misses", help="group the questions the bot could not answer, with their feedback")
-    misses.add_argument("--since", help="only misses from this date (YYYY-MM-DD) on")
+    misses = _command(commands, "misses",
+                      "group the questions the bot could not answer, with their feedback",
+                      ["cnrp-bot misses --since 2026-11-01", "cnrp-bot misses --server dm --jsonl",
+                       "cnrp-bot misses --db postgresql://bot@db.internal/cnrp"])
+    misses.add_argument("--since", help="only misses from this date (YYYY-MM-DD) on (default: all "
+                                        "within MISSES_RETENTION_DAYS)")
     misses.add_argument("--server", default="all",
                         help="one server's misses (its id), dm for direct messages and the "
-                             "console, or all (default)")
-    misses.add_argument("--db", help="the store (default: CNRP_MISSES_DB or data/misses.sqlite3)")
+                             "console, or all")
+    misses.add_argument("--db", metavar="FILE|URL",
+                        help="the store: a SQLite file or a postgresql:// URL (default: "
+                             "DATABASE_URL, else CNRP_MISSES_DB, else misses.sqlite3 in the state "
+                             "folder)")
     misses.add_argument("--show", type=int, default=30, help="groups to list")
     misses.add_argument("--jsonl", action="store_true",
                         help="export the misses as JSON lines instead of grouping them")
     misses.add_argument("--import", dest="import_file", metavar="FILE",
-                        help="add misses from JSON lines (an export, or an old misses.jsonl)")
+                        help="add misses from JSON lines, an export or an old misses.jsonl, instead of "
+                             "reporting (default: none)")
     misses.set_defaults(handler=cmd_misses)
 
-    chart = commands.add_parser("chart", help="write the 2013 results bar chart as PNG")
-    chart.add_argument("--out", required=True, help="PNG file to write")
-    chart.add_argument("--metric", choices=("share", "votes"), default="share")
+    chart = _command(commands, "chart", "write the 2013 results bar chart as PNG",
+                     ["cnrp-bot chart --out results.png", "cnrp-bot chart --out votes.png --metric votes"])
+    chart.add_argument("--out", required=True, metavar="FILE", help="PNG file to write")
+    chart.add_argument("--metric", choices=CHART_METRICS, default="share", help="what the bars show")
     chart.set_defaults(handler=cmd_chart)
     return parser
 
@@ -743,14 +1054,29 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
     except ImportError:  # pragma: no cover - python-dotenv is a dependency
         pass
     parser = build_parser()
-    args = parser.parse_args(list(argv) if argv is not None else None)
+    try:
+        # argparse writes help, --version and usage errors to sys.stdout/stderr; in process
+        # (tests) they go to the given streams.
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else EXIT_FAILED
     handler: Callable[[argparse.Namespace, TextIO, TextIO, TextIO], int] = args.handler
+    return run_handler(handler, args, out, err, inp)
+
+
+def run_handler(handler: Callable[[argparse.Namespace, TextIO, TextIO, TextIO], int],
+                args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
+    """Run a command; whatever goes wrong reaches the user as one line, never a traceback."""
     try:
         return handler(args, out, err, inp)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:
+        print(f"cnrp-bot: unexpected error: {type(exc).__name__}: {exc}", file=err)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

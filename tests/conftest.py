@@ -11,6 +11,9 @@ import pytest
 
 from bot.core.engine import Engine
 from bot.core.knowledge import DEFAULT_ROOT, KnowledgeBase
+from tests.postgres_server import postgres_server, postgres_url
+
+__all__ = ["postgres_server", "postgres_url"]  # fixtures: a real PostgreSQL server, a database
 
 TESTS = Path(__file__).parent
 

@@ -7,7 +7,7 @@ import pytest
 
 from bot.core.engine import Engine
 from bot.core.models import Answer, ReplyKind
-from bot.discord_app.cogs.ask import is_reaction, worth_posting_in_listen
+from bot.discord_app.cogs.ask import is_reaction, shard_of, worth_posting_in_listen
 
 
 @pytest.mark.parametrize("text", ["👍", "🙏🙏", ":thumbsup:", "<:pog:123456789>", "<a:wave:42> !!",
@@ -46,3 +46,9 @@ def test_a_listen_channel_hears_only_questions_about_the_party(answer: Answer, p
 def test_chatter_gets_no_reply_in_a_listen_channel(engine: Engine, text: str) -> None:
     # As the cog asks: a listen-channel message stands alone, with no conversation.
     assert not worth_posting_in_listen(engine.ask(text))
+
+
+def test_the_shard_of_a_server_is_discords_and_direct_messages_come_through_shard_0() -> None:
+    server = (41 << 22) | 12345  # Discord's formula: (id >> 22) % shard count
+    assert shard_of(server, 4) == 1 and shard_of(server, 41) == 0 and shard_of(server, 40) == 1
+    assert shard_of(server, 1) == 0 and shard_of(server, None) == 0 and shard_of(None, 4) == 0

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import functools
+import importlib
+import inspect
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -17,11 +21,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.cli import CONSOLE_COMMANDS, console_help, main
+from bot.cli import CONSOLE_COMMANDS, _Formatter, build_parser, console_help, main
 from bot.core.engine import Engine
 from bot.core.misses import Feedback, Miss, Vote
 from bot.core.misses_sqlite import SqliteMissStore
+from bot.core.misses_store import open_store
 from bot.core.render import TABLE_NAMES
+from bot.core.resources import packaged_knowledge, program_version
 from tests.hostile import LINES
 from tests.test_knowledge import BROKEN
 
@@ -130,24 +136,74 @@ def test_console_answers_each_line_and_table_commands() -> None:
     assert "Sam Rainsy" in out and "Yim Sovann" in out and "Unknown command /nonsense" in out
 
 
-def test_console_help_is_written_from_its_commands() -> None:
+def discord_command_names() -> set[str]:
+    """The slash commands the Discord cogs register, read from the cog classes."""
+    from discord.ext import commands
+
+    from bot.discord_app.app import EXTENSIONS
+
+    names: set[str] = set()
+    for extension in EXTENSIONS:
+        module = importlib.import_module(extension)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, commands.Cog) and cls.__module__ == module.__name__:
+                names |= {command.name for command in cls.__cog_app_commands__}
+    return names
+
+
+def test_console_help_lists_exactly_its_commands_and_they_match_discords() -> None:
     assert set(TABLE_NAMES) <= set(CONSOLE_COMMANDS), "every table is a console command"
     text = console_help()
     for command in CONSOLE_COMMANDS.values():
         assert f"/{command.name}" in text and command.help in text
+    assert set(re.findall(r"^\s+/(\w+)", text, re.MULTILINE)) == set(CONSOLE_COMMANDS)
+    assert discord_command_names() <= set(CONSOLE_COMMANDS), "the same commands as on Discord"
     code, out, _ = run(stdin="/help\n")
     assert code == 0 and text in out
 
 
-def test_console_keeps_its_misses_private(tmp_path: Path) -> None:
-    code, _, _ = run(stdin="what is the weather on mars\nwho founded cnrp\n")
+def test_console_commands_as_on_discord(tmp_path: Path) -> None:
+    code, out, _ = run(stdin="/about\n/ask who founded cnrp\n/chart votes\n/chart share mine.png\n"
+                             "/reload\n/misses\n/quit\n/about\n")
     assert code == 0
-    store = SqliteMissStore(tmp_path / "misses.sqlite3")
-    try:
-        (kept,) = store.misses()
-    finally:
-        store.close()
-    assert "weather" in kept.text and kept.server is None and kept.user is None
+    assert f"cnrp-bot {program_version()}" in out and "Knowledge base: version " in out
+    assert "not kept (start the console with --keep-misses" in out
+    assert "Sam Rainsy" in out
+    for name in ("cnrp-2013-votes.png", "mine.png"):
+        png = tmp_path / name
+        assert png.read_bytes().startswith(b"\x89PNG"), name
+        assert f"wrote {png} (" in out, "says where the chart went"
+    assert "Reloaded the knowledge base" in out and "No misses kept" in out
+    assert out.count("Knowledge base: version") == 1, "nothing after /quit is run"
+
+
+def test_console_chart_into_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    code, out, _ = run(stdin=f"/chart share {tmp_path / 'missing' / 'c.png'}\nwho founded cnrp\n")
+    assert code == 0 and "cannot write" in out and "Traceback" not in out and "Sam Rainsy" in out
+
+
+class BreakingStdin(FakeStdin):
+    """Lines for the console; before handing out /reload, it breaks the knowledge base."""
+
+    def __init__(self, text: str, knowledge: Path) -> None:
+        super().__init__(text)
+        self.knowledge = knowledge
+
+    def readline(self, size: int | None = -1) -> str:
+        line = super().readline(size)
+        if line.startswith("/reload"):
+            (self.knowledge / "sources.yaml").write_text("sources: [\n", encoding="utf-8")
+        return line
+
+
+def test_console_reload_refuses_a_broken_knowledge_base(knowledge_copy: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    stdin = BreakingStdin("/about\n/reload\nwho founded cnrp\n", knowledge_copy)
+    code = main(["--knowledge", str(knowledge_copy)], stdin=stdin, stdout=out, stderr=err)
+    text = out.getvalue()
+    assert code == 0 and str(knowledge_copy) in text
+    assert "Reload refused" in text and "sources.yaml" in text and "still serving" in text
+    assert "Sam Rainsy" in text, "the loaded knowledge base keeps answering"
 
 
 def test_bad_settings_are_refused_by_the_command_line_too(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -164,6 +220,27 @@ def test_the_threshold_setting_applies_to_the_command_line(monkeypatch: pytest.M
     monkeypatch.setenv("MATCH_THRESHOLD", "0.999")
     _, out, _ = run("ask", "--json", "when was the cnrp founded")
     assert not json.loads(out)["matched"]
+
+
+def test_the_threshold_setting_applies_in_the_console_and_after_its_reload(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MATCH_THRESHOLD", "0.999")
+    monkeypatch.setenv("AMBIGUITY_MARGIN", "0.123")
+    code, out, _ = run(stdin="/explain when was the cnrp founded\n/reload\n"
+                             "/explain when was the cnrp founded\n")
+    assert code == 0 and "Reloaded the knowledge base" in out
+    assert out.count("(threshold 0.999, margin 0.123)") == 2, "the reloaded engine keeps them"
+
+
+def test_a_question_or_explain_that_fails_in_the_console_costs_no_later_line(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("explain failed")
+
+    monkeypatch.setattr(Engine, "explain", broken)
+    code, out, err = run(stdin="/explain who founded cnrp\nwho founded cnrp\n")
+    assert code == 0 and "something went wrong" in out and "Sam Rainsy" in out
+    assert "RuntimeError: explain failed" in err and "Traceback" not in err
 
 
 def seed(path: Path) -> None:
@@ -213,6 +290,20 @@ def test_misses_export_and_import_json_lines(tmp_path: Path) -> None:
     assert [json.loads(x)["text"] for x in out.splitlines()].count("from the old log") == 1
 
 
+
+def test_misses_reads_a_postgresql_store_too(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = open_store(postgres_url)
+    try:
+        store.add(Miss(datetime.now(UTC), "asked on another machine", "unknown", 0.2, (), server=7))
+    finally:
+        store.close()
+    code, out, _ = run("misses", "--db", postgres_url, "--server", "7")
+    assert code == 0 and "asked on another machine" in out and f"({postgres_url} from server 7)" in out
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    code, out, _ = run("misses", "--jsonl")
+    assert code == 0 and json.loads(out)["text"] == "asked on another machine"
+
+
 def test_eval_reports_and_gates(tmp_path: Path) -> None:
     cases = tmp_path / "cases.yaml"
     cases.write_text('- {q: "who founded cnrp", intent: party.founders}\n'
@@ -230,10 +321,86 @@ def test_a_store_that_cannot_open_costs_no_answer(
 ) -> None:
     (tmp_path / "a-file").write_text("not a folder")
     monkeypatch.setenv("CNRP_MISSES_DB", str(tmp_path / "a-file" / "misses.sqlite3"))
-    code, out, err = run(stdin="what is the weather on mars\n")
+    code, out, err = run("--keep-misses", stdin="what is the weather on mars\n")
     assert code == 0 and "I don't know" in out and "misses are not kept" in err
     code, _, err = run("misses")
     assert code == 1 and "cannot open" in err
+
+
+def test_eval_shows_a_dash_for_rejection_without_out_of_scope_questions(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text('- {q: "who founded cnrp", intent: party.founders}\n')
+    code, out, _ = run("eval", str(cases))
+    assert code == 0 and "out-of-scope rejection:  — (no out-of-scope questions" in out
+    assert "100.0%" not in out.split("out-of-scope rejection")[1]
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(action.choices)
+
+
+@pytest.mark.parametrize("name", sorted(subcommands()))
+def test_every_commands_help_shows_its_defaults_and_an_example(name: str) -> None:
+    code, out, _ = run(name, "--help")
+    assert code == 0 and "Example" in out and f"cnrp-bot {name}" in out.split("Example")[1]
+    text = " ".join(out.split())  # argparse wraps lines wherever it likes
+    formatter = _Formatter(f"cnrp-bot {name}")
+    for action in subcommands()[name]._actions:
+        if (not action.option_strings or action.help in (None, argparse.SUPPRESS)
+                or action.nargs == 0 or action.required):
+            continue  # positionals, -h, flags (off unless given) and what must be given
+        shown = formatter._get_help_string(action) or ""
+        assert "default" in shown, f"{name} {action.option_strings[-1]} says its default"
+        if action.default not in (None, argparse.SUPPRESS):
+            assert f"(default: {action.default})" in text
+
+
+def test_the_top_level_help_and_version() -> None:
+    code, out, _ = run("--help")
+    assert code == 0 and "Examples:" in out and "--version" in out
+    code, out, _ = run("--version")
+    assert code == 0 and re.fullmatch(
+        rf"cnrp-bot {re.escape(program_version())} \(Python [\d.]+\w*; knowledge [0-9a-f]{{12}} in .+\)\n", out)
+
+
+def test_global_options_work_before_or_after_the_command(knowledge_copy: Path) -> None:
+    (knowledge_copy / "sources.yaml").write_text("sources: [\n", encoding="utf-8")
+    for argv in (["--knowledge", str(knowledge_copy), "ask", "hi"],
+                 ["ask", "--knowledge", str(knowledge_copy), "hi"],
+                 ["ask", "hi", "--knowledge", str(knowledge_copy)],
+                 ["validate", "--knowledge", str(knowledge_copy)]):
+        code, _, err = run(*argv)
+        assert code == 2 and "sources.yaml" in err, argv
+    good, missing = str(packaged_knowledge()), str(knowledge_copy.parent / "nowhere")
+    code, _, err = run("--knowledge", good, "ask", "--knowledge", missing, "hi")
+    assert code == 2 and "nowhere" in err, "the one after the command wins, as the last given"
+    code, _, _ = run("--knowledge", missing, "ask", "--knowledge", good, "hi")
+    assert code == 0
+
+
+def test_a_bad_option_is_exit_1_with_usage_and_no_traceback() -> None:
+    code, out, err = run("table", "nonsense")
+    assert code == 1 and out == "" and err.startswith("usage: cnrp-bot table")
+    assert "invalid choice: 'nonsense'" in err and "Traceback" not in err
+
+
+def test_chart_into_a_missing_folder_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "folder" / "chart.png"
+    code, out, err = run("chart", "--out", str(target))
+    assert code == 1 and out == "" and err == f"cannot write {target}: No such file or directory\n"
+    code, out, _ = run("chart", "--out", str(tmp_path / "chart.png"), "--metric", "votes")
+    assert code == 0 and out.startswith(f"wrote {tmp_path / 'chart.png'} (")
+
+
+def test_an_unexpected_error_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: object) -> int:
+        raise RuntimeError("something odd")
+
+    monkeypatch.setattr("bot.cli.cmd_validate", broken)
+    code, _, err = run("validate")
+    assert code == 1 and err == "cnrp-bot: unexpected error: RuntimeError: something odd\n"
 
 
 # ---------------------------------------------------------------- hostile input, one line each

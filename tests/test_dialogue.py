@@ -159,6 +159,23 @@ def test_it_leans_on_the_last_question_not_on_the_moment_it_named(engine: Engine
     assert engine.ask("who led the party at that time?", conversation).intent == "computed.leader_at"
 
 
+def test_it_two_turns_back_is_not_a_moment_either(engine: Engine) -> None:
+    conversation = Conversation()
+    engine.ask("when was the cnrp dissolved?", conversation)
+    engine.ask("which court ruled on it?", conversation)
+    # Borrowing the first question's words must not make its date the moment asked about.
+    assert engine.ask("who headed it?", conversation).intent != "computed.leader_at"
+
+
+def test_then_is_the_latest_turns_moment(engine: Engine) -> None:
+    elections = {str(r["type"]): r for r in engine.kb.table("elections").rows}
+    conversation = Conversation()
+    engine.ask("how many votes did the cnrp get in the general election?", conversation)
+    engine.ask("sorry, the communal election", conversation)
+    answer = engine.ask("who led the party then?", conversation)
+    assert answer.intent == "computed.leader_at" and str(elections["Communal"]["year"]) in answer.text
+
+
 def test_a_reaction_after_an_answer_is_small_talk_not_a_follow_up(engine: Engine) -> None:
     conversation = Conversation()
     engine.ask("how many commune chiefs did the cnrp lose", conversation)
@@ -167,3 +184,23 @@ def test_a_reaction_after_an_answer_is_small_talk_not_a_follow_up(engine: Engine
         assert not reply.matched and reply.kind is ReplyKind.SMALLTALK, reaction
     # A reaction that goes on to ask is a question.
     assert engine.ask("ok and in kampot, how many votes?", conversation).matched
+
+
+def test_how_many_is_that_counts_the_organisations_just_listed(engine: Engine) -> None:
+    conversation = Conversation()
+    listing = engine.ask("which organisations co-signed the open letter to asean?", conversation)
+    assert listing.intent == "cnrm.letter_signatories"
+    named = {e.key for e in engine.matcher.parse(listing.text).entities if e.kind == "organisation"}
+    answer = engine.ask("how many organisations is that?", conversation)
+    assert answer.intent == "computed.count_listed" and f" {len(named)} " in answer.text
+    assert answer.citations == listing.citations
+
+
+def test_which_of_them_picks_from_the_last_list(engine: Engine) -> None:
+    rows = engine.kb.table("committees").rows
+    vice = [str(r["name"]) for r in rows if r["committee"] == "Executive" and r["position"] == "Vice President"]
+    conversation = Conversation()
+    engine.ask("who is on the executive committee?", conversation)
+    answer = engine.ask("which of them was vice president?", conversation)
+    assert answer.intent == "computed.of_them" and all(name in answer.text for name in vice)
+    assert answer.citations

@@ -12,6 +12,7 @@ import pytest_asyncio
 
 from bot.core.knowledge import DEFAULT_ROOT
 from bot.core.misses_sqlite import SqliteMissStore
+from bot.core.misses_store import open_store
 from tests.fake_discord import BotProcess, FakeDiscord, FakeUser
 from tests.test_discord_e2e import ALL_COMMANDS
 
@@ -253,3 +254,36 @@ async def test_a_retention_of_zero_keeps_no_store_at_all(fake: FakeDiscord, tmp_
     finally:
         assert await bot.stop() == 0, bot.log()
     assert not bot.misses_db.exists(), "nothing is kept, not even an empty file"
+
+
+async def test_with_a_database_url_misses_go_to_postgresql(
+    fake: FakeDiscord, tmp_path: Path, postgres_url: str
+) -> None:
+    # The test server trusts loopback, so the password is never checked; it must never show.
+    url = postgres_url.replace("postgres@", "postgres:never-logged-pw@", 1)
+    bot = await run_bot(fake, tmp_path, {"DATABASE_URL": url})
+    try:
+        await bot.wait_ready()
+        asked = await fake.post_message(fake.user(), "what is the best pizza topping", dm=True)
+        await fake.wait_reply(asked)
+    finally:
+        assert await bot.stop() == 0, bot.log()
+    store = open_store(postgres_url)
+    try:
+        assert [m.text for m in store.misses("private")] == ["what is the best pizza topping"]
+    finally:
+        store.close()
+    assert not bot.misses_db.exists(), "nothing written to SQLite"
+    assert "misses are kept in postgresql://postgres@127.0.0.1:" in bot.log()
+    assert "never-logged-pw" not in bot.log()
+
+
+async def test_a_database_that_cannot_be_reached_never_goes_online(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    url = "postgresql://bot:never-logged-pw@127.0.0.1:1/cnrp?connect_timeout=5"
+    bot = await run_bot(fake, tmp_path, {"DATABASE_URL": url})
+    assert await bot.wait_exit() == 2
+    log = bot.log()
+    assert "DATABASE_URL: cannot use postgresql://bot@127.0.0.1:1/cnrp" in log
+    assert "never-logged-pw" not in log and "Traceback" not in log and fake.requests == []

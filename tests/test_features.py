@@ -219,6 +219,12 @@ def test_another_organisations_facts_asked_without_the_cnrp(matcher: Matcher) ->
     assert _features(matcher, "did mu sochua zorblax cambodia", "dissolution.exile")[0]["other_subject"] == 0.0
 
 
+def test_a_party_the_sources_never_mention_is_another_subject(matcher: Matcher) -> None:
+    outside = sorted(matcher.lexicon.outside_names)[0]
+    features, notes = _features(matcher, f"does {outside} have a youth wing", "party.youth_wing")
+    assert features["other_subject"] == 1.0 and any(outside in n for n in notes)
+
+
 def test_the_classifiers_lead_and_its_no_intent_share_pass_through(matcher: Matcher) -> None:
     position = matcher.index.position["party.founding"]
     row, _ = candidate_features(_context(matcher, "who founded the cnrp"), matcher.index.profiles[position], 0.5,

@@ -25,6 +25,7 @@ from bot.core.generators import (
     constituency_rank,
     constituency_total,
     election,
+    event,
     leader,
     leader_duration,
     officers,
@@ -433,3 +434,22 @@ def test_a_long_number_in_a_question_is_answered(engine: Engine) -> None:
                      "top " + "1" * 600):
         answer = engine.ask(question)
         assert answer.text and "inf" not in answer.text
+
+
+def test_an_event_says_when_and_what_happened_as_the_timeline_states(kb: KnowledgeBase) -> None:
+    for row in kb.table("timeline").rows:
+        generated = event(kb, {}, _e("event", str(row["tag"])))
+        assert generated.fields["when"] == str(row["date"])
+        assert generated.fields["event"] == str(row["event"]).format_map({"figure": kb.figures})
+        assert generated.citations == ((row.citation,) if row.citation else ())
+
+
+def test_the_strongest_and_weakest_say_the_measure_they_rank_by(kb: KnowledgeBase) -> None:
+    rows = kb.table("constituencies").rows
+    by_votes = max(rows, key=lambda r: r["votes"])
+    most = constituency_rank(kb, {"order": "top", "n": 3}, None, Query(terms=frozenset({"vote"})))
+    assert (most.fields["best"], most.fields["name"]) == ("most votes", by_votes["name"])
+    assert most.fields["lead"].startswith(f"{by_votes.display['votes']} votes")
+    by_share = min(rows, key=lambda r: r["share"])
+    lowest = constituency_rank(kb, {"order": "bottom", "n": 3}, None, Query())
+    assert (lowest.fields["best"], lowest.fields["name"]) == ("lowest share", by_share["name"])

@@ -303,3 +303,9 @@ def test_any_mutation_of_the_shipped_knowledge_loads_or_lists_its_problems(data:
             Engine.load(root)
         except KnowledgeError as error:
             assert error.problems and all(str(p) for p in error.problems), done
+
+
+def test_a_whole_table_of_dates_in_an_answer_is_caught_at_load(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "topics" / "timeline.yaml"
+    path.write_text(path.read_text().replace("{when}: {event}.", "{date}: {event}.", 1))
+    assert any("event.about" in m and "{date} needs a tag" in m for m in _load_errors(knowledge_copy))

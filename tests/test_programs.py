@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bot.core.engine import Engine
 from bot.core.facts import number_text, show, span_text
 from bot.core.knowledge import KnowledgeBase, PartialDate, Row
-from bot.core.models import Entity
+from bot.core.models import CitationRef, Entity
 from bot.core.operations import Computed
 from bot.core.programs import Operand, ProgramReader, Reading
 
@@ -377,3 +377,35 @@ def test_read_never_raises_on_any_reading(engine: Engine) -> None:
             engine.kb.operations.replies[computed.op].format_map(computed.fields)  # every field the reply needs
 
     check()
+
+
+def test_how_many_is_that_counts_the_last_list(engine: Engine, kb: KnowledgeBase) -> None:
+    members = [str(r["name"]) for r in kb.table("committees").rows if r["committee"] == "Standing"]
+    ref = CitationRef("wikipedia", "Organization")
+    question = engine.matcher.analyse("how many people is that?")
+    computed = engine.programs.read(Reading(question.tokens, question.entities, listed=members, listed_refs=(ref,)))
+    assert computed is not None and computed.op == "count_listed"
+    assert computed.fields["count"] == str(len(members)) and computed.refs == (ref,)
+    # A measure to compare, or rows of its own, ask for something else; no list, nothing to count.
+    for other in ("how many more votes is that than kep?", "how many votes is that in kampot?"):
+        analysis = engine.matcher.analyse(other)
+        result = engine.programs.read(Reading(analysis.tokens, analysis.entities, listed=members))
+        assert result is None or result.op != "count_listed", other
+    assert engine.programs.read(Reading(question.tokens, question.entities, listed=members[:1])) is None
+
+
+def test_which_of_them_picks_the_listed_people_holding_the_office(engine: Engine, kb: KnowledgeBase) -> None:
+    members = [str(r["name"]) for r in kb.table("committees").rows if r["committee"] == "Executive"]
+    holders = [str(r["name"]) for r in kb.table("committees").rows
+               if r["committee"] == "Executive" and r["position"] == "Vice President"]
+    analysis = engine.matcher.analyse("which of them was vice president?")
+    reading = Reading(analysis.tokens, analysis.entities, listed=members)
+    computed = engine.programs.read(reading)
+    assert computed is not None and computed.op == "of_them"
+    assert computed.fields["count"] == str(len(holders)) and computed.fields["total"] == str(len(members))
+    assert all(name in computed.fields["names"] for name in holders)
+    # Without a list, or without an office to pick by, there is nothing to pick.
+    unlisted = engine.programs.read(Reading(analysis.tokens, analysis.entities))
+    assert unlisted is None or unlisted.op != "of_them"
+    vague = engine.matcher.analyse("which of them was nice?")
+    assert engine.programs.read(Reading(vague.tokens, vague.entities, listed=members)) is None

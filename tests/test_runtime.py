@@ -51,6 +51,10 @@ async def test_misses_and_feedback_are_kept(engine: Engine, tmp_path: Path) -> N
     assert await runtime.keep_feedback(Feedback(NOW, Vote.CLICKED, 5, 3, suggestion="Q?"))
     assert [m.id for m in store.misses(5)] == [3] and len(store.feedback(5)) == 1
     store.close()
+    metric = runtime.metrics.registry.get_sample_value
+    assert metric("cnrp_misses_total") == 1
+    assert metric("cnrp_feedback_total", {"vote": "clicked"}) == 1
+    assert metric("cnrp_feedback_total", {"vote": "up"}) == 0
 
 
 class BrokenStore(SqliteMissStore):
@@ -64,11 +68,17 @@ class BrokenStore(SqliteMissStore):
 async def test_a_failing_store_costs_a_log_line_not_the_reply(
     engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    runtime = make(engine, BrokenStore(tmp_path / "misses.sqlite3"))
-    with caplog.at_level(logging.WARNING):
-        await runtime.keep(Miss(NOW, "q", "unknown", 0.1, ()))
-        assert not await runtime.keep_feedback(Feedback(NOW, Vote.UP, intent="x"))
+    store = BrokenStore(tmp_path / "misses.sqlite3")
+    runtime = make(engine, store)
+    try:
+        with caplog.at_level(logging.WARNING):
+            await runtime.keep(Miss(NOW, "q", "unknown", 0.1, ()))
+            assert not await runtime.keep_feedback(Feedback(NOW, Vote.UP, intent="x"))
+    finally:
+        store.close()
     assert "could not keep a miss" in caplog.text and "could not keep feedback" in caplog.text
+    assert runtime.metrics.registry.get_sample_value("cnrp_store_errors_total") == 2, (
+        "each failure is counted")
 
 
 async def test_a_held_reply_is_logged(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 import pytest
 
+import bot
 from bot.core.config import MatchConfig
 from bot.core.misses import MissPolicy
 from bot.discord_app.settings import (
-    DEFAULT_MISSES_DB,
     KEYS,
     Secret,
     Settings,
@@ -35,7 +36,9 @@ def test_defaults(tmp_path: Path) -> None:
     assert s.match_threshold is None and s.ambiguity_margin is None
     assert (s.rate_limit_burst, s.rate_limit_seconds) == (5, 10.0) and s.log_level == "INFO"
     assert s.shard_count is None and s.shard_ids is None and s.knowledge_dir is None
-    assert s.misses_db == DEFAULT_MISSES_DB and s.misses == MissPolicy()
+    assert s.misses_db is None and s.misses_path == s.state_dir / "misses.sqlite3"
+    assert s.state_dir.name == "cnrp-bot" and s.database_url is None and s.misses == MissPolicy()
+    assert (s.metrics_port, s.metrics_host, s.log_format) == (None, "127.0.0.1", "text")
     assert s.misses.retention_days == 90 and not s.misses.record_users
     assert not s.needs_message_content and s.notes == ()
 
@@ -57,6 +60,10 @@ def test_every_key_is_parsed(tmp_path: Path) -> None:
         MISSES_RETENTION_DAYS="30",
         MISSES_LOG_USERS="yes",
         MISSES_LOW_CONFIDENCE="0.8",
+        CNRP_STATE_DIR="/var/lib/cnrp-bot",
+        METRICS_PORT="9100",
+        METRICS_HOST="0.0.0.0",
+        LOG_FORMAT="JSON",
     )
     assert s.dev_guild_id == 123
     assert s.listen_channel_ids == frozenset({1, 2, 3}) and s.needs_message_content
@@ -65,7 +72,9 @@ def test_every_key_is_parsed(tmp_path: Path) -> None:
     assert s.log_level == "DEBUG" and s.log_level_number == logging.DEBUG
     assert (s.shard_count, s.shard_ids) == (4, (0, 2))
     assert s.knowledge_dir == Path("/srv/knowledge")
-    assert s.misses_db == Path("/srv/misses.sqlite3")
+    assert s.misses_db == s.misses_path == s.store_target == Path("/srv/misses.sqlite3")
+    assert s.state_dir == Path("/var/lib/cnrp-bot") and s.history_path.parent == s.state_dir
+    assert (s.metrics_port, s.metrics_host, s.log_format) == (9100, "0.0.0.0", "json")
     assert s.misses == MissPolicy(low_confidence=0.8, record_users=True, retention_days=30)
     assert match_config(s) == MatchConfig(threshold=0.7, ambiguity_margin=0.05)
 
@@ -128,16 +137,22 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
                 "MISSES_RETENTION_DAYS": "forever",
                 "MISSES_LOG_USERS": "maybe",
                 "MISSES_LOW_CONFIDENCE": "abc",
+                "DATABASE_URL": "mysql://bot:hunter2@db/cnrp",
+                "METRICS_PORT": "70000",
+                "METRICS_HOST": "0.0.0.0:9100",
+                "LOG_FORMAT": "xml",
             },
             dotenv_path=tmp_path / ".env",
         )
     text = "\n".join(caught.value.problems)
     keys = ("DISCORD_TOKEN", "DEV_GUILD_ID", "LISTEN_CHANNEL_IDS", "MATCH_THRESHOLD",
             "AMBIGUITY_MARGIN", "RATE_LIMIT_BURST", "RATE_LIMIT_SECONDS", "LOG_LEVEL", "SHARD_IDS",
-            "MISSES_RETENTION_DAYS", "MISSES_LOG_USERS", "MISSES_LOW_CONFIDENCE")  # fmt: skip
+            "MISSES_RETENTION_DAYS", "MISSES_LOG_USERS", "MISSES_LOW_CONFIDENCE", "DATABASE_URL",
+            "METRICS_PORT", "METRICS_HOST", "LOG_FORMAT")  # fmt: skip
     for key in keys:
         assert key in text, key
     assert len(caught.value.problems) == len(keys)
+    assert "hunter2" not in text, "a database URL's password is never repeated back"
 
 
 def test_the_command_line_reads_the_same_settings_without_a_token(tmp_path: Path) -> None:
@@ -187,3 +202,57 @@ def test_env_example_documents_every_key_and_parses(tmp_path: Path) -> None:
 def test_the_readme_names_every_setting() -> None:
     readme = (ENV_EXAMPLE.parent / "README.md").read_text(encoding="utf-8")
     assert [key for key in KEYS if f"`{key}`" not in readme] == []
+
+
+def test_what_the_program_writes_goes_to_a_per_user_state_folder(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    s = Settings.from_env({"HOME": str(home)}, dotenv_path=tmp_path / ".env", require_token=False)
+    if sys.platform.startswith("linux"):
+        assert s.state_dir == home / ".local" / "state" / "cnrp-bot"
+        xdg = Settings.from_env({"HOME": str(home), "XDG_STATE_HOME": str(tmp_path / "state")},
+                                dotenv_path=tmp_path / ".env", require_token=False)
+        assert xdg.state_dir == tmp_path / "state" / "cnrp-bot"
+        relative = Settings.from_env({"HOME": str(home), "XDG_STATE_HOME": "state"},
+                                     dotenv_path=tmp_path / ".env", require_token=False)
+        assert relative.state_dir == s.state_dir, "XDG says a relative path is ignored"
+    assert s.misses_path == s.state_dir / "misses.sqlite3" and s.history_path.parent == s.state_dir
+    package = Path(bot.__file__).resolve().parent
+    for written in (s.misses_path, s.history_path):
+        assert package not in written.parents and package.parent not in written.parents
+    chosen = Settings.from_env({"HOME": str(home), "CNRP_STATE_DIR": str(tmp_path / "mine")},
+                               dotenv_path=tmp_path / ".env", require_token=False)
+    assert chosen.misses_path == tmp_path / "mine" / "misses.sqlite3"
+
+
+def test_a_database_url_is_a_secret_and_wins_over_the_file(tmp_path: Path) -> None:
+    url = "postgresql://bot:s3cret-pass@db.internal:5433/cnrp?sslmode=require"
+    s = settings(tmp_path, DATABASE_URL=url, CNRP_MISSES_DB="/srv/misses.sqlite3")
+    assert s.database_url is not None and s.database_url.reveal() == url
+    assert s.store_target == url
+    assert s.store_name == "postgresql://bot@db.internal:5433/cnrp"
+    assert "s3cret-pass" not in repr(s) and "s3cret-pass" not in s.store_name
+    assert any("CNRP_MISSES_DB is not used" in note for note in s.notes)
+    assert settings(tmp_path, DATABASE_URL="postgres://db/cnrp").database_url is not None
+
+
+def test_a_database_url_needs_its_driver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.discord_app.settings.find_spec", lambda name: None)
+    with pytest.raises(SettingsError, match=r"pip install 'cnrp-bot\[postgres\]'"):
+        settings(tmp_path, DATABASE_URL="postgresql://db/cnrp")
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("METRICS_PORT", "0", "METRICS_PORT must be at least 1"),
+    ("METRICS_PORT", "http", "METRICS_PORT must be a whole number"),
+    ("METRICS_HOST", "[::1]:9100", "METRICS_HOST must be an IP address or a host name"),
+    ("LOG_FORMAT", "yaml", "LOG_FORMAT must be text or json"),
+    ("DATABASE_URL", "/srv/misses.sqlite3", "DATABASE_URL must be a postgresql:// URL"),
+])  # fmt: skip
+def test_bad_operations_settings(tmp_path: Path, key: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        settings(tmp_path, **{key: value})
+
+
+def test_metrics_listen_on_any_address_or_host_name(tmp_path: Path) -> None:
+    for host in ("::1", "10.0.0.5", "localhost", "metrics.internal"):
+        assert settings(tmp_path, METRICS_PORT="9100", METRICS_HOST=host).metrics_host == host

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -92,16 +93,19 @@ class StandInInteraction:
 
 
 @pytest.fixture()
-def runtime(engine: Engine, tmp_path: Path) -> Runtime:
+def runtime(engine: Engine, tmp_path: Path) -> Iterator[Runtime]:
     settings = Settings(token=Secret("x"), misses_db=tmp_path / "misses.sqlite3")
     made = Runtime(settings=settings, engine=engine, limiter=RateLimiter(0, 1.0),
-                   conversations=ConversationStore(), store=SqliteMissStore(settings.misses_db))
+                   conversations=ConversationStore(), store=SqliteMissStore(settings.misses_path))
 
-    async def ask(question: str, *, user_id: int, channel_id: int, via: str) -> Answer:
+    async def ask(question: str, *, user_id: int, channel_id: int, via: str,
+                  server_id: int | None = None) -> Answer:
         return engine.ask(question)
 
     made.ask = ask
-    return made
+    yield made
+    # Closed, not left to the garbage collector: Python 3.13 warns about an unclosed connection.
+    made.store.close()  # type: ignore[union-attr]
 
 
 def answer(kind: ReplyKind, *, suggestions: tuple[str, ...] = (), related: tuple[str, ...] = (),

@@ -96,7 +96,7 @@ async def test_every_way_of_asking_goes_through_the_worker(stand_in: StandInEngi
     runtime = Runtime(settings=settings, engine=stand_in, limiter=RateLimiter(0, 1.0),  # type: ignore[arg-type]
                       conversations=ConversationStore())
     assert runtime.worker.budget_seconds == 0.2, "the runtime's worker keeps ANSWER_BUDGET_SECONDS"
-    cog = AskCog(SimpleNamespace(), runtime)  # type: ignore[arg-type]
+    cog = AskCog(SimpleNamespace(shard_count=None), runtime)  # type: ignore[arg-type]
     answer = await cog.answer("stuck", user_id=1, channel_id=2, via="mention")
     assert answer.text == SLOW_TEXT
     assert threading.get_ident() not in stand_in.threads
@@ -110,7 +110,7 @@ async def test_one_users_questions_are_answered_in_the_order_they_came(stand_in:
     settings = Settings(token=Secret("x"), answer_budget_seconds=30)
     runtime = Runtime(settings=settings, engine=stand_in, limiter=RateLimiter(0, 1.0),  # type: ignore[arg-type]
                       conversations=ConversationStore())
-    cog = AskCog(SimpleNamespace(), runtime)  # type: ignore[arg-type]
+    cog = AskCog(SimpleNamespace(shard_count=None), runtime)  # type: ignore[arg-type]
     done: list[str] = []
 
     async def ask(question: str, user_id: int) -> None:

@@ -108,6 +108,9 @@ def fit(examples: Sequence[tuple[Sequence[str], str]], classes: Sequence[str],
     bias = np.zeros(c, dtype=np.float32)
     moments = [np.zeros_like(weights), np.zeros_like(weights), np.zeros_like(bias), np.zeros_like(bias)]
     beta1, beta2, eps = 0.9, 0.999, 1e-8
+    # Declared, not inferred from the pairs below: numpy's stubs for Python 3.12+ type the
+    # in-place update's result as float64, which the float32 arrays' exact types refuse.
+    param: NDArray[np.floating]
     for step in range(1, iterations + 1):
         logits = np.tile(bias, (n, 1))
         if len(row_sorted):

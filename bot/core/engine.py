@@ -36,7 +36,7 @@ from bot.core.index import IntentTraits
 from bot.core.knowledge import DEFAULT_ROOT, KnowledgeBase, KnowledgeError, Problem, Severity, load_knowledge
 from bot.core.limits import check_folder
 from bot.core.matching import Analysis, Matcher, ScoredIntent
-from bot.core.models import Answer, Candidate, Entity, Intent, ReplyKind
+from bot.core.models import Answer, Candidate, CitationRef, Entity, Intent, ReplyKind
 from bot.core.normalize import fold
 from bot.core.programs import Operand, ProgramReader
 from bot.core.programs import Reading as ProgramReading
@@ -53,6 +53,11 @@ KHMER_TEXT = ("I read only simple questions in Khmer, and this one I couldn't fo
               "For example: \u201cWhen was the CNRP founded?\u201d")
 AMBIGUOUS_TEXT = "I'm not sure which you mean. Did you mean one of these?"
 WHO_TEXT = "Who do you mean? Name the person, e.g. \u201cwhen did Kem Sokha's term end?\u201d"
+# Words by which a question picks from the last answer's list ("which of them", "anyone else").
+_OF_A_LIST = frozenset({"them", "those", "these", "else"})
+# A question ending on one of these may count the last answer's list ("how many is that").
+_COUNT_BACK = frozenset({"that", "they", "there", "it", "all", "list"})
+_POSSESSIVE_END = re.compile(r"(?:'s|s')\W*$", re.IGNORECASE)
 # Rows an answer used that its question may have left to the conversation.
 _CARRIED_KINDS = frozenset({"constituency", "person", "organisation", "election", "platform_point",
                             "policy_point", "committee"})
@@ -298,8 +303,14 @@ class Engine:
                 base = self._answer(text, replace(analysis, ranked=()))
                 return analysis, self._reply(base, scored, analysis)
             content = [t for t in analysis.terms if t not in self.lexicon.filler]
-            top = analysis.ranked[0].score if analysis.ranked else 0.0
-            if is_ellipsis(text) or (len(content) <= self.config.context_short_question and top < self.threshold):
+            best = analysis.ranked[0] if analysis.ranked else None
+            # "what about its logo?" after the motto asks its own clear question; "and by
+            # vote share?" asks the last one again.
+            clear = best is not None and best.score >= self.threshold
+            # "and sam rainsy's?" names only a row's own something: the last question about it,
+            # however clear a question about the row alone would be.
+            bare = is_ellipsis(text) and self._bare_reply(analysis) and _POSSESSIVE_END.search(text) is not None
+            if (bare or not clear) and (is_ellipsis(text) or len(content) <= self.config.context_short_question):
                 again = self._ask_again(analysis, context.recent_answered())
                 if again is not None:
                     return again
@@ -425,16 +436,18 @@ class Engine:
         kept = [t for t in earlier.tokens if not (asks and t in lexicon.question_words)
                 and not (analysis.numbers and t[:1].isdigit())]
         readings.append([*analysis.tokens, *kept])
-        for words in readings:
+        for position, words in enumerate(readings):
             if words is None:
                 continue
             again = self.matcher.analyse(" ".join(words))
-            answer = self._compute(again, ()) or self._answer(" ".join(words), again)
+            # The last reading puts the follow-up's own words first and borrows the rest.
+            own = len(analysis.tokens) if position == len(readings) - 1 else None
+            answer = self._compute(again, (), own) or self._answer(" ".join(words), again)
             if answer.matched:
                 return again, answer
         return None
 
-    def _compute(self, analysis: Analysis, recent: Sequence[Turn]) -> Answer | None:
+    def _compute(self, analysis: Analysis, recent: Sequence[Turn], own: int | None = None) -> Answer | None:
         """A question that combines facts, computed from the tables: its figures stated and
         cited. None when it asks for no computation or lacks an operand. `recent` are the last
         answered turns, latest first: their rows and dates complete a follow-up."""
@@ -448,7 +461,22 @@ class Engine:
                     context.append(entity)
             earlier = ProgramReading(turn.answer.normalized.split(), turn.answer.entities)
             context_dates += [d for d in self.programs.dates(earlier) if d not in context_dates]
-        reading = ProgramReading(analysis.tokens, analysis.entities, context=tuple(context),
+        listed: tuple[str, ...] = ()
+        listed_kind = "person"
+        listed_refs: tuple[CitationRef, ...] = ()
+        if recent and (_OF_A_LIST & set(analysis.tokens) or _COUNT_BACK & set(analysis.tokens[-1:])):
+            # "which of them …", "how many is that": the people the last answer named, in its
+            # order, or failing two of them its organisations.
+            named = self.matcher.parse(recent[0].answer.text).entities
+            listed = tuple(dict.fromkeys(e.key for e in named if e.kind == "person"))
+            if len(listed) < 2:
+                organisations = tuple(dict.fromkeys(e.key for e in named if e.kind == "organisation"))
+                if len(organisations) >= 2:
+                    listed, listed_kind = organisations, "organisation"
+            last = self.kb.intents.get(recent[0].answer.intent or "")
+            listed_refs = last.citations if last else ()
+        reading = ProgramReading(analysis.tokens, analysis.entities, context=tuple(context), listed=listed,
+                                 listed_kind=listed_kind, listed_refs=listed_refs, own=own,
                                  context_tokens=tuple(turn.answer.normalized.split() for turn in recent),
                                  context_dates=context_dates)
         computed = self.programs.read(reading)

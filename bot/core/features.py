@@ -42,6 +42,7 @@ class FeatureContext:
     top_weight: float  # the weight of a word only one intent uses: the scale of uncovered_rare
     evaluative: tuple[str, ...]  # words asking for a judgement
     names_party: bool  # the question names the CNRP
+    outside_names: tuple[str, ...]  # parties and bodies the sources never mention ("funcinpec")
     rare: tuple[tuple[str, frozenset[str]], ...]  # words only one intent uses, with their forms
     entities: tuple[Entity, ...]
     named_kinds: frozenset[str]
@@ -85,6 +86,7 @@ class FeatureContext:
             top_weight=index.top_idf,
             evaluative=_judgements(terms, lexicon.evaluative),
             names_party=PARTY_TERM in terms,
+            outside_names=tuple(t for t in terms if t in lexicon.outside_names),
             rare=rare,
             entities=tuple(entities),
             named_kinds=frozenset(e.kind for e in entities if e.kind in NAME_KINDS),
@@ -187,7 +189,8 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
     # A word no source uses and no English word list knows is a name ("funcinpec"; "café" is
     # only a word), and another party's only where nothing else names the subject ("did Mu
     # Sochua flea" is about her).
-    strange = () if context.named_kinds else tuple(w for w in context.unknown_words if w not in context.vector_rows)
+    strange = () if context.named_kinds else (
+        *(w for w in context.unknown_words if w not in context.vector_rows), *context.outside_names)
     if not context.names_party and intent.kind is ReplyKind.ANSWER and (orgs or strange):
         # "who were the CPP's vice presidents", "does funcinpec have a youth wing": the
         # question is about someone else, in the words of a question about the CNRP.

@@ -155,10 +155,17 @@ def constituency_rank(kb: KnowledgeBase, params: Mapping[str, Any], entity: Enti
     chosen = ranked[:count]
     first = chosen[0]
     by = "votes" if metric == "votes" else "vote share"
+    votes, share = f"{first.display['votes']} votes", _percent(first)
+    if metric == "votes":
+        best, lead = ("fewest votes" if bottom else "most votes"), f"{votes} ({share})"
+    else:
+        best, lead = ("lowest share" if bottom else "highest share"), f"{share} ({votes})"
     return Generated({
         "name": first["name"],
         "share": _percent(first),
         "votes": first.display["votes"],
+        "best": best,  # what the first row leads by: "highest share", "most votes"
+        "lead": lead,  # its figure in that measure first
         "others": "; ".join(_constituency_line(r) for r in chosen[1:]) or "no other",
         "count": str(count),
         "heading": f"The CNRP's {'bottom' if bottom else 'top'} {count} constituencies by {by}, 2013:",
@@ -370,7 +377,7 @@ def organisation(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | 
                       "count": str(len(facts))})
 
 
-def _person_offices(kb: KnowledgeBase, name: str) -> list[tuple[str, str, CitationRef | None]]:
+def person_offices(kb: KnowledgeBase, name: str) -> list[tuple[str, str, CitationRef | None]]:
     """(title, where, citation) for every office a person holds in any table."""
     offices: list[tuple[str, str, CitationRef | None]] = []
     for row in kb.table("officers").where(name=name):
@@ -390,7 +397,7 @@ def person_check(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | 
         query: Query = NO_QUERY) -> Generated:
     """Yes or no: does the person hold the office, or sit on the committee, the question names?"""
     name = _require(entity, "person").key
-    offices = _person_offices(kb, name)
+    offices = person_offices(kb, name)
     committees = {e.key for e in query.of_kind("committee")}
     titles = {e.key for e in query.of_kind("title")}
     if not committees and not titles:
@@ -556,6 +563,16 @@ def timeline(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None
                       "year": str(year) if year else "all years"})
 
 
+def event(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
+          query: Query = NO_QUERY) -> Generated:
+    """One dated event: when, and what happened, as the timeline states it."""
+    tag = _require(entity, "event").key
+    row = _row_where(kb.table("timeline"), "tag", tag)
+    what = str(row["event"]).format_map({"figure": kb.figures})
+    return Generated({"name": str(row["name"]), "when": str(row["date"]), "event": what},
+                     (row.citation,) if row.citation else ())
+
+
 def sources_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
         query: Query = NO_QUERY) -> Generated:
     lines = []
@@ -597,10 +614,11 @@ GENERATORS: dict[str, GeneratorSpec] = {
     "policy_areas_list": GeneratorSpec(policy_areas_list),
     "timeline": GeneratorSpec(timeline, frozenset({"year"})),
     "timeline_year": GeneratorSpec(timeline, entity="year"),
+    "event": GeneratorSpec(event, entity="event"),
     "sources_list": GeneratorSpec(sources_list),
 }
 
 # An intent that needs an entity but names no generator uses the one for its kind.
 ENTITY_GENERATORS = {"constituency": "constituency", "person": "person", "organisation": "organisation",
                      "platform_point": "platform_point", "policy_point": "policy_point",
-                     "policy_area": "policy_area", "year": "timeline_year"}
+                     "policy_area": "policy_area", "year": "timeline_year", "event": "event"}

@@ -142,6 +142,14 @@ class PhrasingIndex:
         for entity in self.entities.find(answer_tokens, answer_tokens, set()):
             if entity.kind in NAME_KINDS:
                 named[entity.kind].add(entity.key)
+        # The publisher of a cited source speaks in every fact taken from it: "the letter the
+        # CNRM praised" asks about the press release's letter, not about another party.
+        for citation in intent.citations:
+            source = kb.sources.get(citation.source)
+            publisher_tokens = phrase_tokens(source.publisher) if source else []
+            for entity in self.entities.find(publisher_tokens, publisher_tokens, set()):
+                if entity.kind == "organisation":
+                    named[entity.kind].add(entity.key)
         keywords: set[str] = set()
         topic_kinds = set(traits.reads_kinds)
         if intent.entity and intent.entity not in NAME_KINDS:

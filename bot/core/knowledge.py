@@ -23,10 +23,12 @@ from bot.core.language import Lexicon, phrases, word_list
 from bot.core.limits import check_counts, check_folder
 from bot.core.models import ANSWER_TYPES, CitationRef, Intent, ReplyKind, Section, Source
 from bot.core.normalize import fold, stem, tokenize
+from bot.core.resources import packaged_knowledge
 from bot.core.scoring import ScoringModel, parse_model, untrained_model
 from bot.core.yamlio import LineDict, YamlProblem, load_yaml
 
-DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "knowledge"
+# The copy this program ships with: bot/_knowledge in a wheel, the checkout's knowledge/ otherwise.
+DEFAULT_ROOT = packaged_knowledge()
 
 _MONTHS = (
     "January February March April May June July August September October November December"
@@ -764,7 +766,7 @@ def _load_synonyms(c: _Collector) -> dict[str, str]:
 
 
 _WORD_LISTS = ("stopwords", "question_words", "generic_question_words", "greetings", "present_words",
-               "time_owners", "yes_no_openers", "evaluative", "reactions")
+               "time_owners", "yes_no_openers", "evaluative", "reactions", "outside_names")
 _PHRASE_LISTS = ("relative_times", "day_precision")
 
 
@@ -835,6 +837,7 @@ def _load_language(c: _Collector) -> Lexicon:
         yes_no_openers=lists["yes_no_openers"],
         evaluative=lists["evaluative"],
         reactions=lists["reactions"],
+        outside_names=lists["outside_names"],
         question_types=question_types,
         day_precision=phrase_lists["day_precision"],
         other_languages=others,

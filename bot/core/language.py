@@ -37,6 +37,7 @@ class Lexicon:
     yes_no_openers: frozenset[str] = frozenset()
     evaluative: frozenset[str] = frozenset()  # words asking for a judgement, not a fact
     reactions: frozenset[str] = frozenset()  # words that open a reaction ("lol", "wow"), not a question
+    outside_names: frozenset[str] = frozenset()  # parties and bodies the sources never mention
     # answer type -> the phrases (as token tuples) that ask for it
     question_types: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     day_precision: tuple[tuple[str, ...], ...] = ()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.core import operations as ops
 from bot.core.facts import Amount, FactGraph, show
-from bot.core.generators import cite
+from bot.core.generators import cite, person_offices
 from bot.core.knowledge import KnowledgeBase, PartialDate
 from bot.core.models import CitationRef, Entity
 
@@ -60,6 +60,16 @@ class Reading:
     context_dates: Sequence[Operand] = ()
     # The last question's words: "where does that rank?" after "how many votes …" ranks votes.
     context_tokens: Sequence[Sequence[str]] = ()  # latest first
+    listed: Sequence[str] = ()  # the people (else organisations) the last answer named, in its order
+    listed_kind: str = "person"
+    listed_refs: Sequence[CitationRef] = ()  # where the last answer's list came from
+    # How many leading tokens are the question's own: a follow-up asked again with the last
+    # question's words after its own names what those words name only by reference.
+    own: int | None = None
+
+    @property
+    def own_end(self) -> int:
+        return len(self.tokens) if self.own is None else self.own
 
 
 class ProgramReader:
@@ -170,9 +180,9 @@ class ProgramReader:
         return computed
 
     def _first(self, reading: Reading) -> ops.Computed | None:
-        for rule in (self._exchange, self._per_year, self._shift, self._same_day, self._between,
-                     self._leader_at, self._groups, self._short_of, self._rank, self._check, self._arithmetic,
-                     self._roles):
+        for rule in (self._count_listed, self._of_them, self._exchange, self._per_year, self._shift,
+                     self._same_day, self._between, self._leader_at, self._groups, self._short_of,
+                     self._rank, self._check, self._arithmetic, self._roles):
             computed = rule(reading)
             if computed is not None:
                 return computed
@@ -257,15 +267,18 @@ class ProgramReader:
     def _leader_at(self, reading: Reading) -> ops.Computed | None:
         if not self._has("leader_at", reading.tokens) or any(t in _OTHER_OFFICES for t in reading.tokens):
             return None
-        if any(e.kind == "election" for e in reading.entities):
-            return None  # an election's own row names its leader, with its result
+        if any(e.kind == "election" and e.start < reading.own_end for e in reading.entities):
+            return None  # an election the question names: its own row names its leader
         # Any year the question names, even one the sources never mention ("2014 to 2016").
         years = sorted(int(v) for v, _ in reading.numbers if 1900 < v < 2100 and v == int(v))
         dated = self.dates(reading)
-        if dated and all(d.at >= len(reading.tokens) for d in dated) and not _THEN & set(reading.tokens):
+        if dated and all(d.at >= reading.own_end for d in dated):
             # A moment only the last answer named needs "then" or "at the time" to be the one
-            # asked about: "who headed it?" after the court's ruling asks about the court.
-            return None
+            # asked about: "who headed it?" after the court's ruling asks about the court. And
+            # "then" is one moment, the latest turn's (they come latest first).
+            if not _THEN & set(reading.tokens):
+                return None
+            dated = dated[:1]
         if years and not any(e.kind in ("event", "election") for e in reading.entities):
             start, end = PartialDate(years[0]), PartialDate(years[-1])
             period = f"{years[0]} to {years[-1]}" if years[0] != years[-1] else str(years[0])
@@ -369,7 +382,8 @@ class ProgramReader:
             if min(amounts[0].value, amounts[1].value) <= 0:
                 return None  # no ratio to a zero or a negative amount
             return ops.ratio(amounts[0], amounts[1])
-        if self._has("total", tokens):
+        # "the gap between them": a gap asked for is a difference, though "between them" adds up.
+        if self._has("total", tokens) and not self._has("difference", tokens):
             return ops.total(amounts)
         if self._has("difference", tokens):
             paired: list[tuple[Amount, Amount]] = []
@@ -383,6 +397,39 @@ class ProgramReader:
                         for t in tokens)
             return ops.compare(amounts, lower)
         return None
+
+    def _count_listed(self, reading: Reading) -> ops.Computed | None:
+        """"How many is that?" after a list: the people or organisations the last answer named,
+        counted. A question naming rows of its own, or a measure to compare, asks for more."""
+        if (len(reading.listed) < 2 or reading.entities or not self._has("count_listed", reading.tokens)
+                or not self._has("count_back", reading.tokens) or self._has("difference", reading.tokens)):
+            return None
+        noun = "people" if reading.listed_kind == "person" else "organisations"
+        return ops.Computed("count_listed", {"count": str(len(reading.listed)), "noun": noun,
+                                             "names": ", ".join(reading.listed)},
+                            tuple(reading.listed_refs), float(len(reading.listed)))
+
+    def _of_them(self, reading: Reading) -> ops.Computed | None:
+        """"Which of them was vice president?": the people the last answer listed who hold the
+        office, or sit on the committee, the question names."""
+        if (len(reading.listed) < 2 or reading.listed_kind != "person"
+                or not self._has("of_them", reading.tokens)):
+            return None
+        titles = {e.key for e in reading.entities if e.kind == "title"}
+        committees = {e.key for e in reading.entities if e.kind == "committee"}
+        if not titles and not committees:
+            return None
+        kept: list[str] = []
+        for person in reading.listed:
+            held = [f"{title} of {where} {cite(ref)}".replace("Member of", "a member of")
+                    for title, where, ref in person_offices(self.kb, person)
+                    if (not titles or title in titles) and (not committees or any(c in where for c in committees))]
+            if held:
+                kept.append(f"{person} ({'; '.join(dict.fromkeys(held))})")
+        if not kept:
+            return None  # none of them: said by the intents, which name what the sources list
+        return ops.Computed("of_them", {"count": str(len(kept)), "total": str(len(reading.listed)),
+                                        "names": "; ".join(kept)}, (), float(len(kept)))
 
     def _roles(self, reading: Reading) -> ops.Computed | None:
         people = list(dict.fromkeys(e.key for e in sorted(reading.entities, key=lambda e: e.start)

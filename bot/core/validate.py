@@ -96,6 +96,12 @@ def _sample_query(kb: KnowledgeBase, entity: Entity | None) -> Query:
 def _check_renders(kb: KnowledgeBase, intent: Intent) -> list[Problem]:
     """Render the answer for every row it can be about: a template error shows at load."""
     problems: list[Problem] = []
+    for _, field_name, _, _ in string.Formatter().parse(intent.answer):
+        if field_name in SHARED_PLACEHOLDERS:
+            # "{date}" would print every date the sources give; one is "{date[tag]}".
+            problems.append(_problem(intent, "answer", f"{{{field_name}}} needs a tag: {{{field_name}[tag]}}"))
+    if problems:
+        return problems
     try:
         entities = _entities_for(kb, intent)
     except (KeyError, LookupError, ValueError) as exc:

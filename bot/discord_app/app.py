@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import sqlite3
 import sys
 
 import aiohttp
@@ -21,8 +20,11 @@ from bot.core.context import ConversationStore
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeError
 from bot.core.misses import MissStore
-from bot.core.misses_sqlite import SqliteMissStore
-from bot.discord_app.logsafe import RedactingFormatter
+from bot.core.misses_store import StoreUnavailable
+from bot.core.misses_store import open_store as open_miss_store
+from bot.discord_app.health import HealthServer, HealthServerError
+from bot.discord_app.logs import formatter_for
+from bot.discord_app.monitoring import KnowledgeInfo
 from bot.discord_app.ratelimit import RateLimiter
 from bot.discord_app.runtime import Runtime
 from bot.discord_app.settings import Settings, SettingsError, load_engine
@@ -98,6 +100,7 @@ class CnrpBot(commands.AutoShardedBot):
         *,
         sync_global: bool = False,
         store: MissStore | None = None,
+        knowledge: KnowledgeInfo | None = None,
     ) -> None:
         # The bot never joins voice, so missing voice libraries are not worth a warning.
         discord.VoiceClient.warn_nacl = False
@@ -130,6 +133,7 @@ class CnrpBot(commands.AutoShardedBot):
                 engine.config.context_ttl_seconds, engine.config.context_max_turns
             ),
             store=store,
+            knowledge=knowledge,
         )
 
     async def setup_hook(self) -> None:
@@ -206,13 +210,15 @@ class _RedactToken(logging.Filter):
 
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
-    # Every line, discord.py's own DEBUG dumps included, loses tokens, typed text and user ids.
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-                                            secret=settings.token.reveal()))
+    # Text, or JSON lines with LOG_FORMAT=json. Either way every line, discord.py's own DEBUG
+    # dumps included, loses tokens, typed text and user ids (logsafe), and the database password.
+    handler.setFormatter(formatter_for(settings))
     handler.addFilter(_RedactToken(settings.token.reveal()))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level_number)
+    # Python's warnings go through the log too, so with LOG_FORMAT=json every line is JSON.
+    logging.captureWarnings(True)
 
 
 def run(*, sync_global: bool = False) -> int:
@@ -226,21 +232,29 @@ def run(*, sync_global: bool = False) -> int:
     configure_logging(settings)
     log.info("starting with %r", settings)
     try:
-        engine = load_engine(settings)
+        engine, knowledge = KnowledgeInfo.timed(lambda: load_engine(settings))
     except KnowledgeError as error:
         for knowledge_problem in error.problems:
             log.error("knowledge: %s", knowledge_problem)
         return EXIT_CONFIG
+    log.info("knowledge version %s loaded in %.2f s", knowledge.version, knowledge.load_seconds)
     for note in settings.notes:
         log.warning("settings: %s", note)
     try:
         store = open_store(settings)
-    except (OSError, sqlite3.Error) as error:
-        log.error("CNRP_MISSES_DB: cannot open %s: %s", settings.misses_db, error)
+    except StoreUnavailable as error:
+        log.error("%s: %s", "DATABASE_URL" if settings.database_url else "CNRP_MISSES_DB", error)
         return EXIT_CONFIG
-    bot = CnrpBot(settings, engine, sync_global=sync_global, store=store)
+    if store is not None:
+        log.info("misses are kept in %s", settings.store_name)
+    bot = CnrpBot(settings, engine, sync_global=sync_global, store=store, knowledge=knowledge)
+    health = (None if settings.metrics_port is None else
+              HealthServer(bot, bot.runtime, settings.metrics_host, settings.metrics_port))
     try:
-        asyncio.run(_serve(bot, settings.token.reveal()))
+        asyncio.run(_serve(bot, settings.token.reveal(), health))
+    except HealthServerError as error:
+        log.error("%s", error)
+        return EXIT_CONFIG
     except discord.LoginFailure:
         log.error(
             "Discord rejected DISCORD_TOKEN: copy the bot token again from the developer portal"
@@ -256,10 +270,11 @@ def run(*, sync_global: bool = False) -> int:
 
 
 def open_store(settings: Settings) -> MissStore | None:
-    """The misses store, or None when MISSES_RETENTION_DAYS=0 keeps nothing."""
+    """The misses store (SQLite, or PostgreSQL with DATABASE_URL), or None when
+    MISSES_RETENTION_DAYS=0 keeps nothing."""
     if not settings.misses.keeps_anything:
         return None
-    return SqliteMissStore(settings.misses_db)
+    return open_miss_store(settings.store_target)
 
 
 # Gateway close codes that end the session for good, as the operator can act on them.
@@ -279,7 +294,7 @@ def connection_advice(error: Exception) -> str:
     return f"cannot reach Discord ({error}); check the network and try again"
 
 
-async def _serve(bot: CnrpBot, token: str) -> None:
+async def _serve(bot: CnrpBot, token: str, health: HealthServer | None = None) -> None:
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []  # a reference, so the task is not collected mid-close
 
@@ -292,7 +307,14 @@ async def _serve(bot: CnrpBot, token: str) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, close, sig.name)
     async with bot:
-        await bot.start(token)
+        # Listening before connecting: until every shard is up, /healthz says "starting".
+        if health is not None:
+            await health.start()
+        try:
+            await bot.start(token)
+        finally:
+            if health is not None:
+                await health.stop()
 
 
 async def _shut_down(bot: CnrpBot, signal_name: str) -> None:

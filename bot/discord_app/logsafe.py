@@ -48,23 +48,28 @@ def _shape(value: Any) -> Any:
     return value
 
 
-class RedactingFormatter(logging.Formatter):
-    def __init__(self, fmt: str, secret: str = "") -> None:
-        super().__init__(fmt)
+def shaped(record: logging.LogRecord) -> logging.LogRecord:
+    """A copy of `record` whose payload arguments are reduced to their shape (other handlers
+    see the record as it was)."""
+    record = copy.copy(record)
+    if isinstance(record.args, tuple):
+        record.args = tuple(_shape(arg) for arg in record.args)
+    elif isinstance(record.args, Mapping):
+        record.args = {key: _shape(arg) for key, arg in record.args.items()}
+    if not isinstance(record.msg, str):
+        record.msg = str(_shape(record.msg))
+    return record
+
+
+class Redactor:
+    """Masks the token, interaction tokens in URLs and quoted text fields in a finished piece
+    of text, and replaces ids by a keyed hash (the key is this object's, so per process)."""
+
+    def __init__(self, secret: str = "") -> None:
         self._secret = secret
         self._key = secrets.token_bytes(16)  # per process: ids cannot be looked up afterwards
 
-    def format(self, record: logging.LogRecord) -> str:
-        record = copy.copy(record)  # other handlers see the record as it was
-        if isinstance(record.args, tuple):
-            record.args = tuple(_shape(arg) for arg in record.args)
-        elif isinstance(record.args, Mapping):
-            record.args = {key: _shape(arg) for key, arg in record.args.items()}
-        if not isinstance(record.msg, str):
-            record.msg = str(_shape(record.msg))
-        return self.redact(super().format(record))
-
-    def redact(self, text: str) -> str:
+    def __call__(self, text: str) -> str:
         if self._secret:
             text = text.replace(self._secret, "***")
         text = _URL_TOKEN.sub(r"\1***", text)
@@ -74,3 +79,14 @@ class RedactingFormatter(logging.Formatter):
     def _pseudonym(self, match: re.Match[str]) -> str:
         digest = hmac.new(self._key, match.group(0).encode(), hashlib.sha256).hexdigest()
         return f"id#{digest[:8]}"
+
+
+class RedactingFormatter(logging.Formatter):
+    """Lines of text (LOG_FORMAT=text): shaped payloads, and the finished line redacted."""
+
+    def __init__(self, fmt: str, secret: str = "") -> None:
+        super().__init__(fmt)
+        self.redact = Redactor(secret)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redact(super().format(shaped(record)))

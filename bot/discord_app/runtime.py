@@ -19,6 +19,7 @@ from bot.core.context import ConversationStore
 from bot.core.engine import Engine
 from bot.core.misses import Feedback, Miss, MissPolicy, MissStore
 from bot.core.models import Answer
+from bot.discord_app.monitoring import KnowledgeInfo, Metrics
 from bot.discord_app.ratelimit import RateLimiter
 from bot.discord_app.settings import Settings
 from bot.discord_app.worker import EngineWorker
@@ -28,8 +29,8 @@ log = logging.getLogger(__name__)
 class Asker(Protocol):
     """Asks the engine in the asker's conversation and logs one line; the Ask cog provides it."""
 
-    async def __call__(self, question: str, *, user_id: int, channel_id: int,
-                       via: str) -> Answer: ...
+    async def __call__(self, question: str, *, user_id: int, channel_id: int, via: str,
+                       server_id: int | None = None) -> Answer: ...
 
 
 class InFlight:
@@ -104,11 +105,18 @@ class Runtime:
     local_views: set[Any] = field(default_factory=set)
     # Each user's questions reach the engine in the order they came.
     in_order: InOrder = field(default_factory=InOrder)
+    metrics: Metrics = field(default_factory=Metrics)
+    knowledge: KnowledgeInfo | None = None  # the knowledge base being served, for /healthz
     # The engine answers in these threads, never on the event loop, within ANSWER_BUDGET_SECONDS.
     worker: EngineWorker = field(init=False)
 
     def __post_init__(self) -> None:
         self.worker = EngineWorker(self.settings.answer_budget_seconds)
+
+    def serve(self, engine: Engine, knowledge: KnowledgeInfo) -> None:
+        """Answer from now on with `engine`, loaded as `knowledge` says (a /reload)."""
+        self.engine = engine
+        self.knowledge = knowledge
 
     @property
     def policy(self) -> MissPolicy:
@@ -122,7 +130,10 @@ class Runtime:
         try:
             await asyncio.to_thread(self.store.add, miss)
         except Exception:
+            self.metrics.store_errors.inc()
             log.warning("could not keep a miss", exc_info=True)
+            return
+        self.metrics.misses.inc()
 
     async def wait_turn(self, user_id: int) -> None:
         """Hold a reply until the asker's rate limit lets it go (at once, within the burst)."""
@@ -136,8 +147,10 @@ class Runtime:
         try:
             await asyncio.to_thread(self.store.add_feedback, feedback)
         except Exception:
+            self.metrics.store_errors.inc()
             log.warning("could not keep feedback", exc_info=True)
             return False
+        self.metrics.feedback.labels(feedback.vote.value).inc()
         return True
 
 

@@ -8,11 +8,15 @@ Nothing here imports discord, so the offline command line can use it.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib.util import find_spec
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -20,6 +24,8 @@ from bot.core.config import MatchConfig
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeError
 from bot.core.misses import DEFAULT_LOW_CONFIDENCE, DEFAULT_RETENTION_DAYS, MissPolicy
+from bot.core.misses_store import describe_url, is_database_url
+from bot.core.resources import default_state_dir
 
 # A burst of questions passes at once; past it, answers wait for the window to turn.
 DEFAULT_RATE_LIMIT_BURST = 5
@@ -27,13 +33,19 @@ DEFAULT_RATE_LIMIT_SECONDS = 10.0
 # Discord waits 3 s for the first response to an interaction, and the reply still has to
 # travel: past this budget a question gets a polite "taking too long" instead of an answer.
 DEFAULT_ANSWER_BUDGET_SECONDS = 1.5
-DEFAULT_MISSES_DB = Path(__file__).resolve().parents[2] / "data" / "misses.sqlite3"
+MISSES_FILE = "misses.sqlite3"  # in the state folder, unless CNRP_MISSES_DB names another file
+HISTORY_FILE = "history"  # the console's line history, in the state folder
+# Health and metrics listen on loopback unless told otherwise: they are for the machine's own
+# monitoring agent or a reverse proxy, not for the internet.
+DEFAULT_METRICS_HOST = "127.0.0.1"
+LOG_FORMATS = ("text", "json")
 # Every variable from_env reads; .env.example documents exactly these (a test keeps them equal).
 KEYS = (
     "DISCORD_TOKEN", "DEV_GUILD_ID", "LISTEN_CHANNEL_IDS", "MATCH_THRESHOLD", "AMBIGUITY_MARGIN",
     "RATE_LIMIT_BURST", "RATE_LIMIT_SECONDS", "ANSWER_BUDGET_SECONDS", "LOG_LEVEL", "SHARD_COUNT",
     "SHARD_IDS", "CNRP_KNOWLEDGE_DIR", "CNRP_MISSES_DB", "MISSES_RETENTION_DAYS", "MISSES_LOG_USERS",
-    "MISSES_LOW_CONFIDENCE",
+    "MISSES_LOW_CONFIDENCE", "CNRP_STATE_DIR", "DATABASE_URL", "METRICS_PORT", "METRICS_HOST",
+    "LOG_FORMAT",
 )  # fmt: skip
 # Keys earlier versions read: still set in many .env files, so they are named, not ignored.
 RETIRED = {
@@ -93,9 +105,36 @@ class Settings:
     shard_ids: tuple[int, ...] | None = None
     knowledge_dir: Path | None = None
     answer_budget_seconds: float = DEFAULT_ANSWER_BUDGET_SECONDS
-    misses_db: Path = DEFAULT_MISSES_DB
+    # What the program writes goes here: never into the package, nor beside the checkout.
+    state_dir: Path = field(default_factory=lambda: default_state_dir(os.environ))
+    misses_db: Path | None = None  # None: misses.sqlite3 in the state folder
+    database_url: Secret | None = None  # postgresql://…: one store for every shard and machine
     misses: MissPolicy = field(default_factory=MissPolicy)
+    metrics_port: int | None = None  # None: no health or metrics endpoint
+    metrics_host: str = DEFAULT_METRICS_HOST
+    log_format: str = "text"
     notes: tuple[str, ...] = ()  # worth a warning at start-up, not worth refusing to start
+
+    @property
+    def misses_path(self) -> Path:
+        """The SQLite store's file (used when DATABASE_URL is not set)."""
+        return self.misses_db or self.state_dir / MISSES_FILE
+
+    @property
+    def history_path(self) -> Path:
+        return self.state_dir / HISTORY_FILE
+
+    @property
+    def store_target(self) -> str | Path:
+        """What `bot.core.misses_store.open_store` opens: the database URL, or the SQLite file."""
+        return self.database_url.reveal() if self.database_url is not None else self.misses_path
+
+    @property
+    def store_name(self) -> str:
+        """Where misses are kept, fit to print or log: a file, or a database without its password."""
+        if self.database_url is not None:
+            return describe_url(self.database_url.reveal())
+        return str(self.misses_path)
 
     @property
     def needs_message_content(self) -> bool:
@@ -148,6 +187,15 @@ class Settings:
         budget = reader.number("ANSWER_BUDGET_SECONDS", minimum=0.1, maximum=60.0)
         knowledge = reader.text("CNRP_KNOWLEDGE_DIR")
         misses_db = reader.text("CNRP_MISSES_DB")
+        state_dir = reader.text("CNRP_STATE_DIR")
+        database_url = reader.database_url("DATABASE_URL")
+        notes = [note for key, note in RETIRED.items() if reader.text(key)]
+        if database_url and misses_db:
+            notes.append("CNRP_MISSES_DB is not used: DATABASE_URL is set, and misses go there")
+        metrics_host = reader.host("METRICS_HOST") or DEFAULT_METRICS_HOST
+        log_format = (reader.text("LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            reader.problems.append(f"LOG_FORMAT must be text or json, got {log_format!r}")
         retention = reader.integer("MISSES_RETENTION_DAYS", minimum=0)
         low = reader.number("MISSES_LOW_CONFIDENCE", minimum=0.0, maximum=1.0)
         policy = MissPolicy(
@@ -168,9 +216,14 @@ class Settings:
             shard_count=shard_count,
             shard_ids=tuple(shard_ids) if shard_ids else None,
             knowledge_dir=Path(knowledge).expanduser() if knowledge else None,
-            misses_db=Path(misses_db).expanduser() if misses_db else DEFAULT_MISSES_DB,
+            state_dir=Path(state_dir).expanduser() if state_dir else default_state_dir(env),
+            misses_db=Path(misses_db).expanduser() if misses_db else None,
+            database_url=Secret(database_url) if database_url else None,
             misses=policy,
-            notes=tuple(note for key, note in RETIRED.items() if reader.text(key)),
+            metrics_port=reader.integer("METRICS_PORT", minimum=1, maximum=65535),
+            metrics_host=metrics_host,
+            log_format=log_format,
+            notes=tuple(notes),
         )
         if reader.problems:
             raise SettingsError(reader.problems)
@@ -240,7 +293,7 @@ class _Reader:
     def text(self, key: str) -> str:
         return self.env.get(key, "").strip()
 
-    def integer(self, key: str, *, minimum: int) -> int | None:
+    def integer(self, key: str, *, minimum: int, maximum: int | None = None) -> int | None:
         raw = self.text(key)
         if not raw:
             return None
@@ -252,7 +305,39 @@ class _Reader:
         if value < minimum:
             self.problems.append(f"{key} must be at least {minimum}, got {value}")
             return None
+        if maximum is not None and value > maximum:
+            self.problems.append(f"{key} must be at most {maximum}, got {value}")
+            return None
         return value
+
+    def host(self, key: str) -> str:
+        """An address to listen on: an IP address or a host name, without a port."""
+        raw = self.text(key)
+        if not raw:
+            return ""
+        try:
+            ipaddress.ip_address(raw)
+        except ValueError:
+            if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", raw):
+                self.problems.append(f"{key} must be an IP address or a host name (no port), got {raw!r}")
+                return ""
+        return raw
+
+    def database_url(self, key: str) -> str:
+        """A postgresql:// URL, checked for its form and for the driver it needs. The URL may
+        hold a password, so a problem names its scheme, never the URL."""
+        raw = self.text(key)
+        if not raw:
+            return ""
+        if not is_database_url(raw):
+            scheme = urlsplit(raw).scheme.lower() if "://" in raw else ""
+            self.problems.append(f"{key} must be a postgresql:// URL (e.g. postgresql://bot@db.internal/cnrp), "
+                                 f"got {'a ' + scheme + ':// URL' if scheme else 'something else'}")
+            return ""
+        if find_spec("psycopg") is None:
+            self.problems.append(f"{key} needs the PostgreSQL driver: pip install 'cnrp-bot[postgres]'")
+            return ""
+        return raw
 
     def number(self, key: str, *, minimum: float, maximum: float | None = None) -> float | None:
         raw = self.text(key)

@@ -105,7 +105,8 @@ async def ask_from_click(interaction: discord.Interaction, question: str, *, own
             else:
                 await interaction.response.defer(ephemeral=True, thinking=True)
         answer = await runtime.ask(question, user_id=user_id,
-                                   channel_id=interaction.channel_id or 0, via="button")
+                                   channel_id=interaction.channel_id or 0, via="button",
+                                   server_id=interaction.guild_id)
         miss = runtime.policy.miss_for(answer, server=interaction.guild_id, user=str(user_id))
         view = reply_view(runtime, answer, owner_id=user_id, miss_id=miss_ref(miss),
                           public=in_place and _is_public(interaction))

@@ -158,6 +158,10 @@ class FakeDiscord:
         self._replies: dict[int, list[Recorded]] = {}  # message id -> replies that landed
         self._reply_waiters: dict[int, asyncio.Future[Recorded]] = {}
         self._changed = asyncio.Event()
+        # Cleared, the gateway accepts a connection but says nothing (no HELLO) until it is set
+        # again: a bot held there is running but not connected, deterministically.
+        self.gateway_open = asyncio.Event()
+        self.gateway_open.set()
         self._runner: web.AppRunner | None = None
         self._connections: set[web.WebSocketResponse] = set()
         self.port = 0
@@ -604,6 +608,7 @@ class FakeDiscord:
         self._connections.add(ws)
         conn = Connection(ws, zlib_stream=raw.query.get("compress") == "zlib-stream")
         session: Session | None = None
+        await self.gateway_open.wait()
         await conn.send(
             {"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}, "s": None, "t": None}
         )

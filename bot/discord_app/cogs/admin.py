@@ -7,7 +7,6 @@ import logging
 import math
 import time
 from datetime import UTC, datetime
-from importlib import metadata
 
 import discord
 from discord import app_commands
@@ -15,6 +14,7 @@ from discord.ext import commands, tasks
 
 from bot.core.knowledge import KnowledgeError
 from bot.core.misses import format_report, report
+from bot.core.resources import program_version
 from bot.discord_app.embeds import (
     MESSAGE_LIMIT,
     HelpEntry,
@@ -23,6 +23,7 @@ from bot.discord_app.embeds import (
     kept_statement,
     truncate,
 )
+from bot.discord_app.monitoring import KnowledgeInfo
 from bot.discord_app.runtime import Runtime, runtime_of
 from bot.discord_app.settings import load_engine
 from bot.discord_app.views import NO_PINGS
@@ -31,13 +32,6 @@ log = logging.getLogger(__name__)
 
 ABOUT_STATS = ("intents", "facts", "sources", "tables")
 PURGE_EVERY_HOURS = 6.0
-
-
-def version() -> str:
-    try:
-        return metadata.version("cnrp-bot")
-    except metadata.PackageNotFoundError:
-        return "unknown (not installed)"
 
 
 def refusal_message(error: KnowledgeError) -> str:
@@ -102,7 +96,7 @@ class AdminCog(commands.Cog):
         stats = self.runtime.engine.stats()
         latency = self.bot.latency
         embed = about_embed(
-            version=version(),
+            version=program_version(),
             stats={key: int(stats[key]) for key in ABOUT_STATS if key in stats},
             uptime_seconds=time.monotonic() - self.started,
             latency_ms=latency * 1000 if math.isfinite(latency) else None,
@@ -132,9 +126,12 @@ class AdminCog(commands.Cog):
     async def reload(self, interaction: discord.Interaction) -> None:
         # Loading and validating can outlast the 3 seconds Discord waits for a first response.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        settings = self.runtime.settings
         try:
-            engine = await asyncio.to_thread(load_engine, self.runtime.settings)
+            engine, knowledge = await asyncio.to_thread(KnowledgeInfo.timed,
+                                                        lambda: load_engine(settings))
         except KnowledgeError as error:
+            self.runtime.metrics.reloads.labels("refused").inc()
             log.warning(
                 "reload refused: %d problem(s); keeping the loaded knowledge base",
                 len(error.problems),
@@ -143,10 +140,13 @@ class AdminCog(commands.Cog):
                 content=refusal_message(error), allowed_mentions=NO_PINGS
             )
             return
-        self.runtime.engine = engine
+        self.runtime.serve(engine, knowledge)
+        self.runtime.metrics.reloads.labels("ok").inc()
         stats = engine.stats()
         counts = ", ".join(f"{stats[k]} {k}" for k in ABOUT_STATS if k in stats)
-        log.info("knowledge base reloaded by user=%s: %s", interaction.user.id, counts)
+        # Which server asked is logged; who asked is not (no user ids in the log).
+        log.info("knowledge base reloaded from server %s: version %s, %s",
+                 interaction.guild_id, knowledge.version, counts)
         await interaction.edit_original_response(
             content=f"Reloaded the knowledge base: {counts}.", allowed_mentions=NO_PINGS
         )

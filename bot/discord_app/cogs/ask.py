@@ -41,6 +41,30 @@ NO_TEXT = "That message has no text to ask about."
 _EMOJI_MARKUP = re.compile(r"<a?:\w+:\d+>|:[\w+-]+:")
 
 
+def shard_of(server_id: int | None, shard_count: int | None) -> int:
+    """The shard that carries a server's events, by Discord's formula; direct messages come
+    through shard 0."""
+    if server_id is None or not shard_count:
+        return 0
+    return (server_id >> 22) % shard_count
+
+
+def log_answer(answer: Answer, *, via: str, seconds: float, server_id: int | None, channel_id: int,
+               shard_id: int) -> None:
+    """One line per question. A direct message's channel is one user's, so it is not logged:
+    no user id, and nothing that stands for one, ever reaches the log."""
+    channel = channel_id if server_id is not None else None
+    log.info(
+        "answered via=%s intent=%s kind=%s confidence=%.3f latency_ms=%.1f shard=%d server=%s "
+        "channel=%s", via, answer.intent or "-", answer.kind.value, answer.confidence,
+        seconds * 1000, shard_id, server_id or "-", channel or "-",
+        extra={"fields": {"event": "answered", "route": via, "intent": answer.intent,
+                          "kind": answer.kind.value, "confidence": round(answer.confidence, 4),
+                          "latency_ms": round(seconds * 1000, 3), "shard": shard_id,
+                          "server": server_id, "channel": channel}},
+    )  # fmt: skip
+
+
 def worth_posting_in_listen(answer: Answer) -> bool:
     """In a listen channel only a question about the party gets a reply: an answer, a close
     "did you mean", or "which one?" about a question the bot did recognise. Chatter, greetings
@@ -76,11 +100,12 @@ class AskCog(commands.Cog):
 
     # ------------------------------------------------------------------------- the engine
 
-    async def answer(self, question: str, *, user_id: int, channel_id: int, via: str) -> Answer:
+    async def answer(self, question: str, *, user_id: int, channel_id: int, via: str,
+                     server_id: int | None = None) -> Answer:
         """Ask the engine in the asker's conversation, in a worker thread and within the time
         budget (past it, or on an error, a reply that says so), the asker's questions one at a
-        time in the order they came, and log one line (intent, confidence, latency; never the
-        text or the token)."""
+        time in the order they came; count it, and log one line (intent, confidence, latency,
+        where; never the text, the asker or the token)."""
         started = time.perf_counter()
         # A message in a listen channel is not addressed to the bot, so it must stand on its
         # own: read as a follow-up, chatter ("lol") would borrow the last answer's question.
@@ -88,15 +113,10 @@ class AskCog(commands.Cog):
         async with self.runtime.in_order.turn(user_id):
             conversation = None if standalone else self.runtime.conversations.get((channel_id, user_id))
             answer = await self.runtime.worker.ask(self.runtime.engine, question, conversation)
-        latency_ms = (time.perf_counter() - started) * 1000
-        log.info(
-            "answered via=%s intent=%s kind=%s confidence=%.3f latency_ms=%.1f",
-            via,
-            answer.intent or "-",
-            answer.kind.value,
-            answer.confidence,
-            latency_ms,
-        )
+        seconds = time.perf_counter() - started
+        self.runtime.metrics.answered(answer.kind.value, via, seconds)
+        log_answer(answer, via=via, seconds=seconds, server_id=server_id, channel_id=channel_id,
+                   shard_id=shard_of(server_id, self.bot.shard_count))
         return answer
 
     # ------------------------------------------------------------------------- slash and menu
@@ -143,7 +163,8 @@ class AskCog(commands.Cog):
         runtime = self.runtime
         user_id = interaction.user.id
         answer = await self.answer(question, user_id=user_id,
-                                   channel_id=interaction.channel_id or 0, via=via)
+                                   channel_id=interaction.channel_id or 0, via=via,
+                                   server_id=interaction.guild_id)
         # A reply that states nothing (no match, did-you-mean) is private whatever `public` says.
         ephemeral = not public or answer.kind in PRIVATE_KINDS
         delayed = runtime.limiter.would_wait(user_id)
@@ -190,7 +211,8 @@ class AskCog(commands.Cog):
         runtime = self.runtime
         author = message.author.id
         answer = await self.answer(self._strip_me(message.content), user_id=author,
-                                   channel_id=message.channel.id, via=via)
+                                   channel_id=message.channel.id, via=via,
+                                   server_id=message.guild.id if message.guild else None)
         if via == "listen" and not worth_posting_in_listen(answer):
             return
         miss = runtime.policy.miss_for(answer, server=message.guild.id if message.guild else None,
