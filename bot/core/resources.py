@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Mapping
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 
 APP_NAME = "cnrp-bot"
@@ -28,6 +28,10 @@ VERSION_CHARS = 12
 
 def program_version() -> str:
     """The installed distribution's version (pyproject.toml's), or a note that it is not installed."""
+    # Imported here: importlib.metadata brings in email and zipfile, some 40 ms that a start
+    # which only answers questions never needs.
+    from importlib import metadata
+
     try:
         return metadata.version(APP_NAME)
     except metadata.PackageNotFoundError:
