@@ -228,6 +228,8 @@ class PhrasingIndex:
         owners = np.array([position for position, _ in rows])
         self.starts = np.searchsorted(owners, np.arange(len(profiles)))
         self.ends = np.append(self.starts[1:], len(rows))
+        # The same as Python ints, for the shortlist's per-intent slices.
+        self.bounds = list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
         self.names_kind: dict[str, np.ndarray] = {}
         self.names_key: dict[tuple[str, str], np.ndarray] = {}
         for row, (_, phrasing) in enumerate(rows):

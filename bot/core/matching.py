@@ -288,15 +288,15 @@ class Matcher:
         order += [p for p in by_answer[: self.config.answer_shortlist] if p not in order]
         voted = classifier.probabilities(self.classifier_features(parsed)) if classifier else {}
         # And those the classifier favours, however few words they share with the question.
-        favoured = sorted(((p, index.position[i]) for i, p in voted.items() if i in index.position),
-                          reverse=True)
+        positions = index.position
+        favoured = sorted([(p, positions[i]) for i, p in voted.items() if i in positions], reverse=True)
         order += [position for p, position in favoured[: self.config.classifier_shortlist]
                   if p >= self.config.classifier_floor and position not in order]
         if not order:
             return ()
         query_text = " ".join(sorted(t for t in base_terms if t not in self.lexicon.stopwords))
         none = voted.get(NONE, 0.0)
-        by_vote = sorted(((p, i) for i, p in voted.items() if i != NONE), reverse=True)
+        by_vote = sorted([(p, i) for i, p in voted.items() if i != NONE], reverse=True)
 
         def rival(intent: Intent) -> float:
             # The best vote for another intent, not counting those that answer much the same
@@ -309,7 +309,7 @@ class Matcher:
         extras: list[tuple[float, str, tuple[str, ...]]] = []
         for rank, position in enumerate(order):
             profile = index.profiles[position]
-            lo, hi = index.starts[position], index.ends[position]
+            lo, hi = index.bounds[position]
             best_row = lo + int(scores[lo:hi].argmax())
             # Character-level similarity to the best phrasing catches what words miss (a split
             # or merged word, a typo too far for correction).
