@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.core.config import MatchConfig
+from bot.core.config import DENSE_POSTING_SHARE, MatchConfig
 from bot.core.entities import NAME_KINDS, EntityIndex
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Lexicon
@@ -221,6 +221,14 @@ class PhrasingIndex:
                 explains[column].append(row)
         self._present_rows = [np.array(r, dtype=np.intp) for r in present]
         self._explains_rows = [np.array(r, dtype=np.intp) for r in explains]
+        # The few words most phrasings use ("the", "cnrp") also as whole 0/1 columns: adding a
+        # column is cheaper than scattering into thousands of rows, and gives the same sums.
+        frequent = max(1, len(rows) // DENSE_POSTING_SHARE)
+        self._present_dense = {c: self._column_of(r, len(rows)) for c, r in enumerate(present) if len(r) > frequent}
+        self._explains_dense = {c: self._column_of(r, len(rows)) for c, r in enumerate(explains)
+                                if len(r) > frequent}
+        self._row_maps: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._last_weights: tuple[tuple[tuple[str, ...], frozenset[str]], dict[str, float]] | None = None
         self._lengths = np.array([p.weight for _, p in rows], dtype=np.float32)
         self._dense: tuple[np.ndarray, np.ndarray] | None = None
         self.phrasing_text = [p.text for _, p in rows]
@@ -270,14 +278,26 @@ class PhrasingIndex:
         """Weights for one question: in a long, chatty message each unknown word says less
         about the topic than in a short question, and the words of the sentences around the
         question itself ("my aunt was a councillor in Prey Veng. What happened …?") less still."""
+        key = (tuple(terms), background)
+        last = self._last_weights
+        if last is not None and last[0] == key:
+            return last[1]  # a question's own terms are weighed for retrieval and for features
         unique = list(dict.fromkeys(terms))
         filler = self.lexicon.filler
         content = [t for t in unique if t not in filler and t not in background]
         damping = min(1.0, self.config.long_question_words / max(len(content), 1))
-        return {t: self.weight(t)
-                * (damping if t not in self.idf and t not in filler else 1.0)
-                * (self.config.background_weight if t in background else 1.0)
-                for t in unique}
+        weights = {t: self.weight(t)
+                   * (damping if t not in self.idf and t not in filler else 1.0)
+                   * (self.config.background_weight if t in background else 1.0)
+                   for t in unique}
+        self._last_weights = (key, weights)  # one assignment: safe with several worker threads
+        return weights
+
+    @staticmethod
+    def _column_of(rows: list[int], size: int) -> np.ndarray:
+        column = np.zeros(size, dtype=np.float32)
+        column[rows] = 1.0
+        return column
 
     def use_dense(self) -> None:
         """Score with phrasing × word matrices and one matrix product, as the index did before
@@ -289,6 +309,17 @@ class PhrasingIndex:
         for column, rows in enumerate(self._explains_rows):
             explains[rows, column] = 1.0
         self._dense = (np.asfortranarray(present), np.asfortranarray(explains))
+
+    def _row_map(self, rows: np.ndarray) -> np.ndarray:
+        """For a fixed set of rows (a topic kind's, the numeric ones): each phrasing's place
+        among them, or -1. Made once per set; checked against the set itself, not its id alone."""
+        known = self._row_maps.get(id(rows))
+        if known is not None and known[0] is rows:
+            return known[1]
+        where = np.full(self.phrasing_count, -1, dtype=np.intp)
+        where[rows] = np.arange(len(rows))
+        self._row_maps[id(rows)] = (rows, where)
+        return where
 
     @staticmethod
     def _submatrix(postings: list[np.ndarray], where: np.ndarray, size: int, columns: list[int]) -> np.ndarray:
@@ -320,13 +351,20 @@ class PhrasingIndex:
                 shared = np.zeros(self.phrasing_count, dtype=np.float32)
                 explained = np.zeros(self.phrasing_count, dtype=np.float32)
                 for column, weight in zip(columns, weights, strict=True):
-                    shared[self._present_rows[column]] += weight
-                    explained[self._explains_rows[column]] += weight
+                    dense = self._present_dense.get(column)
+                    if dense is None:
+                        shared[self._present_rows[column]] += weight
+                    else:
+                        shared += dense * weight  # + 0 where the word is absent: the same sums
+                    dense = self._explains_dense.get(column)
+                    if dense is None:
+                        explained[self._explains_rows[column]] += weight
+                    else:
+                        explained += dense * weight
             else:
                 # A few rows: their small row-major matrix and the same product as before (its
                 # sums run in another order, which the word-by-word sum would not reproduce).
-                where = np.full(self.phrasing_count, -1, dtype=np.intp)
-                where[rows] = np.arange(len(rows))
+                where = self._row_map(rows)
                 shared = self._submatrix(self._present_rows, where, len(rows), columns) @ weights
                 explained = self._submatrix(self._explains_rows, where, len(rows), columns) @ weights
         lengths = self._lengths if rows is None else self._lengths[rows]
@@ -336,7 +374,9 @@ class PhrasingIndex:
             recall = explained / total
             precision = shared / lengths
             denominator = beta2 * precision + recall
-            score = np.where(denominator > 0, (1 + beta2) * precision * recall / denominator, 0.0)
+            # Divided only where the denominator is positive, 0 elsewhere: as np.where did.
+            score = np.divide((1 + beta2) * precision * recall, denominator,
+                              out=np.zeros(len(denominator), dtype=np.float32), where=denominator > 0)
         score[~np.isfinite(score)] = 0.0
         return score.astype(np.float32)
 
