@@ -150,9 +150,10 @@ class EntityIndex:
         free = {t: i for i, t in enumerate(tokens) if not taken[i]}
         best: dict[str, tuple[int, Entity]] = {}
         candidates = {alias for token in free for alias in self._topic_aliases.get(token, ())}
-        for words, kind, key in sorted(candidates, key=lambda a: (a[1], a[2], sorted(a[0]))):
-            if kind in kinds_found or not words <= free.keys():
-                continue
+        # Only aliases whose every word is free can name a row: kept before sorting (nearly all
+        # fail), then taken in the same order as before.
+        whole = [a for a in candidates if a[1] not in kinds_found and a[0] <= free.keys()]
+        for words, kind, key in sorted(whole, key=lambda a: (a[1], a[2], sorted(a[0]))):
             positions = sorted(free[w] for w in words)
             # Close together ("minimum wage for workers"): two words of an alias scattered over a
             # sentence name nothing ("safe to drink tap water"); three or more may stand further
