@@ -224,3 +224,12 @@ def test_loader_needs_only_numpy() -> None:
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
     assert imported - set(sys.stdlib_module_names) == {"numpy"}
+
+
+@pytest.mark.parametrize("words", [[], ["zzunknown"], ["banned", "zzunknown", "Outlawed ", "election", "banned"]])
+def test_found_is_the_matrix_without_its_rows_of_zeros(words: list[str]) -> None:
+    table = wv.load()
+    matrix, found = table.matrix(words)
+    kept, vectors = table.found(words)
+    assert kept == tuple(w for w, ok in zip(words, found, strict=True) if ok)
+    assert vectors.dtype == matrix.dtype and np.array_equal(vectors, matrix[found])

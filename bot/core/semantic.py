@@ -34,9 +34,7 @@ class SemanticIndex:
 
     def query(self, words: Sequence[str]) -> tuple[tuple[str, ...], NDArray[np.float32]]:
         """The words that have vectors, and their vectors (one row each)."""
-        matrix, found = self.vectors.matrix(list(words))
-        kept = tuple(w for w, ok in zip(words, found, strict=True) if ok)
-        return kept, matrix[found]
+        return self.vectors.found(words)
 
     def nearness(self, position: int, query: NDArray[np.float32]) -> NDArray[np.float32]:
         """For each query row, its best cosine to the intent's words, rescaled so that the

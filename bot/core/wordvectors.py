@@ -107,6 +107,14 @@ class WordVectors:
         out[~found] = 0.0
         return out, found
 
+    def found(self, words: Sequence[str]) -> tuple[tuple[str, ...], NDArray[np.float32]]:
+        """The words the table has, and their vectors (one row each): `matrix` without the rows
+        of zeros, computed for the found rows alone (the same values)."""
+        hits = [(word, row) for word in words if (row := self.index(word)) is not None]
+        index = np.array([row for _, row in hits], dtype=np.intp)
+        vectors: NDArray[np.float32] = self._vectors[index].astype(np.float32) * self._scale[index, None]
+        return tuple(word for word, _ in hits), vectors
+
     def mean_vector(self, words: Iterable[str]) -> Vector | None:
         """The unit-length mean of the known words' vectors (None if none is known)."""
         known = [w for w in words if self.index(w) is not None]
