@@ -1,6 +1,8 @@
 """The phrasing index, built once per knowledge base: each intent's words, the weight of every
-word (IDF over intents), and phrasing × word matrices that score every phrasing against a
-question in one product.
+word (IDF over intents), and an inverted index (each word's postings: the phrasings that use
+it, and those that vouch for it) that scores every phrasing against a question by adding up
+the postings of the question's own words. Its size grows with the phrasings, not with
+phrasings × vocabulary, and a question's cost with how often its words are used.
 
 Names in phrasings are replaced by slot tokens (`zzperson`), so "when was X arrested" covers
 every X; the entity evidence, not the words, then says whether X fits.

@@ -4,7 +4,7 @@ Per question: translate the Khmer the lexicon knows and tell the language (`lang
 and tokenise (`normalize`); correct misspelt words against the knowledge base's vocabulary
 (`spelling`); recognise table rows (`entities`); put slot tokens in place of names and map
 synonyms; read what the question asks for (`answertypes`). Then retrieval scores every
-phrasing in one vectorised pass (`index`), the best few intents get their features
+phrasing from the postings of the question's words (`index`), the best few intents get their features
 (`features`), and one fitted model (`scoring`) turns each intent's features into a
 probability. The engine decides on that probability; nothing here composes an answer.
 """
