@@ -47,9 +47,10 @@ class IntentClassifier:
 
     def probabilities(self, found: Sequence[str]) -> dict[str, float]:
         columns = [self.vocabulary[f] for f in found if f in self.vocabulary]
-        logits = self.bias + (self.weights[columns].sum(axis=0) if columns else 0.0)
-        exp = np.exp(logits - logits.max())
-        share = exp / exp.sum()
+        # The ufuncs' own reductions: what .sum() and .max() call, minus their Python wrappers.
+        logits = self.bias + (np.add.reduce(self.weights[columns], axis=0) if columns else 0.0)
+        exp = np.exp(logits - np.maximum.reduce(logits, axis=None))
+        share = exp / np.add.reduce(exp, axis=None)
         return dict(zip(self.classes, share.tolist(), strict=True))
 
     def save(self, path: Path) -> None:
