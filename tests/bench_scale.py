@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import statistics
 import string
@@ -35,7 +34,7 @@ import yaml
 from bot.core.config import KnowledgeLimits
 from bot.core.engine import Engine
 from bot.core.knowledge import DEFAULT_ROOT, load_knowledge
-from tests.bench import mixed_questions
+from tests.bench import mixed_questions, peak_rss_mib
 
 WIDE_OPEN = KnowledgeLimits(max_files=10_000, max_bytes=10**9, max_file_bytes=10**9, max_intents=100_000,
                             max_phrasings=10**7, max_index_cells=10**12)
@@ -100,7 +99,7 @@ def measure(times: int) -> dict[str, Any]:
         "p50_us": statistics.median(samples) * 1e6,
         "p99_us": samples[min(len(samples) - 1, int(len(samples) * 0.99))] * 1e6,
         "mean_us": statistics.fmean(samples) * 1e6,
-        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_mib": peak_rss_mib(),
     }
 
 
