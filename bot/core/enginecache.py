@@ -76,7 +76,8 @@ def read(key: str) -> Any | None:
     # Unpickling makes some hundred thousand objects, none of them garbage: the collector's
     # passes over them would more than double the time (80 ms instead of 30 here), and the
     # first passes after it would cost the first answer some 15 ms. They live as long as the
-    # engine, so they are moved out of the collector's sight (`gc.freeze`).
+    # engine, so they are moved out of the collector's sight (`gc.freeze`); an engine holds no
+    # reference cycles, so one that a /reload replaces is still freed, by reference counting.
     collecting = gc.isenabled()
     gc.disable()
     try:
