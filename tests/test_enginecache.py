@@ -94,3 +94,24 @@ def test_tests_and_reference_engines_never_use_the_cache(cache: Path) -> None:
     Engine.load()
     Engine.load(reference=True, cache=True)
     assert not cache.exists()
+
+
+def test_a_replaced_engine_is_freed_without_the_collector(cache: Path) -> None:
+    # A read engine's objects are frozen out of the collector's sight; an engine that /reload
+    # replaces must then be freed by reference counting alone, so it must hold no cycles.
+    import gc
+    import weakref
+
+    Engine.load(cache=True)
+    engine = Engine.load(cache=True)  # read: its objects are frozen
+    engine.ask("who founded the cnrp")
+    parts = [weakref.ref(part) for part in (engine, engine.kb, engine.matcher, engine.matcher.index)]
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        del engine
+        assert all(part() is None for part in parts)
+    finally:
+        if collecting:
+            gc.enable()
+        gc.unfreeze()
