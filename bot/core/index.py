@@ -220,6 +220,7 @@ class PhrasingIndex:
         self._lengths = np.array([p.weight for _, p in rows], dtype=np.float32)
         self.phrasing_text = [p.text for _, p in rows]
         self.phrasing_content = [p.content for _, p in rows]
+        self.phrasing_terms = [p.terms for _, p in rows]
         owners = np.array([position for position, _ in rows])
         self.starts = np.searchsorted(owners, np.arange(len(profiles)))
         self.ends = np.append(self.starts[1:], len(rows))
