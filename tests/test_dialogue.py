@@ -204,3 +204,65 @@ def test_which_of_them_picks_from_the_last_list(engine: Engine) -> None:
     answer = engine.ask("which of them was vice president?", conversation)
     assert answer.intent == "computed.of_them" and all(name in answer.text for name in vice)
     assert answer.citations
+
+
+def test_that_after_a_ranking_is_the_row_it_leads_with(engine: Engine) -> None:
+    rows = sorted(engine.kb.table("constituencies").rows, key=lambda r: r["votes"], reverse=True)
+    first, other = rows[0], rows[-1]
+    conversation = Conversation()
+    engine.ask("which constituencies gave the cnrp the most votes?", conversation)
+    answer = engine.ask(f"how many more votes is that than {other['name']}?", conversation)
+    assert answer.intent == "computed.difference"
+    assert f"{first['votes'] - other['votes']:,}" in answer.text and str(first["name"]) in answer.text
+
+
+def test_a_correction_takes_the_last_row_back(engine: Engine) -> None:
+    rows = {str(r["name"]): r for r in engine.kb.table("constituencies").rows}
+    first, meant = sorted(rows)[0], sorted(rows)[1]
+    conversation = Conversation()
+    engine.ask(f"what share did the cnrp get in {first}?", conversation)
+    corrected = engine.ask(f"no, I meant {meant}", conversation)
+    assert f"{rows[meant]['share']:.2f}" in corrected.text
+    check = engine.ask("is that more than half?", conversation)
+    # The check is about the row meant, alone: the one taken back is no operand.
+    assert check.intent == "computed.against" and meant in check.text and first not in check.text
+
+
+def test_a_follow_up_asking_for_rows_is_a_new_question_over_the_table(engine: Engine) -> None:
+    majority = sorted(str(r["name"]) for r in engine.kb.table("constituencies").rows if r["share"] > 50)
+    conversation = Conversation()
+    engine.ask("what share did the cnrp get in kep?", conversation)
+    answer = engine.ask("which constituencies did they win more than half in?", conversation)
+    assert answer.intent == "results.majority" and all(name in answer.text for name in majority)
+
+
+def test_she_is_the_person_an_earlier_turn_was_about(engine: Engine) -> None:
+    conversation = Conversation()
+    engine.ask("what was mu sochua's position in the cnrp?", conversation)
+    engine.ask("when was the cnrm press release dated?", conversation)  # names no one
+    answer = engine.ask("did she flee cambodia?", conversation)
+    assert answer.matched and "Mu Sochua" in answer.text
+
+
+def test_the_row_named_in_reply_to_which_one_answers_about_such_a_row(engine: Engine) -> None:
+    area = str(engine.kb.table("policy_areas").rows[0]["area"])
+    conversation = Conversation()
+    asked = engine.ask("what did they propose in that policy area", conversation)
+    assert asked.kind is ReplyKind.CLARIFY
+    answer = engine.ask(area.lower(), conversation)
+    assert answer.matched and answer.intent is not None
+    assert engine.kb.intents[answer.intent].entity == "policy_area" and area in answer.text
+
+
+def test_that_is_the_latest_row_not_every_row_of_the_talk(engine: Engine) -> None:
+    rows = engine.kb.table("constituencies").rows
+    by_votes = min(rows, key=lambda r: r["votes"])
+    other = sorted(rows, key=lambda r: r["votes"])[1]
+    conversation = Conversation()
+    engine.ask("where was the cnrp's lowest share?", conversation)
+    fewest = engine.ask("and the fewest votes?", conversation)
+    assert str(by_votes["name"]) in fewest.text.split(",")[0]
+    answer = engine.ask(f"how does that compare with {other['name']}?", conversation)
+    assert answer.intent == "computed.compare"
+    named = {str(r["name"]) for r in rows if str(r["name"]) in answer.text}
+    assert named == {str(by_votes["name"]), str(other["name"])}

@@ -313,6 +313,17 @@ def test_person_check_a_title_held_in_two_places(kb: KnowledgeBase) -> None:
     assert f"and Vice President of the Standing Committee {cite(ORGANIZATION)}." in verdict
 
 
+def test_person_check_an_office_near_the_one_asked_is_neither_yes_nor_no(kb: KnowledgeBase) -> None:
+    # Whoever the leaders table names as a deputy, but no table titles Vice President.
+    vice = {str(r["name"]) for r in kb.table("officers").where(title="Vice President")}
+    vice |= {str(r["name"]) for r in kb.table("committees").rows if r["position"] == "Vice President"}
+    leader, deputy = next((str(r["name"]), d) for r in kb.table("leaders").rows
+                          for d in r["deputies"] if d not in vice)
+    verdict = person_check(kb, {}, _e("person", deputy), _query(_e("title", "Vice President"))).fields["verdict"]
+    assert verdict.startswith(f"The sources list {deputy} as deputy to party leader {leader} ")
+    assert verdict.endswith("though not with the title Vice President.")
+
+
 def test_person_check_needs_an_office_to_check(kb: KnowledgeBase) -> None:
     with pytest.raises(LookupError, match="needs an office or a committee"):
         person_check(kb, {}, _e("person", "Son Chhay"), _query(_e("person", "Son Chhay")))

@@ -21,7 +21,13 @@ def test_stretched_letters_and_apostrophes() -> None:
 
 
 def test_numbers_keep_their_value() -> None:
-    assert tokenize("2,946,176 votes, 44.46%") == ["2946176", "votes", "44.46"]
+    assert tokenize("2,946,176 votes, 44.46%") == ["2946176", "votes", "44.46", "percent"]
+
+
+def test_a_percent_sign_is_a_word() -> None:
+    # "lowest cnrp % anywhere" asks about the share, whatever the sign stands beside.
+    assert tokenize("lowest cnrp % anywhere") == ["lowest", "cnrp", "percent", "anywhere"]
+    assert tokenize("above 40%") == tokenize("above 40 %") == ["above", "40", "percent"]
 
 
 def test_khmer_words_stay_whole() -> None:

@@ -13,12 +13,15 @@ from bot.core.models import ReplyKind
 from bot.core.scoring import FEATURE_NAMES, untrained_model
 from bot.core.training import (
     CATEGORY_INTENTS,
+    GATE_ACCURACY,
+    GATE_REJECTION,
     Example,
     build_dataset,
     choose_threshold,
     decide,
     fit,
     read_examples,
+    within_gates,
 )
 
 
@@ -105,10 +108,37 @@ def test_a_fit_on_a_small_fixture_reproduces_itself(matcher: Matcher) -> None:
     assert outcome.in_scope == 8 and outcome.out_of_scope == 4
 
 
-def test_the_threshold_is_the_middle_of_the_best_band() -> None:
+def test_the_threshold_is_the_middle_of_an_exactly_flat_best_band() -> None:
     # Right answers scored 0.9 and 0.6, a wrong one 0.4, an out-of-scope answer 0.2: any
     # threshold in (0.4, 0.6] is best (2 correct, no wrong, 1 rejected); the middle is chosen.
     examples = [Example("a", frozenset({"x"})), Example("b", frozenset({"x"})), Example("c", frozenset({"x"})),
                 Example("d", frozenset())]
     scored = [[(0.9, "x", True)], [(0.6, "x", True)], [(0.4, "y", True)], [(0.2, "y", True)]]
     assert choose_threshold(scored, examples) == pytest.approx(0.5, abs=0.011)
+
+
+def test_the_threshold_follows_the_peak_not_a_long_gentle_slope() -> None:
+    # Ten right answers between 0.55 and 0.64, two wrong ones at 0.5 and 0.52, and a tail of
+    # right answers that a higher threshold loses one by one: the best is just above the
+    # wrong ones, however far the slow decline beyond them reaches.
+    right = [0.55 + 0.01 * i for i in range(10)] + [0.66 + 0.02 * i for i in range(14)]
+    examples = [Example(str(i), frozenset({"x"})) for i in range(len(right) + 2)]
+    scored = [[(score, "x", True)] for score in right] + [[(0.5, "y", True)], [(0.52, "y", True)]]
+    assert 0.52 < choose_threshold(scored, examples) <= 0.56
+
+
+def test_the_threshold_is_lowered_until_the_gated_questions_pass(engine: Engine) -> None:
+    matcher, model, classifier = engine.matcher, engine.model, engine.matcher.classifier
+    assert classifier is not None
+    in_scope = [e for e in FIXTURE if e.intents and not e.intents & {"meta.thanks"}]
+    # Nothing can be answered at 0.99: the gate pulls the threshold down to where it holds.
+    lowered = within_gates(matcher, [in_scope], model, classifier, 0.99)
+    assert lowered < 0.99
+    answered = decide(matcher, in_scope, model, lowered, classifier)
+    assert answered.accuracy >= GATE_ACCURACY
+    assert decide(matcher, in_scope, model, round(lowered + 0.01, 2), classifier).accuracy < GATE_ACCURACY
+    # A threshold that already passes stays.
+    assert within_gates(matcher, [in_scope], model, classifier, lowered) == lowered
+    # Out-of-scope questions the lower threshold would answer keep the first threshold.
+    declined = [e for e in FIXTURE if not e.intents]
+    assert decide(matcher, declined, model, lowered, classifier).rejection >= GATE_REJECTION

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core.generators import (
     CITE_CLOSE,
@@ -25,6 +25,7 @@ _MARK = re.compile(re.escape(CITE_OPEN) + r"([^|]+)\|(.+?)" + re.escape(CITE_CLO
 class Composed:
     text: str
     citations: tuple[Citation, ...]
+    rows: tuple[tuple[str, str], ...] = ()  # the rows the answer leads with (Generated.rows)
 
 
 def generator_for(intent: Intent) -> str | None:
@@ -57,7 +58,8 @@ def compose(kb: KnowledgeBase, intent: Intent, entity: Entity | None = None,
     text = intent.answer.format_map(fields)
     # Row answers cite the rows they used; the intent's own citations are the fallback.
     declared = () if intent.entity and generated.citations else intent.citations
-    return number_citations(kb, text, (*generated.citations, *declared))
+    composed = number_citations(kb, text, (*generated.citations, *declared))
+    return replace(composed, rows=generated.rows) if generated.rows else composed
 
 
 def number_citations(kb: KnowledgeBase, text: str, refs: Iterable[CitationRef] = ()) -> Composed:

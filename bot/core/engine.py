@@ -265,9 +265,13 @@ class Engine:
         people = [e for e in analysis.entities if e.kind == "person"]
         if has_personal_pronoun(analysis.normalized.split()) and not people:
             subject = None
-            if last is not None:
-                spoken_of = self.matcher.analyse(last.answer.text).entities
-                subject = subject_person(last.answer, spoken_of)
+            # The last answer's person, else the one an earlier turn was about ("what did she
+            # say?", "when was that release put out?", "did she leave Cambodia?").
+            for turn in context.recent_answered():
+                spoken_of = self.matcher.analyse(turn.answer.text).entities
+                subject = subject_person(turn.answer, spoken_of)
+                if subject is not None:
+                    break
             if subject is None:
                 answer = self._answer(text, analysis)
                 return analysis, replace(
@@ -291,9 +295,12 @@ class Engine:
             return analysis, computed
         if last is not None:
             previous = self.kb.intents.get(last.answer.intent or "")
+            before = last.answer.entity
             if previous is not None and previous.entity and is_ellipsis(text) and any(
-                    e.kind == previous.entity for e in analysis.entities):
-                # "and in takeo?": the same question about another row.
+                    e.kind == previous.entity and (before is None or e.key != before.key)
+                    for e in analysis.entities):
+                # "and in takeo?": the same question about another row ("and who was his
+                # deputy?" names the same row, and asks something else).
                 scored = ScoredIntent(previous, last.answer.confidence, 1.0, 1.0, "(follow-up)",
                                       ("follow-up: the same question about another row",))
                 # The rest of the last question carries over ("… on the standing committee").
@@ -380,7 +387,13 @@ class Engine:
             # "which constituency do you mean?" after "… in that province?" → "takeo"
             again = self.matcher.analyse(name_the_pointed(pending.question, pointed, rows[0].key))
             question = name_the_pointed(pending.question, pointed, rows[0].key)
-            return again, self._compute(again, ()) or self._answer(question, again)
+            answer = self._compute(again, ()) or self._answer(question, again)
+            about_row = next((r for r in again.ranked if r.intent.entity == pointed), None)
+            if not answer.matched and about_row is not None and about_row.score >= self.model.suggest:
+                # The bot asked which row; the reply named one: of the readings, the one about
+                # such a row, however short of sure the question alone was.
+                answer = self._reply(replace(answer, kind=ReplyKind.UNKNOWN), about_row, again)
+            return again, answer
         people = [e for e in analysis.entities if e.kind == "person"]
         if pending.answer.text == WHO_TEXT and people:
             # "Who do you mean?" → "Mu Sochua": the pronoun question about her.
@@ -397,6 +410,11 @@ class Engine:
             if row is not None:
                 return row
         return None
+
+    def _corrects(self, question: str) -> bool:
+        """Whether a question takes the one before it back ("no, I meant Svay Rieng")."""
+        opening = f"{' '.join(fold(question).split()[:6])} "
+        return any(opening.startswith(f"{' '.join(phrase)} ") for phrase in self.lexicon.corrections)
 
     def _bare_reply(self, analysis: Analysis) -> bool:
         """A reply that gives only the missing piece ("takeo", "I meant Mu Sochua"): a few
@@ -419,7 +437,10 @@ class Engine:
 
     def _ask_turn_again(self, analysis: Analysis, last: Turn) -> tuple[Analysis, Answer] | None:
         earlier = self.matcher.analyse(last.question)
-        carried = [e.key for e in last.answer.entities if e.kind in _CARRIED_KINDS
+        # Only a computation's rows: an answer's own lead row ("Ratanakiri" of "where was it
+        # weakest?") is what it found, not what was asked.
+        computed = (last.answer.intent or "").startswith("computed.")
+        carried = [e.key for e in last.answer.entities if computed and e.kind in _CARRIED_KINDS
                    and all((x.kind, x.key) != (e.kind, e.key) for x in earlier.entities)]
         if carried:
             # A computed follow-up ("where does that rank?") used rows its own words never named.
@@ -433,8 +454,12 @@ class Engine:
         # Else the follow-up's words first, then the last question's, less its question words
         # when the follow-up asks its own ("when?" after "why was it banned").
         asks = any(t in lexicon.question_words for t in analysis.tokens)
+        # A word the follow-up names an alternative of gives way ("and the fewest votes?" after
+        # "… lowest share": votes, not share).
+        replaced = {t for group in self.kb.operations.alternatives if group & set(analysis.tokens)
+                    for t in group} - set(analysis.tokens)
         kept = [t for t in earlier.tokens if not (asks and t in lexicon.question_words)
-                and not (analysis.numbers and t[:1].isdigit())]
+                and not (analysis.numbers and t[:1].isdigit()) and t not in replaced]
         readings.append([*analysis.tokens, *kept])
         for position, words in enumerate(readings):
             if words is None:
@@ -455,12 +480,15 @@ class Engine:
             return None
         context: list[Entity] = []
         context_dates: list[Operand] = []
+        void: set[str] = set()  # kinds of row a later "no, I meant …" replaced
         for turn in recent:
-            for entity in turn.answer.entities:
+            kept = tuple(e for e in turn.answer.entities if e.kind not in void)
+            for entity in kept:
                 if all((e.kind, e.key) != (entity.kind, entity.key) for e in context):
                     context.append(entity)
-            earlier = ProgramReading(turn.answer.normalized.split(), turn.answer.entities)
+            earlier = ProgramReading(turn.answer.normalized.split(), kept)
             context_dates += [d for d in self.programs.dates(earlier) if d not in context_dates]
+            void = {e.kind for e in turn.answer.entities} if self._corrects(turn.question) else set()
         listed: tuple[str, ...] = ()
         listed_kind = "person"
         listed_refs: tuple[CitationRef, ...] = ()
@@ -589,11 +617,14 @@ class Engine:
                            text=CLARIFY_TEXT.get(f"{intent.id}", "Could you say a little more? "
                                                  "For example:"),
                            suggestions=self._entity_examples(intent))
+        led = tuple(Entity(kind, key, key, 1.0) for kind, key in composed.rows
+                    if all((e.kind, e.key) != (kind, key) for e in analysis.entities))
         return replace(
             base,
             matched=intent.kind is ReplyKind.ANSWER,
             intent=intent.id,
             confidence=top.score,
+            entities=(*analysis.entities, *led),
             text=composed.text,
             citations=composed.citations,
             suggestions=related[: self.config.max_suggestions],

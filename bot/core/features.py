@@ -7,7 +7,7 @@ short note for each one that fired, which `ask --explain` shows beside its weigh
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,7 +16,7 @@ from bot.core.answertypes import Asked
 from bot.core.entities import NAME_KINDS
 from bot.core.index import IntentProfile
 from bot.core.models import Entity, ReplyKind
-from bot.core.normalize import SLOT_PREFIX, word_forms
+from bot.core.normalize import SLOT_PREFIX, slot_token, word_forms
 from bot.core.scoring import FEATURE_NAMES
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ _ALSO_ANSWERS = {"person": {"organisation"}, "organisation": {"person"}, "durati
                  "name": {"description"}}
 _CHAT_KINDS = (ReplyKind.SMALLTALK, ReplyKind.REFUSAL)
 PARTY_TERM = "cnrp"  # the synonym map folds every name of the party ("the rescue party") to it
+_BODIES = frozenset({PARTY_TERM, slot_token("organisation")})
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,9 @@ class FeatureContext:
         rows: dict[str, set[str]] = {}
         for entity in entities:
             rows.setdefault(entity.kind, set()).add(entity.key)
+        if asked.types == {"person"} and content and all(t in _BODIES for t, _, _ in content):
+            # "who are the CNRP?", "who is ASEAN?": who a body is asks what it is.
+            asked = replace(asked, types=frozenset({"description"}))
         with_vectors, vectors = matcher.semantic.query(
             [t for t, _, _ in content if not t.startswith(SLOT_PREFIX) and t.isalpha()])
         return cls(
@@ -106,8 +110,8 @@ def _judgements(terms: Sequence[str], words: frozenset[str]) -> tuple[str, ...]:
 
 def candidate_features(context: FeatureContext, profile: IntentProfile, overlap: float, fuzzy: float,
                        margin: float, nearness: Callable[[np.ndarray], np.ndarray], answer_recall: float,
-                       voted: float, voted_lead: float = 0.0, voted_none: float = 0.0
-                       ) -> tuple[list[float], tuple[str, ...]]:
+                       voted: float, voted_lead: float = 0.0, voted_none: float = 0.0,
+                       exact: bool = False) -> tuple[list[float], tuple[str, ...]]:
     """The feature row of one candidate (in FEATURE_NAMES order), and a note for each piece of
     evidence that fired. A list: setting a numpy array's items one by one cost more than all
     the rest of this function."""
@@ -122,6 +126,9 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
 
     put("overlap", overlap)
     put("fuzzy", fuzzy)
+    # A curated phrasing asked word for word is evidence of its own: the linear fuzzy score
+    # weighs it no more than a near miss that adds one word ("what was the cnrp's budget").
+    put("exact", 1.0 if exact else 0.0, "asks one of its phrasings word for word")
     put("classifier", voted)
     put("classifier_lead", voted_lead)
     put("classifier_none", voted_none)

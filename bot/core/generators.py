@@ -26,6 +26,9 @@ def cite(ref: CitationRef | None) -> str:
 class Generated:
     fields: Mapping[str, str]
     citations: tuple[CitationRef, ...] = ()
+    # The rows the answer leads with, as (entity kind, key): what "that" means in a follow-up
+    # ("how many more votes is that than Phnom Penh?" after the strongest constituency).
+    rows: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,7 @@ def constituency_rank(kb: KnowledgeBase, params: Mapping[str, Any], entity: Enti
         "count": str(count),
         "heading": f"The CNRP's {'bottom' if bottom else 'top'} {count} constituencies by {by}, 2013:",
         "list": "\n".join(f"{i}. {_constituency_line(r)}" for i, r in enumerate(chosen, 1)),
-    }, _row_citations(chosen[:1]))
+    }, _row_citations(chosen[:1]), (("constituency", str(first["name"])),))
 
 
 _ABOVE_WORDS = frozenset({"above", "over", "more", "greater", "higher", "exceed", "exceeded", "majority",
@@ -393,6 +396,20 @@ def person_offices(kb: KnowledgeBase, name: str) -> list[tuple[str, str, Citatio
     return offices
 
 
+def _office_text(title: str, where: str) -> str:
+    if title == "Member":
+        return f"a member of {where}"
+    return f"deputy to {where}" if title == "Deputy" else f"{title} of {where}"
+
+
+def _near_offices(kb: KnowledgeBase, titles: set[str], committees: set[str],
+                  offices: list[tuple[str, str, CitationRef | None]]) -> dict[str, None]:
+    """The offices a person holds that the titles asked about stand near (titles.csv `near`)."""
+    near = {str(n) for row in kb.table("titles").rows if row["title"] in titles for n in row["near"]}
+    return {f"{_office_text(title, where)} {cite(ref)}": None for title, where, ref in offices
+            if title in near and (not committees or any(c in where for c in committees))}
+
+
 def person_check(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | None,
         query: Query = NO_QUERY) -> Generated:
     """Yes or no: does the person hold the office, or sit on the committee, the question names?"""
@@ -410,13 +427,16 @@ def person_check(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | 
         for title, where, ref in hits:
             if title == "Member" and (titles or any(h[1] == where and h[0] != "Member" for h in hits)):
                 continue  # "Vice President of the Standing Committee" already says member
-            parts[f"{title} of {where} {cite(ref)}" if title != "Member"
-                  else f"a member of {where} {cite(ref)}"] = None
+            parts[f"{_office_text(title, where)} {cite(ref)}"] = None
         verdict = f"Yes. {name} is listed as {join_names(parts)}."
+    elif near := _near_offices(kb, titles, committees, offices):
+        # "Was Kem Sokha deputy president?" of a deputy leader: neither yes nor no, but what
+        # the sources call it.
+        verdict = (f"The sources list {name} as {join_names(near)}, "
+                   f"though not with the title {asked}.")
     else:
-        held = [f"{t} of {w} {cite(ref)}" if t != "Member" else f"a member of {w} {cite(ref)}"
-                for t, w, ref in offices if not (t == "Member" and any(o[1] == w and o[0] != "Member"
-                                                                          for o in offices))]
+        held = [f"{_office_text(t, w)} {cite(ref)}" for t, w, ref in offices
+                if not (t == "Member" and any(o[1] == w and o[0] != "Member" for o in offices))]
         held += [f"{row['role']} {cite(row.citation)}" for row in kb.table("roles").where(name=name)]
         listed = f" They list {name} as {join_names(dict.fromkeys(held))}." if held else ""
         verdict = f"No: the sources do not list {name} as {asked}.{listed}"

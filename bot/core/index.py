@@ -235,6 +235,7 @@ class PhrasingIndex:
         self._dense: tuple[np.ndarray, np.ndarray] | None = None
         self.phrasing_text = [p.text for _, p in rows]
         self.phrasing_content = [p.content for _, p in rows]
+        self.phrasing_terms = [p.terms for _, p in rows]
         owners = np.array([position for position, _ in rows])
         self.starts = np.searchsorted(owners, np.arange(len(profiles)))
         self.ends = np.append(self.starts[1:], len(rows))

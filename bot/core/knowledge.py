@@ -767,7 +767,7 @@ def _load_synonyms(c: _Collector) -> dict[str, str]:
 
 _WORD_LISTS = ("stopwords", "question_words", "generic_question_words", "greetings", "present_words",
                "time_owners", "yes_no_openers", "evaluative", "reactions", "outside_names")
-_PHRASE_LISTS = ("relative_times", "day_precision")
+_PHRASE_LISTS = ("relative_times", "day_precision", "corrections")
 
 
 def _load_language(c: _Collector) -> Lexicon:
@@ -840,6 +840,7 @@ def _load_language(c: _Collector) -> Lexicon:
         outside_names=lists["outside_names"],
         question_types=question_types,
         day_precision=phrase_lists["day_precision"],
+        corrections=phrase_lists["corrections"],
         other_languages=others,
         khmer=_load_khmer(c),
     )

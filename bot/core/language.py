@@ -37,6 +37,8 @@ class Lexicon:
     yes_no_openers: frozenset[str] = frozenset()
     evaluative: frozenset[str] = frozenset()  # words asking for a judgement, not a fact
     reactions: frozenset[str] = frozenset()  # words that open a reaction ("lol", "wow"), not a question
+    # Openings that take the last question back ("no, I meant …"): its rows are void.
+    corrections: tuple[tuple[str, ...], ...] = ()
     outside_names: frozenset[str] = frozenset()  # parties and bodies the sources never mention
     # answer type -> the phrases (as token tuples) that ask for it
     question_types: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)

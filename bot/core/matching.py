@@ -295,6 +295,7 @@ class Matcher:
         if not order:
             return ()
         query_text = " ".join(sorted(t for t in base_terms if t not in self.lexicon.stopwords))
+        question_terms = frozenset(base_terms)
         none = voted.get(NONE, 0.0)
         by_vote = sorted([(p, i) for i, p in voted.items() if i != NONE], reverse=True)
 
@@ -324,7 +325,8 @@ class Matcher:
                                             functools.partial(self.semantic.nearness, position),
                                             recall.get(position, 0.0),
                                             (mine := voted.get(profile.intent.id, 0.0)),
-                                            mine - rival(profile.intent), none)
+                                            mine - rival(profile.intent), none,
+                                            exact=question_terms == index.phrasing_terms[best_row])
             rows.append(row)
             extras.append((fuzzy, index.phrasing_text[best_row], notes))
         matrix = np.array(rows, dtype=np.float64)

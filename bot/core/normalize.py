@@ -23,6 +23,8 @@ _NOT_WORD = re.compile(
     r"[^\w\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u064b-\u065f\u0670\u06d6-\u06ed"
     r"\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff\u0001]+"
 )
+# "%" is a word ("lowest cnrp % anywhere"), spelt the way the synonyms know it.
+_PERCENT_SIGN = re.compile(r"\s*[%\uff05\u066a]")
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")  # letters only: "10000" is a number, not a stretch
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SLOT = re.compile(r"\{(\w+)\}")
@@ -61,6 +63,7 @@ def fold(text: str) -> str:
     text = _THOUSANDS.sub("", text)
     text = _DECIMAL_POINT.sub("\u0001", text)  # keep 44.46 whole through the punctuation pass
     text = _APOSTROPHE.sub("", text)
+    text = _PERCENT_SIGN.sub(" percent ", text)
     text = _NOT_WORD.sub(" ", text).replace("_", " ")
     text = _STRETCHED.sub(r"\1\1", text)
     return text.replace("\u0001", ".")

@@ -38,6 +38,9 @@ _OTHER_OFFICES = frozenset({"court", "judge", "justice", "committee", "cnrm", "m
 
 
 # Words by which a follow-up asks about the moment the last answer named.
+# Words that point back at one thing, or at several.
+_ONE_THING = frozenset({"that", "this"})  # "it" is as often the party ("which gave it more?")
+_SEVERAL_THINGS = frozenset({"those", "them", "these", "both", "all"})  # "they" is mostly the party
 _THEN = frozenset({"then", "time", "moment", "point", "date", "day", "year"})
 
 
@@ -169,12 +172,18 @@ class ProgramReader:
         reading.numbers = self._numbers(reading.tokens)
         computed = self._first(reading)
         operands = [e for e in reading.entities if e.kind not in ("title", "policy_area", "year")]
-        if computed is None and reading.context and len(operands) <= 1:
+        if (computed is None and reading.context and len(operands) <= 1
+                and not self._has("rows_asked", reading.tokens)):
             # A follow-up names fewer rows than its computation needs ("and what's the difference
             # in headcount?"): the last answer's rows complete it, placed after the question's.
+            # Unless it asks for rows itself ("which constituencies were above half?").
             end = len(reading.tokens)
             carried = [replace(e, start=end, end=end) for e in reading.context
                        if (e.kind, e.key) not in {(x.kind, x.key) for x in reading.entities}]
+            tokens = set(reading.tokens)
+            if tokens & _ONE_THING and not tokens & _SEVERAL_THINGS:
+                # "how does that compare with Mondulkiri?": that is one row, the latest of its kind.
+                carried = [e for i, e in enumerate(carried) if all(x.kind != e.kind for x in carried[:i])]
             if carried:
                 computed = self._first(replace(reading, entities=[*reading.entities, *carried], context=()))
         return computed

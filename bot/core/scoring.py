@@ -23,6 +23,7 @@ FEATURES: dict[str, str] = {
     "overlap": "weighted word overlap with the intent's best phrasing (recall-weighted F-beta)",
     "fuzzy": "rapidfuzz token_sort_ratio against that phrasing, 0..1",
     "classifier": "the word-level intent classifier's probability for this intent",
+    "exact": "the question has the very words of one of the intent's phrasings, no more and no fewer",
     "classifier_lead": "that probability minus the best other intent's (negative when behind)",
     "classifier_none": "the classifier's probability that no intent answers the question",
     "coverage": "share of the question's content words the intent's phrasings, keywords and reply use",
