@@ -28,6 +28,8 @@ def test_a_percent_sign_is_a_word() -> None:
     # "lowest cnrp % anywhere" asks about the share, whatever the sign stands beside.
     assert tokenize("lowest cnrp % anywhere") == ["lowest", "cnrp", "percent", "anywhere"]
     assert tokenize("above 40%") == tokenize("above 40 %") == ["above", "40", "percent"]
+    # Spaces of every kind before the sign go with it, however many ("40 \t %", a run of 20,000).
+    assert fold("40 \t\u3000%") == fold("40%") and tokenize("a" + " " * 20_000 + "%%") == ["a", "percent", "percent"]
 
 
 def test_khmer_words_stay_whole() -> None:

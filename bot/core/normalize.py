@@ -23,8 +23,10 @@ _NOT_WORD = re.compile(
     r"[^\w\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u064b-\u065f\u0670\u06d6-\u06ed"
     r"\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff\u0001]+"
 )
-# "%" is a word ("lowest cnrp % anywhere"), spelt the way the synonyms know it.
-_PERCENT_SIGN = re.compile(r"\s*[%\uff05\u066a]")
+# "%" is a word ("lowest cnrp % anywhere"), spelt the way the synonyms know it. A match starts
+# only where a run of spaces does: tried from inside the run, \s* rescanned the rest of it at
+# every position (quadratic: 64 ms for 4,000 spaces). The same matches, the leftmost first.
+_PERCENT_SIGN = re.compile(r"(?<!\s)\s*[%\uff05\u066a]")
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")  # letters only: "10000" is a number, not a stretch
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SLOT = re.compile(r"\{(\w+)\}")
