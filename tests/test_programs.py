@@ -409,3 +409,16 @@ def test_which_of_them_picks_the_listed_people_holding_the_office(engine: Engine
     assert unlisted is None or unlisted.op != "of_them"
     vague = engine.matcher.analyse("which of them was nice?")
     assert engine.programs.read(Reading(vague.tokens, vague.entities, listed=members)) is None
+
+
+def test_one_persons_role_on_a_committee_is_that_seat(engine: Engine, kb: KnowledgeBase) -> None:
+    committees = {str(r["committee"]) for r in kb.table("committees").rows}
+    row = next(r for r in kb.table("committees").rows if r["position"]
+               and len({str(x["committee"]) for x in kb.table("committees").where(name=r["name"])}) < len(committees))
+    person, committee, position = str(row["name"]), str(row["committee"]), str(row["position"])
+    computed = _computed(engine, f"what was {person}'s role on the {committee.lower()} committee?", "roles")
+    assert computed.fields["people"].startswith(f"{person}: {position} of the {committee} Committee")
+    # Asked yes or no, or about a committee the person is not on, it is person.check's.
+    assert _read(engine, f"is {person} on the {committee.lower()} committee?") is None
+    other = next(c for c in committees if not kb.table("committees").where(name=person, committee=c))
+    assert _read(engine, f"what was {person}'s role on the {other.lower()} committee?") is None

@@ -38,6 +38,11 @@ _OTHER_OFFICES = frozenset({"court", "judge", "justice", "committee", "cnrm", "m
 
 
 # Words by which a follow-up asks about the moment the last answer named.
+# Words that ask what someone's seat was ("his role on the Executive Committee"), where
+# "is he on the committee?" asks yes or no.
+_SEAT_WORDS = frozenset({"role", "roles", "position", "positions", "title", "titles", "job", "post", "office",
+                         "seat", "rank"})
+_WHO_WORDS = frozenset({"who", "whose", "whom"})
 # Words that point back at one thing, or at several.
 _ONE_THING = frozenset({"that", "this"})  # "it" is as often the party ("which gave it more?")
 _SEVERAL_THINGS = frozenset({"those", "them", "these", "both", "all"})  # "they" is mostly the party
@@ -178,8 +183,10 @@ class ProgramReader:
                        if (e.kind, e.key) not in {(x.kind, x.key) for x in reading.entities}]
             tokens = set(reading.tokens)
             if tokens & _ONE_THING and not tokens & _SEVERAL_THINGS:
-                # "how does that compare with Mondulkiri?": that is one row, the latest of its kind.
-                carried = [e for i, e in enumerate(carried) if all(x.kind != e.kind for x in carried[:i])]
+                # "how does that compare with Mondulkiri?": that is one row, the latest of the
+                # kind the question names (context comes latest first).
+                named = {e.kind for e in reading.entities}
+                carried = ([e for e in carried if e.kind in named] or carried)[:1]
             if carried:
                 computed = self._first(replace(reading, entities=[*reading.entities, *carried], context=()))
         return computed
@@ -439,7 +446,24 @@ class ProgramReader:
     def _roles(self, reading: Reading) -> ops.Computed | None:
         people = list(dict.fromkeys(e.key for e in sorted(reading.entities, key=lambda e: e.start)
                                     if e.kind == "person"))
-        if len(people) < 2 or not self._has("roles", reading.tokens):
+        if not people or not self._has("roles", reading.tokens):
+            return None
+        end = min(reading.own_end, len(reading.tokens))
+        own = [e.key for e in reading.entities if e.kind == "person" and e.start < end]
+        if own and not set(reading.tokens) & _SEVERAL_THINGS:
+            people = list(dict.fromkeys(own))  # "what position did Kem Sokha hold": him, not the last one too
+        committees = {e.key for e in reading.entities if e.kind == "committee" and e.start < end}
+        if (len(people) == 1 and committees and set(reading.tokens) & _SEAT_WORDS
+                and not set(reading.tokens) & _WHO_WORDS):  # "whose name comes after X" is about another
+            # "What was Yim Sovann's role on the Executive Committee?": that seat alone.
+            seats = [(f"{m.position} of" if m.position else "member of", m) for m in self.graph.groups_of(people[0])
+                     if m.group in committees]
+            if not seats:
+                return None  # not on it: person.check says so, with what the person was
+            text = "; ".join(f"{title} the {m.group} Committee {cite(m.citation)}".rstrip() for title, m in seats)
+            return ops.Computed("roles", {"people": f"{people[0]}: {text}."},
+                                tuple(dict.fromkeys(m.citation for _, m in seats if m.citation)))
+        if len(people) < 2:
             return None
         lines = []
         refs: list[CitationRef] = []
