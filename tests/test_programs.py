@@ -440,8 +440,23 @@ def test_what_a_source_says_of_someone(engine: Engine, kb: KnowledgeBase) -> Non
     absent = _computed(engine, f"does the press release mention {member}?", "in_source")
     assert absent.fields["verdict"].startswith(f"Nothing the bot holds from the press release names {member}.")
     assert all(ref.source != release.id for ref in absent.refs)
+    # A contact question that names a source and an organisation stays the refusal's.
+    contact = _read(engine, "what office number is listed for the cnrm's press contact in the release?")
+    assert contact is None or contact.op != "in_source"
     # Two sources, or none, or two people: not this computation.
     for question in (f"does the article or the press release mention {member}?", f"does it mention {member}?",
                      f"does the press release mention {member} and {row['name']}?"):
         other = _read(engine, question)
         assert other is None or other.op != "in_source", question
+
+
+def test_what_each_source_says_of_someone(engine: Engine, kb: KnowledgeBase) -> None:
+    release = next(s for s in kb.sources.values() if s.kind == "press release")
+    article = next(s for s in kb.sources.values() if s.id != release.id)
+    row = next(r for r in kb.table("roles").rows if r.citation and r.citation.source == release.id
+               and kb.table("officers").where(name=r["name"]))
+    computed = _computed(engine, f"what role did {row['name']} have in the article and in the press release?",
+                         "in_source")
+    verdict = computed.fields["verdict"]
+    assert f"In the {article.kind}: " in verdict and f"In the {release.kind}: " in verdict
+    assert {ref.source for ref in computed.refs} == {release.id, article.id}

@@ -46,6 +46,7 @@ _SEAT_WORDS = frozenset({"role", "roles", "position", "positions", "title", "tit
 # Question words that ask for something other than what a source says of someone.
 _OTHER_ASKS = frozenset({"where", "when", "who", "whom", "whose", "why", "how", "which"})
 _WHO_WORDS = frozenset({"who", "whose", "whom"})
+_ROLE_WORDS = frozenset({"role", "roles", "title", "titles", "position", "positions"})
 # Words that point back at one thing, or at several.
 _ONE_THING = frozenset({"that", "this"})  # "it" is as often the party ("which gave it more?")
 _SEVERAL_THINGS = frozenset({"those", "them", "these", "both", "all"})  # "they" is mostly the party
@@ -427,14 +428,28 @@ class ProgramReader:
         what the tables hold about one person or organisation, from the one source named."""
         end = min(reading.own_end, len(reading.tokens))
         named = [e for e in reading.entities if e.kind in ("person", "organisation") and e.start < end]
-        if (len({(e.kind, e.key) for e in named}) != 1 or not self._has("mentions", reading.tokens)
-                or set(reading.tokens) & _OTHER_ASKS):
+        tokens = set(reading.tokens)
+        # "what role did she have in the release" asks it of a person; "what office number is
+        # listed for the CNRM's press contact" is no such question.
+        asks = self._has("mentions", reading.tokens) or bool(
+            tokens & _ROLE_WORDS and all(e.kind == "person" for e in named))
+        if len({(e.kind, e.key) for e in named}) != 1 or not asks or tokens & _OTHER_ASKS:
             return None  # "where was the summit the release mentions held?" asks something else
         sources = [s for s in self.kb.sources.values() if self._source_words(s.id) & set(reading.tokens[:end])]
+        subject = named[0]
+        facts = self._facts_of(subject)
+        if len(sources) > 1:
+            # "What title did Mu Sochua hold in the article and in the press release?": each
+            # source's, side by side.
+            parts = [f"the {source.kind}: {'; '.join(text for text, ref in facts if ref.source == source.id)}"
+                     for source in sources if any(ref.source == source.id for _, ref in facts)]
+            if len(parts) < len(sources):
+                return None  # one of them holds nothing on them: asked one at a time, each says so
+            verdict = f"What the sources hold on {subject.key}, by source. In {'. In '.join(parts)}."
+            return ops.Computed("in_source", {"verdict": verdict}, tuple(dict.fromkeys(ref for _, ref in facts)))
         if len(sources) != 1:
             return None
-        source, subject = sources[0], named[0]
-        facts = self._facts_of(subject)
+        source = sources[0]
         here = [(text, ref) for text, ref in facts if ref.source == source.id]
         # The tables hold roles, not every mention: the answers taken from the source say more.
         here += [fact for fact in self._said_in(subject, source.id) if fact not in here][: 2 if not here else 0]
@@ -490,7 +505,10 @@ class ProgramReader:
         """What the tables say of a person or organisation, each with its citation."""
         facts: list[tuple[str, CitationRef]] = []
         if subject.kind == "person":
-            for title, where, ref in person_offices(self.kb, subject.key):
+            offices = person_offices(self.kb, subject.key)
+            for title, where, ref in offices:
+                if title == "Member" and any(o[1] == where and o[0] != "Member" for o in offices):
+                    continue  # "Vice President of the Standing Committee" says member already
                 if ref is not None:
                     office = f"a member of {where}" if title == "Member" else (
                         f"deputy to {where}" if title == "Deputy" else f"{title} of {where}")
