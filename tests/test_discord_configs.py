@@ -245,14 +245,20 @@ async def test_a_misses_store_that_cannot_open_never_goes_online(
     assert fake.requests == []
 
 
-async def test_a_retention_of_zero_keeps_no_store_at_all(fake: FakeDiscord, tmp_path: Path) -> None:
-    bot = await run_bot(fake, tmp_path, {"MISSES_RETENTION_DAYS": "0"})
+async def _one_miss_in_a_dm(fake: FakeDiscord, tmp_path: Path, env: dict[str, str]) -> BotProcess:
+    """The bot started with `env`, asked one question it cannot answer in a DM, and stopped."""
+    bot = await run_bot(fake, tmp_path, env)
     try:
         await bot.wait_ready()
         asked = await fake.post_message(fake.user(), "what is the best pizza topping", dm=True)
         await fake.wait_reply(asked)
     finally:
         assert await bot.stop() == 0, bot.log()
+    return bot
+
+
+async def test_a_retention_of_zero_keeps_no_store_at_all(fake: FakeDiscord, tmp_path: Path) -> None:
+    bot = await _one_miss_in_a_dm(fake, tmp_path, {"MISSES_RETENTION_DAYS": "0"})
     assert not bot.misses_db.exists(), "nothing is kept, not even an empty file"
 
 
@@ -261,13 +267,7 @@ async def test_with_a_database_url_misses_go_to_postgresql(
 ) -> None:
     # The test server trusts loopback, so the password is never checked; it must never show.
     url = postgres_url.replace("postgres@", "postgres:never-logged-pw@", 1)
-    bot = await run_bot(fake, tmp_path, {"DATABASE_URL": url})
-    try:
-        await bot.wait_ready()
-        asked = await fake.post_message(fake.user(), "what is the best pizza topping", dm=True)
-        await fake.wait_reply(asked)
-    finally:
-        assert await bot.stop() == 0, bot.log()
+    bot = await _one_miss_in_a_dm(fake, tmp_path, {"DATABASE_URL": url})
     store = open_store(postgres_url)
     try:
         assert [m.text for m in store.misses("private")] == ["what is the best pizza topping"]

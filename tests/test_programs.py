@@ -409,3 +409,54 @@ def test_which_of_them_picks_the_listed_people_holding_the_office(engine: Engine
     assert unlisted is None or unlisted.op != "of_them"
     vague = engine.matcher.analyse("which of them was nice?")
     assert engine.programs.read(Reading(vague.tokens, vague.entities, listed=members)) is None
+
+
+def test_one_persons_role_on_a_committee_is_that_seat(engine: Engine, kb: KnowledgeBase) -> None:
+    committees = {str(r["committee"]) for r in kb.table("committees").rows}
+    row = next(r for r in kb.table("committees").rows if r["position"]
+               and len({str(x["committee"]) for x in kb.table("committees").where(name=r["name"])}) < len(committees))
+    person, committee, position = str(row["name"]), str(row["committee"]), str(row["position"])
+    computed = _computed(engine, f"what was {person}'s role on the {committee.lower()} committee?", "roles")
+    assert computed.fields["people"].startswith(f"{person}: {position} of the {committee} Committee")
+    # Asked yes or no, or about a committee the person is not on, it is person.check's.
+    assert _read(engine, f"is {person} on the {committee.lower()} committee?") is None
+    other = next(c for c in committees if not kb.table("committees").where(name=person, committee=c))
+    assert _read(engine, f"what was {person}'s role on the {other.lower()} committee?") is None
+
+
+def test_what_a_source_says_of_someone(engine: Engine, kb: KnowledgeBase) -> None:
+    release = next(s for s in kb.sources.values() if s.kind == "press release")
+    row = next(r for r in kb.table("roles").rows if r.citation and r.citation.source == release.id)
+    computed = _computed(engine, f"does the press release mention {row['name']}?", "in_source")
+    assert computed.fields["verdict"].startswith(f"The press release names {row['name']}: ")
+    assert any(ref.source == release.id for ref in computed.refs)
+    # Someone only the article's tables hold, and no answer from the release alone names.
+    answers = " ".join(i.answer for i in kb.intents.values()
+                       if i.citations and all(c.source == release.id for c in i.citations))
+    member = next(str(r["name"]) for r in kb.table("committees").rows
+                  if str(r["name"]) not in answers and str(r["name"]).split()[-1] not in answers
+                  and not any(x.citation and x.citation.source == release.id
+                              for x in kb.table("roles").where(name=r["name"])))
+    absent = _computed(engine, f"does the press release mention {member}?", "in_source")
+    assert absent.fields["verdict"].startswith(f"Nothing the bot holds from the press release names {member}.")
+    assert all(ref.source != release.id for ref in absent.refs)
+    # A contact question that names a source and an organisation stays the refusal's.
+    contact = _read(engine, "what office number is listed for the cnrm's press contact in the release?")
+    assert contact is None or contact.op != "in_source"
+    # Two sources, or none, or two people: not this computation.
+    for question in (f"does the article or the press release mention {member}?", f"does it mention {member}?",
+                     f"does the press release mention {member} and {row['name']}?"):
+        other = _read(engine, question)
+        assert other is None or other.op != "in_source", question
+
+
+def test_what_each_source_says_of_someone(engine: Engine, kb: KnowledgeBase) -> None:
+    release = next(s for s in kb.sources.values() if s.kind == "press release")
+    article = next(s for s in kb.sources.values() if s.id != release.id)
+    row = next(r for r in kb.table("roles").rows if r.citation and r.citation.source == release.id
+               and kb.table("officers").where(name=r["name"]))
+    computed = _computed(engine, f"what role did {row['name']} have in the article and in the press release?",
+                         "in_source")
+    verdict = computed.fields["verdict"]
+    assert f"In the {article.kind}: " in verdict and f"In the {release.kind}: " in verdict
+    assert {ref.source for ref in computed.refs} == {release.id, article.id}

@@ -16,7 +16,7 @@ import hashlib
 import json
 import secrets
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -33,6 +33,24 @@ MAX_TEXT_CHARS = 500
 # Which misses a reader may see: one server's (its id), the private ones (direct messages
 # and the console), or all of them (the bot's owner, from the command line).
 Scope = int | Literal["private", "all"]
+
+
+def scope_filter(scope: Scope, since: datetime | None, placeholder: str,
+                 moment: Callable[[datetime], Any]) -> tuple[str, list[Any]]:
+    """The WHERE clause and its arguments that keep one scope's misses since a moment, for a
+    store whose driver marks parameters with `placeholder` and stores moments as `moment` makes
+    them."""
+    clauses: list[str] = []
+    args: list[Any] = []
+    if scope == "private":
+        clauses.append("server IS NULL")
+    elif isinstance(scope, int):
+        clauses.append(f"server = {placeholder}")
+        args.append(scope)
+    if since is not None:
+        clauses.append(f"at >= {placeholder}")
+        args.append(moment(since))
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
 class Vote(StrEnum):

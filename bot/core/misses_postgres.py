@@ -21,7 +21,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.types.json import Jsonb
 
-from bot.core.misses import Feedback, Miss, Scope, Vote, new_miss_id
+from bot.core.misses import Feedback, Miss, Scope, Vote, new_miss_id, scope_filter
 
 T = TypeVar("T")
 Connection = psycopg.Connection[tuple[Any, ...]]
@@ -71,17 +71,7 @@ def _utc(when: datetime) -> datetime:
 
 
 def _where(scope: Scope, since: datetime | None) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    args: list[Any] = []
-    if scope == "private":
-        clauses.append("server IS NULL")
-    elif isinstance(scope, int):
-        clauses.append("server = %s")
-        args.append(scope)
-    if since is not None:
-        clauses.append("at >= %s")
-        args.append(_utc(since))
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+    return scope_filter(scope, since, "%s", _utc)
 
 
 class PostgresMissStore:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.core.misses import Feedback, Miss, Scope, Vote, new_miss_id
+from bot.core.misses import Feedback, Miss, Scope, Vote, new_miss_id, scope_filter
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
@@ -54,17 +54,7 @@ def _when(seconds: int) -> datetime:
 
 
 def _where(scope: Scope, since: datetime | None) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    args: list[Any] = []
-    if scope == "private":
-        clauses.append("server IS NULL")
-    elif isinstance(scope, int):
-        clauses.append("server = ?")
-        args.append(scope)
-    if since is not None:
-        clauses.append("at >= ?")
-        args.append(_seconds(since))
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+    return scope_filter(scope, since, "?", _seconds)
 
 
 class SqliteMissStore:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.core import operations as ops
 from bot.core.facts import Amount, FactGraph, show
 from bot.core.generators import cite, person_offices
 from bot.core.knowledge import KnowledgeBase, PartialDate
-from bot.core.models import CitationRef, Entity
+from bot.core.models import CitationRef, Entity, ReplyKind
+from bot.core.normalize import fold, stem, tokenize
 
 # Which amount a question means, from its words.
 _METRICS = {
@@ -38,6 +39,14 @@ _OTHER_OFFICES = frozenset({"court", "judge", "justice", "committee", "cnrm", "m
 
 
 # Words by which a follow-up asks about the moment the last answer named.
+# Words that ask what someone's seat was ("his role on the Executive Committee"), where
+# "is he on the committee?" asks yes or no.
+_SEAT_WORDS = frozenset({"role", "roles", "position", "positions", "title", "titles", "job", "post", "office",
+                         "seat", "rank"})
+# Question words that ask for something other than what a source says of someone.
+_OTHER_ASKS = frozenset({"where", "when", "who", "whom", "whose", "why", "how", "which"})
+_WHO_WORDS = frozenset({"who", "whose", "whom"})
+_ROLE_WORDS = frozenset({"role", "roles", "title", "titles", "position", "positions"})
 # Words that point back at one thing, or at several.
 _ONE_THING = frozenset({"that", "this"})  # "it" is as often the party ("which gave it more?")
 _SEVERAL_THINGS = frozenset({"those", "them", "these", "both", "all"})  # "they" is mostly the party
@@ -73,6 +82,15 @@ class Reading:
     @property
     def own_end(self) -> int:
         return len(self.tokens) if self.own is None else self.own
+
+
+_STANDS_FOR_SOMEONE = frozenset({"she", "he", "it", "they", "this", "that", "these", "those", "her", "his"})
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
+
+
+def join_kinds(kinds: Iterable[str]) -> str:
+    """"encyclopedia article", or "encyclopedia article and press release"."""
+    return " and ".join(dict.fromkeys(kinds))
 
 
 class ProgramReader:
@@ -182,14 +200,16 @@ class ProgramReader:
                        if (e.kind, e.key) not in {(x.kind, x.key) for x in reading.entities}]
             tokens = set(reading.tokens)
             if tokens & _ONE_THING and not tokens & _SEVERAL_THINGS:
-                # "how does that compare with Mondulkiri?": that is one row, the latest of its kind.
-                carried = [e for i, e in enumerate(carried) if all(x.kind != e.kind for x in carried[:i])]
+                # "how does that compare with Mondulkiri?": that is one row, the latest of the
+                # kind the question names (context comes latest first).
+                named = {e.kind for e in reading.entities}
+                carried = ([e for e in carried if e.kind in named] or carried)[:1]
             if carried:
                 computed = self._first(replace(reading, entities=[*reading.entities, *carried], context=()))
         return computed
 
     def _first(self, reading: Reading) -> ops.Computed | None:
-        for rule in (self._count_listed, self._of_them, self._exchange, self._per_year, self._shift,
+        for rule in (self._in_source, self._count_listed, self._of_them, self._exchange, self._per_year, self._shift,
                      self._same_day, self._between, self._leader_at, self._groups, self._short_of,
                      self._rank, self._check, self._arithmetic, self._roles):
             computed = rule(reading)
@@ -407,6 +427,103 @@ class ProgramReader:
             return ops.compare(amounts, lower)
         return None
 
+    def _in_source(self, reading: Reading) -> ops.Computed | None:
+        """"Does the press release mention Kem Sokha?", "what does the article say about CALD?":
+        what the tables hold about one person or organisation, from the one source named."""
+        end = min(reading.own_end, len(reading.tokens))
+        named = [e for e in reading.entities if e.kind in ("person", "organisation") and e.start < end]
+        tokens = set(reading.tokens)
+        # "what role did she have in the release" asks it of a person; "what office number is
+        # listed for the CNRM's press contact" is no such question.
+        asks = self._has("mentions", reading.tokens) or bool(
+            tokens & _ROLE_WORDS and all(e.kind == "person" for e in named))
+        if len({(e.kind, e.key) for e in named}) != 1 or not asks or tokens & _OTHER_ASKS:
+            return None  # "where was the summit the release mentions held?" asks something else
+        sources = [s for s in self.kb.sources.values() if self._source_words(s.id) & set(reading.tokens[:end])]
+        subject = named[0]
+        facts = self._facts_of(subject)
+        if len(sources) > 1:
+            # "What title did Mu Sochua hold in the article and in the press release?": each
+            # source's, side by side.
+            parts = [f"the {source.kind}: {'; '.join(text for text, ref in facts if ref.source == source.id)}"
+                     for source in sources if any(ref.source == source.id for _, ref in facts)]
+            if len(parts) < len(sources):
+                return None  # one of them holds nothing on them: asked one at a time, each says so
+            verdict = f"What the sources hold on {subject.key}, by source. In {'. In '.join(parts)}."
+            return ops.Computed("in_source", {"verdict": verdict}, tuple(dict.fromkeys(ref for _, ref in facts)))
+        if len(sources) != 1:
+            return None
+        source = sources[0]
+        here = [(text, ref) for text, ref in facts if ref.source == source.id]
+        # The tables hold roles, not every mention: the answers taken from the source say more.
+        here += [fact for fact in self._said_in(subject, source.id) if fact not in here][: 2 if not here else 0]
+        if here:
+            said = [text for text, _ in here if text]
+            verdict = (f"The {source.kind} names {subject.key}: {'; '.join(said)}." if said else
+                       f"The {source.kind} names {subject.key} {cite(here[0][1])}.")
+            return ops.Computed("in_source", {"verdict": verdict}, tuple(dict.fromkeys(ref for _, ref in here)))
+        if not facts:
+            return None  # the sources hold nothing on them: the intents say so
+        other = join_kinds(self.kb.sources[ref.source].kind for _, ref in facts)
+        verdict = (f"Nothing the bot holds from the {source.kind} names {subject.key}. The {other} "
+                   f"does: {'; '.join(text for text, _ in facts)}.")
+        return ops.Computed("in_source", {"verdict": verdict}, tuple(dict.fromkeys(ref for _, ref in facts)))
+
+    def _said_in(self, subject: Entity, source_id: str) -> list[tuple[str, CitationRef]]:
+        """Sentences of the answers taken from the source that name the subject; a bare
+        "named" (text "") where the only such sentences lean on their answer ("She urged …")."""
+        table = self.kb.table("people" if subject.kind == "person" else "organisations")
+        rows = table.where(name=subject.key)
+        names = {fold(subject.key), *(fold(str(a)) for row in rows for a in row["aliases"])} - {""}
+        found: list[tuple[str, CitationRef]] = []
+        leaning: list[tuple[str, CitationRef]] = []
+        for intent in self.kb.intents.values():
+            # Only answers taken from this source alone: a sentence of an answer citing both
+            # could come from either.
+            if (intent.kind is not ReplyKind.ANSWER or not intent.citations
+                    or any(c.source != source_id for c in intent.citations)):
+                continue  # a gap's answer names what the source lacks
+            ref = intent.citations[0]
+            for sentence in _SENTENCE_END.split(intent.answer):
+                words = fold(sentence).split()
+                if not any(f" {name} " in f" {' '.join(words)} " for name in names):
+                    continue
+                if words[0] in _STANDS_FOR_SOMEONE or "{" in sentence:
+                    leaning.append(("", ref))  # named, but the sentence needs its answer
+                else:
+                    found.append((f"{sentence.strip().rstrip('.')} {cite(ref)}", ref))
+                    break
+        return found or leaning[:1]
+
+    def _source_words(self, source_id: str) -> set[str]:
+        """The words that name a source: its kind's ("press release", "encyclopedia article")
+        and a one-word publisher's ("Wikipedia")."""
+        source = self.kb.sources[source_id]
+        words = {stem(t) for t in tokenize(source.kind)}
+        publisher = tokenize(source.publisher)
+        if len(publisher) == 1:
+            words.add(stem(publisher[0]))
+        return words - self.kb.language.stopwords
+
+    def _facts_of(self, subject: Entity) -> list[tuple[str, CitationRef]]:
+        """What the tables say of a person or organisation, each with its citation."""
+        facts: list[tuple[str, CitationRef]] = []
+        if subject.kind == "person":
+            offices = person_offices(self.kb, subject.key)
+            for title, where, ref in offices:
+                if title == "Member" and any(o[1] == where and o[0] != "Member" for o in offices):
+                    continue  # "Vice President of the Standing Committee" says member already
+                if ref is not None:
+                    office = f"a member of {where}" if title == "Member" else (
+                        f"deputy to {where}" if title == "Deputy" else f"{title} of {where}")
+                    facts.append((f"{office} {cite(ref)}", ref))
+            rows = self.kb.table("roles").where(name=subject.key)
+            facts += [(f"{row['role']} {cite(row.citation)}", row.citation) for row in rows if row.citation]
+        else:
+            rows = self.kb.table("organisation_roles").where(organisation=subject.key)
+            facts += [(f"{row['role']} {cite(row.citation)}", row.citation) for row in rows if row.citation]
+        return list(dict.fromkeys(facts))
+
     def _count_listed(self, reading: Reading) -> ops.Computed | None:
         """"How many is that?" after a list: the people or organisations the last answer named,
         counted. A question naming rows of its own, or a measure to compare, asks for more."""
@@ -443,7 +560,24 @@ class ProgramReader:
     def _roles(self, reading: Reading) -> ops.Computed | None:
         people = list(dict.fromkeys(e.key for e in sorted(reading.entities, key=lambda e: e.start)
                                     if e.kind == "person"))
-        if len(people) < 2 or not self._has("roles", reading.tokens):
+        if not people or not self._has("roles", reading.tokens):
+            return None
+        end = min(reading.own_end, len(reading.tokens))
+        own = [e.key for e in reading.entities if e.kind == "person" and e.start < end]
+        if own and not set(reading.tokens) & _SEVERAL_THINGS:
+            people = list(dict.fromkeys(own))  # "what position did Kem Sokha hold": him, not the last one too
+        committees = {e.key for e in reading.entities if e.kind == "committee" and e.start < end}
+        if (len(people) == 1 and committees and set(reading.tokens) & _SEAT_WORDS
+                and not set(reading.tokens) & _WHO_WORDS):  # "whose name comes after X" is about another
+            # "What was Yim Sovann's role on the Executive Committee?": that seat alone.
+            seats = [(f"{m.position} of" if m.position else "member of", m) for m in self.graph.groups_of(people[0])
+                     if m.group in committees]
+            if not seats:
+                return None  # not on it: person.check says so, with what the person was
+            text = "; ".join(f"{title} the {m.group} Committee {cite(m.citation)}".rstrip() for title, m in seats)
+            return ops.Computed("roles", {"people": f"{people[0]}: {text}."},
+                                tuple(dict.fromkeys(m.citation for _, m in seats if m.citation)))
+        if len(people) < 2:
             return None
         lines = []
         refs: list[CitationRef] = []
