@@ -396,7 +396,14 @@ def person_offices(kb: KnowledgeBase, name: str) -> list[tuple[str, str, Citatio
     return offices
 
 
-def _office_text(title: str, where: str) -> str:
+def titled(offices: list[tuple[str, str, CitationRef | None]]) -> list[tuple[str, str, CitationRef | None]]:
+    """The offices less a plain membership of a body where a title on it says as much
+    ("Vice President of the Standing Committee" is a member)."""
+    return [o for o in offices if not (o[0] == "Member" and any(x[1] == o[1] and x[0] != "Member" for x in offices))]
+
+
+def office_text(title: str, where: str) -> str:
+    """"President of the CNRP", "a member of the Standing Committee", "deputy to party leader …"."""
     if title == "Member":
         return f"a member of {where}"
     return f"deputy to {where}" if title == "Deputy" else f"{title} of {where}"
@@ -406,7 +413,7 @@ def _near_offices(kb: KnowledgeBase, titles: set[str], committees: set[str],
                   offices: list[tuple[str, str, CitationRef | None]]) -> dict[str, None]:
     """The offices a person holds that the titles asked about stand near (titles.csv `near`)."""
     near = {str(n) for row in kb.table("titles").rows if row["title"] in titles for n in row["near"]}
-    return {f"{_office_text(title, where)} {cite(ref)}": None for title, where, ref in offices
+    return {f"{office_text(title, where)} {cite(ref)}": None for title, where, ref in offices
             if title in near and (not committees or any(c in where for c in committees))}
 
 
@@ -427,7 +434,7 @@ def person_check(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | 
         for title, where, ref in hits:
             if title == "Member" and (titles or any(h[1] == where and h[0] != "Member" for h in hits)):
                 continue  # "Vice President of the Standing Committee" already says member
-            parts[f"{_office_text(title, where)} {cite(ref)}"] = None
+            parts[f"{office_text(title, where)} {cite(ref)}"] = None
         verdict = f"Yes. {name} is listed as {join_names(parts)}."
     elif near := _near_offices(kb, titles, committees, offices):
         # "Was Kem Sokha deputy president?" of a deputy leader: neither yes nor no, but what
@@ -435,8 +442,7 @@ def person_check(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | 
         verdict = (f"The sources list {name} as {join_names(near)}, "
                    f"though not with the title {asked}.")
     else:
-        held = [f"{_office_text(t, w)} {cite(ref)}" for t, w, ref in offices
-                if not (t == "Member" and any(o[1] == w and o[0] != "Member" for o in offices))]
+        held = [f"{office_text(t, w)} {cite(ref)}" for t, w, ref in titled(offices)]
         held += [f"{row['role']} {cite(row.citation)}" for row in kb.table("roles").where(name=name)]
         listed = f" They list {name} as {join_names(dict.fromkeys(held))}." if held else ""
         verdict = f"No: the sources do not list {name} as {asked}.{listed}"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.core import operations as ops
 from bot.core.facts import Amount, FactGraph, show
-from bot.core.generators import cite, person_offices
+from bot.core.generators import cite, office_text, person_offices, titled
 from bot.core.knowledge import KnowledgeBase, PartialDate
 from bot.core.models import CitationRef, Entity, ReplyKind
 from bot.core.normalize import fold, stem, tokenize
@@ -509,14 +509,9 @@ class ProgramReader:
         """What the tables say of a person or organisation, each with its citation."""
         facts: list[tuple[str, CitationRef]] = []
         if subject.kind == "person":
-            offices = person_offices(self.kb, subject.key)
-            for title, where, ref in offices:
-                if title == "Member" and any(o[1] == where and o[0] != "Member" for o in offices):
-                    continue  # "Vice President of the Standing Committee" says member already
+            for title, where, ref in titled(person_offices(self.kb, subject.key)):
                 if ref is not None:
-                    office = f"a member of {where}" if title == "Member" else (
-                        f"deputy to {where}" if title == "Deputy" else f"{title} of {where}")
-                    facts.append((f"{office} {cite(ref)}", ref))
+                    facts.append((f"{office_text(title, where)} {cite(ref)}", ref))
             rows = self.kb.table("roles").where(name=subject.key)
             facts += [(f"{row['role']} {cite(row.citation)}", row.citation) for row in rows if row.citation]
         else:
