@@ -266,3 +266,12 @@ def test_that_is_the_latest_row_not_every_row_of_the_talk(engine: Engine) -> Non
     assert answer.intent == "computed.compare"
     named = {str(r["name"]) for r in rows if str(r["name"]) in answer.text}
     assert named == {str(by_votes["name"]), str(other["name"])}
+
+
+def test_and_when_asks_the_last_question_for_a_date(engine: Engine) -> None:
+    founding = engine.kb.intents["party.founding"]
+    conversation = Conversation()
+    engine.ask("who founded the cnrp?", conversation)
+    answer = engine.ask("and when?", conversation)
+    # The opening "and" is chatter: the borrowed question is "when founded the cnrp".
+    assert answer.intent == founding.id and answer.matched

@@ -460,13 +460,15 @@ class Engine:
                     for t in group} - set(analysis.tokens)
         kept = [t for t in earlier.tokens if not (asks and t in lexicon.question_words)
                 and not (analysis.numbers and t[:1].isdigit()) and t not in replaced]
-        readings.append([*analysis.tokens, *kept])
+        # The follow-up's own words, less the chatter that opens it ("and", "so", "ok").
+        opening = [t for t in analysis.tokens if t not in lexicon.stopwords or t in lexicon.question_words]
+        readings.append([*opening, *kept])
         for position, words in enumerate(readings):
             if words is None:
                 continue
             again = self.matcher.analyse(" ".join(words))
             # The last reading puts the follow-up's own words first and borrows the rest.
-            own = len(analysis.tokens) if position == len(readings) - 1 else None
+            own = len(opening) if position == len(readings) - 1 else None
             answer = self._compute(again, (), own) or self._answer(" ".join(words), again)
             if answer.matched:
                 return again, answer
