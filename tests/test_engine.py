@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from bot.core.engine import Engine
@@ -107,3 +109,22 @@ def test_unrelated_questions_get_the_curated_default_suggestions(engine: Engine)
     help_intent = engine.kb.intents["meta.help"]
     defaults = [engine.kb.intents[i].question for i in help_intent.related]
     assert list(engine.ask("what's the weather like").suggestions) == defaults
+
+
+def test_related_intents_pool_their_probability_but_not_over_a_doubt(engine: Engine) -> None:
+    from bot.core.matching import ScoredIntent
+    from bot.core.scoring import FEATURE_NAMES
+
+    analysis = engine.matcher.analyse("who was the leader of the cnrp?")
+    top = analysis.ranked[0]
+    related = [r for r in analysis.ranked[1:] if r.intent.id in top.intent.related
+               or top.intent.id in r.intent.related]
+    assert related, "the leader intents name one another"
+    missed = (1 - top.score) * math.prod(1 - r.score for r in related)
+    assert engine._pooled(top, analysis.ranked) == pytest.approx(1 - missed)
+    assert top.score < engine._pooled(top, analysis.ranked) < 1
+    # Evidence that the question asks what the intent does not cover stops the pooling.
+    uncovered = FEATURE_NAMES.index("uncovered_word")
+    features = tuple(1.0 if i == uncovered else value for i, value in enumerate(top.features))
+    doubtful = ScoredIntent(top.intent, top.score, top.lexical, top.fuzzy, top.best_phrasing, top.notes, features)
+    assert engine._pooled(doubtful, analysis.ranked) == top.score

@@ -40,6 +40,7 @@ from bot.core.models import Answer, Candidate, CitationRef, Entity, Intent, Repl
 from bot.core.normalize import fold
 from bot.core.programs import Operand, ProgramReader
 from bot.core.programs import Reading as ProgramReading
+from bot.core.scoring import FEATURE_NAMES
 from bot.core.validate import check_knowledge
 
 EMPTY_TEXT = ("Ask me anything about the Cambodia National Rescue Party: its leaders, "
@@ -58,6 +59,11 @@ _OF_A_LIST = frozenset({"them", "those", "these", "else"})
 # A question ending on one of these may count the last answer's list ("how many is that").
 _COUNT_BACK = frozenset({"that", "they", "there", "it", "all", "list"})
 _POSSESSIVE_END = re.compile(r"(?:'s|s')\W*$", re.IGNORECASE)
+# Evidence that a question asks something its best intent does not cover: with any of it, the
+# related intents' probabilities are not pooled with the best one's.
+_DOUBTS = tuple(FEATURE_NAMES.index(name) for name in (
+    "uncovered_word", "unknown_word", "evaluative", "names_other", "names_unrelated", "org_unrelated",
+    "other_subject", "count_mismatch", "type_mismatch", "present", "unknown_year", "entity_missing"))
 # Rows an answer used that its question may have left to the conversation.
 _CARRIED_KINDS = frozenset({"constituency", "person", "organisation", "election", "platform_point",
                             "policy_point", "committee"})
@@ -581,9 +587,11 @@ class Engine:
             return replace(base, text=UNKNOWN_TEXT, kind=ReplyKind.UNKNOWN,
                            confidence=top.score if top else 0.0,
                            suggestions=self._suggest(ranked, entities=analysis.entities))
-        if top.score < self.threshold:
+        pooled = self._pooled(top, ranked)
+        if pooled < self.threshold:
             return replace(base, text=AMBIGUOUS_TEXT, kind=ReplyKind.AMBIGUOUS, confidence=top.score,
                            suggestions=self._suggest(ranked, entities=analysis.entities))
+        top = replace(top, score=pooled)  # the confidence said is the one the decision used
         runner_up = next((r for r in ranked[1:] if r.intent.id != top.intent.id), None)
         if (runner_up is not None and runner_up.score >= self.threshold
                 and top.score - runner_up.score < config.ambiguity_margin
@@ -599,6 +607,21 @@ class Engine:
             return replace(reply, matched=False, kind=ReplyKind.GAP,
                            text=f"The sources don't give the exact day, only {coarse}. {reply.text}")
         return reply
+
+    @staticmethod
+    def _pooled(top: ScoredIntent, ranked: Sequence[ScoredIntent]) -> float:
+        """The chance that the top intent or one it names as related answers the question: "who
+        was the leader of the cnrp?" is surely about the leaders, split between the first leader
+        and the list of them, each of which answers it."""
+        if not top.features or any(top.features[i] for i in _DOUBTS):
+            return top.score  # a word it never covers, another subject, a judgement …: no pooling
+        related = {r for r in top.intent.related}
+        # The chance that at least one of them answers it, each weighed on its own.
+        missed = 1.0 - top.score
+        for r in ranked:
+            if r.intent.id != top.intent.id and (r.intent.id in related or top.intent.id in r.intent.related):
+                missed *= 1.0 - r.score
+        return 1.0 - missed
 
     def _reply(self, base: Answer, top: ScoredIntent, analysis: Analysis) -> Answer:
         intent = top.intent
