@@ -151,6 +151,8 @@ class Engine:
         self.loaded_at = time.time()
         self._examples = self._example_rows()
         self._static = {} if reference else self._static_replies()
+        # The openings that take a question back, joined once ("no i meant ").
+        self._correction_openings = tuple(f"{' '.join(phrase)} " for phrase in self.lexicon.corrections)
         help_intent = kb.intents.get("meta.help")
         self._default_suggestions = tuple(
             kb.intents[i].question for i in (help_intent.related if help_intent else ())
@@ -420,7 +422,7 @@ class Engine:
     def _corrects(self, question: str) -> bool:
         """Whether a question takes the one before it back ("no, I meant Svay Rieng")."""
         opening = f"{' '.join(fold(question).split()[:6])} "
-        return any(opening.startswith(f"{' '.join(phrase)} ") for phrase in self.lexicon.corrections)
+        return opening.startswith(self._correction_openings)
 
     def _bare_reply(self, analysis: Analysis) -> bool:
         """A reply that gives only the missing piece ("takeo", "I meant Mu Sochua"): a few

@@ -104,6 +104,7 @@ class ProgramReader:
         # not on each of the hundred or so lookups a question makes.
         self._phrases = {op: tuple(f" {' '.join(phrase)} " for phrase in phrases)
                          for op, phrases in self.words.items()}
+        self._naming = {source_id: self._source_words(source_id) for source_id in kb.sources}
 
     # ------------------------------------------------------------ helpers
 
@@ -439,7 +440,7 @@ class ProgramReader:
             tokens & _ROLE_WORDS and all(e.kind == "person" for e in named))
         if len({(e.kind, e.key) for e in named}) != 1 or not asks or tokens & _OTHER_ASKS:
             return None  # "where was the summit the release mentions held?" asks something else
-        sources = [s for s in self.kb.sources.values() if self._source_words(s.id) & set(reading.tokens[:end])]
+        sources = [s for s in self.kb.sources.values() if self._naming[s.id] & set(reading.tokens[:end])]
         subject = named[0]
         facts = self._facts_of(subject)
         if len(sources) > 1:
