@@ -128,3 +128,27 @@ def test_related_intents_pool_their_probability_but_not_over_a_doubt(engine: Eng
     features = tuple(1.0 if i == uncovered else value for i, value in enumerate(top.features))
     doubtful = ScoredIntent(top.intent, top.score, top.lexical, top.fuzzy, top.best_phrasing, top.notes, features)
     assert engine._pooled(doubtful, analysis.ranked) == top.score
+
+
+@pytest.mark.parametrize("row_index", [0, -1])
+def test_a_scene_set_before_the_question_neither_drowns_it_nor_loses_its_row(engine: Engine, row_index: int) -> None:
+    row = sorted(engine.kb.table("constituencies").rows, key=lambda r: str(r["name"]))[row_index]
+    scene = f"My grandparents come from {row['name']} and often talk about the opposition's rallies there."
+    for question in (f"What did the CNRP get in {row['name']}?", "What did the CNRP get in that province?"):
+        answer = engine.ask(f"{scene} {question}")
+        assert answer.matched and answer.intent == "results.constituency", question
+        assert answer.entity is not None and answer.entity.key == row["name"]
+        assert row.display["votes"] in answer.text
+
+
+@pytest.mark.parametrize("message", [
+    "I'm asking about the 2023 election. How many votes did the CNRP get?",  # a year no source covers
+    "My question is about FUNCINPEC. Who was the leader?",  # another party
+    "The open letter was signed by many groups. Who wrote it?",  # "it" is what the scene is about
+])
+def test_a_scene_that_changes_the_question_is_read_with_it(engine: Engine, message: str) -> None:
+    scene, question = engine.matcher.split_focus(message) or ("", "")
+    assert scene and question
+    alone = engine.ask(question)
+    answer = engine.ask(message)
+    assert not (answer.matched and answer.intent == alone.intent and alone.matched), answer.text

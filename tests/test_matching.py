@@ -54,6 +54,19 @@ def test_sentences_around_the_question_are_background(matcher: Matcher) -> None:
     assert not matcher.parse("when was the cnrp founded").background
 
 
+@pytest.mark.parametrize(("message", "scene", "question"), [
+    ("I'm writing an essay. When was the CNRP founded?", "I'm writing an essay.", "When was the CNRP founded?"),
+    ("Who founded it? Thanks a lot.", "Thanks a lot.", "Who founded it?"),
+    ("Some context first. Tell me about Kem Sokha.", "Some context first.", "Tell me about Kem Sokha."),
+    ("Who founded it? When?", None, None),  # every sentence asks
+    ("I like this bot. It is quick.", None, None),  # none does
+    ("When was the CNRP founded?", None, None),
+])
+def test_a_message_splits_into_its_scene_and_its_question(matcher: Matcher, message: str, scene: str | None,
+                                                          question: str | None) -> None:
+    assert matcher.split_focus(message) == ((scene, question) if scene else None)
+
+
 def test_probabilities_rank_the_candidates(matcher: Matcher) -> None:
     ranked = matcher.analyse("cnrp election results 2013").ranked
     scores = [r.score for r in ranked]

@@ -35,7 +35,7 @@ from bot.core.guard import clean_text
 from bot.core.index import IntentTraits
 from bot.core.knowledge import DEFAULT_ROOT, KnowledgeBase, KnowledgeError, Problem, Severity, load_knowledge
 from bot.core.limits import check_folder
-from bot.core.matching import Analysis, Matcher, ScoredIntent
+from bot.core.matching import ASKING_VERBS, Analysis, Matcher, ScoredIntent
 from bot.core.models import Answer, Candidate, CitationRef, Entity, Intent, ReplyKind
 from bot.core.normalize import fold
 from bot.core.programs import Operand, ProgramReader
@@ -64,6 +64,13 @@ _POSSESSIVE_END = re.compile(r"(?:'s|s')\W*$", re.IGNORECASE)
 _DOUBTS = tuple(FEATURE_NAMES.index(name) for name in (
     "uncovered_word", "unknown_word", "evaluative", "names_other", "names_unrelated", "org_unrelated",
     "other_subject", "count_mismatch", "type_mismatch", "present", "unknown_year", "entity_missing"))
+# What the sentences around a question may add that its answer leaves out: with any of it,
+# the message is read whole.
+_SCENE_DOUBTS = tuple(FEATURE_NAMES.index(name) for name in (
+    "evaluative", "names_other", "names_unrelated", "org_unrelated", "other_subject", "present", "unknown_year"))
+# Pointers a question on its own cannot resolve, which the scene before it may hold ("The
+# letter came out in April. Who signed it?").
+_SCENE_POINTERS = frozenset({"it", "its", "they", "them", "their", "theirs", "there", "this", "these", "those"})
 # Rows an answer used that its question may have left to the conversation.
 _CARRIED_KINDS = frozenset({"constituency", "person", "organisation", "election", "platform_point",
                             "policy_point", "committee"})
@@ -87,9 +94,6 @@ _SENTENCE_START = re.compile(r"(?:^|(?<=[.;:!?] ))[a-z]")
 
 # The small talk for a reaction no small-talk phrasing knows ("haha tiny").
 REACTION_INTENT = "meta.ack"
-
-# Verbs that open a question of their own ("tell me about …", "list …").
-_ASKING_VERBS = frozenset({"tell", "give", "show", "explain", "list", "describe", "name", "summarise", "summarize"})
 
 # Intents whose replies come from the knowledge base's facts (rather than small talk): a
 # question needs a word of content before one of them may answer it.
@@ -256,6 +260,11 @@ class Engine:
 
     def _resolve(self, text: str, context: Conversation | None) -> tuple[Analysis, Answer]:
         """Analyse and answer one question, using the conversation where it needs one."""
+        split = self.matcher.split_focus(text)
+        if split is not None:
+            focused = self._resolve_focus(text, *split, context)
+            if focused is not None:
+                return focused
         analysis = self.matcher.analyse(text)
         if self._is_chatter(analysis):
             # A reaction or a pleasantry ("lol", "thanks") never leans on the last answer.
@@ -340,6 +349,44 @@ class Engine:
                     return again
             return analysis, answer
         return analysis, self._answer(text, analysis)
+
+    def _resolve_focus(self, text: str, scene: str, question: str,
+                       context: Conversation | None) -> tuple[Analysis, Answer] | None:
+        """"My grandparents are from Takéo. What did the CNRP get there?": the question read on
+        its own, with the rows the scene names in place of its pointers, when that answers it
+        and the scene adds nothing the answer leaves out (another party, a year no source
+        covers …). The scene's own words would otherwise drown the question's."""
+        rows = self.matcher.parse(scene).entities
+        asked = self.matcher.parse(question)
+        named = {e.kind for e in asked.entities}
+        if has_personal_pronoun(asked.tokens) and "person" not in named:
+            people = {e.key for e in rows if e.kind == "person"}
+            if len(people) != 1:
+                return None
+            question = replace_pronouns(question, people.pop())
+        pointed = deictic_kind(question)
+        if pointed and pointed not in named:
+            keys = {e.key for e in rows if e.kind == pointed}
+            if len(keys) != 1:
+                return None
+            question = name_the_pointed(question, pointed, keys.pop())
+        if _SCENE_POINTERS & set(self.matcher.parse(question).tokens):
+            return None  # "it" may be what the scene is about: read the message whole
+        analysis, answer = self._resolve(question, context)
+        if not answer.matched or answer.intent is None:
+            return None
+        whole = self.matcher.analyse(text)
+        in_whole = next((r for r in whole.ranked if r.intent.id == answer.intent), None)
+        alone = next((r for r in analysis.ranked if r.intent.id == answer.intent), None)
+        if in_whole is None:
+            # No reading of the whole message has that intent to weigh: the scene may name
+            # nothing the question does not.
+            focus_rows = {(e.kind, e.key) for e in analysis.entities}
+            if whole.unknown_years or any((e.kind, e.key) not in focus_rows for e in rows):
+                return None
+        elif any(in_whole.features[i] and not (alone is not None and alone.features[i]) for i in _SCENE_DOUBTS):
+            return None
+        return analysis, answer
 
     def _chat(self, text: str, analysis: Analysis) -> Answer:
         """A reaction or pleasantry gets small talk: the closest small-talk intent, even below the
@@ -430,7 +477,7 @@ class Engine:
         named = {i for e in analysis.entities for i in range(e.start, e.end)}
         rest = [t for i, t in enumerate(analysis.tokens) if i not in named]
         lexicon = self.lexicon
-        asking = lexicon.question_words | lexicon.yes_no_openers | _ASKING_VERBS
+        asking = lexicon.question_words | lexicon.yes_no_openers | ASKING_VERBS
         return bool(named) and len(rest) <= 4 and not any(t in asking for t in rest)
 
     def _ask_again(self, analysis: Analysis, recent: Sequence[Turn]) -> tuple[Analysis, Answer] | None:

@@ -90,6 +90,8 @@ def _forms_of(token: str) -> list[str]:
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# Verbs that open a question of their own ("tell me about …", "list …").
+ASKING_VERBS = frozenset({"tell", "give", "show", "explain", "list", "describe", "name", "summarise", "summarize"})
 
 
 def _clip(text: str, limit: int) -> str:
@@ -219,20 +221,34 @@ class Matcher:
             tokens=tokens,
         )
 
+    def _asks(self, sentence: str) -> bool:
+        """A sentence that asks: a question mark, or a question word, a yes/no opener or a
+        request ("tell me …", "list …") at its start."""
+        words = tokenize(sentence)
+        lexicon = self.lexicon
+        return sentence.rstrip().endswith("?") or (bool(words) and (
+            words[0] in lexicon.question_words or words[0] in lexicon.yes_no_openers or words[0] in ASKING_VERBS))
+
+    def split_focus(self, text: str) -> tuple[str, str] | None:
+        """(the sentences around the question, the question) when a message sets the scene
+        before or after asking ("I'm writing about Cambodian politics. When was …?"); None
+        when every sentence asks or none does."""
+        sentences = [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+        if len(sentences) < 2:
+            return None
+        asking = [self._asks(s) for s in sentences]
+        if all(asking) or not any(asking):
+            return None
+        return (" ".join(s for s, a in zip(sentences, asking, strict=True) if not a),
+                " ".join(s for s, a in zip(sentences, asking, strict=True) if a))
+
     def _background(self, text: str, terms: Sequence[str]) -> frozenset[str]:
         """Words only of the sentences around the question ("I'm writing about Cambodian
         politics. When was …?"): they tell what the asker is doing, not what is asked."""
         sentences = [s for s in _SENTENCE.split(text) if s.strip()]
         if len(sentences) < 2:
             return frozenset()
-        lexicon = self.lexicon
-
-        def asks(sentence: str) -> bool:
-            words = tokenize(sentence)
-            return sentence.rstrip().endswith("?") or (bool(words) and (
-                words[0] in lexicon.question_words or words[0] in lexicon.yes_no_openers))
-
-        focus = [s for s in sentences if asks(s)] or sentences[-1:]
+        focus = [s for s in sentences if self._asks(s)] or sentences[-1:]
         if len(focus) == len(sentences):
             return frozenset()
         focus_words = {stem(t) for s in focus for t in tokenize(s)}
