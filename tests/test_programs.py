@@ -205,6 +205,21 @@ def test_days_between_the_end_of_one_term_and_the_start_of_the_next(engine: Engi
     assert computed.fields["second"] == "the start of Kem Sokha's term"
 
 
+def test_days_apart_of_the_two_dates_the_talk_gave(engine: Engine, kb: KnowledgeBase, reader: ProgramReader) -> None:
+    """"How many days apart are those?" after two dated answers: the span between them, not a
+    count of what the last answer listed."""
+    release, ruling = _row(kb, "timeline", tag="press_release"), _row(kb, "timeline", tag="dissolution")
+    analysis = engine.matcher.analyse("how many days apart are those?")
+    later, earlier = (reader.dates(_reading(engine, q))[0] for q in ("when was the press release put out",
+                                                                      "when was the party dissolved"))
+    reading = Reading(analysis.tokens, analysis.entities, listed=["ASEAN", "CNRM"], context_dates=[later, earlier])
+    computed = engine.programs.read(reading)
+    assert computed is not None and computed.op == "between"
+    assert computed.fields["span"] == span_text(ruling["date"], release["date"])
+    # One date and no pointer back: nothing to span.
+    assert engine.programs.read(Reading(analysis.tokens, analysis.entities, context_dates=[later])) is None
+
+
 def test_dates_tells_the_start_of_a_term_from_its_end(engine: Engine, reader: ProgramReader,
                                                      kb: KnowledgeBase) -> None:
     (ended,) = reader.dates(_reading(engine, "when did kem sokha step down"))

@@ -289,6 +289,9 @@ class ProgramReader:
         dates = self.dates(reading)
         if len(dates) == 1 and reading.context_dates:
             dates = [*reading.context_dates[:1], *dates]
+        elif not dates and len(reading.context_dates) >= 2 and set(reading.tokens) & _SEVERAL_THINGS:
+            # "how many days apart are those?" after two dated answers: the latest two, oldest first.
+            dates = [reading.context_dates[1], reading.context_dates[0]]
         if len(dates) != 2 or dates[0].date == dates[1].date:
             return None
         first, second = dates
@@ -524,7 +527,8 @@ class ProgramReader:
         """"How many is that?" after a list: the people or organisations the last answer named,
         counted. A question naming rows of its own, or a measure to compare, asks for more."""
         if (len(reading.listed) < 2 or reading.entities or not self._has("count_listed", reading.tokens)
-                or not self._has("count_back", reading.tokens) or self._has("difference", reading.tokens)):
+                or not self._has("count_back", reading.tokens) or self._has("difference", reading.tokens)
+                or self._has("between", reading.tokens)):  # "how many days apart are those?"
             return None
         noun = "people" if reading.listed_kind == "person" else "organisations"
         return ops.Computed("count_listed", {"count": str(len(reading.listed)), "noun": noun,
