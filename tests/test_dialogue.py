@@ -196,6 +196,17 @@ def test_how_many_is_that_counts_the_organisations_just_listed(engine: Engine) -
     assert answer.citations == listing.citations
 
 
+def test_that_is_the_row_the_last_answer_was_about(engine: Engine) -> None:
+    # The question names a policy by the way ("guaranteed"); the answer is about the rice price.
+    conversation = Conversation()
+    first = engine.ask("and what was the guaranteed minimum rice price?", conversation)
+    assert first.intent == "platform.point" and first.entity is not None
+    row = next(r for r in engine.kb.table("platform").rows if r["topic"] == first.entity.key)
+    answer = engine.ask("how much is that per tonne", conversation)
+    assert answer.intent == "computed.per_tonne"
+    assert f"{row['riels'] * 1000:,}" in answer.text
+
+
 def test_which_of_them_picks_from_the_last_list(engine: Engine) -> None:
     rows = engine.kb.table("committees").rows
     vice = [str(r["name"]) for r in rows if r["committee"] == "Executive" and r["position"] == "Vice President"]

@@ -230,6 +230,19 @@ def test_per_year_is_twelve_months(kb: KnowledgeBase, graph: FactGraph) -> None:
         assert computed.fields["result"] == f"{number_text(row['riels'] * 12)} riels"
 
 
+def test_per_tonne_is_a_thousand_kilos_in_each_currency(kb: KnowledgeBase, graph: FactGraph) -> None:
+    rows = [r for r in _monthly_pairs(kb) if r["per"] == "kilo"]
+    assert rows
+    for row in rows:
+        riels = _amount(graph, "platform_point", row["topic"], "riels")
+        usd = _amount(graph, "platform_point", row["topic"], "usd")
+        computed = ops.per_tonne([riels, usd])
+        assert computed.value == row["riels"] * ops.KILOS_A_TONNE
+        assert computed.fields["result"] == (f"{show(row['riels'] * 1000, 'riels')} "
+                                             f"(about {show(row['usd'] * 1000, 'US$')})")
+        assert riels.shown() in computed.fields["item"] and usd.shown() in computed.fields["item"]
+
+
 def test_per_year_of_a_unit_a_month_says_a_year(kb: KnowledgeBase, graph: FactGraph) -> None:
     rows = [r for r in kb.table("figures").rows if str(r["unit"]).endswith("a month")]
     assert rows
@@ -435,7 +448,8 @@ def _both_ways(first: Amount, second: Amount) -> Sequence[ops.Computed]:
 @given(_amounts(), _amounts())
 @PROPERTY
 def test_operations_never_raise_on_any_amounts(first: Amount, second: Amount) -> None:
-    computed = [*_both_ways(first, second), ops.per_year(first), ops.against(first, second.value, "x", True),
+    computed = [*_both_ways(first, second), ops.per_year(first), ops.per_tonne([first, second]),
+                ops.against(first, second.value, "x", True),
                 ops.against(first, second.value, "x", False), ops.short_of(first, second.value, "x")]
     for result in computed:
         assert all(isinstance(v, str) for v in result.fields.values())

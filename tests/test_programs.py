@@ -205,6 +205,17 @@ def test_days_between_the_end_of_one_term_and_the_start_of_the_next(engine: Engi
     assert computed.fields["second"] == "the start of Kem Sokha's term"
 
 
+def test_a_price_a_kilo_over_a_tonne(engine: Engine, kb: KnowledgeBase) -> None:
+    row = next(r for r in kb.table("platform").rows if r["per"] == "kilo")
+    entity = Entity("platform_point", str(row["topic"]), str(row["topic"]), 1.0, 0, 0)
+    computed = _computed(engine, "how much is that per tonne?", "per_tonne", context=[entity])
+    assert computed.value == row["riels"] * 1000
+    # A monthly amount has no tonne.
+    monthly = next(r for r in kb.table("platform").rows if r["per"] == "month")
+    other = Entity("platform_point", str(monthly["topic"]), str(monthly["topic"]), 1.0, 0, 0)
+    assert _read(engine, "how much is that per tonne?", context=[other]) is None
+
+
 def test_days_apart_of_the_two_dates_the_talk_gave(engine: Engine, kb: KnowledgeBase, reader: ProgramReader) -> None:
     """"How many days apart are those?" after two dated answers: the span between them, not a
     count of what the last answer listed."""

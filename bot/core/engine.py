@@ -539,7 +539,10 @@ class Engine:
         context_dates: list[Operand] = []
         void: set[str] = set()  # kinds of row a later "no, I meant …" replaced
         for turn in recent:
-            kept = tuple(e for e in turn.answer.entities if e.kind not in void)
+            # The row the answer was about first: "that" is its figure ("how much is that per
+            # tonne?" after the rice price), whatever else its question happened to name.
+            kept = tuple(sorted((e for e in turn.answer.entities if e.kind not in void),
+                                key=lambda e: e != turn.answer.entity))
             for entity in kept:
                 if all((e.kind, e.key) != (entity.kind, entity.key) for e in context):
                     context.append(entity)

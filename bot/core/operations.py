@@ -21,6 +21,9 @@ class Computed:
     value: float | None = None  # the number computed, for a follow-up to build on
 
 
+KILOS_A_TONNE = 1000
+
+
 def _cited(amount: Amount) -> str:
     return f"{amount.name}: {amount.shown()} {cite(amount.citation)}".rstrip()
 
@@ -100,6 +103,16 @@ def per_year(amount: Amount) -> Computed:
     if amount.unit.endswith("a month"):
         result = f"{number_text(value)} {amount.unit.replace('a month', 'a year')}"
     return Computed("per_year", {"item": _cited(amount), "result": result}, value=value)
+
+
+def per_tonne(amounts: Sequence[Amount]) -> Computed:
+    """An amount a kilo (with the same row's other currency, where stated) over 1,000 kilos."""
+    first = amounts[0]
+    results = [show(a.value * KILOS_A_TONNE, a.unit) for a in amounts]
+    result = results[0] + "".join(f" (about {r})" for r in results[1:])
+    item = f"{first.name}: {first.shown()}" + "".join(f" (about {a.shown()})" for a in amounts[1:])
+    item = f"{item} {cite(first.citation)}".rstrip()
+    return Computed("per_tonne", {"item": item, "result": result}, value=first.value * KILOS_A_TONNE)
 
 
 def exchange(pairs: Sequence[tuple[Amount, Amount]]) -> Computed:

@@ -210,9 +210,9 @@ class ProgramReader:
         return computed
 
     def _first(self, reading: Reading) -> ops.Computed | None:
-        for rule in (self._in_source, self._count_listed, self._of_them, self._exchange, self._per_year, self._shift,
-                     self._same_day, self._between, self._leader_at, self._groups, self._short_of,
-                     self._rank, self._check, self._arithmetic, self._roles):
+        for rule in (self._in_source, self._count_listed, self._of_them, self._exchange, self._per_year,
+                     self._per_tonne, self._shift, self._same_day, self._between, self._leader_at, self._groups,
+                     self._short_of, self._rank, self._check, self._arithmetic, self._roles):
             computed = rule(reading)
             if computed is not None:
                 return computed
@@ -235,6 +235,19 @@ class ProgramReader:
         for amount in self._amounts(reading, ("platform_point", "figure")):
             if amount.per == "month" or amount.unit.endswith("a month"):
                 return ops.per_year(amount)
+        return None
+
+    def _per_tonne(self, reading: Reading) -> ops.Computed | None:
+        if not self._has("per_tonne", reading.tokens):
+            return None
+        for entity in reading.entities:
+            if entity.kind != "platform_point":
+                continue
+            # The row's amount in each currency it states, riels first.
+            amounts = [a for a in (self.graph.amount("platform_point", entity.key, (currency,))
+                                   for currency in ("riels", "usd")) if a is not None and a.per == "kilo"]
+            if amounts:
+                return ops.per_tonne(list(dict.fromkeys(amounts)))
         return None
 
     def _shift(self, reading: Reading) -> ops.Computed | None:
