@@ -130,6 +130,16 @@ def test_a_share_against_half(engine: Engine, kb: KnowledgeBase, question: str, 
     assert computed.value == pytest.approx(share - 50)
 
 
+def test_half_of_the_vote_is_met_by_the_share_though_the_question_counts_votes(engine: Engine,
+                                                                              kb: KnowledgeBase) -> None:
+    election = next(r for r in kb.table("elections").rows if r["share"] is not None)
+    computed = _computed(engine, f"did the cnrp win more than half the votes in {election['year']}?", "against")
+    assert computed.value == pytest.approx(election["share"] - 50)
+    assert "votes" not in computed.fields["item"].split("]")[0].split(":")[-1]
+    # Constituencies as a kind, with the election's year: which of them, not a check.
+    assert _read(engine, f"majority constituencies cnrp {election['year']}") is None
+
+
 def test_a_share_against_the_national_share(engine: Engine, kb: KnowledgeBase) -> None:
     computed = _computed(engine, "was kampong cham above the national share", "against")
     national = float(kb.table("constituencies").meta["stated_totals"]["share"])

@@ -50,6 +50,10 @@ _ROLE_WORDS = frozenset({"role", "roles", "title", "titles", "position", "positi
 # Words that point back at one thing, or at several.
 _ONE_THING = frozenset({"that", "this"})  # "it" is as often the party ("which gave it more?")
 _SEVERAL_THINGS = frozenset({"those", "them", "these", "both", "all"})  # "they" is mostly the party
+# Words for the constituencies as a kind, rather than one of them.
+_CONSTITUENCY_WORDS = frozenset({"constituency", "constituencies", "province", "provinces", "region", "regions"})
+# Lines that are shares of the vote, whatever measure the question used for its row.
+_SHARE_LINES = ("half of the vote", "its national share")
 _THEN = frozenset({"then", "time", "moment", "point", "date", "day", "year"})
 
 
@@ -385,10 +389,20 @@ class ProgramReader:
         amounts = self._amounts(reading, ("constituency", "election"))
         if len(amounts) != 1:
             return None
+        if (amounts[0].kind == "election" and set(tokens) & _CONSTITUENCY_WORDS
+                and not any(e.kind == "constituency" for e in reading.entities)):
+            return None  # "majority constituencies 2013" asks which of them, not about the election
         line, text = self._line(reading, amounts[0])
         if line is None:
             return None
-        return ops.against(amounts[0], line, text, above)
+        amount = amounts[0]
+        if text.startswith(_SHARE_LINES) and amount.unit != "percent":
+            # Half of the vote, or the national share, is a share: the row's share meets it.
+            share = self.graph.amount(amount.kind, amount.key, ("share",))
+            if share is None or share.unit != "percent":
+                return None
+            amount = share
+        return ops.against(amount, line, text, above)
 
     def _line(self, reading: Reading, like: Amount | None = None) -> tuple[float | None, str]:
         """The line a question measures against: a stated number, half, or the national share."""
