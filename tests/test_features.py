@@ -223,6 +223,10 @@ def test_a_party_the_sources_never_mention_is_another_subject(matcher: Matcher) 
     outside = sorted(matcher.lexicon.outside_names)[0]
     features, notes = _features(matcher, f"does {outside} have a youth wing", "party.youth_wing")
     assert features["other_subject"] == 1.0 and any(outside in n for n in notes)
+    assert features["outside_party"] == 1.0
+    # Even beside a person: "did kem sokha ever join funcinpec" is about that party.
+    assert _features(matcher, f"did kem sokha ever join {outside}", "person.roles")[0]["outside_party"] == 1.0
+    assert _features(matcher, f"did the cnrp merge with {outside}", "party.merger")[0]["outside_party"] == 0.0
 
 
 def test_the_classifiers_lead_and_its_no_intent_share_pass_through(matcher: Matcher) -> None:

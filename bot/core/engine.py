@@ -63,11 +63,12 @@ _POSSESSIVE_END = re.compile(r"(?:'s|s')\W*$", re.IGNORECASE)
 # related intents' probabilities are not pooled with the best one's.
 _DOUBTS = tuple(FEATURE_NAMES.index(name) for name in (
     "uncovered_word", "unknown_word", "evaluative", "names_other", "names_unrelated", "org_unrelated",
-    "other_subject", "count_mismatch", "type_mismatch", "present", "unknown_year", "entity_missing"))
+    "other_subject", "outside_party", "count_mismatch", "type_mismatch", "present", "unknown_year", "entity_missing"))
 # What the sentences around a question may add that its answer leaves out: with any of it,
 # the message is read whole.
 _SCENE_DOUBTS = tuple(FEATURE_NAMES.index(name) for name in (
-    "evaluative", "names_other", "names_unrelated", "org_unrelated", "other_subject", "present", "unknown_year"))
+    "evaluative", "names_other", "names_unrelated", "org_unrelated", "other_subject", "outside_party", "present",
+    "unknown_year"))
 # Pointers a question on its own cannot resolve, which the scene before it may hold ("The
 # letter came out in April. Who signed it?").
 _SCENE_POINTERS = frozenset({"it", "its", "they", "them", "their", "theirs", "there", "this", "these", "those"})

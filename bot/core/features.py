@@ -202,6 +202,10 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
         # "who were the CPP's vice presidents", "does funcinpec have a youth wing": the
         # question is about someone else, in the words of a question about the CNRP.
         put("other_subject", 1.0, f"asks about {', '.join(orgs or strange)}, not the CNRP")
+    if context.outside_names and not context.names_party and intent.kind is ReplyKind.ANSWER:
+        # The one sure sign of another party's facts: a party the sources never mention by name,
+        # though a person or a place is named too ("did kem sokha ever join funcinpec").
+        put("outside_party", 1.0, f"names {', '.join(context.outside_names)}, which no source mentions")
     stray = context.named_kinds - set(profile.phrased) - ({intent.entity} if intent.entity else set())
     if stray:
         put("names_unrelated", 1.0, f"names a {', '.join(sorted(stray))} the intent never mentions")

@@ -41,6 +41,8 @@ FEATURES: dict[str, str] = {
     "org_unrelated": "the question names an organisation the intent's phrasings and reply never mention",
     "other_subject": "the question never names the CNRP but names another organisation, or a name no "
                      "source uses, that the intent's phrasings and reply never mention: another party's facts",
+    "outside_party": "the question names a party or body the sources never mention (FUNCINPEC, the NEC …), "
+                     "and never the CNRP, and the intent answers with facts",
     "count_mismatch": "the question names one row where the intent compares two, or the reverse",
     "type_match": "the question asks for a kind of answer (who, when, how many …) the intent gives",
     "type_mismatch": "the question asks for a kind of answer the intent does not give",
