@@ -36,6 +36,13 @@ def test_khmer_words_stay_whole() -> None:
     assert tokenize("សង្គ្រោះ បម្រើ ការពារ") == ["សង្គ្រោះ", "បម្រើ", "ការពារ"]
 
 
+def test_an_adverb_in_ally_is_its_adjective() -> None:
+    assert [stem(w) for w in ("internationally", "officially", "illegally", "nationally")] == [
+        "international", "official", "illegal", "national"]
+    # Short words are left alone: a rally is no "ral".
+    assert [stem(w) for w in ("rally", "tally", "really")] == ["rally", "tally", "really"]
+
+
 def test_stem_plurals() -> None:
     assert [stem(w) for w in ("votes", "policies", "leaders", "boss", "status", "cnrp")] == [
         "vote", "policy", "leader", "boss", "status", "cnrp"]

@@ -76,9 +76,13 @@ def tokenize(text: str) -> list[str]:
 
 
 def stem(token: str) -> str:
-    """A light plural stemmer: enough that 'votes' meets 'vote' and 'policies' 'policy'."""
+    """A light plural stemmer: enough that 'votes' meets 'vote' and 'policies' 'policy'; and an
+    adverb of an adjective in -al is that adjective ('internationally' meets 'international',
+    'officially' 'official', 'illegally' 'illegal')."""
     if len(token) <= 3 or not token.isascii() or not token.isalpha():
         return token
+    if token.endswith("ally") and len(token) >= 7:
+        return token[:-2]
     if token.endswith("ies") and len(token) > 4:
         return token[:-3] + "y"
     if token.endswith(("sses", "xes", "ches", "shes")):
