@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.context import Conversation, ConversationStore
 from bot.core.engine import Engine
-from bot.core.models import Answer, ReplyKind
+from bot.core.models import Answer, Entity, ReplyKind
 
 
 class Clock:
@@ -93,3 +93,19 @@ def test_a_conversation_keeps_what_a_follow_up_reads_and_little_else(engine: Eng
         assert answer.matched and answer.intent and answer.text and answer.normalized
         assert not (answer.candidates or answer.parts or answer.suggestions or answer.citations)
     assert (missed.text, missed.candidates, missed.entities) == ("", (), ())
+
+
+def test_a_reply_saying_what_the_sources_lack_keeps_its_rows_for_a_follow_up(engine: Engine) -> None:
+    row = engine.kb.table("constituencies").rows[0]
+    place = Entity("constituency", str(row["name"]), str(row["name"]), 1.0, 7, 8)
+    conversation = Conversation()
+    # "How many seats did the CNRP win in <it>?": the sources give no seats per constituency.
+    conversation.remember("how many seats in it", Answer(
+        matched=False, intent="gap.constituency_detail", confidence=0.9, text="The sources give no seats.",
+        kind=ReplyKind.GAP, entities=(place,), normalized="how many seat in it"))
+    (turn,) = conversation.recent_about_rows()
+    assert turn.answer.entities == (place,)
+    assert conversation.last_answered() is None  # it stated no fact to compute with
+    answer = engine.ask("ok what about its vote count there", conversation)
+    assert answer.matched and answer.entity is not None and answer.entity.key == row["name"]
+    assert row.display["votes"] in answer.text

@@ -8,7 +8,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 
-from bot.core.models import Answer
+from bot.core.models import Answer, ReplyKind
 
 Clock = Callable[[], float]
 
@@ -21,11 +21,11 @@ class Turn:
 
 
 def _kept(answer: Answer) -> Answer:
-    """What a follow-up reads from an earlier answer: of one that stated facts its intent,
-    row, entities, text and normalised question; of any other only that it was asked (it
-    still counts as a turn). The candidates, sub-answers, citations and suggestions made a
-    conversation weigh some 14 KB, and nothing read them again."""
-    if not answer.matched:
+    """What a follow-up reads from an earlier answer: of one that stated facts, or said what
+    the sources lack about a row, its intent, row, entities, text and normalised question; of
+    any other only that it was asked (it still counts as a turn). The candidates, sub-answers,
+    citations and suggestions made a conversation weigh some 14 KB, and nothing read them again."""
+    if not answer.matched and answer.kind is not ReplyKind.GAP:
         return replace(answer, text="", citations=(), suggestions=(), candidates=(), entities=(),
                        entity=None, related=(), normalized="", parts=())
     return replace(answer, citations=(), suggestions=(), candidates=(), related=(), parts=())
@@ -69,6 +69,19 @@ class Conversation:
             if now - turn.at > self.ttl_seconds or len(found) == count:
                 break
             if turn.answer.matched and turn.answer.intent:
+                found.append(turn)
+        return found
+
+    def recent_about_rows(self, count: int = 2) -> list[Turn]:
+        """The last `count` fresh turns that stated facts or said what the sources lack, the
+        latest first: "how many seats did it win in Kandal?" (not in the sources), then "what
+        about its vote count there?" is still about Kandal."""
+        now = self._clock()
+        found: list[Turn] = []
+        for turn in reversed(self._turns):
+            if now - turn.at > self.ttl_seconds or len(found) == count:
+                break
+            if (turn.answer.matched and turn.answer.intent) or turn.answer.kind is ReplyKind.GAP:
                 found.append(turn)
         return found
 

@@ -285,7 +285,7 @@ class Engine:
             subject = None
             # The last answer's person, else the one an earlier turn was about ("what did she
             # say?", "when was that release put out?", "did she leave Cambodia?").
-            for turn in context.recent_answered():
+            for turn in context.recent_about_rows():
                 spoken_of = self.matcher.analyse(turn.answer.text).entities
                 subject = subject_person(turn.answer, spoken_of)
                 if subject is not None:
@@ -459,7 +459,7 @@ class Engine:
 
     @staticmethod
     def _recent_row(context: Conversation, kind: str) -> Entity | None:
-        for turn in context.recent_answered(context.max_turns):
+        for turn in context.recent_about_rows(context.max_turns):
             if turn.answer.entity is not None and turn.answer.entity.kind == kind:
                 return turn.answer.entity
             row = next((e for e in turn.answer.entities if e.kind == kind), None)
