@@ -207,6 +207,30 @@ def test_that_is_the_row_the_last_answer_was_about(engine: Engine) -> None:
     assert f"{row['riels'] * 1000:,}" in answer.text
 
 
+def test_it_is_the_organisation_the_last_answer_was_about(engine: Engine) -> None:
+    conversation = Conversation()
+    about = engine.ask("what is APHR?", conversation)
+    assert about.intent == "organisation.about"
+    answer = engine.ask("what else did it release?", conversation)
+    alone = engine.ask("what else did ASEAN Parliamentarians for Human Rights release?")
+    assert answer.matched and answer.intent == alone.intent
+    # An "it" no organisation of the last answer makes answerable stays unanswered.
+    assert not engine.ask("what colour was it painted?", conversation).matched
+
+
+def test_a_question_asking_for_rows_borrows_no_row_a_check_used(engine: Engine) -> None:
+    rows = engine.kb.table("constituencies").rows
+    below = next(r for r in rows if r["share"] < 50)
+    majority = sorted(str(r["name"]) for r in rows if r["share"] > 50)
+    conversation = Conversation()
+    engine.ask(f"what % did cnrp get in {below['name']}", conversation)
+    check = engine.ask("is that more than half?", conversation)
+    assert check.intent == "computed.against"
+    answer = engine.ask("which constituencies did they actually win more than half in?", conversation)
+    assert answer.intent == "results.majority"
+    assert all(name in answer.text for name in majority)
+
+
 def test_which_of_them_picks_from_the_last_list(engine: Engine) -> None:
     rows = engine.kb.table("committees").rows
     vice = [str(r["name"]) for r in rows if r["committee"] == "Executive" and r["position"] == "Vice President"]

@@ -72,6 +72,19 @@ _SCENE_DOUBTS = tuple(FEATURE_NAMES.index(name) for name in (
 # Pointers a question on its own cannot resolve, which the scene before it may hold ("The
 # letter came out in April. Who signed it?").
 _SCENE_POINTERS = frozenset({"it", "its", "they", "them", "their", "theirs", "there", "this", "these", "those"})
+# "it" and "its" as words, and how many organisations of the last answer "it" may stand for.
+_IT = re.compile(r"\b(?:it|its)\b", re.IGNORECASE)
+_IT_CANDIDATES = 2
+
+
+def _name_it(text: str, name: str) -> str:
+    """'what did it release' → 'what did APHR release'; 'its leader' → "APHR's leader"."""
+    def swap(match: re.Match[str]) -> str:
+        return f"{name}'s" if match.group(0).lower() == "its" else name
+
+    return _IT.sub(swap, text)
+
+
 # Rows an answer used that its question may have left to the conversation.
 _CARRIED_KINDS = frozenset({"constituency", "person", "organisation", "election", "platform_point",
                             "policy_point", "committee"})
@@ -348,8 +361,25 @@ class Engine:
                 again = self._ask_again(analysis, context.recent_answered())
                 if again is not None:
                     return again
+                named = self._it_is_named(text, last)
+                if named is not None:
+                    return named
             return analysis, answer
         return analysis, self._answer(text, analysis)
+
+    def _it_is_named(self, text: str, last: Turn) -> tuple[Analysis, Answer] | None:
+        """"Who headed it?" after an answer about the court that heard the case: "it" is the
+        organisation the last answer named first that makes the question one the sources answer."""
+        if not _IT.search(text):
+            return None
+        named = self.matcher.parse(last.answer.text).entities
+        for key in list(dict.fromkeys(e.key for e in named if e.kind == "organisation"))[:_IT_CANDIDATES]:
+            question = _name_it(text, key)
+            analysis = self.matcher.analyse(question)
+            answer = self._compute(analysis, ()) or self._answer(question, analysis)
+            if answer.matched:
+                return analysis, answer
+        return None
 
     def _resolve_focus(self, text: str, scene: str, question: str,
                        context: Conversation | None) -> tuple[Analysis, Answer] | None:
@@ -495,7 +525,10 @@ class Engine:
         earlier = self.matcher.analyse(last.question)
         # Only a computation's rows: an answer's own lead row ("Ratanakiri" of "where was it
         # weakest?") is what it found, not what was asked.
-        computed = (last.answer.intent or "").startswith("computed.")
+        # "Which constituencies did they win more than half in?" asks for rows of its own: the
+        # row a computed answer checked ("is that more than half?") is not one of its words.
+        computed = (last.answer.intent or "").startswith("computed.") and not self.programs.asks_for_rows(
+            analysis.tokens)
         carried = [e.key for e in last.answer.entities if computed and e.kind in _CARRIED_KINDS
                    and all((x.kind, x.key) != (e.kind, e.key) for x in earlier.entities)]
         if carried:

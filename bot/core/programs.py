@@ -116,6 +116,10 @@ class ProgramReader:
         joined = f" {' '.join(tokens)} "
         return any(phrase in joined for phrase in self._phrases.get(op, ()))
 
+    def asks_for_rows(self, tokens: Sequence[str]) -> bool:
+        """The question asks for rows of its own ("which constituencies …", "list the …")."""
+        return self._has("rows_asked", tokens)
+
     def _numbers(self, tokens: Sequence[str]) -> list[tuple[float, int]]:
         found = []
         for i, token in enumerate(tokens):
