@@ -241,6 +241,17 @@ def test_days_apart_of_the_two_dates_the_talk_gave(engine: Engine, kb: Knowledge
     assert engine.programs.read(Reading(analysis.tokens, analysis.entities, context_dates=[later])) is None
 
 
+def test_the_gap_between_the_two_terms_of_the_leaders_the_talk_named(engine: Engine, kb: KnowledgeBase) -> None:
+    leaders = sorted(kb.table("leaders").rows, key=lambda r: r["term_start"].sort_key)
+    first, second = leaders[0], leaders[1]
+    expected = span_text(first["term_end"], second["term_start"])
+    for named in ([first], [second], [first, second]):
+        context = [Entity("person", str(r["name"]), str(r["name"]), 1.0, 0, 0) for r in named]
+        computed = _computed(engine, "how long was the gap between the two terms?", "between", context=context)
+        assert computed.fields["span"] == expected
+        assert computed.fields["first"] == f"the end of {first['name']}'s term"
+
+
 def test_dates_tells_the_start_of_a_term_from_its_end(engine: Engine, reader: ProgramReader,
                                                      kb: KnowledgeBase) -> None:
     (ended,) = reader.dates(_reading(engine, "when did kem sokha step down"))

@@ -313,6 +313,24 @@ class ProgramReader:
         elif not dates and len(reading.context_dates) >= 2 and set(reading.tokens) & _SEVERAL_THINGS:
             # "how many days apart are those?" after two dated answers: the latest two, oldest first.
             dates = [reading.context_dates[1], reading.context_dates[0]]
+        elif not dates and "term" in reading.tokens:
+            # "how long was the gap between the two terms?" after the second leader's answer:
+            # from the end of the earlier term to the start of the later one.
+            terms = sorted((t for t in (self.graph.term_of(e.key) for e in (*reading.entities, *reading.context)
+                                        if e.kind in _PEOPLE_KINDS) if t is not None),
+                           key=lambda t: t.start.sort_key)
+            terms = list({t.person: t for t in terms}.values())
+            if len(terms) == 1:
+                # One leader named: the two terms are theirs and the one after it (or before).
+                every = sorted(self.graph.terms, key=lambda t: t.start.sort_key)
+                at = next(i for i, t in enumerate(every) if t.person == terms[0].person)
+                neighbour = every[at + 1] if at + 1 < len(every) else every[at - 1] if at else None
+                if neighbour is not None:
+                    terms = sorted([terms[0], neighbour], key=lambda t: t.start.sort_key)
+            if len(terms) == 2:
+                earlier, later = terms
+                dates = [Operand(f"the end of {earlier.person}'s term", earlier.end, earlier.citation, 0),
+                         Operand(f"the start of {later.person}'s term", later.start, later.citation, 1)]
         if len(dates) != 2 or dates[0].date == dates[1].date:
             return None
         first, second = dates
