@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.core.classifier import NONE, IntentClassifier, features, fit
+from bot.core.classifier import NONE, PRUNE_BELOW, IntentClassifier, features, fit
 from bot.core.knowledge import KnowledgeBase
 
 
@@ -46,6 +46,17 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     assert loaded.classes == model.classes and dict(loaded.vocabulary) == dict(model.vocabulary)
     question = ["w:when", "w:banned"]
     assert abs(loaded.probabilities(question)["ruling"] - model.probabilities(question)["ruling"]) < 1e-3
+
+
+def test_tiny_weights_are_stored_as_zero_and_move_no_answer(tmp_path: Path) -> None:
+    weights = np.array([[PRUNE_BELOW / 2, -PRUNE_BELOW / 3], [1.5, -0.75]], dtype=np.float32)
+    model = IntentClassifier({"w:tiny": 0, "w:big": 1}, ("a", NONE), weights, np.zeros(2, dtype=np.float32))
+    model.save(tmp_path / "c.npz")
+    loaded = IntentClassifier.load(tmp_path / "c.npz")
+    assert (loaded.weights[0] == 0).all() and loaded.weights[1].tolist() == [1.5, -0.75]
+    for found in (["w:tiny"], ["w:tiny", "w:big"]):
+        before, after = model.probabilities(found), loaded.probabilities(found)
+        assert all(abs(before[c] - after[c]) < 0.01 for c in before)
 
 
 def test_the_shipped_classifier_knows_every_intent(kb: KnowledgeBase) -> None:
