@@ -231,6 +231,17 @@ def test_a_question_asking_for_rows_borrows_no_row_a_check_used(engine: Engine) 
     assert all(name in answer.text for name in majority)
 
 
+def test_a_measure_named_in_a_follow_up_replaces_the_one_asked_before(engine: Engine) -> None:
+    rows = engine.kb.table("constituencies").rows
+    lowest_share = min(rows, key=lambda r: r["share"])
+    fewest_votes = min(rows, key=lambda r: r["votes"])
+    conversation = Conversation()
+    first = engine.ask("where did the cnrp do worst in 2013 by vote share?", conversation)
+    assert str(lowest_share["name"]) in first.text.split(",")[0]
+    answer = engine.ask("and where did it get the fewest votes?", conversation)
+    assert answer.matched and f"{fewest_votes['name']}, with {fewest_votes.display['votes']} votes" in answer.text
+
+
 def test_which_of_them_picks_from_the_last_list(engine: Engine) -> None:
     rows = engine.kb.table("committees").rows
     vice = [str(r["name"]) for r in rows if r["committee"] == "Executive" and r["position"] == "Vice President"]

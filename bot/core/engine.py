@@ -536,17 +536,18 @@ class Engine:
             earlier = self.matcher.analyse(f"{last.question} {' '.join(carried)}")
         lexicon = self.lexicon
         new_words = [t for t in analysis.tokens if t not in lexicon.stopwords]
+        # A word the follow-up names an alternative of gives way ("and the fewest votes?" after
+        # "… lowest share": votes, not share; after "… by vote share", too).
+        replaced = {t for group in self.kb.operations.alternatives if group & set(analysis.tokens)
+                    for t in group} - set(analysis.tokens)
         readings = [swap_rows(earlier.tokens, earlier.entities, analysis.entities)]
         if not analysis.entities:
-            readings.append(swap_words(earlier.tokens, new_words, lexicon, self.matcher.semantic.vectors,
-                                       self.kb.operations.alternatives))
+            swapped = swap_words(earlier.tokens, new_words, lexicon, self.matcher.semantic.vectors,
+                                 self.kb.operations.alternatives)
+            readings.append(None if swapped is None else [t for t in swapped if t not in replaced])
         # Else the follow-up's words first, then the last question's, less its question words
         # when the follow-up asks its own ("when?" after "why was it banned").
         asks = any(t in lexicon.question_words for t in analysis.tokens)
-        # A word the follow-up names an alternative of gives way ("and the fewest votes?" after
-        # "… lowest share": votes, not share).
-        replaced = {t for group in self.kb.operations.alternatives if group & set(analysis.tokens)
-                    for t in group} - set(analysis.tokens)
         kept = [t for t in earlier.tokens if not (asks and t in lexicon.question_words)
                 and not (analysis.numbers and t[:1].isdigit()) and t not in replaced]
         # The follow-up's own words, less the chatter that opens it ("and", "so", "ok").
