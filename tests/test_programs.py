@@ -426,6 +426,23 @@ def test_read_never_raises_on_any_reading(engine: Engine) -> None:
     check()
 
 
+def test_anyone_else_with_that_role_lists_the_others_with_the_persons_office(engine: Engine,
+                                                                            kb: KnowledgeBase) -> None:
+    officers = kb.table("officers")
+    office = next(str(r["title"]) for r in officers.rows if len(officers.where(title=r["title"])) >= 2)
+    holders = [str(r["name"]) for r in officers.where(title=office)]
+    person = Entity("person", holders[0], holders[0], 1.0, 0, 0)
+    computed = _computed(engine, "anyone else with that role?", "same_office", context=[person])
+    assert computed.value == len(holders) - 1
+    assert all(name in computed.fields["verdict"] for name in holders[1:])
+    assert f"Besides {holders[0]}" in computed.fields["verdict"] and office in computed.fields["verdict"]
+    # No person to start from, or one the infobox gives no office: nothing to compute.
+    assert _read(engine, "anyone else with that role?") is None
+    untitled = next(str(r["name"]) for r in kb.table("committees").rows if not officers.where(name=r["name"]))
+    assert _read(engine, "anyone else with that role?",
+                 context=[Entity("person", untitled, untitled, 1.0, 0, 0)]) is None
+
+
 def test_how_many_is_that_counts_the_last_list(engine: Engine, kb: KnowledgeBase) -> None:
     members = [str(r["name"]) for r in kb.table("committees").rows if r["committee"] == "Standing"]
     ref = CitationRef("wikipedia", "Organization")

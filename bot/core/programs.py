@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from bot.core import operations as ops
 from bot.core.facts import Amount, FactGraph, show
 from bot.core.generators import cite, office_text, person_offices, titled
-from bot.core.knowledge import KnowledgeBase, PartialDate
+from bot.core.knowledge import KnowledgeBase, PartialDate, join_names
 from bot.core.models import CitationRef, Entity, ReplyKind
 from bot.core.normalize import fold, stem, tokenize
 
@@ -220,7 +220,7 @@ class ProgramReader:
     def _first(self, reading: Reading) -> ops.Computed | None:
         for rule in (self._in_source, self._count_listed, self._of_them, self._exchange, self._per_year,
                      self._per_tonne, self._shift, self._same_day, self._between, self._leader_at, self._groups,
-                     self._short_of, self._rank, self._check, self._arithmetic, self._roles):
+                     self._short_of, self._rank, self._check, self._arithmetic, self._same_office, self._roles):
             computed = rule(reading)
             if computed is not None:
                 return computed
@@ -605,6 +605,29 @@ class ProgramReader:
             return None  # none of them: said by the intents, which name what the sources list
         return ops.Computed("of_them", {"count": str(len(kept)), "total": str(len(reading.listed)),
                                         "names": "; ".join(kept)}, (), float(len(kept)))
+
+    def _same_office(self, reading: Reading) -> ops.Computed | None:
+        """"Anyone else with that role?" after a person's roles: the others the infobox lists
+        with that person's office (the first it gives them), or with the office the question names."""
+        if not self._has("same_office", reading.tokens):
+            return None
+        people = [e.key for e in (*reading.entities, *reading.context) if e.kind == "person"]
+        if not people:
+            return None
+        person = people[0]
+        officers = self.kb.table("officers")
+        titles = [e.key for e in reading.entities if e.kind == "title"]
+        held = [str(r["title"]) for r in officers.where(name=person)]
+        office = next((t for t in titles if t in held), None) or (held[0] if held and not titles else None)
+        if office is None:
+            return None
+        rows = [r for r in officers.where(title=office) if r["name"] != person]
+        others = join_names(str(r["name"]) for r in rows)
+        refs = tuple(dict.fromkeys(r.citation for r in (*officers.where(name=person), *rows) if r.citation))
+        cited = "".join(cite(ref) for ref in refs)
+        verdict = (f"Besides {person}, the sources list as {office} of the CNRP: {others}. {cited}"
+                   if rows else f"The sources list no one besides {person} as {office} of the CNRP. {cited}")
+        return ops.Computed("same_office", {"verdict": verdict.rstrip()}, refs, float(len(rows)))
 
     def _roles(self, reading: Reading) -> ops.Computed | None:
         people = list(dict.fromkeys(e.key for e in sorted(reading.entities, key=lambda e: e.start)
