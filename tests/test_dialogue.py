@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from bot.core.context import Conversation
-from bot.core.dialogue import deictic_kind, is_ellipsis, name_the_pointed, replace_pronouns, split_questions
+from bot.core.dialogue import (
+    deictic_kind,
+    deictic_word,
+    is_ellipsis,
+    name_the_pointed,
+    replace_pronouns,
+    split_questions,
+)
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeBase
 from bot.core.models import ReplyKind
@@ -240,6 +247,21 @@ def test_a_measure_named_in_a_follow_up_replaces_the_one_asked_before(engine: En
     assert str(lowest_share["name"]) in first.text.split(",")[0]
     answer = engine.ask("and where did it get the fewest votes?", conversation)
     assert answer.matched and f"{fewest_votes['name']}, with {fewest_votes.display['votes']} votes" in answer.text
+
+
+def test_that_movement_is_the_one_the_last_answer_named(engine: Engine) -> None:
+    conversation = Conversation()
+    successors = engine.ask("what succeeded the cnrp after it was banned?", conversation)
+    named = [e.key for e in engine.matcher.parse(successors.text).entities if e.kind == "organisation"]
+    movement = next(key for key in named if "Movement" in key)
+    answer = engine.ask("what did that movement call on hun sen to do?", conversation)
+    assert answer.matched and answer.intent == engine.ask(f"what did the {movement} call on hun sen to do?").intent
+
+
+def test_deictic_word_is_the_noun_pointed_with() -> None:
+    assert deictic_word("what did that movement demand?", "organisation") == "movement"
+    assert deictic_word("how did it do in that province", "constituency") == "province"
+    assert deictic_word("who led it", "organisation") == ""
 
 
 def test_which_of_them_picks_from_the_last_list(engine: Engine) -> None:

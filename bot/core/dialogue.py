@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from bot.core.guard import escape_markdown
 from bot.core.models import Answer, Citation, Entity
+from bot.core.normalize import fold
 
 MAX_PARTS = 3
 
@@ -69,9 +70,18 @@ def deictic_kind(text: str) -> str | None:
     return found
 
 
+def deictic_word(text: str, kind: str) -> str:
+    """The noun a question points at a row of `kind` with ("that movement" → "movement")."""
+    pattern = _DEICTIC.get(kind)
+    found = pattern.search(text) if pattern else None
+    return fold(found.group(0)).split()[-1] if found else ""
+
+
 def name_the_pointed(text: str, kind: str, key: str) -> str:
     if not _DEICTIC[kind].search(text):
         return _THERE.sub(f"in {key}", text)
+    if kind == "organisation" and not key.lower().startswith("the "):
+        key = f"the {key}"  # "that movement" → "the Cambodia National Rescue Movement"
     def named(match: re.Match[str]) -> str:
         said = match.group(0)
         preposition = re.match(r"(?:in|for|from|at)\s+(?=the\b)", said, re.IGNORECASE)

@@ -20,6 +20,7 @@ from bot.core.dialogue import (
     ANAPHORS,
     MAX_PARTS,
     deictic_kind,
+    deictic_word,
     has_personal_pronoun,
     is_ellipsis,
     merge,
@@ -312,7 +313,7 @@ class Engine:
         pointed = deictic_kind(text)
         if pointed and not any(e.kind == pointed for e in analysis.entities):
             # "in that province": the row of that kind the talk was last about, or a question back.
-            row = self._recent_row(context, pointed)
+            row = self._recent_row(context, pointed, text)
             if row is not None:
                 analysis = self.matcher.analyse(name_the_pointed(text, pointed, row.key))
             else:
@@ -487,15 +488,23 @@ class Engine:
             return again, self._compute(again, ()) or self._answer(pending.question, again)
         return None
 
-    @staticmethod
-    def _recent_row(context: Conversation, kind: str) -> Entity | None:
+    def _recent_row(self, context: Conversation, kind: str, question: str = "") -> Entity | None:
+        """The row of `kind` the talk was last about: a question's or an answer's own row, else
+        (from the last answer only) the first of that kind its text names, preferring one whose
+        name has the word the question points with ("that movement" after the successors: the
+        Cambodia National Rescue Movement)."""
         for turn in context.recent_about_rows(context.max_turns):
             if turn.answer.entity is not None and turn.answer.entity.kind == kind:
                 return turn.answer.entity
             row = next((e for e in turn.answer.entities if e.kind == kind), None)
             if row is not None:
                 return row
-        return None
+        last = context.last_answered()
+        if last is None:
+            return None
+        named = [e for e in self.matcher.parse(last.answer.text).entities if e.kind == kind]
+        pointer = deictic_word(question, kind)
+        return next((e for e in named if pointer and pointer in fold(e.key).split()), named[0] if named else None)
 
     def _corrects(self, question: str) -> bool:
         """Whether a question takes the one before it back ("no, I meant Svay Rieng")."""
