@@ -180,6 +180,19 @@ def test_filter_below_a_vote_count_from_the_question(kb: KnowledgeBase) -> None:
     assert fields["names"].startswith("Kep (4,165), Mondulkiri (4,244)")
 
 
+def test_the_number_of_constituencies_is_no_line(kb: KnowledgeBase) -> None:
+    rows = kb.table("constituencies").rows
+    count = float(len(rows))
+    national = float(kb.table("constituencies").meta["stated_totals"]["share"])
+    # "in how many of the 24 constituencies did it beat its national share?"
+    fields = constituency_filter(kb, {"above": 40}, None, _query(numbers=(count,), terms="national")).fields
+    assert fields["limit"] == f"its national share of {national:g}%"
+    assert fields["count"] == str(sum(r["share"] > national for r in rows))
+    # "how many of the 24 were above 40%?" and, alone, "above 24 percent" is a line.
+    assert constituency_filter(kb, {}, None, _query(numbers=(count, 40.0))).fields["limit"] == "40%"
+    assert constituency_filter(kb, {}, None, _query(numbers=(count,))).fields["limit"] == f"{count:g}%"
+
+
 def test_filter_with_nothing_past_the_line_says_none(kb: KnowledgeBase) -> None:
     fields = constituency_filter(kb, {"below": 10}, None).fields
     assert (fields["count"], fields["names"], fields["relation"]) == ("0", "none", "below")

@@ -188,6 +188,10 @@ def constituency_filter(kb: KnowledgeBase, params: Mapping[str, Any], entity: En
     """Constituencies above or below a share (or a vote count), as the question sets it."""
     # A number too long for a float (inf) is no line to draw: "above inf votes" says nothing.
     values = [n for n in query.numbers if 0 < n < math.inf] if not params.get("fixed") else []
+    count = len(kb.table("constituencies").rows)
+    if count in values and (len(values) > 1 or query.terms & _NATIONAL_WORDS):
+        # "in how many of the 24 constituencies …": the number of rows, not a line.
+        values.remove(count)
     value = values[0] if values else float(params.get("above", params.get("below", 50)))
     below = bool(query.terms & _BELOW_WORDS) or ("below" in params and not values)
     national = not values and not params.get("fixed") and bool(query.terms & _NATIONAL_WORDS)
