@@ -264,6 +264,15 @@ def test_deictic_word_is_the_noun_pointed_with() -> None:
     assert deictic_word("who led it", "organisation") == ""
 
 
+def test_a_follow_up_naming_someone_is_not_answered_with_the_last_answers_figures(engine: Engine) -> None:
+    conversation = Conversation()
+    figures = engine.ask("how many commune chiefs and MPs lost their positions altogether", conversation)
+    assert figures.matched
+    answer = engine.ask("what did charles santiago call the ruling?", conversation)
+    assert answer.intent != figures.intent
+    assert not answer.matched or "Charles Santiago" in answer.text
+
+
 def test_which_of_them_picks_from_the_last_list(engine: Engine) -> None:
     rows = engine.kb.table("committees").rows
     vice = [str(r["name"]) for r in rows if r["committee"] == "Executive" and r["position"] == "Vice President"]

@@ -29,6 +29,7 @@ from bot.core.dialogue import (
     split_questions,
     subject_person,
 )
+from bot.core.entities import NAME_KINDS
 from bot.core.facts import FactGraph
 from bot.core.followups import swap_rows, swap_words
 from bot.core.generators import GENERATORS, Query
@@ -76,6 +77,12 @@ _SCENE_POINTERS = frozenset({"it", "its", "they", "them", "their", "theirs", "th
 # "it" and "its" as words, and how many organisations of the last answer "it" may stand for.
 _IT = re.compile(r"\b(?:it|its)\b", re.IGNORECASE)
 _IT_CANDIDATES = 2
+
+
+def _speaks_of(answer: Answer, rows: Sequence[Entity]) -> bool:
+    """Whether an answer names every person, place and organisation a follow-up named: "what
+    did Charles Santiago call the ruling?" is not answered by the last answer's figures."""
+    return all(e.key in answer.text for e in rows if e.kind in NAME_KINDS)
 
 
 def _name_it(text: str, name: str) -> str:
@@ -569,7 +576,7 @@ class Engine:
             # The last reading puts the follow-up's own words first and borrows the rest.
             own = len(opening) if position == len(readings) - 1 else None
             answer = self._compute(again, (), own) or self._answer(" ".join(words), again)
-            if answer.matched:
+            if answer.matched and _speaks_of(answer, analysis.entities):
                 return again, answer
         return None
 
