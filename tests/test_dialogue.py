@@ -273,6 +273,18 @@ def test_a_follow_up_naming_someone_is_not_answered_with_the_last_answers_figure
     assert not answer.matched or "Charles Santiago" in answer.text
 
 
+def test_his_organisation_is_the_one_his_answer_names(engine: Engine) -> None:
+    conversation = Conversation()
+    roles = engine.ask("who is charles santiago?", conversation)
+    (body,) = {e.key for e in engine.matcher.parse(roles.text).entities if e.kind == "organisation"}
+    answer = engine.ask("did his organisation sign the letter the CNRM praised?", conversation)
+    named = engine.ask(f"did the {body} sign the letter the CNRM praised?")
+    assert answer.matched and answer.intent == named.intent
+    # And "it" next is that organisation, not the first of those the answer lists.
+    again = engine.ask("what else did it release?", conversation)
+    assert again.matched and body in again.text
+
+
 def test_which_of_them_picks_from_the_last_list(engine: Engine) -> None:
     rows = engine.kb.table("committees").rows
     vice = [str(r["name"]) for r in rows if r["committee"] == "Executive" and r["position"] == "Vice President"]

@@ -74,6 +74,9 @@ _SCENE_DOUBTS = tuple(FEATURE_NAMES.index(name) for name in (
 # Pointers a question on its own cannot resolve, which the scene before it may hold ("The
 # letter came out in April. Who signed it?").
 _SCENE_POINTERS = frozenset({"it", "its", "they", "them", "their", "theirs", "there", "this", "these", "those"})
+# "his organisation", "her group": a body named by whom it belongs to.
+_THEIR_BODY = re.compile(r"\b(?:his|her|their)\s+(?:organisation|organization|group|body|network|ngo)\b",
+                         re.IGNORECASE)
 # "it" and "its" as words, and how many organisations of the last answer "it" may stand for.
 _IT = re.compile(r"\b(?:it|its)\b", re.IGNORECASE)
 _IT_CANDIDATES = 2
@@ -301,6 +304,14 @@ class Engine:
             completed = self._complete(text, analysis, pending)
             if completed is not None:
                 return completed
+        owned = _THEIR_BODY.search(text)
+        if owned and last is not None:
+            # "did his organisation sign the letter?" after Charles Santiago's roles: the one
+            # organisation the last answer names.
+            bodies = {e.key for e in self.matcher.parse(last.answer.text).entities if e.kind == "organisation"}
+            if len(bodies) == 1:
+                text = f"{text[:owned.start()]}the {bodies.pop()}{text[owned.end():]}"
+                analysis = self.matcher.analyse(text)
         people = [e for e in analysis.entities if e.kind == "person"]
         if has_personal_pronoun(analysis.normalized.split()) and not people:
             subject = None
@@ -376,11 +387,12 @@ class Engine:
         return analysis, self._answer(text, analysis)
 
     def _it_is_named(self, text: str, last: Turn) -> tuple[Analysis, Answer] | None:
-        """"Who headed it?" after an answer about the court that heard the case: "it" is the
-        organisation the last answer named first that makes the question one the sources answer."""
+        """"What else did it release?" after an answer about APHR: "it" is the organisation the
+        last question or answer named first that makes the question one the sources answer."""
         if not _IT.search(text):
             return None
-        named = self.matcher.parse(last.answer.text).entities
+        # The organisation the last question was about first, then those its answer names.
+        named = (*last.answer.entities, *self.matcher.parse(last.answer.text).entities)
         for key in list(dict.fromkeys(e.key for e in named if e.kind == "organisation"))[:_IT_CANDIDATES]:
             question = _name_it(text, key)
             analysis = self.matcher.analyse(question)
