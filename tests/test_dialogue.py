@@ -285,6 +285,14 @@ def test_his_organisation_is_the_one_his_answer_names(engine: Engine) -> None:
     assert again.matched and body in again.text
 
 
+def test_a_follow_up_asking_when_is_not_answered_with_a_list_of_names(engine: Engine) -> None:
+    conversation = Conversation()
+    listing = engine.ask("who signed the open letter to asean?", conversation)
+    assert listing.matched and "date" not in engine.kb.intents[listing.intent or ""].answers
+    answer = engine.ask("and when did they sign it?", conversation)
+    assert not (answer.matched and answer.intent == listing.intent)
+
+
 def test_which_of_them_picks_from_the_last_list(engine: Engine) -> None:
     rows = engine.kb.table("committees").rows
     vice = [str(r["name"]) for r in rows if r["committee"] == "Executive" and r["position"] == "Vice President"]

@@ -31,6 +31,7 @@ from bot.core.dialogue import (
 )
 from bot.core.entities import NAME_KINDS
 from bot.core.facts import FactGraph
+from bot.core.features import gives_what_is_asked
 from bot.core.followups import swap_rows, swap_words
 from bot.core.generators import GENERATORS, Query
 from bot.core.guard import clean_text
@@ -588,9 +589,16 @@ class Engine:
             # The last reading puts the follow-up's own words first and borrows the rest.
             own = len(opening) if position == len(readings) - 1 else None
             answer = self._compute(again, (), own) or self._answer(" ".join(words), again)
-            if answer.matched and _speaks_of(answer, analysis.entities):
+            if answer.matched and _speaks_of(answer, analysis.entities) and self._gives_asked(analysis, answer):
                 return again, answer
         return None
+
+    def _gives_asked(self, analysis: Analysis, answer: Answer) -> bool:
+        """"And when did they sign it?" after the signatories is not answered by the list again:
+        a follow-up asking for a kind of answer (a date) gets an intent that gives it."""
+        intent = self.kb.intents.get(answer.intent or "")
+        asked = analysis.asked.types
+        return intent is None or not asked or not intent.answers or gives_what_is_asked(intent.answers, asked)
 
     def _compute(self, analysis: Analysis, recent: Sequence[Turn], own: int | None = None) -> Answer | None:
         """A question that combines facts, computed from the tables: its figures stated and

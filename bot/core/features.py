@@ -6,7 +6,7 @@ short note for each one that fired, which `ask --explain` shows beside its weigh
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,12 @@ _ALSO_ANSWERS = {"person": {"organisation"}, "organisation": {"person"}, "durati
 _CHAT_KINDS = (ReplyKind.SMALLTALK, ReplyKind.REFUSAL)
 PARTY_TERM = "cnrp"  # the synonym map folds every name of the party ("the rescue party") to it
 _BODIES = frozenset({PARTY_TERM, slot_token("organisation")})
+
+
+def gives_what_is_asked(gives: Iterable[str], asked: Iterable[str]) -> bool:
+    """Whether an answer giving `gives` (date, person, number …) gives a kind `asked` for."""
+    given = set(gives)
+    return any(kind in given or _ALSO_ANSWERS.get(kind, set()) & given for kind in asked)
 
 
 @dataclass(frozen=True)
@@ -211,8 +217,7 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
         put("names_unrelated", 1.0, f"names a {', '.join(sorted(stray))} the intent never mentions")
     asked = context.asked.types
     if asked and intent.answers and intent.kind not in _CHAT_KINDS:
-        gives = set(intent.answers)
-        if any(kind in gives or _ALSO_ANSWERS.get(kind, set()) & gives for kind in asked):
+        if gives_what_is_asked(intent.answers, asked):
             put("type_match", 1.0)
         else:
             put("type_mismatch", 1.0,
