@@ -258,6 +258,11 @@ def test_that_movement_is_the_one_the_last_answer_named(engine: Engine) -> None:
     assert answer.matched and answer.intent == engine.ask(f"what did the {movement} call on hun sen to do?").intent
 
 
+def test_that_platform_pledge_points_at_a_platform_point() -> None:
+    assert deictic_kind("what was the amount in that platform pledge?") == "platform_point"
+    assert deictic_word("what was the amount in that platform pledge?", "platform_point") == "pledge"
+
+
 def test_deictic_word_is_the_noun_pointed_with() -> None:
     assert deictic_word("what did that movement demand?", "organisation") == "movement"
     assert deictic_word("how did it do in that province", "constituency") == "province"

@@ -129,6 +129,13 @@ def test_a_word_replaces_the_word_it_stands_against() -> None:
     assert swap_words(tokens, ["weakest"], LEXICON, VECTORS, ()) == ["where", "was", "the", "cnrp", "weakest"]
 
 
+def test_how_a_question_asks_is_never_swapped_for_a_topic() -> None:
+    # Were "much" or "where" as near to "weakest" as "strongest" is, they still are no topic.
+    vectors = _vectors({"much": (1.0, 0.0), "where": (1.0, 0.0), "weakest": (1.0, 0.05)})
+    assert swap_words(["how", "much", "is", "that"], ["weakest"], LEXICON, vectors, ()) is None
+    assert swap_words(["where", "was", "it"], ["weakest"], LEXICON, vectors, ()) is None
+
+
 def test_the_shipped_vectors_know_strongest_from_weakest(engine: Engine) -> None:
     vectors = wordvectors.load()
     assert vectors.similarity("strongest", "weakest") > SWAP_SIMILARITY

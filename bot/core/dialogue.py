@@ -37,7 +37,7 @@ _CITATION_MARK = re.compile(r"\[(\d+)\]")
 DEICTIC_KINDS = {
     "constituency": ("province", "constituency", "region", "district", "place"),
     "person": ("person", "man", "woman", "guy", "politician", "leader"),
-    "platform_point": ("platform point", "point", "pledge", "promise"),
+    "platform_point": ("platform point", "platform pledge", "platform promise", "point", "pledge", "promise"),
     "policy_area": ("policy area", "area", "policy field"),
     "committee": ("committee",),
     "election": ("election", "elections", "vote", "poll"),

@@ -57,6 +57,9 @@ def swap_rows(tokens: Sequence[str], old: Sequence[Entity], new: Sequence[Entity
     return words
 
 
+_QUANTITY_WORDS = frozenset({"many", "much"})  # "how many", "how much": how a question counts
+
+
 def swap_words(tokens: Sequence[str], new_words: Iterable[str], lexicon: Lexicon, vectors: WordVectors,
                alternatives: Sequence[frozenset[str]]) -> list[str] | None:
     """The last question's words with the word each new word stands against replaced by it;
@@ -68,7 +71,9 @@ def swap_words(tokens: Sequence[str], new_words: Iterable[str], lexicon: Lexicon
             continue
         best, best_score = -1, SWAP_SIMILARITY
         for position, old in enumerate(words):
-            if old in lexicon.filler or old == word:
+            # How the last question asked ("how much", "when") is no word to swap a topic into:
+            # "how many points …" after "how much is that per year?" is not "how points is that".
+            if old in lexicon.filler or old == word or old in lexicon.question_words or old in _QUANTITY_WORDS:
                 continue
             numbers = word[:1].isdigit() and old[:1].isdigit()
             if numbers or any(word in group and old in group for group in alternatives):
