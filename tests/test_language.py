@@ -6,6 +6,7 @@ import pytest
 
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Lexicon, read
+from bot.core.normalize import stem
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +72,8 @@ def test_khmer_inside_english_is_translated(lexicon: Lexicon) -> None:
 
 def test_an_empty_lexicon_reads_everything_as_english() -> None:
     assert read("qui est le président", Lexicon()).understood
+
+
+def test_word_lists_hold_each_word_as_the_matcher_reads_it(lexicon: Lexicon) -> None:
+    for word in ("actually", "basically"):
+        assert word in lexicon.stopwords and stem(word) in lexicon.stopwords

@@ -786,7 +786,8 @@ def _load_language(c: _Collector) -> Lexicon:
         if not isinstance(value, str) or not value.split():
             c.add(path, key, "", "expected words separated by spaces", data.line_of(key))
             value = ""
-        lists[key] = frozenset(word_list(value.casefold()))
+        # Each word as written and as the matcher reads it ("actually" is read "actual").
+        lists[key] = frozenset(w for word in word_list(value.casefold()) for w in (word, stem(word)))
     phrase_lists: dict[str, tuple[tuple[str, ...], ...]] = {}
     for key in _PHRASE_LISTS:
         value = data.get(key)
