@@ -298,6 +298,16 @@ def test_a_follow_up_asking_when_is_not_answered_with_a_list_of_names(engine: En
     assert not (answer.matched and answer.intent == listing.intent)
 
 
+def test_a_follow_up_pointing_at_nothing_is_a_question_of_its_own(engine: Engine) -> None:
+    conversation = Conversation()
+    engine.ask("the minimum wage for workers", conversation)
+    yearly = engine.ask("how much is that per year?", conversation)
+    assert yearly.intent == "computed.per_year"
+    answer = engine.ask("and how many points did the platform have in all?", conversation)
+    assert answer.intent != yearly.intent
+    assert not answer.matched or answer.intent == "platform.overview"
+
+
 def test_which_of_them_picks_from_the_last_list(engine: Engine) -> None:
     rows = engine.kb.table("committees").rows
     vice = [str(r["name"]) for r in rows if r["committee"] == "Executive" and r["position"] == "Vice President"]

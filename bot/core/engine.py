@@ -75,6 +75,9 @@ _SCENE_DOUBTS = tuple(FEATURE_NAMES.index(name) for name in (
 # Pointers a question on its own cannot resolve, which the scene before it may hold ("The
 # letter came out in April. Who signed it?").
 _SCENE_POINTERS = frozenset({"it", "its", "they", "them", "their", "theirs", "there", "this", "these", "those"})
+# Content words a follow-up needs to read as a question of its own ("how many points did the
+# platform have" has two; "and the weakest?" one).
+_OWN_QUESTION_WORDS = 2
 # "his organisation", "her group": a body named by whom it belongs to.
 _THEIR_BODY = re.compile(r"\b(?:his|her|their)\s+(?:organisation|organization|group|body|network|ngo)\b",
                          re.IGNORECASE)
@@ -368,7 +371,13 @@ class Engine:
             # "and sam rainsy's?" names only a row's own something: the last question about it,
             # however clear a question about the row alone would be.
             bare = is_ellipsis(text) and self._bare_reply(analysis) and _POSSESSIVE_END.search(text) is not None
-            if (bare or not clear) and (is_ellipsis(text) or len(content) <= self.config.context_short_question):
+            # "and how many points did the platform have?" after a yearly wage points at nothing
+            # before it and reads as a question of its own: not the last question again.
+            own = (best is not None and best.score >= self.model.suggest and not is_ellipsis(text)
+                   and not ANAPHORS & set(analysis.tokens) and len(content) >= _OWN_QUESTION_WORDS
+                   and (previous is None or best.intent.topic != previous.topic))
+            if (bare or not clear) and not own and (
+                    is_ellipsis(text) or len(content) <= self.config.context_short_question):
                 again = self._ask_again(analysis, context.recent_answered())
                 if again is not None:
                     return again
