@@ -420,18 +420,21 @@ class Engine:
         rows = self.matcher.parse(scene).entities
         asked = self.matcher.parse(question)
         named = {e.kind for e in asked.entities}
+        tokens = set(asked.tokens)
         if has_personal_pronoun(asked.tokens) and "person" not in named:
             people = {e.key for e in rows if e.kind == "person"}
             if len(people) != 1:
                 return None
             question = replace_pronouns(question, people.pop())
+            tokens = set(self.matcher.parse(question).tokens)
         pointed = deictic_kind(question)
         if pointed and pointed not in named:
             keys = {e.key for e in rows if e.kind == pointed}
             if len(keys) != 1:
                 return None
             question = name_the_pointed(question, pointed, keys.pop())
-        if _SCENE_POINTERS & set(self.matcher.parse(question).tokens):
+            tokens = set(self.matcher.parse(question).tokens)
+        if _SCENE_POINTERS & tokens:
             return None  # "it" may be what the scene is about: read the message whole
         analysis, answer = self._resolve(question, context)
         if not answer.matched or answer.intent is None:

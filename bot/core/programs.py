@@ -52,8 +52,6 @@ _ONE_THING = frozenset({"that", "this"})  # "it" is as often the party ("which g
 _SEVERAL_THINGS = frozenset({"those", "them", "these", "both", "all"})  # "they" is mostly the party
 # Words for the constituencies as a kind, rather than one of them.
 _CONSTITUENCY_WORDS = frozenset({"constituency", "constituencies", "province", "provinces", "region", "regions"})
-# Lines that are shares of the vote, whatever measure the question used for its row.
-_SHARE_LINES = ("half of the vote", "its national share")
 _THEN = frozenset({"then", "time", "moment", "point", "date", "day", "year"})
 
 
@@ -255,7 +253,7 @@ class ProgramReader:
             amounts = [a for a in (self.graph.amount("platform_point", entity.key, (currency,))
                                    for currency in ("riels", "usd")) if a is not None and a.per == "kilo"]
             if amounts:
-                return ops.per_tonne(list(dict.fromkeys(amounts)))
+                return ops.per_tonne(amounts)
         return None
 
     def _shift(self, reading: Reading) -> ops.Computed | None:
@@ -388,7 +386,7 @@ class ProgramReader:
         amounts = [a for a in self._amounts(reading, ("constituency", "election")) if a.unit == "percent"]
         if len(amounts) != 1:
             return None
-        line, text = self._line(reading, amounts[0])
+        line, text, _ = self._line(reading, amounts[0])
         if line is None:
             return None
         return ops.short_of(amounts[0], line, text)
@@ -414,11 +412,11 @@ class ProgramReader:
         if (amounts[0].kind == "election" and set(tokens) & _CONSTITUENCY_WORDS
                 and not any(e.kind == "constituency" for e in reading.entities)):
             return None  # "majority constituencies 2013" asks which of them, not about the election
-        line, text = self._line(reading, amounts[0])
+        line, text, of_the_vote = self._line(reading, amounts[0])
         if line is None:
             return None
         amount = amounts[0]
-        if text.startswith(_SHARE_LINES) and amount.unit != "percent":
+        if of_the_vote and amount.unit != "percent":
             # Half of the vote, or the national share, is a share: the row's share meets it.
             share = self.graph.amount(amount.kind, amount.key, ("share",))
             if share is None or share.unit != "percent":
@@ -426,22 +424,23 @@ class ProgramReader:
             amount = share
         return ops.against(amount, line, text, above)
 
-    def _line(self, reading: Reading, like: Amount | None = None) -> tuple[float | None, str]:
-        """The line a question measures against: a stated number, half, or the national share."""
+    def _line(self, reading: Reading, like: Amount | None = None) -> tuple[float | None, str, bool]:
+        """The line a question measures against: a stated number, half, or the national share;
+        its wording; and whether it is a share of the vote whatever the row was measured in."""
         tokens = reading.tokens
         if "half" in tokens or "majority" in tokens:
-            return 50.0, "half of the vote (50%)"
+            return 50.0, "half of the vote (50%)", True
         if self._has("national", tokens):
             table = self.kb.tables.get("constituencies")
             stated = table.meta.get("stated_totals", {}) if table else {}
             if "share" in stated:
-                return float(stated["share"]), f"its national share of {stated['share']}%"
+                return float(stated["share"]), f"its national share of {stated['share']}%", True
         numbers = [v for v, i in reading.numbers if not (1900 < v < 2100)]
         if numbers:
             value = numbers[0]
             unit = like.unit if like else ("percent" if value <= 100 else "votes")
-            return value, show(value, unit)
-        return None, ""
+            return value, show(value, unit), False
+        return None, "", False
 
     def _arithmetic(self, reading: Reading) -> ops.Computed | None:
         tokens = reading.tokens
@@ -622,12 +621,11 @@ class ProgramReader:
         if office is None:
             return None
         rows = [r for r in officers.where(title=office) if r["name"] != person]
-        others = join_names(str(r["name"]) for r in rows)
         refs = tuple(dict.fromkeys(r.citation for r in (*officers.where(name=person), *rows) if r.citation))
-        cited = "".join(cite(ref) for ref in refs)
-        verdict = (f"Besides {person}, the sources list as {office} of the CNRP: {others}. {cited}"
-                   if rows else f"The sources list no one besides {person} as {office} of the CNRP. {cited}")
-        return ops.Computed("same_office", {"verdict": verdict.rstrip()}, refs, float(len(rows)))
+        others = join_names(str(r["name"]) for r in rows) or "no one else"
+        return ops.Computed("same_office", {"person": person, "office": office,
+                                            "names": f"{others} {''.join(cite(ref) for ref in refs)}".rstrip()},
+                            refs, float(len(rows)))
 
     def _roles(self, reading: Reading) -> ops.Computed | None:
         people = list(dict.fromkeys(e.key for e in sorted(reading.entities, key=lambda e: e.start)
