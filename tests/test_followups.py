@@ -68,8 +68,11 @@ def test_an_election_and_its_year_stand_for_one_another() -> None:
     tokens = ["votes", "in", "the", "general", "election"]
     by_year = swap_rows(tokens, [_e("election", "General", 3, 5)], [_e("year", "2017", 1)])
     assert by_year == ["votes", "in", "the", "2017"]
-    by_name = swap_rows(["votes", "in", "2013"], [_e("year", "2013", 2)], [_e("election", "Communal", 1)])
-    assert by_name == ["votes", "in", "communal"]
+    # An election named in place of a year is put as it was said: its key alone ("Communal")
+    # would read as no election at all.
+    said = Entity("election", "Communal", "communal elections", 1.0, 1, 3)
+    by_name = swap_rows(["votes", "in", "2013"], [_e("year", "2013", 2)], [said])
+    assert by_name == ["votes", "in", "communal", "elections"]
 
 
 def test_a_row_beyond_the_words_is_skipped() -> None:

@@ -39,12 +39,15 @@ def swap_rows(tokens: Sequence[str], old: Sequence[Entity], new: Sequence[Entity
         olds = sorted((e for e in old if e.kind == kind and e.end <= len(words)), key=lambda e: e.start)
         if not olds:
             continue
+        # A row standing for another kind is put as the follow-up said it: "in 2013" becomes
+        # "in the communal elections", not "in communal" (an election's key is one word).
+        named = [e.key if e.kind == kind else e.text for e in incoming]
         if len(incoming) == len(olds):
             # "kandal and takeo" → "and kampot and kep?": each row in turn.
-            pairs = zip(olds, ([e.key] for e in incoming), strict=True)
+            pairs = zip(olds, ([n] for n in named), strict=True)
         elif len(olds) == 1:
             # One row asked about, now several: the question is asked of them all.
-            pairs = zip(olds, [[e.key for e in incoming]], strict=True)
+            pairs = zip(olds, [named], strict=True)
         else:
             continue  # one new row for two old ones: which it replaces is anyone's guess
         for entity, keys in pairs:
