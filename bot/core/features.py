@@ -114,31 +114,42 @@ def _judgements(terms: Sequence[str], words: frozenset[str]) -> tuple[str, ...]:
     return tuple(t for i, t in enumerate(terms) if t in words and not (t == "right" and i and terms[i - 1] == "human"))
 
 
+# Column positions, bound once: the feature row is filled by index, not by name.
+(_OVERLAP, _FUZZY, _EXACT, _CLASSIFIER, _CLASSIFIER_LEAD, _CLASSIFIER_NONE, _COVERAGE, _RELEVANCE,
+ _SEMANTIC, _UNKNOWN, _UNKNOWN_WORD, _UNCOVERED_WORD, _UNCOVERED_RARE, _EVALUATIVE, _ENTITY_FIT,
+ _ENTITY_MISSING, _COUNT_MISMATCH, _NAMES_OTHER, _ORG_UNRELATED, _OTHER_SUBJECT, _OUTSIDE_PARTY,
+ _NAMES_UNRELATED, _TYPE_MATCH, _TYPE_MISMATCH, _OFF_TOPIC, _PRESENT, _UNKNOWN_YEAR, _MARGIN, _CHAT,
+ _GAP) = (_COLUMN[name] for name in (
+    "overlap", "fuzzy", "exact", "classifier", "classifier_lead", "classifier_none", "coverage", "relevance",
+    "semantic", "unknown", "unknown_word", "uncovered_word", "uncovered_rare", "evaluative", "entity_fit",
+    "entity_missing", "count_mismatch", "names_other", "org_unrelated", "other_subject", "outside_party",
+    "names_unrelated", "type_match", "type_mismatch", "off_topic", "present", "unknown_year", "margin", "chat",
+    "gap"))
+_FACTUAL_KINDS = (ReplyKind.ANSWER, ReplyKind.GAP)
+
+
 def candidate_features(context: FeatureContext, profile: IntentProfile, overlap: float, fuzzy: float,
                        margin: float, nearness: Callable[[np.ndarray], np.ndarray], answer_recall: float,
                        voted: float, voted_lead: float = 0.0, voted_none: float = 0.0,
                        exact: bool = False) -> tuple[list[float], tuple[str, ...]]:
     """The feature row of one candidate (in FEATURE_NAMES order), and a note for each piece of
-    evidence that fired. A list: setting a numpy array's items one by one cost more than all
-    the rest of this function."""
+    evidence that fired. A list filled by index, each note worded only when its feature
+    fires: this runs for every candidate of every question."""
     row = [0.0] * len(FEATURE_NAMES)
     notes: list[str] = []
     intent = profile.intent
-
-    def put(name: str, value: float, note: str = "") -> None:
-        row[_COLUMN[name]] = value
-        if note and value:
-            notes.append(note)
-
-    put("overlap", overlap)
-    put("fuzzy", fuzzy)
+    row[_OVERLAP] = overlap
+    row[_FUZZY] = fuzzy
     # A curated phrasing asked word for word is evidence of its own: the linear fuzzy score
     # weighs it no more than a near miss that adds one word ("what was the cnrp's budget").
-    put("exact", 1.0 if exact else 0.0, "asks one of its phrasings word for word")
-    put("classifier", voted)
-    put("classifier_lead", voted_lead)
-    put("classifier_none", voted_none)
+    if exact:
+        row[_EXACT] = 1.0
+        notes.append("asks one of its phrasings word for word")
+    row[_CLASSIFIER] = voted
+    row[_CLASSIFIER_LEAD] = voted_lead
+    row[_CLASSIFIER_NONE] = voted_none
     names_of, entity_kind = profile.named, intent.entity
+    bag, keywords, said = profile.bag, profile.keywords, profile.said
     covered = 0.0
     uncovered: list[str] = []
     weights: dict[str, float] = {}
@@ -148,87 +159,113 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
             # A slot fits an intent concerned with its kind: one it names, or its own entity.
             kind = term[len(SLOT_PREFIX):]
             fits = kind in names_of or (bool(entity_kind) and kind == entity_kind)
-            covered += weight if fits or term in profile.bag else 0.0
+            covered += weight if fits or term in bag else 0.0
             continue
         # Said in its reply: tested last, and without making the intersection.
-        if term in profile.bag or term in profile.keywords or not forms.isdisjoint(profile.said):
+        if term in bag or term in keywords or not forms.isdisjoint(said):
             covered += weight
         elif len(term) >= 3 and not term[:1].isdigit():
             uncovered.append(term)
             weights[term] = weight
 
-    if context.total:
-        put("coverage", covered / context.total)
-        put("relevance", answer_recall)
+    total = context.total
+    if total:
+        row[_COVERAGE] = covered / total
+        row[_RELEVANCE] = answer_recall
         near = [w for w in uncovered if w in context.vector_rows]
         if near:
             closeness = nearness(context.vectors[[context.vector_rows[w] for w in near]])
             close_to.update(zip(near, (float(c) for c in closeness), strict=True))
             soft = sum(weights[w] * float(c) for w, c in zip(near, closeness, strict=True))
             close = [w for w, c in zip(near, closeness, strict=True) if c > 0]
-            put("semantic", (covered + soft) / context.total,
-                f"{', '.join(close)} near this intent's words" if close else "")
+            row[_SEMANTIC] = value = (covered + soft) / total
+            if close and value:
+                notes.append(f"{', '.join(close)} near this intent's words")
         else:
-            put("semantic", covered / context.total)
-    put("unknown", context.unknown_share,
-        f"{context.unknown_share:.0%} of its content words are unknown" if context.unknown_share >= 0.2 else "")
-    put("unknown_word", 1.0 if context.unknown_words else 0.0,
-        f"uses {', '.join(context.unknown_words)}, which no intent uses")
-    put("uncovered_word", 1.0 if uncovered else 0.0, f"says {', '.join(uncovered)}, which this intent never does")
-    if uncovered and context.total:
-        # The rarest word the intent ignores: "turnout" or "youngest" point elsewhere, while
-        # "plan" or "get" are the chatter of any question.
-        # A word near one of the intent's own ("backed" for "voted for") is half covered.
-        put("uncovered_rare", min(1.0, max(weights[w] * (1.0 - close_to.get(w, 0.0)) for w in uncovered)
-                                  / context.top_weight))
-    if context.evaluative and intent.kind in (ReplyKind.ANSWER, ReplyKind.GAP):
-        put("evaluative", 1.0, f"asks for a judgement ({', '.join(context.evaluative)})")
-    if intent.entity:
-        present = context.rows_by_kind.get(intent.entity, 0)
-        put("entity_fit", 1.0 if present else 0.0)
-        put("entity_missing", 0.0 if present else 1.0, f"needs a {intent.entity}")
-        if intent.entity in NAME_KINDS and present and present != profile.traits.entity_count:
-            put("count_mismatch", 1.0,
-                f"takes {profile.traits.entity_count} {intent.entity}, the question names {present}")
+            row[_SEMANTIC] = covered / total
+    unknown_share = context.unknown_share
+    row[_UNKNOWN] = unknown_share
+    if unknown_share >= 0.2:
+        notes.append(f"{unknown_share:.0%} of its content words are unknown")
+    if context.unknown_words:
+        row[_UNKNOWN_WORD] = 1.0
+        notes.append(f"uses {', '.join(context.unknown_words)}, which no intent uses")
+    if uncovered:
+        row[_UNCOVERED_WORD] = 1.0
+        notes.append(f"says {', '.join(uncovered)}, which this intent never does")
+        if total:
+            # The rarest word the intent ignores: "turnout" or "youngest" point elsewhere, while
+            # "plan" or "get" are the chatter of any question.
+            # A word near one of the intent's own ("backed" for "voted for") is half covered.
+            row[_UNCOVERED_RARE] = min(1.0, max(weights[w] * (1.0 - close_to.get(w, 0.0)) for w in uncovered)
+                                       / context.top_weight)
+    factual = intent.kind in _FACTUAL_KINDS
+    if context.evaluative and factual:
+        row[_EVALUATIVE] = 1.0
+        notes.append(f"asks for a judgement ({', '.join(context.evaluative)})")
+    if entity_kind:
+        present = context.rows_by_kind.get(entity_kind, 0)
+        if present:
+            row[_ENTITY_FIT] = 1.0
+        else:
+            row[_ENTITY_MISSING] = 1.0
+            notes.append(f"needs a {entity_kind}")
+        if entity_kind in NAME_KINDS and present and present != profile.traits.entity_count:
+            row[_COUNT_MISMATCH] = 1.0
+            notes.append(f"takes {profile.traits.entity_count} {entity_kind}, the question names {present}")
     for entity in context.entities:
-        named = profile.named.get(entity.kind)
-        if named and entity.key not in named and entity.kind != intent.entity:
-            put("names_other", 1.0, f"names {entity.key}, the intent is about {', '.join(sorted(named))}")
+        named = names_of.get(entity.kind)
+        if named and entity.key not in named and entity.kind != entity_kind:
+            row[_NAMES_OTHER] = 1.0
+            notes.append(f"names {entity.key}, the intent is about {', '.join(sorted(named))}")
             break
     orgs = [e.key for e in context.entities if e.kind == "organisation"
-            and e.key not in profile.named.get("organisation", frozenset()) and intent.entity != "organisation"]
+            and e.key not in names_of.get("organisation", frozenset()) and entity_kind != "organisation"]
     if orgs:
-        put("org_unrelated", 1.0, f"names {', '.join(orgs)}, which the intent never mentions")
-    # A word no source uses and no English word list knows is a name ("funcinpec"; "café" is
-    # only a word), and another party's only where nothing else names the subject ("did Mu
-    # Sochua flea" is about her).
-    strange = () if context.named_kinds else (
-        *(w for w in context.unknown_words if w not in context.vector_rows), *context.outside_names)
-    if not context.names_party and intent.kind is ReplyKind.ANSWER and (orgs or strange):
-        # "who were the CPP's vice presidents", "does funcinpec have a youth wing": the
-        # question is about someone else, in the words of a question about the CNRP.
-        put("other_subject", 1.0, f"asks about {', '.join(orgs or strange)}, not the CNRP")
-    if context.outside_names and not context.names_party and intent.kind is ReplyKind.ANSWER:
-        # The one sure sign of another party's facts: a party the sources never mention by name,
-        # though a person or a place is named too ("did kem sokha ever join funcinpec").
-        put("outside_party", 1.0, f"names {', '.join(context.outside_names)}, which no source mentions")
-    stray = context.named_kinds - set(profile.phrased) - ({intent.entity} if intent.entity else set())
-    if stray:
-        put("names_unrelated", 1.0, f"names a {', '.join(sorted(stray))} the intent never mentions")
+        row[_ORG_UNRELATED] = 1.0
+        notes.append(f"names {', '.join(orgs)}, which the intent never mentions")
+    answers_with_facts = intent.kind is ReplyKind.ANSWER and not context.names_party
+    if answers_with_facts:
+        # A word no source uses and no English word list knows is a name ("funcinpec"; "café" is
+        # only a word), and another party's only where nothing else names the subject ("did Mu
+        # Sochua flea" is about her).
+        strange = () if context.named_kinds else (
+            *(w for w in context.unknown_words if w not in context.vector_rows), *context.outside_names)
+        if orgs or strange:
+            # "who were the CPP's vice presidents", "does funcinpec have a youth wing": the
+            # question is about someone else, in the words of a question about the CNRP.
+            row[_OTHER_SUBJECT] = 1.0
+            notes.append(f"asks about {', '.join(orgs or strange)}, not the CNRP")
+        if context.outside_names:
+            # The one sure sign of another party's facts: a party the sources never mention by
+            # name, though a person or a place is named too ("did kem sokha ever join funcinpec").
+            row[_OUTSIDE_PARTY] = 1.0
+            notes.append(f"names {', '.join(context.outside_names)}, which no source mentions")
+    if context.named_kinds:
+        stray = context.named_kinds - set(profile.phrased) - ({entity_kind} if entity_kind else set())
+        if stray:
+            row[_NAMES_UNRELATED] = 1.0
+            notes.append(f"names a {', '.join(sorted(stray))} the intent never mentions")
     asked = context.asked.types
     if asked and intent.answers and intent.kind not in _CHAT_KINDS:
         if gives_what_is_asked(intent.answers, asked):
-            put("type_match", 1.0)
+            row[_TYPE_MATCH] = 1.0
         else:
-            put("type_mismatch", 1.0,
-                f"asks for a {'/'.join(sorted(asked))}, the intent gives {'/'.join(intent.answers)}")
-    off_topic = [t for t, forms in context.rare if t not in profile.bag and not forms & profile.said]
-    put("off_topic", 1.0 if off_topic else 0.0, f"says {', '.join(off_topic)}, which this intent never covers")
+            row[_TYPE_MISMATCH] = 1.0
+            notes.append(f"asks for a {'/'.join(sorted(asked))}, the intent gives {'/'.join(intent.answers)}")
+    off_topic = [t for t, forms in context.rare if t not in bag and not forms & said]
+    if off_topic:
+        row[_OFF_TOPIC] = 1.0
+        notes.append(f"says {', '.join(off_topic)}, which this intent never covers")
     if context.present_words and not profile.present_tense:
-        put("present", 1.0, f"asks about {'/'.join(sorted(context.present_words))}")
+        row[_PRESENT] = 1.0
+        notes.append(f"asks about {'/'.join(sorted(context.present_words))}")
     if context.unknown_years:
-        put("unknown_year", 1.0, f"year {', '.join(context.unknown_years)} is in no source")
-    put("margin", margin)
-    put("chat", 1.0 if intent.kind in _CHAT_KINDS else 0.0)
-    put("gap", 1.0 if intent.kind is ReplyKind.GAP else 0.0)
+        row[_UNKNOWN_YEAR] = 1.0
+        notes.append(f"year {', '.join(context.unknown_years)} is in no source")
+    row[_MARGIN] = margin
+    if intent.kind in _CHAT_KINDS:
+        row[_CHAT] = 1.0
+    elif intent.kind is ReplyKind.GAP:
+        row[_GAP] = 1.0
     return row, tuple(notes)

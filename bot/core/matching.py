@@ -79,6 +79,10 @@ class Analysis:
     tokens: tuple[str, ...] = ()  # the normalised words with misspellings corrected
 
 
+def _vote(item: tuple[str, float]) -> float:
+    return item[1]
+
+
 def _forms_of(token: str) -> list[str]:
     """What a word may be without an ending: "illegally" → illegal, "praising" → praise/prais."""
     forms: list[str] = []
@@ -304,24 +308,26 @@ class Matcher:
         order += [p for p in by_answer[: self.config.answer_shortlist] if p not in order]
         voted = classifier.probabilities(self.classifier_features(parsed)) if classifier else {}
         # And those the classifier favours, however few words they share with the question.
-        positions = index.position
-        favoured = sorted([(p, positions[i]) for i, p in voted.items() if i in positions], reverse=True)
-        order += [position for p, position in favoured[: self.config.classifier_shortlist]
-                  if p >= self.config.classifier_floor and position not in order]
+        positions, floor = index.position, self.config.classifier_floor
+        favoured = sorted([(p, positions[i]) for i, p in voted.items() if p >= floor and i in positions],
+                          reverse=True)
+        order += [position for p, position in favoured[: self.config.classifier_shortlist] if position not in order]
         if not order:
             return ()
         query_text = " ".join(sorted(t for t in base_terms if t not in self.lexicon.stopwords))
         question_terms = frozenset(base_terms)
         none = voted.get(NONE, 0.0)
-        by_vote = sorted([(p, i) for i, p in voted.items() if i != NONE], reverse=True)
+        # Only the vote is read from the rival, so the order among equal votes does not matter.
+        by_vote = sorted(voted.items(), key=_vote, reverse=True)
 
         def rival(intent: Intent) -> float:
             # The best vote for another intent, not counting those that answer much the same
             # question ("total votes in 2013": the election and the results total).
             near = self._near[intent.id]
-            return next((p for p, i in by_vote if i != intent.id and i not in near), 0.0)
+            return next((p for i, p in by_vote if i != NONE and i != intent.id and i not in near), 0.0)
         lexical = [float(best[p]) for p in order]
         ids = [index.profiles[p].intent.id for p in order]
+        by_overlap = sorted(range(len(order)), key=lexical.__getitem__, reverse=True)
         rows: list[list[float]] = []
         extras: list[tuple[float, str, tuple[str, ...]]] = []
         for rank, position in enumerate(order):
@@ -335,8 +341,7 @@ class Matcher:
             # the same question, so being close to it is no doubt.
             intent = profile.intent
             near = self._near[intent.id]
-            others = [value for i, value in enumerate(lexical) if i != rank and ids[i] not in near]
-            margin = lexical[rank] - (max(others) if others else 0.0)
+            margin = lexical[rank] - next((lexical[i] for i in by_overlap if i != rank and ids[i] not in near), 0.0)
             row, notes = candidate_features(context, profile, lexical[rank], fuzzy, margin,
                                             functools.partial(self.semantic.nearness, position),
                                             recall.get(position, 0.0),
