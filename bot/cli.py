@@ -268,7 +268,8 @@ TRAINING_FILES = ("training/questions.yaml", "training/details.yaml", "training/
                   "training/out_of_scope_more.yaml", "training/organisations.yaml", "training/events.yaml",
                   "training/details_more.yaml", "training/near_misses.yaml", "training/lay_documents.yaml",
                   "training/lay_policies.yaml", "training/lay_results.yaml", "training/lines_results.yaml",
-                  "training/lay_documents_more.yaml", "training/lay_policies_more.yaml",
+                  "training/lay_documents_more.yaml", "training/lay_policies_more.yaml", "training/lay_people.yaml",
+                  "training/lay_elections.yaml",
                   "tests/questions.yaml", "tests/analytics.yaml")
 
 
