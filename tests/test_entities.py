@@ -206,6 +206,49 @@ def test_two_rows_neck_and_neck_name_neither(kb: KnowledgeBase) -> None:
     assert search.best(_tokens("illegal immigration and student loans"), evidence=2.5, wanted=2) == []
 
 
+def _areas(kb: KnowledgeBase) -> dict[str, set[str]]:
+    areas: dict[str, set[str]] = {}
+    for row in kb.table("policies").rows:
+        areas.setdefault(str(row.values["area"]), set()).add(str(row.values["text"]))
+    return areas
+
+
+def test_the_rows_under_a_named_row_of_a_referred_table(kb: KnowledgeBase) -> None:
+    search = _RowSearch(kb.table("policies"), kb.language.filler, {"policy_areas": "policy_area"})
+    for area, texts in _areas(kb).items():
+        assert search.within({"policy_area": area}) == texts
+    assert search.within({"person": "Kem Sokha"}) == frozenset()
+    assert _RowSearch(kb.table("policies"), kb.language.filler).within({"policy_area": "Economy"}) == frozenset()
+
+
+def test_a_row_search_within_rows_finds_only_those(kb: KnowledgeBase) -> None:
+    # A word of one row of an area, found by that word alone among the area's rows, whatever
+    # rows of other areas also use it (a word rare enough to lead by the search's margin).
+    search = _RowSearch(kb.table("policies"), kb.language.filler, {"policy_areas": "policy_area"})
+    checked = 0
+    for area in _areas(kb):
+        inside = search.within({"policy_area": area})
+        words = {key: ws for key, ws in search.rows if key in inside}
+        for key, own in words.items():
+            for word in own - set().union(*(ws for k, ws in words.items() if k != key)):
+                if search.idf[word] < _RowSearch.LEAD:
+                    continue
+                rows = search.best([word], evidence=0.0, within=inside)
+                assert [r.key for r in rows] == [key], (area, word)
+                checked += 1
+    assert checked
+
+
+def test_a_policy_found_by_its_words_lies_in_the_area_the_question_names(kb: KnowledgeBase,
+                                                                         index: EntityIndex) -> None:
+    # "opportunities" is a word of a women's rights policy and of a domestic one: with women
+    # named, it is the women's rights one (the rows are read from the table).
+    texts = _areas(kb)["Women's rights"]
+    expected = next(t for t in texts if "opportunit" in t)
+    found = _find(index, "did the cnrp guarantee opportunities for women")
+    assert [e.key for e in found if e.kind == "policy_point"] == [expected]
+
+
 @pytest.mark.xfail(strict=True, reason="the _RowSearch docstring's own example finds no row: 'plan' (from "
                                        "'scholarship plans') ties 'illegal' for the lead, so nothing is ahead")
 def test_the_row_search_docstring_example(matcher: Matcher) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 
 from rapidfuzz import fuzz, process
 
@@ -79,7 +79,8 @@ class EntityIndex:
         # Words most questions use ("cambodia", "people", "plan") say nothing about which row.
         generic = _common_words(kb, stem, tokenize)
         filler = kb.language.filler | generic
-        self._searchable = {table.entity: _RowSearch(table, filler) for table in kb.entity_tables()
+        kinds_of_tables = {name: table.entity for name, table in kb.tables.items() if table.entity}
+        self._searchable = {table.entity: _RowSearch(table, filler, kinds_of_tables) for table in kb.entity_tables()
                             if table.entity and table.meta.get("search")}
         for search in self._searchable.values():
             self.tokens |= search.words
@@ -135,11 +136,21 @@ class EntityIndex:
         # a word from another ("workers" is in a platform point and in a health policy).
         free = [t if not taken[i] else "" for i, t in enumerate(tokens)]
         searched: list[Entity] = []
+        keys_by_kind: dict[str, set[str]] = defaultdict(set)
+        for entity in found:
+            keys_by_kind[entity.kind].add(entity.key)
+        named_once = {kind: next(iter(keys)) for kind, keys in keys_by_kind.items() if len(keys) == 1}
         for kind, search in self._searchable.items():
             # Two rows at most ("how much more would a public servant get than a worker"),
             # besides those named outright.
             known = {e.key for e in found if e.kind == kind}
-            searched.extend(search.best(free, self._config.row_search_evidence, known, 2 - len(known)))
+            evidence, wanted = self._config.row_search_evidence, 2 - len(known)
+            # A row inside the one row the question names of a table it belongs to ("what did
+            # they guarantee women": a policy of the women's rights area) is searched there
+            # first; the whole table only when none there fits.
+            within = search.within(named_once)
+            rows = search.best(free, evidence, known, wanted, within) if within else []
+            searched.extend(rows or search.best(free, evidence, known, wanted))
         found.extend(searched)
         found.sort(key=lambda e: e.start)
         return found
@@ -192,11 +203,23 @@ class _RowSearch:
     # The lead over the next row: about the IDF of a word that half the rows use.
     LEAD = 1.0
 
-    def __init__(self, table: Table, stopwords: frozenset[str]) -> None:
+    def __init__(self, table: Table, stopwords: frozenset[str],
+                 kinds_of_tables: Mapping[str, str] | None = None) -> None:
         assert table.entity and table.key
         self.kind = table.entity
         column = str(table.meta["search"])
         self.rows: list[tuple[str, frozenset[str]]] = []
+        # The rows under each row of a table this one refers to (kind, key): a policy area's
+        # policies.
+        self._under: dict[tuple[str, str], frozenset[str]] = {}
+        under: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for ref_column, target in dict(table.meta.get("refs") or {}).items():
+            kind = (kinds_of_tables or {}).get(str(target))
+            if kind is not None:
+                for row in table.rows:
+                    under[(kind, str(row.values[ref_column]))].add(str(row.values[table.key]))
+        self._under = {parent: frozenset(keys) for parent, keys in under.items()}
+        self._parent_kinds = frozenset(kind for kind, _ in under)
         for row in table.rows:
             texts = [str(row.values[column]), str(row.values[table.key])]
             if table.aliases:
@@ -217,15 +240,25 @@ class _RowSearch:
         self.idf = {w: math.log(1.0 + total / n) for w, n in frequency.items()}
         self.words = frozenset(self.idf)
 
+    def within(self, named: Mapping[str, str]) -> frozenset[str]:
+        """The rows under the one row the question names of each table this one refers to
+        (none when it names no such row)."""
+        keys: frozenset[str] | None = None
+        for kind in self._parent_kinds & named.keys():
+            rows = self._under.get((kind, named[kind]), frozenset())
+            keys = rows if keys is None else keys & rows
+        return keys or frozenset()
+
     def best(self, tokens: Sequence[str], evidence: float, known: Set[str] = frozenset(),
-             wanted: int = 1) -> list[Entity]:
+             wanted: int = 1, within: Set[str] | None = None) -> list[Entity]:
         """Rows whose distinctive words the question uses, each clearly ahead of the next row;
-        a second row only from words the first did not use."""
+        a second row only from words the first did not use. `within`: only these rows."""
         present = {t: i for i, t in reversed(list(enumerate(tokens))) if t in self.idf}
         rows: list[Entity] = []
         while present and len(rows) < wanted:
             # Rows no word of the question reaches score 0: they can only be a runner-up of 0.
-            reached = sorted({position for word in present for position in self.rows_with[word]})
+            reached = sorted({position for word in present for position in self.rows_with[word]
+                              if within is None or self.rows[position][0] in within})
             scored = sorted(((sum(self.idf[w] for w in words if w in present), key, words)
                              for key, words in (self.rows[p] for p in reached) if key not in known),
                             key=lambda item: -item[0])
