@@ -84,6 +84,21 @@ def test_a_detail_stated_only_in_an_answer_reaches_its_intent(matcher: Matcher, 
     assert release.id in ids
 
 
+def test_a_question_naming_a_year_asks_about_then_unless_it_counts_from_it(matcher: Matcher) -> None:
+    # The arrest's answer speaks of 2018, never of today: "still" asks about today only where
+    # no year anchors it.
+    assert _features(matcher, "is kem sokha still in prison", "dissolution.arrest")["present"] == 1.0
+    assert _features(matcher, "was kem sokha still in prison in 2018", "dissolution.arrest")["present"] == 0.0
+    assert _features(matcher, "is kem sokha still in prison since 2018", "dissolution.arrest")["present"] == 1.0
+
+
+def test_a_phrasing_anchored_in_a_year_does_not_speak_of_today(matcher: Matcher) -> None:
+    arrest = matcher.index.profiles[matcher.index.position["dissolution.arrest"]]
+    still = [p.text for p in arrest.phrasings if "still" in p.text.lower()]
+    assert still and all(any(ch.isdigit() for ch in text) for text in still)
+    assert not arrest.present_tense
+
+
 def test_evidence_features_fire(matcher: Matcher) -> None:
     assert _features(matcher, "who founded the cnrp", "party.founding")["type_mismatch"] == 1.0
     assert _features(matcher, "when was the cnrp founded", "party.founding")["type_match"] == 1.0

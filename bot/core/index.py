@@ -180,7 +180,9 @@ class PhrasingIndex:
                                    if term not in lexicon.filler for form in word_forms(term)),
             named={k: frozenset(v) for k, v in named.items()},
             phrased=phrased,
-            present_tense=any(t in lexicon.present_words for p in phrasings for t in p.terms),
+            # "was kem sokha still a prisoner in 2018" asks about 2018, not about today.
+            present_tense=any(not any(YEAR.match(t) for t in p.terms)
+                              and any(t in lexicon.present_words for t in p.terms) for p in phrasings),
         )
 
     _row_words: dict[str, frozenset[str]]

@@ -93,6 +93,8 @@ def _forms_of(token: str) -> list[str]:
     return forms
 
 
+# Words before a year that count on from it to today ("since 2018").
+_COUNTING_FROM = frozenset({"since", "after", "from"})
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 # Verbs that open a question of their own ("tell me about …", "list …").
 ASKING_VERBS = frozenset({"tell", "give", "show", "explain", "list", "describe", "name", "summarise", "summarize"})
@@ -360,8 +362,12 @@ class Matcher:
         return tuple(results)
 
     def _present_words(self, terms: Sequence[str]) -> set[str]:
-        """The words that ask about the present ("now", "last year")."""
+        """The words that ask about the present ("now", "last year"). A question that names a
+        year asks about then ("was he still in prison in 2018"), unless it counts from it
+        ("since 2018", "after 2017")."""
         lexicon = self.lexicon
+        if any(YEAR.match(t) and (i == 0 or terms[i - 1] not in _COUNTING_FROM) for i, t in enumerate(terms)):
+            return set()
         found = {t for t in terms if t in lexicon.present_words}
         for i, pair in enumerate(itertools.pairwise(terms)):
             if pair in lexicon.relative_times and (i == 0 or terms[i - 1] not in lexicon.time_owners):
