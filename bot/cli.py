@@ -269,7 +269,7 @@ TRAINING_FILES = ("training/questions.yaml", "training/details.yaml", "training/
                   "training/details_more.yaml", "training/near_misses.yaml", "training/lay_documents.yaml",
                   "training/lay_policies.yaml", "training/lay_results.yaml", "training/lines_results.yaml",
                   "training/lay_documents_more.yaml", "training/lay_policies_more.yaml", "training/lay_people.yaml",
-                  "training/lay_elections.yaml",
+                  "training/lay_elections.yaml", "training/lay_organisations.yaml", "training/lay_near_misses.yaml",
                   "tests/questions.yaml", "tests/analytics.yaml")
 
 
