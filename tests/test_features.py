@@ -14,7 +14,7 @@ from bot.core.features import FeatureContext, candidate_features
 from bot.core.index import YEAR, IntentProfile
 from bot.core.matching import Matcher
 from bot.core.models import ReplyKind
-from bot.core.normalize import SLOT_PREFIX
+from bot.core.normalize import SLOT_PREFIX, word_forms
 from bot.core.scoring import FEATURE_NAMES
 
 QUESTIONS = ["when was the cnrp founded", "who founded the cnrp", "how did the cnrp do in kandal",
@@ -78,8 +78,31 @@ def test_unknown_words_are_named(matcher: Matcher) -> None:
 
 def test_rare_words_are_those_only_one_intent_uses(matcher: Matcher) -> None:
     for question in QUESTIONS:
-        for term, _ in _context(matcher, question).rare:
+        for term, _, _ in _context(matcher, question).rare:
             assert matcher.index.intents_using[term] == 1 and len(term) >= 4 and term.isalpha()
+
+
+def test_a_rare_word_of_a_related_intent_is_not_off_topic(matcher: Matcher) -> None:
+    # Read from the index: a word only one intent uses, asked against an intent that names that
+    # one as related and never uses the word itself ("the announcement" for the release's
+    # details, where only the release's own intent says "announcement").
+    index = matcher.index
+    profile, word, owner = next(
+        (p, t, other) for p in index.profiles for other in sorted(p.intent.related) if other in index.position
+        for t in sorted(index.profiles[index.position[other]].bag)
+        if index.sole_user.get(t) == other and len(t) >= 6 and t.isalpha() and not word_forms(t) & p.said)
+    context = _context(matcher, f"what about the {word}")
+    assert [(t, o) for t, _, o in context.rare] == [(word, owner)]
+    position = index.position[profile.intent.id]
+
+    def off_topic(related: frozenset[str]) -> float:
+        row, _ = candidate_features(context, profile, 0.5, 0.4, 0.1,
+                                    functools.partial(matcher.semantic.nearness, position), 0.3, 0.2,
+                                    related=related)
+        return dict(zip(FEATURE_NAMES, row, strict=True))["off_topic"]
+
+    assert off_topic(frozenset()) == 1.0
+    assert off_topic(frozenset({owner})) == 0.0
 
 
 def test_rows_are_counted_by_kind_and_names_kept_apart(matcher: Matcher) -> None:

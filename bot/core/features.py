@@ -50,7 +50,7 @@ class FeatureContext:
     evaluative: tuple[str, ...]  # words asking for a judgement
     names_party: bool  # the question names the CNRP
     outside_names: tuple[str, ...]  # parties and bodies the sources never mention ("funcinpec")
-    rare: tuple[tuple[str, frozenset[str]], ...]  # words only one intent uses, with their forms
+    rare: tuple[tuple[str, frozenset[str], str], ...]  # words only one intent uses: forms, that intent
     entities: tuple[Entity, ...]
     named_kinds: frozenset[str]
     rows_by_kind: dict[str, int]
@@ -77,7 +77,7 @@ class FeatureContext:
         unknown = sum(w for t, w, _ in content if t in unknown_words)
         # A word that only one intent uses points away from every other intent; short words,
         # numbers and slots are too generic to say so ("go", "50", a person).
-        rare = tuple((t, forms) for t, _, forms in content
+        rare = tuple((t, forms, index.sole_user[t]) for t, _, forms in content
                      if index.intents_using.get(t) == 1 and len(t) >= 4 and t.isalpha()
                      and not t.startswith(SLOT_PREFIX))
         rows: dict[str, set[str]] = {}
@@ -131,7 +131,8 @@ _FACTUAL_KINDS = (ReplyKind.ANSWER, ReplyKind.GAP)
 def candidate_features(context: FeatureContext, profile: IntentProfile, overlap: float, fuzzy: float,
                        margin: float, nearness: Callable[[np.ndarray], np.ndarray], answer_recall: float,
                        voted: float, voted_lead: float = 0.0, voted_none: float = 0.0,
-                       exact: bool = False) -> tuple[list[float], tuple[str, ...]]:
+                       exact: bool = False,
+                       related: frozenset[str] = frozenset()) -> tuple[list[float], tuple[str, ...]]:
     """The feature row of one candidate (in FEATURE_NAMES order), and a note for each piece of
     evidence that fired. A list filled by index, each note worded only when its feature
     fires: this runs for every candidate of every question."""
@@ -253,7 +254,9 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
         else:
             row[_TYPE_MISMATCH] = 1.0
             notes.append(f"asks for a {'/'.join(sorted(asked))}, the intent gives {'/'.join(intent.answers)}")
-    off_topic = [t for t, forms in context.rare if t not in bag and not forms & said]
+    # A word of an intent this one names as related is no sign of another topic ("the
+    # announcement" for the release's details: the release's own intent says it).
+    off_topic = [t for t, forms, owner in context.rare if t not in bag and not forms & said and owner not in related]
     if off_topic:
         row[_OFF_TOPIC] = 1.0
         notes.append(f"says {', '.join(off_topic)}, which this intent never covers")

@@ -87,6 +87,9 @@ class PhrasingIndex:
         total = max(len(self.profiles), 1)
         self.idf = {t: math.log(1.0 + total / df) for t, df in document_frequency.items()}
         self.intents_using = dict(document_frequency)
+        # The one intent that uses a word only one intent uses.
+        self.sole_user = {term: profile.intent.id for profile in self.profiles for term in profile.bag
+                          if document_frequency[term] == 1}
         self._unknown_weight = config.unknown_word_weight * math.log(1.0 + total)
         filler = lexicon.stopwords
         for profile in self.profiles:

@@ -349,7 +349,7 @@ class Matcher:
                                             recall.get(position, 0.0),
                                             (mine := voted.get(profile.intent.id, 0.0)),
                                             mine - rival(profile.intent), none,
-                                            exact=question_terms == index.phrasing_terms[best_row])
+                                            exact=question_terms == index.phrasing_terms[best_row], related=near)
             rows.append(row)
             extras.append((fuzzy, index.phrasing_text[best_row], notes))
         matrix = np.array(rows, dtype=np.float64)

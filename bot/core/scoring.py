@@ -46,7 +46,7 @@ FEATURES: dict[str, str] = {
     "count_mismatch": "the question names one row where the intent compares two, or the reverse",
     "type_match": "the question asks for a kind of answer (who, when, how many …) the intent gives",
     "type_mismatch": "the question asks for a kind of answer the intent does not give",
-    "off_topic": "the question uses a word that only another intent uses",
+    "off_topic": "the question uses a word that only another intent uses, one this intent does not name as related",
     "present": "the question asks about today, which sources ending in 2018 cannot tell",
     "unknown_year": "the question names a year no source mentions",
     "margin": "the overlap's lead over the best other intent (negative when behind)",
