@@ -373,8 +373,12 @@ class PhrasingIndex:
                 # A few rows: their small row-major matrix and the same product as before (its
                 # sums run in another order, which the word-by-word sum would not reproduce).
                 where = self._row_map(rows)
-                shared = self._submatrix(self._present_rows, where, len(rows), columns) @ weights
-                explained = self._submatrix(self._explains_rows, where, len(rows), columns) @ weights
+                # The BLAS product can report an "invalid value" left in the floating-point
+                # flags by an earlier operation, though its inputs are finite 0/1s and weights
+                # (seen once in some 2,600 questions, never alone): the scores are checked below.
+                with np.errstate(invalid="ignore"):
+                    shared = self._submatrix(self._present_rows, where, len(rows), columns) @ weights
+                    explained = self._submatrix(self._explains_rows, where, len(rows), columns) @ weights
         lengths = self._lengths if rows is None else self._lengths[rows]
         beta2 = self.config.recall_beta ** 2
         # A finite guard: a numerical hiccup must read as "no match", never as one.
