@@ -350,8 +350,9 @@ class PhrasingIndex:
             return np.zeros(size, dtype=np.float32)
         if self._dense is not None:
             pick = (slice(None), columns) if rows is None else np.ix_(rows, np.asarray(columns))
-            shared = self._dense[0][pick] @ weights
-            explained = self._dense[1][pick] @ weights
+            with np.errstate(invalid="ignore"):  # see the small-rows product below
+                shared = self._dense[0][pick] @ weights
+                explained = self._dense[1][pick] @ weights
         else:
             if rows is None:
                 # Summed word by word in float32, in the question's order: bit for bit the sums
@@ -375,7 +376,8 @@ class PhrasingIndex:
                 where = self._row_map(rows)
                 # The BLAS product can report an "invalid value" left in the floating-point
                 # flags by an earlier operation, though its inputs are finite 0/1s and weights
-                # (seen once in some 2,600 questions, never alone): the scores are checked below.
+                # (seen for a few of some 3,000 questions, never when asked alone): the scores
+                # are checked for finiteness below.
                 with np.errstate(invalid="ignore"):
                     shared = self._submatrix(self._present_rows, where, len(rows), columns) @ weights
                     explained = self._submatrix(self._explains_rows, where, len(rows), columns) @ weights
