@@ -82,6 +82,16 @@ def test_total_of_two_constituencies(engine: Engine, kb: KnowledgeBase) -> None:
     assert computed.fields["total"] == f"{number_text(expected)} votes"
 
 
+def test_a_part_and_its_whole_are_never_added(engine: Engine, kb: KnowledgeBase) -> None:
+    # A province's votes are part of the general election's: their sum counts them twice. The
+    # difference (the votes outside the province) still means something.
+    assert _read(engine, "total votes in phnom penh and in the 2013 election together") is None
+    computed = _computed(engine, "what's the difference in votes between phnom penh and the 2013 election",
+                         "difference")
+    election = _row(kb, "elections", year=2013)["votes"]
+    assert computed.value == abs(election - _row(kb, "constituencies", name="Phnom Penh")["votes"])
+
+
 def test_two_named_constituencies_compared_are_left_to_the_intents(engine: Engine, kb: KnowledgeBase) -> None:
     # The intents' own comparison says it with both figures; a gap asked for is computed here,
     # in the measure asked.

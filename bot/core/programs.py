@@ -465,6 +465,10 @@ class ProgramReader:
             return ops.ratio(amounts[0], amounts[1])
         # "the gap between them": a gap asked for is a difference, though "between them" adds up.
         if self._has("total", tokens) and not self._has("difference", tokens):
+            if len({a.kind for a in amounts}) > 1:
+                # A province's votes and the election's are a part and its whole: their sum counts
+                # the province twice. A ratio or a difference of the two still means something.
+                return None
             return ops.total(amounts)
         if self._has("difference", tokens):
             paired: list[tuple[Amount, Amount]] = []
