@@ -150,6 +150,28 @@ def test_half_of_the_vote_is_met_by_the_share_though_the_question_counts_votes(e
     assert _read(engine, f"majority constituencies cnrp {election['year']}") is None
 
 
+def test_the_year_of_a_named_province_is_no_second_amount_to_check(engine: Engine, kb: KnowledgeBase) -> None:
+    # "in Prey Veng in 2013": the year says which election the result is of.
+    year = _row(kb, "elections", year=2013)["year"]
+    computed = _computed(engine, f"did more than 50% in prey veng go for the cnrp in {year}?", "against")
+    share = _row(kb, "constituencies", name="Prey Veng")["share"]
+    assert computed.value == pytest.approx(share - 50)
+    assert computed.fields["verdict"] == ("Yes" if share > 50 else "No")
+
+
+def test_no_rank_among_fewer_than_three_rows(engine: Engine) -> None:
+    # Read from the fact graph: a kind with too few rows to rank is compared, not ranked; one
+    # with enough is ranked.
+    kinds = engine.facts.rows_of_kind
+    for kind, question in (("election", "where did the cnrp rank in the 2017 communal elections"),
+                           ("constituency", "where does kandal rank")):
+        computed = _read(engine, question)
+        if len(kinds[kind]) < 3:
+            assert computed is None, question
+        else:
+            assert computed is not None and computed.op == "rank", question
+
+
 def test_a_share_against_the_national_share(engine: Engine, kb: KnowledgeBase) -> None:
     computed = _computed(engine, "was kampong cham above the national share", "against")
     national = float(kb.table("constituencies").meta["stated_totals"]["share"])

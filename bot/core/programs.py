@@ -47,6 +47,8 @@ _SEAT_WORDS = frozenset({"role", "roles", "position", "positions", "title", "tit
 _OTHER_ASKS = frozenset({"where", "when", "who", "whom", "whose", "why", "how", "which"})
 _WHO_WORDS = frozenset({"who", "whose", "whom"})
 _ROLE_WORDS = frozenset({"role", "roles", "title", "titles", "position", "positions"})
+# A rank among two rows is a comparison, which the comparison answers with both figures.
+_FEWEST_TO_RANK = 3
 # Words that point back at one thing, or at several.
 _ONE_THING = frozenset({"that", "this"})  # "it" is as often the party ("which gave it more?")
 _SEVERAL_THINGS = frozenset({"those", "them", "these", "both", "all"})  # "they" is mostly the party
@@ -395,7 +397,9 @@ class ProgramReader:
         if not self._has("rank", reading.tokens):
             return None
         amounts = self._amounts(reading, ("constituency", "election", "platform_point"))
-        if len(amounts) != 1:
+        if len(amounts) != 1 or len(self.graph.rows_of_kind.get(amounts[0].kind, ())) < _FEWEST_TO_RANK:
+            # "Where did the CNRP rank in the 2017 elections?" asks its place among the parties,
+            # which the sources do not give; first of its own two elections answers nothing.
             return None
         return ops.rank(self.graph, amounts[0])
 
@@ -407,6 +411,11 @@ class ProgramReader:
         if above == below:
             return None
         amounts = self._amounts(reading, ("constituency", "election"))
+        places = [a for a in amounts if a.kind == "constituency"]
+        if len(places) == 1:
+            # "did more than 50% in Prey Veng go for the CNRP in 2013": the year says which
+            # election the province's result is of; it is no second amount to check.
+            amounts = places
         if len(amounts) != 1:
             return None
         if (amounts[0].kind == "election" and set(tokens) & _CONSTITUENCY_WORDS
