@@ -211,6 +211,13 @@ def test_a_monthly_amount_over_a_year(engine: Engine, kb: KnowledgeBase) -> None
     assert computed.value == _row(kb, "platform", topic="Pension")["riels"] * 12
 
 
+def test_what_a_promise_costs_its_payer_is_no_amount_a_year(engine: Engine) -> None:
+    # One pensioner's year is not what the pensions would cost the state: that needs how many
+    # would receive it, which no source gives.
+    assert _read(engine, "how much would the pension have cost the state each year") is None
+    assert _read(engine, "what would the pension cost the government per year") is None
+
+
 def test_the_exchange_rate_from_the_paired_figures(engine: Engine, kb: KnowledgeBase) -> None:
     computed = _computed(engine, "what was the exchange rate", "exchange")
     rates = [r["riels"] / r["usd"] for r in kb.table("platform").rows if r["riels"] and r["usd"]]

@@ -238,7 +238,7 @@ class ProgramReader:
         return ops.exchange(pairs) if pairs else None
 
     def _per_year(self, reading: Reading) -> ops.Computed | None:
-        if not self._has("per_year", reading.tokens):
+        if not self._has("per_year", reading.tokens) or self._has("payer_cost", reading.tokens):
             return None
         for amount in self._amounts(reading, ("platform_point", "figure")):
             if amount.per == "month" or amount.unit.endswith("a month"):
