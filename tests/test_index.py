@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from bot.core.config import MatchConfig
 from bot.core.engine import Engine
-from bot.core.index import NUMBER_SLOT, YEAR, PhrasingIndex
+from bot.core.index import NUMBER_SLOT, PhrasingIndex, anchored_in_a_year
 from bot.core.knowledge import KnowledgeBase
 from bot.core.models import Entity
-from bot.core.normalize import SLOT_PREFIX, slot_token
+from bot.core.normalize import SLOT_PREFIX, phrase_tokens, slot_token
 
 PROPERTY = settings(max_examples=100, deadline=None, derandomize=True)
 
@@ -82,9 +82,20 @@ def test_present_tense_phrasings_are_marked(index: PhrasingIndex) -> None:
     # still in prison in 2018" asks about 2018).
     present = index.lexicon.present_words
     for profile in index.profiles:
-        asks_now = any(not any(YEAR.match(t) for t in p.terms) and any(t in present for t in p.terms)
+        asks_now = any(any(t in present for t in p.terms) and not anchored_in_a_year(phrase_tokens(p.text))
                        for p in profile.phrasings)
         assert profile.present_tense == asks_now
+
+
+@pytest.mark.parametrize(("words", "anchored"), [
+    ("was he still in prison in 2018", True),
+    ("2017 still", True),
+    ("is he still in prison since 2018", False),
+    ("what happened after 2017 until now", False),
+    ("is he still in prison", False),
+])
+def test_a_year_anchors_words_unless_they_count_on_from_it(words: str, anchored: bool) -> None:
+    assert anchored_in_a_year(words.split()) is anchored
 
 
 # ---------------------------------------------------------------- weights

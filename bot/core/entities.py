@@ -211,14 +211,13 @@ class _RowSearch:
         self.rows: list[tuple[str, frozenset[str]]] = []
         # The rows under each row of a table this one refers to (kind, key): a policy area's
         # policies.
-        self._under: dict[tuple[str, str], frozenset[str]] = {}
         under: dict[tuple[str, str], set[str]] = defaultdict(set)
         for ref_column, target in dict(table.meta.get("refs") or {}).items():
             kind = (kinds_of_tables or {}).get(str(target))
             if kind is not None:
                 for row in table.rows:
                     under[(kind, str(row.values[ref_column]))].add(str(row.values[table.key]))
-        self._under = {parent: frozenset(keys) for parent, keys in under.items()}
+        self._under: dict[tuple[str, str], frozenset[str]] = {parent: frozenset(keys) for parent, keys in under.items()}
         self._parent_kinds = frozenset(kind for kind, _ in under)
         for row in table.rows:
             texts = [str(row.values[column]), str(row.values[table.key])]

@@ -26,6 +26,14 @@ from bot.core.models import Entity, Intent
 from bot.core.normalize import SynonymMap, phrase_tokens, slot_token, word_forms
 
 YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
+# Words before a year that count on from it to today ("since 2018").
+_COUNTING_FROM = frozenset({"since", "after", "from"})
+
+
+def anchored_in_a_year(terms: Sequence[str]) -> bool:
+    """Whether words name a year they speak of: "was he still in prison in 2018" asks about
+    2018, not today; "since 2018" counts on from it, to today."""
+    return any(YEAR.match(t) and (i == 0 or terms[i - 1] not in _COUNTING_FROM) for i, t in enumerate(terms))
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
 NUMBER_SLOT = slot_token("number")
 
@@ -183,9 +191,8 @@ class PhrasingIndex:
                                    if term not in lexicon.filler for form in word_forms(term)),
             named={k: frozenset(v) for k, v in named.items()},
             phrased=phrased,
-            # "was kem sokha still a prisoner in 2018" asks about 2018, not about today.
-            present_tense=any(not any(YEAR.match(t) for t in p.terms)
-                              and any(t in lexicon.present_words for t in p.terms) for p in phrasings),
+            present_tense=any(any(t in lexicon.present_words for t in p.terms)
+                              and not anchored_in_a_year(phrase_tokens(p.text)) for p in phrasings),
         )
 
     _row_words: dict[str, frozenset[str]]

@@ -27,7 +27,7 @@ from bot.core.classifier import features as classifier_features
 from bot.core.config import MatchConfig
 from bot.core.entities import NAME_KINDS, EntityIndex
 from bot.core.features import FeatureContext, candidate_features
-from bot.core.index import NUMBER, YEAR, IntentTraits, PhrasingIndex
+from bot.core.index import NUMBER, YEAR, IntentTraits, PhrasingIndex, anchored_in_a_year
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Reading, read
 from bot.core.models import Entity, Intent
@@ -93,8 +93,6 @@ def _forms_of(token: str) -> list[str]:
     return forms
 
 
-# Words before a year that count on from it to today ("since 2018").
-_COUNTING_FROM = frozenset({"since", "after", "from"})
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 # Verbs that open a question of their own ("tell me about …", "list …").
 ASKING_VERBS = frozenset({"tell", "give", "show", "explain", "list", "describe", "name", "summarise", "summarize"})
@@ -366,7 +364,7 @@ class Matcher:
         year asks about then ("was he still in prison in 2018"), unless it counts from it
         ("since 2018", "after 2017")."""
         lexicon = self.lexicon
-        if any(YEAR.match(t) and (i == 0 or terms[i - 1] not in _COUNTING_FROM) for i, t in enumerate(terms)):
+        if anchored_in_a_year(terms):
             return set()
         found = {t for t in terms if t in lexicon.present_words}
         for i, pair in enumerate(itertools.pairwise(terms)):
