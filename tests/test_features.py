@@ -117,6 +117,27 @@ def test_judgement_words_are_read_but_human_rights_is_no_judgement(matcher: Matc
     assert _context(matcher, "what human rights did the cnrp promise").evaluative == ()
 
 
+@pytest.mark.parametrize(("question", "judged"), [
+    ("were the bans proportionate", ("proportionate",)),
+    ("was it wise to merge", ("wise",)),
+    ("was the ban right", ("right",)),
+    ("was the cnrp left or right", ()),
+    ("was it a right-wing party", ()),
+    ("was the cnrp on the right", ()),
+    ("what did the cnrp say about women's rights", ()),
+    ("did the cnrp believe in free and fair elections", ()),
+    ("its worst constituencies, percentage-wise", ()),
+    ("which goods would be cheaper", ()),
+])
+def test_a_judgement_is_read_from_the_words_as_typed(matcher: Matcher, question: str,
+                                                     judged: tuple[str, ...]) -> None:
+    # A plural is a noun, "right" beside left or wing a side, "free and fair" a description,
+    # "-wise" after a noun no wisdom.
+    parsed = matcher.parse(question)
+    context = FeatureContext.of(matcher, parsed.terms, (), (), parsed.asked, set(), words=parsed.words)
+    assert context.evaluative == judged
+
+
 def test_each_word_with_a_vector_has_its_row(matcher: Matcher) -> None:
     context = _context(matcher, "what would the elderly have got after the dissolution")
     vectors = matcher.semantic.vectors

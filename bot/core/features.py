@@ -64,8 +64,9 @@ class FeatureContext:
     @classmethod
     def of(cls, matcher: Matcher, terms: Sequence[str], entities: Sequence[Entity],
            unknown_years: Sequence[str], asked: Asked, present_words: set[str],
-           background: frozenset[str] = frozenset()) -> FeatureContext:
-        """The question-level evidence, from the matcher's indexes."""
+           background: frozenset[str] = frozenset(), words: Sequence[str] | None = None) -> FeatureContext:
+        """The question-level evidence, from the matcher's indexes. `words`: the question's
+        words as typed (folded, not stemmed), where judgements are read; the terms otherwise."""
         index, lexicon = matcher.index, matcher.lexicon
         weights = index.query_weights(terms, background)
         filler = lexicon.filler
@@ -94,7 +95,7 @@ class FeatureContext:
             unknown_share=unknown / total if total else 0.0,
             unknown_words=tuple(t for t in unknown_words if len(t) >= 3),
             top_weight=index.top_idf,
-            evaluative=_judgements(terms, lexicon.evaluative),
+            evaluative=_judgements(list(terms if words is None else words), lexicon.evaluative),
             names_party=PARTY_TERM in terms,
             outside_names=tuple(t for t in terms if t in lexicon.outside_names),
             rare=rare,
@@ -109,9 +110,34 @@ class FeatureContext:
         )
 
 
-def _judgements(terms: Sequence[str], words: frozenset[str]) -> tuple[str, ...]:
-    """Judgement words of the question; "right" in "human rights" is no judgement."""
-    return tuple(t for i, t in enumerate(terms) if t in words and not (t == "right" and i and terms[i - 1] == "human"))
+# Near "right", these make it a side or a moment, not a judgement ("left or right", "right
+# wing", "the far right", "right away", "on the right").
+_RIGHT_AS_SIDE = frozenset({"left", "wing", "far", "centre", "center", "away", "now", "human"})
+# Before "wise", what makes it a judgement ("was it wise", "not wise"); otherwise it is the
+# "-wise" of "percentage-wise".
+_JUDGED_BY = frozenset({"is", "was", "were", "are", "be", "been", "it", "that", "this", "so", "very", "too",
+                        "not", "really", "quite"})
+
+
+def _judgements(words: Sequence[str], judging: frozenset[str]) -> tuple[str, ...]:
+    """The question's words that ask for a judgement, read as typed: a plural is a noun
+    ("rights", "goods"), "right" beside left, wing or far is a side, "free and fair" describes
+    elections, and "-wise" after a noun is no wisdom."""
+    found = []
+    for i, word in enumerate(words):
+        if word not in judging:
+            continue
+        before = words[i - 1] if i else ""
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if word == "right" and (before == "the" or after in _RIGHT_AS_SIDE
+                                or _RIGHT_AS_SIDE.intersection(words[max(0, i - 2):i])):
+            continue
+        if word == "fair" and words[max(0, i - 2):i] == ["free", "and"]:
+            continue
+        if word == "wise" and before not in _JUDGED_BY:
+            continue
+        found.append(word)
+    return tuple(found)
 
 
 # Column positions, bound once: the feature row is filled by index, not by name.

@@ -60,6 +60,7 @@ class Parsed:
     terms: tuple[str, ...]  # names as slots, synonyms mapped
     asked: Asked
     background: frozenset[str]  # words only of the sentences around the question
+    words: tuple[str, ...] = ()  # folded as typed, not stemmed ("rights" is not "right")
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,8 @@ class Matcher:
         """Everything the matcher reads from a question before it scores any intent."""
         clipped = _clip(question, self.config.max_question_chars)
         reading = read(clipped, self.lexicon)
-        raw = [stem(t) for t in tokenize(reading.text)]
+        words = tokenize(reading.text)
+        raw = [stem(t) for t in words]
         tokens: list[str] = []
         corrections: list[tuple[str, str]] = []
         unknown: set[int] = set()
@@ -187,7 +189,7 @@ class Matcher:
         entities.sort(key=lambda e: e.start)
         terms = self.index.terms(tokens, entities, NAME_KINDS)
         return Parsed(reading, tuple(raw), tuple(tokens), tuple(corrections), tuple(entities), tuple(terms),
-                      self.reader.read(reading.text), self._background(reading.text, terms))
+                      self.reader.read(reading.text), self._background(reading.text, terms), tuple(words))
 
     def phrasing_features(self, text: str, reads_numbers: bool = False) -> list[str]:
         """A curated phrasing's classifier features (its {slots} and names as slot words)."""
@@ -297,7 +299,8 @@ class Matcher:
         scores = self._retrieve(tokens, entities, base_terms, background)
         best = np.maximum.reduceat(scores, index.starts)
         context = FeatureContext.of(self, base_terms, entities, unknown_years, asked,
-                                    present_words=self._present_words(base_terms), background=background)
+                                    present_words=self._present_words(base_terms), background=background,
+                                    words=parsed.words or None)
         recall = index.answer_recall([(t, forms) for t, _, forms in context.content
                                       if not t.startswith(SLOT_PREFIX)])
         order = [int(p) for p in np.argsort(-best)[: self.config.shortlist] if best[p] > 0.0]
