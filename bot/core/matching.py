@@ -60,7 +60,7 @@ class Parsed:
     terms: tuple[str, ...]  # names as slots, synonyms mapped
     asked: Asked
     background: frozenset[str]  # words only of the sentences around the question
-    words: tuple[str, ...] = ()  # folded as typed, not stemmed ("rights" is not "right")
+    words: tuple[str, ...]  # folded as typed, not stemmed ("rights" is not "right")
 
 
 @dataclass(frozen=True)
@@ -300,7 +300,7 @@ class Matcher:
         best = np.maximum.reduceat(scores, index.starts)
         context = FeatureContext.of(self, base_terms, entities, unknown_years, asked,
                                     present_words=self._present_words(base_terms), background=background,
-                                    words=parsed.words or None)
+                                    words=parsed.words)
         recall = index.answer_recall([(t, forms) for t, _, forms in context.content
                                       if not t.startswith(SLOT_PREFIX)])
         order = [int(p) for p in np.argsort(-best)[: self.config.shortlist] if best[p] > 0.0]
