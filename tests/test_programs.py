@@ -159,6 +159,28 @@ def test_the_year_of_a_named_province_is_no_second_amount_to_check(engine: Engin
     assert computed.fields["verdict"] == ("Yes" if share > 50 else "No")
 
 
+@pytest.mark.parametrize(("question", "upper", "lower"), [
+    ("was kampot better or worse than the national average", "better", "worse"),
+    ("was kandal's share lower or higher than half", "higher", "lower"),
+])
+def test_a_question_offering_both_sides_is_answered_with_the_side(engine: Engine, kb: KnowledgeBase, question: str,
+                                                                 upper: str, lower: str) -> None:
+    computed = _computed(engine, question, "against")
+    entity = next(e for e in engine.matcher.analyse(question).entities if e.kind == "constituency")
+    share = _row(kb, "constituencies", name=entity.key)["share"]
+    line = 50.0 if "half" in question else float(kb.table("constituencies").meta["stated_totals"]["share"])
+    assert computed.fields["verdict"] == (upper if share > line else lower).capitalize()
+    assert computed.value == pytest.approx(share - line)
+
+
+@pytest.mark.parametrize("words", ["where did the cnrp win a majority in {year}",
+                                   "did the cnrp get a majority anywhere in {year}"])
+def test_a_majority_asked_of_places_is_no_check_of_the_election(engine: Engine, kb: KnowledgeBase,
+                                                                words: str) -> None:
+    year = next(r for r in kb.table("elections").rows if r["share"] is not None)["year"]
+    assert _read(engine, words.format(year=year)) is None
+
+
 def test_no_rank_among_fewer_than_three_rows(engine: Engine) -> None:
     # Read from the fact graph: a kind with too few rows to rank is compared, not ranked; one
     # with enough is ranked.

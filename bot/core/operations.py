@@ -132,10 +132,15 @@ def rank(graph: FactGraph, amount: Amount) -> Computed:
                              "measure": measure}, value=float(position))
 
 
-def against(amount: Amount, line: float, line_text: str, above: bool) -> Computed:
-    """Is the amount above (or below) the line: yes or no, and by how much."""
+def against(amount: Amount, line: float, line_text: str, above: bool,
+            either: tuple[str, str] | None = None) -> Computed:
+    """Is the amount above (or below) the line: yes or no, and by how much. Asked for either
+    side (`either`: the question's upper and lower words), the verdict is the side."""
     higher = amount.value > line
-    verdict = "Yes" if higher == above and amount.value != line else "No"
+    if either is not None:
+        verdict = "Level" if amount.value == line else (either[0] if higher else either[1]).capitalize()
+    else:
+        verdict = "Yes" if higher == above and amount.value != line else "No"
     side = "above" if higher else "below" if amount.value < line else "level with"
     distance = f", by {_unit_of(amount, abs(amount.value - line))}" if amount.value != line else ""
     return Computed("against", {"verdict": verdict, "item": _cited(amount), "side": side, "line": line_text,

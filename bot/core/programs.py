@@ -53,7 +53,10 @@ _FEWEST_TO_RANK = 3
 _ONE_THING = frozenset({"that", "this"})  # "it" is as often the party ("which gave it more?")
 _SEVERAL_THINGS = frozenset({"those", "them", "these", "both", "all"})  # "they" is mostly the party
 # Words for the constituencies as a kind, rather than one of them.
-_CONSTITUENCY_WORDS = frozenset({"constituency", "constituencies", "province", "provinces", "region", "regions"})
+# Words that ask about places: with an election's figure and no province named, "where did the
+# CNRP win a majority?" asks which constituencies, not whether the election's share was one.
+_PLACE_WORDS = frozenset({"constituency", "constituencies", "province", "provinces", "region", "regions",
+                          "where", "anywhere", "somewhere", "everywhere", "place", "places", "area", "areas"})
 _THEN = frozenset({"then", "time", "moment", "point", "date", "day", "year"})
 
 
@@ -407,8 +410,9 @@ class ProgramReader:
         """"Is that more than half?", "was it above its national share?": one amount against a
         line, yes or no."""
         tokens = reading.tokens
+        either = self._either(tokens)
         above, below = self._has("above", tokens), self._has("below", tokens)
-        if above == below:
+        if either is None and above == below:
             return None
         amounts = self._amounts(reading, ("constituency", "election"))
         places = [a for a in amounts if a.kind == "constituency"]
@@ -418,7 +422,7 @@ class ProgramReader:
             amounts = places
         if len(amounts) != 1:
             return None
-        if (amounts[0].kind == "election" and set(tokens) & _CONSTITUENCY_WORDS
+        if (amounts[0].kind == "election" and set(tokens) & _PLACE_WORDS
                 and not any(e.kind == "constituency" for e in reading.entities)):
             return None  # "majority constituencies 2013" asks which of them, not about the election
         line, text, of_the_vote = self._line(reading, amounts[0])
@@ -431,7 +435,16 @@ class ProgramReader:
             if share is None or share.unit != "percent":
                 return None
             amount = share
-        return ops.against(amount, line, text, above)
+        return ops.against(amount, line, text, above, either)
+
+    def _either(self, tokens: Sequence[str]) -> tuple[str, str] | None:
+        """The two sides a question offers ("better or worse"), upper side first, in either order."""
+        joined = f" {' '.join(tokens)} "
+        for phrase in self.words.get("either", ()):
+            upper, lower = phrase[0], phrase[-1]
+            if f" {upper} or {lower} " in joined or f" {lower} or {upper} " in joined:
+                return upper, lower
+        return None
 
     def _line(self, reading: Reading, like: Amount | None = None) -> tuple[float | None, str, bool]:
         """The line a question measures against: a stated number, half, or the national share;
