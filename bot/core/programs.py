@@ -52,7 +52,6 @@ _FEWEST_TO_RANK = 3
 # Words that point back at one thing, or at several.
 _ONE_THING = frozenset({"that", "this"})  # "it" is as often the party ("which gave it more?")
 _SEVERAL_THINGS = frozenset({"those", "them", "these", "both", "all"})  # "they" is mostly the party
-# Words for the constituencies as a kind, rather than one of them.
 # Words that ask about places: with an election's figure and no province named, "where did the
 # CNRP win a majority?" asks which constituencies, not whether the election's share was one.
 _PLACE_WORDS = frozenset({"constituency", "constituencies", "province", "provinces", "region", "regions",
