@@ -270,6 +270,9 @@ TRAINING_FILES = ("training/questions.yaml", "training/details.yaml", "training/
                   "training/lay_policies.yaml", "training/lay_results.yaml", "training/lines_results.yaml",
                   "training/lay_documents_more.yaml", "training/lay_policies_more.yaml", "training/lay_people.yaml",
                   "training/lay_elections.yaml", "training/lay_organisations.yaml", "training/lay_near_misses.yaml",
+                  "training/lay_people_extra.yaml", "training/lay_elections_extra.yaml",
+                  "training/lay_dissolution_extra.yaml", "training/lay_documents_extra.yaml",
+                  "training/lay_policies_extra.yaml",
                   "tests/questions.yaml", "tests/analytics.yaml")
 
 
