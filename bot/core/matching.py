@@ -293,6 +293,10 @@ class Matcher:
 
     def _rank(self, parsed: Parsed, unknown_years: Sequence[str],
               classifier: IntentClassifier | None) -> tuple[ScoredIntent, ...]:
+        if not parsed.terms:
+            # Nothing was said: a classifier given no words still votes its priors, and those
+            # are no evidence for any intent.
+            return ()
         index = self.index
         tokens, entities, base_terms = parsed.tokens, parsed.entities, parsed.terms
         asked, background = parsed.asked, parsed.background
