@@ -66,7 +66,7 @@ eval: $(STAMP)
 		$(BIN)/python $(DEVSET)/grade.py --cmd "$(BIN)/python -m bot ask --json" --max-answer-chars 1500 --no-topics; \
 	else echo "no development set at $(DEVSET): skipped"; fi
 
-# Refit the scoring model and the intent classifier (knowledge/scoring.yaml, classifier.npz)
+# Refit the scoring model, its trees and the intent classifier (knowledge/scoring.yaml, scoring_trees.npz, classifier.npz)
 # from the labelled training questions; deterministic, so a refit with the same data is a no-op.
 fit: $(STAMP)
 	$(BIN)/python -m bot fit --write knowledge/scoring.yaml --check tests/fresh.yaml --check tests/out_of_scope.yaml \

@@ -281,7 +281,7 @@ def cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> 
     from bot.core import training
     from bot.core.engine import intent_traits
     from bot.core.matching import Matcher
-    from bot.core.scoring import FEATURE_NAMES, untrained_model
+    from bot.core.scoring import FEATURE_NAMES, TREES_FILE, untrained_model
 
     settings = _settings(err)
     if settings is None:
@@ -327,7 +327,10 @@ def cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> 
         target = Path(args.write)
         target.write_text(training.render_model(model, files), encoding="utf-8")
         classifier.save(target.with_name("classifier.npz"))
-        print(f"wrote {target} and {target.with_name('classifier.npz')}", file=out)
+        if model.trees is not None:
+            model.trees.save(target.with_name(TREES_FILE))
+        print(f"wrote {target}, {target.with_name('classifier.npz')} and {target.with_name(TREES_FILE)}",
+              file=out)
     return EXIT_OK
 
 

@@ -269,7 +269,7 @@ def test_format_duration(seconds: float, text: str) -> None:
 
 
 def test_the_askers_words_in_a_reply_or_a_question_list_render_nothing(engine: Engine) -> None:
-    typed = "when was it founded [see](https://evil.example/login)? and **who** <@1> founded it?"
+    typed = "when was it founded [here](https://evil.example/login)? and **who** <@1> founded it?"
     answer = engine.ask(typed)
     embed = answer_embed(answer, engine.kb)
     # The title is the known questions, never the typing; the typing heads each part, escaped.

@@ -64,6 +64,18 @@ def test_probabilities_rise_with_a_positive_weight() -> None:
     assert model.contributions(rows[1]) == {"overlap": 1.0}
 
 
+def test_the_shipped_trees_add_to_the_weighted_sum_and_are_credited_to_features(kb: KnowledgeBase) -> None:
+    model = kb.scoring
+    assert model.trees is not None, "make fit writes knowledge/scoring_trees.npz beside scoring.yaml"
+    rng = np.random.default_rng(3)
+    rows = rng.random((20, len(FEATURE_NAMES)))
+    linear = rows @ model.vector() + model.bias
+    z = np.log(model.probabilities(rows) / (1 - model.probabilities(rows)))
+    assert z == pytest.approx(linear + model.trees.logits(rows), abs=1e-6)
+    for row, logit in zip(rows, z, strict=True):
+        assert model.offset + sum(model.contributions(row).values()) == pytest.approx(logit, abs=1e-6)
+
+
 def test_untrained_model_leans_on_overlap_alone() -> None:
     model = untrained_model()
     assert [n for n, w in model.weights.items() if w] == ["overlap"]

@@ -376,12 +376,19 @@ class Engine:
             own = (best is not None and best.score >= self.model.suggest and not is_ellipsis(text)
                    and not ANAPHORS & set(analysis.tokens) and len(content) >= _OWN_QUESTION_WORDS
                    and (previous is None or best.intent.topic != previous.topic))
+            if not clear and _IT.search(text) and not analysis.entities:
+                # "What else did it release?" after an answer about APHR: "it" is what the talk
+                # named, tried before the last question is asked again with these words.
+                named = self._it_is_named(text, last)
+                if named is not None:
+                    return named
             if (bare or not clear) and not own and (
                     is_ellipsis(text) or len(content) <= self.config.context_short_question):
                 again = self._ask_again(analysis, context.recent_answered())
                 if again is not None:
                     return again
-            if previous is not None:
+            if previous is not None and not clear:
+                # A question clear on its own keeps its reading; one in doubt leans on the talk.
                 analysis = self._boost_topic(analysis, previous)
             answer = self._answer(text, analysis)
             if not answer.matched and answer.kind is not ReplyKind.REFUSAL and ANAPHORS & set(analysis.tokens):

@@ -10,13 +10,14 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from bot.core.boosting import TreeEnsemble
 from bot.core.classifier import IntentClassifier
 from bot.core.config import KnowledgeLimits
 from bot.core.language import Lexicon, phrases, word_list
@@ -24,7 +25,7 @@ from bot.core.limits import check_counts, check_folder
 from bot.core.models import ANSWER_TYPES, CitationRef, Intent, ReplyKind, Section, Source
 from bot.core.normalize import fold, stem, tokenize
 from bot.core.resources import packaged_knowledge
-from bot.core.scoring import ScoringModel, parse_model, untrained_model
+from bot.core.scoring import FEATURE_NAMES, TREES_FILE, ScoringModel, parse_model, untrained_model
 from bot.core.yamlio import LineDict, YamlProblem, load_yaml
 
 # The copy this program ships with: bot/_knowledge in a wheel, the checkout's knowledge/ otherwise.
@@ -886,7 +887,18 @@ def _load_scoring(c: _Collector) -> ScoringModel:
     for field_name, message in problems:
         line = data.line_of(field_name.split(".")[0]) if isinstance(data, LineDict) else None
         c.add(path, "", field_name, message, line)
-    return model or untrained_model()
+    if model is None:
+        return untrained_model()
+    trees_path = c.root / TREES_FILE
+    if not trees_path.is_file():
+        c.add(trees_path, "", "", "no fitted trees: the weighted sum alone scores (run `make fit`)",
+              severity=Severity.WARNING)
+        return model
+    try:
+        return replace(model, trees=TreeEnsemble.load(trees_path, len(FEATURE_NAMES)))
+    except (OSError, ValueError, KeyError) as exc:
+        c.add(trees_path, "", "", f"cannot be read ({exc}): run `make fit`")
+        return model
 
 
 def _load_classifier(c: _Collector, intents: Mapping[str, Intent]) -> IntentClassifier | None:

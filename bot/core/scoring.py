@@ -1,8 +1,10 @@
 """One scoring model: features of a (question, intent) pair → the probability that the
 intent's reply answers the question.
 
-A logistic regression with one weight per feature, fitted offline (`cnrp-bot fit`, `make
-fit`) on labelled questions and stored as data in `knowledge/scoring.yaml`. The decision
+A logistic regression with one weight per feature, plus shallow boosted trees fitted to its
+residuals (`bot/core/boosting.py`: how features combine, which a weighted sum cannot say), both
+fitted offline (`cnrp-bot fit`, `make fit`) on labelled questions and stored as data in
+`knowledge/scoring.yaml` and `knowledge/scoring_trees.npz`. The decision
 that uses it has three bands: answer, "did you mean", decline. Each feature is explained in
 `FEATURES` and shown by `ask --explain`, so a new rule is a new feature with a fitted weight,
 never another hand-set multiplier.
@@ -17,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from bot.core.boosting import TreeEnsemble
 
 # name -> what it measures (shown by `ask --explain` and in knowledge/scoring.yaml)
 FEATURES: dict[str, str] = {
@@ -54,6 +58,8 @@ FEATURES: dict[str, str] = {
     "gap": "the intent says what the sources lack",
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
+# The trees' file, beside scoring.yaml in the knowledge folder.
+TREES_FILE = "scoring_trees.npz"
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,8 @@ class ScoringModel:
     answer: float = 0.5
     suggest: float = 0.3
     meta: Mapping[str, Any] = field(default_factory=dict)
+    # Added to the weighted sum's log-odds; None: the weighted sum alone.
+    trees: TreeEnsemble | None = field(default=None, compare=False)
 
     def vector(self) -> np.ndarray:
         return self._vector.copy()
@@ -78,12 +86,26 @@ class ScoringModel:
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """One probability per row of `features` (rows × FEATURE_NAMES)."""
         z = features @ self._vector + self.bias
+        if self.trees is not None:
+            z = z + self.trees.logits(features)
         return _sigmoid(z)
 
     def contributions(self, row: np.ndarray) -> dict[str, float]:
-        """Each feature's share of the log-odds, for `--explain`."""
+        """Each feature's share of the log-odds: its weight times its value, plus what the
+        trees' splits on it moved. With `offset` they sum to the log-odds."""
         vector = self.vector()
-        return {name: float(row[i] * vector[i]) for i, name in enumerate(FEATURE_NAMES) if row[i]}
+        moved = self.trees.contributions(row, len(FEATURE_NAMES)) if self.trees is not None else None
+        out = {}
+        for i, name in enumerate(FEATURE_NAMES):
+            share = float(row[i] * vector[i]) + (float(moved[i]) if moved is not None else 0.0)
+            if row[i] or share:
+                out[name] = share
+        return out
+
+    @property
+    def offset(self) -> float:
+        """The log-odds of a row no feature moves: the bias and the trees' roots."""
+        return self.bias + (self.trees.base() if self.trees is not None else 0.0)
 
 
 def untrained_model() -> ScoringModel:

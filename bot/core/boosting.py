@@ -1,0 +1,171 @@
+"""Boosted decision trees over the scoring features: the interactions a weighted sum misses.
+
+A logistic regression adds each feature's evidence on its own; whether a classifier vote of
+0.6 means much depends on how far the words agree, and a wrong near-miss and a right lay
+paraphrase can share every single feature's value while differing in how they combine. This
+module fits shallow regression trees to the logistic model's residuals (gradient boosting with
+the logistic loss, Newton leaf values), numpy only, deterministic, and adds their output to the
+linear logit. Each tree is complete to a fixed depth and stored in heap order, so a batch of
+candidates walks every tree at once in `depth` array steps; a node that found no useful split
+sends everything left and its children keep its value.
+
+`contributions` splits the trees' output among the features that decided each split (each
+step down a path moves the value by the child's minus the parent's, credited to the split's
+feature), so a score can still be read feature by feature.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BoostingSettings:
+    trees: int = 300
+    depth: int = 4
+    learning_rate: float = 0.05
+    bins: int = 64  # candidate thresholds per feature (quantiles of its training values)
+    min_leaf: int = 20  # rows a side of a split must keep, so no leaf learns from a handful
+    l2: float = 1.0  # shrinks leaf values towards zero where little evidence falls
+
+
+@dataclass(frozen=True)
+class TreeEnsemble:
+    features: NDArray[np.int16]  # trees × internal nodes: the feature each node splits on
+    thresholds: NDArray[np.float64]  # trees × internal nodes: a row goes right when above
+    values: NDArray[np.float64]  # trees × all nodes: each node's output (leaves and inner nodes)
+
+    @property
+    def depth(self) -> int:
+        return int(np.log2(self.features.shape[1] + 1))
+
+    def _paths(self, rows: NDArray[np.float64]) -> list[NDArray[np.intp]]:
+        """Each level's node per (row, tree), root first."""
+        trees = np.arange(self.features.shape[0])
+        node = np.zeros((rows.shape[0], len(trees)), dtype=np.intp)
+        path = [node]
+        row_index = np.arange(rows.shape[0])[:, None]
+        for _ in range(self.depth):
+            split = self.features[trees, node]
+            right = rows[row_index, split] > self.thresholds[trees, node]
+            node = 2 * node + 1 + right
+            path.append(node)
+        return path
+
+    def logits(self, rows: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The trees' summed output for each row of `rows` (rows × features)."""
+        if not rows.shape[0]:
+            return np.zeros(0)
+        leaf = self._paths(rows)[-1]
+        out: NDArray[np.float64] = self.values[np.arange(self.values.shape[0]), leaf].sum(axis=1)
+        return out
+
+    def contributions(self, row: NDArray[np.float64], width: int) -> NDArray[np.float64]:
+        """How much each of `width` features moved this row's output along its paths (the roots'
+        values, the same for every row, are not credited to any feature)."""
+        path = self._paths(row.reshape(1, -1))
+        trees = np.arange(self.values.shape[0])
+        out = np.zeros(width)
+        for parent, child in itertools.pairwise(path):
+            moved = self.values[trees, child[0]] - self.values[trees, parent[0]]
+            np.add.at(out, self.features[trees, parent[0]].astype(np.intp), moved)
+        return out
+
+    def base(self) -> float:
+        return float(self.values[:, 0].sum())
+
+    def save(self, path: Path) -> None:
+        with path.open("wb") as handle:
+            np.savez_compressed(handle, format=np.array([FORMAT_VERSION]), features=self.features,
+                                thresholds=self.thresholds, values=self.values)
+
+    @classmethod
+    def load(cls, path: Path, width: int) -> TreeEnsemble:
+        with np.load(path, allow_pickle=False) as data:
+            if int(data["format"][0]) != FORMAT_VERSION:
+                raise ValueError(f"format {int(data['format'][0])}, this code reads {FORMAT_VERSION}")
+            features = data["features"].astype(np.int16)
+            thresholds = data["thresholds"].astype(np.float64)
+            values = data["values"].astype(np.float64)
+        inner = features.shape[1] if features.ndim == 2 else 0
+        if (features.ndim != 2 or thresholds.shape != features.shape or values.ndim != 2
+                or values.shape != (features.shape[0], 2 * inner + 1) or (inner + 1) & inner):
+            raise ValueError("the trees' arrays do not fit together")
+        if features.size and (features.min() < 0 or features.max() >= width):
+            raise ValueError(f"a tree splits on a feature the model does not have ({width} features)")
+        return cls(features, thresholds, values)
+
+
+def _edges(column: NDArray[np.float64], bins: int) -> NDArray[np.float64]:
+    """Candidate thresholds: the column's distinct values, or its quantiles when there are many."""
+    distinct = np.unique(column)
+    if len(distinct) <= bins:
+        return distinct[:-1]
+    return np.unique(np.quantile(distinct, np.linspace(0, 1, bins + 1)[1:-1]))
+
+
+def fit(rows: NDArray[np.float64], labels: NDArray[np.float64], start: NDArray[np.float64],
+        settings: BoostingSettings = BoostingSettings()) -> TreeEnsemble:
+    """Trees fitted to the residuals of the logits `start` (one per row) for 0/1 `labels`."""
+    n, width = rows.shape
+    depth, inner = settings.depth, 2**settings.depth - 1
+    edges = [_edges(rows[:, f], settings.bins) for f in range(width)]
+    most = max((len(e) for e in edges), default=0) + 1
+    binned = np.stack([np.searchsorted(e, rows[:, f], side="left") for f, e in enumerate(edges)], axis=1)
+    offsets = np.arange(width) * most
+    features = np.zeros((settings.trees, inner), dtype=np.int16)
+    thresholds = np.full((settings.trees, inner), np.inf)
+    values = np.zeros((settings.trees, 2 * inner + 1))
+    logit = start.astype(np.float64).copy()
+    for tree in range(settings.trees):
+        p = 1.0 / (1.0 + np.exp(-logit))
+        grad, hess = p - labels, np.maximum(p * (1.0 - p), 1e-6)
+        node = np.zeros(n, dtype=np.intp)
+        total_g = np.bincount(node, grad, minlength=1)
+        total_h = np.bincount(node, hess, minlength=1)
+        values[tree, 0] = -settings.learning_rate * total_g[0] / (total_h[0] + settings.l2)
+        for level in range(depth):
+            first = 2**level - 1
+            count = 2**level
+            local = node - first
+            key = (local[:, None] * (width * most) + offsets + binned).ravel()
+            size = count * width * most
+            g = np.bincount(key, np.repeat(grad, width), minlength=size).reshape(count, width, most)
+            h = np.bincount(key, np.repeat(hess, width), minlength=size).reshape(count, width, most)
+            c = np.bincount(key, minlength=size).reshape(count, width, most)
+            gl, hl, cl = g.cumsum(axis=2), h.cumsum(axis=2), c.cumsum(axis=2)
+            gt, ht, ct = gl[:, :, -1:], hl[:, :, -1:], cl[:, :, -1:]
+            lam = settings.l2
+            gain = gl**2 / (hl + lam) + (gt - gl) ** 2 / (ht - hl + lam) - gt**2 / (ht + lam)
+            valid = (cl >= settings.min_leaf) & (ct - cl >= settings.min_leaf)
+            for f, e in enumerate(edges):
+                valid[:, f, len(e):] = False  # no threshold past the feature's own edges
+            gain = np.where(valid, gain, 0.0)
+            flat = gain.reshape(count, -1)
+            best = flat.argmax(axis=1)
+            best_gain = flat[np.arange(count), best]
+            for k in range(count):
+                here = first + k
+                left, right = 2 * here + 1, 2 * here + 2
+                f, b = divmod(int(best[k]), most)
+                if best_gain[k] > 1e-9:
+                    features[tree, here] = f
+                    thresholds[tree, here] = edges[f][b]
+                    gsum_l, hsum_l = gl[k, f, b], hl[k, f, b]
+                    gsum_r, hsum_r = gt[k, f, 0] - gsum_l, ht[k, f, 0] - hsum_l
+                    values[tree, left] = -settings.learning_rate * gsum_l / (hsum_l + lam)
+                    values[tree, right] = -settings.learning_rate * gsum_r / (hsum_r + lam)
+                else:  # no split worth making: everything goes left, keeping the node's value
+                    values[tree, left] = values[tree, right] = values[tree, here]
+            split_features = features[tree, node]
+            right_side = rows[np.arange(n), split_features] > thresholds[tree, node]
+            node = 2 * node + 1 + right_side
+        logit += values[tree, node]
+    return TreeEnsemble(features, thresholds, values)
