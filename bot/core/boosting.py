@@ -16,6 +16,7 @@ feature), so a score can still be read feature by feature.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,15 +47,25 @@ class TreeEnsemble:
     def depth(self) -> int:
         return int(np.log2(self.features.shape[1] + 1))
 
+    @functools.cached_property
+    def _flat(self) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64],
+                             NDArray[np.intp], NDArray[np.intp]]:
+        # Flat arrays and each tree's offset into them: one take per level for every (row,
+        # tree) pair costs a fraction of indexing the two-dimensional arrays by pairs.
+        trees, inner = self.features.shape
+        return (self.features.astype(np.intp).ravel(), self.thresholds.ravel(), self.values.ravel(),
+                np.arange(trees, dtype=np.intp) * inner, np.arange(trees, dtype=np.intp) * self.values.shape[1])
+
     def _paths(self, rows: NDArray[np.float64]) -> list[NDArray[np.intp]]:
         """Each level's node per (row, tree), root first."""
-        trees = np.arange(self.features.shape[0])
-        node = np.zeros((rows.shape[0], len(trees)), dtype=np.intp)
+        features, thresholds, _, inner_offsets, _ = self._flat
+        cells = np.ascontiguousarray(rows, dtype=np.float64).ravel()
+        row_starts = (np.arange(rows.shape[0], dtype=np.intp) * rows.shape[1])[:, None]
+        node = np.zeros((rows.shape[0], len(inner_offsets)), dtype=np.intp)
         path = [node]
-        row_index = np.arange(rows.shape[0])[:, None]
         for _ in range(self.depth):
-            split = self.features[trees, node]
-            right = rows[row_index, split] > self.thresholds[trees, node]
+            at = inner_offsets + node
+            right = cells.take(row_starts + features.take(at)) > thresholds.take(at)
             node = 2 * node + 1 + right
             path.append(node)
         return path
@@ -63,8 +74,8 @@ class TreeEnsemble:
         """The trees' summed output for each row of `rows` (rows × features)."""
         if not rows.shape[0]:
             return np.zeros(0)
-        leaf = self._paths(rows)[-1]
-        out: NDArray[np.float64] = self.values[np.arange(self.values.shape[0]), leaf].sum(axis=1)
+        _, _, values, _, all_offsets = self._flat
+        out: NDArray[np.float64] = values.take(all_offsets + self._paths(rows)[-1]).sum(axis=1)
         return out
 
     def contributions(self, row: NDArray[np.float64], width: int) -> NDArray[np.float64]:
