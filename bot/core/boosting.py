@@ -131,6 +131,8 @@ def fit(rows: NDArray[np.float64], labels: NDArray[np.float64], start: NDArray[n
     most = max((len(e) for e in edges), default=0) + 1
     binned = np.stack([np.searchsorted(e, rows[:, f], side="left") for f, e in enumerate(edges)], axis=1)
     offsets = np.arange(width) * most
+    # A split after the last of a feature's own edges would put every row on one side.
+    past_edges = np.arange(most)[None, :] >= np.array([len(e) for e in edges])[:, None]
     features = np.zeros((settings.trees, inner), dtype=np.int16)
     thresholds = np.full((settings.trees, inner), np.inf)
     values = np.zeros((settings.trees, 2 * inner + 1))
@@ -155,9 +157,7 @@ def fit(rows: NDArray[np.float64], labels: NDArray[np.float64], start: NDArray[n
             gt, ht, ct = gl[:, :, -1:], hl[:, :, -1:], cl[:, :, -1:]
             lam = settings.l2
             gain = gl**2 / (hl + lam) + (gt - gl) ** 2 / (ht - hl + lam) - gt**2 / (ht + lam)
-            valid = (cl >= settings.min_leaf) & (ct - cl >= settings.min_leaf)
-            for f, e in enumerate(edges):
-                valid[:, f, len(e):] = False  # no threshold past the feature's own edges
+            valid = (cl >= settings.min_leaf) & (ct - cl >= settings.min_leaf) & ~past_edges
             gain = np.where(valid, gain, 0.0)
             flat = gain.reshape(count, -1)
             best = flat.argmax(axis=1)
