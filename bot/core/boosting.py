@@ -141,9 +141,7 @@ def fit(rows: NDArray[np.float64], labels: NDArray[np.float64], start: NDArray[n
         p = 1.0 / (1.0 + np.exp(-logit))
         grad, hess = p - labels, np.maximum(p * (1.0 - p), 1e-6)
         node = np.zeros(n, dtype=np.intp)
-        total_g = np.bincount(node, grad, minlength=1)
-        total_h = np.bincount(node, hess, minlength=1)
-        values[tree, 0] = -settings.learning_rate * total_g[0] / (total_h[0] + settings.l2)
+        values[tree, 0] = -settings.learning_rate * grad.sum() / (hess.sum() + settings.l2)
         for level in range(depth):
             first = 2**level - 1
             count = 2**level
