@@ -63,6 +63,18 @@ def test_no_guess_when_the_row_is_missing(engine: Engine) -> None:
     assert not answer.matched and answer.suggestions
 
 
+def test_a_clear_intents_missing_row_is_read_from_the_words_of_its_text(engine: Engine) -> None:
+    # "young people" names a policy area, so no platform point is recognised; the platform
+    # intent is clear, and the one platform row whose text speaks of young people is its row.
+    table = engine.kb.table("platform")
+    youth = [row for row in table.rows if "young" in str(row.values["text"]).lower()]
+    assert len(youth) == 1
+    answer = engine.ask("what did the platform offer young people?")
+    assert answer.matched and answer.intent == "platform.point"
+    assert answer.entity is not None and answer.entity.key == youth[0].values[table.key]
+    assert str(youth[0].values["text"]) in answer.text
+
+
 def test_a_follow_up_without_context_asks_who(engine: Engine) -> None:
     answer = engine.ask("when did his term end")
     assert answer.kind is ReplyKind.CLARIFY and not answer.matched

@@ -206,6 +206,28 @@ def test_two_rows_neck_and_neck_name_neither(kb: KnowledgeBase) -> None:
     assert search.best(_tokens("illegal immigration and student loans"), evidence=2.5, wanted=2) == []
 
 
+def test_a_clear_intents_row_is_found_by_one_word_that_another_table_took(kb: KnowledgeBase,
+                                                                         index: EntityIndex) -> None:
+    # A word that only one platform row uses, and that another table's alias takes first, so
+    # recognition alone names no platform row; the row search for a missing slot reads it.
+    search = _RowSearch(kb.table("platform"), kb.language.filler)
+    taken = {alias[0] for alias, (kind, _) in index.exact.items() if kind != "platform_point" and len(alias) == 1}
+    own = sorted((word, key) for key, words in search.rows for word in words
+                 if word in taken and len(search.rows_with[word]) == 1)
+    assert own, "no platform word is also another table's one-word alias"
+    word, key = own[0]
+    tokens = _tokens(f"what did the platform offer {word}")
+    assert all(e.kind != "platform_point" for e in index.find(tokens, tokens, set()))
+    found = index.row_by_text("platform_point", tokens)
+    assert found is not None and (found.kind, found.key) == ("platform_point", key)
+
+
+def test_a_missing_slot_is_not_filled_from_common_words_or_unsearchable_tables(index: EntityIndex) -> None:
+    assert index.row_by_text("platform_point", _tokens("what did the cnrp promise")) is None
+    assert index.row_by_text("person", _tokens("who led the party")) is None
+    assert index.row_by_text("no such kind", _tokens("anything")) is None
+
+
 def _areas(kb: KnowledgeBase) -> dict[str, set[str]]:
     areas: dict[str, set[str]] = {}
     for row in kb.table("policies").rows:

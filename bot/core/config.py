@@ -59,6 +59,10 @@ class MatchConfig:
     # A row found by the words of its text (tables with `search:`) needs at least this much
     # evidence: the IDF of one word that only one or two of its table's rows use.
     row_search_evidence: float = 2.5
+    # When an intent is clear and only its row is missing, less will do: the IDF of one word
+    # that a single row of a seven-row table uses (log 8 ≈ 2.08). The row must still lead the
+    # next by a common word's IDF.
+    slot_search_evidence: float = 2.0
     # Follow-ups: how long and for how many questions an answer stays the context, and how
     # much a short question ("which court?") leans towards the last answer's topic.
     context_ttl_seconds: float = 600.0

@@ -770,6 +770,8 @@ class Engine:
         related = tuple(self.kb.intents[r].question for r in intent.related if r in self.kb.intents)
         entity = self._entity_for(intent, analysis.entities)
         if intent.entity and entity is None:
+            entity = self.matcher.entities.row_by_text(intent.entity, analysis.tokens)
+        if intent.entity and entity is None:
             return replace(base, intent=intent.id, confidence=top.score, kind=ReplyKind.CLARIFY,
                            text=CLARIFY_TEXT.get(intent.entity, f"Which {intent.entity} do you mean?"),
                            suggestions=self._entity_examples(intent))

@@ -88,6 +88,18 @@ class EntityIndex:
     def alias_terms(self, kind: str) -> frozenset[str]:
         return frozenset(self._kind_terms.get(kind, ()))
 
+    def row_by_text(self, kind: str, tokens: Sequence[str]) -> Entity | None:
+        """The one row of `kind`'s table that the question's words describe, every word
+        counted, even those another table's alias took: an intent that needs a platform point,
+        asked "what did the plan offer young people", finds it in the youth point's text,
+        though "young people" also names a policy area. None when the table is not searchable
+        or no row is clearly ahead."""
+        search = self._searchable.get(kind)
+        if search is None:
+            return None
+        rows = search.best(tokens, self._config.slot_search_evidence)
+        return rows[0] if rows else None
+
     def find(
         self, tokens: Sequence[str], raw: Sequence[str], unknown: set[int]
     ) -> list[Entity]:
