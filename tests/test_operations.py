@@ -294,6 +294,31 @@ def test_between_two_dated_events(kb: KnowledgeBase, graph: FactGraph) -> None:
     assert computed.value == (later["date"].as_date() - earlier["date"].as_date()).days
 
 
+@pytest.mark.parametrize(("a", "b", "expected"), [
+    ("2018-03", "2018-04-26", True),  # a month wholly before a day of the next
+    ("2018-04-26", "2018-03", False),
+    ("2018-03", "2018-03-10", None),  # the day may fall on either side of it within March
+    ("2017", "2017-11-16", None),
+    ("2017-11-16", "2017-11-16", None),  # the same day: neither came first
+    ("2012", "2013", True),
+])
+def test_which_of_two_dates_came_first_as_far_as_their_precision_tells(a: str, b: str,
+                                                                      expected: bool | None) -> None:
+    assert ops.precedes(PartialDate.parse(a), PartialDate.parse(b)) is expected
+
+
+def test_order_states_both_dates_in_time_order_with_the_verdict(kb: KnowledgeBase, graph: FactGraph) -> None:
+    rows = sorted((r for r in kb.table("timeline").rows if r["date"].day is not None), key=lambda r: r["date"].sort_key)
+    earlier, later = (graph.dated[("event", r["tag"])] for r in (rows[0], rows[-1]))
+    computed = ops.order((earlier.name, earlier.date, earlier.citation), (later.name, later.date, later.citation),
+                         "Before")
+    assert computed.op == "order" and computed.fields["verdict"] == "Before"
+    assert computed.fields["first"] == rows[0]["name"] and computed.fields["second"] == rows[-1]["name"]
+    assert computed.fields["span"] == span_text(rows[0]["date"], rows[-1]["date"])
+    assert ops.order((earlier.name, earlier.date, earlier.citation), (later.name, later.date, later.citation),
+                     None).op == "came_first"
+
+
 def test_shift_moves_a_year_forward_or_back(kb: KnowledgeBase) -> None:
     figure = next(r for r in kb.table("figures").rows if r["unit"] == "years" and r["event"])
     event = kb.table("timeline").where(tag=figure["event"])[0]

@@ -266,6 +266,52 @@ def test_days_between_two_events(engine: Engine, kb: KnowledgeBase) -> None:
     assert computed.value == abs((deadline["date"].as_date() - release["date"].as_date()).days)
 
 
+def _two_events(kb: KnowledgeBase) -> tuple[Row, Row]:
+    """Two events whose dates tell which came first, earlier first (from the timeline)."""
+    statement, release = _row(kb, "timeline", tag="joint_statement"), _row(kb, "timeline", tag="press_release")
+    earlier, later = sorted((statement, release), key=lambda r: r["date"].sort_key)
+    assert earlier["date"].sort_key[:2] < later["date"].sort_key[:2]  # months apart: knowably ordered
+    return earlier, later
+
+
+@pytest.mark.parametrize("order", ["before or after", "after or before"])
+def test_both_sides_of_time_are_answered_with_the_side(engine: Engine, kb: KnowledgeBase, order: str) -> None:
+    earlier, later = _two_events(kb)
+    for named_first, side in ((earlier, "Before"), (later, "After")):
+        other = later if named_first is earlier else earlier
+        question = f"was {named_first['name']} {order} {other['name']}?"
+        computed = _computed(engine, question, "order")
+        assert computed.fields["verdict"] == side, question
+        assert (computed.fields["first"], computed.fields["second"]) == (earlier["name"], later["name"])
+
+
+def test_which_came_first_names_the_earlier(engine: Engine, kb: KnowledgeBase) -> None:
+    earlier, later = _two_events(kb)
+    computed = _computed(engine, f"which came first, {later['name']} or {earlier['name']}?", "came_first")
+    assert computed.fields["first"] == earlier["name"]
+    assert computed.fields["span"] == span_text(earlier["date"], later["date"])
+
+
+@pytest.mark.parametrize(("words", "earlier_first", "verdict"), [
+    ("did {a} come before {b}?", True, "Yes"),
+    ("did {a} come before {b}?", False, "No"),
+    ("was {a} after {b}?", False, "Yes"),
+    ("was {a} after {b}?", True, "No"),
+])
+def test_one_side_of_time_asked_is_a_yes_or_no(engine: Engine, kb: KnowledgeBase, words: str, earlier_first: bool,
+                                               verdict: str) -> None:
+    earlier, later = _two_events(kb)
+    a, b = (earlier, later) if earlier_first else (later, earlier)
+    assert _computed(engine, words.format(a=a["name"], b=b["name"]), "order").fields["verdict"] == verdict
+
+
+def test_order_is_not_read_where_a_span_or_someone_is_asked(engine: Engine, kb: KnowledgeBase) -> None:
+    earlier, later = _two_events(kb)
+    assert _computed(engine, f"how long after {earlier['name']} was {later['name']}?", "between")
+    computed = _read(engine, f"who led the party after {earlier['name']} and before {later['name']}?")
+    assert computed is None or computed.op not in ("order", "came_first")
+
+
 def test_days_between_the_end_of_one_term_and_the_start_of_the_next(engine: Engine, kb: KnowledgeBase) -> None:
     computed = _computed(engine, "how many days passed between sam rainsy stepped down and kem sokha took over",
                          "between")

@@ -88,6 +88,34 @@ def between(first: tuple[str, PartialDate, CitationRef | None],
                     value=float(abs((b_date.as_date() - a_date.as_date()).days)))
 
 
+def precedes(a: PartialDate, b: PartialDate) -> bool | None:
+    """Whether `a` came before `b`, as far as the dates' precision tells: March 2018 came before
+    26 April 2018, but not knowably before or after 10 March 2018 (None then, and for equals)."""
+    a_first, a_last = _bounds(a)
+    b_first, b_last = _bounds(b)
+    if a_last < b_first:
+        return True
+    if b_last < a_first:
+        return False
+    return None
+
+
+def _bounds(when: PartialDate) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    return ((when.year, when.month or 1, when.day or 1), (when.year, when.month or 12, when.day or 31))
+
+
+def order(first: tuple[str, PartialDate, CitationRef | None], second: tuple[str, PartialDate, CitationRef | None],
+          verdict: str | None) -> Computed:
+    """Two dated things in the order they happened, with the question's verdict and the span
+    between them (`first` is the earlier); with no verdict, asked which came first."""
+    (a_name, a_date, a_ref), (b_name, b_date, b_ref) = first, second
+    return Computed("order" if verdict else "came_first",
+                    {"verdict": verdict or "", "first": a_name, "first_date": f"{a_date} {cite(a_ref)}".rstrip(),
+                     "second": b_name, "second_date": f"{b_date} {cite(b_ref)}".rstrip(),
+                     "span": span_text(a_date, b_date)},
+                    value=float(abs((b_date.as_date() - a_date.as_date()).days)))
+
+
 def shift(event: str, base: PartialDate, ref: CitationRef | None, years: float,
           amount_ref: CitationRef | None, forward: bool) -> Computed:
     result = base.year + int(years) if forward else base.year - int(years)

@@ -221,8 +221,9 @@ class ProgramReader:
 
     def _first(self, reading: Reading) -> ops.Computed | None:
         for rule in (self._in_source, self._count_listed, self._of_them, self._exchange, self._per_year,
-                     self._per_tonne, self._shift, self._same_day, self._between, self._leader_at, self._groups,
-                     self._short_of, self._rank, self._check, self._arithmetic, self._same_office, self._roles):
+                     self._per_tonne, self._shift, self._same_day, self._order, self._between, self._leader_at,
+                     self._groups, self._short_of, self._rank, self._check, self._arithmetic, self._same_office,
+                     self._roles):
             computed = rule(reading)
             if computed is not None:
                 return computed
@@ -337,6 +338,46 @@ class ProgramReader:
             return None
         first, second = dates
         return ops.between((first.name, first.date, first.ref), (second.name, second.date, second.ref))
+
+    def _order(self, reading: Reading) -> ops.Computed | None:
+        """Which of the two dated things the question names came first. Offered both sides, the
+        verdict is the side (for the first thing named); asked which, the earlier thing; asked
+        one side, only a yes/no question is read so ("who led after the election and before the
+        ban?" asks for someone)."""
+        tokens = reading.tokens
+        if not tokens or "how" in tokens:
+            return None  # "how long after …": a span, not an order
+        sides = self._order_sides(tokens)
+        which = self._has("order_which", tokens)
+        before, after = self._has("before", tokens), self._has("after", tokens)
+        one_side = (before != after and tokens[0] in self.kb.language.yes_no_openers
+                    and not set(tokens) & self.kb.language.question_words)
+        if sides is None and not which and not one_side:
+            return None
+        dates = self.dates(reading)
+        if len(dates) != 2:
+            return None
+        named_first, named_second = dates
+        earlier = ops.precedes(named_first.date, named_second.date)
+        if earlier is None:
+            return None  # the same day, or dates too coarse to tell
+        if sides is not None:
+            verdict: str | None = (sides[0] if earlier else sides[1]).capitalize()
+        elif which:
+            verdict = None
+        else:
+            verdict = "Yes" if earlier == before else "No"
+        first, second = (named_first, named_second) if earlier else (named_second, named_first)
+        return ops.order((first.name, first.date, first.ref), (second.name, second.date, second.ref), verdict)
+
+    def _order_sides(self, tokens: Sequence[str]) -> tuple[str, str] | None:
+        """The two sides of time a question offers ("before or after"), the earlier first."""
+        joined = f" {' '.join(tokens)} "
+        for phrase in self.words.get("order_either", ()):
+            early, late = phrase[0], phrase[-1]
+            if f" {early} or {late} " in joined or f" {late} or {early} " in joined:
+                return early, late
+        return None
 
     def _leader_at(self, reading: Reading) -> ops.Computed | None:
         if not self._has("leader_at", reading.tokens) or any(t in _OTHER_OFFICES for t in reading.tokens):
