@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.engine import Engine
+from bot.core.knowledge import KnowledgeBase
 from bot.core.matching import Matcher
 from bot.core.scoring import FEATURE_NAMES
 
@@ -33,6 +34,14 @@ def test_typos_are_corrected_to_knowledge_base_words(matcher: Matcher, typo: str
 @pytest.mark.parametrize("word", ["folk", "machine", "salary"])
 def test_real_english_words_are_not_typos(matcher: Matcher, word: str) -> None:
     assert not matcher.parse(f"hello {word}").corrections
+
+
+def test_the_comparatives_that_ask_for_a_computation_are_read_as_typed(matcher: Matcher, kb: KnowledgeBase) -> None:
+    comparatives = sorted({w for phrases in kb.operations.words.values() for p in phrases for w in p
+                           if w.endswith("er")})
+    assert "shorter" in comparatives
+    for word in comparatives:
+        assert not matcher.parse(f"was it {word} or not").corrections, word
 
 
 def test_khmer_is_read_through_the_lexicon(matcher: Matcher) -> None:

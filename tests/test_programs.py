@@ -173,6 +173,41 @@ def test_a_question_offering_both_sides_is_answered_with_the_side(engine: Engine
     assert computed.value == pytest.approx(share - line)
 
 
+def _year_figures(kb: KnowledgeBase) -> list[Row]:
+    rows = [r for r in kb.table("figures").rows if r["unit"] == "years"]
+    assert rows
+    return rows
+
+
+def test_a_stated_length_against_a_stated_number(engine: Engine, kb: KnowledgeBase) -> None:
+    for row in _year_figures(kb):
+        alias = next(a for a in row["aliases"] if not any(c.isdigit() for c in a))
+        value = row["value"]
+        for line, verdict in ((value - 1, "Yes"), (value + 1, "No")):
+            computed = _computed(engine, f"was the {alias} longer than {line} years?", "against")
+            assert computed.fields["verdict"] == verdict, (alias, line)
+            assert computed.value == value - line
+        computed = _computed(engine, f"was the {alias} shorter or longer than {value + 1} years?", "against")
+        assert computed.fields["verdict"] == "Shorter"
+
+
+def test_a_number_in_a_figures_own_name_is_no_line(engine: Engine, kb: KnowledgeBase) -> None:
+    # "the twelve-year war": twelve names the war; the line is the decade the question states.
+    number_words = {v: k for k, v in kb.operations.number_words.items()}
+    named = [(r, a) for r in _year_figures(kb) for a in r["aliases"]
+             if a.split("-")[0] == number_words.get(r["value"])]
+    assert named
+    row, alias = named[0]
+    computed = _computed(engine, f"was the {alias} longer than a decade?", "against")
+    assert computed.value == row["value"] - 10
+
+
+def test_a_figure_with_no_stated_number_is_not_checked(engine: Engine, kb: KnowledgeBase) -> None:
+    alias = next(a for a in _year_figures(kb)[0]["aliases"] if not any(c.isdigit() for c in a))
+    computed = _read(engine, f"was the {alias} longer?")
+    assert computed is None or computed.op != "against"
+
+
 @pytest.mark.parametrize("words", ["where did the cnrp win a majority in {year}",
                                    "did the cnrp get a majority anywhere in {year}"])
 def test_a_majority_asked_of_places_is_no_check_of_the_election(engine: Engine, kb: KnowledgeBase,

@@ -143,6 +143,10 @@ class Matcher:
         for intent in kb.intents.values():
             for text in (intent.question, *intent.phrasings, *intent.keywords):
                 vocabulary.update(phrase_tokens(text))
+        # A comparative that asks for a computation is read as typed: "shorter or longer" is no
+        # "short or longer". (Only comparatives: other computing words keep their usual forms.)
+        vocabulary |= {word for phrases in kb.operations.words.values() for phrase in phrases for word in phrase
+                       if word.endswith("er")}
         self.vocabulary = frozenset(vocabulary)
         # Filler words are no correction targets: "king" must not become "kind". A real English
         # word is no typo either ("salutations" is not a misspelt "sanitation"): the word-vector

@@ -454,7 +454,7 @@ class ProgramReader:
         above, below = self._has("above", tokens), self._has("below", tokens)
         if either is None and above == below:
             return None
-        amounts = self._amounts(reading, ("constituency", "election"))
+        amounts = self._amounts(reading, ("constituency", "election", "figure"))
         places = [a for a in amounts if a.kind == "constituency"]
         if len(places) == 1:
             # "did more than 50% in Prey Veng go for the CNRP in 2013": the year says which
@@ -465,10 +465,19 @@ class ProgramReader:
         if (amounts[0].kind == "election" and set(tokens) & _PLACE_WORDS
                 and not any(e.kind == "constituency" for e in reading.entities)):
             return None  # "majority constituencies 2013" asks which of them, not about the election
+        amount = amounts[0]
+        if amount.kind == "figure":
+            # A count or a length the sources state ("was the ban longer than three years?",
+            # "did more than 40 countries sign?") meets only a number the question states.
+            # Not a number inside the figure's own name ("the twelve-year war").
+            stated = [v for v, at in reading.numbers if not 1900 < v < 2100
+                      and not any(e.start <= at < e.end for e in reading.entities)]
+            if not stated:
+                return None
+            return ops.against(amount, stated[0], show(stated[0], amount.unit), above, either)
         line, text, of_the_vote = self._line(reading, amounts[0])
         if line is None:
             return None
-        amount = amounts[0]
         if of_the_vote and amount.unit != "percent":
             # Half of the vote, or the national share, is a share: the row's share meets it.
             share = self.graph.amount(amount.kind, amount.key, ("share",))
