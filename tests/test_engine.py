@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from bot.core.context import Conversation
 from bot.core.engine import Engine
 from bot.core.models import ReplyKind
 
@@ -73,6 +74,16 @@ def test_a_clear_intents_missing_row_is_read_from_the_words_of_its_text(engine: 
     assert answer.matched and answer.intent == "platform.point"
     assert answer.entity is not None and answer.entity.key == youth[0].values[table.key]
     assert str(youth[0].values["text"]) in answer.text
+
+
+def test_a_pronoun_after_a_computed_neighbour_means_the_person_found(engine: Engine) -> None:
+    listed = sorted(engine.kb.table("committees").where(committee="Executive"), key=lambda r: r["rank"])
+    talk = Conversation()
+    first = engine.ask(f"on the Executive Committee list, who comes right after {listed[0]['name']}?", talk)
+    assert first.intent == "computed.neighbour" and first.entity is not None
+    assert first.entity.key == listed[1]["name"]
+    follow = engine.ask("what was his role?", talk)
+    assert follow.matched and follow.text.startswith(str(listed[1]["name"]))
 
 
 def test_a_follow_up_without_context_asks_who(engine: Engine) -> None:

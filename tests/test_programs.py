@@ -4,6 +4,7 @@ rows the question names."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import pytest
@@ -466,6 +467,48 @@ def test_members_of_both_committees(engine: Engine, kb: KnowledgeBase) -> None:
     executive = {r["name"] for r in rows if r["committee"] == "Executive"}
     standing = {r["name"] for r in rows if r["committee"] == "Standing"}
     assert computed.value == len(executive & standing)
+
+
+def _committee_list(kb: KnowledgeBase, committee: str) -> list[Row]:
+    return sorted(kb.table("committees").where(committee=committee), key=lambda r: r["rank"])
+
+
+def test_who_is_listed_right_after_or_before_a_member(engine: Engine, kb: KnowledgeBase) -> None:
+    for committee in ("Executive", "Standing"):
+        listed = _committee_list(kb, committee)
+        for earlier, later in itertools.pairwise(listed):
+            computed = _computed(engine, f"on the {committee} Committee list, who comes right after "
+                                         f"{earlier['name']}?", "neighbour")
+            assert computed.fields["name"] == later["name"] and computed.fields["rank"] == str(later["rank"])
+            assert computed.subject == ("person", later["name"])
+            computed = _computed(engine, f"who is listed before {later['name']} on the {committee} Committee?",
+                                 "neighbour")
+            assert computed.fields["name"] == earlier["name"]
+            if earlier["position"]:
+                assert earlier["position"] in computed.fields["position"]
+
+
+def test_the_ends_of_a_list_have_no_neighbour_beyond(engine: Engine, kb: KnowledgeBase) -> None:
+    listed = _committee_list(kb, "Executive")
+    computed = _computed(engine, f"who comes after {listed[-1]['name']} on the Executive Committee list?",
+                         "list_end")
+    assert computed.fields["end"] == "last" and computed.fields["total"] == str(len(listed))
+    computed = _computed(engine, f"who comes before {listed[0]['name']} on the Executive Committee list?",
+                         "list_end")
+    assert computed.fields["end"] == "first"
+
+
+def test_no_list_neighbour_without_the_list_or_with_two_lists_possible(engine: Engine, kb: KnowledgeBase) -> None:
+    rows = kb.table("committees").rows
+    executive = {r["name"] for r in rows if r["committee"] == "Executive"}
+    on_both = sorted(executive & {r["name"] for r in rows if r["committee"] == "Standing"})
+    assert on_both
+    # No list spoken of: a question about what happened after someone.
+    computed = _read(engine, f"what happened after {on_both[0]} was arrested?")
+    assert computed is None or computed.op not in ("neighbour", "list_end")
+    # On both lists and neither named: which list is meant is unclear.
+    computed = _read(engine, f"who is listed right after {on_both[0]}?")
+    assert computed is None or computed.op not in ("neighbour", "list_end")
 
 
 def test_untitled_members_of_a_committee(engine: Engine, kb: KnowledgeBase) -> None:

@@ -669,9 +669,12 @@ class Engine:
         # next follow-up ("and in percentage points?") can use them.
         used = tuple(e for e in context if e.key in composed.text
                      and all((x.kind, x.key) != (e.kind, e.key) for x in analysis.entities))
+        # A row the computation found is what the answer is about: "what was his role?" next.
+        found = Entity(computed.subject[0], computed.subject[1], computed.subject[1], 1.0) if computed.subject else None
         return Answer(matched=True, intent=f"computed.{computed.op}", confidence=COMPUTED_CONFIDENCE,
-                      text=composed.text, citations=composed.citations, entities=(*analysis.entities, *used),
-                      normalized=analysis.normalized, kind=ReplyKind.ANSWER)
+                      text=composed.text, citations=composed.citations,
+                      entities=(*analysis.entities, *used, *((found,) if found else ())),
+                      normalized=analysis.normalized, kind=ReplyKind.ANSWER, entity=found)
 
     def _boost_topic(self, analysis: Analysis, previous: Intent) -> Analysis:
         """A short question after an answer leans towards that answer's topic ("which court?")."""

@@ -19,6 +19,7 @@ class Computed:
     fields: Mapping[str, str]
     refs: tuple[CitationRef, ...] = ()
     value: float | None = None  # the number computed, for a follow-up to build on
+    subject: tuple[str, str] | None = None  # the row found (kind, key): whom "his" means next
 
 
 KILOS_A_TONNE = 1000
@@ -196,6 +197,22 @@ def untitled(graph: FactGraph, group: str) -> Computed:
     return Computed("untitled", {"count": str(len(plain)), "total": str(len(members)), "group": group,
                                  "names": join_names(m.person for m in plain) or "nobody"},
                     _refs(members[:1]), value=float(len(plain)))
+
+
+def neighbour(graph: FactGraph, member: Member, after: bool) -> Computed:
+    """Who is listed right after (or before) a member of a group, in the list's own order."""
+    members = sorted(graph.groups.get(member.group, []), key=lambda m: m.rank)
+    at = next(i for i, m in enumerate(members) if m.person == member.person)
+    direction = "after" if after else "before"
+    fields = {"group": member.group, "person": member.person, "total": str(len(members)), "direction": direction}
+    other = at + 1 if after else at - 1
+    if not 0 <= other < len(members):
+        return Computed("list_end", {**fields, "rank": str(member.rank), "end": "last" if after else "first"},
+                        _refs([member]), value=float(member.rank))
+    found = members[other]
+    position = f" ({found.position})" if found.position else ""
+    return Computed("neighbour", {**fields, "name": found.person, "position": position, "rank": str(found.rank)},
+                    _refs([found]), value=float(found.rank), subject=("person", found.person))
 
 
 def sizes(graph: FactGraph, groups: Sequence[str]) -> Computed:

@@ -221,9 +221,9 @@ class ProgramReader:
 
     def _first(self, reading: Reading) -> ops.Computed | None:
         for rule in (self._in_source, self._count_listed, self._of_them, self._exchange, self._per_year,
-                     self._per_tonne, self._shift, self._same_day, self._order, self._between, self._leader_at,
-                     self._groups, self._short_of, self._rank, self._check, self._arithmetic, self._same_office,
-                     self._roles):
+                     self._per_tonne, self._shift, self._same_day, self._neighbour, self._order, self._between,
+                     self._leader_at, self._groups, self._short_of, self._rank, self._check, self._arithmetic,
+                     self._same_office, self._roles):
             computed = rule(reading)
             if computed is not None:
                 return computed
@@ -424,6 +424,25 @@ class ProgramReader:
         if len(named) == 1 and self._has("untitled", tokens):
             return ops.untitled(self.graph, named[0])
         return None
+
+    def _neighbour(self, reading: Reading) -> ops.Computed | None:
+        """Who is listed right after (or before) one named member of a committee ("whose name
+        comes right after Yim Sovann on the Executive Committee list?")."""
+        kind = self.graph.group_kind
+        tokens = reading.tokens
+        groups = {e.key for e in reading.entities if e.kind == kind}
+        if kind is None or len(groups) > 1 or not (groups or self._has("on_the_list", tokens)):
+            return None
+        after, before = self._has("listed_after", tokens), self._has("listed_before", tokens)
+        if after == before:
+            return None
+        people = list(dict.fromkeys(e.key for e in reading.entities if e.kind in _PEOPLE_KINDS))
+        if len(people) != 1:
+            return None
+        seats = [m for m in self.graph.groups_of(people[0]) if not groups or m.group in groups]
+        if len(seats) != 1:
+            return None  # on no list, or on both with neither named: which list is unclear
+        return ops.neighbour(self.graph, seats[0], after)
 
     def _short_of(self, reading: Reading) -> ops.Computed | None:
         if not self._has("short_of", reading.tokens):
