@@ -44,6 +44,16 @@ def test_the_comparatives_that_ask_for_a_computation_are_read_as_typed(matcher: 
         assert not matcher.parse(f"was it {word} or not").corrections, word
 
 
+def test_a_question_of_pointers_alone_asks_about_the_sentence_before_it(matcher: Matcher) -> None:
+    parsed = matcher.parse("My grandmother lives in a village. The open letter asked governments to watch "
+                           "attacks on free speech. Which ones?")
+    assert "village" in parsed.background
+    assert not {"letter", "attack", "speech"} & parsed.background
+    # A question with words of its own keeps the sentence before it as background.
+    parsed = matcher.parse("The open letter was long. Which attacks did it name?")
+    assert "long" in parsed.background
+
+
 def test_khmer_is_read_through_the_lexicon(matcher: Matcher) -> None:
     parsed = matcher.parse("តើអ្នកណាជាប្រធានគណបក្សសង្គ្រោះជាតិ?")
     assert parsed.reading.language == "Khmer" and parsed.reading.understood

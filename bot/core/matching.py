@@ -259,6 +259,12 @@ class Matcher:
         if len(sentences) < 2:
             return frozenset()
         focus = [s for s in sentences if self._asks(s)] or sentences[-1:]
+        filler = self.lexicon.filler
+        if not any(stem(t) not in filler for s in focus for t in tokenize(s)):
+            # "Which ones?", "what is it?": a question of pointers alone asks about the sentence
+            # just before it ("The letter asked them to watch certain attacks. Which ones?").
+            first = sentences.index(focus[0])
+            focus = sentences[max(0, first - 1):first] + focus
         if len(focus) == len(sentences):
             return frozenset()
         focus_words = {stem(t) for s in focus for t in tokenize(s)}
