@@ -347,7 +347,7 @@ class ProgramReader:
         tokens = reading.tokens
         if not tokens or "how" in tokens:
             return None  # "how long after …": a span, not an order
-        sides = self._order_sides(tokens)
+        sides = self._either(tokens, "order_either")
         which = self._has("order_which", tokens)
         before, after = self._has("before", tokens), self._has("after", tokens)
         one_side = (before != after and tokens[0] in self.kb.language.yes_no_openers
@@ -369,15 +369,6 @@ class ProgramReader:
             verdict = "Yes" if earlier == before else "No"
         first, second = (named_first, named_second) if earlier else (named_second, named_first)
         return ops.order((first.name, first.date, first.ref), (second.name, second.date, second.ref), verdict)
-
-    def _order_sides(self, tokens: Sequence[str]) -> tuple[str, str] | None:
-        """The two sides of time a question offers ("before or after"), the earlier first."""
-        joined = f" {' '.join(tokens)} "
-        for phrase in self.words.get("order_either", ()):
-            early, late = phrase[0], phrase[-1]
-            if f" {early} or {late} " in joined or f" {late} or {early} " in joined:
-                return early, late
-        return None
 
     def _leader_at(self, reading: Reading) -> ops.Computed | None:
         if not self._has("leader_at", reading.tokens) or any(t in _OTHER_OFFICES for t in reading.tokens):
@@ -505,13 +496,15 @@ class ProgramReader:
             amount = share
         return ops.against(amount, line, text, above, either)
 
-    def _either(self, tokens: Sequence[str]) -> tuple[str, str] | None:
-        """The two sides a question offers ("better or worse"), upper side first, in either order."""
+    def _either(self, tokens: Sequence[str], op: str = "either") -> tuple[str, str] | None:
+        """The two sides a question offers ("better or worse", or with `order_either` "before
+        or after"), in the order the phrase lists them (upper, or earlier, first), whichever
+        order the question uses."""
         joined = f" {' '.join(tokens)} "
-        for phrase in self.words.get("either", ()):
-            upper, lower = phrase[0], phrase[-1]
-            if f" {upper} or {lower} " in joined or f" {lower} or {upper} " in joined:
-                return upper, lower
+        for phrase in self.words.get(op, ()):
+            first, second = phrase[0], phrase[-1]
+            if f" {first} or {second} " in joined or f" {second} or {first} " in joined:
+                return first, second
         return None
 
     def _line(self, reading: Reading, like: Amount | None = None) -> tuple[float | None, str, bool]:
