@@ -108,13 +108,10 @@ def _bounds(when: PartialDate) -> tuple[tuple[int, int, int], tuple[int, int, in
 def order(first: tuple[str, PartialDate, CitationRef | None], second: tuple[str, PartialDate, CitationRef | None],
           verdict: str | None) -> Computed:
     """Two dated things in the order they happened, with the question's verdict and the span
-    between them (`first` is the earlier); with no verdict, asked which came first."""
-    (a_name, a_date, a_ref), (b_name, b_date, b_ref) = first, second
-    return Computed("order" if verdict else "came_first",
-                    {"verdict": verdict or "", "first": a_name, "first_date": f"{a_date} {cite(a_ref)}".rstrip(),
-                     "second": b_name, "second_date": f"{b_date} {cite(b_ref)}".rstrip(),
-                     "span": span_text(a_date, b_date)},
-                    value=float(abs((b_date.as_date() - a_date.as_date()).days)))
+    between them (`between`'s fields); with no verdict, asked which came first."""
+    spanned = between(first, second)
+    return Computed("order" if verdict else "came_first", {**spanned.fields, "verdict": verdict or ""},
+                    value=spanned.value)
 
 
 def shift(event: str, base: PartialDate, ref: CitationRef | None, years: float,
