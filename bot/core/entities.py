@@ -123,11 +123,15 @@ class EntityIndex:
             taken[start : start + size] = [True] * size
         # Where a fuzzy name may start from: an unknown word or a word of some name.
         named = [i in unknown or token in self._name_tokens for i, token in enumerate(raw)]
+        # Only spans over such a word are tried, left to right (most questions have one or none).
+        origins = [i for i, is_named in enumerate(named) if is_named and not taken[i]]
         for size in (3, 2, 1):
             candidates = self._fuzzy_names.get(size)
-            if not candidates:
+            if not candidates or not origins:
                 continue
-            for start in range(len(raw) - size + 1):
+            starts = sorted({start for i in origins for start in range(max(0, i - size + 1), i + 1)
+                             if start + size <= len(raw)})
+            for start in starts:
                 span = range(start, start + size)
                 # Misspelt names, and names that mix two spellings ("kompong chnang").
                 if any(taken[start : start + size]) or not any(named[start : start + size]):

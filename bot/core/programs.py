@@ -106,17 +106,26 @@ class ProgramReader:
         self.words = kb.operations.words
         self.number_words = kb.operations.number_words
         self.figures = kb.tables.get("figures")
-        # Each operation's phrases as the padded strings `_has` looks for: joined once here,
-        # not on each of the hundred or so lookups a question makes.
-        self._phrases = {op: tuple(f" {' '.join(phrase)} " for phrase in phrases)
-                         for op, phrases in self.words.items()}
+        # Each operation's phrases as one pattern of the padded strings `_has` looks for: built
+        # once here, and one search finds any of them (a question makes some twenty lookups).
+        self._patterns = {op: re.compile("|".join(re.escape(f" {' '.join(phrase)} ") for phrase in phrases))
+                          for op, phrases in self.words.items() if phrases}
+        # The last question's words, padded: its lookups join them once, not once each.
+        self._joined: tuple[tuple[str, ...], str] = ((), "  ")
         self._naming = {source_id: self._source_words(source_id) for source_id in kb.sources}
 
     # ------------------------------------------------------------ helpers
 
     def _has(self, op: str, tokens: Sequence[str]) -> bool:
-        joined = f" {' '.join(tokens)} "
-        return any(phrase in joined for phrase in self._phrases.get(op, ()))
+        pattern = self._patterns.get(op)
+        if pattern is None:
+            return False
+        key = tuple(tokens)
+        last, joined = self._joined
+        if last != key:
+            joined = f" {' '.join(key)} "
+            self._joined = (key, joined)  # one assignment: safe with several worker threads
+        return pattern.search(joined) is not None
 
     def asks_for_rows(self, tokens: Sequence[str]) -> bool:
         """The question asks for rows of its own ("which constituencies …", "list the …")."""
