@@ -61,6 +61,7 @@ eval: $(STAMP)
 	-$(BIN)/python -m bot eval tests/conversations_independent.yaml  # measured, not gated
 	-$(BIN)/python -m bot eval tests/lay_details.yaml  # measured, not gated
 	-$(BIN)/python -m bot eval tests/lay_more.yaml  # measured, not gated
+	-$(BIN)/python -m bot eval tests/lay_extra.yaml  # measured, not gated
 	@# The development set lives beside the checkout, not in it: measured where it exists.
 	@if [ -f $(DEVSET)/grade.py ]; then \
 		$(BIN)/python $(DEVSET)/grade.py --cmd "$(BIN)/python -m bot ask --json" --max-answer-chars 1500 --no-topics; \
@@ -71,7 +72,7 @@ eval: $(STAMP)
 fit: $(STAMP)
 	$(BIN)/python -m bot fit --write knowledge/scoring.yaml --check tests/fresh.yaml --check tests/out_of_scope.yaml \
 		--check tests/out_of_scope_more.yaml --check tests/lay_details.yaml \
-		--check tests/lay_more.yaml
+		--check tests/lay_more.yaml --check tests/lay_extra.yaml
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

@@ -272,7 +272,8 @@ TRAINING_FILES = ("training/questions.yaml", "training/details.yaml", "training/
                   "training/lay_elections.yaml", "training/lay_organisations.yaml", "training/lay_near_misses.yaml",
                   "training/lay_people_extra.yaml", "training/lay_elections_extra.yaml",
                   "training/lay_dissolution_extra.yaml", "training/lay_documents_extra.yaml",
-                  "training/lay_policies_extra.yaml",
+                  "training/lay_policies_extra.yaml", "training/lay_documents_six.yaml",
+                  "training/lay_party_people_six.yaml", "training/lay_elections_policies_six.yaml",
                   "tests/questions.yaml", "tests/analytics.yaml")
 
 
