@@ -60,6 +60,15 @@ class FeatureContext:
     # Content words that have word vectors, and those vectors (rows), for the semantic feature.
     vector_rows: dict[str, int]
     vectors: np.ndarray
+    # The content read once for every candidate, in its order (the sums of weights keep it):
+    # (term, weight, forms, a slot's kind or "", whether a word may count as uncovered: three
+    # letters or more, not a number).
+    reading: tuple[tuple[str, float, frozenset[str], str, bool], ...] = ()
+    organisations: tuple[str, ...] = ()  # the keys of the organisations it names
+    # A question naming no person, place or organisation, about a body the sources never
+    # name or an unknown word no English list knows: candidates about the CNRP's facts are
+    # about someone else.
+    strange: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, matcher: Matcher, terms: Sequence[str], entities: Sequence[Entity],
@@ -89,24 +98,31 @@ class FeatureContext:
             asked = replace(asked, types=frozenset({"description"}))
         with_vectors, vectors = matcher.semantic.query(
             [t for t, _, _ in content if not t.startswith(SLOT_PREFIX) and t.isalpha()])
+        named_kinds = frozenset(e.kind for e in entities if e.kind in NAME_KINDS)
+        outside_names = tuple(t for t in terms if t in lexicon.outside_names)
+        kept_unknown = tuple(t for t in unknown_words if len(t) >= 3)
         return cls(
             content=content,
             total=total,
             unknown_share=unknown / total if total else 0.0,
-            unknown_words=tuple(t for t in unknown_words if len(t) >= 3),
+            unknown_words=kept_unknown,
             top_weight=index.top_idf,
             evaluative=_judgements(list(terms if words is None else words), lexicon.evaluative),
             names_party=PARTY_TERM in terms,
-            outside_names=tuple(t for t in terms if t in lexicon.outside_names),
+            outside_names=outside_names,
             rare=rare,
             entities=tuple(entities),
-            named_kinds=frozenset(e.kind for e in entities if e.kind in NAME_KINDS),
+            named_kinds=named_kinds,
             rows_by_kind={kind: len(keys) for kind, keys in rows.items()},
             present_words=frozenset(present_words),
             unknown_years=tuple(unknown_years),
             asked=asked,
-            vector_rows={word: i for i, word in enumerate(with_vectors)},
+            vector_rows=(vector_rows := {word: i for i, word in enumerate(with_vectors)}),
             vectors=vectors,
+            reading=tuple((t, w, forms, t[len(SLOT_PREFIX):] if t.startswith(SLOT_PREFIX) else "",
+                           len(t) >= 3 and not t[:1].isdigit()) for t, w, forms in content),
+            organisations=tuple(e.key for e in entities if e.kind == "organisation"),
+            strange=() if named_kinds else (*(w for w in kept_unknown if w not in vector_rows), *outside_names),
         )
 
 
@@ -181,17 +197,15 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
     uncovered: list[str] = []
     weights: dict[str, float] = {}
     close_to: dict[str, float] = {}  # an uncovered word's nearness to the intent's words, 0..1
-    for term, weight, forms in context.content:
-        if term.startswith(SLOT_PREFIX):
+    for term, weight, forms, kind, countable in context.reading:
+        if kind:
             # A slot fits an intent concerned with its kind: one it names, or its own entity.
-            kind = term[len(SLOT_PREFIX):]
             fits = kind in names_of or (bool(entity_kind) and kind == entity_kind)
             covered += weight if fits or term in bag else 0.0
-            continue
         # Said in its reply: tested last, and without making the intersection.
-        if term in bag or term in keywords or not forms.isdisjoint(said):
+        elif term in bag or term in keywords or not forms.isdisjoint(said):
             covered += weight
-        elif len(term) >= 3 and not term[:1].isdigit():
+        elif countable:
             uncovered.append(term)
             weights[term] = weight
 
@@ -246,8 +260,8 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
             row[_NAMES_OTHER] = 1.0
             notes.append(f"names {entity.key}, the intent is about {', '.join(sorted(named))}")
             break
-    orgs = [e.key for e in context.entities if e.kind == "organisation"
-            and e.key not in names_of.get("organisation", frozenset()) and entity_kind != "organisation"]
+    orgs = [] if entity_kind == "organisation" else [
+        key for key in context.organisations if key not in names_of.get("organisation", ())]
     if orgs:
         row[_ORG_UNRELATED] = 1.0
         notes.append(f"names {', '.join(orgs)}, which the intent never mentions")
@@ -255,9 +269,8 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
     if answers_with_facts:
         # A word no source uses and no English word list knows is a name ("funcinpec"; "café" is
         # only a word), and another party's only where nothing else names the subject ("did Mu
-        # Sochua flea" is about her).
-        strange = () if context.named_kinds else (
-            *(w for w in context.unknown_words if w not in context.vector_rows), *context.outside_names)
+        # Sochua flea" is about her): `context.strange`.
+        strange = context.strange
         if orgs or strange:
             # "who were the CPP's vice presidents", "does funcinpec have a youth wing": the
             # question is about someone else, in the words of a question about the CNRP.
@@ -269,7 +282,7 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
             row[_OUTSIDE_PARTY] = 1.0
             notes.append(f"names {', '.join(context.outside_names)}, which no source mentions")
     if context.named_kinds:
-        stray = context.named_kinds - set(profile.phrased) - ({entity_kind} if entity_kind else set())
+        stray = context.named_kinds - profile.phrased.keys() - ({entity_kind} if entity_kind else set())
         if stray:
             row[_NAMES_UNRELATED] = 1.0
             notes.append(f"names a {', '.join(sorted(stray))} the intent never mentions")

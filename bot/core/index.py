@@ -10,6 +10,7 @@ every X; the entity evidence, not the words, then says whether X fits.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import defaultdict
@@ -99,6 +100,9 @@ class PhrasingIndex:
         self.sole_user = {term: profile.intent.id for profile in self.profiles for term in profile.bag
                           if document_frequency[term] == 1}
         self._unknown_weight = config.unknown_word_weight * math.log(1.0 + total)
+        # Every word with a weight of its own (not the unknown word's), looked up once per term.
+        self._known_weights = {t: self.weight(t) for t in (*self.idf, *lexicon.question_words,
+                                                           *lexicon.stopwords, *lexicon.greetings)}
         filler = lexicon.stopwords
         for profile in self.profiles:
             for phrasing in profile.phrasings:
@@ -241,13 +245,14 @@ class PhrasingIndex:
         self._present_dense = {c: self._column_of(r, len(rows)) for c, r in enumerate(present) if len(r) > frequent}
         self._explains_dense = {c: self._column_of(r, len(rows)) for c, r in enumerate(explains)
                                 if len(r) > frequent}
-        self._row_maps: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._row_blocks: dict[int, tuple[np.ndarray, tuple[dict[int, int], np.ndarray, np.ndarray]]] = {}
         self._last_weights: tuple[tuple[tuple[str, ...], frozenset[str]], dict[str, float]] | None = None
         self._lengths = np.array([p.weight for _, p in rows], dtype=np.float32)
         self._dense: tuple[np.ndarray, np.ndarray] | None = None
         self.phrasing_text = [p.text for _, p in rows]
         self.phrasing_content = [p.content for _, p in rows]
         self.phrasing_terms = [p.terms for _, p in rows]
+        self._owner = [position for position, _ in rows]  # each phrasing's intent
         owners = np.array([position for position, _ in rows])
         self.starts = np.searchsorted(owners, np.arange(len(profiles)))
         self.ends = np.append(self.starts[1:], len(rows))
@@ -267,12 +272,31 @@ class PhrasingIndex:
         self.rows_by_topic_kind = {k: np.array(v) for k, v in by_kind.items()}
         self.slot_rows = {kind: np.array([profiles[position].intent.entity == kind for position, _ in rows])
                           for kind in NAME_KINDS}
+        self._conflicts: dict[tuple[str, str], tuple[np.ndarray, np.ndarray] | None] = {}
         self.numeric_rows = np.array([row for row, (position, _) in enumerate(rows)
                                       if profiles[position].traits.reads_numbers], dtype=int)
 
+    def conflict_rows(self, kind: str, key: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """For a named row of a name kind: the phrasings that name another row of its kind,
+        and (for people, places and organisations) those that name no one of its kind nor
+        have a slot for one; None when no phrasing names that kind. Made once per row, as
+        positions: a question touches a few of its 4,000-odd phrasings."""
+        known = self._conflicts.get((kind, key))
+        if known is not None or (kind, key) in self._conflicts:
+            return known
+        named_kind = self.names_kind.get(kind)
+        found: tuple[np.ndarray, np.ndarray] | None = None
+        if named_kind is not None:
+            other = named_kind & ~self.names_key.get((kind, key), False)
+            silent = (~named_kind & ~self.slot_rows.get(kind, False) if kind in NAME_KINDS
+                      else np.zeros(len(named_kind), dtype=bool))
+            found = (np.flatnonzero(other), np.flatnonzero(silent))
+        self._conflicts[(kind, key)] = found  # one assignment: safe with several worker threads
+        return found
+
     # ------------------------------------------------------------ per question
 
-    @property
+    @functools.cached_property
     def top_idf(self) -> float:
         """The weight of a word only one intent uses: the most a known word weighs."""
         return math.log(1.0 + max(len(self.profiles), 1))
@@ -298,13 +322,22 @@ class PhrasingIndex:
         if last is not None and last[0] == key:
             return last[1]  # a question's own terms are weighed for retrieval and for features
         unique = list(dict.fromkeys(terms))
-        filler = self.lexicon.filler
+        filler, idf, known = self.lexicon.filler, self.idf, self._known_weights
         content = [t for t in unique if t not in filler and t not in background]
         damping = min(1.0, self.config.long_question_words / max(len(content), 1))
-        weights = {t: self.weight(t)
-                   * (damping if t not in self.idf and t not in filler else 1.0)
-                   * (self.config.background_weight if t in background else 1.0)
-                   for t in unique}
+        background_weight = self.config.background_weight
+        weights: dict[str, float] = {}
+        # The factors of 1.0 that the full product would multiply by are left out: the same
+        # floats, for a fraction of the cost.
+        for t in unique:
+            weight = known.get(t)
+            if weight is None:
+                weight = self.weight(t)
+            if t not in idf and t not in filler:
+                weight *= damping
+            if t in background:
+                weight *= background_weight
+            weights[t] = weight
         self._last_weights = (key, weights)  # one assignment: safe with several worker threads
         return weights
 
@@ -325,32 +358,47 @@ class PhrasingIndex:
             explains[rows, column] = 1.0
         self._dense = (np.asfortranarray(present), np.asfortranarray(explains))
 
-    def _row_map(self, rows: np.ndarray) -> np.ndarray:
-        """For a fixed set of rows (a topic kind's, the numeric ones): each phrasing's place
-        among them, or -1. Made once per set; checked against the set itself, not its id alone."""
-        known = self._row_maps.get(id(rows))
+    def _row_block(self, rows: np.ndarray) -> tuple[dict[int, int], np.ndarray, np.ndarray]:
+        """For a fixed set of rows (a topic kind's, the numeric ones): the words they use (each
+        word's column in the block) and their 0/1 present and explains matrices over those
+        words, with a last all-zero column for every other word. Made once per set, checked
+        against the set itself, not its id alone; its size follows the rows' own words."""
+        known = self._row_blocks.get(id(rows))
         if known is not None and known[0] is rows:
             return known[1]
-        where = np.full(self.phrasing_count, -1, dtype=np.intp)
-        where[rows] = np.arange(len(rows))
-        self._row_maps[id(rows)] = (rows, where)
-        return where
-
-    @staticmethod
-    def _submatrix(postings: list[np.ndarray], where: np.ndarray, size: int, columns: list[int]) -> np.ndarray:
-        """The 0/1 matrix of `size` rows (`where` maps a phrasing to its row, or -1) × `columns`."""
-        matrix = np.zeros((size, len(columns)), dtype=np.float32)
-        for j, column in enumerate(columns):
-            picked = where[postings[column]]
-            matrix[picked[picked >= 0], j] = 1.0
-        return matrix
+        # A phrasing's own words are present; they and its intent's keywords vouch for a word.
+        present_terms = [self.phrasing_terms[row] for row in rows.tolist()]
+        explains_terms = [terms | self.profiles[self._owner[row]].keywords
+                          for row, terms in zip(rows.tolist(), present_terms, strict=True)]
+        local: dict[int, int] = {}
+        for terms in explains_terms:
+            for term in sorted(terms):
+                local.setdefault(self.column[term], len(local))
+        blocks = []
+        for rows_terms in (present_terms, explains_terms):
+            block = np.zeros((len(rows), len(local) + 1), dtype=np.float32)
+            for i, terms in enumerate(rows_terms):
+                block[i, [local[self.column[term]] for term in terms]] = 1.0
+            blocks.append(block)
+        made = (local, blocks[0], blocks[1])
+        self._row_blocks[id(rows)] = (rows, made)
+        return made
 
     def score_all(self, terms: Sequence[str], rows: np.ndarray | None = None,
                   background: frozenset[str] = frozenset()) -> np.ndarray:
         """F-beta of every phrasing (or of `rows`) against the question's terms, at once."""
         weighted = self.query_weights(terms, background)
-        columns = [self.column[t] for t in weighted if t in self.column]
-        weights = np.array([w for t, w in weighted.items() if t in self.column], dtype=np.float32)
+        column_of = self.column
+        columns: list[int] = []
+        column_weights: list[float] = []
+        for term, weight in weighted.items():
+            column = column_of.get(term)
+            if column is not None:
+                columns.append(column)
+                column_weights.append(weight)
+        # float32 as the scores are summed; back to Python floats holding those float32 values,
+        # which numpy casts back without a change.
+        weights = np.array(column_weights, dtype=np.float32)
         total = sum(weighted.values()) or 1.0
         size = self.phrasing_count if rows is None else len(rows)
         if not columns:
@@ -366,40 +414,47 @@ class PhrasingIndex:
                 # the product of the column-major matrix gave, so no score moves.
                 shared = np.zeros(self.phrasing_count, dtype=np.float32)
                 explained = np.zeros(self.phrasing_count, dtype=np.float32)
-                for column, weight in zip(columns, weights, strict=True):
-                    dense = self._present_dense.get(column)
+                present_dense, explains_dense = self._present_dense, self._explains_dense
+                present_rows, explains_rows = self._present_rows, self._explains_rows
+                for column, weight in zip(columns, weights.tolist(), strict=True):
+                    dense = present_dense.get(column)
                     if dense is None:
-                        shared[self._present_rows[column]] += weight
+                        shared[present_rows[column]] += weight
                     else:
                         shared += dense * weight  # + 0 where the word is absent: the same sums
-                    dense = self._explains_dense.get(column)
+                    dense = explains_dense.get(column)
                     if dense is None:
-                        explained[self._explains_rows[column]] += weight
+                        explained[explains_rows[column]] += weight
                     else:
                         explained += dense * weight
             else:
                 # A few rows: their small row-major matrix and the same product as before (its
                 # sums run in another order, which the word-by-word sum would not reproduce).
-                where = self._row_map(rows)
+                local, present, explains = self._row_block(rows)
+                # The same C-ordered rows × words matrices as built word by word before, so
+                # the product gives the same floats.
+                picked = [local.get(column, -1) for column in columns]
                 # The BLAS product can report an "invalid value" left in the floating-point
                 # flags by an earlier operation, though its inputs are finite 0/1s and weights
                 # (seen for a few of some 3,000 questions, never when asked alone): the scores
                 # are checked for finiteness below.
                 with np.errstate(invalid="ignore"):
-                    shared = self._submatrix(self._present_rows, where, len(rows), columns) @ weights
-                    explained = self._submatrix(self._explains_rows, where, len(rows), columns) @ weights
+                    shared = present.take(picked, axis=1) @ weights
+                    explained = explains.take(picked, axis=1) @ weights
         lengths = self._lengths if rows is None else self._lengths[rows]
         beta2 = self.config.recall_beta ** 2
+        # Every length is positive and the total too, so only a phrasing that shares no word
+        # has a zero denominator (its precision and recall are 0): dividing it by 1 gives the
+        # 0 it scores, with no division by zero to silence.
+        recall = explained / total
+        precision = shared / lengths
+        denominator = beta2 * precision + recall
+        numerator = (1 + beta2) * precision * recall
+        denominator[denominator == 0.0] = 1.0
+        score: np.ndarray = numerator / denominator
         # A finite guard: a numerical hiccup must read as "no match", never as one.
-        with np.errstate(all="ignore"):
-            recall = explained / total
-            precision = shared / lengths
-            denominator = beta2 * precision + recall
-            # Divided only where the denominator is positive, 0 elsewhere: as np.where did.
-            score = np.divide((1 + beta2) * precision * recall, denominator,
-                              out=np.zeros(len(denominator), dtype=np.float32), where=denominator > 0)
         score[~np.isfinite(score)] = 0.0
-        return score.astype(np.float32)
+        return score
 
     def answer_recall(self, content: Sequence[tuple[str, frozenset[str]]]) -> dict[int, float]:
         """For each intent whose reply uses a content word of the question: the IDF-weighted

@@ -285,16 +285,14 @@ class Matcher:
                 scores[rows] = index.score_all(index.terms(tokens, entities, NAME_KINDS | {kind}), rows,
                                                background)
         for entity in entities:
-            named_kind = index.names_kind.get(entity.kind)
-            if named_kind is None:
+            conflicts = index.conflict_rows(entity.kind, entity.key)
+            if conflicts is None:
                 continue
             # A phrasing that names someone else speaks less for the question; one that names
             # no one of a name kind, nor has a slot for one, was not written for such questions.
-            other = named_kind & ~index.names_key.get((entity.kind, entity.key), False)
-            scores = np.where(other, scores * config.entity_conflict_factor, scores)
-            if entity.kind in NAME_KINDS:
-                silent = ~named_kind & ~index.slot_rows.get(entity.kind, False)
-                scores = np.where(silent, scores * config.unnamed_phrasing_factor, scores)
+            other, silent = conflicts
+            scores[other] *= config.entity_conflict_factor
+            scores[silent] *= config.unnamed_phrasing_factor
         if any(NUMBER.match(t) and not YEAR.match(t) for t in tokens) and len(index.numeric_rows):
             rows = index.numeric_rows
             scores[rows] = index.score_all(index.terms(tokens, entities, NAME_KINDS, mask_numbers=True), rows,
@@ -317,7 +315,8 @@ class Matcher:
                                     words=parsed.words)
         recall = index.answer_recall([(t, forms) for t, _, forms in context.content
                                       if not t.startswith(SLOT_PREFIX)])
-        order = [int(p) for p in np.argsort(-best)[: self.config.shortlist] if best[p] > 0.0]
+        best_of = best.tolist()
+        order = [p for p in np.argsort(-best)[: self.config.shortlist].tolist() if best_of[p] > 0.0]
         # Replies that state what the question asks about join the shortlist, however their
         # phrasings word it.
         by_answer = sorted((p for p, r in recall.items() if r >= self.config.answer_recall_floor),
@@ -342,7 +341,7 @@ class Matcher:
             # question ("total votes in 2013": the election and the results total).
             near = self._near[intent.id]
             return next((p for i, p in by_vote if i != NONE and i != intent.id and i not in near), 0.0)
-        lexical = [float(best[p]) for p in order]
+        lexical = [best_of[p] for p in order]
         ids = [index.profiles[p].intent.id for p in order]
         by_overlap = sorted(range(len(order)), key=lexical.__getitem__, reverse=True)
         rows: list[list[float]] = []
