@@ -44,6 +44,7 @@ _OTHER_OFFICES = frozenset({"court", "judge", "justice", "committee", "cnrm", "m
 _SEAT_WORDS = frozenset({"role", "roles", "position", "positions", "title", "titles", "job", "post", "office",
                          "seat", "rank"})
 # Question words that ask for something other than what a source says of someone.
+_NUMBER = re.compile(r"\d+(\.\d+)?")
 _OTHER_ASKS = frozenset({"where", "when", "who", "whom", "whose", "why", "how", "which"})
 _WHO_WORDS = frozenset({"who", "whose", "whom"})
 _ROLE_WORDS = frozenset({"role", "roles", "title", "titles", "position", "positions"})
@@ -106,26 +107,37 @@ class ProgramReader:
         self.words = kb.operations.words
         self.number_words = kb.operations.number_words
         self.figures = kb.tables.get("figures")
-        # Each operation's phrases as one pattern of the padded strings `_has` looks for: built
-        # once here, and one search finds any of them (a question makes some twenty lookups).
-        self._patterns = {op: re.compile("|".join(re.escape(f" {' '.join(phrase)} ") for phrase in phrases))
-                          for op, phrases in self.words.items() if phrases}
-        # The last question's words, padded: its lookups join them once, not once each.
-        self._joined: tuple[tuple[str, ...], str] = ((), "  ")
+        # Which operations each phrase of words is one of, and the lengths of the phrases that
+        # start with each word: a question's words are read once for all twenty-odd lookups.
+        self._phrase_ops: dict[tuple[str, ...], set[str]] = {}
+        self._lengths_from: dict[str, set[int]] = {}
+        for op, phrases in self.words.items():
+            for phrase in phrases:
+                self._phrase_ops.setdefault(phrase, set()).add(op)
+                self._lengths_from.setdefault(phrase[0], set()).add(len(phrase))
+        # The last question's words and the operations their phrases name.
+        self._said: tuple[tuple[str, ...], frozenset[str]] = ((), frozenset())
         self._naming = {source_id: self._source_words(source_id) for source_id in kb.sources}
 
     # ------------------------------------------------------------ helpers
 
     def _has(self, op: str, tokens: Sequence[str]) -> bool:
-        pattern = self._patterns.get(op)
-        if pattern is None:
-            return False
         key = tuple(tokens)
-        last, joined = self._joined
+        last, said = self._said
         if last != key:
-            joined = f" {' '.join(key)} "
-            self._joined = (key, joined)  # one assignment: safe with several worker threads
-        return pattern.search(joined) is not None
+            said = self._operations_in(key)
+            self._said = (key, said)  # one assignment: safe with several worker threads
+        return op in said
+
+    def _operations_in(self, tokens: tuple[str, ...]) -> frozenset[str]:
+        """Every operation a phrase of which the words contain, in one pass over them."""
+        found: set[str] = set()
+        for start, token in enumerate(tokens):
+            for length in self._lengths_from.get(token, ()):
+                ops = self._phrase_ops.get(tokens[start:start + length])
+                if ops:
+                    found |= ops
+        return frozenset(found)
 
     def asks_for_rows(self, tokens: Sequence[str]) -> bool:
         """The question asks for rows of its own ("which constituencies …", "list the …")."""
@@ -134,7 +146,7 @@ class ProgramReader:
     def _numbers(self, tokens: Sequence[str]) -> list[tuple[float, int]]:
         found = []
         for i, token in enumerate(tokens):
-            if re.fullmatch(r"\d+(\.\d+)?", token):
+            if token[:1].isdigit() and _NUMBER.fullmatch(token):
                 # A number too long for a float (309+ digits: inf) is no operand: nothing can be
                 # computed with it, and showing it would raise.
                 if math.isfinite(value := float(token)):
@@ -536,6 +548,8 @@ class ProgramReader:
 
     def _arithmetic(self, reading: Reading) -> ops.Computed | None:
         tokens = reading.tokens
+        if not any(self._has(op, tokens) for op in ("ratio", "total", "difference", "compare")):
+            return None  # no operation asked: the rows' amounts are not looked up
         amounts = self._amounts(reading)
         if len(amounts) == 1 and reading.context:
             # "and how does that compare with Kampot?": the last answer's row is the other side.
