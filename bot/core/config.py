@@ -111,6 +111,10 @@ class KnowledgeLimits:
 # two checkouts or a knowledge edit and its undo share the folder without rebuilding.
 ENGINE_CACHE_KEEP = 4
 
+# Words whose per-word lookups (a word's reach among the replies) are kept: more than a day of
+# a busy channel's distinct words, a few hundred kilobytes at most; past it the memo starts over.
+WORD_CACHE_SIZE = 20_000
+
 # A word more than this share (1/16) of phrasings use is also kept as a whole 0/1 column of the
 # phrasing index: adding a 4,000-row column takes a third of the time of scattering into the
 # 2,600 rows of "the". Some 15 words pass it; the columns take about 0.5 MB.

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.core.config import DENSE_POSTING_SHARE, MatchConfig
+from bot.core.config import DENSE_POSTING_SHARE, WORD_CACHE_SIZE, MatchConfig
 from bot.core.entities import NAME_KINDS, EntityIndex
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Lexicon
@@ -115,6 +115,7 @@ class PhrasingIndex:
             for form in profile.answer_words:
                 self.answer_postings[form].append(position)
         self.answer_idf = {t: math.log(1.0 + total / len(p)) for t, p in self.answer_postings.items()}
+        self._reach: dict[str, tuple[float, tuple[int, ...]]] = {}
         self.frequency: dict[str, int] = defaultdict(int)
         for profile in self.profiles:
             for phrasing in profile.phrasings:
@@ -459,24 +460,36 @@ class PhrasingIndex:
     def answer_recall(self, content: Sequence[tuple[str, frozenset[str]]]) -> dict[int, float]:
         """For each intent whose reply uses a content word of the question: the IDF-weighted
         share of those words its reply uses."""
-        weights: list[tuple[float, set[int]]] = []
-        for _, forms in content:
-            owners: set[int] = set()
-            weight = 0.0
-            for form in forms:
-                postings = self.answer_postings.get(form)
-                if postings:
-                    owners.update(postings)
-                    weight = max(weight, self.answer_idf[form])
-            # A word no reply uses still counts against every reply, at the rarest weight.
-            weights.append((weight or self._rarest_answer_idf, owners))
+        weights = [self._answer_reach(term, forms) for term, forms in content]
         total = sum(w for w, _ in weights)
         recall: dict[int, float] = defaultdict(float)
         for weight, owners in weights:
+            share = weight / total
             for position in owners:
-                recall[position] += weight / total
+                recall[position] += share
         return dict(recall)
 
-    @property
+    def _answer_reach(self, term: str, forms: frozenset[str]) -> tuple[float, tuple[int, ...]]:
+        """A word's weight among the replies and the intents whose replies use it (in any of
+        its forms): a property of the word alone, kept for the words asked most."""
+        known = self._reach.get(term)
+        if known is not None:
+            return known
+        owners: set[int] = set()
+        weight = 0.0
+        for form in forms:
+            postings = self.answer_postings.get(form)
+            if postings:
+                owners.update(postings)
+                weight = max(weight, self.answer_idf[form])
+        # A word no reply uses still counts against every reply, at the rarest weight.
+        # The owners in the order the set gives them: the reply's order among equal recalls.
+        reach = (weight or self._rarest_answer_idf, tuple(owners))
+        if len(self._reach) >= WORD_CACHE_SIZE:
+            self._reach.clear()  # a bound on what a stream of new words can make it hold
+        self._reach[term] = reach
+        return reach
+
+    @functools.cached_property
     def _rarest_answer_idf(self) -> float:
         return math.log(1.0 + max(len(self.profiles), 1))
