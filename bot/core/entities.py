@@ -3,6 +3,7 @@ then topic rows whose alias words all appear in any order."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence, Set
@@ -22,6 +23,10 @@ _SHARED_NAME_WORD = 3  # a word in the names of this many rows is part of no one
 # After "<name> party", these words make the name a person with a role in the party.
 _ROLE_WORDS = frozenset({"leader", "president", "chief", "boss", "head", "chairman", "member", "deputy",
                          "founder", "secretary", "vice"})
+# Questions are user input: the spans whose misspelt name was looked up are remembered up to
+# this many (least recently used go), and so are the name lists by a span's length.
+_SPAN_CACHE = 16_384
+_LENGTH_CACHE = 1_024
 
 
 class EntityIndex:
@@ -52,6 +57,9 @@ class EntityIndex:
                     if table.entity in NAME_KINDS and len(joined) >= 5:
                         self._fuzzy_names[len(tokens)].append(joined)
                         self._fuzzy_target.setdefault(joined, (table.entity, key))
+        # A span is compared with the names of its number of words, through these caches.
+        self._names_near_length = functools.lru_cache(maxsize=_LENGTH_CACHE)(self._names_of_near_length)
+        self._misspelt_name = functools.lru_cache(maxsize=_SPAN_CACHE)(self._likeliest_name)
         self._sizes_by_first: dict[str, set[int]] = defaultdict(set)
         for alias in self.exact:
             self._sizes_by_first[alias[0]].add(len(alias))
@@ -137,8 +145,7 @@ class EntityIndex:
                 if any(taken[start : start + size]) or not any(named[start : start + size]):
                     continue
                 text = " ".join(raw[start : start + size])
-                best = process.extractOne(text, candidates, scorer=fuzz.ratio,
-                                          processor=None, score_cutoff=self._config.name_cutoff)
+                best = self._misspelt_name(text, size)
                 if best is None:
                     continue
                 kind, key = self._fuzzy_target[best[0]]
@@ -170,6 +177,22 @@ class EntityIndex:
         found.extend(searched)
         found.sort(key=lambda e: e.start)
         return found
+
+    def _likeliest_name(self, text: str, size: int) -> tuple[str, float] | None:
+        """The name of `size` words that `text` most likely misspells, and its ratio; None when
+        no name is within the cutoff."""
+        best = process.extractOne(text, self._names_near_length(size, len(text)), scorer=fuzz.ratio,
+                                  processor=None, score_cutoff=self._config.name_cutoff)
+        return None if best is None else (best[0], best[1])
+
+    def _names_of_near_length(self, size: int, length: int) -> list[str]:
+        """The names of `size` words that a text of `length` characters may reach the cutoff
+        with, in their order (the first of equals wins). Each character of difference in
+        length is an edit, so the ratio is at most 200 × the shorter length / the two lengths:
+        most names are too long or too short to be tried at all."""
+        floor = self._config.name_cutoff - 1e-6  # rounding never drops a name that could reach it
+        return [name for name in self._fuzzy_names.get(size, ())
+                if 200.0 * min(len(name), length) / (len(name) + length) >= floor]
 
     def _topic_partial(self, tokens: Sequence[str], taken: list[bool],
                        kinds_found: set[str]) -> list[Entity]:
