@@ -74,12 +74,16 @@ class EntityIndex:
                              if len(t) >= 4 and t not in stopwords and len(rows) < _SHARED_NAME_WORD}
         # Topic aliases by their content words, for questions that word them differently
         # ("minimum wage workers" for "minimum wage for workers").
-        self._topic_aliases: dict[str, list[tuple[frozenset[str], str, str]]] = defaultdict(list)
-        for alias, (kind, row_key) in self.exact.items():
-            words = frozenset(t for t in alias if t not in stopwords)
-            if kind not in NAME_KINDS and len(words) >= 2:
-                for word in words:  # found through any of its words
-                    self._topic_aliases[word].append((words, kind, row_key))
+        # Each (content words, kind, row) once, in the order a question tries them (by kind, row
+        # and words), so a question's candidates are put in that order by sorting their numbers.
+        topic_aliases = {(frozenset(t for t in alias if t not in stopwords), kind, row_key)
+                         for alias, (kind, row_key) in self.exact.items() if kind not in NAME_KINDS}
+        self._topic_alias_list = sorted((a for a in topic_aliases if len(a[0]) >= 2),
+                                        key=lambda a: (a[1], a[2], sorted(a[0])))
+        self._topic_aliases: dict[str, list[int]] = defaultdict(list)
+        for number, (words, _, _) in enumerate(self._topic_alias_list):
+            for word in words:  # found through any of its words
+                self._topic_aliases[word].append(number)
         self._kind_terms: dict[str, set[str]] = defaultdict(set)
         for tokens, (kind, _) in self.exact.items():
             self._kind_terms[kind].update(tokens)
@@ -164,6 +168,8 @@ class EntityIndex:
             keys_by_kind[entity.kind].add(entity.key)
         named_once = {kind: next(iter(keys)) for kind, keys in keys_by_kind.items() if len(keys) == 1}
         for kind, search in self._searchable.items():
+            if search.words.isdisjoint(free):
+                continue  # no word of its rows' text is free, as in most questions
             # Two rows at most ("how much more would a public servant get than a worker"),
             # besides those named outright.
             known = {e.key for e in found if e.kind == kind}
@@ -199,11 +205,18 @@ class EntityIndex:
         """Topic rows whose alias words all appear in the question, in any order."""
         free = {t: i for i, t in enumerate(tokens) if not taken[i]}
         best: dict[str, tuple[int, Entity]] = {}
-        candidates = {alias for token in free for alias in self._topic_aliases.get(token, ())}
-        # Only aliases whose every word is free can name a row: kept before sorting (nearly all
-        # fail), then taken in the same order as before.
-        whole = [a for a in candidates if a[1] not in kinds_found and a[0] <= free.keys()]
-        for words, kind, key in sorted(whole, key=lambda a: (a[1], a[2], sorted(a[0]))):
+        candidates: set[int] = set()
+        for token in free:
+            numbers = self._topic_aliases.get(token)
+            if numbers:
+                candidates.update(numbers)
+        if not candidates:
+            return []
+        aliases = self._topic_alias_list
+        # Only aliases whose every word is free can name a row (nearly all fail).
+        whole = [aliases[n] for n in sorted(candidates)
+                 if aliases[n][1] not in kinds_found and aliases[n][0] <= free.keys()]
+        for words, kind, key in whole:
             positions = sorted(free[w] for w in words)
             # Close together ("minimum wage for workers"): two words of an alias scattered over a
             # sentence name nothing ("safe to drink tap water"); three or more may stand further
