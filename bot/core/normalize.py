@@ -40,6 +40,7 @@ _SLOT = re.compile(r"\{(\w+)\}")
 SLOT_PREFIX = "zz"  # `{constituency}` in a phrasing becomes the single token `zzconstituency`
 
 
+@functools.lru_cache(maxsize=256)  # a handful of kinds, each asked for by every question that names one
 def slot_token(kind: str) -> str:
     # One letters-only word, so tokenising cannot split it (underscores become spaces).
     return SLOT_PREFIX + "".join(ch for ch in kind if ch.isalnum())
