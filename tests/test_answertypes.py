@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.answertypes import QuestionReader
 from bot.core.knowledge import KnowledgeBase
+from bot.core.language import Lexicon
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +56,33 @@ def test_yes_no_questions(reader: QuestionReader) -> None:
 ])
 def test_asking_for_the_day(reader: QuestionReader, question: str, to_the_day: bool) -> None:
     assert reader.read(question).to_the_day is to_the_day
+
+
+@pytest.fixture(scope="module")
+def question_types(kb: KnowledgeBase) -> dict[str, tuple[tuple[str, ...], ...]]:
+    # One phrase empty, one asking for two kinds.
+    types = kb.language.question_types
+    return {**types, "reason": (*types["reason"], ("how", "many")), "place": (*types["place"], ())}
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.integers(min_value=0), max_size=9))
+def test_phrases_take_their_words_longest_first_from_the_opening_words(
+        question_types: dict[str, tuple[tuple[str, ...], ...]], picks: list[int]) -> None:
+    # Every phrase tried in order at each of the first four words, as the rule says; the reader
+    # looks only the opening words up.
+    lexicon = Lexicon(question_types=question_types)
+    ordered = sorted(((phrase, kind) for kind, phrases in question_types.items() for phrase in phrases),
+                     key=lambda item: -len(item[0]))
+    words = [*sorted({w for phrase, _ in ordered for w in phrase}), "cnrp", "the"]
+    tokens = [words[pick % len(words)] for pick in picks]
+    expected: set[str] = set()
+    taken = [False] * len(tokens)
+    for phrase, kind in ordered:
+        for start in range(min(4, len(tokens) - len(phrase) + 1)):
+            span = range(start, start + len(phrase))
+            if tuple(tokens[start : start + len(phrase)]) == phrase and not any(taken[i] for i in span):
+                expected.add(kind)
+                for i in span:
+                    taken[i] = True
+    assert QuestionReader(lexicon)._types_in(tokens) == expected

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz, process
 
 from bot.core.engine import Engine
 from bot.core.entities import NAME_KINDS, EntityIndex, _RowSearch
@@ -312,3 +313,18 @@ def test_a_word_many_names_share_is_no_misspelt_name(index: EntityIndex) -> None
     assert _find(index, "how many votes in the province") == []
     (found,) = _find(index, "results in siem reep province")
     assert (found.kind, found.key) == ("constituency", "Siem Reap")
+
+
+@PROPERTY
+@given(st.one_of(st.text(alphabet="aeiounrkhmspt ", min_size=1, max_size=30),
+                 st.sampled_from(["sam rainsy", "sam rainsi", "kem sokha", "kompong chnang", "the party", "takeo",
+                                  "phnom penh", "x", "a very long span of words indeed"])))
+def test_a_misspelt_name_is_looked_up_among_names_of_a_near_length(index: EntityIndex, text: str) -> None:
+    # Names too long or too short to reach the cutoff are not tried; the rest in their order.
+    for size in (1, 2, 3):
+        names = index._fuzzy_names.get(size, [])
+        every = process.extractOne(text, names, scorer=fuzz.ratio, processor=None,
+                                   score_cutoff=index._config.name_cutoff)
+        expected = None if every is None else (every[0], every[1])
+        assert index._likeliest_name(text, size) == expected
+        assert index._misspelt_name(text, size) == expected

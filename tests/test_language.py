@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Lexicon, read
@@ -77,3 +82,28 @@ def test_an_empty_lexicon_reads_everything_as_english() -> None:
 def test_word_lists_hold_each_word_as_the_matcher_reads_it(lexicon: Lexicon) -> None:
     for word in ("actually", "basically"):
         assert word in lexicon.stopwords and stem(word) in lexicon.stopwords
+
+
+@pytest.fixture(scope="module")
+def markers_lexicon(lexicon: Lexicon) -> Lexicon:
+    """The word lists that tell a language (a small repr for hypothesis to print)."""
+    return Lexicon(stopwords=lexicon.stopwords, question_words=lexicon.question_words,
+                   other_languages=lexicon.other_languages)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.integers(min_value=0), max_size=8), st.booleans())
+def test_the_language_with_most_markers_wins_over_english_filler(markers_lexicon: Lexicon, picks: list[int],
+                                                                  shout: bool) -> None:
+    lexicon = markers_lexicon
+    markers = sorted({m for words in lexicon.other_languages.values() for m in words})
+    vocabulary = markers + sorted(lexicon.stopwords)[:30] + ["cnrp", "when", "l'homme", "Über", "日本"]
+    text = " ".join(vocabulary[pick % len(vocabulary)] for pick in picks)
+    text = text.upper() if shout else text
+    # The rule as stated, every language counted over every word.
+    tokens = re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", unicodedata.normalize("NFKC", text).casefold())
+    english = sum(1 for t in tokens if t in lexicon.stopwords or t in lexicon.question_words)
+    counts = [(sum(1 for t in tokens if t in words), language) for language, words in lexicon.other_languages.items()]
+    best = max((c for c in counts if c[0] >= 2 and c[0] > english), key=lambda c: c[0], default=None)
+    reading = read(text, lexicon)
+    assert (reading.language, reading.understood) == ((best[1], False) if best else ("English", True))

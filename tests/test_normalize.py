@@ -62,3 +62,35 @@ def test_synonyms_longest_first() -> None:
 def test_fold_never_raises_and_is_idempotent(text: str) -> None:
     once = fold(text)
     assert fold(once).split() == once.split()
+
+
+# Pieces that make fold's patterns match, glued together at random.
+_TRICKY = ["http://x.co/a?b", "WWW.Foo.com", "httpſ://a", "<@123>", "<a:x:1>", "@everyone", "@heres", "1,000",
+           "44.46", "v2.0", "don't", "it`s", " %", "%", "\u3000%", "40 \t %", "leaderrrr", "_", "\x00", "\x01",
+           "\x1c", "\x7f", "\x85", "\xa0", ".", "? ", "\n", " ", "é", "\u0301", "ß", "٪", "％", "ក", "a", "2", "'", ","]
+
+
+@given(st.one_of(st.lists(st.sampled_from(_TRICKY), max_size=20).map("".join),
+                 st.text(alphabet=st.characters(max_codepoint=127), max_size=80), st.text(max_size=80)))
+def test_tokenize_is_the_words_of_fold(text: str) -> None:
+    # ASCII text is folded a run of non-space characters at a time (and the runs remembered).
+    assert tokenize(text) == fold(text).split()
+    assert tokenize(text) == fold(text).split()
+
+
+def test_a_long_run_is_folded_whole() -> None:
+    run = "Leaderrrr'" * 50
+    assert tokenize(f"who {run} 40%") == ["who", "leaderr" * 50, "40", "percent"]
+
+
+@given(st.lists(st.sampled_from(["the", "party", "sam", "rainsy", "banned", "a", "b", "c", "x"]), max_size=12))
+def test_synonyms_replace_the_longest_variant_at_each_word(tokens: list[str]) -> None:
+    variants = {"sam rainsy party": "srp", "the party": "cnrp", "banned": "dissolved", "a b c": "x", "a": "the"}
+    table = {tuple(k.split()): v.split() for k, v in variants.items()}
+    expected: list[str] = []
+    i = 0
+    while i < len(tokens):
+        size = next((n for n in range(3, 0, -1) if tuple(tokens[i : i + n]) in table), 0)
+        expected.extend(table[tuple(tokens[i : i + size])] if size else [tokens[i]])
+        i += size or 1
+    assert SynonymMap(variants).apply(tokens) == expected

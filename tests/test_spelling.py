@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from bot.core import spelling
@@ -156,3 +157,15 @@ def test_the_real_speller_keeps_within_the_edit_cap(engine: Engine) -> None:
             assert len(fixed) <= len(token) + _cap(token)
 
     check()
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=4, max_size=16), st.sampled_from([75.0, 80.0, 88.0]))
+def test_only_words_too_long_or_too_short_to_reach_the_floor_are_left_out(token: str, floor: float) -> None:
+    speller = _speller([*WORDS, "eligibility", "cnrp", "constituencies", "vote", "voter", "votes"])
+    for initial in (token[0], ""):
+        pool = speller._by_initial.get(token[0], []) if initial else speller._targets
+        near = speller._of_near_length(initial, len(token), floor)
+        assert near == [word for word in pool if word in near]  # in their order
+        for word in set(pool) - set(near):
+            assert fuzz.ratio(token, word) < floor and OSA.normalized_similarity(token, word) * 100 < floor

@@ -33,11 +33,20 @@ class QuestionReader:
             ((tuple(stem(t) for t in phrase), kind)
              for kind, phrases in lexicon.question_types.items() for phrase in phrases),
             key=lambda item: -len(item[0]))
-        # The same phrases by their first word, each with its place in the order above.
-        self._by_first: dict[str, list[tuple[int, tuple[str, ...], str]]] = {}
-        for place, (phrase, kind) in enumerate(self._types):
-            self._by_first.setdefault(phrase[0] if phrase else "", []).append((place, phrase, kind))
-        self._day = tuple(tuple(stem(t) for t in phrase) for phrase in lexicon.day_precision)
+        # Each phrase's places in the order above (a phrase may ask for two kinds), and the
+        # lengths of the phrases each word opens: a clause's opening words are looked up, not
+        # compared with every phrase.
+        self._places: dict[tuple[str, ...], list[int]] = {}
+        sizes: dict[str, set[int]] = {}
+        for place, (phrase, _) in enumerate(self._types):
+            self._places.setdefault(phrase, []).append(place)
+            if phrase:
+                sizes.setdefault(phrase[0], set()).add(len(phrase))
+        self._sizes_by_first = {word: sorted(lengths) for word, lengths in sizes.items()}
+        # An empty phrase matches every clause.
+        self._always = frozenset(kind for phrase, kind in self._types if not phrase)
+        # Each phrase between spaces, as it is looked for in the question's words joined.
+        self._day = tuple(f" {' '.join(stem(t) for t in phrase)} " for phrase in lexicon.day_precision)
         self._yes_no = lexicon.yes_no_openers
 
     def read(self, text: str) -> Asked:
@@ -54,24 +63,23 @@ class QuestionReader:
             types |= found
             if not found and tokens[0] in self._yes_no:
                 yes_no = True
-        return Asked(frozenset(types), yes_no and not types, self._mentions(all_tokens, self._day))
+        joined = f" {' '.join(all_tokens)} "
+        return Asked(frozenset(types), yes_no and not types, any(phrase in joined for phrase in self._day))
 
     def _types_in(self, tokens: Sequence[str]) -> set[str]:
-        found: set[str] = set()
+        """The kinds the phrases starting at one of the opening words ask for: the phrases
+        taken in their order (the longest first), each where none of its words is taken yet."""
+        found = set(self._always)
+        # Every (place, start) of a phrase present from an opening word (most clauses: one).
+        present = [(place, start) for start in range(min(_OPENING_WORDS, len(tokens)))
+                   for size in self._sizes_by_first.get(tokens[start], ())
+                   if start + size <= len(tokens)
+                   for place in self._places.get(tuple(tokens[start : start + size]), ())]
         taken = [False] * len(tokens)
-        # A phrase can only match from one of the opening words: only the phrases that start
-        # with one are tried, in the same order, so the longest phrase still takes its words.
-        opening = {*tokens[:_OPENING_WORDS], ""}
-        tried = sorted(item for word in opening for item in self._by_first.get(word, ()))
-        for _, phrase, kind in tried:
+        for place, start in sorted(present):
+            phrase, kind = self._types[place]
             size = len(phrase)
-            for start in range(min(_OPENING_WORDS, len(tokens) - size + 1)):
-                if tuple(tokens[start : start + size]) == phrase and not any(taken[start : start + size]):
-                    found.add(kind)
-                    taken[start : start + size] = [True] * size
+            if not any(taken[start : start + size]):
+                found.add(kind)
+                taken[start : start + size] = [True] * size
         return found
-
-    @staticmethod
-    def _mentions(tokens: Sequence[str], phrases: Sequence[tuple[str, ...]]) -> bool:
-        joined = f" {' '.join(tokens)} "
-        return any(f" {' '.join(phrase)} " in joined for phrase in phrases)

@@ -3,6 +3,7 @@ then topic rows whose alias words all appear in any order."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence, Set
@@ -22,6 +23,10 @@ _SHARED_NAME_WORD = 3  # a word in the names of this many rows is part of no one
 # After "<name> party", these words make the name a person with a role in the party.
 _ROLE_WORDS = frozenset({"leader", "president", "chief", "boss", "head", "chairman", "member", "deputy",
                          "founder", "secretary", "vice"})
+# Questions are user input: the spans whose misspelt name was looked up are remembered up to
+# this many (least recently used go), and so are the name lists by a span's length.
+_SPAN_CACHE = 16_384
+_LENGTH_CACHE = 1_024
 
 
 class EntityIndex:
@@ -52,6 +57,9 @@ class EntityIndex:
                     if table.entity in NAME_KINDS and len(joined) >= 5:
                         self._fuzzy_names[len(tokens)].append(joined)
                         self._fuzzy_target.setdefault(joined, (table.entity, key))
+        # A span is compared with the names of its number of words, through these caches.
+        self._names_near_length = functools.lru_cache(maxsize=_LENGTH_CACHE)(self._names_of_near_length)
+        self._misspelt_name = functools.lru_cache(maxsize=_SPAN_CACHE)(self._likeliest_name)
         self._sizes_by_first: dict[str, set[int]] = defaultdict(set)
         for alias in self.exact:
             self._sizes_by_first[alias[0]].add(len(alias))
@@ -66,12 +74,16 @@ class EntityIndex:
                              if len(t) >= 4 and t not in stopwords and len(rows) < _SHARED_NAME_WORD}
         # Topic aliases by their content words, for questions that word them differently
         # ("minimum wage workers" for "minimum wage for workers").
-        self._topic_aliases: dict[str, list[tuple[frozenset[str], str, str]]] = defaultdict(list)
-        for alias, (kind, row_key) in self.exact.items():
-            words = frozenset(t for t in alias if t not in stopwords)
-            if kind not in NAME_KINDS and len(words) >= 2:
-                for word in words:  # found through any of its words
-                    self._topic_aliases[word].append((words, kind, row_key))
+        # Each (content words, kind, row) once, in the order a question tries them (by kind, row
+        # and words), so a question's candidates are put in that order by sorting their numbers.
+        topic_aliases = {(frozenset(t for t in alias if t not in stopwords), kind, row_key)
+                         for alias, (kind, row_key) in self.exact.items() if kind not in NAME_KINDS}
+        self._topic_alias_list = sorted((a for a in topic_aliases if len(a[0]) >= 2),
+                                        key=lambda a: (a[1], a[2], sorted(a[0])))
+        self._topic_aliases: dict[str, list[int]] = defaultdict(list)
+        for number, (words, _, _) in enumerate(self._topic_alias_list):
+            for word in words:  # found through any of its words
+                self._topic_aliases[word].append(number)
         self._kind_terms: dict[str, set[str]] = defaultdict(set)
         for tokens, (kind, _) in self.exact.items():
             self._kind_terms[kind].update(tokens)
@@ -137,8 +149,7 @@ class EntityIndex:
                 if any(taken[start : start + size]) or not any(named[start : start + size]):
                     continue
                 text = " ".join(raw[start : start + size])
-                best = process.extractOne(text, candidates, scorer=fuzz.ratio,
-                                          processor=None, score_cutoff=self._config.name_cutoff)
+                best = self._misspelt_name(text, size)
                 if best is None:
                     continue
                 kind, key = self._fuzzy_target[best[0]]
@@ -157,6 +168,8 @@ class EntityIndex:
             keys_by_kind[entity.kind].add(entity.key)
         named_once = {kind: next(iter(keys)) for kind, keys in keys_by_kind.items() if len(keys) == 1}
         for kind, search in self._searchable.items():
+            if search.words.isdisjoint(free):
+                continue  # no word of its rows' text is free, as in most questions
             # Two rows at most ("how much more would a public servant get than a worker"),
             # besides those named outright.
             known = {e.key for e in found if e.kind == kind}
@@ -171,16 +184,39 @@ class EntityIndex:
         found.sort(key=lambda e: e.start)
         return found
 
+    def _likeliest_name(self, text: str, size: int) -> tuple[str, float] | None:
+        """The name of `size` words that `text` most likely misspells, and its ratio; None when
+        no name is within the cutoff."""
+        best = process.extractOne(text, self._names_near_length(size, len(text)), scorer=fuzz.ratio,
+                                  processor=None, score_cutoff=self._config.name_cutoff)
+        return None if best is None else (best[0], best[1])
+
+    def _names_of_near_length(self, size: int, length: int) -> list[str]:
+        """The names of `size` words that a text of `length` characters may reach the cutoff
+        with, in their order (the first of equals wins). Each character of difference in
+        length is an edit, so the ratio is at most 200 × the shorter length / the two lengths:
+        most names are too long or too short to be tried at all."""
+        floor = self._config.name_cutoff - 1e-6  # rounding never drops a name that could reach it
+        return [name for name in self._fuzzy_names.get(size, ())
+                if 200.0 * min(len(name), length) / (len(name) + length) >= floor]
+
     def _topic_partial(self, tokens: Sequence[str], taken: list[bool],
                        kinds_found: set[str]) -> list[Entity]:
         """Topic rows whose alias words all appear in the question, in any order."""
         free = {t: i for i, t in enumerate(tokens) if not taken[i]}
         best: dict[str, tuple[int, Entity]] = {}
-        candidates = {alias for token in free for alias in self._topic_aliases.get(token, ())}
-        # Only aliases whose every word is free can name a row: kept before sorting (nearly all
-        # fail), then taken in the same order as before.
-        whole = [a for a in candidates if a[1] not in kinds_found and a[0] <= free.keys()]
-        for words, kind, key in sorted(whole, key=lambda a: (a[1], a[2], sorted(a[0]))):
+        candidates: set[int] = set()
+        for token in free:
+            numbers = self._topic_aliases.get(token)
+            if numbers:
+                candidates.update(numbers)
+        if not candidates:
+            return []
+        aliases = self._topic_alias_list
+        # Only aliases whose every word is free can name a row (nearly all fail).
+        whole = [aliases[n] for n in sorted(candidates)
+                 if aliases[n][1] not in kinds_found and aliases[n][0] <= free.keys()]
+        for words, kind, key in whole:
             positions = sorted(free[w] for w in words)
             # Close together ("minimum wage for workers"): two words of an alias scattered over a
             # sentence name nothing ("safe to drink tap water"); three or more may stand further

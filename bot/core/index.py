@@ -130,8 +130,8 @@ class PhrasingIndex:
         """Tokens with names as slots and synonyms mapped. For intents that compute with numbers
         ("above 40%", "top 5") a number is a value, not a word; elsewhere "45 countries" or
         "118 officials" are facts to match literally."""
-        masked = [NUMBER_SLOT if mask_numbers and NUMBER.match(t) and not YEAR.match(t) else t
-                  for t in tokens]
+        masked = ([NUMBER_SLOT if NUMBER.match(t) and not YEAR.match(t) else t for t in tokens] if mask_numbers
+                  else list(tokens))
         kinds = set(mask_kinds)
         for entity in sorted(entities, key=lambda e: e.start, reverse=True):
             if entity.kind in kinds:

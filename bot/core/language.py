@@ -52,6 +52,15 @@ class Lexicon:
         is immutable, and the union cost some 5 µs each of the five times a question reads it)."""
         return self.stopwords | self.question_words
 
+    @cached_property
+    def languages_of_marker(self) -> Mapping[str, tuple[str, ...]]:
+        """The other languages each marker word is typical of, in `other_languages`' order."""
+        languages: dict[str, tuple[str, ...]] = {}
+        for language, markers in self.other_languages.items():
+            for marker in markers:
+                languages[marker] = (*languages.get(marker, ()), language)
+        return languages
+
     @property
     def khmer_longest(self) -> int:
         return min(_MAX_KHMER_WORD, max((len(k) for k in self.khmer), default=0))
@@ -79,6 +88,9 @@ def phrases(items: Iterable[str]) -> tuple[tuple[str, ...], ...]:
 
 def read(text: str, lexicon: Lexicon) -> Reading:
     """Translate the Khmer the lexicon knows, and tell which language the message is in."""
+    if text.isascii():  # most messages: no Khmer and no other script, only the words can tell
+        foreign = _other_language(text, lexicon)
+        return Reading(text, foreign or "English", foreign is None)
     translated, khmer_letters, known = _read_khmer(text, lexicon)
     latin, other_scripts = _letters_by_script(text)
     if khmer_letters and latin == 0 and khmer_letters >= sum(other_scripts.values()):
@@ -165,16 +177,25 @@ def _script(char: str) -> str:
     return name.split(" ", 1)[0] if name else "UNKNOWN"
 
 
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+
 def _other_language(text: str, lexicon: Lexicon) -> str | None:
     """The language a Latin-script message is written in, when its words say so clearly: at
     least two words typical of one other language, and more of them than English filler."""
-    tokens = [t for t in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", unicodedata.normalize("NFKC", text).casefold())]
-    if not tokens:
+    tokens = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    # Each word is looked up once for the languages it marks; most messages mark none.
+    hits: dict[str, int] = {}
+    for token in tokens:
+        for language in lexicon.languages_of_marker.get(token, ()):
+            hits[language] = hits.get(language, 0) + 1
+    if not hits:
         return None
-    english = sum(1 for t in tokens if t in lexicon.stopwords or t in lexicon.question_words)
+    filler = lexicon.filler
+    english = sum(1 for t in tokens if t in filler)
     best: tuple[int, str] | None = None
-    for language, markers in lexicon.other_languages.items():
-        hits = sum(1 for t in tokens if t in markers)
-        if hits >= 2 and hits > english and (best is None or hits > best[0]):
-            best = (hits, language)
+    for language in lexicon.other_languages:
+        count = hits.get(language, 0)
+        if count >= 2 and count > english and (best is None or count > best[0]):
+            best = (count, language)
     return best[1] if best else None

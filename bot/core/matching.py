@@ -95,6 +95,8 @@ def _forms_of(token: str) -> list[str]:
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# Where a message may hold a second sentence (without it, _SENTENCE finds no break).
+_SENTENCE_END = re.compile(r"[.!?]\s")
 # Verbs that open a question of their own ("tell me about …", "list …").
 ASKING_VERBS = frozenset({"tell", "give", "show", "explain", "list", "describe", "name", "summarise", "summarize"})
 
@@ -188,9 +190,12 @@ class Matcher:
                 corrections.append((token, fixed))
             tokens.append(fixed or token)
         entities = self.entities.find(tokens, raw, unknown)
-        entities += [Entity("year", t, t, 1.0, i, i + 1) for i, t in enumerate(tokens)
-                     if YEAR.match(t) and t in self.known_years]
-        entities.sort(key=lambda e: e.start)
+        known_years = self.known_years  # looked up before the pattern: most words are no year
+        years = [Entity("year", t, t, 1.0, i, i + 1) for i, t in enumerate(tokens)
+                 if t in known_years and YEAR.match(t)]
+        if years:  # find's entities come in order already
+            entities += years
+            entities.sort(key=lambda e: e.start)
         terms = self.index.terms(tokens, entities, NAME_KINDS)
         return Parsed(reading, tuple(raw), tuple(tokens), tuple(corrections), tuple(entities), tuple(terms),
                       self.reader.read(reading.text), self._background(reading.text, terms), tuple(words))
@@ -255,6 +260,8 @@ class Matcher:
     def _background(self, text: str, terms: Sequence[str]) -> frozenset[str]:
         """Words only of the sentences around the question ("I'm writing about Cambodian
         politics. When was …?"): they tell what the asker is doing, not what is asked."""
+        if "\n" not in text and not _SENTENCE_END.search(text):
+            return frozenset()  # one sentence, as most messages are
         sentences = [s for s in _SENTENCE.split(text) if s.strip()]
         if len(sentences) < 2:
             return frozenset()

@@ -7,6 +7,7 @@ words into common ones.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
@@ -18,6 +19,8 @@ from bot.core.config import MatchConfig
 _VOWELS = frozenset("aeiouy")
 # Questions are user input: the cache of corrections is bounded, then started afresh.
 _CACHE_LIMIT = 50_000
+# Pools of words by initial (or all) and by a token's length: a few hundred, made once each.
+_POOL_CACHE = 2_048
 
 
 def vowel_swap(a: str, b: str) -> bool:
@@ -41,6 +44,7 @@ class Speller:
         for term in self._targets:
             self._by_initial[term[0]].append(term)
         self._cache: dict[str, str | None] = {}
+        self._near_length = functools.lru_cache(maxsize=_POOL_CACHE)(self._of_near_length)
 
     def correct(self, token: str) -> str | None:
         """The vocabulary word a misspelt token most likely meant, or None."""
@@ -63,7 +67,8 @@ class Speller:
         # changes the first letter, so words with the same initial are tried first, and all
         # words only at a stricter cutoff. InDel ratio forgives a wrong vowel pair ("medicle")
         # that OSA counts twice.
-        for pool, floor in ((self._by_initial.get(token[0], []), cutoff), (self._targets, cutoff + 10)):
+        for initial, floor in ((token[0], cutoff), ("", cutoff + 10)):
+            pool = self._near_length(initial, len(token), floor)
             hits = [process.extractOne(token, pool, scorer=scorer, processor=None,
                                        score_cutoff=floor / scale - 1e-9)
                     for scorer, scale in ((OSA.normalized_similarity, 100), (fuzz.ratio, 1))]
@@ -78,6 +83,14 @@ class Speller:
                     return self._likeliest(token, candidate, pool)
                 return None
         return None
+
+    def _of_near_length(self, initial: str, length: int, floor: float) -> list[str]:
+        """The words (of `initial`, or all for "") that a token of `length` letters may reach
+        `floor` with, in their order. Each letter of difference in length is an edit, so both
+        scores are at most 200 × the shorter length / the two lengths (OSA's is lower still):
+        most words are too long or too short to be tried at all."""
+        pool = self._by_initial.get(initial, []) if initial else self._targets
+        return [word for word in pool if 200.0 * min(len(word), length) / (len(word) + length) >= floor - 1e-6]
 
     def _likeliest(self, token: str, candidate: str, pool: list[str]) -> str:
         """Among equally near words, one with a wrong vowel ("seet": seat, not set) beats one
