@@ -6,6 +6,7 @@ short note for each one that fired, which `ask --explain` shows beside its weigh
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.core.answertypes import Asked
+from bot.core.config import WORD_CACHE_SIZE
 from bot.core.entities import NAME_KINDS
 from bot.core.index import IntentProfile
 from bot.core.models import Entity, ReplyKind
@@ -30,6 +32,12 @@ _ALSO_ANSWERS = {"person": {"organisation"}, "organisation": {"person"}, "durati
 _CHAT_KINDS = (ReplyKind.SMALLTALK, ReplyKind.REFUSAL)
 PARTY_TERM = "cnrp"  # the synonym map folds every name of the party ("the rescue party") to it
 _BODIES = frozenset({PARTY_TERM, slot_token("organisation")})
+
+
+@functools.lru_cache(maxsize=WORD_CACHE_SIZE)
+def _forms(term: str) -> frozenset[str]:
+    """A word's forms (`word_forms`), kept for the words asked most: a property of the word."""
+    return frozenset(word_forms(term))
 
 
 def gives_what_is_asked(gives: Iterable[str], asked: Iterable[str]) -> bool:
@@ -79,7 +87,7 @@ class FeatureContext:
         index, lexicon = matcher.index, matcher.lexicon
         weights = index.query_weights(terms, background)
         filler = lexicon.filler
-        content = tuple((t, w, frozenset(word_forms(t))) for t, w in weights.items()
+        content = tuple((t, w, _forms(t)) for t, w in weights.items()
                         if t not in filler and t not in lexicon.greetings)
         total = sum(w for _, w, _ in content)
         unknown_words = tuple(t for t, _, _ in content

@@ -36,6 +36,7 @@ def anchored_in_a_year(terms: Sequence[str]) -> bool:
     2018, not today; "since 2018" counts on from it, to today."""
     return any(YEAR.match(t) and (i == 0 or terms[i - 1] not in _COUNTING_FROM) for i, t in enumerate(terms))
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
+_SMALLEST_NORMAL = np.finfo(np.float32).tiny
 NUMBER_SLOT = slot_token("number")
 
 
@@ -100,6 +101,7 @@ class PhrasingIndex:
         self.sole_user = {term: profile.intent.id for profile in self.profiles for term in profile.bag
                           if document_frequency[term] == 1}
         self._unknown_weight = config.unknown_word_weight * math.log(1.0 + total)
+        self._beta2 = config.recall_beta ** 2
         # Every word with a weight of its own (not the unknown word's), looked up once per term.
         self._known_weights = {t: self.weight(t) for t in (*self.idf, *lexicon.question_words,
                                                            *lexicon.stopwords, *lexicon.greetings)}
@@ -443,18 +445,22 @@ class PhrasingIndex:
                     shared = present.take(picked, axis=1) @ weights
                     explained = explains.take(picked, axis=1) @ weights
         lengths = self._lengths if rows is None else self._lengths[rows]
-        beta2 = self.config.recall_beta ** 2
+        beta2 = self._beta2
         # Every length is positive and the total too, so only a phrasing that shares no word
-        # has a zero denominator (its precision and recall are 0): dividing it by 1 gives the
-        # 0 it scores, with no division by zero to silence.
+        # has a zero denominator (its precision and recall are 0). A positive one is at least
+        # a word's weight over a phrasing's length, far above the smallest normal float, which
+        # the zeros are raised to: they divide into the 0 they score, with no division by zero
+        # to silence, and every other denominator is kept as it is.
         recall = explained / total
         precision = shared / lengths
         denominator = beta2 * precision + recall
         numerator = (1 + beta2) * precision * recall
-        denominator[denominator == 0.0] = 1.0
+        np.maximum(denominator, _SMALLEST_NORMAL, out=denominator)
         score: np.ndarray = numerator / denominator
         # A finite guard: a numerical hiccup must read as "no match", never as one.
-        score[~np.isfinite(score)] = 0.0
+        finite = np.isfinite(score)
+        if not finite.all():
+            score[~finite] = 0.0
         return score
 
     def answer_recall(self, content: Sequence[tuple[str, frozenset[str]]]) -> dict[int, float]:
