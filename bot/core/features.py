@@ -46,9 +46,11 @@ def gives_what_is_asked(gives: Iterable[str], asked: Iterable[str]) -> bool:
     return any(kind in given or _ALSO_ANSWERS.get(kind, set()) & given for kind in asked)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FeatureContext:
-    """What depends only on the question, computed once for all its candidates."""
+    """What depends only on the question, computed once for all its candidates. Not frozen: a
+    frozen dataclass sets its two dozen fields one guarded call at a time, once a question,
+    and nothing keeps a context past its question's ranking."""
 
     content: tuple[tuple[str, float, frozenset[str]], ...]  # (term, weight, its word forms)
     total: float
@@ -223,9 +225,10 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
         row[_RELEVANCE] = answer_recall
         near = [w for w in uncovered if w in context.vector_rows]
         if near:
-            closeness = nearness(context.vectors[[context.vector_rows[w] for w in near]])
-            close_to.update(zip(near, (float(c) for c in closeness), strict=True))
-            soft = sum(weights[w] * float(c) for w, c in zip(near, closeness, strict=True))
+            # As Python floats at once: the float32 values, without a conversion per use.
+            closeness: list[float] = nearness(context.vectors[[context.vector_rows[w] for w in near]]).tolist()
+            close_to.update(zip(near, closeness, strict=True))
+            soft = sum(weights[w] * c for w, c in zip(near, closeness, strict=True))
             close = [w for w, c in zip(near, closeness, strict=True) if c > 0]
             row[_SEMANTIC] = value = (covered + soft) / total
             if close and value:
