@@ -57,9 +57,7 @@ class EntityIndex:
                     if table.entity in NAME_KINDS and len(joined) >= 5:
                         self._fuzzy_names[len(tokens)].append(joined)
                         self._fuzzy_target.setdefault(joined, (table.entity, key))
-        # A span is compared with the names of its number of words, through these caches.
-        self._names_near_length = functools.lru_cache(maxsize=_LENGTH_CACHE)(self._names_of_near_length)
-        self._misspelt_name = functools.lru_cache(maxsize=_SPAN_CACHE)(self._likeliest_name)
+        self._attach_caches()
         self._sizes_by_first: dict[str, set[int]] = defaultdict(set)
         for alias in self.exact:
             self._sizes_by_first[alias[0]].add(len(alias))
@@ -190,6 +188,21 @@ class EntityIndex:
         best = process.extractOne(text, self._names_near_length(size, len(text)), scorer=fuzz.ratio,
                                   processor=None, score_cutoff=self._config.name_cutoff)
         return None if best is None else (best[0], best[1])
+
+    def _attach_caches(self) -> None:
+        # A span is compared with the names of its number of words, through these caches.
+        self._names_near_length = functools.lru_cache(maxsize=_LENGTH_CACHE)(self._names_of_near_length)
+        self._misspelt_name = functools.lru_cache(maxsize=_SPAN_CACHE)(self._likeliest_name)
+
+    def __getstate__(self) -> dict[str, object]:
+        # The built engine is pickled to the disk cache: its caches are made anew, not kept.
+        state = dict(self.__dict__)
+        del state["_names_near_length"], state["_misspelt_name"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._attach_caches()
 
     def _names_of_near_length(self, size: int, length: int) -> list[str]:
         """The names of `size` words that a text of `length` characters may reach the cutoff

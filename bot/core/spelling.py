@@ -46,6 +46,16 @@ class Speller:
         self._cache: dict[str, str | None] = {}
         self._near_length = functools.lru_cache(maxsize=_POOL_CACHE)(self._of_near_length)
 
+    def __getstate__(self) -> dict[str, object]:
+        # The built engine is pickled to the disk cache: the pool cache is made anew, not kept.
+        state = dict(self.__dict__)
+        del state["_near_length"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._near_length = functools.lru_cache(maxsize=_POOL_CACHE)(self._of_near_length)
+
     def correct(self, token: str) -> str | None:
         """The vocabulary word a misspelt token most likely meant, or None."""
         if token in self._cache:
