@@ -49,6 +49,28 @@ def test_contributions_and_the_roots_add_up_to_the_output() -> None:
         assert total == pytest.approx(trees.logits(row.reshape(1, -1))[0])
 
 
+def _walked(trees: TreeEnsemble, row: np.ndarray) -> float:
+    """A row's output the plain way: down each tree node by node, the leaves' values summed."""
+    leaves = []
+    for features, thresholds, values in zip(trees.features, trees.thresholds, trees.values, strict=True):
+        node = 0
+        while node < len(features):
+            node = 2 * node + 1 + int(row[features[node]] > thresholds[node])
+        leaves.append(values[node])
+    return float(np.array(leaves).sum())
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 4, 5])
+def test_the_output_is_exactly_that_of_walking_each_tree(depth: int) -> None:
+    rows, labels = _xor_data(300)
+    rows[::7, 0] = rows[1, 0]  # rows on a threshold, which go left
+    trees = fit(rows, labels, np.zeros(len(labels)),
+                BoostingSettings(trees=40, depth=depth, learning_rate=0.2, min_leaf=5))
+    # Batches of a word of eight rows, part of one, several, and more than one block.
+    for count in (1, 7, 8, 9, 16, 33, 300):
+        assert trees.logits(rows[:count]).tolist() == [_walked(trees, row) for row in rows[:count]]
+
+
 def test_a_start_already_right_leaves_little_to_learn() -> None:
     rows, labels = _xor_data()
     confident = np.where(labels > 0, 8.0, -8.0)

@@ -62,3 +62,15 @@ def test_tiny_weights_are_stored_as_zero_and_move_no_answer(tmp_path: Path) -> N
 def test_the_shipped_classifier_knows_every_intent(kb: KnowledgeBase) -> None:
     assert kb.classifier is not None
     assert set(kb.intents) | {NONE} == set(kb.classifier.classes)
+
+
+def test_the_probabilities_are_the_plain_softmax_in_float32() -> None:
+    model = fit(_examples(), ["founding", "founders", "ruling", NONE])
+    for found in (["w:when", "w:founded", "w:unknown", "w:when"], ["w:unknown"], []):
+        columns = [model.vocabulary[f] for f in found if f in model.vocabulary]
+        logits = model.bias + (model.weights[columns].sum(axis=0) if columns else np.float32(0.0))
+        exp = np.exp(logits - logits.max())
+        plain = dict(zip(model.classes, (exp / exp.sum()).tolist(), strict=True))
+        assert list(model.probabilities(found).items()) == list(plain.items())
+        # The array form: the same numbers in the order of `classes`.
+        assert model.shares(found).tolist() == list(plain.values())

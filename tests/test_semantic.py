@@ -118,3 +118,19 @@ def test_an_intent_with_vectorless_words_only(engine: Engine, vectors: WordVecto
     semantic = SemanticIndex([profile], vectors, engine.lexicon, FLOOR)
     _, rows = semantic.query(["pension"])
     assert semantic.nearness(0, rows).tolist() == [0.0]
+
+
+@given(st.lists(st.sampled_from(wordvectors.load().words[:5000]), max_size=4))
+@PROPERTY
+def test_nearness_is_exactly_the_plain_formula(semantic: SemanticIndex, vectors: WordVectors, words: list[str]) -> None:
+    _, rows = semantic.query(words)
+    matrix, found = vectors.matrix(words)
+    assert np.array_equal(rows, matrix[found])  # the found rows, with the same float32 values
+    for position in (0, 1):
+        intent_words = semantic._matrices[position]
+        # One row at a time and all together: a product of one row and of several are
+        # separate BLAS routines, which need not round alike, so both shapes are checked.
+        for query in [rows[i:i + 1] for i in range(len(rows))] + [rows]:
+            plain = np.clip(((query @ intent_words.T).max(axis=1) - FLOOR) / (1.0 - FLOOR), 0.0, 1.0)
+            near = semantic.nearness(position, query)
+            assert near.dtype == plain.dtype and near.tolist() == plain.tolist()

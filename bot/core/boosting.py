@@ -9,6 +9,11 @@ linear logit. Each tree is complete to a fixed depth and stored in heap order, s
 candidates walks every tree at once in `depth` array steps; a node that found no useful split
 sends everything left and its children keep its value.
 
+Scoring a question's handful of candidates is a few microseconds of numpy calls per step, so
+`logits` does not walk: it makes each distinct comparison once, packs a tree's comparisons into
+one number per row and looks its leaf up in a table (`_Lookup`). The walk remains for
+`contributions` and for trees too deep for a table.
+
 `contributions` splits the trees' output among the features that decided each split (each
 step down a path moves the value by the child's minus the parent's, credited to the split's
 feature), so a score can still be read feature by feature.
@@ -25,6 +30,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 FORMAT_VERSION = 1
+# A tree of this depth has 15 comparisons: with one padding bit they index a table of 2**16
+# leaves. A deeper tree would need 2**32, so those are walked; shallower ones are padded.
+LOOKUP_DEPTH = 4
+SLOTS = 16  # a tree's comparisons in a table's code: two bytes
+# Rows are looked up in blocks of up to this many words of eight rows (see `_Lookup`), which
+# bounds the memory a large batch (training's) takes and the thresholds kept per block size.
+BLOCK_WORDS = 4
+# A comparison word's eight bytes are eight rows' 0/1; times 2**slot moves each into its bit.
+_SLOT_BITS = (np.uint64(1) << np.arange(8, dtype=np.uint64)).reshape(1, 8)
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,51 @@ class BoostingSettings:
 
 
 @dataclass(frozen=True)
+class _Lookup:
+    """The trees compiled for `TreeEnsemble.logits`.
+
+    Trees share most of their comparisons (a few hundred distinct (feature, threshold) pairs
+    for thousands of nodes), so each is made once per row. Rows go in words of eight: a
+    comparison's results for eight rows are the eight bytes of one uint64, so gathering a
+    tree's node comparisons moves one word per eight rows, and a small integer product turns
+    the words of eight nodes into one byte per row holding those nodes as bits. A tree's bytes
+    read as one number (its `code`) index the table of the leaf that path reaches.
+    """
+
+    features: NDArray[np.intp]  # the feature of each distinct comparison
+    # Its threshold, repeated for a block of 8, 16, … rows: a comparison of arrays of the same
+    # shape, where broadcasting over a short last axis costs more than the comparisons.
+    thresholds: tuple[NDArray[np.float64], ...]
+    slots: NDArray[np.intp]  # trees × slots (nodes, then padding): the node's distinct comparison
+    leaf_of_code: NDArray[np.intp]  # a tree's packed comparisons → the leaf (0 …) they lead to
+    leaf_values: NDArray[np.float64]  # trees × leaves, flat
+    leaf_offsets: NDArray[np.intp]  # each tree's first leaf in `leaf_values`
+
+    @classmethod
+    def of(cls, features: NDArray[np.int16], thresholds: NDArray[np.float64], values: NDArray[np.float64],
+           depth: int) -> _Lookup:
+        trees, inner = features.shape
+        pairs, distinct = np.unique(np.stack([features.ravel().astype(np.float64), thresholds.ravel()]),
+                                    axis=1, return_inverse=True)
+        slots = np.zeros((trees, SLOTS), dtype=np.intp)  # padding compares anything: never read
+        slots[:, :inner] = distinct.reshape(trees, inner)
+        # Every code's slots as bits, in the order `_looked_up` packs them: byte b, bit s is slot
+        # 8b + s (reading the code's bytes in memory order makes this independent of endianness).
+        codes = np.arange(2**SLOTS, dtype=np.uint16)
+        bits = np.unpackbits(codes.view(np.uint8).reshape(len(codes), -1), axis=1, bitorder="little")
+        node = np.zeros(len(codes), dtype=np.intp)
+        every = np.arange(len(codes))
+        for _ in range(depth):
+            node = 2 * node + 1 + bits[every, node]
+        return cls(features=pairs[0].astype(np.intp),
+                   thresholds=tuple(np.repeat(pairs[1][:, None], 8 * words, axis=1)
+                                    for words in range(1, BLOCK_WORDS + 1)),
+                   slots=slots.ravel(), leaf_of_code=node - inner,
+                   leaf_values=np.ascontiguousarray(values[:, inner:]).ravel(),
+                   leaf_offsets=np.arange(trees, dtype=np.intp) * (inner + 1))
+
+
+@dataclass(frozen=True)
 class TreeEnsemble:
     features: NDArray[np.int16]  # trees × internal nodes: the feature each node splits on
     thresholds: NDArray[np.float64]  # trees × internal nodes: a row goes right when above
@@ -45,7 +104,8 @@ class TreeEnsemble:
 
     @property
     def depth(self) -> int:
-        return int(np.log2(self.features.shape[1] + 1))
+        # 2**depth - 1 inner nodes; integer arithmetic, as np.log2 costs a microsecond a call.
+        return (int(self.features.shape[1]) + 1).bit_length() - 1
 
     @functools.cached_property
     def _flat(self) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64],
@@ -70,12 +130,43 @@ class TreeEnsemble:
             path.append(node)
         return path
 
+    @functools.cached_property
+    def _lookup(self) -> _Lookup:
+        return _Lookup.of(self.features, self.thresholds, self.values, self.depth)
+
     def logits(self, rows: NDArray[np.float64]) -> NDArray[np.float64]:
         """The trees' summed output for each row of `rows` (rows × features)."""
         if not rows.shape[0]:
             return np.zeros(0)
-        _, _, values, _, all_offsets = self._flat
-        out: NDArray[np.float64] = values.take(all_offsets + self._paths(rows)[-1]).sum(axis=1)
+        if not 0 < self.depth <= LOOKUP_DEPTH:
+            _, _, values, _, all_offsets = self._flat
+            walked: NDArray[np.float64] = values.take(all_offsets + self._paths(rows)[-1]).sum(axis=1)
+            return walked
+        block = 8 * BLOCK_WORDS
+        if rows.shape[0] <= block:
+            return self._looked_up(rows)
+        return np.concatenate([self._looked_up(rows[start:start + block])
+                               for start in range(0, rows.shape[0], block)])
+
+    def _looked_up(self, rows: NDArray[np.float64]) -> NDArray[np.float64]:
+        """`logits` of at most 8 × BLOCK_WORDS rows, by `_Lookup`: the same leaves as the walk,
+        and their values summed in the same order, so the same floats."""
+        lookup = self._lookup
+        count, width = rows.shape
+        trees = len(lookup.leaf_offsets)
+        words = -(-count // 8)
+        columns = np.zeros((width, 8 * words))  # rows as columns, padded to whole words
+        columns[:, :count] = rows.T
+        above = columns.take(lookup.features, axis=0) > lookup.thresholds[words - 1]
+        # Per tree and byte of its code, the words of its eight slots; summed with their bits'
+        # weights, one word whose bytes are the code's byte for each of eight rows.
+        slot_words = above.view(np.uint64).take(lookup.slots, axis=0).reshape(-1, 8, words)
+        packed = np.matmul(_SLOT_BITS, slot_words)
+        # Row by row, each tree's two bytes side by side: one code per row and tree.
+        side_by_side = np.ascontiguousarray(packed.view(np.uint8).reshape(trees, 2, words, 8).transpose(2, 3, 0, 1))
+        codes = side_by_side.view(np.uint16).reshape(8 * words, trees)[:count]
+        out: NDArray[np.float64] = lookup.leaf_values.take(lookup.leaf_of_code.take(codes)
+                                                           + lookup.leaf_offsets).sum(axis=1)
         return out
 
     def contributions(self, row: NDArray[np.float64], width: int) -> NDArray[np.float64]:

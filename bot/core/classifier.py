@@ -9,6 +9,7 @@ knowledge/classifier.npz). Its probability for an intent is one feature of the s
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,12 +51,33 @@ class IntentClassifier:
     bias: NDArray[np.float32]
 
     def probabilities(self, found: Sequence[str]) -> dict[str, float]:
-        columns = [self.vocabulary[f] for f in found if f in self.vocabulary]
+        # Filling a copy of a dict of every class already sized costs less than growing one.
+        out = self._every_class.copy()
+        out.update(zip(self.classes, self.shares(found).tolist(), strict=True))
+        return out
+
+    def shares(self, found: Sequence[str]) -> NDArray[np.float32]:
+        """`probabilities` as an array in the order of `classes`, without a dict of every class:
+        for a caller that reads only a few of them."""
+        vocabulary = self.vocabulary
+        rows = [row for feature in found if (row := vocabulary.get(feature)) is not None]
+        rows.append(len(vocabulary))  # the bias, added last: the same float32 sums as before
         # The ufuncs' own reductions: what .sum() and .max() call, minus their Python wrappers.
-        logits = self.bias + (np.add.reduce(self.weights[columns], axis=0) if columns else 0.0)
-        exp = np.exp(logits - np.maximum.reduce(logits, axis=None))
-        share = exp / np.add.reduce(exp, axis=None)
-        return dict(zip(self.classes, share.tolist(), strict=True))
+        # In place: on a hundred classes each step costs the call, not the arithmetic.
+        logits: NDArray[np.float32] = np.add.reduce(self._weights_and_bias.take(rows, axis=0), axis=0)
+        logits -= np.maximum.reduce(logits, axis=None)
+        np.exp(logits, out=logits)
+        logits /= np.add.reduce(logits, axis=None)
+        return logits
+
+    @functools.cached_property
+    def _every_class(self) -> dict[str, float]:
+        return dict.fromkeys(self.classes, 0.0)
+
+    @functools.cached_property
+    def _weights_and_bias(self) -> NDArray[np.float32]:
+        # The bias as one more row, so one gather and one reduction make a question's logits.
+        return np.vstack([self.weights, self.bias])
 
     def save(self, path: Path) -> None:
         names = sorted(self.vocabulary, key=self.vocabulary.__getitem__)

@@ -87,7 +87,7 @@ class ScoringModel:
         """One probability per row of `features` (rows × FEATURE_NAMES)."""
         z = features @ self._vector + self.bias
         if self.trees is not None:
-            z = z + self.trees.logits(features)
+            z += self.trees.logits(features)
         return _sigmoid(z)
 
     def contributions(self, row: np.ndarray) -> dict[str, float]:
@@ -114,9 +114,15 @@ def untrained_model() -> ScoringModel:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        # minimum(maximum()) is np.clip without its Python-level wrapper: the same values.
-        result: np.ndarray = 1.0 / (1.0 + np.exp(-np.minimum(np.maximum(z, -50.0), 50.0)))
+    # minimum(maximum()) is np.clip without its Python-level wrapper: the same values. Within
+    # ±50 exp cannot overflow, so no error state need be set, and the steps of
+    # 1 / (1 + exp(-z)) work in one new array: a question's few values cost only the calls.
+    result: np.ndarray = np.maximum(z, -50.0)
+    np.minimum(result, 50.0, out=result)
+    np.negative(result, out=result)
+    np.exp(result, out=result)
+    result += 1.0
+    np.divide(1.0, result, out=result)
     return result
 
 

@@ -42,8 +42,16 @@ class SemanticIndex:
         words = self._matrices[position]
         if not len(query) or not len(words):
             return np.zeros(len(query), dtype=np.float32)
-        # np.maximum.reduce and minimum(maximum()) are what .max() and np.clip() compute, minus
-        # their Python-level wrappers (a third of this function's time, five times a question).
-        best = np.maximum.reduce(query @ words.T, axis=1)
-        scaled: NDArray[np.float32] = np.minimum(np.maximum((best - self._floor) / (1.0 - self._floor), 0.0), 1.0)
+        # np.dot: the same product as `@` (the same BLAS call) for less dispatch. np.maximum.reduce
+        # and np.minimum are what .max() and np.clip() compute, minus their Python-level wrappers;
+        # starting the maximum at the floor makes the clip at zero: a floor rescales to 0.0, and
+        # anything below it would have been raised to 0.0 (five calls a question, a few values).
+        products = np.dot(query, words.T)
+        floor = self._floor
+        if len(query) == 1:
+            # Half the calls: float32 scalars round as the arrays do, for a fraction of the calls.
+            best = np.maximum.reduce(products, axis=None, initial=floor)
+            return np.array([min((best - floor) / (1.0 - floor), 1.0)], dtype=np.float32)
+        scaled: NDArray[np.float32] = np.minimum((np.maximum.reduce(products, axis=1, initial=floor) - floor)
+                                                 / (1.0 - floor), 1.0)
         return scaled

@@ -112,7 +112,9 @@ class WordVectors:
         of zeros, computed for the found rows alone (the same values)."""
         hits = [(word, row) for word in words if (row := self.index(word)) is not None]
         index = np.array([row for _, row in hits], dtype=np.intp)
-        vectors: NDArray[np.float32] = self._vectors[index].astype(np.float32) * self._scale[index, None]
+        # int8 times float32 is a float32 product of the int8 values: no separate conversion,
+        # and `take` rather than fancy indexing, each a call fewer or cheaper.
+        vectors: NDArray[np.float32] = self._vectors.take(index, axis=0) * self._scale.take(index)[:, None]
         return tuple(word for word, _ in hits), vectors
 
     def mean_vector(self, words: Iterable[str]) -> Vector | None:
