@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -79,6 +79,17 @@ class FeatureContext:
     # name or an unknown word no English list knows: candidates about the CNRP's facts are
     # about someone else.
     strange: tuple[str, ...] = ()
+    # The vectors of a set of uncovered words, gathered once a question: candidates that leave
+    # the same words uncovered share them.
+    gathered: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+
+    def vectors_of(self, words: Sequence[str]) -> np.ndarray:
+        """The rows of `vectors` for words that have them, in the order given."""
+        key = tuple(words)
+        found = self.gathered.get(key)
+        if found is None:
+            found = self.gathered[key] = self.vectors[[self.vector_rows[w] for w in key]]
+        return found
 
     @classmethod
     def of(cls, matcher: Matcher, terms: Sequence[str], entities: Sequence[Entity],
@@ -226,7 +237,7 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
         near = [w for w in uncovered if w in context.vector_rows]
         if near:
             # As Python floats at once: the float32 values, without a conversion per use.
-            closeness: list[float] = nearness(context.vectors[[context.vector_rows[w] for w in near]]).tolist()
+            closeness: list[float] = nearness(context.vectors_of(near)).tolist()
             close_to.update(zip(near, closeness, strict=True))
             soft = sum(weights[w] * c for w, c in zip(near, closeness, strict=True))
             close = [w for w, c in zip(near, closeness, strict=True) if c > 0]
