@@ -24,7 +24,10 @@ class SemanticIndex:
     def __init__(self, profiles: Sequence[IntentProfile], vectors: WordVectors, lexicon: Lexicon,
                  floor: float) -> None:
         self.vectors = vectors
-        self._floor = floor
+        # As float32, as the products' arithmetic rounds them, so that float32 scalars (see
+        # `nearness`) round as the arrays do whichever numpy's promotion rules apply.
+        self._floor = np.float32(floor)
+        self._span = np.float32(1.0 - floor)
         self._matrices: list[NDArray[np.float32]] = []
         for profile in profiles:
             words = sorted(w for w in profile.bag | profile.said
@@ -51,7 +54,7 @@ class SemanticIndex:
         if len(query) == 1:
             # Half the calls: float32 scalars round as the arrays do, for a fraction of the calls.
             best = np.maximum.reduce(products, axis=None, initial=floor)
-            return np.array([min((best - floor) / (1.0 - floor), 1.0)], dtype=np.float32)
+            return np.array([min((best - floor) / self._span, 1.0)], dtype=np.float32)
         scaled: NDArray[np.float32] = np.minimum((np.maximum.reduce(products, axis=1, initial=floor) - floor)
-                                                 / (1.0 - floor), 1.0)
+                                                 / self._span, 1.0)
         return scaled
