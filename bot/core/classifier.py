@@ -71,6 +71,11 @@ class IntentClassifier:
         return logits
 
     @functools.cached_property
+    def class_index(self) -> dict[str, int]:
+        """Each class's place in `classes` (and in the array `shares` returns)."""
+        return {name: i for i, name in enumerate(self.classes)}
+
+    @functools.cached_property
     def _every_class(self) -> dict[str, float]:
         return dict.fromkeys(self.classes, 0.0)
 

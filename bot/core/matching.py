@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import operator
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,10 +78,6 @@ class Analysis:
     asked: Asked = field(default_factory=lambda: Asked(frozenset()))
     reading: Reading = field(default_factory=lambda: Reading("", "English", True))
     tokens: tuple[str, ...] = ()  # the normalised words with misspellings corrected
-
-
-# An intent's vote in the classifier's (intent, vote) pairs: a C-level sort key.
-_VOTE = operator.itemgetter(1)
 
 
 def _forms_of(token: str) -> list[str]:
@@ -330,25 +325,36 @@ class Matcher:
         by_answer = sorted((p for p, r in recall.items() if r >= self.config.answer_recall_floor),
                            key=lambda p: -recall[p])
         order += [p for p in by_answer[: self.config.answer_shortlist] if p not in order]
-        voted = classifier.probabilities(self.classifier_features(parsed)) if classifier else {}
+        # The classifier's vote for each class, in the order of its classes, as Python floats
+        # (the float32 values of its softmax).
+        shares = classifier.shares(self.classifier_features(parsed)) if classifier else np.zeros(0, np.float32)
+        classes = classifier.classes if classifier else ()
+        votes: list[float] = shares.tolist()
+        class_index = classifier.class_index if classifier else {}
+
+        def vote(intent_id: str) -> float:
+            place = class_index.get(intent_id)
+            return 0.0 if place is None else votes[place]
         # And those the classifier favours, however few words they share with the question.
         positions, floor = index.position, self.config.classifier_floor
-        favoured = sorted([(p, positions[i]) for i, p in voted.items() if p >= floor and i in positions],
-                          reverse=True)
+        favoured = sorted([(p, positions[c]) for c, p in zip(classes, votes, strict=True)
+                           if p >= floor and c in positions], reverse=True)
         order += [position for p, position in favoured[: self.config.classifier_shortlist] if position not in order]
         if not order:
             return ()
         query_text = " ".join(sorted(t for t in base_terms if t not in self.lexicon.stopwords))
         question_terms = frozenset(base_terms)
-        none = voted.get(NONE, 0.0)
-        # Only the vote is read from the rival, so the order among equal votes does not matter.
-        by_vote = sorted(voted.items(), key=_VOTE, reverse=True)
+        none = vote(NONE)
+        # Classes from the highest vote down. Only the vote is read from the rival, so the order
+        # among equal votes does not matter.
+        by_vote = np.argsort(-shares, kind="stable").tolist()
 
         def rival(intent: Intent) -> float:
             # The best vote for another intent, not counting those that answer much the same
             # question ("total votes in 2013": the election and the results total).
             near = self._near[intent.id]
-            return next((p for i, p in by_vote if i != NONE and i != intent.id and i not in near), 0.0)
+            return next((votes[i] for i in by_vote if (c := classes[i]) != NONE and c != intent.id and c not in near),
+                        0.0)
         lexical = [best_of[p] for p in order]
         ids = [index.profiles[p].intent.id for p in order]
         by_overlap = sorted(range(len(order)), key=lexical.__getitem__, reverse=True)
@@ -371,7 +377,7 @@ class Matcher:
             row, notes = candidate_features(context, profile, lexical[rank], fuzzy, margin,
                                             functools.partial(self.semantic.nearness, position),
                                             recall.get(position, 0.0),
-                                            (mine := voted.get(profile.intent.id, 0.0)),
+                                            (mine := vote(profile.intent.id)),
                                             mine - rival(profile.intent), none,
                                             exact=question_terms == index.phrasing_terms[best_row], related=near)
             rows.append(row)
