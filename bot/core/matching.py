@@ -337,8 +337,9 @@ class Matcher:
             return 0.0 if place is None else votes[place]
         # And those the classifier favours, however few words they share with the question.
         positions, floor = index.position, self.config.classifier_floor
-        favoured = sorted([(p, positions[c]) for c, p in zip(classes, votes, strict=True)
-                           if p >= floor and c in positions], reverse=True)
+        # Compared as Python floats (float64), as the votes are read everywhere else.
+        strong = np.flatnonzero(np.array(votes) >= floor).tolist()
+        favoured = sorted([(votes[i], positions[c]) for i in strong if (c := classes[i]) in positions], reverse=True)
         order += [position for p, position in favoured[: self.config.classifier_shortlist] if position not in order]
         if not order:
             return ()
