@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.core.config import MatchConfig
 from bot.core.engine import Engine
+from bot.core.entities import NAME_KINDS
 from bot.core.index import NUMBER_SLOT, PhrasingIndex, anchored_in_a_year
 from bot.core.knowledge import KnowledgeBase
 from bot.core.models import Entity
@@ -273,3 +274,47 @@ def test_slot_words_weigh_as_unknown_words(index: PhrasingIndex) -> None:
     slot = f"{SLOT_PREFIX}nothing"
     assert slot not in index.idf
     assert index.weight(slot) == pytest.approx(index.weight("qzxvwkq"))
+
+
+# ---------------------------------------------------------------- precomputed per row and per word
+
+
+def test_conflict_rows_are_the_phrasings_naming_another_row_or_none(index: PhrasingIndex) -> None:
+    for (kind, key), naming in list(index.names_key.items())[:40]:
+        found = index.conflict_rows(kind, key)
+        assert found is not None
+        other, silent = found
+        named_kind = index.names_kind[kind]
+        assert other.tolist() == np.flatnonzero(named_kind & ~naming).tolist()
+        expected = (~named_kind & ~index.slot_rows[kind]) if kind in NAME_KINDS else np.zeros_like(named_kind)
+        assert silent.tolist() == np.flatnonzero(expected).tolist()
+        assert index.conflict_rows(kind, key) is index.conflict_rows(kind, key)  # made once
+    assert index.conflict_rows("no such kind", "x") is None
+
+
+def test_a_row_never_named_conflicts_with_every_phrasing_naming_its_kind(index: PhrasingIndex) -> None:
+    kind = next(iter(index.names_kind))
+    found = index.conflict_rows(kind, "nobody the knowledge names")
+    assert found is not None
+    assert found[0].tolist() == np.flatnonzero(index.names_kind[kind]).tolist()
+
+
+@given(st.lists(st.sampled_from(["when", "was", "cnrp", "founded", "pension", "wage", "qzxvwk", "vote",
+                                 "kandal", "rice", "price", "promise", "zzplatform_point", "the", "did"]),
+                min_size=1, max_size=8))
+@PROPERTY
+def test_a_row_sets_block_scores_as_its_words_postings_do(index: PhrasingIndex, terms: list[str]) -> None:
+    """The block of a fixed set of rows holds, for each word they use, the same 0/1 cells as
+    the postings: scored through it, they score as the whole index scores them."""
+    for rows in (*index.rows_by_topic_kind.values(), index.numeric_rows):
+        assert np.allclose(index.score_all(terms, rows), index.score_all(terms)[rows], atol=1e-6)
+
+
+def test_a_words_reach_among_the_replies_is_kept_within_a_bound(index: PhrasingIndex,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.core.index.WORD_CACHE_SIZE", 3)
+    monkeypatch.setattr(index, "_reach", {})
+    words = ["pension", "wage", "rice", "vote", "kandal"]
+    first = index.answer_recall([(w, frozenset({w})) for w in words])
+    assert len(index._reach) <= 3
+    assert index.answer_recall([(w, frozenset({w})) for w in words]) == first

@@ -709,3 +709,21 @@ def test_what_each_source_says_of_someone(engine: Engine, kb: KnowledgeBase) -> 
     verdict = computed.fields["verdict"]
     assert f"In the {article.kind}: " in verdict and f"In the {release.kind}: " in verdict
     assert {ref.source for ref in computed.refs} == {release.id, article.id}
+
+
+def _phrase_words(engine: Engine) -> list[str]:
+    return sorted({word for phrases in engine.kb.operations.words.values() for phrase in phrases for word in phrase})
+
+
+@given(st.data())
+@settings(max_examples=200, deadline=None, derandomize=True)
+def test_the_operations_a_question_names_are_those_whose_phrases_it_contains(engine: Engine,
+                                                                              data: st.DataObject) -> None:
+    """One pass over the words finds exactly the operations a phrase search per operation
+    finds: a phrase counts where its words stand side by side."""
+    words = data.draw(st.lists(st.sampled_from([*_phrase_words(engine), "kandal", "the", "2013"]), max_size=12))
+    reader = engine.programs
+    joined = f" {' '.join(words)} "
+    expected = {op for op, phrases in engine.kb.operations.words.items()
+                if any(f" {' '.join(phrase)} " in joined for phrase in phrases)}
+    assert reader._operations_in(tuple(words)) == expected
