@@ -149,6 +149,22 @@ def test_each_word_with_a_vector_has_its_row(matcher: Matcher) -> None:
         assert vector is not None and np.allclose(context.vectors[row], vector)
 
 
+def test_the_vectors_of_some_words_are_gathered_once_a_question(matcher: Matcher) -> None:
+    context = _context(matcher, "what would the elderly have got after the dissolution")
+    words = list(context.vector_rows)[::-1][:2]
+    gathered = context.vectors_of(words)
+    assert np.array_equal(gathered, context.vectors[[context.vector_rows[w] for w in words]])
+    assert context.vectors_of(words) is gathered
+
+
+def test_each_word_of_the_reading_keeps_its_order_weight_and_kind(matcher: Matcher) -> None:
+    context = _context(matcher, "how many votes did the cnrp win in kandal in 2013")
+    assert [(t, w, forms) for t, w, forms, _, _ in context.reading] == list(context.content)
+    for term, _, _, kind, countable in context.reading:
+        assert kind == (term[len(SLOT_PREFIX):] if term.startswith(SLOT_PREFIX) else "")
+        assert countable == (len(term) >= 3 and not term[:1].isdigit())
+
+
 def test_an_empty_question_has_no_evidence(matcher: Matcher) -> None:
     context = _context(matcher, "")
     assert context.content == () and context.total == 0 and context.unknown_share == 0.0
