@@ -630,8 +630,8 @@ class Engine:
         """A question that combines facts, computed from the tables: its figures stated and
         cited. None when it asks for no computation or lacks an operand. `recent` are the last
         answered turns, latest first: their rows and dates complete a follow-up."""
-        if not analysis.reading.understood or not analysis.tokens:
-            return None
+        if not analysis.reading.understood or not self.programs.may_compute(analysis.tokens):
+            return None  # no words, or none a computation needs: the talk before cannot add one
         context: list[Entity] = []
         context_dates: list[Operand] = []
         void: set[str] = set()  # kinds of row a later "no, I meant …" replaced

@@ -143,6 +143,11 @@ class ProgramReader:
                     found |= ops
         return frozenset(found)
 
+    def may_compute(self, tokens: Sequence[str]) -> bool:
+        """Whether the words hold anything a rule needs: most questions hold nothing, and `read`
+        finds no computation in them, whatever the talk before them."""
+        return not _ANY_OPERATION.isdisjoint(self._operations(tokens)) or not _ANY_WORD.isdisjoint(tokens)
+
     def asks_for_rows(self, tokens: Sequence[str]) -> bool:
         """The question asks for rows of its own ("which constituencies …", "list the …")."""
         return self._has("rows_asked", tokens)
@@ -223,6 +228,8 @@ class ProgramReader:
         operand is missing."""
         if not self.kb.language.present_words.isdisjoint(reading.tokens):
             return None  # "the exchange rate today": the sources end in 2018
+        if not self.may_compute(reading.tokens):
+            return None
         reading.numbers = self._numbers(reading.tokens)
         computed = self._first(reading)
         operands = [e for e in reading.entities if e.kind not in ("title", "policy_area", "year")]
@@ -815,3 +822,6 @@ _RULES: tuple[tuple[_Rule, frozenset[str], frozenset[str]], ...] = (
     (ProgramReader._same_office, frozenset({"same_office"}), _NO_WORDS),
     (ProgramReader._roles, frozenset({"roles"}), _NO_WORDS),
 )
+# What at least one rule needs.
+_ANY_OPERATION: frozenset[str] = frozenset().union(*(operations for _, operations, _ in _RULES))
+_ANY_WORD: frozenset[str] = frozenset().union(*(words for _, _, words in _RULES))
