@@ -716,12 +716,8 @@ class Engine:
 
     def _answer(self, question: str, analysis: Analysis) -> Answer:
         config = self.config
-        candidates = tuple([
-            Candidate(r.intent.id, round(r.score, 4), r.intent.question,
-                      f"overlap {r.lexical:.2f}, fuzzy {r.fuzzy:.2f}, via {r.best_phrasing!r}"
-                      + (f"; {'; '.join(r.notes)}" if r.notes else ""))
-            for r in analysis.ranked[:5]
-        ])
+        candidates = tuple([Candidate(r.intent.id, r.score, r.intent.question, r.lexical, r.fuzzy, r.best_phrasing,
+                                      r.notes) for r in analysis.ranked[:5]])
         if not analysis.reading.understood:
             text = KHMER_TEXT if analysis.reading.language == "Khmer" else LANGUAGE_TEXT
             return self._unanswered(analysis, candidates, ReplyKind.LANGUAGE, text, 0.0,
