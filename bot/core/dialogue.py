@@ -129,7 +129,7 @@ def split_questions(text: str) -> list[str]:
 
 
 def has_personal_pronoun(tokens: Sequence[str]) -> bool:
-    return any(t in PERSONAL_PRONOUNS for t in tokens)
+    return not PERSONAL_PRONOUNS.isdisjoint(tokens)
 
 
 def replace_pronouns(text: str, name: str) -> str:

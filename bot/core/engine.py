@@ -102,6 +102,10 @@ def _name_it(text: str, name: str) -> str:
     return _IT.sub(swap, text)
 
 
+# The conversation of a question asked without one: empty, and only ever read (`_resolve`
+# remembers nothing), so one serves every such question.
+_NO_TALK = Conversation()
+
 # Rows an answer used that its question may have left to the conversation.
 _CARRIED_KINDS = frozenset({"constituency", "person", "organisation", "election", "platform_point",
                             "policy_point", "committee"})
@@ -308,7 +312,7 @@ class Engine:
         if context is None:
             # A one-off question still needs "his" or "that province" asked back, so it is a
             # conversation with nothing in it yet.
-            context = Conversation()
+            context = _NO_TALK
         last = context.last_answered()
         pending = context.last_turn()
         if pending is not None and pending.answer.kind is ReplyKind.CLARIFY:
@@ -323,8 +327,8 @@ class Engine:
             if len(bodies) == 1:
                 text = f"{text[:owned.start()]}the {bodies.pop()}{text[owned.end():]}"
                 analysis = self.matcher.analyse(text)
-        people = [e for e in analysis.entities if e.kind == "person"]
-        if has_personal_pronoun(analysis.normalized.split()) and not people:
+        if has_personal_pronoun(analysis.normalized.split()) and not any(
+                e.kind == "person" for e in analysis.entities):
             subject = None
             # The last answer's person, else the one an earlier turn was about ("what did she
             # say?", "when was that release put out?", "did she leave Cambodia?").
