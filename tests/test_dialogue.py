@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core import dialogue
 from bot.core.context import Conversation
 from bot.core.dialogue import (
     deictic_kind,
@@ -24,6 +28,29 @@ def test_split_questions() -> None:
     assert split_questions("kandal and takeo results") == ["kandal and takeo results"]
     assert split_questions("who led it? when was it banned; what was its logo") == [
         "who led it?", "when was it banned;", "what was its logo"]
+
+
+# Messages made of the words and marks the patterns look for, in any case and spacing (with the
+# letters that match others when case is ignored: the long s, the dotless i, the Kelvin sign).
+_PIECES = st.sampled_from(["that", "THIS", "the same", "thi\u017f", "th\u0131s", "and", "AND", "&", "or", "who",
+                           "what", "is", "was", "province", "Place", "in the", "there", "Takeo", "\u212aandal",
+                           "votes", "did", "?", "!", ";", ",", ".", "\n", " ", "  ", "\t", "\u00a0", "x",
+                           "the same province", "that body", "this person", "in the province", ", who", " and what",
+                           "? when", "\u00a0and\u00a0is", ",and was", " & who"])
+_MESSAGES = st.lists(_PIECES, max_size=12).map(lambda pieces: " ".join(pieces)) | st.lists(_PIECES, max_size=12).map(
+    "".join)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(_MESSAGES)
+def test_a_message_the_quick_checks_pass_over_has_nothing_to_split_or_point_at(text: str) -> None:
+    """`split_questions` and `deictic_kind` skip their patterns when a quicker one finds nothing
+    any of them needs: then none of them matches."""
+    if not dialogue._MAY_SPLIT.search(text):
+        collapsed = dialogue._SPACES.sub(" ", text)
+        assert len(dialogue._SENTENCE_END.split(collapsed)) == 1 and not dialogue._QUESTION_JOIN.search(collapsed)
+    if not dialogue._MAY_POINT.search(text):
+        assert not any(p.search(text) for p in dialogue._DEICTIC.values()) and not dialogue._THERE.search(text)
 
 
 def test_pronouns_and_ellipsis_helpers() -> None:

@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.engine import Engine
+from bot.core.evaluation import is_conversation_file, load_cases, load_conversations
 from bot.core.facts import number_text, show, span_text
 from bot.core.knowledge import KnowledgeBase, PartialDate, Row
 from bot.core.models import CitationRef, Entity
 from bot.core.operations import Computed
-from bot.core.programs import Operand, ProgramReader, Reading
+from bot.core.programs import _RULES, Operand, ProgramReader, Reading
 
+TESTS = Path(__file__).parent
 PROPERTY = settings(max_examples=150, deadline=None, derandomize=True)
 
 
@@ -727,3 +731,29 @@ def test_the_operations_a_question_names_are_those_whose_phrases_it_contains(eng
     expected = {op for op, phrases in engine.kb.operations.words.items()
                 if any(f" {' '.join(phrase)} " in joined for phrase in phrases)}
     assert reader._operations_in(tuple(words)) == expected
+
+
+def test_a_rule_is_skipped_only_for_a_question_it_computes_nothing_for(engine: Engine, kb: KnowledgeBase) -> None:
+    """`_first` skips a rule when the question lacks every word it needs: called anyway, on
+    every labelled question with a list, rows and dates from the talk to complete it (the rows
+    also as the question's own, as a follow-up's are carried), each such rule computes nothing."""
+    members = [str(r["name"]) for r in kb.table("committees").rows if r["committee"] == "Executive"]
+    dates = engine.programs.dates(_reading(engine, "when was the party dissolved and when was the press release"))
+    talk = engine.matcher.analyse("kem sokha and sam rainsy in kandal, takeo and the 2013 election").entities
+    questions = {case.question for path in sorted(TESTS.glob("*.yaml")) for case in (
+        [turn for turns in load_conversations(path) for turn in turns] if is_conversation_file(path)
+        else load_cases(path))}
+    skipped = 0
+    for question in sorted(questions):
+        analysis = engine.matcher.analyse(question)
+        end = len(analysis.tokens)
+        carried = [replace(e, start=end, end=end) for e in talk]
+        for entities in (analysis.entities, (*analysis.entities, *carried)):
+            reading = Reading(analysis.tokens, entities, context=talk, context_dates=dates, listed=members)
+            reading.numbers = engine.programs._numbers(reading.tokens)
+            said = engine.programs._operations(reading.tokens)
+            for rule, operations, words in _RULES:
+                if operations.isdisjoint(said) and words.isdisjoint(reading.tokens):
+                    skipped += 1
+                    assert rule(engine.programs, reading) is None, (question, rule.__name__)
+    assert skipped

@@ -28,6 +28,10 @@ _QUESTION_JOIN = re.compile(
 _ASKS = re.compile(rf"\b{_WH}\b|^\W*(?:{_AUX}|tell|list|name|give|explain|describe|show|spell)\b|[?;]\s*$",
                    re.IGNORECASE)
 _ONLY_ASKING = re.compile(rf"^\W*(?:{_WH}\W*){{1,2}}$", re.IGNORECASE)
+# What a message needs before either pattern above can split it: a sentence break, a comma, or
+# "and" or "&" between spaces. Most messages have none of them and are one question.
+_MAY_SPLIT = re.compile(r"[?!;][^\S\n]|[\n,]|\s(?:and|&)\s", re.IGNORECASE)
+_WORD = re.compile(r"\w")
 PERSONAL_PRONOUNS = frozenset({"he", "his", "him", "himself", "she", "her", "hers", "herself"})
 # Words that open a follow-up about another row of the same kind: "and in takeo?", "what about X".
 _ELLIPSIS_OPENERS = ("and ", "what about ", "how about ", "same for ", "also ", "or ", "and what about ", "by ",
@@ -58,12 +62,17 @@ ANAPHORS = frozenset({"it", "its", "that", "this", "those", "these", "they", "th
 
 # "what did they get there?": a place pointed at, in a question about a result.
 _THERE = re.compile(r"\bthere\W*$", re.IGNORECASE)
+# What a question needs before any pattern above can find a row pointed at (most have none of it).
+_MAY_POINT = re.compile(r"(?:that|this|same)\s|(?:" + "|".join(DEICTIC_KINDS["constituency"]) + r")\W*$|"
+                        + _THERE.pattern, re.IGNORECASE)
 _RESULT_WORDS = re.compile(r"\b(?:votes?|share|percent|percentage|result|results|do|did|get|got|win|won|score)\b",
                            re.IGNORECASE)
 
 
 def deictic_kind(text: str) -> str | None:
     """The kind of row a question points at without naming it, if any."""
+    if not _MAY_POINT.search(text):
+        return None
     found = next((kind for kind, pattern in _DEICTIC.items() if pattern.search(text)), None)
     if found is None and _THERE.search(text) and _RESULT_WORDS.search(text):
         return "constituency"
@@ -96,12 +105,15 @@ def split_questions(text: str) -> list[str]:
     """The questions in a message, in order; one part when it asks one thing. A part that asks
     nothing ("Out of the 23 members, how many …") or only repeats a question word ("which?")
     stays with its neighbour."""
+    if not _MAY_SPLIT.search(text):
+        whole = _SPACES.sub(" ", text).strip(" ,")
+        return [whole] if _WORD.search(whole) else []
     pieces: list[str] = []
     for sentence in _SENTENCE_END.split(_SPACES.sub(" ", text)):
         pieces.extend(p.strip(" ,") for p in _QUESTION_JOIN.split(sentence))
     parts: list[str] = []
     carried = ""
-    for piece in (p for p in pieces if re.search(r"\w", p)):
+    for piece in (p for p in pieces if _WORD.search(p)):
         if _ONLY_ASKING.match(piece) and parts:
             parts[-1] = f"{parts[-1]} {piece}"
             continue
@@ -117,7 +129,7 @@ def split_questions(text: str) -> list[str]:
 
 
 def has_personal_pronoun(tokens: Sequence[str]) -> bool:
-    return any(t in PERSONAL_PRONOUNS for t in tokens)
+    return not PERSONAL_PRONOUNS.isdisjoint(tokens)
 
 
 def replace_pronouns(text: str, name: str) -> str:

@@ -31,7 +31,8 @@ def clean_text(text: object, limit: int) -> str:
 
     Cutting first keeps every later step proportional to the cap, not to what was sent."""
     value = text if isinstance(text, str) else str(text)
-    return _SURROGATE.sub(REPLACEMENT, value[: max(0, limit)])
+    cut = value[: max(0, limit)]
+    return cut if cut.isascii() else _SURROGATE.sub(REPLACEMENT, cut)  # as most messages are: nothing to replace
 
 
 def escape_markdown(text: str) -> str:

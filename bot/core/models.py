@@ -114,10 +114,28 @@ class Entity:
 
 @dataclass(frozen=True)
 class Candidate:
+    """An intent the matcher ranked for a question, with what its probability rests on."""
+
     intent: str
-    score: float  # 0..1
+    probability: float  # 0..1, as the matcher gave it
     question: str
-    why: str = ""  # a short account of the score, for --explain
+    overlap: float = 0.0  # word overlap with its best phrasing
+    fuzzy: float = 0.0
+    phrasing: str = ""  # that best phrasing
+    notes: tuple[str, ...] = ()
+
+    # Rounded and put in words only when read: few answers' candidates ever are, and doing it
+    # for all five cost an answer more than anything else it does outside the matcher.
+    @property
+    def score(self) -> float:
+        """The probability to four places."""
+        return round(self.probability, 4)
+
+    @property
+    def why(self) -> str:
+        """A short account of the score."""
+        notes = f"; {'; '.join(self.notes)}" if self.notes else ""
+        return f"overlap {self.overlap:.2f}, fuzzy {self.fuzzy:.2f}, via {self.phrasing!r}{notes}"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.core import operations as ops
@@ -122,12 +122,16 @@ class ProgramReader:
     # ------------------------------------------------------------ helpers
 
     def _has(self, op: str, tokens: Sequence[str]) -> bool:
+        return op in self._operations(tokens)
+
+    def _operations(self, tokens: Sequence[str]) -> frozenset[str]:
+        """The operations the words name, read once for the question the rules are reading."""
         key = tuple(tokens)
         last, said = self._said
         if last != key:
             said = self._operations_in(key)
             self._said = (key, said)  # one assignment: safe with several worker threads
-        return op in said
+        return said
 
     def _operations_in(self, tokens: tuple[str, ...]) -> frozenset[str]:
         """Every operation a phrase of which the words contain, in one pass over them."""
@@ -138,6 +142,11 @@ class ProgramReader:
                 if ops:
                     found |= ops
         return frozenset(found)
+
+    def may_compute(self, tokens: Sequence[str]) -> bool:
+        """Whether the words hold anything a rule needs: most questions hold nothing, and `read`
+        finds no computation in them, whatever the talk before them."""
+        return not _ANY_OPERATION.isdisjoint(self._operations(tokens)) or not _ANY_WORD.isdisjoint(tokens)
 
     def asks_for_rows(self, tokens: Sequence[str]) -> bool:
         """The question asks for rows of its own ("which constituencies …", "list the …")."""
@@ -217,8 +226,10 @@ class ProgramReader:
     def read(self, reading: Reading) -> ops.Computed | None:
         """The computation the question asks for, computed; None when it asks for none or an
         operand is missing."""
-        if any(t in self.kb.language.present_words for t in reading.tokens):
+        if not self.kb.language.present_words.isdisjoint(reading.tokens):
             return None  # "the exchange rate today": the sources end in 2018
+        if not self.may_compute(reading.tokens):
+            return None
         reading.numbers = self._numbers(reading.tokens)
         computed = self._first(reading)
         operands = [e for e in reading.entities if e.kind not in ("title", "policy_area", "year")]
@@ -241,11 +252,12 @@ class ProgramReader:
         return computed
 
     def _first(self, reading: Reading) -> ops.Computed | None:
-        for rule in (self._in_source, self._count_listed, self._of_them, self._exchange, self._per_year,
-                     self._per_tonne, self._shift, self._same_day, self._neighbour, self._order, self._between,
-                     self._leader_at, self._groups, self._short_of, self._rank, self._check, self._arithmetic,
-                     self._same_office, self._roles):
-            computed = rule(reading)
+        tokens = reading.tokens
+        said = self._operations(tokens)
+        for rule, operations, words in _RULES:
+            if operations.isdisjoint(said) and words.isdisjoint(tokens):
+                continue  # as most questions are to most rules: nothing it needs is there
+            computed = rule(self, reading)
             if computed is not None:
                 return computed
         return None
@@ -780,3 +792,36 @@ class ProgramReader:
             held.append((f"party leader from {term.start} to {term.end} {cite(term.citation)}".rstrip(),
                          term.citation))
         return held
+
+
+# The rules in the order they are tried, each with what it needs before it computes anything:
+# a word of one of these operations, or one of these words ("or" between the two sides of
+# "better or worse"; a role word asks what a source says of someone). A question with none of
+# them gets None from the rule, so the rule is skipped unread.
+_Rule = Callable[[ProgramReader, Reading], ops.Computed | None]
+_NO_WORDS: frozenset[str] = frozenset()
+_SIDES = frozenset({"or"})
+_RULES: tuple[tuple[_Rule, frozenset[str], frozenset[str]], ...] = (
+    (ProgramReader._in_source, frozenset({"mentions"}), _ROLE_WORDS),
+    (ProgramReader._count_listed, frozenset({"count_listed"}), _NO_WORDS),
+    (ProgramReader._of_them, frozenset({"of_them"}), _NO_WORDS),
+    (ProgramReader._exchange, frozenset({"exchange"}), _NO_WORDS),
+    (ProgramReader._per_year, frozenset({"per_year"}), _NO_WORDS),
+    (ProgramReader._per_tonne, frozenset({"per_tonne"}), _NO_WORDS),
+    (ProgramReader._shift, frozenset({"until", "since"}), _NO_WORDS),
+    (ProgramReader._same_day, frozenset({"same_day"}), _NO_WORDS),
+    (ProgramReader._neighbour, frozenset({"listed_after", "listed_before"}), _NO_WORDS),
+    (ProgramReader._order, frozenset({"order_which", "before", "after"}), _SIDES),
+    (ProgramReader._between, frozenset({"between"}), _NO_WORDS),
+    (ProgramReader._leader_at, frozenset({"leader_at"}), _NO_WORDS),
+    (ProgramReader._groups, frozenset({"both", "size", "difference", "untitled"}), _NO_WORDS),
+    (ProgramReader._short_of, frozenset({"short_of"}), _NO_WORDS),
+    (ProgramReader._rank, frozenset({"rank"}), _NO_WORDS),
+    (ProgramReader._check, frozenset({"above", "below"}), _SIDES),
+    (ProgramReader._arithmetic, frozenset({"ratio", "total", "difference", "compare"}), _NO_WORDS),
+    (ProgramReader._same_office, frozenset({"same_office"}), _NO_WORDS),
+    (ProgramReader._roles, frozenset({"roles"}), _NO_WORDS),
+)
+# What at least one rule needs.
+_ANY_OPERATION: frozenset[str] = frozenset().union(*(operations for _, operations, _ in _RULES))
+_ANY_WORD: frozenset[str] = frozenset().union(*(words for _, _, words in _RULES))
