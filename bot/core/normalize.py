@@ -80,7 +80,7 @@ def fold(text: str) -> str:
 
 
 # Questions are user input: the per-word caches below are bounded (least recently used go).
-_WORD_CACHE = 65_536
+_WORD_CACHE = 8_192
 # Longer runs of text are folded as they come, so no hostile input fills the cache with them.
 _LONGEST_CACHED_RUN = 64
 
