@@ -105,7 +105,10 @@ def test_a_replaced_engine_is_freed_without_the_collector(cache: Path) -> None:
     Engine.load(cache=True)
     engine = Engine.load(cache=True)  # read: its objects are frozen
     engine.ask("who founded the cnrp")
-    parts = [weakref.ref(part) for part in (engine, engine.kb, engine.matcher, engine.matcher.index)]
+    parts = [weakref.ref(part) for part in (engine, engine.kb, engine.matcher, engine.matcher.index,
+                                            engine.matcher.entities, engine.matcher.speller,
+                                            engine.matcher.semantic, engine.matcher.model, engine.programs,
+                                            engine.facts)]
     collecting = gc.isenabled()
     gc.disable()
     try:

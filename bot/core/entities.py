@@ -3,7 +3,6 @@ then topic rows whose alias words all appear in any order."""
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence, Set
@@ -57,7 +56,9 @@ class EntityIndex:
                     if table.entity in NAME_KINDS and len(joined) >= 5:
                         self._fuzzy_names[len(tokens)].append(joined)
                         self._fuzzy_target.setdefault(joined, (table.entity, key))
-        self._attach_caches()
+        # A span is compared with the names of its number of words, through these caches.
+        self._misspelt: dict[tuple[str, int], tuple[str, float] | None] = {}
+        self._near_names: dict[tuple[int, int], list[str]] = {}
         self._sizes_by_first: dict[str, set[int]] = defaultdict(set)
         for alias in self.exact:
             self._sizes_by_first[alias[0]].add(len(alias))
@@ -189,20 +190,26 @@ class EntityIndex:
                                   processor=None, score_cutoff=self._config.name_cutoff)
         return None if best is None else (best[0], best[1])
 
-    def _attach_caches(self) -> None:
-        # A span is compared with the names of its number of words, through these caches.
-        self._names_near_length = functools.lru_cache(maxsize=_LENGTH_CACHE)(self._names_of_near_length)
-        self._misspelt_name = functools.lru_cache(maxsize=_SPAN_CACHE)(self._likeliest_name)
+    def _misspelt_name(self, text: str, size: int) -> tuple[str, float] | None:
+        """`_likeliest_name`, remembered per span. Plain dicts, emptied when full: a cache
+        that held a bound method of its owner would make a reference cycle, which keeps a
+        replaced engine alive once the engine cache has frozen it out of collections."""
+        key = (text, size)
+        if key in self._misspelt:
+            return self._misspelt[key]
+        if len(self._misspelt) >= _SPAN_CACHE:
+            self._misspelt.clear()
+        found = self._misspelt[key] = self._likeliest_name(text, size)
+        return found
 
-    def __getstate__(self) -> dict[str, object]:
-        # The built engine is pickled to the disk cache: its caches are made anew, not kept.
-        state = dict(self.__dict__)
-        del state["_names_near_length"], state["_misspelt_name"]
-        return state
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
-        self._attach_caches()
+    def _names_near_length(self, size: int, length: int) -> list[str]:
+        key = (size, length)
+        names = self._near_names.get(key)
+        if names is None:
+            if len(self._near_names) >= _LENGTH_CACHE:
+                self._near_names.clear()
+            names = self._near_names[key] = self._names_of_near_length(size, length)
+        return names
 
     def _names_of_near_length(self, size: int, length: int) -> list[str]:
         """The names of `size` words that a text of `length` characters may reach the cutoff

@@ -7,7 +7,6 @@ words into common ones.
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
@@ -44,17 +43,18 @@ class Speller:
         for term in self._targets:
             self._by_initial[term[0]].append(term)
         self._cache: dict[str, str | None] = {}
-        self._near_length = functools.lru_cache(maxsize=_POOL_CACHE)(self._of_near_length)
+        # Plain dicts, emptied when full: a cache holding a bound method of the speller would
+        # make a reference cycle, which keeps a replaced engine alive once it is frozen.
+        self._pools: dict[tuple[str, int, float], list[str]] = {}
 
-    def __getstate__(self) -> dict[str, object]:
-        # The built engine is pickled to the disk cache: the pool cache is made anew, not kept.
-        state = dict(self.__dict__)
-        del state["_near_length"]
-        return state
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
-        self._near_length = functools.lru_cache(maxsize=_POOL_CACHE)(self._of_near_length)
+    def _near_length(self, initial: str, length: int, floor: float) -> list[str]:
+        key = (initial, length, floor)
+        pool = self._pools.get(key)
+        if pool is None:
+            if len(self._pools) >= _POOL_CACHE:
+                self._pools.clear()
+            pool = self._pools[key] = self._of_near_length(initial, length, floor)
+        return pool
 
     def correct(self, token: str) -> str | None:
         """The vocabulary word a misspelt token most likely meant, or None."""
