@@ -24,7 +24,7 @@ _ROLE_WORDS = frozenset({"leader", "president", "chief", "boss", "head", "chairm
                          "founder", "secretary", "vice"})
 # Questions are user input: the spans whose misspelt name was looked up are remembered up to
 # this many (least recently used go), and so are the name lists by a span's length.
-_SPAN_CACHE = 4_096
+_SPAN_CACHE = 16_384
 _LENGTH_CACHE = 1_024
 
 
