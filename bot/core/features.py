@@ -46,6 +46,11 @@ def gives_what_is_asked(gives: Iterable[str], asked: Iterable[str]) -> bool:
     return any(kind in given or _ALSO_ANSWERS.get(kind, set()) & given for kind in asked)
 
 
+# The same, kept: there are a few dozen kinds of answer and of question, and many intents give the
+# same kinds ("description").
+_gives = functools.lru_cache(maxsize=1024)(gives_what_is_asked)
+
+
 @dataclass(slots=True)
 class FeatureContext:
     """What depends only on the question, computed once for all its candidates. Not frozen: a
@@ -347,7 +352,6 @@ class CandidateRows:
         "_asked",
         "_asked_text",
         "_entities",
-        "_gives",
         "_judgement",
         "_named_kinds",
         "_names_party",
@@ -362,7 +366,6 @@ class CandidateRows:
         "_top_weight",
         "_total",
         "_unknown_notes",
-        "_vector_rows",
         "_year",
         "context",
     )
@@ -385,9 +388,10 @@ class CandidateRows:
             template[_UNKNOWN_YEAR] = 1.0
         self._template = template
         self._unknown_notes = unknown_notes
-        self._reading = context.reading
+        # The question's reading, each word also marked for whether it has a word vector.
+        vector_rows = context.vector_rows
+        self._reading = tuple((*entry, entry[0] in vector_rows) for entry in context.reading)
         self._total = context.total
-        self._vector_rows = context.vector_rows
         self._top_weight = context.top_weight
         self._judgement = f"asks for a judgement ({', '.join(context.evaluative)})" if context.evaluative else ""
         self._entities = tuple((entity.kind, entity.key) for entity in context.entities)
@@ -399,9 +403,6 @@ class CandidateRows:
         self._named_kinds = context.named_kinds
         self._asked = asked = context.asked.types
         self._asked_text = '/'.join(sorted(asked))
-        # Whether an intent's kinds of answer give what is asked, by those kinds: many intents
-        # give the same ("description").
-        self._gives: dict[tuple[str, ...], bool] = {}
         self._rare = context.rare
         self._present = f"asks about {'/'.join(sorted(context.present_words))}" if context.present_words else ""
         self._year = f"year {', '.join(context.unknown_years)} is in no source" if context.unknown_years else ""
@@ -427,8 +428,9 @@ class CandidateRows:
         covered = 0.0
         uncovered: list[str] = []
         weights: list[float] = []  # of the uncovered words, in their order
-        close_to: dict[str, float] | None = None  # an uncovered word's nearness to the intent's words
-        for term, weight, forms, slot, countable in self._reading:
+        near: list[str] = []  # the uncovered words with word vectors, and their weights
+        near_weights: list[float] = []
+        for term, weight, forms, slot, countable, vectored in self._reading:
             if slot:
                 if slot in names_of or (bool(entity_kind) and slot == entity_kind) or term in bag:
                     covered += weight
@@ -437,22 +439,36 @@ class CandidateRows:
             elif countable:
                 uncovered.append(term)
                 weights.append(weight)
+                if vectored:
+                    near.append(term)
+                    near_weights.append(weight)
         total = self._total
+        # The uncovered words' weights, each less its nearness: the weight of the rarest.
+        discounted = weights
         if total:
             row[_COVERAGE] = covered / total
             row[_RELEVANCE] = answer_recall
-            vector_rows = self._vector_rows
-            near = [w for w in uncovered if w in vector_rows] if uncovered and vector_rows else None
             if near:
                 closeness: list[float] = self._nearness(position, self.context.vectors_of(near)).tolist()
-                close_to = dict(zip(near, closeness, strict=True))
-                # The same products summed in the same order as `candidate_features`'s.
-                soft = sum(w * close_to[t] for t, w in zip(uncovered, weights, strict=True) if t in close_to)
-                row[_SEMANTIC] = value = (covered + soft) / total
-                if value:
-                    close = [t for t, c in close_to.items() if c > 0]
-                    if close:
-                        notes.append(f"{', '.join(close)} near this intent's words")
+                # One pass for a word or two: what they add (summed by `sum`, in the same order as
+                # `candidate_features`'s), which are close, and their weights less their nearness.
+                products: list[float] = []
+                close: list[str] = []
+                less: list[float] = []
+                for t, w, c in zip(near, near_weights, closeness, strict=True):
+                    products.append(w * c)
+                    less.append(w * (1.0 - c))
+                    if c > 0:
+                        close.append(t)
+                row[_SEMANTIC] = value = (covered + sum(products)) / total
+                if close and value:
+                    notes.append(f"{', '.join(close)} near this intent's words")
+                # In the order of the uncovered words, as `candidate_features` takes their maximum.
+                if len(near) == len(uncovered):
+                    discounted = less
+                else:
+                    close_to = dict(zip(near, closeness, strict=True))
+                    discounted = [w * (1.0 - close_to.get(t, 0.0)) for t, w in zip(uncovered, weights, strict=True)]
             else:
                 row[_SEMANTIC] = covered / total
         notes += self._unknown_notes
@@ -460,9 +476,7 @@ class CandidateRows:
             row[_UNCOVERED_WORD] = 1.0
             notes.append(f"says {', '.join(uncovered)}, which this intent never does")
             if total:
-                heaviest = max([w * (1.0 - close_to.get(t, 0.0)) for t, w in zip(uncovered, weights, strict=True)]
-                               if close_to else weights)
-                row[_UNCOVERED_RARE] = min(1.0, heaviest / self._top_weight)
+                row[_UNCOVERED_RARE] = min(1.0, max(discounted) / self._top_weight)
         if self._judgement and (kind is _ANSWER_KIND or kind is _GAP_KIND):
             row[_EVALUATIVE] = 1.0
             notes.append(self._judgement)
@@ -503,10 +517,7 @@ class CandidateRows:
                 notes.append(f"names a {', '.join(sorted(stray))} the intent never mentions")
         answers = intent.answers
         if self._asked and answers and kind not in _CHAT_KINDS:
-            gives = self._gives.get(answers)
-            if gives is None:
-                gives = self._gives[answers] = gives_what_is_asked(answers, self._asked)
-            if gives:
+            if _gives(answers, self._asked):
                 row[_TYPE_MATCH] = 1.0
             else:
                 row[_TYPE_MISMATCH] = 1.0

@@ -400,9 +400,9 @@ class Matcher:
             extras.append((fuzzy, index.phrasing_text[best_row], notes))
         matrix = np.array(rows, dtype=np.float64)
         probabilities = self.model.probabilities(matrix).tolist()
-        features = matrix.tolist()  # Python floats, as the model saw them
+        # The rows hold Python floats, which the matrix holds exactly: the values the model saw.
         results = [ScoredIntent(profiles[position].intent, probabilities[i], lexical[i],
-                                extras[i][0], extras[i][1], extras[i][2], tuple(features[i]))
+                                extras[i][0], extras[i][1], extras[i][2], tuple(rows[i]))
                    for i, position in enumerate(order)]
         results.sort(key=lambda r: r.score, reverse=True)
         return tuple(results)
