@@ -163,10 +163,11 @@ def test_the_vectors_of_some_words_are_gathered_once_a_question(matcher: Matcher
 
 def test_each_word_of_the_reading_keeps_its_order_weight_and_kind(matcher: Matcher) -> None:
     context = _context(matcher, "how many votes did the cnrp win in kandal in 2013")
-    assert [(t, w, forms) for t, w, forms, _, _ in context.reading] == list(context.content)
-    for term, _, _, kind, countable in context.reading:
+    assert [(t, w, forms) for t, w, forms, _, _, _ in context.reading] == list(context.content)
+    for term, _, _, kind, countable, vectored in context.reading:
         assert kind == (term[len(SLOT_PREFIX):] if term.startswith(SLOT_PREFIX) else "")
         assert countable == (len(term) >= 3 and not term[:1].isdigit())
+        assert vectored == (term in context.vector_rows)
 
 
 def test_an_empty_question_has_no_evidence(matcher: Matcher) -> None:

@@ -77,8 +77,8 @@ class FeatureContext:
     vectors: np.ndarray
     # The content read once for every candidate, in its order (the sums of weights keep it):
     # (term, weight, forms, a slot's kind or "", whether a word may count as uncovered: three
-    # letters or more, not a number).
-    reading: tuple[tuple[str, float, frozenset[str], str, bool], ...] = ()
+    # letters or more, not a number, and whether it has a word vector).
+    reading: tuple[tuple[str, float, frozenset[str], str, bool, bool], ...] = ()
     organisations: tuple[str, ...] = ()  # the keys of the organisations it names
     # A question naming no person, place or organisation, about a body the sources never
     # name or an unknown word no English list knows: candidates about the CNRP's facts are
@@ -146,7 +146,7 @@ class FeatureContext:
             vector_rows=(vector_rows := {word: i for i, word in enumerate(with_vectors)}),
             vectors=vectors,
             reading=tuple((t, w, forms, t[len(SLOT_PREFIX):] if t.startswith(SLOT_PREFIX) else "",
-                           len(t) >= 3 and not t[:1].isdigit()) for t, w, forms in content),
+                           len(t) >= 3 and not t[:1].isdigit(), t in vector_rows) for t, w, forms in content),
             organisations=tuple(e.key for e in entities if e.kind == "organisation"),
             strange=() if named_kinds else (*(w for w in kept_unknown if w not in vector_rows), *outside_names),
         )
@@ -224,7 +224,7 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
     uncovered: list[str] = []
     weights: dict[str, float] = {}
     close_to: dict[str, float] = {}  # an uncovered word's nearness to the intent's words, 0..1
-    for term, weight, forms, kind, countable in context.reading:
+    for term, weight, forms, kind, countable, _ in context.reading:
         if kind:
             # A slot fits an intent concerned with its kind: one it names, or its own entity.
             fits = kind in names_of or (bool(entity_kind) and kind == entity_kind)
@@ -388,13 +388,11 @@ class CandidateRows:
             template[_UNKNOWN_YEAR] = 1.0
         self._template = template
         self._unknown_notes = unknown_notes
-        # The question's reading, each word also marked for whether it has a word vector.
-        vector_rows = context.vector_rows
-        self._reading = tuple((*entry, entry[0] in vector_rows) for entry in context.reading)
+        self._reading = context.reading
         self._total = context.total
         self._top_weight = context.top_weight
         self._judgement = f"asks for a judgement ({', '.join(context.evaluative)})" if context.evaluative else ""
-        self._entities = tuple((entity.kind, entity.key) for entity in context.entities)
+        self._entities = context.entities
         self._organisations = context.organisations
         self._strange = context.strange
         self._outside = (f"names {', '.join(context.outside_names)}, which no source mentions"
@@ -471,7 +469,8 @@ class CandidateRows:
                     discounted = [w * (1.0 - close_to.get(t, 0.0)) for t, w in zip(uncovered, weights, strict=True)]
             else:
                 row[_SEMANTIC] = covered / total
-        notes += self._unknown_notes
+        if self._unknown_notes:
+            notes += self._unknown_notes
         if uncovered:
             row[_UNCOVERED_WORD] = 1.0
             notes.append(f"says {', '.join(uncovered)}, which this intent never does")
@@ -490,11 +489,11 @@ class CandidateRows:
             if entity_kind in NAME_KINDS and present and present != profile.traits.entity_count:
                 row[_COUNT_MISMATCH] = 1.0
                 notes.append(f"takes {profile.traits.entity_count} {entity_kind}, the question names {present}")
-        for entity_of, key in self._entities:
-            named = names_of.get(entity_of)
-            if named and key not in named and entity_of != entity_kind:
+        for entity in self._entities:
+            named = names_of.get(entity.kind)
+            if named and entity.key not in named and entity.kind != entity_kind:
                 row[_NAMES_OTHER] = 1.0
-                notes.append(f"names {key}, the intent is about {', '.join(sorted(named))}")
+                notes.append(f"names {entity.key}, the intent is about {', '.join(sorted(named))}")
                 break
         orgs = [key for key in self._organisations if key not in names_of.get("organisation", ())] \
             if self._organisations and entity_kind != "organisation" else None
