@@ -93,7 +93,8 @@ class FeatureContext:
         key = tuple(words)
         found = self.gathered.get(key)
         if found is None:
-            found = self.gathered[key] = self.vectors[[self.vector_rows[w] for w in key]]
+            # `take`: the same rows, copied as fancy indexing copies them, in half the time.
+            found = self.gathered[key] = self.vectors.take([self.vector_rows[w] for w in key], axis=0)
         return found
 
     @classmethod
