@@ -352,20 +352,11 @@ class CandidateRows:
     __slots__ = (
         "_asked",
         "_asked_text",
-        "_entities",
         "_judgement",
-        "_named_kinds",
-        "_names_party",
         "_nearness",
-        "_organisations",
         "_outside",
         "_present",
-        "_rare",
-        "_reading",
-        "_strange",
         "_template",
-        "_top_weight",
-        "_total",
         "_unknown_notes",
         "_year",
         "context",
@@ -389,20 +380,11 @@ class CandidateRows:
             template[_UNKNOWN_YEAR] = 1.0
         self._template = template
         self._unknown_notes = unknown_notes
-        self._reading = context.reading
-        self._total = context.total
-        self._top_weight = context.top_weight
         self._judgement = f"asks for a judgement ({', '.join(context.evaluative)})" if context.evaluative else ""
-        self._entities = context.entities
-        self._organisations = context.organisations
-        self._strange = context.strange
         self._outside = (f"names {', '.join(context.outside_names)}, which no source mentions"
                          if context.outside_names else "")
-        self._names_party = context.names_party
-        self._named_kinds = context.named_kinds
         self._asked = asked = context.asked.types
         self._asked_text = '/'.join(sorted(asked))
-        self._rare = context.rare
         self._present = f"asks about {'/'.join(sorted(context.present_words))}" if context.present_words else ""
         self._year = f"year {', '.join(context.unknown_years)} is in no source" if context.unknown_years else ""
 
@@ -410,6 +392,7 @@ class CandidateRows:
             answer_recall: float, voted: float, voted_lead: float, exact: bool,
             related: frozenset[str]) -> tuple[list[float], tuple[str, ...]]:
         """What `candidate_features` gives for the profile at `position` of the index."""
+        context = self.context
         row = self._template.copy()
         notes: list[str] = []
         if exact:
@@ -429,7 +412,7 @@ class CandidateRows:
         weights: list[float] = []  # of the uncovered words, in their order
         near: list[str] = []  # the uncovered words with word vectors, and their weights
         near_weights: list[float] = []
-        for term, weight, forms, slot, countable, vectored in self._reading:
+        for term, weight, forms, slot, countable, vectored in context.reading:
             if slot:
                 if slot in names_of or (bool(entity_kind) and slot == entity_kind) or term in bag:
                     covered += weight
@@ -441,14 +424,14 @@ class CandidateRows:
                 if vectored:
                     near.append(term)
                     near_weights.append(weight)
-        total = self._total
+        total = context.total
         # The uncovered words' weights, each less its nearness: the weight of the rarest.
         discounted = weights
         if total:
             row[_COVERAGE] = covered / total
             row[_RELEVANCE] = answer_recall
             if near:
-                closeness: list[float] = self._nearness(position, self.context.vectors_of(near)).tolist()
+                closeness: list[float] = self._nearness(position, context.vectors_of(near)).tolist()
                 # One pass for a word or two: what they add (summed by `sum`, in the same order as
                 # `candidate_features`'s), which are close, and their weights less their nearness.
                 products: list[float] = []
@@ -476,12 +459,12 @@ class CandidateRows:
             row[_UNCOVERED_WORD] = 1.0
             notes.append(f"says {', '.join(uncovered)}, which this intent never does")
             if total:
-                row[_UNCOVERED_RARE] = min(1.0, max(discounted) / self._top_weight)
+                row[_UNCOVERED_RARE] = min(1.0, max(discounted) / context.top_weight)
         if self._judgement and (kind is _ANSWER_KIND or kind is _GAP_KIND):
             row[_EVALUATIVE] = 1.0
             notes.append(self._judgement)
         if entity_kind:
-            present = self.context.rows_by_kind.get(entity_kind, 0)
+            present = context.rows_by_kind.get(entity_kind, 0)
             if present:
                 row[_ENTITY_FIT] = 1.0
             else:
@@ -490,28 +473,28 @@ class CandidateRows:
             if entity_kind in NAME_KINDS and present and present != profile.traits.entity_count:
                 row[_COUNT_MISMATCH] = 1.0
                 notes.append(f"takes {profile.traits.entity_count} {entity_kind}, the question names {present}")
-        for entity in self._entities:
+        for entity in context.entities:
             named = names_of.get(entity.kind)
             if named and entity.key not in named and entity.kind != entity_kind:
                 row[_NAMES_OTHER] = 1.0
                 notes.append(f"names {entity.key}, the intent is about {', '.join(sorted(named))}")
                 break
-        orgs = [key for key in self._organisations if key not in names_of.get("organisation", ())] \
-            if self._organisations and entity_kind != "organisation" else None
+        orgs = [key for key in context.organisations if key not in names_of.get("organisation", ())] \
+            if context.organisations and entity_kind != "organisation" else None
         if orgs:
             row[_ORG_UNRELATED] = 1.0
             notes.append(f"names {', '.join(orgs)}, which the intent never mentions")
-        if kind is _ANSWER_KIND and not self._names_party:
-            strange = self._strange
+        if kind is _ANSWER_KIND and not context.names_party:
+            strange = context.strange
             if orgs or strange:
                 row[_OTHER_SUBJECT] = 1.0
                 notes.append(f"asks about {', '.join(orgs or strange)}, not the CNRP")
             if self._outside:
                 row[_OUTSIDE_PARTY] = 1.0
                 notes.append(self._outside)
-        if self._named_kinds:
+        if context.named_kinds:
             phrased = profile.phrased
-            stray = [k for k in self._named_kinds if k not in phrased and k != entity_kind]
+            stray = [k for k in context.named_kinds if k not in phrased and k != entity_kind]
             if stray:
                 row[_NAMES_UNRELATED] = 1.0
                 notes.append(f"names a {', '.join(sorted(stray))} the intent never mentions")
@@ -522,8 +505,8 @@ class CandidateRows:
             else:
                 row[_TYPE_MISMATCH] = 1.0
                 notes.append(f"asks for a {self._asked_text}, the intent gives {'/'.join(answers)}")
-        if self._rare:
-            off_topic = [t for t, forms, owner in self._rare
+        if context.rare:
+            off_topic = [t for t, forms, owner in context.rare
                          if t not in bag and forms.isdisjoint(said) and owner not in related]
             if off_topic:
                 row[_OFF_TOPIC] = 1.0
