@@ -46,6 +46,11 @@ def gives_what_is_asked(gives: Iterable[str], asked: Iterable[str]) -> bool:
     return any(kind in given or _ALSO_ANSWERS.get(kind, set()) & given for kind in asked)
 
 
+# The same, kept: there are a few dozen kinds of answer and of question, and many intents give the
+# same kinds ("description").
+_gives = functools.lru_cache(maxsize=1024)(gives_what_is_asked)
+
+
 @dataclass(slots=True)
 class FeatureContext:
     """What depends only on the question, computed once for all its candidates. Not frozen: a
@@ -72,8 +77,8 @@ class FeatureContext:
     vectors: np.ndarray
     # The content read once for every candidate, in its order (the sums of weights keep it):
     # (term, weight, forms, a slot's kind or "", whether a word may count as uncovered: three
-    # letters or more, not a number).
-    reading: tuple[tuple[str, float, frozenset[str], str, bool], ...] = ()
+    # letters or more, not a number, and whether it has a word vector).
+    reading: tuple[tuple[str, float, frozenset[str], str, bool, bool], ...] = ()
     organisations: tuple[str, ...] = ()  # the keys of the organisations it names
     # A question naming no person, place or organisation, about a body the sources never
     # name or an unknown word no English list knows: candidates about the CNRP's facts are
@@ -88,7 +93,8 @@ class FeatureContext:
         key = tuple(words)
         found = self.gathered.get(key)
         if found is None:
-            found = self.gathered[key] = self.vectors[[self.vector_rows[w] for w in key]]
+            # `take`: the same rows, copied as fancy indexing copies them, in half the time.
+            found = self.gathered[key] = self.vectors.take([self.vector_rows[w] for w in key], axis=0)
         return found
 
     @classmethod
@@ -141,7 +147,7 @@ class FeatureContext:
             vector_rows=(vector_rows := {word: i for i, word in enumerate(with_vectors)}),
             vectors=vectors,
             reading=tuple((t, w, forms, t[len(SLOT_PREFIX):] if t.startswith(SLOT_PREFIX) else "",
-                           len(t) >= 3 and not t[:1].isdigit()) for t, w, forms in content),
+                           len(t) >= 3 and not t[:1].isdigit(), t in vector_rows) for t, w, forms in content),
             organisations=tuple(e.key for e in entities if e.kind == "organisation"),
             strange=() if named_kinds else (*(w for w in kept_unknown if w not in vector_rows), *outside_names),
         )
@@ -189,6 +195,7 @@ def _judgements(words: Sequence[str], judging: frozenset[str]) -> tuple[str, ...
     "names_unrelated", "type_match", "type_mismatch", "off_topic", "present", "unknown_year", "margin", "chat",
     "gap"))
 _FACTUAL_KINDS = (ReplyKind.ANSWER, ReplyKind.GAP)
+_ANSWER_KIND, _GAP_KIND = ReplyKind.ANSWER, ReplyKind.GAP
 
 
 def candidate_features(context: FeatureContext, profile: IntentProfile, overlap: float, fuzzy: float,
@@ -218,7 +225,7 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
     uncovered: list[str] = []
     weights: dict[str, float] = {}
     close_to: dict[str, float] = {}  # an uncovered word's nearness to the intent's words, 0..1
-    for term, weight, forms, kind, countable in context.reading:
+    for term, weight, forms, kind, countable, _ in context.reading:
         if kind:
             # A slot fits an intent concerned with its kind: one it names, or its own entity.
             fits = kind in names_of or (bool(entity_kind) and kind == entity_kind)
@@ -333,3 +340,184 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
     elif intent.kind is ReplyKind.GAP:
         row[_GAP] = 1.0
     return row, tuple(notes)
+
+
+class CandidateRows:
+    """`candidate_features` for each candidate of one question, the fast way: the columns and
+    notes that depend only on the question are worked out once here, and each candidate fills
+    in only what its intent changes. Rows and notes equal `candidate_features`'s, bit for bit
+    and word for word (tests/test_features.py checks every candidate of the labelled files);
+    `candidate_features` stays the readable account of each feature."""
+
+    __slots__ = (
+        "_asked",
+        "_asked_text",
+        "_judgement",
+        "_nearness",
+        "_outside",
+        "_present",
+        "_template",
+        "_unknown_notes",
+        "_year",
+        "context",
+    )
+
+    def __init__(self, context: FeatureContext, nearness: Callable[[int, np.ndarray], np.ndarray],
+                 voted_none: float) -> None:
+        """`nearness(position, vectors)`: `SemanticIndex.nearness`, one call a candidate."""
+        self.context = context
+        self._nearness = nearness
+        template = [0.0] * len(FEATURE_NAMES)
+        template[_CLASSIFIER_NONE] = voted_none
+        template[_UNKNOWN] = unknown_share = context.unknown_share
+        unknown_notes: list[str] = []
+        if unknown_share >= 0.2:
+            unknown_notes.append(f"{unknown_share:.0%} of its content words are unknown")
+        if context.unknown_words:
+            template[_UNKNOWN_WORD] = 1.0
+            unknown_notes.append(f"uses {', '.join(context.unknown_words)}, which no intent uses")
+        if context.unknown_years:
+            template[_UNKNOWN_YEAR] = 1.0
+        self._template = template
+        self._unknown_notes = unknown_notes
+        self._judgement = f"asks for a judgement ({', '.join(context.evaluative)})" if context.evaluative else ""
+        self._outside = (f"names {', '.join(context.outside_names)}, which no source mentions"
+                         if context.outside_names else "")
+        self._asked = asked = context.asked.types
+        self._asked_text = '/'.join(sorted(asked))
+        self._present = f"asks about {'/'.join(sorted(context.present_words))}" if context.present_words else ""
+        self._year = f"year {', '.join(context.unknown_years)} is in no source" if context.unknown_years else ""
+
+    def row(self, profile: IntentProfile, position: int, overlap: float, fuzzy: float, margin: float,
+            answer_recall: float, voted: float, voted_lead: float, exact: bool,
+            related: frozenset[str]) -> tuple[list[float], tuple[str, ...]]:
+        """What `candidate_features` gives for the profile at `position` of the index."""
+        context = self.context
+        row = self._template.copy()
+        notes: list[str] = []
+        if exact:
+            row[_EXACT] = 1.0
+            notes.append("asks one of its phrasings word for word")
+        row[_OVERLAP] = overlap
+        row[_FUZZY] = fuzzy
+        row[_CLASSIFIER] = voted
+        row[_CLASSIFIER_LEAD] = voted_lead
+        row[_MARGIN] = margin
+        intent = profile.intent
+        kind = intent.kind
+        names_of, entity_kind = profile.named, intent.entity
+        bag, keywords, said = profile.bag, profile.keywords, profile.said
+        covered = 0.0
+        uncovered: list[str] = []
+        weights: list[float] = []  # of the uncovered words, in their order
+        near: list[str] = []  # the uncovered words with word vectors, and their weights
+        near_weights: list[float] = []
+        for term, weight, forms, slot, countable, vectored in context.reading:
+            if slot:
+                if slot in names_of or (bool(entity_kind) and slot == entity_kind) or term in bag:
+                    covered += weight
+            elif term in bag or term in keywords or not forms.isdisjoint(said):
+                covered += weight
+            elif countable:
+                uncovered.append(term)
+                weights.append(weight)
+                if vectored:
+                    near.append(term)
+                    near_weights.append(weight)
+        total = context.total
+        # The uncovered words' weights, each less its nearness: the weight of the rarest.
+        discounted = weights
+        if total:
+            row[_COVERAGE] = covered / total
+            row[_RELEVANCE] = answer_recall
+            if near:
+                closeness: list[float] = self._nearness(position, context.vectors_of(near)).tolist()
+                # One pass for a word or two: what they add (summed by `sum`, in the same order as
+                # `candidate_features`'s), which are close, and their weights less their nearness.
+                products: list[float] = []
+                close: list[str] = []
+                less: list[float] = []
+                for t, w, c in zip(near, near_weights, closeness, strict=True):
+                    products.append(w * c)
+                    less.append(w * (1.0 - c))
+                    if c > 0:
+                        close.append(t)
+                row[_SEMANTIC] = value = (covered + sum(products)) / total
+                if close and value:
+                    notes.append(f"{', '.join(close)} near this intent's words")
+                # In the order of the uncovered words, as `candidate_features` takes their maximum.
+                if len(near) == len(uncovered):
+                    discounted = less
+                else:
+                    close_to = dict(zip(near, closeness, strict=True))
+                    discounted = [w * (1.0 - close_to.get(t, 0.0)) for t, w in zip(uncovered, weights, strict=True)]
+            else:
+                row[_SEMANTIC] = covered / total
+        if self._unknown_notes:
+            notes += self._unknown_notes
+        if uncovered:
+            row[_UNCOVERED_WORD] = 1.0
+            notes.append(f"says {', '.join(uncovered)}, which this intent never does")
+            if total:
+                row[_UNCOVERED_RARE] = min(1.0, max(discounted) / context.top_weight)
+        if self._judgement and (kind is _ANSWER_KIND or kind is _GAP_KIND):
+            row[_EVALUATIVE] = 1.0
+            notes.append(self._judgement)
+        if entity_kind:
+            present = context.rows_by_kind.get(entity_kind, 0)
+            if present:
+                row[_ENTITY_FIT] = 1.0
+            else:
+                row[_ENTITY_MISSING] = 1.0
+                notes.append(f"needs a {entity_kind}")
+            if entity_kind in NAME_KINDS and present and present != profile.traits.entity_count:
+                row[_COUNT_MISMATCH] = 1.0
+                notes.append(f"takes {profile.traits.entity_count} {entity_kind}, the question names {present}")
+        for entity in context.entities:
+            named = names_of.get(entity.kind)
+            if named and entity.key not in named and entity.kind != entity_kind:
+                row[_NAMES_OTHER] = 1.0
+                notes.append(f"names {entity.key}, the intent is about {', '.join(sorted(named))}")
+                break
+        orgs = [key for key in context.organisations if key not in names_of.get("organisation", ())] \
+            if context.organisations and entity_kind != "organisation" else None
+        if orgs:
+            row[_ORG_UNRELATED] = 1.0
+            notes.append(f"names {', '.join(orgs)}, which the intent never mentions")
+        if kind is _ANSWER_KIND and not context.names_party:
+            strange = context.strange
+            if orgs or strange:
+                row[_OTHER_SUBJECT] = 1.0
+                notes.append(f"asks about {', '.join(orgs or strange)}, not the CNRP")
+            if self._outside:
+                row[_OUTSIDE_PARTY] = 1.0
+                notes.append(self._outside)
+        if context.named_kinds:
+            phrased = profile.phrased
+            stray = [k for k in context.named_kinds if k not in phrased and k != entity_kind]
+            if stray:
+                row[_NAMES_UNRELATED] = 1.0
+                notes.append(f"names a {', '.join(sorted(stray))} the intent never mentions")
+        answers = intent.answers
+        if self._asked and answers and kind not in _CHAT_KINDS:
+            if _gives(answers, self._asked):
+                row[_TYPE_MATCH] = 1.0
+            else:
+                row[_TYPE_MISMATCH] = 1.0
+                notes.append(f"asks for a {self._asked_text}, the intent gives {'/'.join(answers)}")
+        if context.rare:
+            off_topic = [t for t, forms, owner in context.rare
+                         if t not in bag and forms.isdisjoint(said) and owner not in related]
+            if off_topic:
+                row[_OFF_TOPIC] = 1.0
+                notes.append(f"says {', '.join(off_topic)}, which this intent never covers")
+        if self._present and not profile.present_tense:
+            row[_PRESENT] = 1.0
+            notes.append(self._present)
+        if self._year:
+            notes.append(self._year)
+        if kind in _CHAT_KINDS:
+            row[_CHAT] = 1.0
+        elif kind is _GAP_KIND:
+            row[_GAP] = 1.0
+        return row, tuple(notes)

@@ -26,7 +26,7 @@ from bot.core.classifier import NONE, IntentClassifier
 from bot.core.classifier import features as classifier_features
 from bot.core.config import MatchConfig
 from bot.core.entities import NAME_KINDS, EntityIndex
-from bot.core.features import FeatureContext, candidate_features
+from bot.core.features import CandidateRows, FeatureContext, candidate_features
 from bot.core.index import NUMBER, YEAR, IntentTraits, PhrasingIndex, anchored_in_a_year
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Reading, read
@@ -346,23 +346,19 @@ class Matcher:
         query_text = " ".join(sorted(t for t in base_terms if t not in self.lexicon.stopwords))
         question_terms = frozenset(base_terms)
         none = vote(NONE)
-        # Classes from the highest vote down. Only the vote is read from the rival, so the order
-        # among equal votes does not matter.
+        # Classes from the highest vote down, where each candidate looks for its rival.
         by_vote = np.argsort(-shares, kind="stable").tolist()
 
-        def rival(intent: Intent) -> float:
-            # The best vote for another intent, not counting those that answer much the same
-            # question ("total votes in 2013": the election and the results total).
-            near = self._near[intent.id]
-            return next((votes[i] for i in by_vote if (c := classes[i]) != NONE and c != intent.id and c not in near),
-                        0.0)
         lexical = [best_of[p] for p in order]
-        ids = [index.profiles[p].intent.id for p in order]
+        profiles = index.profiles
+        ids = [profiles[p].intent.id for p in order]
         by_overlap = sorted(range(len(order)), key=lexical.__getitem__, reverse=True)
+        # The reference engine words every row with `candidate_features` itself.
+        fast = None if self.reference else CandidateRows(context, self.semantic.nearness, none)
         rows: list[list[float]] = []
         extras: list[tuple[float, str, tuple[str, ...]]] = []
         for rank, position in enumerate(order):
-            profile = index.profiles[position]
+            profile = profiles[position]
             lo, hi = index.bounds[position]
             best_row = lo + int(scores[lo:hi].argmax())
             # Character-level similarity to the best phrasing catches what words miss (a split
@@ -371,23 +367,42 @@ class Matcher:
             # rapidfuzz's token_sort_ratio without its splitting and sorting.
             fuzzy = fuzz.ratio(query_text, index.phrasing_content[best_row]) / 100.0
             # The lead over the best rival: an intent this one names as related answers much
-            # the same question, so being close to it is no doubt.
-            intent = profile.intent
-            near = self._near[intent.id]
-            margin = lexical[rank] - next((lexical[i] for i in by_overlap if i != rank and ids[i] not in near), 0.0)
-            row, notes = candidate_features(context, profile, lexical[rank], fuzzy, margin,
-                                            functools.partial(self.semantic.nearness, position),
-                                            recall.get(position, 0.0),
-                                            (mine := vote(profile.intent.id)),
-                                            mine - rival(profile.intent), none,
-                                            exact=question_terms == index.phrasing_terms[best_row], related=near)
+            # the same question, so being close to it is no doubt. Plain loops, not generators:
+            # the rival is nearly always among the first looked at.
+            intent_id = ids[rank]
+            near = self._near[intent_id]
+            overlap = lexical[rank]
+            runner_up = 0.0
+            for i in by_overlap:
+                if i != rank and ids[i] not in near:
+                    runner_up = lexical[i]
+                    break
+            place = class_index.get(intent_id)
+            mine = 0.0 if place is None else votes[place]
+            # The best vote for another intent, not counting those that answer much the same
+            # question ("total votes in 2013": the election and the results total). Only the
+            # vote is read, so the order among equal votes does not matter.
+            rival = 0.0
+            for i in by_vote:
+                if (c := classes[i]) != NONE and c != intent_id and c not in near:
+                    rival = votes[i]
+                    break
+            exact = question_terms == index.phrasing_terms[best_row]
+            if fast is None:
+                row, notes = candidate_features(context, profile, overlap, fuzzy, overlap - runner_up,
+                                                functools.partial(self.semantic.nearness, position),
+                                                recall.get(position, 0.0), mine, mine - rival, none,
+                                                exact=exact, related=near)
+            else:
+                row, notes = fast.row(profile, position, overlap, fuzzy, overlap - runner_up,
+                                      recall.get(position, 0.0), mine, mine - rival, exact, near)
             rows.append(row)
             extras.append((fuzzy, index.phrasing_text[best_row], notes))
         matrix = np.array(rows, dtype=np.float64)
         probabilities = self.model.probabilities(matrix).tolist()
-        features = matrix.tolist()  # Python floats, as the model saw them
-        results = [ScoredIntent(index.profiles[position].intent, probabilities[i], lexical[i],
-                                extras[i][0], extras[i][1], extras[i][2], tuple(features[i]))
+        # The rows hold Python floats, which the matrix holds exactly: the values the model saw.
+        results = [ScoredIntent(profiles[position].intent, probabilities[i], lexical[i],
+                                extras[i][0], extras[i][1], extras[i][2], tuple(rows[i]))
                    for i, position in enumerate(order)]
         results.sort(key=lambda r: r.score, reverse=True)
         return tuple(results)
