@@ -290,9 +290,13 @@ class PhrasingIndex:
         named_kind = self.names_kind.get(kind)
         found: tuple[np.ndarray, np.ndarray] | None = None
         if named_kind is not None:
-            other = named_kind & ~self.names_key.get((kind, key), False)
-            silent = (~named_kind & ~self.slot_rows.get(kind, False) if kind in NAME_KINDS
-                      else np.zeros(len(named_kind), dtype=bool))
+            naming = self.names_key.get((kind, key))
+            other = named_kind if naming is None else named_kind & ~naming
+            slots = self.slot_rows.get(kind)
+            if kind not in NAME_KINDS:
+                silent = np.zeros(len(named_kind), dtype=bool)
+            else:
+                silent = ~named_kind if slots is None else ~named_kind & ~slots
             found = (np.flatnonzero(other), np.flatnonzero(silent))
         self._conflicts[(kind, key)] = found  # one assignment: safe with several worker threads
         return found
