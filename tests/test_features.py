@@ -4,22 +4,18 @@ note for each piece of evidence that fired. Contexts are built as the matcher bu
 from __future__ import annotations
 
 import functools
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
-from bot.core import matching
 from bot.core.engine import Engine
 from bot.core.entities import NAME_KINDS
-from bot.core.features import CandidateRows, FeatureContext, candidate_features
+from bot.core.features import FeatureContext, candidate_features
 from bot.core.index import YEAR, IntentProfile
 from bot.core.matching import Matcher
 from bot.core.models import ReplyKind
 from bot.core.normalize import SLOT_PREFIX, word_forms
 from bot.core.scoring import FEATURE_NAMES
-from bot.core.yamlio import load_yaml
 
 QUESTIONS = ["when was the cnrp founded", "who founded the cnrp", "how did the cnrp do in kandal",
              "compare kandal and takeo", "is it right that the cnrp was banned", "what would pensioners have got",
@@ -341,32 +337,3 @@ def test_every_row_is_bounded_and_semantic_never_below_coverage(matcher: Matcher
                 assert 0.0 <= features[name] <= 1.0 + 1e-9, (name, features[name])
         assert features["semantic"] >= features["coverage"] - 1e-9
         assert len(notes) == len(set(notes)) and all(notes)
-
-
-def test_the_fast_rows_are_candidate_features_for_every_candidate(matcher: Matcher,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    # The matcher ranks with `CandidateRows`; its reference ranks with `candidate_features`,
-    # whose every call over the labelled questions is replayed through `CandidateRows`: the
-    # same floats and the same notes, in the same order.
-    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-
-    def recorded(*args: Any, **kwargs: Any) -> tuple[list[float], tuple[str, ...]]:
-        calls.append((args, kwargs))
-        return candidate_features(*args, **kwargs)
-    monkeypatch.setattr(matcher, "reference", True)
-    monkeypatch.setattr(matching, "candidate_features", recorded)
-    labelled = load_yaml(Path(__file__).parent / "questions.yaml")
-    for question in [*QUESTIONS, *(str(item["q"]) for item in labelled[::3])]:
-        matcher.analyse(question)
-    assert len(calls) > 2000
-    fast: CandidateRows | None = None
-    for args, kwargs in calls:
-        context, profile, overlap, fuzzy, margin, nearness, recall, voted, lead, none = args
-        if fast is None or fast.context is not context:
-            fast = CandidateRows(context, matcher.semantic.nearness, none)
-        expected = candidate_features(*args, **kwargs)
-        got = fast.row(profile, nearness.args[0], overlap, fuzzy, margin, recall, voted, lead,
-                       kwargs["exact"], kwargs["related"])
-        assert got == expected, (profile.intent.id, got, expected)
-        # Bit for bit: equal floats may still differ in sign (0.0 and -0.0).
-        assert [v.hex() for v in got[0]] == [v.hex() for v in expected[0]]

@@ -194,7 +194,6 @@ def _judgements(words: Sequence[str], judging: frozenset[str]) -> tuple[str, ...
     "entity_missing", "count_mismatch", "names_other", "org_unrelated", "other_subject", "outside_party",
     "names_unrelated", "type_match", "type_mismatch", "off_topic", "present", "unknown_year", "margin", "chat",
     "gap"))
-_FACTUAL_KINDS = (ReplyKind.ANSWER, ReplyKind.GAP)
 _ANSWER_KIND, _GAP_KIND = ReplyKind.ANSWER, ReplyKind.GAP
 
 
@@ -204,142 +203,10 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
                        exact: bool = False,
                        related: frozenset[str] = frozenset()) -> tuple[list[float], tuple[str, ...]]:
     """The feature row of one candidate (in FEATURE_NAMES order), and a note for each piece of
-    evidence that fired. A list filled by index, each note worded only when its feature
-    fires: this runs for every candidate of every question."""
-    row = [0.0] * len(FEATURE_NAMES)
-    notes: list[str] = []
-    intent = profile.intent
-    row[_OVERLAP] = overlap
-    row[_FUZZY] = fuzzy
-    # A curated phrasing asked word for word is evidence of its own: the linear fuzzy score
-    # weighs it no more than a near miss that adds one word ("what was the cnrp's budget").
-    if exact:
-        row[_EXACT] = 1.0
-        notes.append("asks one of its phrasings word for word")
-    row[_CLASSIFIER] = voted
-    row[_CLASSIFIER_LEAD] = voted_lead
-    row[_CLASSIFIER_NONE] = voted_none
-    names_of, entity_kind = profile.named, intent.entity
-    bag, keywords, said = profile.bag, profile.keywords, profile.said
-    covered = 0.0
-    uncovered: list[str] = []
-    weights: dict[str, float] = {}
-    close_to: dict[str, float] = {}  # an uncovered word's nearness to the intent's words, 0..1
-    for term, weight, forms, kind, countable, _ in context.reading:
-        if kind:
-            # A slot fits an intent concerned with its kind: one it names, or its own entity.
-            fits = kind in names_of or (bool(entity_kind) and kind == entity_kind)
-            covered += weight if fits or term in bag else 0.0
-        # Said in its reply: tested last, and without making the intersection.
-        elif term in bag or term in keywords or not forms.isdisjoint(said):
-            covered += weight
-        elif countable:
-            uncovered.append(term)
-            weights[term] = weight
-
-    total = context.total
-    if total:
-        row[_COVERAGE] = covered / total
-        row[_RELEVANCE] = answer_recall
-        near = [w for w in uncovered if w in context.vector_rows]
-        if near:
-            # As Python floats at once: the float32 values, without a conversion per use.
-            closeness: list[float] = nearness(context.vectors_of(near)).tolist()
-            close_to.update(zip(near, closeness, strict=True))
-            soft = sum(weights[w] * c for w, c in zip(near, closeness, strict=True))
-            close = [w for w, c in zip(near, closeness, strict=True) if c > 0]
-            row[_SEMANTIC] = value = (covered + soft) / total
-            if close and value:
-                notes.append(f"{', '.join(close)} near this intent's words")
-        else:
-            row[_SEMANTIC] = covered / total
-    unknown_share = context.unknown_share
-    row[_UNKNOWN] = unknown_share
-    if unknown_share >= 0.2:
-        notes.append(f"{unknown_share:.0%} of its content words are unknown")
-    if context.unknown_words:
-        row[_UNKNOWN_WORD] = 1.0
-        notes.append(f"uses {', '.join(context.unknown_words)}, which no intent uses")
-    if uncovered:
-        row[_UNCOVERED_WORD] = 1.0
-        notes.append(f"says {', '.join(uncovered)}, which this intent never does")
-        if total:
-            # The rarest word the intent ignores: "turnout" or "youngest" point elsewhere, while
-            # "plan" or "get" are the chatter of any question.
-            # A word near one of the intent's own ("backed" for "voted for") is half covered.
-            row[_UNCOVERED_RARE] = min(1.0, max(weights[w] * (1.0 - close_to.get(w, 0.0)) for w in uncovered)
-                                       / context.top_weight)
-    factual = intent.kind in _FACTUAL_KINDS
-    if context.evaluative and factual:
-        row[_EVALUATIVE] = 1.0
-        notes.append(f"asks for a judgement ({', '.join(context.evaluative)})")
-    if entity_kind:
-        present = context.rows_by_kind.get(entity_kind, 0)
-        if present:
-            row[_ENTITY_FIT] = 1.0
-        else:
-            row[_ENTITY_MISSING] = 1.0
-            notes.append(f"needs a {entity_kind}")
-        if entity_kind in NAME_KINDS and present and present != profile.traits.entity_count:
-            row[_COUNT_MISMATCH] = 1.0
-            notes.append(f"takes {profile.traits.entity_count} {entity_kind}, the question names {present}")
-    for entity in context.entities:
-        named = names_of.get(entity.kind)
-        if named and entity.key not in named and entity.kind != entity_kind:
-            row[_NAMES_OTHER] = 1.0
-            notes.append(f"names {entity.key}, the intent is about {', '.join(sorted(named))}")
-            break
-    orgs = [] if entity_kind == "organisation" else [
-        key for key in context.organisations if key not in names_of.get("organisation", ())]
-    if orgs:
-        row[_ORG_UNRELATED] = 1.0
-        notes.append(f"names {', '.join(orgs)}, which the intent never mentions")
-    answers_with_facts = intent.kind is ReplyKind.ANSWER and not context.names_party
-    if answers_with_facts:
-        # A word no source uses and no English word list knows is a name ("funcinpec"; "café" is
-        # only a word), and another party's only where nothing else names the subject ("did Mu
-        # Sochua flea" is about her): `context.strange`.
-        strange = context.strange
-        if orgs or strange:
-            # "who were the CPP's vice presidents", "does funcinpec have a youth wing": the
-            # question is about someone else, in the words of a question about the CNRP.
-            row[_OTHER_SUBJECT] = 1.0
-            notes.append(f"asks about {', '.join(orgs or strange)}, not the CNRP")
-        if context.outside_names:
-            # The one sure sign of another party's facts: a party the sources never mention by
-            # name, though a person or a place is named too ("did kem sokha ever join funcinpec").
-            row[_OUTSIDE_PARTY] = 1.0
-            notes.append(f"names {', '.join(context.outside_names)}, which no source mentions")
-    if context.named_kinds:
-        stray = context.named_kinds - profile.phrased.keys() - ({entity_kind} if entity_kind else set())
-        if stray:
-            row[_NAMES_UNRELATED] = 1.0
-            notes.append(f"names a {', '.join(sorted(stray))} the intent never mentions")
-    asked = context.asked.types
-    if asked and intent.answers and intent.kind not in _CHAT_KINDS:
-        if gives_what_is_asked(intent.answers, asked):
-            row[_TYPE_MATCH] = 1.0
-        else:
-            row[_TYPE_MISMATCH] = 1.0
-            notes.append(f"asks for a {'/'.join(sorted(asked))}, the intent gives {'/'.join(intent.answers)}")
-    # A word of an intent this one names as related is no sign of another topic ("the
-    # announcement" for the release's details: the release's own intent says it).
-    off_topic = [t for t, forms, owner in context.rare if t not in bag and not forms & said and owner not in related]
-    if off_topic:
-        row[_OFF_TOPIC] = 1.0
-        notes.append(f"says {', '.join(off_topic)}, which this intent never covers")
-    if context.present_words and not profile.present_tense:
-        row[_PRESENT] = 1.0
-        notes.append(f"asks about {'/'.join(sorted(context.present_words))}")
-    if context.unknown_years:
-        row[_UNKNOWN_YEAR] = 1.0
-        notes.append(f"year {', '.join(context.unknown_years)} is in no source")
-    row[_MARGIN] = margin
-    if intent.kind in _CHAT_KINDS:
-        row[_CHAT] = 1.0
-    elif intent.kind is ReplyKind.GAP:
-        row[_GAP] = 1.0
-    return row, tuple(notes)
+    evidence that fired: one candidate's `CandidateRows.row`, for a caller that scores one
+    (`nearness(vectors)` is the intent's own)."""
+    rows = CandidateRows(context, lambda _position, vectors: nearness(vectors), voted_none)
+    return rows.row(profile, -1, overlap, fuzzy, margin, answer_recall, voted, voted_lead, exact, related)
 
 
 class CandidateRows:

@@ -11,7 +11,6 @@ probability. The engine decides on that probability; nothing here composes an an
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 from collections.abc import Mapping, Sequence
@@ -26,7 +25,7 @@ from bot.core.classifier import NONE, IntentClassifier
 from bot.core.classifier import features as classifier_features
 from bot.core.config import MatchConfig
 from bot.core.entities import NAME_KINDS, EntityIndex
-from bot.core.features import CandidateRows, FeatureContext, candidate_features
+from bot.core.features import CandidateRows, FeatureContext
 from bot.core.index import NUMBER, YEAR, IntentTraits, PhrasingIndex, anchored_in_a_year
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Reading, read
@@ -353,8 +352,7 @@ class Matcher:
         profiles = index.profiles
         ids = [profiles[p].intent.id for p in order]
         by_overlap = sorted(range(len(order)), key=lexical.__getitem__, reverse=True)
-        # The reference engine words every row with `candidate_features` itself.
-        fast = None if self.reference else CandidateRows(context, self.semantic.nearness, none)
+        candidates = CandidateRows(context, self.semantic.nearness, none)
         rows: list[list[float]] = []
         extras: list[tuple[float, str, tuple[str, ...]]] = []
         for rank, position in enumerate(order):
@@ -377,8 +375,7 @@ class Matcher:
                 if i != rank and ids[i] not in near:
                     runner_up = lexical[i]
                     break
-            place = class_index.get(intent_id)
-            mine = 0.0 if place is None else votes[place]
+            mine = vote(intent_id)
             # The best vote for another intent, not counting those that answer much the same
             # question ("total votes in 2013": the election and the results total). Only the
             # vote is read, so the order among equal votes does not matter.
@@ -388,14 +385,8 @@ class Matcher:
                     rival = votes[i]
                     break
             exact = question_terms == index.phrasing_terms[best_row]
-            if fast is None:
-                row, notes = candidate_features(context, profile, overlap, fuzzy, overlap - runner_up,
-                                                functools.partial(self.semantic.nearness, position),
-                                                recall.get(position, 0.0), mine, mine - rival, none,
-                                                exact=exact, related=near)
-            else:
-                row, notes = fast.row(profile, position, overlap, fuzzy, overlap - runner_up,
-                                      recall.get(position, 0.0), mine, mine - rival, exact, near)
+            row, notes = candidates.row(profile, position, overlap, fuzzy, overlap - runner_up,
+                                        recall.get(position, 0.0), mine, mine - rival, exact, near)
             rows.append(row)
             extras.append((fuzzy, index.phrasing_text[best_row], notes))
         matrix = np.array(rows, dtype=np.float64)
