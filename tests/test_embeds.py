@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
 from typing import Any
@@ -17,6 +18,8 @@ from bot.core.models import Answer, Citation, ReplyKind
 from bot.core.render import TABLE_NAMES, RenderedTable, TableSection, render_table
 from bot.discord_app.embeds import (
     HelpEntry,
+    _example_spans,
+    _find_example_spans,
     about_embed,
     answer_embed,
     answer_title,
@@ -84,6 +87,18 @@ def test_titles_are_the_clean_question_about_the_rows_named(engine: Engine) -> N
     assert answer_title(year, engine.kb) == "What happened in 2013?"
     both = engine.ask("when was it founded and who founded it?")
     assert " · " in (answer_title(both, engine.kb) or ""), "one title per question asked"
+
+
+def test_title_spans_are_found_once_per_knowledge_base(engine: Engine) -> None:
+    kinds = {"year", *(intent.entity for intent in engine.kb.intents.values() if intent.entity)}
+    for intent, kind in itertools.product(engine.kb.intents.values(), sorted(kinds)):
+        first = _example_spans(intent.question, kind, engine.kb)
+        assert first == _find_example_spans(intent.question, kind, engine.kb), (intent.id, kind)
+        assert _example_spans(intent.question, kind, engine.kb) is first, "kept, not found again"
+    # Another knowledge base (a /reload) never reads the spans kept for this one.
+    other = copy.copy(engine.kb)
+    question = engine.kb.intents["results.compare"].question
+    assert _example_spans(question, "constituency", other) is not _example_spans(question, "constituency", engine.kb)
 
 
 def test_the_entity_answers_fit_and_name_their_row(engine: Engine) -> None:
