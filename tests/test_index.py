@@ -279,24 +279,52 @@ def test_slot_words_weigh_as_unknown_words(index: PhrasingIndex) -> None:
 # ---------------------------------------------------------------- precomputed per row and per word
 
 
-def test_conflict_rows_are_the_phrasings_naming_another_row_or_none(index: PhrasingIndex) -> None:
-    for (kind, key), naming in list(index.names_key.items())[:40]:
-        found = index.conflict_rows(kind, key)
-        assert found is not None
-        other, silent = found
-        named_kind = index.names_kind[kind]
-        assert other.tolist() == np.flatnonzero(named_kind & ~naming).tolist()
-        expected = (~named_kind & ~index.slot_rows[kind]) if kind in NAME_KINDS else np.zeros_like(named_kind)
-        assert silent.tolist() == np.flatnonzero(expected).tolist()
-        assert index.conflict_rows(kind, key) is index.conflict_rows(kind, key)  # made once
-    assert index.conflict_rows("no such kind", "x") is None
+def _conflicting(index: PhrasingIndex, kind: str, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """The phrasings that name another row of the kind, and those that name no one of a name
+    kind nor have a slot for one."""
+    named_kind = index.names_kind[kind]
+    naming = index.names_key.get((kind, key), np.zeros_like(named_kind))
+    silent = (~named_kind & ~index.slot_rows[kind]) if kind in NAME_KINDS else np.zeros_like(named_kind)
+    return np.flatnonzero(named_kind & ~naming), np.flatnonzero(silent)
 
 
-def test_a_row_never_named_conflicts_with_every_phrasing_naming_its_kind(index: PhrasingIndex) -> None:
+def test_conflict_factors_scale_the_phrasings_naming_another_row_or_none(index: PhrasingIndex,
+                                                                       config: MatchConfig) -> None:
+    for kind, key in list(index.names_key)[:40]:
+        factors = index.conflict_factors(kind, key)
+        assert factors is not None and factors.dtype == np.float32
+        other, silent = _conflicting(index, kind, key)
+        expected = np.ones(index.phrasing_count, dtype=np.float32)
+        expected[other] = config.entity_conflict_factor
+        expected[silent] = config.unnamed_phrasing_factor
+        assert factors.tolist() == expected.tolist()
+        assert index.conflict_factors(kind, key) is index.conflict_factors(kind, key)  # made once
+    assert index.conflict_factors("no such kind", "x") is None
+
+
+def test_a_row_never_named_conflicts_with_every_phrasing_naming_its_kind(index: PhrasingIndex,
+                                                                        config: MatchConfig) -> None:
     kind = next(iter(index.names_kind))
-    found = index.conflict_rows(kind, "nobody the knowledge names")
-    assert found is not None
-    assert found[0].tolist() == np.flatnonzero(index.names_kind[kind]).tolist()
+    factors = index.conflict_factors(kind, "nobody the knowledge names")
+    assert factors is not None
+    named = np.flatnonzero(factors == np.float32(config.entity_conflict_factor))
+    assert named.tolist() == np.flatnonzero(index.names_kind[kind]).tolist()
+
+
+def test_scaling_by_the_conflict_factors_is_scaling_the_conflicting_rows(index: PhrasingIndex,
+                                                                        config: MatchConfig) -> None:
+    """One multiplication by the column gives, bit for bit, the scores of scaling each set of
+    conflicting phrasings by position."""
+    scores = index.score_all(["when", "was", slot_token("person"), "arrested", "in", "kandal", "the", "cnrp"])
+    assert scores.any()
+    for kind, key in [*list(index.names_key)[:40], (next(iter(index.names_kind)), "nobody the knowledge names")]:
+        factors = index.conflict_factors(kind, key)
+        assert factors is not None
+        other, silent = _conflicting(index, kind, key)
+        by_position = scores.copy()
+        by_position[other] *= config.entity_conflict_factor
+        by_position[silent] *= config.unnamed_phrasing_factor
+        assert (scores * factors).tobytes() == by_position.tobytes()
 
 
 @given(st.lists(st.sampled_from(["when", "was", "cnrp", "founded", "pension", "wage", "qzxvwk", "vote",

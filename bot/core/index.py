@@ -275,29 +275,31 @@ class PhrasingIndex:
         self.rows_by_topic_kind = {k: np.array(v) for k, v in by_kind.items()}
         self.slot_rows = {kind: np.array([profiles[position].intent.entity == kind for position, _ in rows])
                           for kind in NAME_KINDS}
-        self._conflicts: dict[tuple[str, str], tuple[np.ndarray, np.ndarray] | None] = {}
+        self._conflicts: dict[tuple[str, str], np.ndarray | None] = {}
         self.numeric_rows = np.array([row for row, (position, _) in enumerate(rows)
                                       if profiles[position].traits.reads_numbers], dtype=int)
 
-    def conflict_rows(self, kind: str, key: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """For a named row of a name kind: the phrasings that name another row of its kind,
-        and (for people, places and organisations) those that name no one of its kind nor
-        have a slot for one; None when no phrasing names that kind. Made once per row, as
-        positions: a question touches a few of its 4,000-odd phrasings."""
+    def conflict_factors(self, kind: str, key: str) -> np.ndarray | None:
+        """For a named row of a name kind, what a question naming it scales each phrasing's score
+        by: the conflict factor for a phrasing that names another row of its kind, the unnamed
+        factor (people, places and organisations only) for one that names no one of its kind
+        nor has a slot for one, 1 for the rest; None when no phrasing names that kind. As one
+        float32 column, made once per row: multiplying the scores by it costs a fortieth of
+        scaling the thousands of rows of each set by position, and gives the same floats (each
+        factor is the float32 the scores were multiplied by, and a score times 1 is itself)."""
         known = self._conflicts.get((kind, key))
         if known is not None or (kind, key) in self._conflicts:
             return known
         named_kind = self.names_kind.get(kind)
-        found: tuple[np.ndarray, np.ndarray] | None = None
+        found: np.ndarray | None = None
         if named_kind is not None:
             naming = self.names_key.get((kind, key))
             other = named_kind if naming is None else named_kind & ~naming
-            slots = self.slot_rows.get(kind)
-            if kind not in NAME_KINDS:
-                silent = np.zeros(len(named_kind), dtype=bool)
-            else:
-                silent = ~named_kind if slots is None else ~named_kind & ~slots
-            found = (np.flatnonzero(other), np.flatnonzero(silent))
+            found = np.ones(len(named_kind), dtype=np.float32)
+            found[other] = self.config.entity_conflict_factor
+            if kind in NAME_KINDS:
+                slots = self.slot_rows.get(kind)
+                found[~named_kind if slots is None else ~named_kind & ~slots] = self.config.unnamed_phrasing_factor
         self._conflicts[(kind, key)] = found  # one assignment: safe with several worker threads
         return found
 
