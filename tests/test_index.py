@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from bot.core.config import MatchConfig
 from bot.core.engine import Engine
 from bot.core.entities import NAME_KINDS
+from bot.core.evaluation import load_cases
 from bot.core.index import NUMBER_SLOT, PhrasingIndex, anchored_in_a_year
 from bot.core.knowledge import KnowledgeBase
 from bot.core.models import Entity
@@ -228,6 +230,40 @@ def test_unexplained_words_lower_the_score(index: PhrasingIndex) -> None:
     plain = index.score_all(["when", "was", "cnrp", "founded"]).max()
     noisy = index.score_all(["when", "was", "cnrp", "founded", "qzxvwk", "wvxzqk"]).max()
     assert noisy < plain
+
+
+@pytest.fixture(scope="module")
+def asked_terms(engine: Engine) -> list[list[str]]:
+    """The words of the labelled questions, as retrieval reads them."""
+    questions = [case.question for name in ("questions.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    return [engine.matcher.parse(question).terms for question in questions]
+
+
+def test_postings_score_as_the_plain_sums_and_f_beta(index: PhrasingIndex, asked_terms: list[list[str]]) -> None:
+    """Both sums through one column of postings (frequent words as whole columns) and the F-beta
+    worked out in place give, bit for bit, the plain word-by-word sums over the phrasings' own
+    words and keywords, and the F-beta as written."""
+    keywords = [index.profiles[owner].keywords for owner in index._owner]
+    vouching: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    beta2 = index._beta2
+    for terms in asked_terms:
+        weighted = index.query_weights(terms)
+        shared = np.zeros(index.phrasing_count, dtype=np.float32)
+        explained = np.zeros(index.phrasing_count, dtype=np.float32)
+        for term, weight in weighted.items():
+            if term not in vouching:
+                present = np.array([term in own for own in index.phrasing_terms])
+                vouching[term] = (present, present | np.array([term in words for words in keywords]))
+            present, explains = vouching[term]
+            shared[present] += np.float32(weight)
+            explained[explains] += np.float32(weight)
+        recall = explained / (sum(weighted.values()) or 1.0)
+        precision = shared / index._lengths
+        with np.errstate(divide="ignore", invalid="ignore"):
+            plain = (1 + beta2) * precision * recall / (beta2 * precision + recall)
+        plain[~np.isfinite(plain)] = 0.0
+        assert index.score_all(terms).tobytes() == plain.tobytes()
 
 
 def test_phrasing_rows_are_grouped_by_intent(index: PhrasingIndex) -> None:
