@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from bot.core.evaluation import load_cases
 from bot.core.index import NUMBER_SLOT, PhrasingIndex, anchored_in_a_year
 from bot.core.knowledge import KnowledgeBase
 from bot.core.models import Entity
-from bot.core.normalize import SLOT_PREFIX, phrase_tokens, slot_token
+from bot.core.normalize import SLOT_PREFIX, phrase_tokens, slot_token, word_forms
 
 PROPERTY = settings(max_examples=100, deadline=None, derandomize=True)
 
@@ -295,6 +296,20 @@ def test_a_word_only_one_reply_uses_points_to_that_reply(index: PhrasingIndex) -
     release = index.position["cnrm.press_release"]
     recall = index.answer_recall([("applauding", frozenset({"applauding"}))])
     assert recall == {release: pytest.approx(1.0)}
+
+
+def test_answer_recall_is_the_plain_sum_of_shares(index: PhrasingIndex, asked_terms: list[list[str]]) -> None:
+    """The recalls, and their order (the shortlist's among equal recalls), are those of adding
+    each word's share to each of its owners in turn."""
+    for terms in asked_terms:
+        content = [(t, frozenset(word_forms(t))) for t in dict.fromkeys(terms)
+                   if t not in index.lexicon.filler and not t.startswith(SLOT_PREFIX)]
+        reaches = [index._answer_reach(term, forms) for term, forms in content]
+        plain: dict[int, float] = defaultdict(float)
+        for weight, owners in reaches:
+            for position in owners:
+                plain[position] += weight / sum(w for w, _ in reaches)
+        assert list(index.answer_recall(content).items()) == list(plain.items())
 
 
 def test_answer_recall_is_a_share(index: PhrasingIndex) -> None:

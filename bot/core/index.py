@@ -474,12 +474,16 @@ class PhrasingIndex:
         share of those words its reply uses."""
         weights = [self._answer_reach(term, forms) for term, forms in content]
         total = sum(w for w, _ in weights)
-        recall: dict[int, float] = defaultdict(float)
+        recall: dict[int, float] = {}
         for weight, owners in weights:
             share = weight / total
+            if not recall:
+                # The first owners all at once, in their order: 0 + share is share.
+                recall = dict.fromkeys(owners, share)
+                continue
             for position in owners:
-                recall[position] += share
-        return dict(recall)
+                recall[position] = recall.get(position, 0.0) + share
+        return recall
 
     def _answer_reach(self, term: str, forms: frozenset[str]) -> tuple[float, tuple[int, ...]]:
         """A word's weight among the replies and the intents whose replies use it (in any of
