@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,10 +16,11 @@ from hypothesis import strategies as st
 from bot.core.config import MatchConfig
 from bot.core.engine import Engine
 from bot.core.entities import NAME_KINDS
+from bot.core.evaluation import load_cases
 from bot.core.index import NUMBER_SLOT, PhrasingIndex, anchored_in_a_year
 from bot.core.knowledge import KnowledgeBase
 from bot.core.models import Entity
-from bot.core.normalize import SLOT_PREFIX, phrase_tokens, slot_token
+from bot.core.normalize import SLOT_PREFIX, phrase_tokens, slot_token, word_forms
 
 PROPERTY = settings(max_examples=100, deadline=None, derandomize=True)
 
@@ -230,6 +233,40 @@ def test_unexplained_words_lower_the_score(index: PhrasingIndex) -> None:
     assert noisy < plain
 
 
+@pytest.fixture(scope="module")
+def asked_terms(engine: Engine) -> list[list[str]]:
+    """The words of the labelled questions, as retrieval reads them."""
+    questions = [case.question for name in ("questions.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    return [engine.matcher.parse(question).terms for question in questions]
+
+
+def test_postings_score_as_the_plain_sums_and_f_beta(index: PhrasingIndex, asked_terms: list[list[str]]) -> None:
+    """Both sums through one column of postings (frequent words as whole columns) and the F-beta
+    worked out in place give, bit for bit, the plain word-by-word sums over the phrasings' own
+    words and keywords, and the F-beta as written."""
+    keywords = [index.profiles[owner].keywords for owner in index._owner]
+    vouching: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    beta2 = index._beta2
+    for terms in asked_terms:
+        weighted = index.query_weights(terms)
+        shared = np.zeros(index.phrasing_count, dtype=np.float32)
+        explained = np.zeros(index.phrasing_count, dtype=np.float32)
+        for term, weight in weighted.items():
+            if term not in vouching:
+                present = np.array([term in own for own in index.phrasing_terms])
+                vouching[term] = (present, present | np.array([term in words for words in keywords]))
+            present, explains = vouching[term]
+            shared[present] += np.float32(weight)
+            explained[explains] += np.float32(weight)
+        recall = explained / (sum(weighted.values()) or 1.0)
+        precision = shared / index._lengths
+        with np.errstate(divide="ignore", invalid="ignore"):
+            plain = (1 + beta2) * precision * recall / (beta2 * precision + recall)
+        plain[~np.isfinite(plain)] = 0.0
+        assert index.score_all(terms).tobytes() == plain.tobytes()
+
+
 def test_phrasing_rows_are_grouped_by_intent(index: PhrasingIndex) -> None:
     assert index.starts[0] == 0 and index.ends[-1] == index.phrasing_count
     assert list(index.starts[1:]) == list(index.ends[:-1])
@@ -261,6 +298,20 @@ def test_a_word_only_one_reply_uses_points_to_that_reply(index: PhrasingIndex) -
     assert recall == {release: pytest.approx(1.0)}
 
 
+def test_answer_recall_is_the_plain_sum_of_shares(index: PhrasingIndex, asked_terms: list[list[str]]) -> None:
+    """The recalls, and their order (the shortlist's among equal recalls), are those of adding
+    each word's share to each of its owners in turn."""
+    for terms in asked_terms:
+        content = [(t, frozenset(word_forms(t))) for t in dict.fromkeys(terms)
+                   if t not in index.lexicon.filler and not t.startswith(SLOT_PREFIX)]
+        reaches = [index._answer_reach(term, forms) for term, forms in content]
+        plain: dict[int, float] = defaultdict(float)
+        for weight, owners in reaches:
+            for position in owners:
+                plain[position] += weight / sum(w for w, _ in reaches)
+        assert list(index.answer_recall(content).items()) == list(plain.items())
+
+
 def test_answer_recall_is_a_share(index: PhrasingIndex) -> None:
     content = [(w, frozenset({w})) for w in ("cnrp", "founded", "banned", "qzxvwk")]
     recall = index.answer_recall(content)
@@ -279,24 +330,52 @@ def test_slot_words_weigh_as_unknown_words(index: PhrasingIndex) -> None:
 # ---------------------------------------------------------------- precomputed per row and per word
 
 
-def test_conflict_rows_are_the_phrasings_naming_another_row_or_none(index: PhrasingIndex) -> None:
-    for (kind, key), naming in list(index.names_key.items())[:40]:
-        found = index.conflict_rows(kind, key)
-        assert found is not None
-        other, silent = found
-        named_kind = index.names_kind[kind]
-        assert other.tolist() == np.flatnonzero(named_kind & ~naming).tolist()
-        expected = (~named_kind & ~index.slot_rows[kind]) if kind in NAME_KINDS else np.zeros_like(named_kind)
-        assert silent.tolist() == np.flatnonzero(expected).tolist()
-        assert index.conflict_rows(kind, key) is index.conflict_rows(kind, key)  # made once
-    assert index.conflict_rows("no such kind", "x") is None
+def _conflicting(index: PhrasingIndex, kind: str, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """The phrasings that name another row of the kind, and those that name no one of a name
+    kind nor have a slot for one."""
+    named_kind = index.names_kind[kind]
+    naming = index.names_key.get((kind, key), np.zeros_like(named_kind))
+    silent = (~named_kind & ~index.slot_rows[kind]) if kind in NAME_KINDS else np.zeros_like(named_kind)
+    return np.flatnonzero(named_kind & ~naming), np.flatnonzero(silent)
 
 
-def test_a_row_never_named_conflicts_with_every_phrasing_naming_its_kind(index: PhrasingIndex) -> None:
+def test_conflict_factors_scale_the_phrasings_naming_another_row_or_none(index: PhrasingIndex,
+                                                                       config: MatchConfig) -> None:
+    for kind, key in list(index.names_key)[:40]:
+        factors = index.conflict_factors(kind, key)
+        assert factors is not None and factors.dtype == np.float32
+        other, silent = _conflicting(index, kind, key)
+        expected = np.ones(index.phrasing_count, dtype=np.float32)
+        expected[other] = config.entity_conflict_factor
+        expected[silent] = config.unnamed_phrasing_factor
+        assert factors.tolist() == expected.tolist()
+        assert index.conflict_factors(kind, key) is index.conflict_factors(kind, key)  # made once
+    assert index.conflict_factors("no such kind", "x") is None
+
+
+def test_a_row_never_named_conflicts_with_every_phrasing_naming_its_kind(index: PhrasingIndex,
+                                                                        config: MatchConfig) -> None:
     kind = next(iter(index.names_kind))
-    found = index.conflict_rows(kind, "nobody the knowledge names")
-    assert found is not None
-    assert found[0].tolist() == np.flatnonzero(index.names_kind[kind]).tolist()
+    factors = index.conflict_factors(kind, "nobody the knowledge names")
+    assert factors is not None
+    named = np.flatnonzero(factors == np.float32(config.entity_conflict_factor))
+    assert named.tolist() == np.flatnonzero(index.names_kind[kind]).tolist()
+
+
+def test_scaling_by_the_conflict_factors_is_scaling_the_conflicting_rows(index: PhrasingIndex,
+                                                                        config: MatchConfig) -> None:
+    """One multiplication by the column gives, bit for bit, the scores of scaling each set of
+    conflicting phrasings by position."""
+    scores = index.score_all(["when", "was", slot_token("person"), "arrested", "in", "kandal", "the", "cnrp"])
+    assert scores.any()
+    for kind, key in [*list(index.names_key)[:40], (next(iter(index.names_kind)), "nobody the knowledge names")]:
+        factors = index.conflict_factors(kind, key)
+        assert factors is not None
+        other, silent = _conflicting(index, kind, key)
+        by_position = scores.copy()
+        by_position[other] *= config.entity_conflict_factor
+        by_position[silent] *= config.unnamed_phrasing_factor
+        assert (scores * factors).tobytes() == by_position.tobytes()
 
 
 @given(st.lists(st.sampled_from(["when", "was", "cnrp", "founded", "pension", "wage", "qzxvwk", "vote",

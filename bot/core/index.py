@@ -240,14 +240,16 @@ class PhrasingIndex:
                 vouched.add(self.column[term])
             for column in vouched:
                 explains[column].append(row)
-        self._present_rows = [np.array(r, dtype=np.intp) for r in present]
-        self._explains_rows = [np.array(r, dtype=np.intp) for r in explains]
+        # One posting list per word over one column of both sums, the phrasings that use it and
+        # then (shifted by the phrasing count) those that vouch for it: a question adds each
+        # word's weight to both sums at once.
+        self._postings = [np.array(p + [len(rows) + row for row in e], dtype=np.intp)
+                          for p, e in zip(present, explains, strict=True)]
         # The few words most phrasings use ("the", "cnrp") also as whole 0/1 columns: adding a
         # column is cheaper than scattering into thousands of rows, and gives the same sums.
-        frequent = max(1, len(rows) // DENSE_POSTING_SHARE)
-        self._present_dense = {c: self._column_of(r, len(rows)) for c, r in enumerate(present) if len(r) > frequent}
-        self._explains_dense = {c: self._column_of(r, len(rows)) for c, r in enumerate(explains)
-                                if len(r) > frequent}
+        frequent = max(1, 2 * len(rows) // DENSE_POSTING_SHARE)
+        self._dense_postings = {c: self._column_of(p, 2 * len(rows)) for c, p in enumerate(self._postings)
+                                if len(p) > frequent}
         self._row_blocks: dict[int, tuple[np.ndarray, tuple[dict[int, int], np.ndarray, np.ndarray]]] = {}
         self._last_weights: tuple[tuple[tuple[str, ...], frozenset[str]], dict[str, float]] | None = None
         self._lengths = np.array([p.weight for _, p in rows], dtype=np.float32)
@@ -275,29 +277,31 @@ class PhrasingIndex:
         self.rows_by_topic_kind = {k: np.array(v) for k, v in by_kind.items()}
         self.slot_rows = {kind: np.array([profiles[position].intent.entity == kind for position, _ in rows])
                           for kind in NAME_KINDS}
-        self._conflicts: dict[tuple[str, str], tuple[np.ndarray, np.ndarray] | None] = {}
+        self._conflicts: dict[tuple[str, str], np.ndarray | None] = {}
         self.numeric_rows = np.array([row for row, (position, _) in enumerate(rows)
                                       if profiles[position].traits.reads_numbers], dtype=int)
 
-    def conflict_rows(self, kind: str, key: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """For a named row of a name kind: the phrasings that name another row of its kind,
-        and (for people, places and organisations) those that name no one of its kind nor
-        have a slot for one; None when no phrasing names that kind. Made once per row, as
-        positions: a question touches a few of its 4,000-odd phrasings."""
+    def conflict_factors(self, kind: str, key: str) -> np.ndarray | None:
+        """For a named row of a name kind, what a question naming it scales each phrasing's score
+        by: the conflict factor for a phrasing that names another row of its kind, the unnamed
+        factor (people, places and organisations only) for one that names no one of its kind
+        nor has a slot for one, 1 for the rest; None when no phrasing names that kind. As one
+        float32 column, made once per row: multiplying the scores by it costs a fortieth of
+        scaling the thousands of rows of each set by position, and gives the same floats (each
+        factor is the float32 the scores were multiplied by, and a score times 1 is itself)."""
         known = self._conflicts.get((kind, key))
         if known is not None or (kind, key) in self._conflicts:
             return known
         named_kind = self.names_kind.get(kind)
-        found: tuple[np.ndarray, np.ndarray] | None = None
+        found: np.ndarray | None = None
         if named_kind is not None:
             naming = self.names_key.get((kind, key))
             other = named_kind if naming is None else named_kind & ~naming
-            slots = self.slot_rows.get(kind)
-            if kind not in NAME_KINDS:
-                silent = np.zeros(len(named_kind), dtype=bool)
-            else:
-                silent = ~named_kind if slots is None else ~named_kind & ~slots
-            found = (np.flatnonzero(other), np.flatnonzero(silent))
+            found = np.ones(len(named_kind), dtype=np.float32)
+            found[other] = self.config.entity_conflict_factor
+            if kind in NAME_KINDS:
+                slots = self.slot_rows.get(kind)
+                found[~named_kind if slots is None else ~named_kind & ~slots] = self.config.unnamed_phrasing_factor
         self._conflicts[(kind, key)] = found  # one assignment: safe with several worker threads
         return found
 
@@ -349,7 +353,7 @@ class PhrasingIndex:
         return weights
 
     @staticmethod
-    def _column_of(rows: list[int], size: int) -> np.ndarray:
+    def _column_of(rows: np.ndarray, size: int) -> np.ndarray:
         column = np.zeros(size, dtype=np.float32)
         column[rows] = 1.0
         return column
@@ -359,10 +363,10 @@ class PhrasingIndex:
         it had postings: the reference the equivalence test checks the postings against."""
         present = np.zeros((self.phrasing_count, len(self.column)), dtype=np.float32)
         explains = np.zeros_like(present)
-        for column, rows in enumerate(self._present_rows):
-            present[rows, column] = 1.0
-        for column, rows in enumerate(self._explains_rows):
-            explains[rows, column] = 1.0
+        count = self.phrasing_count
+        for column, postings in enumerate(self._postings):
+            present[postings[postings < count], column] = 1.0
+            explains[postings[postings >= count] - count, column] = 1.0
         self._dense = (np.asfortranarray(present), np.asfortranarray(explains))
 
     def _row_block(self, rows: np.ndarray) -> tuple[dict[int, int], np.ndarray, np.ndarray]:
@@ -419,21 +423,15 @@ class PhrasingIndex:
             if rows is None:
                 # Summed word by word in float32, in the question's order: bit for bit the sums
                 # the product of the column-major matrix gave, so no score moves.
-                shared = np.zeros(self.phrasing_count, dtype=np.float32)
-                explained = np.zeros(self.phrasing_count, dtype=np.float32)
-                present_dense, explains_dense = self._present_dense, self._explains_dense
-                present_rows, explains_rows = self._present_rows, self._explains_rows
+                sums = np.zeros(2 * size, dtype=np.float32)
+                dense_postings, postings = self._dense_postings, self._postings
                 for column, weight in zip(columns, weights.tolist(), strict=True):
-                    dense = present_dense.get(column)
+                    dense = dense_postings.get(column)
                     if dense is None:
-                        shared[present_rows[column]] += weight
+                        sums[postings[column]] += weight
                     else:
-                        shared += dense * weight  # + 0 where the word is absent: the same sums
-                    dense = explains_dense.get(column)
-                    if dense is None:
-                        explained[explains_rows[column]] += weight
-                    else:
-                        explained += dense * weight
+                        sums += dense * weight  # + 0 where the word is absent: the same sums
+                shared, explained = sums[:size], sums[size:]
             else:
                 # A few rows: their small row-major matrix and the same product as before (its
                 # sums run in another order, which the word-by-word sum would not reproduce).
@@ -455,12 +453,16 @@ class PhrasingIndex:
         # a word's weight over a phrasing's length, far above the smallest normal float, which
         # the zeros are raised to: they divide into the 0 they score, with no division by zero
         # to silence, and every other denominator is kept as it is.
-        recall = explained / total
-        precision = shared / lengths
-        denominator = beta2 * precision + recall
-        numerator = (1 + beta2) * precision * recall
+        # In place, in the sums' own arrays: the same operations on the same floats, with no
+        # temporary arrays (a product of two floats is the same either way round).
+        recall = np.divide(explained, total, out=explained)
+        precision = np.divide(shared, lengths, out=shared)
+        denominator = beta2 * precision
+        denominator += recall
         np.maximum(denominator, _SMALLEST_NORMAL, out=denominator)
-        score: np.ndarray = numerator / denominator
+        score: np.ndarray = np.multiply(precision, 1 + beta2, out=precision)
+        score *= recall
+        score /= denominator
         # A finite guard: a numerical hiccup must read as "no match", never as one.
         finite = np.isfinite(score)
         if not finite.all():
@@ -472,12 +474,16 @@ class PhrasingIndex:
         share of those words its reply uses."""
         weights = [self._answer_reach(term, forms) for term, forms in content]
         total = sum(w for w, _ in weights)
-        recall: dict[int, float] = defaultdict(float)
+        recall: dict[int, float] = {}
         for weight, owners in weights:
             share = weight / total
+            if not recall:
+                # The first owners all at once, in their order: 0 + share is share.
+                recall = dict.fromkeys(owners, share)
+                continue
             for position in owners:
-                recall[position] += share
-        return dict(recall)
+                recall[position] = recall.get(position, 0.0) + share
+        return recall
 
     def _answer_reach(self, term: str, forms: frozenset[str]) -> tuple[float, tuple[int, ...]]:
         """A word's weight among the replies and the intents whose replies use it (in any of

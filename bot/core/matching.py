@@ -278,7 +278,7 @@ class Matcher:
                   base_terms: Sequence[str], background: frozenset[str]) -> np.ndarray:
         """Every phrasing's word overlap with the question, with the phrasing-level evidence
         that picks which phrasing of an intent speaks for it."""
-        index, config = self.index, self.config
+        index = self.index
         scores = index.score_all(base_terms, background=background)
         # Intents about a topic row read the question with that row as a slot.
         for kind in {e.kind for e in entities} - NAME_KINDS:
@@ -287,14 +287,11 @@ class Matcher:
                 scores[rows] = index.score_all(index.terms(tokens, entities, NAME_KINDS | {kind}), rows,
                                                background)
         for entity in entities:
-            conflicts = index.conflict_rows(entity.kind, entity.key)
-            if conflicts is None:
-                continue
             # A phrasing that names someone else speaks less for the question; one that names
             # no one of a name kind, nor has a slot for one, was not written for such questions.
-            other, silent = conflicts
-            scores[other] *= config.entity_conflict_factor
-            scores[silent] *= config.unnamed_phrasing_factor
+            factors = index.conflict_factors(entity.kind, entity.key)
+            if factors is not None:
+                scores *= factors
         if any(NUMBER.match(t) and not YEAR.match(t) for t in tokens) and len(index.numeric_rows):
             rows = index.numeric_rows
             scores[rows] = index.score_all(index.terms(tokens, entities, NAME_KINDS, mask_numbers=True), rows,
