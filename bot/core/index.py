@@ -421,8 +421,9 @@ class PhrasingIndex:
                 explained = self._dense[1][pick] @ weights
         else:
             if rows is None:
-                # Summed word by word in float32, in the question's order: bit for bit the sums
-                # the product of the column-major matrix gave, so no score moves.
+                # Summed word by word in float32, in the question's order: the sums the dense
+                # reference's matrix product gives, but for a last float32 unit on a few
+                # questions (its BLAS may pair the additions differently), which no answer feels.
                 sums = np.zeros(2 * size, dtype=np.float32)
                 dense_postings, postings = self._dense_postings, self._postings
                 for column, weight in zip(columns, weights.tolist(), strict=True):
