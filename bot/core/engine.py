@@ -581,7 +581,9 @@ class Engine:
         return None
 
     def _ask_turn_again(self, analysis: Analysis, last: Turn) -> tuple[Analysis, Answer] | None:
-        earlier = self.matcher.analyse(last.question)
+        # Only the last question's words and rows are read again, never its ranking: parsed,
+        # not analysed (the ranking was most of the cost).
+        earlier = self.matcher.parse(last.question)
         # Only a computation's rows: an answer's own lead row ("Ratanakiri" of "where was it
         # weakest?") is what it found, not what was asked.
         # "Which constituencies did they win more than half in?" asks for rows of its own: the
@@ -592,7 +594,7 @@ class Engine:
                    and all((x.kind, x.key) != (e.kind, e.key) for x in earlier.entities)]
         if carried:
             # A computed follow-up ("where does that rank?") used rows its own words never named.
-            earlier = self.matcher.analyse(f"{last.question} {' '.join(carried)}")
+            earlier = self.matcher.parse(f"{last.question} {' '.join(carried)}")
         lexicon = self.lexicon
         new_words = [t for t in analysis.tokens if t not in lexicon.stopwords]
         # A word the follow-up names an alternative of gives way ("and the fewest votes?" after
