@@ -387,17 +387,23 @@ class Engine:
             own = (best is not None and best.score >= self.model.suggest and not is_ellipsis(text)
                    and not ANAPHORS & set(analysis.tokens) and len(content) >= _OWN_QUESTION_WORDS
                    and (previous is None or best.intent.topic != previous.topic))
+            # What was tried below and came to nothing: it is not tried again further down,
+            # where it would come to nothing again (the topic boost in between changes only the
+            # ranking, which neither reads; the talk only loses turns as they expire).
+            named_tried = asked_again = False
             if not clear and _IT.search(text) and not analysis.entities:
                 # "What else did it release?" after an answer about APHR: "it" is what the talk
                 # named, tried before the last question is asked again with these words.
                 named = self._it_is_named(text, last)
                 if named is not None:
                     return named
+                named_tried = True
             if (bare or not clear) and not own and (
                     is_ellipsis(text) or len(content) <= self.config.context_short_question):
                 again = self._ask_again(analysis, context.recent_answered())
                 if again is not None:
                     return again
+                asked_again = True
             if previous is not None and not clear:
                 # A question clear on its own keeps its reading; one in doubt leans on the talk.
                 analysis = self._boost_topic(analysis, previous)
@@ -405,10 +411,10 @@ class Engine:
             if not answer.matched and answer.kind is not ReplyKind.REFUSAL and ANAPHORS & set(analysis.tokens):
                 # "where was it issued from?" after a question about the press release: what
                 # "it" stands for is in the last question.
-                again = self._ask_again(analysis, context.recent_answered())
+                again = None if asked_again else self._ask_again(analysis, context.recent_answered())
                 if again is not None:
                     return again
-                named = self._it_is_named(text, last)
+                named = None if named_tried else self._it_is_named(text, last)
                 if named is not None:
                     return named
             return analysis, answer
