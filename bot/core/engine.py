@@ -646,8 +646,12 @@ class Engine:
             return None  # no words, or none a computation needs: the talk before cannot add one
         context: list[Entity] = []
         context_dates: list[Operand] = []
-        void: set[str] = set()  # kinds of row a later "no, I meant …" replaced
-        for turn in recent:
+        for position, turn in enumerate(recent):
+            # The kinds of row the turn after this one replaced ("no, I meant …"): asked of a
+            # turn only when an earlier one follows it, as folding its question is what costs.
+            later = recent[position - 1] if position else None
+            void = ({e.kind for e in later.answer.entities} if later is not None and self._corrects(later.question)
+                    else set())
             # The row the answer was about first: "that" is its figure ("how much is that per
             # tonne?" after the rice price), whatever else its question happened to name.
             kept = tuple(sorted((e for e in turn.answer.entities if e.kind not in void),
@@ -657,7 +661,6 @@ class Engine:
                     context.append(entity)
             earlier = ProgramReading(turn.answer.normalized.split(), kept)
             context_dates += [d for d in self.programs.dates(earlier) if d not in context_dates]
-            void = {e.kind for e in turn.answer.entities} if self._corrects(turn.question) else set()
         listed: tuple[str, ...] = ()
         listed_kind = "person"
         listed_refs: tuple[CitationRef, ...] = ()
