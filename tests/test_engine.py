@@ -202,3 +202,24 @@ def test_a_follow_up_reading_that_came_to_nothing_is_not_tried_twice(engine: Eng
     monkeypatch.setattr(engine, "_ask_again", counted)
     answer = engine.ask(question, talk)
     assert len(tries) == 1 and not answer.matched
+
+
+@pytest.mark.parametrize("message", [
+    "I'm asking about the 2023 election. How many votes did the CNRP get?",
+    "My grandparents come from Takeo. What did the CNRP get there?",
+])
+def test_a_message_with_a_scene_is_analysed_whole_once(engine: Engine, message: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The focus on its question weighs the whole message, and a focus given up falls back on
+    # it: one reading serves both.
+    read: list[str] = []
+    analyse = engine.matcher.analyse
+
+    def counted(question: str) -> Analysis:
+        read.append(question)
+        return analyse(question)
+
+    expected = engine.ask(message)
+    monkeypatch.setattr(engine.matcher, "analyse", counted)
+    assert engine.ask(message) == expected
+    assert read.count(message) == 1

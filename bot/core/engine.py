@@ -301,11 +301,13 @@ class Engine:
     def _resolve(self, text: str, context: Conversation | None) -> tuple[Analysis, Answer]:
         """Analyse and answer one question, using the conversation where it needs one."""
         split = self.matcher.split_focus(text)
+        # Read whole before any focus on its question: the focus weighs it too, and a focus
+        # given up falls back on it.
+        analysis = self.matcher.analyse(text)
         if split is not None:
-            focused = self._resolve_focus(text, *split, context)
+            focused = self._resolve_focus(analysis, *split, context)
             if focused is not None:
                 return focused
-        analysis = self.matcher.analyse(text)
         if self._is_chatter(analysis):
             # A reaction or a pleasantry ("lol", "thanks") never leans on the last answer.
             return analysis, self._chat(text, analysis)
@@ -435,7 +437,7 @@ class Engine:
                 return analysis, answer
         return None
 
-    def _resolve_focus(self, text: str, scene: str, question: str,
+    def _resolve_focus(self, whole: Analysis, scene: str, question: str,
                        context: Conversation | None) -> tuple[Analysis, Answer] | None:
         """"My grandparents are from Takéo. What did the CNRP get there?": the question read on
         its own, with the rows the scene names in place of its pointers, when that answers it
@@ -463,7 +465,6 @@ class Engine:
         analysis, answer = self._resolve(question, context)
         if not answer.matched or answer.intent is None:
             return None
-        whole = self.matcher.analyse(text)
         in_whole = next((r for r in whole.ranked if r.intent.id == answer.intent), None)
         alone = next((r for r in analysis.ranked if r.intent.id == answer.intent), None)
         if in_whole is None:
