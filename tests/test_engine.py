@@ -223,3 +223,15 @@ def test_a_message_with_a_scene_is_analysed_whole_once(engine: Engine, message: 
     monkeypatch.setattr(engine.matcher, "analyse", counted)
     assert engine.ask(message) == expected
     assert read.count(message) == 1
+
+
+@pytest.mark.parametrize("question", ["who is mu sochua", "who founded the cnrp", "when was kem sokha arrested",
+                                      "cnrp vote share in kampong cham", "what did the cnrm demand"])
+def test_a_follow_up_reads_the_same_words_and_rows_parsed_as_analysed(engine: Engine, question: str) -> None:
+    # Follow-ups re-read an earlier question's words and rows, and an earlier answer's rows
+    # ("what did she say?"), with parse: the ranking analyse adds is never read.
+    answer = engine.ask(question)
+    for text in (question, answer.text):
+        parsed, analysed = engine.matcher.parse(text), engine.matcher.analyse(text)
+        assert (parsed.tokens, parsed.entities) == (analysed.tokens, analysed.entities)
+    assert engine.matcher.parse(answer.text).entities
