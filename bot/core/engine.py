@@ -337,8 +337,7 @@ class Engine:
             for turn in context.recent_about_rows():
                 # The rows an answer names are read from its words alone: parsed, not ranked
                 # against every intent (answers are long, and ranking them cost ~15 times more).
-                spoken_of = self.matcher.parse(turn.answer.text).entities
-                subject = subject_person(turn.answer, spoken_of)
+                subject = subject_person(turn.answer, lambda text: self.matcher.parse(text).entities)
                 if subject is not None:
                     break
             if subject is None:
