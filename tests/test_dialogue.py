@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,10 +16,11 @@ from bot.core.dialogue import (
     name_the_pointed,
     replace_pronouns,
     split_questions,
+    subject_person,
 )
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeBase
-from bot.core.models import ReplyKind
+from bot.core.models import Entity, ReplyKind
 from tests.test_guard import renders
 from tests.watchdog import returns
 
@@ -414,3 +417,19 @@ def test_and_when_asks_the_last_question_for_a_date(engine: Engine) -> None:
     answer = engine.ask("and when?", conversation)
     # The opening "and" is chatter: the borrowed question is "when founded the cnrp".
     assert answer.intent == founding.id and answer.matched
+
+
+def test_the_subject_person_reads_an_answers_text_only_when_its_rows_do_not_tell(engine: Engine) -> None:
+    read: list[str] = []
+
+    def rows_of(text: str) -> tuple[Entity, ...]:
+        read.append(text)
+        return engine.matcher.parse(text).entities
+
+    about_her = engine.ask("who is mu sochua")
+    assert subject_person(about_her, rows_of) == "Mu Sochua" and not read
+    # An answer about no one in particular names its people in its text, read then.
+    listing = engine.ask("who founded the cnrp")
+    named = next(e.key for e in engine.matcher.analyse(listing.text).entities if e.kind == "person")
+    assert subject_person(replace(listing, entity=None, entities=()), rows_of) == named
+    assert read == [listing.text]

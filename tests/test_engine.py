@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import pytest
 
-from bot.core.context import Conversation
+from bot.core.context import Conversation, Turn
 from bot.core.engine import Engine
-from bot.core.models import ReplyKind
+from bot.core.matching import Analysis
+from bot.core.models import Answer, ReplyKind
 
 
 def test_answer_is_cited(engine: Engine) -> None:
@@ -175,3 +177,61 @@ def test_a_scene_that_changes_the_question_is_read_with_it(engine: Engine, messa
     alone = engine.ask(question)
     answer = engine.ask(message)
     assert not (answer.matched and answer.intent == alone.intent and alone.matched), answer.text
+
+
+def test_a_follow_up_reading_that_came_to_nothing_is_not_tried_twice(engine: Engine,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # "they" sends an unanswered question back to the last questions a second time; the first
+    # try read the same words, and the topic boost in between changes only the ranking.
+    talk = Conversation()
+    for earlier in ("what did the signatories want asean to do", "what did the cnrm demand"):
+        assert engine.ask(earlier, talk).matched
+    question = "what language do they speak in mondulkiri"
+    recent = talk.recent_answered()
+    analysis = engine.matcher.analyse(question)
+    boosted = engine._boost_topic(analysis, engine.kb.intents[recent[0].answer.intent or ""])
+    assert boosted.ranked != analysis.ranked
+    assert engine._ask_again(analysis, recent) is None and engine._ask_again(boosted, recent) is None
+    tries: list[str] = []
+    ask_again = engine._ask_again
+
+    def counted(analysis: Analysis, recent: Sequence[Turn]) -> tuple[Analysis, Answer] | None:
+        tries.append(analysis.normalized)
+        return ask_again(analysis, recent)
+
+    monkeypatch.setattr(engine, "_ask_again", counted)
+    answer = engine.ask(question, talk)
+    assert len(tries) == 1 and not answer.matched
+
+
+@pytest.mark.parametrize("message", [
+    "I'm asking about the 2023 election. How many votes did the CNRP get?",
+    "My grandparents come from Takeo. What did the CNRP get there?",
+])
+def test_a_message_with_a_scene_is_analysed_whole_once(engine: Engine, message: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The focus on its question weighs the whole message, and a focus given up falls back on
+    # it: one reading serves both.
+    read: list[str] = []
+    analyse = engine.matcher.analyse
+
+    def counted(question: str) -> Analysis:
+        read.append(question)
+        return analyse(question)
+
+    expected = engine.ask(message)
+    monkeypatch.setattr(engine.matcher, "analyse", counted)
+    assert engine.ask(message) == expected
+    assert read.count(message) == 1
+
+
+@pytest.mark.parametrize("question", ["who is mu sochua", "who founded the cnrp", "when was kem sokha arrested",
+                                      "cnrp vote share in kampong cham", "what did the cnrm demand"])
+def test_a_follow_up_reads_the_same_words_and_rows_parsed_as_analysed(engine: Engine, question: str) -> None:
+    # Follow-ups re-read an earlier question's words and rows, and an earlier answer's rows
+    # ("what did she say?"), with parse: the ranking analyse adds is never read.
+    answer = engine.ask(question)
+    for text in (question, answer.text):
+        parsed, analysed = engine.matcher.parse(text), engine.matcher.analyse(text)
+        assert (parsed.tokens, parsed.entities) == (analysed.tokens, analysed.entities)
+    assert engine.matcher.parse(answer.text).entities

@@ -4,7 +4,7 @@ and ellipsis resolved against the last answer."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.core.guard import escape_markdown
 from bot.core.models import Answer, Citation, Entity
@@ -147,15 +147,16 @@ def is_ellipsis(text: str, max_words: int = 6) -> bool:
     return len(folded.split()) <= max_words and folded.startswith(_ELLIPSIS_OPENERS)
 
 
-def subject_person(answer: Answer, people_in_text: Sequence[Entity]) -> str | None:
+def subject_person(answer: Answer, rows_of: Callable[[str], Sequence[Entity]]) -> str | None:
     """Whom the last turn was about: its row if a person, else the person its question named
-    (so the subject stays put over several turns), else the first person its answer names."""
+    (so the subject stays put over several turns), else the first person its answer names
+    (`rows_of` reads the rows a text names: asked only then, as reading an answer costs)."""
     if answer.entity is not None and answer.entity.kind == "person":
         return answer.entity.key
     asked = [e.key for e in answer.entities if e.kind == "person"]
     if len(set(asked)) == 1:
         return asked[0]
-    return next((e.key for e in people_in_text if e.kind == "person"), None)
+    return next((e.key for e in rows_of(answer.text) if e.kind == "person"), None)
 
 
 def merge(parts: Sequence[tuple[str, Answer]], leftover: Sequence[str]) -> tuple[str, tuple[Citation, ...]]:

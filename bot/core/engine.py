@@ -301,11 +301,13 @@ class Engine:
     def _resolve(self, text: str, context: Conversation | None) -> tuple[Analysis, Answer]:
         """Analyse and answer one question, using the conversation where it needs one."""
         split = self.matcher.split_focus(text)
+        # Read whole before any focus on its question: the focus weighs it too, and a focus
+        # given up falls back on it.
+        analysis = self.matcher.analyse(text)
         if split is not None:
-            focused = self._resolve_focus(text, *split, context)
+            focused = self._resolve_focus(analysis, *split, context)
             if focused is not None:
                 return focused
-        analysis = self.matcher.analyse(text)
         if self._is_chatter(analysis):
             # A reaction or a pleasantry ("lol", "thanks") never leans on the last answer.
             return analysis, self._chat(text, analysis)
@@ -333,8 +335,9 @@ class Engine:
             # The last answer's person, else the one an earlier turn was about ("what did she
             # say?", "when was that release put out?", "did she leave Cambodia?").
             for turn in context.recent_about_rows():
-                spoken_of = self.matcher.analyse(turn.answer.text).entities
-                subject = subject_person(turn.answer, spoken_of)
+                # The rows an answer names are read from its words alone: parsed, not ranked
+                # against every intent (answers are long, and ranking them cost ~15 times more).
+                subject = subject_person(turn.answer, lambda text: self.matcher.parse(text).entities)
                 if subject is not None:
                     break
             if subject is None:
@@ -387,17 +390,23 @@ class Engine:
             own = (best is not None and best.score >= self.model.suggest and not is_ellipsis(text)
                    and not ANAPHORS & set(analysis.tokens) and len(content) >= _OWN_QUESTION_WORDS
                    and (previous is None or best.intent.topic != previous.topic))
+            # What was tried below and came to nothing: it is not tried again further down,
+            # where it would come to nothing again (the topic boost in between changes only the
+            # ranking, which neither reads; the talk only loses turns as they expire).
+            named_tried = asked_again = False
             if not clear and _IT.search(text) and not analysis.entities:
                 # "What else did it release?" after an answer about APHR: "it" is what the talk
                 # named, tried before the last question is asked again with these words.
                 named = self._it_is_named(text, last)
                 if named is not None:
                     return named
+                named_tried = True
             if (bare or not clear) and not own and (
                     is_ellipsis(text) or len(content) <= self.config.context_short_question):
                 again = self._ask_again(analysis, context.recent_answered())
                 if again is not None:
                     return again
+                asked_again = True
             if previous is not None and not clear:
                 # A question clear on its own keeps its reading; one in doubt leans on the talk.
                 analysis = self._boost_topic(analysis, previous)
@@ -405,10 +414,10 @@ class Engine:
             if not answer.matched and answer.kind is not ReplyKind.REFUSAL and ANAPHORS & set(analysis.tokens):
                 # "where was it issued from?" after a question about the press release: what
                 # "it" stands for is in the last question.
-                again = self._ask_again(analysis, context.recent_answered())
+                again = None if asked_again else self._ask_again(analysis, context.recent_answered())
                 if again is not None:
                     return again
-                named = self._it_is_named(text, last)
+                named = None if named_tried else self._it_is_named(text, last)
                 if named is not None:
                     return named
             return analysis, answer
@@ -429,7 +438,7 @@ class Engine:
                 return analysis, answer
         return None
 
-    def _resolve_focus(self, text: str, scene: str, question: str,
+    def _resolve_focus(self, whole: Analysis, scene: str, question: str,
                        context: Conversation | None) -> tuple[Analysis, Answer] | None:
         """"My grandparents are from Takéo. What did the CNRP get there?": the question read on
         its own, with the rows the scene names in place of its pointers, when that answers it
@@ -457,7 +466,6 @@ class Engine:
         analysis, answer = self._resolve(question, context)
         if not answer.matched or answer.intent is None:
             return None
-        whole = self.matcher.analyse(text)
         in_whole = next((r for r in whole.ranked if r.intent.id == answer.intent), None)
         alone = next((r for r in analysis.ranked if r.intent.id == answer.intent), None)
         if in_whole is None:
@@ -581,7 +589,9 @@ class Engine:
         return None
 
     def _ask_turn_again(self, analysis: Analysis, last: Turn) -> tuple[Analysis, Answer] | None:
-        earlier = self.matcher.analyse(last.question)
+        # Only the last question's words and rows are read again, never its ranking: parsed,
+        # not analysed (the ranking was most of the cost).
+        earlier = self.matcher.parse(last.question)
         # Only a computation's rows: an answer's own lead row ("Ratanakiri" of "where was it
         # weakest?") is what it found, not what was asked.
         # "Which constituencies did they win more than half in?" asks for rows of its own: the
@@ -592,7 +602,7 @@ class Engine:
                    and all((x.kind, x.key) != (e.kind, e.key) for x in earlier.entities)]
         if carried:
             # A computed follow-up ("where does that rank?") used rows its own words never named.
-            earlier = self.matcher.analyse(f"{last.question} {' '.join(carried)}")
+            earlier = self.matcher.parse(f"{last.question} {' '.join(carried)}")
         lexicon = self.lexicon
         new_words = [t for t in analysis.tokens if t not in lexicon.stopwords]
         # A word the follow-up names an alternative of gives way ("and the fewest votes?" after
@@ -638,8 +648,12 @@ class Engine:
             return None  # no words, or none a computation needs: the talk before cannot add one
         context: list[Entity] = []
         context_dates: list[Operand] = []
-        void: set[str] = set()  # kinds of row a later "no, I meant …" replaced
-        for turn in recent:
+        for position, turn in enumerate(recent):
+            # The kinds of row the turn after this one replaced ("no, I meant …"): asked of a
+            # turn only when an earlier one follows it, as folding its question is what costs.
+            later = recent[position - 1] if position else None
+            void = ({e.kind for e in later.answer.entities} if later is not None and self._corrects(later.question)
+                    else set())
             # The row the answer was about first: "that" is its figure ("how much is that per
             # tonne?" after the rice price), whatever else its question happened to name.
             kept = tuple(sorted((e for e in turn.answer.entities if e.kind not in void),
@@ -649,7 +663,6 @@ class Engine:
                     context.append(entity)
             earlier = ProgramReading(turn.answer.normalized.split(), kept)
             context_dates += [d for d in self.programs.dates(earlier) if d not in context_dates]
-            void = {e.kind for e in turn.answer.entities} if self._corrects(turn.question) else set()
         listed: tuple[str, ...] = ()
         listed_kind = "person"
         listed_refs: tuple[CitationRef, ...] = ()

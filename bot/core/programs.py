@@ -614,6 +614,8 @@ class ProgramReader:
         if len({(e.kind, e.key) for e in named}) != 1 or not asks or tokens & _OTHER_ASKS:
             return None  # "where was the summit the release mentions held?" asks something else
         sources = [s for s in self.kb.sources.values() if self._naming[s.id] & set(reading.tokens[:end])]
+        if not sources:
+            return None  # no source named: the subject's facts are not gathered for nothing
         subject = named[0]
         facts = self._facts_of(subject)
         if len(sources) > 1:
@@ -625,8 +627,6 @@ class ProgramReader:
                 return None  # one of them holds nothing on them: asked one at a time, each says so
             verdict = f"What the sources hold on {subject.key}, by source. In {'. In '.join(parts)}."
             return ops.Computed("in_source", {"verdict": verdict}, tuple(dict.fromkeys(ref for _, ref in facts)))
-        if len(sources) != 1:
-            return None
         source = sources[0]
         here = [(text, ref) for text, ref in facts if ref.source == source.id]
         # The tables hold roles, not every mention: the answers taken from the source say more.
