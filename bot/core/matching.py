@@ -126,6 +126,8 @@ class Matcher:
                 near.setdefault(other, set()).add(intent.id)
         self._near = {key: frozenset(value) for key, value in near.items()}
         self.reader = QuestionReader(self.lexicon)
+        # The first words of "last year", "these days": a question without one has none of them.
+        self._time_openers = frozenset(first for first, _ in self.lexicon.relative_times)
         self.classifier = kb.classifier
         self.semantic = SemanticIndex(self.index.profiles, wordvectors.load(), self.lexicon,
                                       self.config.semantic_floor)
@@ -403,12 +405,14 @@ class Matcher:
         year asks about then ("was he still in prison in 2018"), unless it counts from it
         ("since 2018", "after 2017")."""
         lexicon = self.lexicon
-        if anchored_in_a_year(terms):
-            return set()
         found = {t for t in terms if t in lexicon.present_words}
-        for i, pair in enumerate(itertools.pairwise(terms)):
-            if pair in lexicon.relative_times and (i == 0 or terms[i - 1] not in lexicon.time_owners):
-                found.add(" ".join(pair))
+        if not self._time_openers.isdisjoint(terms):
+            for i, pair in enumerate(itertools.pairwise(terms)):
+                if pair in lexicon.relative_times and (i == 0 or terms[i - 1] not in lexicon.time_owners):
+                    found.add(" ".join(pair))
+        # The year is looked for only in a question that asks about the present, as few do.
+        if found and anchored_in_a_year(terms):
+            return set()
         return found
 
     def feature_names(self) -> tuple[str, ...]:
