@@ -38,24 +38,43 @@ def semantic(engine: Engine, vectors: WordVectors) -> SemanticIndex:
     return SemanticIndex(profiles, vectors, engine.lexicon, FLOOR)
 
 
+def _rows(semantic: SemanticIndex, words: Iterable[str]) -> np.ndarray:
+    """The vectors `query` gives the words, stacked as a candidate's uncovered words are."""
+    found = semantic.query(list(words))
+    return np.concatenate(list(found.values())) if found else np.zeros((0, semantic.vectors.dims), np.float32)
+
+
 def test_query_keeps_the_words_that_have_vectors(semantic: SemanticIndex, vectors: WordVectors) -> None:
-    kept, rows = semantic.query(["banned", "qzxvwkq", "pension"])
-    assert kept == ("banned", "pension")
-    assert rows.shape == (2, vectors.dims)
-    assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-2)
-    kept, rows = semantic.query([])
-    assert kept == () and rows.shape == (0, vectors.dims)
+    found = semantic.query(["banned", "qzxvwkq", "pension"])
+    assert list(found) == ["banned", "pension"]
+    assert all(row.shape == (1, vectors.dims) for row in found.values())
+    assert np.allclose(np.linalg.norm(_rows(semantic, found), axis=1), 1.0, atol=1e-2)
+    assert semantic.query([]) == {}
+
+
+def test_each_words_row_is_the_row_found_gives_it_among_others(engine: Engine, vectors: WordVectors) -> None:
+    # Kept word by word: the same float32 values as the rows gathered for a whole question,
+    # the first time and from the memo.
+    semantic = engine.matcher.semantic
+    for question in ("what would pensioners have got after the dissolution", "who outlawed the opposition party",
+                     "when was the cnrp founded and by whom", "qzxvwkq banned pension"):
+        words = list(dict.fromkeys(question.split()))
+        kept, rows = vectors.found(words)
+        for _ in range(2):
+            found = semantic.query(words)
+            assert tuple(found) == kept
+            assert np.concatenate(list(found.values())).tobytes() == rows.tobytes()
 
 
 def test_a_word_of_the_intent_itself_counts_one(semantic: SemanticIndex) -> None:
-    _, rows = semantic.query(["pension", "banned"])
+    rows = _rows(semantic, ["pension", "banned"])
     assert semantic.nearness(0, rows) == pytest.approx([1.0, 1.0], abs=0.02)
 
 
 def test_a_near_word_counts_by_its_cosine_above_the_floor(semantic: SemanticIndex, vectors: WordVectors) -> None:
     cosine = vectors.similarity("outlawed", "banned")
     assert FLOOR < cosine < 1.0  # banned/outlawed lie close
-    _, rows = semantic.query(["outlawed"])
+    rows = _rows(semantic, ["outlawed"])
     best = max(cosine, vectors.similarity("outlawed", "pension"))
     assert semantic.nearness(0, rows) == pytest.approx([(best - FLOOR) / (1 - FLOOR)], abs=0.02)
 
@@ -63,32 +82,32 @@ def test_a_near_word_counts_by_its_cosine_above_the_floor(semantic: SemanticInde
 def test_nothing_below_the_floor_counts(engine: Engine, semantic: SemanticIndex, vectors: WordVectors) -> None:
     far = "banana"
     assert max(vectors.similarity(far, w) for w in ("pension", "banned")) < FLOOR
-    _, rows = semantic.query([far])
+    rows = _rows(semantic, [far])
     assert semantic.nearness(0, rows) == pytest.approx([0.0])
 
 
 def test_filler_slots_and_numbers_are_not_intent_words(engine: Engine, vectors: WordVectors) -> None:
     only_filler = SemanticIndex([_profile(engine, {"the", "zzperson", "2013"})], vectors, engine.lexicon, FLOOR)
-    _, rows = only_filler.query(["the"])
+    rows = _rows(only_filler, ["the"])
     assert only_filler.nearness(0, rows) == pytest.approx([0.0])
 
 
 def test_the_reply_words_count_as_the_intents_words(semantic: SemanticIndex) -> None:
-    _, rows = semantic.query(["election"])
+    rows = _rows(semantic, ["election"])
     assert semantic.nearness(1, rows) == pytest.approx([1.0], abs=0.02)
 
 
 def test_an_intent_with_no_words_or_a_question_with_none_gives_zeros(semantic: SemanticIndex) -> None:
-    _, rows = semantic.query(["pension", "banned"])
+    rows = _rows(semantic, ["pension", "banned"])
     assert semantic.nearness(2, rows).tolist() == [0.0, 0.0]
-    _, none = semantic.query([])
+    none = _rows(semantic, [])
     assert semantic.nearness(0, none).shape == (0,)
 
 
 def test_the_matchers_index_has_one_matrix_per_intent(engine: Engine) -> None:
     semantic = engine.matcher.semantic
     profiles = engine.matcher.index.profiles
-    _, rows = semantic.query(["pensioners"])
+    rows = _rows(semantic, ["pensioners"])
     for position in range(len(profiles)):
         assert semantic.nearness(position, rows).shape == (1,)
     pension = engine.matcher.index.position["platform.point"]
@@ -99,31 +118,32 @@ def test_a_higher_floor_counts_less(engine: Engine, vectors: WordVectors) -> Non
     bag = {"banned", "pension"}
     low = SemanticIndex([_profile(engine, bag)], vectors, engine.lexicon, 0.2)
     high = SemanticIndex([_profile(engine, bag)], vectors, engine.lexicon, 0.5)
-    _, rows = low.query(["outlawed", "pensioners"])
+    rows = _rows(low, ["outlawed", "pensioners"])
     assert (high.nearness(0, rows) <= low.nearness(0, rows)).all()
 
 
 @given(st.lists(st.sampled_from(wordvectors.load().words[:5000]), max_size=8))
 @PROPERTY
 def test_nearness_is_between_zero_and_one(semantic: SemanticIndex, words: list[str]) -> None:
-    kept, rows = semantic.query(words)
+    rows = _rows(semantic, words)
     for position in range(3):
         near = semantic.nearness(position, rows)
-        assert near.shape == (len(kept),)
+        assert near.shape == (len(rows),)
         assert ((near >= 0.0) & (near <= 1.0)).all()
 
 
 def test_an_intent_with_vectorless_words_only(engine: Engine, vectors: WordVectors) -> None:
     profile = _profile(engine, {"qzxvwkq"})
     semantic = SemanticIndex([profile], vectors, engine.lexicon, FLOOR)
-    _, rows = semantic.query(["pension"])
+    rows = _rows(semantic, ["pension"])
     assert semantic.nearness(0, rows).tolist() == [0.0]
 
 
 @given(st.lists(st.sampled_from(wordvectors.load().words[:5000]), max_size=4))
 @PROPERTY
 def test_nearness_is_exactly_the_plain_formula(semantic: SemanticIndex, vectors: WordVectors, words: list[str]) -> None:
-    _, rows = semantic.query(words)
+    words = list(dict.fromkeys(words))  # a question's content words are distinct
+    rows = _rows(semantic, words)
     matrix, found = vectors.matrix(words)
     assert np.array_equal(rows, matrix[found])  # the found rows, with the same float32 values
     for position in (0, 1):

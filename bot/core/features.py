@@ -72,9 +72,9 @@ class FeatureContext:
     present_words: frozenset[str]
     unknown_years: tuple[str, ...]
     asked: Asked
-    # Content words that have word vectors, and those vectors (rows), for the semantic feature.
-    vector_rows: dict[str, int]
-    vectors: np.ndarray
+    # Content words that have word vectors, each with its vector (a matrix of one row), for the
+    # semantic feature.
+    word_vectors: dict[str, np.ndarray]
     # The content read once for every candidate, in its order (the sums of weights keep it):
     # (term, weight, forms, a slot's kind or "", whether a word may count as uncovered: three
     # letters or more, not a number, and whether it has a word vector).
@@ -89,12 +89,13 @@ class FeatureContext:
     gathered: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
 
     def vectors_of(self, words: Sequence[str]) -> np.ndarray:
-        """The rows of `vectors` for words that have them, in the order given."""
+        """The vectors of words that have them, one row each, in the order given."""
+        if len(words) == 1:
+            return self.word_vectors[words[0]]  # as most candidates leave uncovered
         key = tuple(words)
         found = self.gathered.get(key)
         if found is None:
-            # `take`: the same rows, copied as fancy indexing copies them, in half the time.
-            found = self.gathered[key] = self.vectors.take([self.vector_rows[w] for w in key], axis=0)
+            found = self.gathered[key] = np.concatenate([self.word_vectors[w] for w in key])
         return found
 
     @classmethod
@@ -123,7 +124,7 @@ class FeatureContext:
         if asked.types == {"person"} and content and all(t in _BODIES for t, _, _ in content):
             # "who are the CNRP?", "who is ASEAN?": who a body is asks what it is.
             asked = replace(asked, types=frozenset({"description"}))
-        with_vectors, vectors = matcher.semantic.query(
+        word_vectors = matcher.semantic.query(
             [t for t, _, _ in content if not t.startswith(SLOT_PREFIX) and t.isalpha()])
         named_kinds = frozenset(e.kind for e in entities if e.kind in NAME_KINDS)
         outside_names = tuple(t for t in terms if t in lexicon.outside_names)
@@ -144,12 +145,11 @@ class FeatureContext:
             present_words=frozenset(present_words),
             unknown_years=tuple(unknown_years),
             asked=asked,
-            vector_rows=(vector_rows := {word: i for i, word in enumerate(with_vectors)}),
-            vectors=vectors,
+            word_vectors=word_vectors,
             reading=tuple((t, w, forms, t[len(SLOT_PREFIX):] if t.startswith(SLOT_PREFIX) else "",
-                           len(t) >= 3 and not t[:1].isdigit(), t in vector_rows) for t, w, forms in content),
+                           len(t) >= 3 and not t[:1].isdigit(), t in word_vectors) for t, w, forms in content),
             organisations=tuple(e.key for e in entities if e.kind == "organisation"),
-            strange=() if named_kinds else (*(w for w in kept_unknown if w not in vector_rows), *outside_names),
+            strange=() if named_kinds else (*(w for w in kept_unknown if w not in word_vectors), *outside_names),
         )
 
 

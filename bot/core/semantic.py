@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from bot.core.config import WORD_CACHE_SIZE
 from bot.core.index import IntentProfile
 from bot.core.language import Lexicon
 from bot.core.normalize import SLOT_PREFIX
@@ -29,15 +30,35 @@ class SemanticIndex:
         self._floor = np.float32(floor)
         self._span = np.float32(1.0 - floor)
         self._matrices: list[NDArray[np.float32]] = []
+        # Each word's `query` row: a matrix of one row, or `_no_vector` for a word without one.
+        self._rows: dict[str, NDArray[np.float32]] = {}
+        self._no_vector = np.zeros((0, vectors.dims), dtype=np.float32)
         for profile in profiles:
             words = sorted(w for w in profile.bag | profile.said
                            if w not in lexicon.filler and not w.startswith(SLOT_PREFIX) and w.isalpha())
             matrix, found = vectors.matrix(words)
             self._matrices.append(np.ascontiguousarray(matrix[found]))
 
-    def query(self, words: Sequence[str]) -> tuple[tuple[str, ...], NDArray[np.float32]]:
-        """The words that have vectors, and their vectors (one row each)."""
-        return self.vectors.found(words)
+    def query(self, words: Sequence[str]) -> dict[str, NDArray[np.float32]]:
+        """The words that have vectors, in the order given, each with its vector as a matrix of
+        one row (the values `WordVectors.found` gives it among any other words)."""
+        # A word's row is a property of the word, kept for the words asked most: most questions
+        # cost a dictionary look-up a word, and the rest one gather for the words not yet seen.
+        rows = self._rows
+        try:
+            return {word: row for word in words if len(row := rows[word])}
+        except KeyError:
+            known = {word: rows.get(word) for word in words}
+        missing = [word for word, row in known.items() if row is None]
+        kept, vectors = self.vectors.found(missing)
+        vectors.flags.writeable = False  # its rows are shared by every question asking their words
+        fresh = dict.fromkeys(missing, self._no_vector)
+        fresh.update(zip(kept, vectors[:, None], strict=True))
+        known.update(fresh)
+        if len(rows) >= WORD_CACHE_SIZE:
+            rows.clear()  # a bound on what a stream of new words can make it hold
+        rows.update(fresh)
+        return {word: row for word, row in known.items() if row is not None and len(row)}
 
     def nearness(self, position: int, query: NDArray[np.float32]) -> NDArray[np.float32]:
         """For each query row, its best cosine to the intent's words, rescaled so that the
