@@ -198,7 +198,7 @@ _ANSWER_KIND, _GAP_KIND = ReplyKind.ANSWER, ReplyKind.GAP
 
 
 def candidate_features(context: FeatureContext, profile: IntentProfile, overlap: float, fuzzy: float,
-                       margin: float, nearness: Callable[[np.ndarray], np.ndarray], answer_recall: float,
+                       margin: float, nearness: Callable[[np.ndarray], list[float]], answer_recall: float,
                        voted: float, voted_lead: float = 0.0, voted_none: float = 0.0,
                        exact: bool = False,
                        related: frozenset[str] = frozenset()) -> tuple[list[float], tuple[str, ...]]:
@@ -229,7 +229,7 @@ class CandidateRows:
         "context",
     )
 
-    def __init__(self, context: FeatureContext, nearness: Callable[[int, np.ndarray], np.ndarray],
+    def __init__(self, context: FeatureContext, nearness: Callable[[int, np.ndarray], list[float]],
                  voted_none: float) -> None:
         """`nearness(position, vectors)`: `SemanticIndex.nearness`, one call a candidate."""
         self.context = context
@@ -298,7 +298,7 @@ class CandidateRows:
             row[_COVERAGE] = covered / total
             row[_RELEVANCE] = answer_recall
             if near:
-                closeness: list[float] = self._nearness(position, context.vectors_of(near)).tolist()
+                closeness = self._nearness(position, context.vectors_of(near))
                 # One pass for a word or two: what they add (summed by `sum`, in the same order as
                 # `candidate_features`'s), which are close, and their weights less their nearness.
                 products: list[float] = []

@@ -29,7 +29,8 @@ class SemanticIndex:
         # `nearness`) round as the arrays do whichever numpy's promotion rules apply.
         self._floor = np.float32(floor)
         self._span = np.float32(1.0 - floor)
-        self._matrices: list[NDArray[np.float32]] = []
+        # Each intent's word vectors as columns: the transposed view the product reads, made once.
+        self._transposed: list[NDArray[np.float32]] = []
         # Each word's `query` row: a matrix of one row, or `_no_vector` for a word without one.
         self._rows: dict[str, NDArray[np.float32]] = {}
         self._no_vector = np.zeros((0, vectors.dims), dtype=np.float32)
@@ -37,7 +38,7 @@ class SemanticIndex:
             words = sorted(w for w in profile.bag | profile.said
                            if w not in lexicon.filler and not w.startswith(SLOT_PREFIX) and w.isalpha())
             matrix, found = vectors.matrix(words)
-            self._matrices.append(np.ascontiguousarray(matrix[found]))
+            self._transposed.append(np.ascontiguousarray(matrix[found]).T)
 
     def query(self, words: Sequence[str]) -> dict[str, NDArray[np.float32]]:
         """The words that have vectors, in the order given, each with its vector as a matrix of
@@ -60,22 +61,22 @@ class SemanticIndex:
         rows.update(fresh)
         return {word: row for word, row in known.items() if row is not None and len(row)}
 
-    def nearness(self, position: int, query: NDArray[np.float32]) -> NDArray[np.float32]:
+    def nearness(self, position: int, query: NDArray[np.float32]) -> list[float]:
         """For each query row, its best cosine to the intent's words, rescaled so that the
-        floor counts 0 and identity 1; nothing below the floor counts."""
-        words = self._matrices[position]
-        if not len(query) or not len(words):
-            return np.zeros(len(query), dtype=np.float32)
+        floor counts 0 and identity 1; nothing below the floor counts. As Python floats (the
+        float32 values): the feature row's arithmetic reads them one at a time."""
+        words = self._transposed[position]
+        if not len(query) or not words.shape[1]:
+            return [0.0] * len(query)
         # np.dot: the same product as `@` (the same BLAS call) for less dispatch. np.maximum.reduce
         # and np.minimum are what .max() and np.clip() compute, minus their Python-level wrappers;
         # starting the maximum at the floor makes the clip at zero: a floor rescales to 0.0, and
         # anything below it would have been raised to 0.0 (five calls a question, a few values).
-        products = np.dot(query, words.T)
+        products = np.dot(query, words)
         floor = self._floor
         if len(query) == 1:
             # Half the calls: float32 scalars round as the arrays do, for a fraction of the calls.
-            best = np.maximum.reduce(products, axis=None, initial=floor)
-            return np.array([min((best - floor) / self._span, 1.0)], dtype=np.float32)
-        scaled: NDArray[np.float32] = np.minimum((np.maximum.reduce(products, axis=1, initial=floor) - floor)
-                                                 / self._span, 1.0)
+            return [float(min((np.maximum.reduce(products, axis=None, initial=floor) - floor) / self._span, 1.0))]
+        scaled: list[float] = np.minimum((np.maximum.reduce(products, axis=1, initial=floor) - floor) / self._span,
+                                         1.0).tolist()
         return scaled
