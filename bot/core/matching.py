@@ -323,8 +323,10 @@ class Matcher:
         order = [p for p in np.argsort(-best)[: self.config.shortlist].tolist() if best_of[p] > 0.0]
         # Replies that state what the question asks about join the shortlist, however their
         # phrasings word it.
-        by_answer = sorted((p for p, r in recall.items() if r >= self.config.answer_recall_floor),
-                           key=lambda p: -recall[p])
+        # The highest recall first; a stable sort keeps equal recalls in the order of `recall`,
+        # reversed or not.
+        by_answer = sorted([p for p, r in recall.items() if r >= self.config.answer_recall_floor],
+                           key=recall.__getitem__, reverse=True)
         order += [p for p in by_answer[: self.config.answer_shortlist] if p not in order]
         # The classifier's vote for each class, in the order of its classes, as Python floats
         # (the float32 values of its softmax).
@@ -336,19 +338,25 @@ class Matcher:
         def vote(intent_id: str) -> float:
             place = class_index.get(intent_id)
             return 0.0 if place is None else votes[place]
-        # And those the classifier favours, however few words they share with the question.
+        # Classes from the highest vote down, where each candidate looks for its rival.
+        by_vote = np.argsort(-shares, kind="stable").tolist()
+        # And those the classifier favours, however few words they share with the question: the
+        # first of `by_vote`, compared as Python floats (float64), as the votes are read everywhere
+        # else. Sorted by (vote, position), as which are found first does not matter.
         positions, floor = index.position, self.config.classifier_floor
-        # Compared as Python floats (float64), as the votes are read everywhere else.
-        strong = np.flatnonzero(np.array(votes) >= floor).tolist()
-        favoured = sorted([(votes[i], positions[c]) for i in strong if (c := classes[i]) in positions], reverse=True)
+        favoured: list[tuple[float, int]] = []
+        for i in by_vote:
+            if not votes[i] >= floor:
+                break
+            if (c := classes[i]) in positions:
+                favoured.append((votes[i], positions[c]))
+        favoured.sort(reverse=True)
         order += [position for p, position in favoured[: self.config.classifier_shortlist] if position not in order]
         if not order:
             return ()
-        query_text = " ".join(sorted(t for t in base_terms if t not in self.lexicon.stopwords))
+        query_text = " ".join(sorted([t for t in base_terms if t not in self.lexicon.stopwords]))
         question_terms = frozenset(base_terms)
         none = vote(NONE)
-        # Classes from the highest vote down, where each candidate looks for its rival.
-        by_vote = np.argsort(-shares, kind="stable").tolist()
 
         lexical = [best_of[p] for p in order]
         profiles = index.profiles
