@@ -106,39 +106,53 @@ class FeatureContext:
         words as typed (folded, not stemmed), where judgements are read; the terms otherwise."""
         index, lexicon = matcher.index, matcher.lexicon
         weights = index.query_weights(terms, background)
-        filler = lexicon.filler
-        content = tuple((t, w, _forms(t)) for t, w in weights.items()
-                        if t not in filler and t not in lexicon.greetings)
-        total = sum(w for _, w, _ in content)
-        unknown_words = tuple(t for t, _, _ in content
-                              if t not in index.idf and not t.startswith(SLOT_PREFIX) and not t[:1].isdigit())
-        unknown = sum(w for t, w, _ in content if t in unknown_words)
+        filler, greetings, idf, intents_using = lexicon.filler, lexicon.greetings, index.idf, index.intents_using
+        # One pass reads what each content word says, each list in the content's order (the sums
+        # of weights keep it).
+        content: list[tuple[str, float, frozenset[str]]] = []
+        unknown_words: list[str] = []  # words no intent uses (no slots, no numbers)
+        unknown_weights: list[float] = []
         # A word that only one intent uses points away from every other intent; short words,
         # numbers and slots are too generic to say so ("go", "50", a person).
-        rare = tuple((t, forms, index.sole_user[t]) for t, _, forms in content
-                     if index.intents_using.get(t) == 1 and len(t) >= 4 and t.isalpha()
-                     and not t.startswith(SLOT_PREFIX))
+        rare: list[tuple[str, frozenset[str], str]] = []
+        lettered: list[str] = []  # words that may have a word vector (no slots, no numbers)
+        for t, w in weights.items():
+            if t in filler or t in greetings:
+                continue
+            forms = _forms(t)
+            content.append((t, w, forms))
+            if t.startswith(SLOT_PREFIX):
+                continue
+            if t not in idf and not t[:1].isdigit():
+                unknown_words.append(t)
+                unknown_weights.append(w)
+            if t.isalpha():
+                lettered.append(t)
+                if len(t) >= 4 and intents_using.get(t) == 1:
+                    rare.append((t, forms, index.sole_user[t]))
+        total = sum(w for _, w, _ in content)
+        unknown = sum(unknown_weights)
         rows: dict[str, set[str]] = {}
         for entity in entities:
             rows.setdefault(entity.kind, set()).add(entity.key)
         if asked.types == {"person"} and content and all(t in _BODIES for t, _, _ in content):
             # "who are the CNRP?", "who is ASEAN?": who a body is asks what it is.
             asked = replace(asked, types=frozenset({"description"}))
-        word_vectors = matcher.semantic.query(
-            [t for t, _, _ in content if not t.startswith(SLOT_PREFIX) and t.isalpha()])
+        word_vectors = matcher.semantic.query(lettered)
         named_kinds = frozenset(e.kind for e in entities if e.kind in NAME_KINDS)
-        outside_names = tuple(t for t in terms if t in lexicon.outside_names)
+        outside_names = () if lexicon.outside_names.isdisjoint(terms) else tuple(
+            t for t in terms if t in lexicon.outside_names)
         kept_unknown = tuple(t for t in unknown_words if len(t) >= 3)
         return cls(
-            content=content,
+            content=tuple(content),
             total=total,
             unknown_share=unknown / total if total else 0.0,
             unknown_words=kept_unknown,
             top_weight=index.top_idf,
-            evaluative=_judgements(list(terms if words is None else words), lexicon.evaluative),
+            evaluative=_judgements(terms if words is None else words, lexicon.evaluative),
             names_party=PARTY_TERM in terms,
             outside_names=outside_names,
-            rare=rare,
+            rare=tuple(rare),
             entities=tuple(entities),
             named_kinds=named_kinds,
             rows_by_kind={kind: len(keys) for kind, keys in rows.items()},
@@ -166,6 +180,9 @@ def _judgements(words: Sequence[str], judging: frozenset[str]) -> tuple[str, ...
     """The question's words that ask for a judgement, read as typed: a plural is a noun
     ("rights", "goods"), "right" beside left, wing or far is a side, "free and fair" describes
     elections, and "-wise" after a noun is no wisdom."""
+    if judging.isdisjoint(words):
+        return ()  # as most questions ask for none
+    words = list(words)  # its slices are compared with lists
     found = []
     for i, word in enumerate(words):
         if word not in judging:
