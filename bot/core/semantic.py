@@ -68,11 +68,11 @@ class SemanticIndex:
         words = self._transposed[position]
         if not len(query) or not words.shape[1]:
             return [0.0] * len(query)
-        # np.dot: the same product as `@` (the same BLAS call) for less dispatch. np.maximum.reduce
+        # ndarray.dot: the same product as `@` (the same BLAS call) for less dispatch. np.maximum.reduce
         # and np.minimum are what .max() and np.clip() compute, minus their Python-level wrappers;
         # starting the maximum at the floor makes the clip at zero: a floor rescales to 0.0, and
         # anything below it would have been raised to 0.0 (five calls a question, a few values).
-        products = np.dot(query, words)
+        products = query.dot(words)
         floor = self._floor
         if len(query) == 1:
             # Half the calls: float32 scalars round as the arrays do, for a fraction of the calls.
