@@ -3,7 +3,7 @@ floor counts 0 and identity 1."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pytest
@@ -154,3 +154,38 @@ def test_nearness_is_exactly_the_plain_formula(semantic: SemanticIndex, vectors:
             plain = np.clip(((query @ intent_words.T).max(axis=1) - FLOOR) / (1.0 - FLOOR), 0.0, 1.0)
             near = semantic.nearness(position, query)
             assert plain.dtype == np.float32 and near == plain.tolist()  # the float32 values
+
+
+def test_nearness_of_is_nearness_kept_per_intent_and_words(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The kept values are nearness's own, gathered once: a second asking gathers nothing.
+    semantic = engine.matcher.semantic
+    gathered: list[tuple[str, ...]] = []
+
+    def vectors_of(words: Sequence[str]) -> np.ndarray:
+        gathered.append(tuple(words))
+        return _rows(semantic, words)
+
+    monkeypatch.setattr(semantic, "_near", {})
+    cases = [(position, words) for position in range(0, len(engine.matcher.index.profiles), 9)
+             for words in (("pensioners",), ("outlawed", "pensioners"), ("qzxvwkq",), ())]
+    for position, words in cases:
+        plain = semantic.nearness(position, _rows(semantic, words))
+        assert semantic.nearness_of(position, words, vectors_of) == tuple(plain)
+    assert len(gathered) == len(cases)
+    for position, words in cases:
+        assert semantic.nearness_of(position, words, vectors_of) == tuple(
+            semantic.nearness(position, _rows(semantic, words)))
+    assert len(gathered) == len(cases)
+
+
+def test_the_kept_words_and_nearness_are_bounded(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    semantic = engine.matcher.semantic
+    monkeypatch.setattr(semantic, "_rows", {})
+    monkeypatch.setattr(semantic, "_near", {})
+    monkeypatch.setattr("bot.core.semantic.WORD_CACHE_SIZE", 3)
+    monkeypatch.setattr("bot.core.semantic.NEARNESS_CACHE_SIZE", 3)
+    words = ["banned", "pension", "election", "outlawed", "banana", "qzxvwkq"]
+    for word in words:
+        assert list(semantic.query([word])) == ([word] if word in semantic.vectors else [])
+        semantic.nearness_of(0, (word,), lambda found: _rows(semantic, found))
+        assert len(semantic._rows) <= 3 and len(semantic._near) <= 3

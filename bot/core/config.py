@@ -115,6 +115,10 @@ ENGINE_CACHE_KEEP = 4
 # a busy channel's distinct words, a few hundred kilobytes at most; past it the memo starts over.
 WORD_CACHE_SIZE = 20_000
 
+# (intent, uncovered words) pairs whose word-vector nearness is kept: a word left uncovered meets
+# a few candidate intents, so twice the words' bound; some 150 bytes a pair, 6 MB at most.
+NEARNESS_CACHE_SIZE = 40_000
+
 # A word more than this share (1/16) of phrasings use is also kept as a whole 0/1 column of the
 # phrasing index: adding a 4,000-row column takes a third of the time of scattering into the
 # 2,600 rows of "the". Some 15 words pass it; the columns take about 0.5 MB.

@@ -215,15 +215,20 @@ _ANSWER_KIND, _GAP_KIND = ReplyKind.ANSWER, ReplyKind.GAP
 
 
 def candidate_features(context: FeatureContext, profile: IntentProfile, overlap: float, fuzzy: float,
-                       margin: float, nearness: Callable[[np.ndarray], list[float]], answer_recall: float,
+                       margin: float, nearness: Callable[[np.ndarray], Sequence[float]], answer_recall: float,
                        voted: float, voted_lead: float = 0.0, voted_none: float = 0.0,
                        exact: bool = False,
                        related: frozenset[str] = frozenset()) -> tuple[list[float], tuple[str, ...]]:
     """The feature row of one candidate (in FEATURE_NAMES order), and a note for each piece of
     evidence that fired: one candidate's `CandidateRows.row`, for a caller that scores one
     (`nearness(vectors)` is the intent's own)."""
-    rows = CandidateRows(context, lambda _position, vectors: nearness(vectors), voted_none)
+    rows = CandidateRows(context, lambda _position, words, vectors_of: nearness(vectors_of(words)), voted_none)
     return rows.row(profile, -1, overlap, fuzzy, margin, answer_recall, voted, voted_lead, exact, related)
+
+
+# The nearness of an intent's words to some words (`SemanticIndex.nearness_of`): (the intent's
+# position, the words, how to gather their vectors) → one value a word.
+Nearness = Callable[[int, tuple[str, ...], Callable[[Sequence[str]], np.ndarray]], Sequence[float]]
 
 
 class CandidateRows:
@@ -246,9 +251,10 @@ class CandidateRows:
         "context",
     )
 
-    def __init__(self, context: FeatureContext, nearness: Callable[[int, np.ndarray], list[float]],
+    def __init__(self, context: FeatureContext, nearness: Nearness,
                  voted_none: float) -> None:
-        """`nearness(position, vectors)`: `SemanticIndex.nearness`, one call a candidate."""
+        """`nearness(position, words, vectors_of)`: `SemanticIndex.nearness_of`, one call a
+        candidate with uncovered words that have vectors."""
         self.context = context
         self._nearness = nearness
         template = [0.0] * len(FEATURE_NAMES)
@@ -315,7 +321,7 @@ class CandidateRows:
             row[_COVERAGE] = covered / total
             row[_RELEVANCE] = answer_recall
             if near:
-                closeness = self._nearness(position, context.vectors_of(near))
+                closeness = self._nearness(position, tuple(near), context.vectors_of)
                 # One pass for a word or two: what they add (summed by `sum`, in the same order as
                 # `candidate_features`'s), which are close, and their weights less their nearness.
                 products: list[float] = []

@@ -362,7 +362,7 @@ class Matcher:
         profiles = index.profiles
         ids = [profiles[p].intent.id for p in order]
         by_overlap = sorted(range(len(order)), key=lexical.__getitem__, reverse=True)
-        candidates = CandidateRows(context, self.semantic.nearness, none)
+        candidates = CandidateRows(context, self.semantic.nearness_of, none)
         rows: list[list[float]] = []
         extras: list[tuple[float, str, tuple[str, ...]]] = []
         for rank, position in enumerate(order):

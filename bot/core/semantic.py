@@ -9,12 +9,12 @@ something. Curated synonyms stay for the domain's own words.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.core.config import WORD_CACHE_SIZE
+from bot.core.config import NEARNESS_CACHE_SIZE, WORD_CACHE_SIZE
 from bot.core.index import IntentProfile
 from bot.core.language import Lexicon
 from bot.core.normalize import SLOT_PREFIX
@@ -34,6 +34,8 @@ class SemanticIndex:
         # Each word's `query` row: a matrix of one row, or `_no_vector` for a word without one.
         self._rows: dict[str, NDArray[np.float32]] = {}
         self._no_vector = np.zeros((0, vectors.dims), dtype=np.float32)
+        # `nearness_of`'s values by (intent position, words).
+        self._near: dict[tuple[int, tuple[str, ...]], tuple[float, ...]] = {}
         for profile in profiles:
             words = sorted(w for w in profile.bag | profile.said
                            if w not in lexicon.filler and not w.startswith(SLOT_PREFIX) and w.isalpha())
@@ -80,3 +82,17 @@ class SemanticIndex:
         scaled: list[float] = np.minimum((np.maximum.reduce(products, axis=1, initial=floor) - floor) / self._span,
                                          1.0).tolist()
         return scaled
+
+    def nearness_of(self, position: int, words: tuple[str, ...],
+                    vectors_of: Callable[[Sequence[str]], NDArray[np.float32]]) -> tuple[float, ...]:
+        """`nearness` of the words' vectors (`vectors_of(words)`, gathered only when needed): a
+        property of the intent and the words, kept for the pairs met most (the same word left
+        uncovered by the same intent, question after question)."""
+        key = (position, words)
+        known = self._near.get(key)
+        if known is None:
+            known = tuple(self.nearness(position, vectors_of(words)))
+            if len(self._near) >= NEARNESS_CACHE_SIZE:
+                self._near.clear()  # a bound on what a stream of new words can make it hold
+            self._near[key] = known
+        return known
