@@ -320,7 +320,8 @@ class Matcher:
         recall = index.answer_recall([(t, forms) for t, _, forms in context.content
                                       if not t.startswith(SLOT_PREFIX)])
         best_of = best.tolist()
-        order = [p for p in np.argsort(-best)[: self.config.shortlist].tolist() if best_of[p] > 0.0]
+        # The ndarray methods: what np.argsort calls, minus its Python-level wrapper.
+        order = [p for p in (-best).argsort()[: self.config.shortlist].tolist() if best_of[p] > 0.0]
         # Replies that state what the question asks about join the shortlist, however their
         # phrasings word it.
         # The highest recall first; a stable sort keeps equal recalls in the order of `recall`,
@@ -339,7 +340,7 @@ class Matcher:
             place = class_index.get(intent_id)
             return 0.0 if place is None else votes[place]
         # Classes from the highest vote down, where each candidate looks for its rival.
-        by_vote = np.argsort(-shares, kind="stable").tolist()
+        by_vote = (-shares).argsort(kind="stable").tolist()
         # And those the classifier favours, however few words they share with the question: the
         # first of `by_vote`, compared as Python floats (float64), as the votes are read everywhere
         # else. Sorted by (vote, position), as which are found first does not matter.
