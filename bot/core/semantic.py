@@ -46,22 +46,19 @@ class SemanticIndex:
         """The words that have vectors, in the order given, each with its vector as a matrix of
         one row (the values `WordVectors.found` gives it among any other words)."""
         # A word's row is a property of the word, kept for the words asked most: most questions
-        # cost a dictionary look-up a word, and the rest one gather for the words not yet seen.
+        # cost a dictionary look-up a word, and the rest the one gather they cost before.
         rows = self._rows
         try:
             return {word: row for word in words if len(row := rows[word])}
         except KeyError:
-            known = {word: rows.get(word) for word in words}
-        missing = [word for word, row in known.items() if row is None]
-        kept, vectors = self.vectors.found(missing)
+            pass  # a word not seen yet: the question's words gathered at once, as they were
+        kept, vectors = self.vectors.found(words)
         vectors.flags.writeable = False  # its rows are shared by every question asking their words
-        fresh = dict.fromkeys(missing, self._no_vector)
-        fresh.update(zip(kept, vectors[:, None], strict=True))
-        known.update(fresh)
+        found = {word: vectors[i:i + 1] for i, word in enumerate(kept)}
         if len(rows) >= WORD_CACHE_SIZE:
             rows.clear()  # a bound on what a stream of new words can make it hold
-        rows.update(fresh)
-        return {word: row for word, row in known.items() if row is not None and len(row)}
+        rows.update(dict.fromkeys(words, self._no_vector) | found)
+        return found
 
     def nearness(self, position: int, query: NDArray[np.float32]) -> list[float]:
         """For each query row, its best cosine to the intent's words, rescaled so that the
