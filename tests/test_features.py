@@ -142,19 +142,19 @@ def test_each_word_with_a_vector_has_its_row(matcher: Matcher) -> None:
     context = _context(matcher, "what would the elderly have got after the dissolution")
     vectors = matcher.semantic.vectors
     expected = [t for t, _, _ in context.content if t.isalpha() and not t.startswith(SLOT_PREFIX) and t in vectors]
-    assert expected and list(context.vector_rows) == expected
-    assert context.vectors.shape[0] == len(context.vector_rows)
-    for word, row in context.vector_rows.items():
+    assert expected and list(context.word_vectors) == expected
+    for word, row in context.word_vectors.items():
         vector = matcher.semantic.vectors.vector(word)
-        assert vector is not None and np.allclose(context.vectors[row], vector)
+        assert vector is not None and row.shape == (1, vectors.dims) and np.allclose(row[0], vector)
 
 
 def test_the_vectors_of_some_words_are_gathered_once_a_question(matcher: Matcher) -> None:
     context = _context(matcher, "what would the elderly have got after the dissolution")
-    words = list(context.vector_rows)[::-1][:2]
+    words = list(context.word_vectors)[::-1][:2]
     gathered = context.vectors_of(words)
-    assert np.array_equal(gathered, context.vectors[[context.vector_rows[w] for w in words]])
+    assert np.array_equal(gathered, np.concatenate([context.word_vectors[w] for w in words]))
     assert context.vectors_of(words) is gathered
+    assert context.vectors_of(words[:1]) is context.word_vectors[words[0]]
 
 
 def test_each_word_of_the_reading_keeps_its_order_weight_and_kind(matcher: Matcher) -> None:
@@ -163,7 +163,7 @@ def test_each_word_of_the_reading_keeps_its_order_weight_and_kind(matcher: Match
     for term, _, _, kind, countable, vectored in context.reading:
         assert kind == (term[len(SLOT_PREFIX):] if term.startswith(SLOT_PREFIX) else "")
         assert countable == (len(term) >= 3 and not term[:1].isdigit())
-        assert vectored == (term in context.vector_rows)
+        assert vectored == (term in context.word_vectors)
 
 
 def test_an_empty_question_has_no_evidence(matcher: Matcher) -> None:

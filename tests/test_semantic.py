@@ -3,7 +3,7 @@ floor counts 0 and identity 1."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pytest
@@ -38,24 +38,43 @@ def semantic(engine: Engine, vectors: WordVectors) -> SemanticIndex:
     return SemanticIndex(profiles, vectors, engine.lexicon, FLOOR)
 
 
+def _rows(semantic: SemanticIndex, words: Iterable[str]) -> np.ndarray:
+    """The vectors `query` gives the words, stacked as a candidate's uncovered words are."""
+    found = semantic.query(list(words))
+    return np.concatenate(list(found.values())) if found else np.zeros((0, semantic.vectors.dims), np.float32)
+
+
 def test_query_keeps_the_words_that_have_vectors(semantic: SemanticIndex, vectors: WordVectors) -> None:
-    kept, rows = semantic.query(["banned", "qzxvwkq", "pension"])
-    assert kept == ("banned", "pension")
-    assert rows.shape == (2, vectors.dims)
-    assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-2)
-    kept, rows = semantic.query([])
-    assert kept == () and rows.shape == (0, vectors.dims)
+    found = semantic.query(["banned", "qzxvwkq", "pension"])
+    assert list(found) == ["banned", "pension"]
+    assert all(row.shape == (1, vectors.dims) for row in found.values())
+    assert np.allclose(np.linalg.norm(_rows(semantic, found), axis=1), 1.0, atol=1e-2)
+    assert semantic.query([]) == {}
+
+
+def test_each_words_row_is_the_row_found_gives_it_among_others(engine: Engine, vectors: WordVectors) -> None:
+    # Kept word by word: the same float32 values as the rows gathered for a whole question,
+    # the first time and from the memo.
+    semantic = engine.matcher.semantic
+    for question in ("what would pensioners have got after the dissolution", "who outlawed the opposition party",
+                     "when was the cnrp founded and by whom", "qzxvwkq banned pension"):
+        words = list(dict.fromkeys(question.split()))
+        kept, rows = vectors.found(words)
+        for _ in range(2):
+            found = semantic.query(words)
+            assert tuple(found) == kept
+            assert np.concatenate(list(found.values())).tobytes() == rows.tobytes()
 
 
 def test_a_word_of_the_intent_itself_counts_one(semantic: SemanticIndex) -> None:
-    _, rows = semantic.query(["pension", "banned"])
+    rows = _rows(semantic, ["pension", "banned"])
     assert semantic.nearness(0, rows) == pytest.approx([1.0, 1.0], abs=0.02)
 
 
 def test_a_near_word_counts_by_its_cosine_above_the_floor(semantic: SemanticIndex, vectors: WordVectors) -> None:
     cosine = vectors.similarity("outlawed", "banned")
     assert FLOOR < cosine < 1.0  # banned/outlawed lie close
-    _, rows = semantic.query(["outlawed"])
+    rows = _rows(semantic, ["outlawed"])
     best = max(cosine, vectors.similarity("outlawed", "pension"))
     assert semantic.nearness(0, rows) == pytest.approx([(best - FLOOR) / (1 - FLOOR)], abs=0.02)
 
@@ -63,34 +82,34 @@ def test_a_near_word_counts_by_its_cosine_above_the_floor(semantic: SemanticInde
 def test_nothing_below_the_floor_counts(engine: Engine, semantic: SemanticIndex, vectors: WordVectors) -> None:
     far = "banana"
     assert max(vectors.similarity(far, w) for w in ("pension", "banned")) < FLOOR
-    _, rows = semantic.query([far])
+    rows = _rows(semantic, [far])
     assert semantic.nearness(0, rows) == pytest.approx([0.0])
 
 
 def test_filler_slots_and_numbers_are_not_intent_words(engine: Engine, vectors: WordVectors) -> None:
     only_filler = SemanticIndex([_profile(engine, {"the", "zzperson", "2013"})], vectors, engine.lexicon, FLOOR)
-    _, rows = only_filler.query(["the"])
+    rows = _rows(only_filler, ["the"])
     assert only_filler.nearness(0, rows) == pytest.approx([0.0])
 
 
 def test_the_reply_words_count_as_the_intents_words(semantic: SemanticIndex) -> None:
-    _, rows = semantic.query(["election"])
+    rows = _rows(semantic, ["election"])
     assert semantic.nearness(1, rows) == pytest.approx([1.0], abs=0.02)
 
 
 def test_an_intent_with_no_words_or_a_question_with_none_gives_zeros(semantic: SemanticIndex) -> None:
-    _, rows = semantic.query(["pension", "banned"])
-    assert semantic.nearness(2, rows).tolist() == [0.0, 0.0]
-    _, none = semantic.query([])
-    assert semantic.nearness(0, none).shape == (0,)
+    rows = _rows(semantic, ["pension", "banned"])
+    assert semantic.nearness(2, rows) == [0.0, 0.0]
+    none = _rows(semantic, [])
+    assert semantic.nearness(0, none) == []
 
 
 def test_the_matchers_index_has_one_matrix_per_intent(engine: Engine) -> None:
     semantic = engine.matcher.semantic
     profiles = engine.matcher.index.profiles
-    _, rows = semantic.query(["pensioners"])
+    rows = _rows(semantic, ["pensioners"])
     for position in range(len(profiles)):
-        assert semantic.nearness(position, rows).shape == (1,)
+        assert len(semantic.nearness(position, rows)) == 1
     pension = engine.matcher.index.position["platform.point"]
     assert semantic.nearness(pension, rows)[0] > 0.0  # "pensioners" is near "pension"
 
@@ -99,38 +118,74 @@ def test_a_higher_floor_counts_less(engine: Engine, vectors: WordVectors) -> Non
     bag = {"banned", "pension"}
     low = SemanticIndex([_profile(engine, bag)], vectors, engine.lexicon, 0.2)
     high = SemanticIndex([_profile(engine, bag)], vectors, engine.lexicon, 0.5)
-    _, rows = low.query(["outlawed", "pensioners"])
-    assert (high.nearness(0, rows) <= low.nearness(0, rows)).all()
+    rows = _rows(low, ["outlawed", "pensioners"])
+    assert all(h <= lo for h, lo in zip(high.nearness(0, rows), low.nearness(0, rows), strict=True))
 
 
 @given(st.lists(st.sampled_from(wordvectors.load().words[:5000]), max_size=8))
 @PROPERTY
 def test_nearness_is_between_zero_and_one(semantic: SemanticIndex, words: list[str]) -> None:
-    kept, rows = semantic.query(words)
+    rows = _rows(semantic, words)
     for position in range(3):
         near = semantic.nearness(position, rows)
-        assert near.shape == (len(kept),)
-        assert ((near >= 0.0) & (near <= 1.0)).all()
+        assert len(near) == len(rows)
+        assert all(0.0 <= value <= 1.0 for value in near)
 
 
 def test_an_intent_with_vectorless_words_only(engine: Engine, vectors: WordVectors) -> None:
     profile = _profile(engine, {"qzxvwkq"})
     semantic = SemanticIndex([profile], vectors, engine.lexicon, FLOOR)
-    _, rows = semantic.query(["pension"])
-    assert semantic.nearness(0, rows).tolist() == [0.0]
+    rows = _rows(semantic, ["pension"])
+    assert semantic.nearness(0, rows) == [0.0]
 
 
 @given(st.lists(st.sampled_from(wordvectors.load().words[:5000]), max_size=4))
 @PROPERTY
 def test_nearness_is_exactly_the_plain_formula(semantic: SemanticIndex, vectors: WordVectors, words: list[str]) -> None:
-    _, rows = semantic.query(words)
+    words = list(dict.fromkeys(words))  # a question's content words are distinct
+    rows = _rows(semantic, words)
     matrix, found = vectors.matrix(words)
     assert np.array_equal(rows, matrix[found])  # the found rows, with the same float32 values
     for position in (0, 1):
-        intent_words = semantic._matrices[position]
+        intent_words = semantic._transposed[position].T
         # One row at a time and all together: a product of one row and of several are
         # separate BLAS routines, which need not round alike, so both shapes are checked.
         for query in [rows[i:i + 1] for i in range(len(rows))] + [rows]:
             plain = np.clip(((query @ intent_words.T).max(axis=1) - FLOOR) / (1.0 - FLOOR), 0.0, 1.0)
             near = semantic.nearness(position, query)
-            assert near.dtype == plain.dtype and near.tolist() == plain.tolist()
+            assert plain.dtype == np.float32 and near == plain.tolist()  # the float32 values
+
+
+def test_nearness_of_is_nearness_kept_per_intent_and_words(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The kept values are nearness's own, gathered once: a second asking gathers nothing.
+    semantic = engine.matcher.semantic
+    gathered: list[tuple[str, ...]] = []
+
+    def vectors_of(words: Sequence[str]) -> np.ndarray:
+        gathered.append(tuple(words))
+        return _rows(semantic, words)
+
+    monkeypatch.setattr(semantic, "_near", {})
+    cases = [(position, words) for position in range(0, len(engine.matcher.index.profiles), 9)
+             for words in (("pensioners",), ("outlawed", "pensioners"), ("qzxvwkq",), ())]
+    for position, words in cases:
+        plain = semantic.nearness(position, _rows(semantic, words))
+        assert semantic.nearness_of(position, words, vectors_of) == tuple(plain)
+    assert len(gathered) == len(cases)
+    for position, words in cases:
+        assert semantic.nearness_of(position, words, vectors_of) == tuple(
+            semantic.nearness(position, _rows(semantic, words)))
+    assert len(gathered) == len(cases)
+
+
+def test_the_kept_words_and_nearness_are_bounded(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    semantic = engine.matcher.semantic
+    monkeypatch.setattr(semantic, "_rows", {})
+    monkeypatch.setattr(semantic, "_near", {})
+    monkeypatch.setattr("bot.core.semantic.WORD_CACHE_SIZE", 3)
+    monkeypatch.setattr("bot.core.semantic.NEARNESS_CACHE_SIZE", 3)
+    words = ["banned", "pension", "election", "outlawed", "banana", "qzxvwkq"]
+    for word in words:
+        assert list(semantic.query([word])) == ([word] if word in semantic.vectors else [])
+        semantic.nearness_of(0, (word,), lambda found: _rows(semantic, found))
+        assert len(semantic._rows) <= 3 and len(semantic._near) <= 3

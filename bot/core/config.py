@@ -111,6 +111,10 @@ class KnowledgeLimits:
 # two checkouts or a knowledge edit and its undo share the folder without rebuilding.
 ENGINE_CACHE_KEEP = 4
 
+# (intent, uncovered words) pairs whose word-vector nearness is kept: a word left uncovered meets
+# a few candidate intents, so twice the bound on words below; some 150 bytes a pair, 6 MB at most.
+NEARNESS_CACHE_SIZE = 40_000
+
 # Words whose per-word lookups (a word's reach among the replies) are kept: more than a day of
 # a busy channel's distinct words, a few hundred kilobytes at most; past it the memo starts over.
 WORD_CACHE_SIZE = 20_000

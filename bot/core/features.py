@@ -72,9 +72,9 @@ class FeatureContext:
     present_words: frozenset[str]
     unknown_years: tuple[str, ...]
     asked: Asked
-    # Content words that have word vectors, and those vectors (rows), for the semantic feature.
-    vector_rows: dict[str, int]
-    vectors: np.ndarray
+    # Content words that have word vectors, each with its vector (a matrix of one row), for the
+    # semantic feature.
+    word_vectors: dict[str, np.ndarray]
     # The content read once for every candidate, in its order (the sums of weights keep it):
     # (term, weight, forms, a slot's kind or "", whether a word may count as uncovered: three
     # letters or more, not a number, and whether it has a word vector).
@@ -89,12 +89,13 @@ class FeatureContext:
     gathered: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
 
     def vectors_of(self, words: Sequence[str]) -> np.ndarray:
-        """The rows of `vectors` for words that have them, in the order given."""
+        """The vectors of words that have them, one row each, in the order given."""
+        if len(words) == 1:
+            return self.word_vectors[words[0]]  # as most candidates leave uncovered
         key = tuple(words)
         found = self.gathered.get(key)
         if found is None:
-            # `take`: the same rows, copied as fancy indexing copies them, in half the time.
-            found = self.gathered[key] = self.vectors.take([self.vector_rows[w] for w in key], axis=0)
+            found = self.gathered[key] = np.concatenate([self.word_vectors[w] for w in key])
         return found
 
     @classmethod
@@ -105,51 +106,64 @@ class FeatureContext:
         words as typed (folded, not stemmed), where judgements are read; the terms otherwise."""
         index, lexicon = matcher.index, matcher.lexicon
         weights = index.query_weights(terms, background)
-        filler = lexicon.filler
-        content = tuple((t, w, _forms(t)) for t, w in weights.items()
-                        if t not in filler and t not in lexicon.greetings)
-        total = sum(w for _, w, _ in content)
-        unknown_words = tuple(t for t, _, _ in content
-                              if t not in index.idf and not t.startswith(SLOT_PREFIX) and not t[:1].isdigit())
-        unknown = sum(w for t, w, _ in content if t in unknown_words)
+        filler, greetings, idf, intents_using = lexicon.filler, lexicon.greetings, index.idf, index.intents_using
+        # One pass reads what each content word says, each list in the content's order (the sums
+        # of weights keep it).
+        content: list[tuple[str, float, frozenset[str]]] = []
+        unknown_words: list[str] = []  # words no intent uses (no slots, no numbers)
+        unknown_weights: list[float] = []
         # A word that only one intent uses points away from every other intent; short words,
         # numbers and slots are too generic to say so ("go", "50", a person).
-        rare = tuple((t, forms, index.sole_user[t]) for t, _, forms in content
-                     if index.intents_using.get(t) == 1 and len(t) >= 4 and t.isalpha()
-                     and not t.startswith(SLOT_PREFIX))
+        rare: list[tuple[str, frozenset[str], str]] = []
+        lettered: list[str] = []  # words that may have a word vector (no slots, no numbers)
+        for t, w in weights.items():
+            if t in filler or t in greetings:
+                continue
+            forms = _forms(t)
+            content.append((t, w, forms))
+            if t.startswith(SLOT_PREFIX):
+                continue
+            if t not in idf and not t[:1].isdigit():
+                unknown_words.append(t)
+                unknown_weights.append(w)
+            if t.isalpha():
+                lettered.append(t)
+                if len(t) >= 4 and intents_using.get(t) == 1:
+                    rare.append((t, forms, index.sole_user[t]))
+        total = sum(w for _, w, _ in content)
+        unknown = sum(unknown_weights)
         rows: dict[str, set[str]] = {}
         for entity in entities:
             rows.setdefault(entity.kind, set()).add(entity.key)
         if asked.types == {"person"} and content and all(t in _BODIES for t, _, _ in content):
             # "who are the CNRP?", "who is ASEAN?": who a body is asks what it is.
             asked = replace(asked, types=frozenset({"description"}))
-        with_vectors, vectors = matcher.semantic.query(
-            [t for t, _, _ in content if not t.startswith(SLOT_PREFIX) and t.isalpha()])
+        word_vectors = matcher.semantic.query(lettered)
         named_kinds = frozenset(e.kind for e in entities if e.kind in NAME_KINDS)
-        outside_names = tuple(t for t in terms if t in lexicon.outside_names)
+        outside_names = () if lexicon.outside_names.isdisjoint(terms) else tuple(
+            t for t in terms if t in lexicon.outside_names)
         kept_unknown = tuple(t for t in unknown_words if len(t) >= 3)
         return cls(
-            content=content,
+            content=tuple(content),
             total=total,
             unknown_share=unknown / total if total else 0.0,
             unknown_words=kept_unknown,
             top_weight=index.top_idf,
-            evaluative=_judgements(list(terms if words is None else words), lexicon.evaluative),
+            evaluative=_judgements(terms if words is None else words, lexicon.evaluative),
             names_party=PARTY_TERM in terms,
             outside_names=outside_names,
-            rare=rare,
+            rare=tuple(rare),
             entities=tuple(entities),
             named_kinds=named_kinds,
             rows_by_kind={kind: len(keys) for kind, keys in rows.items()},
             present_words=frozenset(present_words),
             unknown_years=tuple(unknown_years),
             asked=asked,
-            vector_rows=(vector_rows := {word: i for i, word in enumerate(with_vectors)}),
-            vectors=vectors,
+            word_vectors=word_vectors,
             reading=tuple((t, w, forms, t[len(SLOT_PREFIX):] if t.startswith(SLOT_PREFIX) else "",
-                           len(t) >= 3 and not t[:1].isdigit(), t in vector_rows) for t, w, forms in content),
+                           len(t) >= 3 and not t[:1].isdigit(), t in word_vectors) for t, w, forms in content),
             organisations=tuple(e.key for e in entities if e.kind == "organisation"),
-            strange=() if named_kinds else (*(w for w in kept_unknown if w not in vector_rows), *outside_names),
+            strange=() if named_kinds else (*(w for w in kept_unknown if w not in word_vectors), *outside_names),
         )
 
 
@@ -166,6 +180,9 @@ def _judgements(words: Sequence[str], judging: frozenset[str]) -> tuple[str, ...
     """The question's words that ask for a judgement, read as typed: a plural is a noun
     ("rights", "goods"), "right" beside left, wing or far is a side, "free and fair" describes
     elections, and "-wise" after a noun is no wisdom."""
+    if judging.isdisjoint(words):
+        return ()  # as most questions ask for none
+    words = list(words)  # its slices are compared with lists
     found = []
     for i, word in enumerate(words):
         if word not in judging:
@@ -198,15 +215,20 @@ _ANSWER_KIND, _GAP_KIND = ReplyKind.ANSWER, ReplyKind.GAP
 
 
 def candidate_features(context: FeatureContext, profile: IntentProfile, overlap: float, fuzzy: float,
-                       margin: float, nearness: Callable[[np.ndarray], np.ndarray], answer_recall: float,
+                       margin: float, nearness: Callable[[np.ndarray], Sequence[float]], answer_recall: float,
                        voted: float, voted_lead: float = 0.0, voted_none: float = 0.0,
                        exact: bool = False,
                        related: frozenset[str] = frozenset()) -> tuple[list[float], tuple[str, ...]]:
     """The feature row of one candidate (in FEATURE_NAMES order), and a note for each piece of
     evidence that fired: one candidate's `CandidateRows.row`, for a caller that scores one
     (`nearness(vectors)` is the intent's own)."""
-    rows = CandidateRows(context, lambda _position, vectors: nearness(vectors), voted_none)
+    rows = CandidateRows(context, lambda _position, words, vectors_of: nearness(vectors_of(words)), voted_none)
     return rows.row(profile, -1, overlap, fuzzy, margin, answer_recall, voted, voted_lead, exact, related)
+
+
+# The nearness of an intent's words to some words (`SemanticIndex.nearness_of`): (the intent's
+# position, the words, how to gather their vectors) → one value a word.
+Nearness = Callable[[int, tuple[str, ...], Callable[[Sequence[str]], np.ndarray]], Sequence[float]]
 
 
 class CandidateRows:
@@ -229,9 +251,10 @@ class CandidateRows:
         "context",
     )
 
-    def __init__(self, context: FeatureContext, nearness: Callable[[int, np.ndarray], np.ndarray],
+    def __init__(self, context: FeatureContext, nearness: Nearness,
                  voted_none: float) -> None:
-        """`nearness(position, vectors)`: `SemanticIndex.nearness`, one call a candidate."""
+        """`nearness(position, words, vectors_of)`: `SemanticIndex.nearness_of`, one call a
+        candidate with uncovered words that have vectors."""
         self.context = context
         self._nearness = nearness
         template = [0.0] * len(FEATURE_NAMES)
@@ -298,7 +321,7 @@ class CandidateRows:
             row[_COVERAGE] = covered / total
             row[_RELEVANCE] = answer_recall
             if near:
-                closeness: list[float] = self._nearness(position, context.vectors_of(near)).tolist()
+                closeness = self._nearness(position, tuple(near), context.vectors_of)
                 # One pass for a word or two: what they add (summed by `sum`, in the same order as
                 # `candidate_features`'s), which are close, and their weights less their nearness.
                 products: list[float] = []

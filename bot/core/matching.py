@@ -126,6 +126,8 @@ class Matcher:
                 near.setdefault(other, set()).add(intent.id)
         self._near = {key: frozenset(value) for key, value in near.items()}
         self.reader = QuestionReader(self.lexicon)
+        # The first words of "last year", "these days": a question without one has none of them.
+        self._time_openers = frozenset(first for first, _ in self.lexicon.relative_times)
         self.classifier = kb.classifier
         self.semantic = SemanticIndex(self.index.profiles, wordvectors.load(), self.lexicon,
                                       self.config.semantic_floor)
@@ -315,11 +317,14 @@ class Matcher:
         recall = index.answer_recall([(t, forms) for t, _, forms in context.content
                                       if not t.startswith(SLOT_PREFIX)])
         best_of = best.tolist()
-        order = [p for p in np.argsort(-best)[: self.config.shortlist].tolist() if best_of[p] > 0.0]
+        # The ndarray methods: what np.argsort calls, minus its Python-level wrapper.
+        order = [p for p in (-best).argsort()[: self.config.shortlist].tolist() if best_of[p] > 0.0]
         # Replies that state what the question asks about join the shortlist, however their
         # phrasings word it.
-        by_answer = sorted((p for p, r in recall.items() if r >= self.config.answer_recall_floor),
-                           key=lambda p: -recall[p])
+        # The highest recall first; a stable sort keeps equal recalls in the order of `recall`,
+        # reversed or not.
+        by_answer = sorted([p for p, r in recall.items() if r >= self.config.answer_recall_floor],
+                           key=recall.__getitem__, reverse=True)
         order += [p for p in by_answer[: self.config.answer_shortlist] if p not in order]
         # The classifier's vote for each class, in the order of its classes, as Python floats
         # (the float32 values of its softmax).
@@ -331,25 +336,31 @@ class Matcher:
         def vote(intent_id: str) -> float:
             place = class_index.get(intent_id)
             return 0.0 if place is None else votes[place]
-        # And those the classifier favours, however few words they share with the question.
+        # Classes from the highest vote down, where each candidate looks for its rival.
+        by_vote = (-shares).argsort(kind="stable").tolist()
+        # And those the classifier favours, however few words they share with the question: the
+        # first of `by_vote`, compared as Python floats (float64), as the votes are read everywhere
+        # else. Sorted by (vote, position), as which are found first does not matter.
         positions, floor = index.position, self.config.classifier_floor
-        # Compared as Python floats (float64), as the votes are read everywhere else.
-        strong = np.flatnonzero(np.array(votes) >= floor).tolist()
-        favoured = sorted([(votes[i], positions[c]) for i in strong if (c := classes[i]) in positions], reverse=True)
+        favoured: list[tuple[float, int]] = []
+        for i in by_vote:
+            if not votes[i] >= floor:
+                break
+            if (c := classes[i]) in positions:
+                favoured.append((votes[i], positions[c]))
+        favoured.sort(reverse=True)
         order += [position for p, position in favoured[: self.config.classifier_shortlist] if position not in order]
         if not order:
             return ()
-        query_text = " ".join(sorted(t for t in base_terms if t not in self.lexicon.stopwords))
+        query_text = " ".join(sorted([t for t in base_terms if t not in self.lexicon.stopwords]))
         question_terms = frozenset(base_terms)
         none = vote(NONE)
-        # Classes from the highest vote down, where each candidate looks for its rival.
-        by_vote = np.argsort(-shares, kind="stable").tolist()
 
         lexical = [best_of[p] for p in order]
         profiles = index.profiles
         ids = [profiles[p].intent.id for p in order]
         by_overlap = sorted(range(len(order)), key=lexical.__getitem__, reverse=True)
-        candidates = CandidateRows(context, self.semantic.nearness, none)
+        candidates = CandidateRows(context, self.semantic.nearness_of, none)
         rows: list[list[float]] = []
         extras: list[tuple[float, str, tuple[str, ...]]] = []
         for rank, position in enumerate(order):
@@ -400,12 +411,14 @@ class Matcher:
         year asks about then ("was he still in prison in 2018"), unless it counts from it
         ("since 2018", "after 2017")."""
         lexicon = self.lexicon
-        if anchored_in_a_year(terms):
-            return set()
         found = {t for t in terms if t in lexicon.present_words}
-        for i, pair in enumerate(itertools.pairwise(terms)):
-            if pair in lexicon.relative_times and (i == 0 or terms[i - 1] not in lexicon.time_owners):
-                found.add(" ".join(pair))
+        if not self._time_openers.isdisjoint(terms):
+            for i, pair in enumerate(itertools.pairwise(terms)):
+                if pair in lexicon.relative_times and (i == 0 or terms[i - 1] not in lexicon.time_owners):
+                    found.add(" ".join(pair))
+        # The year is looked for only in a question that asks about the present, as few do.
+        if found and anchored_in_a_year(terms):
+            return set()
         return found
 
     def feature_names(self) -> tuple[str, ...]:

@@ -9,11 +9,12 @@ something. Curated synonyms stay for the domain's own words.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
+from bot.core.config import NEARNESS_CACHE_SIZE, WORD_CACHE_SIZE
 from bot.core.index import IntentProfile
 from bot.core.language import Lexicon
 from bot.core.normalize import SLOT_PREFIX
@@ -28,33 +29,67 @@ class SemanticIndex:
         # `nearness`) round as the arrays do whichever numpy's promotion rules apply.
         self._floor = np.float32(floor)
         self._span = np.float32(1.0 - floor)
-        self._matrices: list[NDArray[np.float32]] = []
+        # Each intent's word vectors as columns: the transposed view the product reads, made once.
+        self._transposed: list[NDArray[np.float32]] = []
+        # Each word's `query` row: a matrix of one row, or `_no_vector` for a word without one.
+        self._rows: dict[str, NDArray[np.float32]] = {}
+        self._no_vector = np.zeros((0, vectors.dims), dtype=np.float32)
+        # `nearness_of`'s values by (intent position, words).
+        self._near: dict[tuple[int, tuple[str, ...]], tuple[float, ...]] = {}
         for profile in profiles:
             words = sorted(w for w in profile.bag | profile.said
                            if w not in lexicon.filler and not w.startswith(SLOT_PREFIX) and w.isalpha())
             matrix, found = vectors.matrix(words)
-            self._matrices.append(np.ascontiguousarray(matrix[found]))
+            self._transposed.append(np.ascontiguousarray(matrix[found]).T)
 
-    def query(self, words: Sequence[str]) -> tuple[tuple[str, ...], NDArray[np.float32]]:
-        """The words that have vectors, and their vectors (one row each)."""
-        return self.vectors.found(words)
+    def query(self, words: Sequence[str]) -> dict[str, NDArray[np.float32]]:
+        """The words that have vectors, in the order given, each with its vector as a matrix of
+        one row (the values `WordVectors.found` gives it among any other words)."""
+        # A word's row is a property of the word, kept for the words asked most: most questions
+        # cost a dictionary look-up a word, and the rest the one gather they cost before.
+        rows = self._rows
+        try:
+            return {word: row for word in words if len(row := rows[word])}
+        except KeyError:
+            pass  # a word not seen yet: the question's words gathered at once, as they were
+        kept, vectors = self.vectors.found(words)
+        vectors.flags.writeable = False  # its rows are shared by every question asking their words
+        found = {word: vectors[i:i + 1] for i, word in enumerate(kept)}
+        if len(rows) >= WORD_CACHE_SIZE:
+            rows.clear()  # a bound on what a stream of new words can make it hold
+        rows.update(dict.fromkeys(words, self._no_vector) | found)
+        return found
 
-    def nearness(self, position: int, query: NDArray[np.float32]) -> NDArray[np.float32]:
+    def nearness(self, position: int, query: NDArray[np.float32]) -> list[float]:
         """For each query row, its best cosine to the intent's words, rescaled so that the
-        floor counts 0 and identity 1; nothing below the floor counts."""
-        words = self._matrices[position]
-        if not len(query) or not len(words):
-            return np.zeros(len(query), dtype=np.float32)
-        # np.dot: the same product as `@` (the same BLAS call) for less dispatch. np.maximum.reduce
+        floor counts 0 and identity 1; nothing below the floor counts. As Python floats (the
+        float32 values): the feature row's arithmetic reads them one at a time."""
+        words = self._transposed[position]
+        if not len(query) or not words.shape[1]:
+            return [0.0] * len(query)
+        # ndarray.dot: the same product as `@` (the same BLAS call) for less dispatch. np.maximum.reduce
         # and np.minimum are what .max() and np.clip() compute, minus their Python-level wrappers;
         # starting the maximum at the floor makes the clip at zero: a floor rescales to 0.0, and
         # anything below it would have been raised to 0.0 (five calls a question, a few values).
-        products = np.dot(query, words.T)
+        products = query.dot(words)
         floor = self._floor
         if len(query) == 1:
             # Half the calls: float32 scalars round as the arrays do, for a fraction of the calls.
-            best = np.maximum.reduce(products, axis=None, initial=floor)
-            return np.array([min((best - floor) / self._span, 1.0)], dtype=np.float32)
-        scaled: NDArray[np.float32] = np.minimum((np.maximum.reduce(products, axis=1, initial=floor) - floor)
-                                                 / self._span, 1.0)
+            return [float(min((np.maximum.reduce(products, axis=None, initial=floor) - floor) / self._span, 1.0))]
+        scaled: list[float] = np.minimum((np.maximum.reduce(products, axis=1, initial=floor) - floor) / self._span,
+                                         1.0).tolist()
         return scaled
+
+    def nearness_of(self, position: int, words: tuple[str, ...],
+                    vectors_of: Callable[[Sequence[str]], NDArray[np.float32]]) -> tuple[float, ...]:
+        """`nearness` of the words' vectors (`vectors_of(words)`, gathered only when needed): a
+        property of the intent and the words, kept for the pairs met most (the same word left
+        uncovered by the same intent, question after question)."""
+        key = (position, words)
+        known = self._near.get(key)
+        if known is None:
+            known = tuple(self.nearness(position, vectors_of(words)))
+            if len(self._near) >= NEARNESS_CACHE_SIZE:
+                self._near.clear()  # a bound on what a stream of new words can make it hold
+            self._near[key] = known
+        return known
