@@ -4,7 +4,9 @@ their text. Names and aliases are read from the loaded tables."""
 
 from __future__ import annotations
 
+import copy
 import csv
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.engine import Engine
 from bot.core.entities import NAME_KINDS, EntityIndex, _RowSearch
+from bot.core.evaluation import load_cases
 from bot.core.knowledge import KnowledgeBase, Table, load_knowledge
 from bot.core.matching import Matcher
 from bot.core.models import Entity
@@ -141,6 +144,31 @@ def test_topic_alias_words_in_any_order(index: EntityIndex) -> None:
 def test_topic_alias_words_a_little_apart(index: EntityIndex) -> None:
     found = _find(index, "what minimum wage did they want for workers")
     assert ("platform_point", "Workers' minimum wage") in {(e.kind, e.key) for e in found}
+
+
+def test_topic_aliases_found_through_one_word_are_those_found_through_any(index: EntityIndex,
+                                                                         matcher: Matcher) -> None:
+    """Each alias is indexed under one of its words only: the labelled questions name the same
+    topic rows as through an index of every word, with words free and with names taken."""
+    every_word: dict[str, list[int]] = defaultdict(list)
+    for number, (words, _, _) in enumerate(index._topic_alias_list):
+        for word in words:
+            every_word[word].append(number)
+    plain = copy.copy(index)
+    plain._topic_aliases = every_word
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    named = 0
+    for question in questions:
+        parsed = matcher.parse(question)
+        tokens = list(parsed.tokens)
+        names = [e for e in parsed.entities if e.kind in NAME_KINDS]
+        taken = [any(e.start <= i < e.end for e in names) for i in range(len(tokens))]
+        for taken_now in ([False] * len(tokens), taken):
+            found = index._topic_partial(tokens, taken_now, {e.kind for e in names})
+            assert found == plain._topic_partial(tokens, taken_now, {e.kind for e in names}), question
+            named += bool(found)
+    assert named > 100  # the comparison covers many questions that name a topic row
 
 
 def test_two_alias_words_scattered_over_a_sentence_name_no_topic(index: EntityIndex) -> None:

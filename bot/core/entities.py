@@ -79,10 +79,16 @@ class EntityIndex:
                          for alias, (kind, row_key) in self.exact.items() if kind not in NAME_KINDS}
         self._topic_alias_list = sorted((a for a in topic_aliases if len(a[0]) >= 2),
                                         key=lambda a: (a[1], a[2], sorted(a[0])))
+        # An alias names a row only when all its words are in the question, so it is found
+        # through one of them: the one fewest aliases use, which few questions hold ("wage",
+        # not "worker"), so a question gathers few aliases that then fail.
+        aliases_using: dict[str, int] = defaultdict(int)
+        for words, _, _ in self._topic_alias_list:
+            for word in words:
+                aliases_using[word] += 1
         self._topic_aliases: dict[str, list[int]] = defaultdict(list)
         for number, (words, _, _) in enumerate(self._topic_alias_list):
-            for word in words:  # found through any of its words
-                self._topic_aliases[word].append(number)
+            self._topic_aliases[min(words, key=lambda w: (aliases_using[w], w))].append(number)
         self._kind_terms: dict[str, set[str]] = defaultdict(set)
         for tokens, (kind, _) in self.exact.items():
             self._kind_terms[kind].update(tokens)
@@ -117,23 +123,28 @@ class EntityIndex:
         """Entities in `tokens` (corrected) — fuzzily only where `raw` had unknown words."""
         found: list[Entity] = []
         taken = [False] * len(tokens)
+        # Tuples once, so that each span is a slice looked up as it is.
+        words, typed, exact = tuple(tokens), tuple(raw), self.exact
         # Every alias that starts at each position, then the longest first, left to right.
-        spans = [(size, start) for start, token in enumerate(tokens)
-                 for size in self._sizes_by_first.get(token, ())
-                 if start + size <= len(tokens) and tuple(tokens[start:start + size]) in self.exact]
-        for size, start in sorted(spans, key=lambda span: (-span[0], span[1])):
-            if any(taken[start : start + size]):
+        spans = sorted((-size, start) for start, token in enumerate(words)
+                       for size in self._sizes_by_first.get(token, ())
+                       if start + size <= len(words) and words[start:start + size] in exact)
+        for minus_size, start in spans:
+            end = start - minus_size
+            if any(taken[start:end]):
                 continue
-            hit = self.exact[tuple(tokens[start : start + size])]
-            if (hit[0] == "organisation" and tokens[start + size - 1] == "party"
-                    and start + size < len(tokens) and tokens[start + size] in _ROLE_WORDS):
+            hit = exact[words[start:end]]
+            if (hit[0] == "organisation" and words[end - 1] == "party"
+                    and end < len(words) and words[end] in _ROLE_WORDS):
                 continue  # "was sam rainsy party leader": a person's role, not the Sam Rainsy Party
-            exact_raw = tuple(raw[start : start + size]) == tuple(tokens[start : start + size])
-            found.append(Entity(hit[0], hit[1], " ".join(raw[start : start + size]),
-                                1.0 if exact_raw else 0.9, start, start + size))
-            taken[start : start + size] = [True] * size
-        # Where a fuzzy name may start from: an unknown word or a word of some name.
-        named = [i in unknown or token in self._name_tokens for i, token in enumerate(raw)]
+            found.append(Entity(hit[0], hit[1], " ".join(typed[start:end]),
+                                1.0 if typed[start:end] == words[start:end] else 0.9, start, end))
+            taken[start:end] = [True] * (end - start)
+        # Where a fuzzy name may start from: an unknown word or a word of some name (most
+        # questions have neither).
+        name_tokens = self._name_tokens
+        named = ([i in unknown or token in name_tokens for i, token in enumerate(raw)]
+                 if unknown or not name_tokens.isdisjoint(raw) else [])
         # Only spans over such a word are tried, left to right (most questions have one or none).
         origins = [i for i, is_named in enumerate(named) if is_named and not taken[i]]
         for size in (3, 2, 1):
