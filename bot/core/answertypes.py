@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.language import Lexicon
-from bot.core.normalize import stem, tokenize
+from bot.core.normalize import stem, stemmed_words
 
 # Clauses end at punctuation or at a conjunction that starts another question; the words that
 # ask ("who", "how many") open a clause, give or take a little chatter ("so", "quick q:").
@@ -55,7 +55,8 @@ class QuestionReader:
         all_tokens: list[str] = []
         for clause in _CLAUSE_BREAK.split(text):
             # Numbers say how many, not what is asked: "which 45 countries" asks "which countries".
-            tokens = [stem(t) for t in tokenize(clause) if not t[:1].isdigit()]
+            # (A stem begins as its word does.)
+            tokens = [t for t in stemmed_words(clause) if not t[:1].isdigit()]
             if not tokens:
                 continue
             all_tokens.extend(tokens)

@@ -30,7 +30,7 @@ from bot.core.index import NUMBER, YEAR, IntentTraits, PhrasingIndex, anchored_i
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Reading, read
 from bot.core.models import Entity, Intent
-from bot.core.normalize import SLOT_PREFIX, SynonymMap, phrase_tokens, stem, tokenize
+from bot.core.normalize import SLOT_PREFIX, SynonymMap, phrase_tokens, stem, stemmed_words, tokenize
 from bot.core.scoring import FEATURE_NAMES, ScoringModel
 from bot.core.semantic import SemanticIndex
 from bot.core.spelling import Speller
@@ -263,7 +263,7 @@ class Matcher:
         focus = [s for s in sentences if self._asks(s)] or sentences[-1:]
         filler = self.lexicon.filler
         # Each sentence's words, read once: a sentence is looked at up to three times below.
-        words = {s: [stem(t) for t in tokenize(s)] for s in sentences}
+        words = {s: stemmed_words(s) for s in sentences}
         if not any(t not in filler for s in focus for t in words[s]):
             # "Which ones?", "what is it?": a question of pointers alone asks about the sentence
             # just before it ("The letter asked them to watch certain attacks. Which ones?").
