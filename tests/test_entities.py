@@ -210,6 +210,49 @@ def test_a_row_is_found_by_the_distinctive_words_of_its_text(knowledge_copy: Pat
     assert [(e.kind, e.key) for e in found if e.score == _RowSearch.SCORE] == [("policy_point", key)]
 
 
+def _plain_best(search: _RowSearch, tokens: list[str], evidence: float, known: set[str], wanted: int,
+                within: frozenset[str] | None) -> list[Entity]:
+    """_RowSearch.best as first written: every row the words reach sums the IDFs of its words."""
+    present = {t: i for i, t in reversed(list(enumerate(tokens))) if t in search.idf}
+    rows: list[Entity] = []
+    while present and len(rows) < wanted:
+        reached = sorted({position for word in present for position in search.rows_with[word]
+                          if within is None or search.rows[position][0] in within})
+        scored = sorted(((sum(search.idf[w] for w in words if w in present), key, words)
+                         for key, words in (search.rows[p] for p in reached) if key not in known),
+                        key=lambda item: -item[0])
+        if not scored:
+            break
+        top, key, words = scored[0]
+        runner_up = scored[1][0] if len(scored) > 1 else 0.0
+        if top < evidence or top - runner_up < search.LEAD:
+            break
+        used = [w for w in words if w in present]
+        start = min(present[w] for w in used)
+        rows.append(Entity(search.kind, key, " ".join(sorted(used)), search.SCORE, start, start + 1))
+        known = {*known, key}
+        for word in used:
+            del present[word]
+    return rows
+
+
+def test_a_row_search_scores_rows_as_the_plain_sums(index: EntityIndex, matcher: Matcher) -> None:
+    """A row one word reaches scores that word's IDF without summing its words: the labelled
+    questions find the same rows, bit for bit, as when every reached row sums its words."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    found = 0
+    for question in questions:
+        tokens = list(matcher.parse(question).tokens)
+        for search in index._searchable.values():
+            for evidence, known, wanted in ((0.0, set(), 2), (3.0, set(), 1), (0.0, {search.rows[0][0]}, 1)):
+                for within in (None, frozenset(key for key, _ in search.rows[::2])):
+                    rows = search.best(tokens, evidence, known, wanted, within)
+                    assert rows == _plain_best(search, tokens, evidence, known, wanted, within), question
+                    found += len(rows)
+    assert found > 1000  # the comparison covers many rows found
+
+
 def test_a_row_search_names_no_row_from_common_words(kb: KnowledgeBase) -> None:
     table = kb.table("policies")
     search = _RowSearch(table, frozenset())

@@ -339,10 +339,18 @@ class _RowSearch:
         rows: list[Entity] = []
         while present and len(rows) < wanted:
             # Rows no word of the question reaches score 0: they can only be a runner-up of 0.
-            reached = sorted({position for word in present for position in self.rows_with[word]
-                              if within is None or self.rows[position][0] in within})
-            scored = sorted(((sum(self.idf[w] for w in words if w in present), key, words)
-                             for key, words in (self.rows[p] for p in reached) if key not in known),
+            # Each row reached by the one word it was reached by, or None when by several.
+            reached: dict[int, str | None] = {}
+            for word in present:
+                for position in self.rows_with[word]:
+                    reached[position] = None if position in reached else word
+            # A row one word reaches scores that word's IDF (the sum of it alone); the others
+            # sum over their own words, in their order.
+            scored = sorted(((self.idf[word] if word is not None else sum(self.idf[w] for w in words if w in present),
+                              key, words)
+                             for position, word in sorted(reached.items())
+                             for key, words in (self.rows[position],)
+                             if key not in known and (within is None or key in within)),
                             key=lambda item: -item[0])
             if not scored:
                 break
