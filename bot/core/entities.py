@@ -172,17 +172,26 @@ class EntityIndex:
         # Each searchable table reads the words no alias took; one table's find does not hide
         # a word from another ("workers" is in a platform point and in a health policy).
         free = [t if not taken[i] else "" for i, t in enumerate(tokens)]
+        # Only the tables some word of whose rows' text is free search (in most questions none).
+        searching = [search for search in self._searchable.values() if not search.words.isdisjoint(free)]
+        if searching:
+            found.extend(self._rows_by_text(searching, free, found))
+        found.sort(key=lambda e: e.start)
+        return found
+
+    def _rows_by_text(self, searching: Sequence[_RowSearch], free: Sequence[str],
+                      found: Sequence[Entity]) -> list[Entity]:
+        """The rows each of `searching` finds by the words of their text among `free`, beside
+        the rows `found` names."""
         searched: list[Entity] = []
         keys_by_kind: dict[str, set[str]] = defaultdict(set)
         for entity in found:
             keys_by_kind[entity.kind].add(entity.key)
         named_once = {kind: next(iter(keys)) for kind, keys in keys_by_kind.items() if len(keys) == 1}
-        for kind, search in self._searchable.items():
-            if search.words.isdisjoint(free):
-                continue  # no word of its rows' text is free, as in most questions
+        for search in searching:
             # Two rows at most ("how much more would a public servant get than a worker"),
             # besides those named outright.
-            known = {e.key for e in found if e.kind == kind}
+            known = {e.key for e in found if e.kind == search.kind}
             evidence, wanted = self._config.row_search_evidence, 2 - len(known)
             # A row inside the one row the question names of a table it belongs to ("what did
             # they guarantee women": a policy of the women's rights area) is searched there
@@ -190,9 +199,7 @@ class EntityIndex:
             within = search.within(named_once)
             rows = search.best(free, evidence, known, wanted, within) if within else []
             searched.extend(rows or search.best(free, evidence, known, wanted))
-        found.extend(searched)
-        found.sort(key=lambda e: e.start)
-        return found
+        return searched
 
     def _likeliest_name(self, text: str, size: int) -> tuple[str, float] | None:
         """The name of `size` words that `text` most likely misspells, and its ratio; None when
@@ -234,15 +241,13 @@ class EntityIndex:
     def _topic_partial(self, tokens: Sequence[str], taken: list[bool],
                        kinds_found: set[str]) -> list[Entity]:
         """Topic rows whose alias words all appear in the question, in any order."""
-        free = {t: i for i, t in enumerate(tokens) if not taken[i]}
-        best: dict[str, tuple[int, Entity]] = {}
-        candidates: set[int] = set()
-        for token in free:
-            numbers = self._topic_aliases.get(token)
-            if numbers:
-                candidates.update(numbers)
+        index = self._topic_aliases
+        candidates = {number for i, token in enumerate(tokens) if not taken[i] and token in index
+                      for number in index[token]}
         if not candidates:
             return []
+        free = {t: i for i, t in enumerate(tokens) if not taken[i]}
+        best: dict[str, tuple[int, Entity]] = {}
         aliases = self._topic_alias_list
         # Only aliases whose every word is free can name a row (nearly all fail).
         whole = [aliases[n] for n in sorted(candidates)

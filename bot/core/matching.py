@@ -185,9 +185,9 @@ class Matcher:
                 corrections.append((token, fixed))
             tokens.append(fixed or token)
         entities = self.entities.find(tokens, raw, unknown)
-        known_years = self.known_years  # looked up before the pattern: most words are no year
-        years = [Entity("year", t, t, 1.0, i, i + 1) for i, t in enumerate(tokens)
-                 if t in known_years and YEAR.match(t)]
+        known_years = self.known_years  # looked up before the pattern: most questions name no year
+        years = ([Entity("year", t, t, 1.0, i, i + 1) for i, t in enumerate(tokens)
+                  if t in known_years and YEAR.match(t)] if not known_years.isdisjoint(tokens) else [])
         if years:  # find's entities come in order already
             entities += years
             entities.sort(key=lambda e: e.start)
