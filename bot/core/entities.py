@@ -140,32 +140,29 @@ class EntityIndex:
             found.append(Entity(hit[0], hit[1], " ".join(typed[start:end]),
                                 1.0 if typed[start:end] == words[start:end] else 0.9, start, end))
             taken[start:end] = [True] * (end - start)
-        # Where a fuzzy name may start from: an unknown word or a word of some name (most
-        # questions have neither).
+        # Where a fuzzy name may start from: an unknown word or a word of some name, not taken
+        # (most questions have neither).
         name_tokens = self._name_tokens
-        named = ([i in unknown or token in name_tokens for i, token in enumerate(raw)]
-                 if unknown or not name_tokens.isdisjoint(raw) else [])
+        origins = ([i for i, token in enumerate(raw) if not taken[i] and (i in unknown or token in name_tokens)]
+                   if unknown or not name_tokens.isdisjoint(raw) else [])
         # Only spans over such a word are tried, left to right (most questions have one or none).
-        origins = [i for i, is_named in enumerate(named) if is_named and not taken[i]]
-        for size in (3, 2, 1):
-            candidates = self._fuzzy_names.get(size)
-            if not candidates or not origins:
+        for size in (3, 2, 1) if origins else ():
+            if not self._fuzzy_names.get(size):
                 continue
             starts = sorted({start for i in origins for start in range(max(0, i - size + 1), i + 1)
                              if start + size <= len(raw)})
             for start in starts:
-                span = range(start, start + size)
+                end = start + size
                 # Misspelt names, and names that mix two spellings ("kompong chnang").
-                if any(taken[start : start + size]) or not any(named[start : start + size]):
+                if any(taken[start:end]):
                     continue
-                text = " ".join(raw[start : start + size])
+                text = " ".join(typed[start:end])
                 best = self._misspelt_name(text, size)
                 if best is None:
                     continue
                 kind, key = self._fuzzy_target[best[0]]
-                found.append(Entity(kind, key, text, best[1] / 100.0, start, start + size))
-                for i in span:
-                    taken[i] = True
+                found.append(Entity(kind, key, text, best[1] / 100.0, start, end))
+                taken[start:end] = [True] * size
         found.extend(self._topic_partial(tokens, taken, {e.kind for e in found}))
         for entity in found:
             taken[entity.start : entity.end] = [True] * (entity.end - entity.start)
