@@ -80,21 +80,18 @@ class EntityIndex:
         self._topic_alias_list = sorted((a for a in topic_aliases if len(a[0]) >= 2),
                                         key=lambda a: (a[1], a[2], sorted(a[0])))
         # An alias names a row only when all its words are in the question, so it is found
-        # through one of them: the one fewest aliases use, which few questions hold ("wage",
-        # not "worker"), so a question gathers few aliases that then fail.
-        aliases_using: dict[str, int] = defaultdict(int)
-        for words, _, _ in self._topic_alias_list:
-            for word in words:
-                aliases_using[word] += 1
+        # through one of them: the one fewest intents' phrasings use, which few questions hold
+        # ("wage", not "worker"), so a question gathers few aliases that then fail.
+        intents_using = _intents_using(kb, stem, tokenize)
         self._topic_aliases: dict[str, list[int]] = defaultdict(list)
         for number, (words, _, _) in enumerate(self._topic_alias_list):
-            self._topic_aliases[min(words, key=lambda w: (aliases_using[w], w))].append(number)
+            self._topic_aliases[min(words, key=lambda w: (intents_using.get(w, 0), w))].append(number)
         self._kind_terms: dict[str, set[str]] = defaultdict(set)
         for tokens, (kind, _) in self.exact.items():
             self._kind_terms[kind].update(tokens)
         self.tokens = {t for key in self.exact for t in key}
         # Words most questions use ("cambodia", "people", "plan") say nothing about which row.
-        generic = _common_words(kb, stem, tokenize)
+        generic = _common_words(kb, intents_using)
         filler = kb.language.filler | generic
         kinds_of_tables = {name: table.entity for name, table in kb.tables.items() if table.entity}
         self._searchable = {table.entity: _RowSearch(table, filler, kinds_of_tables) for table in kb.entity_tables()
@@ -268,14 +265,19 @@ class EntityIndex:
 _COMMON_SHARE = 0.15
 
 
-def _common_words(kb: KnowledgeBase, stemmer: Callable[[str], str],
-                  tokens: Callable[[str], list[str]]) -> frozenset[str]:
+def _intents_using(kb: KnowledgeBase, stemmer: Callable[[str], str],
+                   tokens: Callable[[str], list[str]]) -> dict[str, int]:
+    """How many intents' question and phrasings use each word."""
     counts: dict[str, int] = defaultdict(int)
     for intent in kb.intents.values():
         for word in {stemmer(t) for text in (intent.question, *intent.phrasings) for t in tokens(text)}:
             counts[word] += 1
+    return counts
+
+
+def _common_words(kb: KnowledgeBase, intents_using: Mapping[str, int]) -> frozenset[str]:
     limit = max(3, int(len(kb.intents) * _COMMON_SHARE))
-    return frozenset(w for w, n in counts.items() if n >= limit)
+    return frozenset(w for w, n in intents_using.items() if n >= limit)
 
 
 class _RowSearch:
