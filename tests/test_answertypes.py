@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.answertypes import QuestionReader
+from bot.core.answertypes import _CLAUSE_BREAK, QuestionReader
+from bot.core.evaluation import load_cases
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Lexicon
+from bot.core.normalize import stem, tokenize
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +90,25 @@ def test_phrases_take_their_words_longest_first_from_the_opening_words(
                 for i in span:
                     taken[i] = True
     assert QuestionReader(lexicon)._types_in(tokens) == expected
+
+
+def test_the_day_is_asked_for_as_its_phrases_in_the_words_joined_say(reader: QuestionReader,
+                                                                    kb: KnowledgeBase) -> None:
+    """The phrases are looked for only in questions with one of their last words: the labelled
+    questions read as looking for every phrase in each question's words joined."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "holdout.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    # Each phrase in a question, and its words the other way round (no phrase, though the words).
+    day = kb.language.day_precision
+    questions += [f"so {' '.join(phrase)} was it" for phrase in day]
+    questions += [f"so {' '.join(reversed(phrase))} was it" for phrase in day]
+    phrases = [f" {' '.join(stem(t) for t in phrase)} " for phrase in day]
+    asking = 0
+    for question in questions:
+        words = [stem(t) for clause in _CLAUSE_BREAK.split(question) for t in tokenize(clause)
+                 if not t[:1].isdigit()]
+        joined = f" {' '.join(words)} "
+        expected = any(phrase in joined for phrase in phrases)
+        assert reader.read(question).to_the_day == expected, question
+        asking += expected
+    assert asking >= len(day) + 5  # every phrase, and labelled questions that ask for the day

@@ -4,7 +4,9 @@ their text. Names and aliases are read from the loaded tables."""
 
 from __future__ import annotations
 
+import copy
 import csv
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.engine import Engine
 from bot.core.entities import NAME_KINDS, EntityIndex, _RowSearch
+from bot.core.evaluation import load_cases
 from bot.core.knowledge import KnowledgeBase, Table, load_knowledge
 from bot.core.matching import Matcher
 from bot.core.models import Entity
@@ -143,6 +146,31 @@ def test_topic_alias_words_a_little_apart(index: EntityIndex) -> None:
     assert ("platform_point", "Workers' minimum wage") in {(e.kind, e.key) for e in found}
 
 
+def test_topic_aliases_found_through_one_word_are_those_found_through_any(index: EntityIndex,
+                                                                         matcher: Matcher) -> None:
+    """Each alias is indexed under one of its words only: the labelled questions name the same
+    topic rows as through an index of every word, with words free and with names taken."""
+    every_word: dict[str, list[int]] = defaultdict(list)
+    for number, (words, _, _) in enumerate(index._topic_alias_list):
+        for word in words:
+            every_word[word].append(number)
+    plain = copy.copy(index)
+    plain._topic_aliases = every_word
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    named = 0
+    for question in questions:
+        parsed = matcher.parse(question)
+        tokens = list(parsed.tokens)
+        names = [e for e in parsed.entities if e.kind in NAME_KINDS]
+        taken = [any(e.start <= i < e.end for e in names) for i in range(len(tokens))]
+        for taken_now in ([False] * len(tokens), taken):
+            found = index._topic_partial(tokens, taken_now, {e.kind for e in names})
+            assert found == plain._topic_partial(tokens, taken_now, {e.kind for e in names}), question
+            named += bool(found)
+    assert named > 100  # the comparison covers many questions that name a topic row
+
+
 def test_two_alias_words_scattered_over_a_sentence_name_no_topic(index: EntityIndex) -> None:
     found = _find(index, "safe to drink tap water in cambodia")
     assert all(e.score != 0.85 for e in found)
@@ -180,6 +208,49 @@ def test_a_row_is_found_by_the_distinctive_words_of_its_text(knowledge_copy: Pat
     assert len(own) >= 2, key
     found = _find(index, f"what about {own[0]} {own[1]}")
     assert [(e.kind, e.key) for e in found if e.score == _RowSearch.SCORE] == [("policy_point", key)]
+
+
+def _plain_best(search: _RowSearch, tokens: list[str], evidence: float, known: set[str], wanted: int,
+                within: frozenset[str] | None) -> list[Entity]:
+    """_RowSearch.best as first written: every row the words reach sums the IDFs of its words."""
+    present = {t: i for i, t in reversed(list(enumerate(tokens))) if t in search.idf}
+    rows: list[Entity] = []
+    while present and len(rows) < wanted:
+        reached = sorted({position for word in present for position in search.rows_with[word]
+                          if within is None or search.rows[position][0] in within})
+        scored = sorted(((sum(search.idf[w] for w in words if w in present), key, words)
+                         for key, words in (search.rows[p] for p in reached) if key not in known),
+                        key=lambda item: -item[0])
+        if not scored:
+            break
+        top, key, words = scored[0]
+        runner_up = scored[1][0] if len(scored) > 1 else 0.0
+        if top < evidence or top - runner_up < search.LEAD:
+            break
+        used = [w for w in words if w in present]
+        start = min(present[w] for w in used)
+        rows.append(Entity(search.kind, key, " ".join(sorted(used)), search.SCORE, start, start + 1))
+        known = {*known, key}
+        for word in used:
+            del present[word]
+    return rows
+
+
+def test_a_row_search_scores_rows_as_the_plain_sums(index: EntityIndex, matcher: Matcher) -> None:
+    """A row one word reaches scores that word's IDF without summing its words: the labelled
+    questions find the same rows, bit for bit, as when every reached row sums its words."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    found = 0
+    for question in questions:
+        tokens = list(matcher.parse(question).tokens)
+        for search in index._searchable.values():
+            for evidence, known, wanted in ((0.0, set(), 2), (3.0, set(), 1), (0.0, {search.rows[0][0]}, 1)):
+                for within in (None, frozenset(key for key, _ in search.rows[::2])):
+                    rows = search.best(tokens, evidence, known, wanted, within)
+                    assert rows == _plain_best(search, tokens, evidence, known, wanted, within), question
+                    found += len(rows)
+    assert found > 1000  # the comparison covers many rows found
 
 
 def test_a_row_search_names_no_row_from_common_words(kb: KnowledgeBase) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.normalize import SynonymMap, fold, phrase_tokens, slot_token, stem, tokenize
+from bot.core.normalize import SynonymMap, fold, phrase_tokens, slot_token, stem, stemmed_words, tokenize
 
 
 def test_case_accents_and_punctuation_fold_away() -> None:
@@ -76,6 +76,15 @@ def test_tokenize_is_the_words_of_fold(text: str) -> None:
     # ASCII text is folded a run of non-space characters at a time (and the runs remembered).
     assert tokenize(text) == fold(text).split()
     assert tokenize(text) == fold(text).split()
+
+
+@given(st.one_of(st.lists(st.sampled_from([*_TRICKY, "Parties", "internationally", "classes", "45s", "Leaderr" * 10]),
+                          max_size=20).map(" ".join),
+                 st.text(alphabet=st.characters(max_codepoint=127), max_size=80), st.text(max_size=80)))
+def test_stemmed_words_are_the_stems_of_the_words(text: str) -> None:
+    # Each run's stems are remembered with it: the second call reads them from there.
+    assert stemmed_words(text) == [stem(t) for t in tokenize(text)]
+    assert stemmed_words(text) == [stem(t) for t in tokenize(text)]
 
 
 def test_a_long_run_is_folded_whole() -> None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.language import Lexicon
-from bot.core.normalize import stem, tokenize
+from bot.core.normalize import stem, stemmed_words
 
 # Clauses end at punctuation or at a conjunction that starts another question; the words that
 # ask ("who", "how many") open a clause, give or take a little chatter ("so", "quick q:").
@@ -45,8 +45,12 @@ class QuestionReader:
         self._sizes_by_first = {word: sorted(lengths) for word, lengths in sizes.items()}
         # An empty phrase matches every clause.
         self._always = frozenset(kind for phrase, kind in self._types if not phrase)
-        # Each phrase between spaces, as it is looked for in the question's words joined.
-        self._day = tuple(f" {' '.join(stem(t) for t in phrase)} " for phrase in lexicon.day_precision)
+        # Each phrase between spaces, as it is looked for in the question's words joined; and
+        # their last words, one of which a question has if any phrase is in it (a phrase has
+        # words, and no word a space): most questions have none ("day", "date", …).
+        day = [[stem(t) for t in phrase] for phrase in lexicon.day_precision]
+        self._day = tuple(f" {' '.join(words)} " for words in day)
+        self._day_ends = frozenset(words[-1] for words in day)
         self._yes_no = lexicon.yes_no_openers
 
     def read(self, text: str) -> Asked:
@@ -55,7 +59,8 @@ class QuestionReader:
         all_tokens: list[str] = []
         for clause in _CLAUSE_BREAK.split(text):
             # Numbers say how many, not what is asked: "which 45 countries" asks "which countries".
-            tokens = [stem(t) for t in tokenize(clause) if not t[:1].isdigit()]
+            # (A stem begins as its word does.)
+            tokens = [t for t in stemmed_words(clause) if not t[:1].isdigit()]
             if not tokens:
                 continue
             all_tokens.extend(tokens)
@@ -63,8 +68,11 @@ class QuestionReader:
             types |= found
             if not found and tokens[0] in self._yes_no:
                 yes_no = True
-        joined = f" {' '.join(all_tokens)} "
-        return Asked(frozenset(types), yes_no and not types, any(phrase in joined for phrase in self._day))
+        to_the_day = False
+        if not self._day_ends.isdisjoint(all_tokens):
+            joined = f" {' '.join(all_tokens)} "
+            to_the_day = any(phrase in joined for phrase in self._day)
+        return Asked(frozenset(types), yes_no and not types, to_the_day)
 
     def _types_in(self, tokens: Sequence[str]) -> set[str]:
         """The kinds the phrases starting at one of the opening words ask for: the phrases

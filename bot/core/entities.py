@@ -79,16 +79,19 @@ class EntityIndex:
                          for alias, (kind, row_key) in self.exact.items() if kind not in NAME_KINDS}
         self._topic_alias_list = sorted((a for a in topic_aliases if len(a[0]) >= 2),
                                         key=lambda a: (a[1], a[2], sorted(a[0])))
+        # An alias names a row only when all its words are in the question, so it is found
+        # through one of them: the one fewest intents' phrasings use, which few questions hold
+        # ("wage", not "worker"), so a question gathers few aliases that then fail.
+        intents_using = _intents_using(kb, stem, tokenize)
         self._topic_aliases: dict[str, list[int]] = defaultdict(list)
         for number, (words, _, _) in enumerate(self._topic_alias_list):
-            for word in words:  # found through any of its words
-                self._topic_aliases[word].append(number)
+            self._topic_aliases[min(words, key=lambda w: (intents_using.get(w, 0), w))].append(number)
         self._kind_terms: dict[str, set[str]] = defaultdict(set)
         for tokens, (kind, _) in self.exact.items():
             self._kind_terms[kind].update(tokens)
         self.tokens = {t for key in self.exact for t in key}
         # Words most questions use ("cambodia", "people", "plan") say nothing about which row.
-        generic = _common_words(kb, stem, tokenize)
+        generic = _common_words(kb, intents_using)
         filler = kb.language.filler | generic
         kinds_of_tables = {name: table.entity for name, table in kb.tables.items() if table.entity}
         self._searchable = {table.entity: _RowSearch(table, filler, kinds_of_tables) for table in kb.entity_tables()
@@ -117,61 +120,72 @@ class EntityIndex:
         """Entities in `tokens` (corrected) — fuzzily only where `raw` had unknown words."""
         found: list[Entity] = []
         taken = [False] * len(tokens)
+        # Tuples once, so that each span is a slice looked up as it is.
+        words, typed, exact = tuple(tokens), tuple(raw), self.exact
         # Every alias that starts at each position, then the longest first, left to right.
-        spans = [(size, start) for start, token in enumerate(tokens)
-                 for size in self._sizes_by_first.get(token, ())
-                 if start + size <= len(tokens) and tuple(tokens[start:start + size]) in self.exact]
-        for size, start in sorted(spans, key=lambda span: (-span[0], span[1])):
-            if any(taken[start : start + size]):
+        spans = sorted((-size, start) for start, token in enumerate(words)
+                       for size in self._sizes_by_first.get(token, ())
+                       if start + size <= len(words) and words[start:start + size] in exact)
+        for minus_size, start in spans:
+            end = start - minus_size
+            if any(taken[start:end]):
                 continue
-            hit = self.exact[tuple(tokens[start : start + size])]
-            if (hit[0] == "organisation" and tokens[start + size - 1] == "party"
-                    and start + size < len(tokens) and tokens[start + size] in _ROLE_WORDS):
+            hit = exact[words[start:end]]
+            if (hit[0] == "organisation" and words[end - 1] == "party"
+                    and end < len(words) and words[end] in _ROLE_WORDS):
                 continue  # "was sam rainsy party leader": a person's role, not the Sam Rainsy Party
-            exact_raw = tuple(raw[start : start + size]) == tuple(tokens[start : start + size])
-            found.append(Entity(hit[0], hit[1], " ".join(raw[start : start + size]),
-                                1.0 if exact_raw else 0.9, start, start + size))
-            taken[start : start + size] = [True] * size
-        # Where a fuzzy name may start from: an unknown word or a word of some name.
-        named = [i in unknown or token in self._name_tokens for i, token in enumerate(raw)]
+            found.append(Entity(hit[0], hit[1], " ".join(typed[start:end]),
+                                1.0 if typed[start:end] == words[start:end] else 0.9, start, end))
+            taken[start:end] = [True] * (end - start)
+        # Where a fuzzy name may start from: an unknown word or a word of some name, not taken
+        # (most questions have neither).
+        name_tokens = self._name_tokens
+        origins = ([i for i, token in enumerate(raw) if not taken[i] and (i in unknown or token in name_tokens)]
+                   if unknown or not name_tokens.isdisjoint(raw) else [])
         # Only spans over such a word are tried, left to right (most questions have one or none).
-        origins = [i for i, is_named in enumerate(named) if is_named and not taken[i]]
-        for size in (3, 2, 1):
-            candidates = self._fuzzy_names.get(size)
-            if not candidates or not origins:
+        for size in (3, 2, 1) if origins else ():
+            if not self._fuzzy_names.get(size):
                 continue
             starts = sorted({start for i in origins for start in range(max(0, i - size + 1), i + 1)
                              if start + size <= len(raw)})
             for start in starts:
-                span = range(start, start + size)
+                end = start + size
                 # Misspelt names, and names that mix two spellings ("kompong chnang").
-                if any(taken[start : start + size]) or not any(named[start : start + size]):
+                if any(taken[start:end]):
                     continue
-                text = " ".join(raw[start : start + size])
+                text = " ".join(typed[start:end])
                 best = self._misspelt_name(text, size)
                 if best is None:
                     continue
                 kind, key = self._fuzzy_target[best[0]]
-                found.append(Entity(kind, key, text, best[1] / 100.0, start, start + size))
-                for i in span:
-                    taken[i] = True
+                found.append(Entity(kind, key, text, best[1] / 100.0, start, end))
+                taken[start:end] = [True] * size
         found.extend(self._topic_partial(tokens, taken, {e.kind for e in found}))
         for entity in found:
             taken[entity.start : entity.end] = [True] * (entity.end - entity.start)
         # Each searchable table reads the words no alias took; one table's find does not hide
         # a word from another ("workers" is in a platform point and in a health policy).
         free = [t if not taken[i] else "" for i, t in enumerate(tokens)]
+        # Only the tables some word of whose rows' text is free search (in most questions none).
+        searching = [search for search in self._searchable.values() if not search.words.isdisjoint(free)]
+        if searching:
+            found.extend(self._rows_by_text(searching, free, found))
+        found.sort(key=lambda e: e.start)
+        return found
+
+    def _rows_by_text(self, searching: Sequence[_RowSearch], free: Sequence[str],
+                      found: Sequence[Entity]) -> list[Entity]:
+        """The rows each of `searching` finds by the words of their text among `free`, beside
+        the rows `found` names."""
         searched: list[Entity] = []
         keys_by_kind: dict[str, set[str]] = defaultdict(set)
         for entity in found:
             keys_by_kind[entity.kind].add(entity.key)
         named_once = {kind: next(iter(keys)) for kind, keys in keys_by_kind.items() if len(keys) == 1}
-        for kind, search in self._searchable.items():
-            if search.words.isdisjoint(free):
-                continue  # no word of its rows' text is free, as in most questions
+        for search in searching:
             # Two rows at most ("how much more would a public servant get than a worker"),
             # besides those named outright.
-            known = {e.key for e in found if e.kind == kind}
+            known = {e.key for e in found if e.kind == search.kind}
             evidence, wanted = self._config.row_search_evidence, 2 - len(known)
             # A row inside the one row the question names of a table it belongs to ("what did
             # they guarantee women": a policy of the women's rights area) is searched there
@@ -179,9 +193,7 @@ class EntityIndex:
             within = search.within(named_once)
             rows = search.best(free, evidence, known, wanted, within) if within else []
             searched.extend(rows or search.best(free, evidence, known, wanted))
-        found.extend(searched)
-        found.sort(key=lambda e: e.start)
-        return found
+        return searched
 
     def _likeliest_name(self, text: str, size: int) -> tuple[str, float] | None:
         """The name of `size` words that `text` most likely misspells, and its ratio; None when
@@ -223,15 +235,13 @@ class EntityIndex:
     def _topic_partial(self, tokens: Sequence[str], taken: list[bool],
                        kinds_found: set[str]) -> list[Entity]:
         """Topic rows whose alias words all appear in the question, in any order."""
-        free = {t: i for i, t in enumerate(tokens) if not taken[i]}
-        best: dict[str, tuple[int, Entity]] = {}
-        candidates: set[int] = set()
-        for token in free:
-            numbers = self._topic_aliases.get(token)
-            if numbers:
-                candidates.update(numbers)
+        index = self._topic_aliases
+        candidates = {number for i, token in enumerate(tokens) if not taken[i] and token in index
+                      for number in index[token]}
         if not candidates:
             return []
+        free = {t: i for i, t in enumerate(tokens) if not taken[i]}
+        best: dict[str, tuple[int, Entity]] = {}
         aliases = self._topic_alias_list
         # Only aliases whose every word is free can name a row (nearly all fail).
         whole = [aliases[n] for n in sorted(candidates)
@@ -255,14 +265,19 @@ class EntityIndex:
 _COMMON_SHARE = 0.15
 
 
-def _common_words(kb: KnowledgeBase, stemmer: Callable[[str], str],
-                  tokens: Callable[[str], list[str]]) -> frozenset[str]:
+def _intents_using(kb: KnowledgeBase, stemmer: Callable[[str], str],
+                   tokens: Callable[[str], list[str]]) -> dict[str, int]:
+    """How many intents' question and phrasings use each word."""
     counts: dict[str, int] = defaultdict(int)
     for intent in kb.intents.values():
         for word in {stemmer(t) for text in (intent.question, *intent.phrasings) for t in tokens(text)}:
             counts[word] += 1
+    return counts
+
+
+def _common_words(kb: KnowledgeBase, intents_using: Mapping[str, int]) -> frozenset[str]:
     limit = max(3, int(len(kb.intents) * _COMMON_SHARE))
-    return frozenset(w for w, n in counts.items() if n >= limit)
+    return frozenset(w for w, n in intents_using.items() if n >= limit)
 
 
 class _RowSearch:
@@ -328,10 +343,18 @@ class _RowSearch:
         rows: list[Entity] = []
         while present and len(rows) < wanted:
             # Rows no word of the question reaches score 0: they can only be a runner-up of 0.
-            reached = sorted({position for word in present for position in self.rows_with[word]
-                              if within is None or self.rows[position][0] in within})
-            scored = sorted(((sum(self.idf[w] for w in words if w in present), key, words)
-                             for key, words in (self.rows[p] for p in reached) if key not in known),
+            # Each row reached by the one word it was reached by, or None when by several.
+            reached: dict[int, str | None] = {}
+            for word in present:
+                for position in self.rows_with[word]:
+                    reached[position] = None if position in reached else word
+            # A row one word reaches scores that word's IDF (the sum of it alone); the others
+            # sum over their own words, in their order.
+            scored = sorted(((self.idf[word] if word is not None else sum(self.idf[w] for w in words if w in present),
+                              key, words)
+                             for position, word in sorted(reached.items())
+                             for key, words in (self.rows[position],)
+                             if key not in known and (within is None or key in within)),
                             key=lambda item: -item[0])
             if not scored:
                 break

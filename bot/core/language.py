@@ -184,13 +184,14 @@ def _other_language(text: str, lexicon: Lexicon) -> str | None:
     """The language a Latin-script message is written in, when its words say so clearly: at
     least two words typical of one other language, and more of them than English filler."""
     tokens = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
-    # Each word is looked up once for the languages it marks; most messages mark none.
+    markers = lexicon.languages_of_marker
+    if markers.keys().isdisjoint(tokens):
+        return None  # most messages: no word marks another language
+    # Each word is looked up once for the languages it marks.
     hits: dict[str, int] = {}
     for token in tokens:
-        for language in lexicon.languages_of_marker.get(token, ()):
+        for language in markers.get(token, ()):
             hits[language] = hits.get(language, 0) + 1
-    if not hits:
-        return None
     filler = lexicon.filler
     english = sum(1 for t in tokens if t in filler)
     best: tuple[int, str] | None = None

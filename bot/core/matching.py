@@ -30,7 +30,7 @@ from bot.core.index import NUMBER, YEAR, IntentTraits, PhrasingIndex, anchored_i
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Reading, read
 from bot.core.models import Entity, Intent
-from bot.core.normalize import SLOT_PREFIX, SynonymMap, phrase_tokens, stem, tokenize
+from bot.core.normalize import SLOT_PREFIX, SynonymMap, phrase_tokens, stem, stemmed_words, tokenize
 from bot.core.scoring import FEATURE_NAMES, ScoringModel
 from bot.core.semantic import SemanticIndex
 from bot.core.spelling import Speller
@@ -187,9 +187,9 @@ class Matcher:
                 corrections.append((token, fixed))
             tokens.append(fixed or token)
         entities = self.entities.find(tokens, raw, unknown)
-        known_years = self.known_years  # looked up before the pattern: most words are no year
-        years = [Entity("year", t, t, 1.0, i, i + 1) for i, t in enumerate(tokens)
-                 if t in known_years and YEAR.match(t)]
+        known_years = self.known_years  # looked up before the pattern: most questions name no year
+        years = ([Entity("year", t, t, 1.0, i, i + 1) for i, t in enumerate(tokens)
+                  if t in known_years and YEAR.match(t)] if not known_years.isdisjoint(tokens) else [])
         if years:  # find's entities come in order already
             entities += years
             entities.sort(key=lambda e: e.start)
@@ -264,17 +264,20 @@ class Matcher:
             return frozenset()
         focus = [s for s in sentences if self._asks(s)] or sentences[-1:]
         filler = self.lexicon.filler
-        if not any(stem(t) not in filler for s in focus for t in tokenize(s)):
+        # Each sentence's words, read once: a sentence is looked at up to three times below.
+        words = {s: stemmed_words(s) for s in sentences}
+        if not any(t not in filler for s in focus for t in words[s]):
             # "Which ones?", "what is it?": a question of pointers alone asks about the sentence
             # just before it ("The letter asked them to watch certain attacks. Which ones?").
             first = sentences.index(focus[0])
             focus = sentences[max(0, first - 1):first] + focus
         if len(focus) == len(sentences):
             return frozenset()
-        focus_words = {stem(t) for s in focus for t in tokenize(s)}
-        around = {stem(t) for s in sentences if s not in focus for t in tokenize(s)} - focus_words
+        focus_words = {t for s in focus for t in words[s]}
+        around = {t for s in sentences if s not in focus for t in words[s]} - focus_words
         # Compared as the matcher's terms: a word of the background keeps its synonym's form.
-        return frozenset(t for t in terms if t in around or t in self.synonyms.apply(sorted(around)))
+        mapped = set(self.synonyms.apply(sorted(around)))
+        return frozenset(t for t in terms if t in around or t in mapped)
 
     def _retrieve(self, tokens: Sequence[str], entities: Sequence[Entity],
                   base_terms: Sequence[str], background: frozenset[str]) -> np.ndarray:

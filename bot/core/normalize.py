@@ -102,6 +102,20 @@ def _run_words(run: str) -> tuple[str, ...]:
     return tuple(fold(run).split())
 
 
+def stemmed_words(text: str) -> list[str]:
+    """`stem` of each word of `tokenize(text)`: in ASCII text each run of non-space characters
+    is folded alone (see `tokenize`), so a run's stems are remembered with it."""
+    if text.isascii():
+        return [word for run in text.split()
+                for word in (_run_stems(run) if len(run) <= _LONGEST_CACHED_RUN else map(stem, fold(run).split()))]
+    return [stem(t) for t in fold(text).split()]
+
+
+@functools.lru_cache(maxsize=_WORD_CACHE)
+def _run_stems(run: str) -> tuple[str, ...]:
+    return tuple(stem(t) for t in _run_words(run))
+
+
 @functools.lru_cache(maxsize=_WORD_CACHE)
 def stem(token: str) -> str:
     """A light plural stemmer: enough that 'votes' meets 'vote' and 'policies' 'policy'; and an
