@@ -50,7 +50,7 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
 
 def test_tiny_weights_are_stored_as_zero_and_move_no_answer(tmp_path: Path) -> None:
     weights = np.array([[PRUNE_BELOW / 2, -PRUNE_BELOW / 3], [1.5, -0.75]], dtype=np.float32)
-    model = IntentClassifier({"w:tiny": 0, "w:big": 1}, ("a", NONE), weights, np.zeros(2, dtype=np.float32))
+    model = IntentClassifier.of({"w:tiny": 0, "w:big": 1}, ("a", NONE), weights, np.zeros(2, dtype=np.float32))
     model.save(tmp_path / "c.npz")
     loaded = IntentClassifier.load(tmp_path / "c.npz")
     assert (loaded.weights[0] == 0).all() and loaded.weights[1].tolist() == [1.5, -0.75]

@@ -118,3 +118,17 @@ def test_a_replaced_engine_is_freed_without_the_collector(cache: Path) -> None:
         if collecting:
             gc.enable()
         gc.unfreeze()
+
+
+def test_equal_frozensets_come_back_as_one_with_a_table_no_larger(cache: Path) -> None:
+    import sys
+
+    words = frozenset(f"word{i}" for i in range(500))
+    stored = {"a": words, "b": frozenset(sorted(words)), "c": (frozenset(), frozenset()),
+              "nested": frozenset({frozenset({1, 2}), frozenset({3})}), "kept": {1, 2}}
+    assert stored["b"] is not words
+    enginecache.write("key", stored)
+    read = enginecache.read("key")
+    assert read == stored
+    assert read["a"] is read["b"] and read["c"][0] is read["c"][1]
+    assert sys.getsizeof(read["a"]) <= sys.getsizeof(words)

@@ -47,8 +47,24 @@ def features(terms: Sequence[str], filler: frozenset[str], background: frozenset
 class IntentClassifier:
     vocabulary: Mapping[str, int]
     classes: tuple[str, ...]
-    weights: NDArray[np.float32]  # features × classes
-    bias: NDArray[np.float32]
+    # The weights (features × classes) with the bias as one more row: one gather and one
+    # reduction make a question's logits, and the table is held once (a stacked copy made on
+    # the first question was 3 MiB more of a running bot's memory).
+    weights_and_bias: NDArray[np.float32]
+
+    @classmethod
+    def of(cls, vocabulary: Mapping[str, int], classes: tuple[str, ...], weights: NDArray[np.float32],
+           bias: NDArray[np.float32]) -> IntentClassifier:
+        return cls(vocabulary, classes, np.vstack([weights, bias]))
+
+    @property
+    def weights(self) -> NDArray[np.float32]:
+        return self.weights_and_bias[:-1]
+
+    @property
+    def bias(self) -> NDArray[np.float32]:
+        row: NDArray[np.float32] = self.weights_and_bias[-1]  # an integer index types as Any
+        return row
 
     def probabilities(self, found: Sequence[str]) -> dict[str, float]:
         # Filling a copy of a dict of every class already sized costs less than growing one.
@@ -64,7 +80,7 @@ class IntentClassifier:
         rows.append(len(vocabulary))  # the bias, added last: the same float32 sums as before
         # The ufuncs' own reductions: what .sum() and .max() call, minus their Python wrappers.
         # In place: on a hundred classes each step costs the call, not the arithmetic.
-        logits: NDArray[np.float32] = np.add.reduce(self._weights_and_bias.take(rows, axis=0), axis=0)
+        logits: NDArray[np.float32] = np.add.reduce(self.weights_and_bias.take(rows, axis=0), axis=0)
         logits -= np.maximum.reduce(logits, axis=None)
         np.exp(logits, out=logits)
         logits /= np.add.reduce(logits, axis=None)
@@ -78,11 +94,6 @@ class IntentClassifier:
     @functools.cached_property
     def _every_class(self) -> dict[str, float]:
         return dict.fromkeys(self.classes, 0.0)
-
-    @functools.cached_property
-    def _weights_and_bias(self) -> NDArray[np.float32]:
-        # The bias as one more row, so one gather and one reduction make a question's logits.
-        return np.vstack([self.weights, self.bias])
 
     def save(self, path: Path) -> None:
         names = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
@@ -104,7 +115,7 @@ class IntentClassifier:
             bias = data["bias"].astype(np.float32)
         if weights.shape != (len(names), len(classes)) or bias.shape != (len(classes),):
             raise ValueError("the weights do not fit the vocabulary and classes")
-        return cls({name: i for i, name in enumerate(names)}, classes, weights, bias)
+        return cls.of({name: i for i, name in enumerate(names)}, classes, weights, bias)
 
 
 def fit(examples: Sequence[tuple[Sequence[str], str]], classes: Sequence[str],
@@ -165,4 +176,4 @@ def fit(examples: Sequence[tuple[Sequence[str], str]], classes: Sequence[str],
             v *= beta2
             v += (1 - beta2) * grad * grad
             param -= LEARNING_RATE * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + eps)
-    return IntentClassifier(vocabulary, tuple(classes), weights, bias)
+    return IntentClassifier.of(vocabulary, tuple(classes), weights, bias)
