@@ -15,6 +15,7 @@ import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -36,8 +37,12 @@ from bot.core.semantic import SemanticIndex
 from bot.core.spelling import Speller
 
 
-@dataclass(frozen=True)
-class ScoredIntent:
+class ScoredIntent(NamedTuple):
+    """One candidate intent of a question and what its probability rests on. A named tuple, not
+    a frozen dataclass: every candidate of every question makes one, and a tuple is built in one
+    call where a frozen dataclass sets each field through a guarded `object.__setattr__`. Change
+    one with `_replace`."""
+
     intent: Intent
     score: float  # the probability that this intent's reply answers the question
     lexical: float  # word overlap with its best phrasing
@@ -364,8 +369,12 @@ class Matcher:
         ids = [profiles[p].intent.id for p in order]
         by_overlap = sorted(range(len(order)), key=lexical.__getitem__, reverse=True)
         candidates = CandidateRows(context, self.semantic.nearness_of, none)
+        # Each candidate's fields, one list a field: the results are built from them in one pass.
+        intents: list[Intent] = []
+        fuzzies: list[float] = []
+        phrasings: list[str] = []
+        notes_of: list[tuple[str, ...]] = []
         rows: list[list[float]] = []
-        extras: list[tuple[float, str, tuple[str, ...]]] = []
         for rank, position in enumerate(order):
             profile = profiles[position]
             lo, hi = index.bounds[position]
@@ -398,14 +407,16 @@ class Matcher:
             exact = question_terms == index.phrasing_terms[best_row]
             row, notes = candidates.row(profile, position, overlap, fuzzy, overlap - runner_up,
                                         recall.get(position, 0.0), mine, mine - rival, exact, near)
+            intents.append(profile.intent)
+            fuzzies.append(fuzzy)
+            phrasings.append(index.phrasing_text[best_row])
+            notes_of.append(notes)
             rows.append(row)
-            extras.append((fuzzy, index.phrasing_text[best_row], notes))
         matrix = np.array(rows, dtype=np.float64)
         probabilities = self.model.probabilities(matrix).tolist()
         # The rows hold Python floats, which the matrix holds exactly: the values the model saw.
-        results = [ScoredIntent(profiles[position].intent, probabilities[i], lexical[i],
-                                extras[i][0], extras[i][1], extras[i][2], tuple(rows[i]))
-                   for i, position in enumerate(order)]
+        results = list(map(ScoredIntent, intents, probabilities, lexical, fuzzies, phrasings, notes_of,
+                           map(tuple, rows)))
         results.sort(key=lambda r: r.score, reverse=True)
         return tuple(results)
 
