@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from bot.core.engine import Engine
+from bot.core.evaluation import load_cases
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matching import Matcher
 from bot.core.scoring import FEATURE_NAMES
@@ -92,6 +96,17 @@ def test_probabilities_rank_the_candidates(matcher: Matcher) -> None:
     assert scores == sorted(scores, reverse=True)
     assert all(0.0 <= s <= 1.0 for s in scores)
     assert all(len(r.features) == len(FEATURE_NAMES) for r in ranked)
+
+
+def test_each_score_is_the_models_probability_of_its_feature_row(matcher: Matcher) -> None:
+    # The ranking hands the model its rows packed as doubles, not as a list of lists.
+    questions = [case.question for name in ("questions.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    for question in questions:
+        ranked = matcher.analyse(question).ranked
+        if ranked:
+            plain = matcher.model.probabilities(np.array([r.features for r in ranked], dtype=np.float64))
+            assert [r.score for r in ranked] == pytest.approx(plain.tolist(), rel=1e-12, abs=1e-15), question
 
 
 def test_a_detail_stated_only_in_an_answer_reaches_its_intent(matcher: Matcher, engine: Engine) -> None:

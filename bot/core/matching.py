@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -375,6 +376,9 @@ class Matcher:
         phrasings: list[str] = []
         notes_of: list[tuple[str, ...]] = []
         rows: list[list[float]] = []
+        # The rows one after another, as doubles: the model's matrix, with no list of lists for
+        # numpy to walk.
+        matrix_data = array("d")
         for rank, position in enumerate(order):
             profile = profiles[position]
             lo, hi = index.bounds[position]
@@ -412,7 +416,8 @@ class Matcher:
             phrasings.append(index.phrasing_text[best_row])
             notes_of.append(notes)
             rows.append(row)
-        matrix = np.array(rows, dtype=np.float64)
+            matrix_data.fromlist(row)
+        matrix = np.frombuffer(matrix_data).reshape(len(order), len(FEATURE_NAMES))
         probabilities = self.model.probabilities(matrix).tolist()
         # The rows hold Python floats, which the matrix holds exactly: the values the model saw.
         results = list(map(ScoredIntent, intents, probabilities, lexical, fuzzies, phrasings, notes_of,
