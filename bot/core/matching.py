@@ -345,8 +345,10 @@ class Matcher:
         def vote(intent_id: str) -> float:
             place = class_index.get(intent_id)
             return 0.0 if place is None else votes[place]
-        # Classes from the highest vote down, where each candidate looks for its rival.
-        by_vote = (-shares).argsort(kind="stable").tolist()
+        # Classes from the highest vote down, where each candidate looks for its rival. Equal votes
+        # come in any order: both readers below take every vote above a floor, or the value of the
+        # first that qualifies, so the plain ascending sort, reversed, serves.
+        by_vote = shares.argsort()[::-1].tolist()
         # And those the classifier favours, however few words they share with the question: the
         # first of `by_vote`, compared as Python floats (float64), as the votes are read everywhere
         # else. Sorted by (vote, position), as which are found first does not matter.
