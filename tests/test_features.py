@@ -76,6 +76,12 @@ def test_unknown_words_are_named(matcher: Matcher) -> None:
     assert _context(matcher, "when was the cnrp founded").unknown_words == ()
 
 
+def test_every_keyword_is_in_its_intents_bag(matcher: Matcher) -> None:
+    # A candidate's row looks a word up in the bag alone, not in the keywords as well.
+    assert all(profile.keywords <= profile.bag for profile in matcher.index.profiles)
+    assert any(profile.keywords for profile in matcher.index.profiles)
+
+
 def test_rare_words_are_those_only_one_intent_uses(matcher: Matcher) -> None:
     for question in QUESTIONS:
         for term, _, _ in _context(matcher, question).rare:

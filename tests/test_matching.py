@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+from typing import cast
+
+import numpy as np
 import pytest
 
+from bot.core.classifier import IntentClassifier
 from bot.core.engine import Engine
+from bot.core.evaluation import load_cases
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matching import Matcher
 from bot.core.scoring import FEATURE_NAMES
@@ -92,6 +99,41 @@ def test_probabilities_rank_the_candidates(matcher: Matcher) -> None:
     assert scores == sorted(scores, reverse=True)
     assert all(0.0 <= s <= 1.0 for s in scores)
     assert all(len(r.features) == len(FEATURE_NAMES) for r in ranked)
+
+
+def test_each_score_is_the_models_probability_of_its_feature_row(matcher: Matcher) -> None:
+    # The ranking hands the model its rows packed as doubles, not as a list of lists.
+    questions = [case.question for name in ("questions.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    for question in questions:
+        ranked = matcher.analyse(question).ranked
+        if ranked:
+            plain = matcher.model.probabilities(np.array([r.features for r in ranked], dtype=np.float64))
+            assert [r.score for r in ranked] == pytest.approx(plain.tolist(), rel=1e-12, abs=1e-15), question
+
+
+class _RoundedVotes:
+    """The knowledge base's classifier with its votes rounded to two places, so that many are
+    equal, and its classes in the order given."""
+
+    def __init__(self, classifier: IntentClassifier, order: list[int]) -> None:
+        self._classifier, self._order = classifier, order
+        self.classes = tuple(classifier.classes[i] for i in order)
+        self.class_index = {name: i for i, name in enumerate(self.classes)}
+
+    def shares(self, found: Sequence[str]) -> np.ndarray:
+        return np.round(self._classifier.shares(found), 2)[self._order]
+
+
+def test_the_order_of_equal_votes_changes_no_ranking(matcher: Matcher) -> None:
+    # The ranking reads the classes by vote from an unstable sort: which of two equal votes
+    # comes first must not matter.
+    classes = range(len(matcher.classifier.classes))
+    forward = cast(IntentClassifier, _RoundedVotes(matcher.classifier, list(classes)))
+    backward = cast(IntentClassifier, _RoundedVotes(matcher.classifier, list(reversed(classes))))
+    questions = [case.question for case in load_cases(Path(__file__).parent / "questions.yaml")]
+    for question in questions:
+        assert matcher.analyse(question, forward).ranked == matcher.analyse(question, backward).ranked, question
 
 
 def test_a_detail_stated_only_in_an_answer_reaches_its_intent(matcher: Matcher, engine: Engine) -> None:

@@ -714,8 +714,8 @@ class Engine:
             odds = p / (1.0 - p) * bonus if p < 1.0 else math.inf
             return 1.0 if math.isinf(odds) else odds / (1.0 + odds)
 
-        boosted = [replace(r, score=boost(r.score),
-                           notes=(*r.notes, "same topic as the last answer"))
+        boosted = [r._replace(score=boost(r.score),
+                                notes=(*r.notes, "same topic as the last answer"))
                    if r.intent.topic == previous.topic or r.intent.id in near else r
                    for r in analysis.ranked]
         boosted.sort(key=lambda r: r.score, reverse=True)

@@ -296,7 +296,7 @@ class CandidateRows:
         intent = profile.intent
         kind = intent.kind
         names_of, entity_kind = profile.named, intent.entity
-        bag, keywords, said = profile.bag, profile.keywords, profile.said
+        bag, said = profile.bag, profile.said  # the bag holds the keywords too
         covered = 0.0
         uncovered: list[str] = []
         weights: list[float] = []  # of the uncovered words, in their order
@@ -306,7 +306,7 @@ class CandidateRows:
             if slot:
                 if slot in names_of or (bool(entity_kind) and slot == entity_kind) or term in bag:
                     covered += weight
-            elif term in bag or term in keywords or not forms.isdisjoint(said):
+            elif term in bag or not forms.isdisjoint(said):
                 covered += weight
             elif countable:
                 uncovered.append(term)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import itertools
 import re
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -36,8 +38,12 @@ from bot.core.semantic import SemanticIndex
 from bot.core.spelling import Speller
 
 
-@dataclass(frozen=True)
-class ScoredIntent:
+class ScoredIntent(NamedTuple):
+    """One candidate intent of a question and what its probability rests on. A named tuple, not
+    a frozen dataclass: every candidate of every question makes one, and a tuple is built in one
+    call where a frozen dataclass sets each field through a guarded `object.__setattr__`. Change
+    one with `_replace`."""
+
     intent: Intent
     score: float  # the probability that this intent's reply answers the question
     lexical: float  # word overlap with its best phrasing
@@ -339,8 +345,10 @@ class Matcher:
         def vote(intent_id: str) -> float:
             place = class_index.get(intent_id)
             return 0.0 if place is None else votes[place]
-        # Classes from the highest vote down, where each candidate looks for its rival.
-        by_vote = (-shares).argsort(kind="stable").tolist()
+        # Classes from the highest vote down, where each candidate looks for its rival. Equal votes
+        # come in any order: both readers below take every vote above a floor, or the value of the
+        # first that qualifies, so the plain ascending sort, reversed, serves.
+        by_vote = shares.argsort()[::-1].tolist()
         # And those the classifier favours, however few words they share with the question: the
         # first of `by_vote`, compared as Python floats (float64), as the votes are read everywhere
         # else. Sorted by (vote, position), as which are found first does not matter.
@@ -364,8 +372,15 @@ class Matcher:
         ids = [profiles[p].intent.id for p in order]
         by_overlap = sorted(range(len(order)), key=lexical.__getitem__, reverse=True)
         candidates = CandidateRows(context, self.semantic.nearness_of, none)
+        # Each candidate's fields, one list a field: the results are built from them in one pass.
+        intents: list[Intent] = []
+        fuzzies: list[float] = []
+        phrasings: list[str] = []
+        notes_of: list[tuple[str, ...]] = []
         rows: list[list[float]] = []
-        extras: list[tuple[float, str, tuple[str, ...]]] = []
+        # The rows one after another, as doubles: the model's matrix, with no list of lists for
+        # numpy to walk.
+        matrix_data = array("d")
         for rank, position in enumerate(order):
             profile = profiles[position]
             lo, hi = index.bounds[position]
@@ -398,14 +413,17 @@ class Matcher:
             exact = question_terms == index.phrasing_terms[best_row]
             row, notes = candidates.row(profile, position, overlap, fuzzy, overlap - runner_up,
                                         recall.get(position, 0.0), mine, mine - rival, exact, near)
+            intents.append(profile.intent)
+            fuzzies.append(fuzzy)
+            phrasings.append(index.phrasing_text[best_row])
+            notes_of.append(notes)
             rows.append(row)
-            extras.append((fuzzy, index.phrasing_text[best_row], notes))
-        matrix = np.array(rows, dtype=np.float64)
+            matrix_data.fromlist(row)
+        matrix = np.frombuffer(matrix_data).reshape(len(order), len(FEATURE_NAMES))
         probabilities = self.model.probabilities(matrix).tolist()
         # The rows hold Python floats, which the matrix holds exactly: the values the model saw.
-        results = [ScoredIntent(profiles[position].intent, probabilities[i], lexical[i],
-                                extras[i][0], extras[i][1], extras[i][2], tuple(rows[i]))
-                   for i, position in enumerate(order)]
+        results = list(map(ScoredIntent, intents, probabilities, lexical, fuzzies, phrasings, notes_of,
+                           map(tuple, rows)))
         results.sort(key=lambda r: r.score, reverse=True)
         return tuple(results)
 
