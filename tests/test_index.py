@@ -242,14 +242,16 @@ def asked_terms(engine: Engine) -> list[list[str]]:
 
 
 def test_postings_score_as_the_plain_sums_and_f_beta(index: PhrasingIndex, asked_terms: list[list[str]]) -> None:
-    """Both sums through one column of postings (frequent words as whole columns) and the F-beta
-    worked out in place give, bit for bit, the plain word-by-word sums over the phrasings' own
-    words and keywords, and the F-beta as written."""
+    """Both sums through one column of postings (frequent words as whole columns, already times
+    their weight, with the question's words or as words around it) and the F-beta worked out in
+    place give, bit for bit, the plain word-by-word sums over the phrasings' own words and
+    keywords, and the F-beta as written."""
     keywords = [index.profiles[owner].keywords for owner in index._owner]
     vouching: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     beta2 = index._beta2
-    for terms in asked_terms:
-        weighted = index.query_weights(terms)
+    for terms, background in [(asked, around) for asked in asked_terms
+                              for around in (frozenset(), frozenset(asked[::2]))]:
+        weighted = index.query_weights(terms, background)
         shared = np.zeros(index.phrasing_count, dtype=np.float32)
         explained = np.zeros(index.phrasing_count, dtype=np.float32)
         for term, weight in weighted.items():
@@ -264,7 +266,7 @@ def test_postings_score_as_the_plain_sums_and_f_beta(index: PhrasingIndex, asked
         with np.errstate(divide="ignore", invalid="ignore"):
             plain = (1 + beta2) * precision * recall / (beta2 * precision + recall)
         plain[~np.isfinite(plain)] = 0.0
-        assert index.score_all(terms).tobytes() == plain.tobytes()
+        assert index.score_all(terms, background=background).tobytes() == plain.tobytes()
 
 
 def test_phrasing_rows_are_grouped_by_intent(index: PhrasingIndex) -> None:
