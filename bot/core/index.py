@@ -246,11 +246,12 @@ class PhrasingIndex:
         self._postings = [np.array(p + [len(rows) + row for row in e], dtype=np.intp)
                           for p, e in zip(present, explains, strict=True)]
         # The few words most phrasings use ("the", "cnrp") also as whole columns, already times
-        # each weight a question can give them (see `_weighted_columns`): adding such a column is
-        # cheaper than scattering into thousands of rows, or than scaling a 0/1 column first, and
-        # gives the same sums.
+        # their weight: adding such a column is cheaper than scattering into thousands of rows,
+        # or than scaling a 0/1 column first, and gives the same sums. As words around the
+        # question (a weight times the background weight, in one message in a hundred) they are
+        # scattered, to the same sums.
         frequent = max(1, 2 * len(rows) // DENSE_POSTING_SHARE)
-        self._dense_products = {c: self._weighted_columns(terms[c], p, 2 * len(rows))
+        self._dense_products = {c: self._weighted_column(terms[c], p, 2 * len(rows))
                                 for c, p in enumerate(self._postings) if len(p) > frequent}
         self._row_blocks: dict[int, tuple[np.ndarray, tuple[dict[int, int], np.ndarray, np.ndarray]]] = {}
         self._last_weights: tuple[tuple[tuple[str, ...], frozenset[str]], dict[str, float]] | None = None
@@ -354,16 +355,14 @@ class PhrasingIndex:
         self._last_weights = (key, weights)  # one assignment: safe with several worker threads
         return weights
 
-    def _weighted_columns(self, term: str, rows: np.ndarray, size: int) -> dict[float, np.ndarray]:
-        """A known word's 0/1 column over both sums times each weight `query_weights` gives it,
-        keyed by that weight as `score_all` reads it (the float32 value, as a Python float): its
-        own weight, or that times the background weight (a known word is never damped). Each
-        product is the one a question's 0/1 column times its weight made, so the same floats."""
+    def _weighted_column(self, term: str, rows: np.ndarray, size: int) -> tuple[float, np.ndarray]:
+        """A known word's weight as `score_all` reads it (the float32 value, as a Python float)
+        and its 0/1 column over both sums times that weight: the product a question's 0/1 column
+        times its weight made, so the same floats."""
         column = np.zeros(size, dtype=np.float32)
         column[rows] = 1.0
-        own = self._known_weights[term]
-        weights: list[float] = np.array([own, own * self.config.background_weight], dtype=np.float32).tolist()
-        return {weight: column * weight for weight in weights}
+        weight: float = np.float32(self._known_weights[term]).item()
+        return weight, column * weight
 
     def use_dense(self) -> None:
         """Score with phrasing × word matrices and one matrix product, as the index did before
@@ -434,12 +433,11 @@ class PhrasingIndex:
                 sums = np.zeros(2 * size, dtype=np.float32)
                 dense_products, postings = self._dense_products, self._postings
                 for column, weight in zip(columns, weights.tolist(), strict=True):
-                    products = dense_products.get(column)
-                    product = None if products is None else products.get(weight)
-                    if product is None:
-                        sums[postings[column]] += weight
+                    dense = dense_products.get(column)
+                    if dense is not None and dense[0] == weight:
+                        sums += dense[1]  # + 0 where the word is absent: the same sums
                     else:
-                        sums += product  # + 0 where the word is absent: the same sums
+                        sums[postings[column]] += weight
                 shared, explained = sums[:size], sums[size:]
             else:
                 # A few rows: their small row-major matrix and the same product as before (its
