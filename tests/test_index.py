@@ -17,7 +17,7 @@ from bot.core.config import MatchConfig
 from bot.core.engine import Engine
 from bot.core.entities import NAME_KINDS
 from bot.core.evaluation import load_cases
-from bot.core.index import NUMBER_SLOT, PhrasingIndex, anchored_in_a_year
+from bot.core.index import NUMBER, NUMBER_SLOT, YEAR, PhrasingIndex, anchored_in_a_year
 from bot.core.knowledge import KnowledgeBase
 from bot.core.models import Entity
 from bot.core.normalize import SLOT_PREFIX, phrase_tokens, slot_token, word_forms
@@ -280,6 +280,19 @@ def test_numeric_rows_are_those_of_intents_that_read_numbers(index: PhrasingInde
     expected = [row for position, profile in enumerate(index.profiles) if profile.traits.reads_numbers
                 for row in range(index.starts[position], index.ends[position])]
     assert list(index.numeric_rows) == expected
+
+
+def test_numbers_are_read_where_a_token_is_a_number_but_no_year(engine: Engine, index: PhrasingIndex) -> None:
+    """The one search for a digit first tells as testing each token does."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    asked = [engine.matcher.parse(question).tokens for question in questions]
+    made = [["top", "5"], ["in", "2013"], ["2013", "5.5"], ["x1", "1x"], ["3rd"], [], ["１２"]]
+    for tokens in asked + made:
+        plain = any(NUMBER.match(t) and not YEAR.match(t) for t in tokens)
+        assert index.reads_numbers_in(tokens) == plain
+    assert index.reads_numbers_in(["top", "5"]) and index.reads_numbers_in(["１２"])
+    assert not index.reads_numbers_in(["in", "2013"])
 
 
 @given(st.lists(st.sampled_from(["when", "was", "cnrp", "founded", "who", "kandal", "vote", "zzperson", "the",

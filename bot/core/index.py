@@ -36,6 +36,7 @@ def anchored_in_a_year(terms: Sequence[str]) -> bool:
     2018, not today; "since 2018" counts on from it, to today."""
     return any(YEAR.match(t) and (i == 0 or terms[i - 1] not in _COUNTING_FROM) for i, t in enumerate(terms))
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
+_DIGIT = re.compile(r"\d")  # what every NUMBER holds
 _SMALLEST_NORMAL = np.finfo(np.float32).tiny
 NUMBER_SLOT = slot_token("number")
 
@@ -283,6 +284,14 @@ class PhrasingIndex:
         self._conflicts: dict[tuple[str, str], np.ndarray | None] = {}
         self.numeric_rows = np.array([row for row, (position, _) in enumerate(rows)
                                       if profiles[position].traits.reads_numbers], dtype=int)
+
+    def reads_numbers_in(self, tokens: Sequence[str]) -> bool:
+        """Whether the intents that read numbers read them in these tokens: some intent does, and
+        a token is a number that is not a year ("top 5", "above 40")."""
+        # Most questions hold no digit at all: one search of their text tells, for half the
+        # cost of matching each token.
+        return (len(self.numeric_rows) > 0 and _DIGIT.search(" ".join(tokens)) is not None
+                and any(NUMBER.match(t) and not YEAR.match(t) for t in tokens))
 
     def conflict_factors(self, kind: str, key: str) -> np.ndarray | None:
         """For a named row of a name kind, what a question naming it scales each phrasing's score

@@ -284,23 +284,25 @@ class Matcher:
         """Every phrasing's word overlap with the question, with the phrasing-level evidence
         that picks which phrasing of an intent speaks for it."""
         index = self.index
-        scores = index.score_all(base_terms, background=background)
         # Intents about a topic row read the question with that row as a slot.
-        for kind in {e.kind for e in entities} - NAME_KINDS:
-            rows = index.rows_by_topic_kind.get(kind)
-            if rows is not None:
-                scores[rows] = index.score_all(index.terms(tokens, entities, NAME_KINDS | {kind}), rows,
-                                               background)
+        topics = [(rows, index.score_all(index.terms(tokens, entities, NAME_KINDS | {kind}), rows, background))
+                  for kind in {e.kind for e in entities} - NAME_KINDS
+                  if (rows := index.rows_by_topic_kind.get(kind)) is not None]
+        numeric = (index.score_all(index.terms(tokens, entities, NAME_KINDS, mask_numbers=True), index.numeric_rows,
+                                   background) if index.reads_numbers_in(tokens) else None)
+        # The question's own words last: the index keeps the last words' weights, which the
+        # features weigh them by next.
+        scores = index.score_all(base_terms, background=background)
+        for rows, topic_scores in topics:
+            scores[rows] = topic_scores
         for entity in entities:
             # A phrasing that names someone else speaks less for the question; one that names
             # no one of a name kind, nor has a slot for one, was not written for such questions.
             factors = index.conflict_factors(entity.kind, entity.key)
             if factors is not None:
                 scores *= factors
-        if any(NUMBER.match(t) and not YEAR.match(t) for t in tokens) and len(index.numeric_rows):
-            rows = index.numeric_rows
-            scores[rows] = index.score_all(index.terms(tokens, entities, NAME_KINDS, mask_numbers=True), rows,
-                                           background)
+        if numeric is not None:
+            scores[index.numeric_rows] = numeric
         return scores
 
     def _rank(self, parsed: Parsed, unknown_years: Sequence[str],
