@@ -150,6 +150,23 @@ def test_background_words_weigh_less(index: PhrasingIndex, config: MatchConfig) 
     assert weights["founded"] == pytest.approx(index.weight("founded"))
 
 
+def test_query_weights_are_each_words_weight_damped_and_as_background(index: PhrasingIndex, config: MatchConfig,
+                                                                      asked_terms: list[list[str]]) -> None:
+    """One look-up a word and the non-filler words counted by a set operation give, float for
+    float and in the same order, each word's weight times the damping (a word neither the index's
+    nor filler) and the background weight (a word around the question)."""
+    filler = index.lexicon.filler
+    chatty = ["hi", "cheers", "the", "the", "founded", *(f"qz{a}{b}" for a in "abcdef" for b in "ghijkl")]
+    for terms in [*asked_terms, chatty]:
+        for background in (frozenset(), frozenset(terms[::2])):
+            unique = list(dict.fromkeys(terms))
+            content = [t for t in unique if t not in filler and t not in background]
+            damping = min(1.0, config.long_question_words / max(len(content), 1))
+            plain = {t: index.weight(t) * (damping if t not in index.idf and t not in filler else 1.0)
+                     * (config.background_weight if t in background else 1.0) for t in unique}
+            assert list(index.query_weights(terms, background).items()) == list(plain.items())
+
+
 # ---------------------------------------------------------------- terms
 
 

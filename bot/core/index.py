@@ -103,9 +103,9 @@ class PhrasingIndex:
                           if document_frequency[term] == 1}
         self._unknown_weight = config.unknown_word_weight * math.log(1.0 + total)
         self._beta2 = config.recall_beta ** 2
-        # Every word with a weight of its own (not the unknown word's), looked up once per term.
-        self._known_weights = {t: self.weight(t) for t in (*self.idf, *lexicon.question_words,
-                                                           *lexicon.stopwords, *lexicon.greetings)}
+        # The weight of every word no message's length damps (the index's own words and filler):
+        # one look-up a term tells both.
+        self._undamped_weights = {t: self.weight(t) for t in (*self.idf, *lexicon.filler)}
         filler = lexicon.stopwords
         for profile in self.profiles:
             for phrasing in profile.phrasings:
@@ -344,20 +344,20 @@ class PhrasingIndex:
         last = self._last_weights
         if last is not None and last[0] == key:
             return last[1]  # a question's own terms are weighed for retrieval and for features
-        unique = list(dict.fromkeys(terms))
-        filler, idf, known = self.lexicon.filler, self.idf, self._known_weights
-        content = [t for t in unique if t not in filler and t not in background]
-        damping = min(1.0, self.config.long_question_words / max(len(content), 1))
+        unique = dict.fromkeys(terms)
+        filler, undamped = self.lexicon.filler, self._undamped_weights
+        # The words that are not filler, counted by one set operation unless some are background.
+        content = (len([t for t in unique if t not in filler and t not in background]) if background
+                   else len(unique) - len(filler.intersection(unique)))
+        damping = min(1.0, self.config.long_question_words / max(content, 1))
         background_weight = self.config.background_weight
         weights: dict[str, float] = {}
         # The factors of 1.0 that the full product would multiply by are left out: the same
         # floats, for a fraction of the cost.
         for t in unique:
-            weight = known.get(t)
+            weight = undamped.get(t)
             if weight is None:
-                weight = self.weight(t)
-            if t not in idf and t not in filler:
-                weight *= damping
+                weight = self.weight(t) * damping
             if t in background:
                 weight *= background_weight
             weights[t] = weight
@@ -370,7 +370,7 @@ class PhrasingIndex:
         times its weight made, so the same floats."""
         column = np.zeros(size, dtype=np.float32)
         column[rows] = 1.0
-        weight: float = np.float32(self._known_weights[term]).item()
+        weight: float = np.float32(self._undamped_weights[term]).item()
         return weight, column * weight
 
     def use_dense(self) -> None:
