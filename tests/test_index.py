@@ -243,6 +243,16 @@ def test_score_all_of_some_rows_is_those_rows_of_all(index: PhrasingIndex) -> No
     assert index.score_all(terms, np.array([], dtype=int)).shape == (0,)
 
 
+def test_a_non_finite_product_reads_as_no_match(index: PhrasingIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard on the rows' product: a score its sum finds not finite is no match."""
+    rows = index.rows_by_topic_kind["policy_area"]
+    assert index.score_all(["what", "the", "policy", "on"], rows).any()
+    monkeypatch.setitem(index._undamped_weights, "the", math.nan)
+    monkeypatch.setattr(index, "_last_weights", None)
+    scores = index.score_all(["what", "the", "policy", "on"], rows)
+    assert np.isfinite(scores).all() and not scores.any()
+
+
 def test_unexplained_words_lower_the_score(index: PhrasingIndex) -> None:
     # Recall counts: a question with words no phrasing explains matches less well.
     plain = index.score_all(["when", "was", "cnrp", "founded"]).max()

@@ -39,6 +39,9 @@ NUMBER = re.compile(r"^\d+(\.\d+)?$")
 _DIGIT = re.compile(r"\d")  # what every NUMBER holds
 _SMALLEST_NORMAL = np.finfo(np.float32).tiny
 NUMBER_SLOT = slot_token("number")
+# A set of rows' words (each word's column in the block), their 0/1 present and explains
+# matrices, and their lengths.
+RowBlock = tuple[dict[int, int], np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -254,7 +257,7 @@ class PhrasingIndex:
         frequent = max(1, 2 * len(rows) // DENSE_POSTING_SHARE)
         self._dense_products = {c: self._weighted_column(terms[c], p, 2 * len(rows))
                                 for c, p in enumerate(self._postings) if len(p) > frequent}
-        self._row_blocks: dict[int, tuple[np.ndarray, tuple[dict[int, int], np.ndarray, np.ndarray]]] = {}
+        self._row_blocks: dict[int, tuple[np.ndarray, RowBlock]] = {}
         self._last_weights: tuple[tuple[tuple[str, ...], frozenset[str]], dict[str, float]] | None = None
         self._lengths = np.array([p.weight for _, p in rows], dtype=np.float32)
         self._dense: tuple[np.ndarray, np.ndarray] | None = None
@@ -384,11 +387,11 @@ class PhrasingIndex:
             explains[postings[postings >= count] - count, column] = 1.0
         self._dense = (np.asfortranarray(present), np.asfortranarray(explains))
 
-    def _row_block(self, rows: np.ndarray) -> tuple[dict[int, int], np.ndarray, np.ndarray]:
+    def _row_block(self, rows: np.ndarray) -> RowBlock:
         """For a fixed set of rows (a topic kind's, the numeric ones): the words they use (each
-        word's column in the block) and their 0/1 present and explains matrices over those
-        words, with a last all-zero column for every other word. Made once per set, checked
-        against the set itself, not its id alone; its size follows the rows' own words."""
+        word's column in the block), their 0/1 present and explains matrices over those words,
+        with a last all-zero column for every other word, and their lengths. Made once per set,
+        checked against the set itself, not its id alone; its size follows the rows' own words."""
         known = self._row_blocks.get(id(rows))
         if known is not None and known[0] is rows:
             return known[1]
@@ -406,7 +409,7 @@ class PhrasingIndex:
             for i, terms in enumerate(rows_terms):
                 block[i, [local[self.column[term]] for term in terms]] = 1.0
             blocks.append(block)
-        made = (local, blocks[0], blocks[1])
+        made = (local, blocks[0], blocks[1], self._lengths[rows])
         self._row_blocks[id(rows)] = (rows, made)
         return made
 
@@ -434,6 +437,7 @@ class PhrasingIndex:
             with np.errstate(invalid="ignore"):  # see the small-rows product below
                 shared = self._dense[0][pick] @ weights
                 explained = self._dense[1][pick] @ weights
+            lengths = self._lengths if rows is None else self._lengths[rows]
         else:
             if rows is None:
                 # Summed word by word in float32, in the question's order: the sums the dense
@@ -447,11 +451,11 @@ class PhrasingIndex:
                         sums += dense[1]  # + 0 where the word is absent: the same sums
                     else:
                         sums[postings[column]] += weight
-                shared, explained = sums[:size], sums[size:]
+                shared, explained, lengths = sums[:size], sums[size:], self._lengths
             else:
                 # A few rows: their small row-major matrix and the same product as before (its
                 # sums run in another order, which the word-by-word sum would not reproduce).
-                local, present, explains = self._row_block(rows)
+                local, present, explains, lengths = self._row_block(rows)
                 # The same C-ordered rows × words matrices as built word by word before, so
                 # the product gives the same floats.
                 picked = [local.get(column, -1) for column in columns]
@@ -462,7 +466,6 @@ class PhrasingIndex:
                 with np.errstate(invalid="ignore"):
                     shared = present.take(picked, axis=1) @ weights
                     explained = explains.take(picked, axis=1) @ weights
-        lengths = self._lengths if rows is None else self._lengths[rows]
         beta2 = self._beta2
         # Every length is positive and the total too, so only a phrasing that shares no word
         # has a zero denominator (its precision and recall are 0). A positive one is at least
@@ -479,14 +482,13 @@ class PhrasingIndex:
         score: np.ndarray = np.multiply(precision, 1 + beta2, out=precision)
         score *= recall
         score /= denominator
-        if rows is not None or self._dense is not None:
-            # A finite guard on the BLAS products' scores: a numerical hiccup must read as "no
-            # match", never as one. The postings' sums need none (1.4 of their 20 µs): finite
-            # weights added, then divided by positive lengths, totals and denominators raised to
-            # the smallest normal, stay finite.
-            finite = np.isfinite(score)
-            if not finite.all():
-                score[~finite] = 0.0
+        # A finite guard on the BLAS products' scores: a numerical hiccup must read as "no match",
+        # never as one. Their sum (at most one a phrasing: no overflow) is finite if and only if
+        # they all are: one call where most questions end. The postings' sums need none (1.4 of
+        # their 20 µs): finite weights added, then divided by positive lengths, totals and
+        # denominators raised to the smallest normal, stay finite.
+        if (rows is not None or self._dense is not None) and not math.isfinite(np.add.reduce(score)):
+            score[~np.isfinite(score)] = 0.0
         return score
 
     def answer_recall(self, content: Sequence[tuple[str, frozenset[str]]]) -> dict[int, float]:
