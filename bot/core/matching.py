@@ -206,10 +206,10 @@ class Matcher:
         return classifier_features(terms, self.lexicon.stopwords, frozenset(), sorted(types), sorted(kinds))
 
     def classifier_features(self, parsed: Parsed) -> list[str]:
-        kinds = {e.kind for e in parsed.entities}
-        asked = set(parsed.asked.types) | ({"yesno"} if parsed.asked.yes_no else set())
-        return classifier_features(parsed.terms, self.lexicon.stopwords, parsed.background, sorted(asked),
-                                   sorted(kinds))
+        types = parsed.asked.types
+        return classifier_features(parsed.terms, self.lexicon.stopwords, parsed.background,
+                                   sorted(types | {"yesno"} if parsed.asked.yes_no else types),
+                                   sorted({e.kind for e in parsed.entities}))
 
     def analyse(self, question: str, classifier: IntentClassifier | None = None) -> Analysis:
         """The question read and its intents ranked; `classifier` stands in for the knowledge
