@@ -296,6 +296,30 @@ def test_postings_score_as_the_plain_sums_and_f_beta(index: PhrasingIndex, asked
         assert index.score_all(terms, background=background).tobytes() == plain.tobytes()
 
 
+def test_some_rows_matches_put_among_all_score_as_each_set_alone(engine: Engine, index: PhrasingIndex) -> None:
+    """One F-beta over every phrasing's matches, a topic kind's rows' own in their place (as
+    retrieval reads a question naming a topic row), gives bit for bit each set's own scores."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    checked = 0
+    for question in questions:
+        parsed = engine.matcher.parse(question)
+        for kind in sorted({e.kind for e in parsed.entities} - NAME_KINDS):
+            rows = index.rows_by_topic_kind.get(kind)
+            if rows is None:
+                continue
+            topic_terms = index.terms(parsed.tokens, parsed.entities, NAME_KINDS | {kind})
+            expected = index.score_all(parsed.terms, background=parsed.background)
+            expected[rows] = index.score_all(topic_terms, rows, parsed.background)
+            shared, recall, _ = index.matches(parsed.terms, background=parsed.background)
+            topic_shared, topic_recall, _ = index.matches(topic_terms, rows, parsed.background)
+            shared[rows] = topic_shared
+            recall[rows] = topic_recall
+            assert index.f_beta(shared, recall, from_products=True).tobytes() == expected.tobytes()
+            checked += 1
+    assert checked > 100
+
+
 def test_phrasing_rows_are_grouped_by_intent(index: PhrasingIndex) -> None:
     assert index.starts[0] == 0 and index.ends[-1] == index.phrasing_count
     assert list(index.starts[1:]) == list(index.ends[:-1])

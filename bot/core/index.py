@@ -416,6 +416,15 @@ class PhrasingIndex:
     def score_all(self, terms: Sequence[str], rows: np.ndarray | None = None,
                   background: frozenset[str] = frozenset()) -> np.ndarray:
         """F-beta of every phrasing (or of `rows`) against the question's terms, at once."""
+        shared, recall, from_products = self.matches(terms, rows, background)
+        return self.f_beta(shared, recall, rows, from_products)
+
+    def matches(self, terms: Sequence[str], rows: np.ndarray | None = None,
+                background: frozenset[str] = frozenset()) -> tuple[np.ndarray, np.ndarray, bool]:
+        """For every phrasing (or each of `rows`): the weight of the question's words it uses and
+        the share of the question's weight it explains (`f_beta`'s inputs), and whether a BLAS
+        product summed them. A caller may put some rows' matches into every phrasing's (their
+        F-beta is worked out element by element, so the same floats)."""
         weighted = self.query_weights(terms, background)
         column_of = self.column
         columns: list[int] = []
@@ -431,41 +440,48 @@ class PhrasingIndex:
         total = sum(weighted.values()) or 1.0
         size = self.phrasing_count if rows is None else len(rows)
         if not columns:
-            return np.zeros(size, dtype=np.float32)
+            nothing = np.zeros(2 * size, dtype=np.float32)  # an F-beta of 0 for every phrasing
+            return nothing[:size], nothing[size:], False
         if self._dense is not None:
             pick = (slice(None), columns) if rows is None else np.ix_(rows, np.asarray(columns))
             with np.errstate(invalid="ignore"):  # see the small-rows product below
                 shared = self._dense[0][pick] @ weights
                 explained = self._dense[1][pick] @ weights
-            lengths = self._lengths if rows is None else self._lengths[rows]
+        elif rows is None:
+            # Summed word by word in float32, in the question's order: the sums the dense
+            # reference's matrix product gives, but for a last float32 unit on a few
+            # questions (its BLAS may pair the additions differently), which no answer feels.
+            sums = np.zeros(2 * size, dtype=np.float32)
+            dense_products, postings = self._dense_products, self._postings
+            for column, weight in zip(columns, weights.tolist(), strict=True):
+                dense = dense_products.get(column)
+                if dense is not None and dense[0] == weight:
+                    sums += dense[1]  # + 0 where the word is absent: the same sums
+                else:
+                    sums[postings[column]] += weight
+            shared, explained = sums[:size], sums[size:]
         else:
-            if rows is None:
-                # Summed word by word in float32, in the question's order: the sums the dense
-                # reference's matrix product gives, but for a last float32 unit on a few
-                # questions (its BLAS may pair the additions differently), which no answer feels.
-                sums = np.zeros(2 * size, dtype=np.float32)
-                dense_products, postings = self._dense_products, self._postings
-                for column, weight in zip(columns, weights.tolist(), strict=True):
-                    dense = dense_products.get(column)
-                    if dense is not None and dense[0] == weight:
-                        sums += dense[1]  # + 0 where the word is absent: the same sums
-                    else:
-                        sums[postings[column]] += weight
-                shared, explained, lengths = sums[:size], sums[size:], self._lengths
-            else:
-                # A few rows: their small row-major matrix and the same product as before (its
-                # sums run in another order, which the word-by-word sum would not reproduce).
-                local, present, explains, lengths = self._row_block(rows)
-                # The same C-ordered rows × words matrices as built word by word before, so
-                # the product gives the same floats.
-                picked = [local.get(column, -1) for column in columns]
-                # The BLAS product can report an "invalid value" left in the floating-point
-                # flags by an earlier operation, though its inputs are finite 0/1s and weights
-                # (seen for a few of some 3,000 questions, never when asked alone): the scores
-                # are checked for finiteness below.
-                with np.errstate(invalid="ignore"):
-                    shared = present.take(picked, axis=1) @ weights
-                    explained = explains.take(picked, axis=1) @ weights
+            # A few rows: their small row-major matrix and the same product as before (its
+            # sums run in another order, which the word-by-word sum would not reproduce).
+            local, present, explains, _ = self._row_block(rows)
+            # The same C-ordered rows × words matrices as built word by word before, so
+            # the product gives the same floats.
+            picked = [local.get(column, -1) for column in columns]
+            # The BLAS product can report an "invalid value" left in the floating-point
+            # flags by an earlier operation, though its inputs are finite 0/1s and weights
+            # (seen for a few of some 3,000 questions, never when asked alone): the scores
+            # are checked for finiteness (see `f_beta`).
+            with np.errstate(invalid="ignore"):
+                shared = present.take(picked, axis=1) @ weights
+                explained = explains.take(picked, axis=1) @ weights
+        # In place, in the sums' own array.
+        return shared, np.divide(explained, total, out=explained), rows is not None or self._dense is not None
+
+    def f_beta(self, shared: np.ndarray, recall: np.ndarray, rows: np.ndarray | None = None,
+               from_products: bool = False) -> np.ndarray:
+        """The F-beta of `matches` (of every phrasing, or of `rows`), worked out in `shared`'s
+        array; `from_products`: some were summed by a BLAS product."""
+        lengths = self._lengths if rows is None else self._row_block(rows)[3]
         beta2 = self._beta2
         # Every length is positive and the total too, so only a phrasing that shares no word
         # has a zero denominator (its precision and recall are 0). A positive one is at least
@@ -474,7 +490,6 @@ class PhrasingIndex:
         # to silence, and every other denominator is kept as it is.
         # In place, in the sums' own arrays: the same operations on the same floats, with no
         # temporary arrays (a product of two floats is the same either way round).
-        recall = np.divide(explained, total, out=explained)
         precision = np.divide(shared, lengths, out=shared)
         denominator = beta2 * precision
         denominator += recall
@@ -487,7 +502,7 @@ class PhrasingIndex:
         # they all are: one call where most questions end. The postings' sums need none (1.4 of
         # their 20 µs): finite weights added, then divided by positive lengths, totals and
         # denominators raised to the smallest normal, stay finite.
-        if (rows is not None or self._dense is not None) and not math.isfinite(np.add.reduce(score)):
+        if from_products and not math.isfinite(np.add.reduce(score)):
             score[~np.isfinite(score)] = 0.0
         return score
 

@@ -285,16 +285,20 @@ class Matcher:
         that picks which phrasing of an intent speaks for it."""
         index = self.index
         # Intents about a topic row read the question with that row as a slot.
-        topics = [(rows, index.score_all(index.terms(tokens, entities, NAME_KINDS | {kind}), rows, background))
+        topics = [(rows, index.matches(index.terms(tokens, entities, NAME_KINDS | {kind}), rows, background))
                   for kind in {e.kind for e in entities} - NAME_KINDS
                   if (rows := index.rows_by_topic_kind.get(kind)) is not None]
         numeric = (index.score_all(index.terms(tokens, entities, NAME_KINDS, mask_numbers=True), index.numeric_rows,
                                    background) if index.reads_numbers_in(tokens) else None)
         # The question's own words last: the index keeps the last words' weights, which the
         # features weigh them by next.
-        scores = index.score_all(base_terms, background=background)
-        for rows, topic_scores in topics:
-            scores[rows] = topic_scores
+        shared, recall, from_products = index.matches(base_terms, background=background)
+        # The topic rows' matches in place of theirs, and one F-beta for all: the same floats as
+        # each set's own, for one set of calls.
+        for rows, (topic_shared, topic_recall, _) in topics:
+            shared[rows] = topic_shared
+            recall[rows] = topic_recall
+        scores = index.f_beta(shared, recall, from_products=from_products or bool(topics))
         for entity in entities:
             # A phrasing that names someone else speaks less for the question; one that names
             # no one of a name kind, nor has a slot for one, was not written for such questions.
