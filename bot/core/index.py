@@ -368,7 +368,7 @@ class PhrasingIndex:
         return weights
 
     def _weighted_column(self, term: str, rows: np.ndarray, size: int) -> tuple[float, np.ndarray]:
-        """A known word's weight as `score_all` reads it (the float32 value, as a Python float)
+        """A known word's weight as `matches` reads it (the float32 value, as a Python float)
         and its 0/1 column over both sums times that weight: the product a question's 0/1 column
         times its weight made, so the same floats."""
         column = np.zeros(size, dtype=np.float32)
