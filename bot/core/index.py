@@ -37,7 +37,15 @@ def anchored_in_a_year(terms: Sequence[str]) -> bool:
     return any(YEAR.match(t) and (i == 0 or terms[i - 1] not in _COUNTING_FROM) for i, t in enumerate(terms))
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
 _DIGIT = re.compile(r"\d")  # what every NUMBER holds
-_SMALLEST_NORMAL = np.finfo(np.float32).tiny
+def _constant(value: float) -> np.ndarray:
+    """A float32 constant of the F-beta as a read-only 0-d array: the float32 a Python float
+    becomes in a float32 operation (the same floats), without converting a scalar each call."""
+    constant = np.array(value, dtype=np.float32)
+    constant.flags.writeable = False
+    return constant
+
+
+_SMALLEST_NORMAL = _constant(float(np.finfo(np.float32).tiny))
 NUMBER_SLOT = slot_token("number")
 # A set of rows' words (each word's column in the block), their 0/1 present and explains
 # matrices, and their lengths.
@@ -106,6 +114,7 @@ class PhrasingIndex:
                           if document_frequency[term] == 1}
         self._unknown_weight = config.unknown_word_weight * math.log(1.0 + total)
         self._beta2 = config.recall_beta ** 2
+        self._beta2_f32, self._one_plus_beta2_f32 = _constant(self._beta2), _constant(1 + self._beta2)
         # The weight of every word no message's length damps (the index's own words and filler):
         # one look-up a term tells both.
         self._undamped_weights = {t: self.weight(t) for t in (*self.idf, *lexicon.filler)}
@@ -482,7 +491,6 @@ class PhrasingIndex:
         """The F-beta of `matches` (of every phrasing, or of `rows`), worked out in `shared`'s
         array; `from_products`: some were summed by a BLAS product."""
         lengths = self._lengths if rows is None else self._row_block(rows)[3]
-        beta2 = self._beta2
         # Every length is positive and the total too, so only a phrasing that shares no word
         # has a zero denominator (its precision and recall are 0). A positive one is at least
         # a word's weight over a phrasing's length, far above the smallest normal float, which
@@ -491,10 +499,10 @@ class PhrasingIndex:
         # In place, in the sums' own arrays: the same operations on the same floats, with no
         # temporary arrays (a product of two floats is the same either way round).
         precision = np.divide(shared, lengths, out=shared)
-        denominator = beta2 * precision
+        denominator = np.multiply(self._beta2_f32, precision)
         denominator += recall
         np.maximum(denominator, _SMALLEST_NORMAL, out=denominator)
-        score: np.ndarray = np.multiply(precision, 1 + beta2, out=precision)
+        score: np.ndarray = np.multiply(precision, self._one_plus_beta2_f32, out=precision)
         score *= recall
         score /= denominator
         # A finite guard on the BLAS products' scores: a numerical hiccup must read as "no match",
