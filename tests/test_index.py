@@ -17,7 +17,7 @@ from bot.core.config import MatchConfig
 from bot.core.engine import Engine
 from bot.core.entities import NAME_KINDS
 from bot.core.evaluation import load_cases
-from bot.core.index import NUMBER_SLOT, PhrasingIndex, anchored_in_a_year
+from bot.core.index import NUMBER, NUMBER_SLOT, YEAR, PhrasingIndex, anchored_in_a_year
 from bot.core.knowledge import KnowledgeBase
 from bot.core.models import Entity
 from bot.core.normalize import SLOT_PREFIX, phrase_tokens, slot_token, word_forms
@@ -150,6 +150,23 @@ def test_background_words_weigh_less(index: PhrasingIndex, config: MatchConfig) 
     assert weights["founded"] == pytest.approx(index.weight("founded"))
 
 
+def test_query_weights_are_each_words_weight_damped_and_as_background(index: PhrasingIndex, config: MatchConfig,
+                                                                      asked_terms: list[list[str]]) -> None:
+    """One look-up a word and the non-filler words counted by a set operation give, float for
+    float and in the same order, each word's weight times the damping (a word neither the index's
+    nor filler) and the background weight (a word around the question)."""
+    filler = index.lexicon.filler
+    chatty = ["hi", "cheers", "the", "the", "founded", *(f"qz{a}{b}" for a in "abcdef" for b in "ghijkl")]
+    for terms in [*asked_terms, chatty]:
+        for background in (frozenset(), frozenset(terms[::2])):
+            unique = list(dict.fromkeys(terms))
+            content = [t for t in unique if t not in filler and t not in background]
+            damping = min(1.0, config.long_question_words / max(len(content), 1))
+            plain = {t: index.weight(t) * (damping if t not in index.idf and t not in filler else 1.0)
+                     * (config.background_weight if t in background else 1.0) for t in unique}
+            assert list(index.query_weights(terms, background).items()) == list(plain.items())
+
+
 # ---------------------------------------------------------------- terms
 
 
@@ -226,6 +243,16 @@ def test_score_all_of_some_rows_is_those_rows_of_all(index: PhrasingIndex) -> No
     assert index.score_all(terms, np.array([], dtype=int)).shape == (0,)
 
 
+def test_a_non_finite_product_reads_as_no_match(index: PhrasingIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard on the rows' product: a score its sum finds not finite is no match."""
+    rows = index.rows_by_topic_kind["policy_area"]
+    assert index.score_all(["what", "the", "policy", "on"], rows).any()
+    monkeypatch.setitem(index._undamped_weights, "the", math.nan)
+    monkeypatch.setattr(index, "_last_weights", None)
+    scores = index.score_all(["what", "the", "policy", "on"], rows)
+    assert np.isfinite(scores).all() and not scores.any()
+
+
 def test_unexplained_words_lower_the_score(index: PhrasingIndex) -> None:
     # Recall counts: a question with words no phrasing explains matches less well.
     plain = index.score_all(["when", "was", "cnrp", "founded"]).max()
@@ -242,14 +269,16 @@ def asked_terms(engine: Engine) -> list[list[str]]:
 
 
 def test_postings_score_as_the_plain_sums_and_f_beta(index: PhrasingIndex, asked_terms: list[list[str]]) -> None:
-    """Both sums through one column of postings (frequent words as whole columns) and the F-beta
-    worked out in place give, bit for bit, the plain word-by-word sums over the phrasings' own
-    words and keywords, and the F-beta as written."""
+    """Both sums through one column of postings (frequent words as whole columns, already times
+    their weight, with the question's words or as words around it) and the F-beta worked out in
+    place give, bit for bit, the plain word-by-word sums over the phrasings' own words and
+    keywords, and the F-beta as written."""
     keywords = [index.profiles[owner].keywords for owner in index._owner]
     vouching: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     beta2 = index._beta2
-    for terms in asked_terms:
-        weighted = index.query_weights(terms)
+    for terms, background in [(asked, around) for asked in asked_terms
+                              for around in (frozenset(), frozenset(asked[::2]))]:
+        weighted = index.query_weights(terms, background)
         shared = np.zeros(index.phrasing_count, dtype=np.float32)
         explained = np.zeros(index.phrasing_count, dtype=np.float32)
         for term, weight in weighted.items():
@@ -264,7 +293,31 @@ def test_postings_score_as_the_plain_sums_and_f_beta(index: PhrasingIndex, asked
         with np.errstate(divide="ignore", invalid="ignore"):
             plain = (1 + beta2) * precision * recall / (beta2 * precision + recall)
         plain[~np.isfinite(plain)] = 0.0
-        assert index.score_all(terms).tobytes() == plain.tobytes()
+        assert index.score_all(terms, background=background).tobytes() == plain.tobytes()
+
+
+def test_some_rows_matches_put_among_all_score_as_each_set_alone(engine: Engine, index: PhrasingIndex) -> None:
+    """One F-beta over every phrasing's matches, a topic kind's rows' own in their place (as
+    retrieval reads a question naming a topic row), gives bit for bit each set's own scores."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    checked = 0
+    for question in questions:
+        parsed = engine.matcher.parse(question)
+        for kind in sorted({e.kind for e in parsed.entities} - NAME_KINDS):
+            rows = index.rows_by_topic_kind.get(kind)
+            if rows is None:
+                continue
+            topic_terms = index.terms(parsed.tokens, parsed.entities, NAME_KINDS | {kind})
+            expected = index.score_all(parsed.terms, background=parsed.background)
+            expected[rows] = index.score_all(topic_terms, rows, parsed.background)
+            shared, recall, _ = index.matches(parsed.terms, background=parsed.background)
+            topic_shared, topic_recall, _ = index.matches(topic_terms, rows, parsed.background)
+            shared[rows] = topic_shared
+            recall[rows] = topic_recall
+            assert index.f_beta(shared, recall, from_products=True).tobytes() == expected.tobytes()
+            checked += 1
+    assert checked > 100
 
 
 def test_phrasing_rows_are_grouped_by_intent(index: PhrasingIndex) -> None:
@@ -278,6 +331,19 @@ def test_numeric_rows_are_those_of_intents_that_read_numbers(index: PhrasingInde
     expected = [row for position, profile in enumerate(index.profiles) if profile.traits.reads_numbers
                 for row in range(index.starts[position], index.ends[position])]
     assert list(index.numeric_rows) == expected
+
+
+def test_numbers_are_read_where_a_token_is_a_number_but_no_year(engine: Engine, index: PhrasingIndex) -> None:
+    """The one search for a digit first tells as testing each token does."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    asked = [engine.matcher.parse(question).tokens for question in questions]
+    made = [["top", "5"], ["in", "2013"], ["2013", "5.5"], ["x1", "1x"], ["3rd"], [], ["１２"]]
+    for tokens in asked + made:
+        plain = any(NUMBER.match(t) and not YEAR.match(t) for t in tokens)
+        assert index.reads_numbers_in(tokens) == plain
+    assert index.reads_numbers_in(["top", "5"]) and index.reads_numbers_in(["１２"])
+    assert not index.reads_numbers_in(["in", "2013"])
 
 
 @given(st.lists(st.sampled_from(["when", "was", "cnrp", "founded", "who", "kandal", "vote", "zzperson", "the",

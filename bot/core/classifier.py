@@ -35,9 +35,9 @@ def features(terms: Sequence[str], filler: frozenset[str], background: frozenset
              asked: Iterable[str] = (), kinds: Iterable[str] = ()) -> list[str]:
     """Words, pairs of neighbouring words, what the question asks for, and the kinds of rows it
     names. Words of the sentences around the question are left out."""
-    words = [t for t in terms if t not in background]
+    words = [t for t in terms if t not in background] if background else terms
     found = [f"w:{t}" for t in words]
-    found += [f"b:{a} {b}" for a, b in itertools.pairwise(words) if not (a in filler and b in filler)]
+    found += [f"b:{a} {b}" for a, b in itertools.pairwise(words) if a not in filler or b not in filler]
     found += [f"a:{kind}" for kind in asked]
     found += [f"e:{kind}" for kind in kinds]
     return list(dict.fromkeys(found))

@@ -36,8 +36,20 @@ def anchored_in_a_year(terms: Sequence[str]) -> bool:
     2018, not today; "since 2018" counts on from it, to today."""
     return any(YEAR.match(t) and (i == 0 or terms[i - 1] not in _COUNTING_FROM) for i, t in enumerate(terms))
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
-_SMALLEST_NORMAL = np.finfo(np.float32).tiny
+_DIGIT = re.compile(r"\d")  # what every NUMBER holds
+def _constant(value: float) -> np.ndarray:
+    """A float32 constant of the F-beta as a read-only 0-d array: the float32 a Python float
+    becomes in a float32 operation (the same floats), without converting a scalar each call."""
+    constant = np.array(value, dtype=np.float32)
+    constant.flags.writeable = False
+    return constant
+
+
+_SMALLEST_NORMAL = _constant(float(np.finfo(np.float32).tiny))
 NUMBER_SLOT = slot_token("number")
+# A set of rows' words (each word's column in the block), their 0/1 present and explains
+# matrices, and their lengths.
+RowBlock = tuple[dict[int, int], np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -102,9 +114,10 @@ class PhrasingIndex:
                           if document_frequency[term] == 1}
         self._unknown_weight = config.unknown_word_weight * math.log(1.0 + total)
         self._beta2 = config.recall_beta ** 2
-        # Every word with a weight of its own (not the unknown word's), looked up once per term.
-        self._known_weights = {t: self.weight(t) for t in (*self.idf, *lexicon.question_words,
-                                                           *lexicon.stopwords, *lexicon.greetings)}
+        self._beta2_f32, self._one_plus_beta2_f32 = _constant(self._beta2), _constant(1 + self._beta2)
+        # The weight of every word no message's length damps (the index's own words and filler):
+        # one look-up a term tells both.
+        self._undamped_weights = {t: self.weight(t) for t in (*self.idf, *lexicon.filler)}
         filler = lexicon.stopwords
         for profile in self.profiles:
             for phrasing in profile.phrasings:
@@ -245,12 +258,15 @@ class PhrasingIndex:
         # word's weight to both sums at once.
         self._postings = [np.array(p + [len(rows) + row for row in e], dtype=np.intp)
                           for p, e in zip(present, explains, strict=True)]
-        # The few words most phrasings use ("the", "cnrp") also as whole 0/1 columns: adding a
-        # column is cheaper than scattering into thousands of rows, and gives the same sums.
+        # The few words most phrasings use ("the", "cnrp") also as whole columns, already times
+        # their weight: adding such a column is cheaper than scattering into thousands of rows,
+        # or than scaling a 0/1 column first, and gives the same sums. As words around the
+        # question (a weight times the background weight, in one message in a hundred) they are
+        # scattered, to the same sums.
         frequent = max(1, 2 * len(rows) // DENSE_POSTING_SHARE)
-        self._dense_postings = {c: self._column_of(p, 2 * len(rows)) for c, p in enumerate(self._postings)
-                                if len(p) > frequent}
-        self._row_blocks: dict[int, tuple[np.ndarray, tuple[dict[int, int], np.ndarray, np.ndarray]]] = {}
+        self._dense_products = {c: self._weighted_column(terms[c], p, 2 * len(rows))
+                                for c, p in enumerate(self._postings) if len(p) > frequent}
+        self._row_blocks: dict[int, tuple[np.ndarray, RowBlock]] = {}
         self._last_weights: tuple[tuple[tuple[str, ...], frozenset[str]], dict[str, float]] | None = None
         self._lengths = np.array([p.weight for _, p in rows], dtype=np.float32)
         self._dense: tuple[np.ndarray, np.ndarray] | None = None
@@ -280,6 +296,14 @@ class PhrasingIndex:
         self._conflicts: dict[tuple[str, str], np.ndarray | None] = {}
         self.numeric_rows = np.array([row for row, (position, _) in enumerate(rows)
                                       if profiles[position].traits.reads_numbers], dtype=int)
+
+    def reads_numbers_in(self, tokens: Sequence[str]) -> bool:
+        """Whether the intents that read numbers read them in these tokens: some intent does, and
+        a token is a number that is not a year ("top 5", "above 40")."""
+        # Most questions hold no digit at all: one search of their text tells, for half the
+        # cost of matching each token.
+        return (len(self.numeric_rows) > 0 and _DIGIT.search(" ".join(tokens)) is not None
+                and any(NUMBER.match(t) and not YEAR.match(t) for t in tokens))
 
     def conflict_factors(self, kind: str, key: str) -> np.ndarray | None:
         """For a named row of a name kind, what a question naming it scales each phrasing's score
@@ -332,31 +356,34 @@ class PhrasingIndex:
         last = self._last_weights
         if last is not None and last[0] == key:
             return last[1]  # a question's own terms are weighed for retrieval and for features
-        unique = list(dict.fromkeys(terms))
-        filler, idf, known = self.lexicon.filler, self.idf, self._known_weights
-        content = [t for t in unique if t not in filler and t not in background]
-        damping = min(1.0, self.config.long_question_words / max(len(content), 1))
+        unique = dict.fromkeys(terms)
+        filler, undamped = self.lexicon.filler, self._undamped_weights
+        # The words that are not filler, counted by one set operation unless some are background.
+        content = (len([t for t in unique if t not in filler and t not in background]) if background
+                   else len(unique) - len(filler.intersection(unique)))
+        damping = min(1.0, self.config.long_question_words / max(content, 1))
         background_weight = self.config.background_weight
         weights: dict[str, float] = {}
         # The factors of 1.0 that the full product would multiply by are left out: the same
         # floats, for a fraction of the cost.
         for t in unique:
-            weight = known.get(t)
+            weight = undamped.get(t)
             if weight is None:
-                weight = self.weight(t)
-            if t not in idf and t not in filler:
-                weight *= damping
+                weight = self.weight(t) * damping
             if t in background:
                 weight *= background_weight
             weights[t] = weight
         self._last_weights = (key, weights)  # one assignment: safe with several worker threads
         return weights
 
-    @staticmethod
-    def _column_of(rows: np.ndarray, size: int) -> np.ndarray:
+    def _weighted_column(self, term: str, rows: np.ndarray, size: int) -> tuple[float, np.ndarray]:
+        """A known word's weight as `matches` reads it (the float32 value, as a Python float)
+        and its 0/1 column over both sums times that weight: the product a question's 0/1 column
+        times its weight made, so the same floats."""
         column = np.zeros(size, dtype=np.float32)
         column[rows] = 1.0
-        return column
+        weight: float = np.float32(self._undamped_weights[term]).item()
+        return weight, column * weight
 
     def use_dense(self) -> None:
         """Score with phrasing × word matrices and one matrix product, as the index did before
@@ -369,11 +396,11 @@ class PhrasingIndex:
             explains[postings[postings >= count] - count, column] = 1.0
         self._dense = (np.asfortranarray(present), np.asfortranarray(explains))
 
-    def _row_block(self, rows: np.ndarray) -> tuple[dict[int, int], np.ndarray, np.ndarray]:
+    def _row_block(self, rows: np.ndarray) -> RowBlock:
         """For a fixed set of rows (a topic kind's, the numeric ones): the words they use (each
-        word's column in the block) and their 0/1 present and explains matrices over those
-        words, with a last all-zero column for every other word. Made once per set, checked
-        against the set itself, not its id alone; its size follows the rows' own words."""
+        word's column in the block), their 0/1 present and explains matrices over those words,
+        with a last all-zero column for every other word, and their lengths. Made once per set,
+        checked against the set itself, not its id alone; its size follows the rows' own words."""
         known = self._row_blocks.get(id(rows))
         if known is not None and known[0] is rows:
             return known[1]
@@ -391,13 +418,22 @@ class PhrasingIndex:
             for i, terms in enumerate(rows_terms):
                 block[i, [local[self.column[term]] for term in terms]] = 1.0
             blocks.append(block)
-        made = (local, blocks[0], blocks[1])
+        made = (local, blocks[0], blocks[1], self._lengths[rows])
         self._row_blocks[id(rows)] = (rows, made)
         return made
 
     def score_all(self, terms: Sequence[str], rows: np.ndarray | None = None,
                   background: frozenset[str] = frozenset()) -> np.ndarray:
         """F-beta of every phrasing (or of `rows`) against the question's terms, at once."""
+        shared, recall, from_products = self.matches(terms, rows, background)
+        return self.f_beta(shared, recall, rows, from_products)
+
+    def matches(self, terms: Sequence[str], rows: np.ndarray | None = None,
+                background: frozenset[str] = frozenset()) -> tuple[np.ndarray, np.ndarray, bool]:
+        """For every phrasing (or each of `rows`): the weight of the question's words it uses and
+        the share of the question's weight it explains (`f_beta`'s inputs), and whether a BLAS
+        product summed them. A caller may put some rows' matches into every phrasing's (their
+        F-beta is worked out element by element, so the same floats)."""
         weighted = self.query_weights(terms, background)
         column_of = self.column
         columns: list[int] = []
@@ -413,42 +449,48 @@ class PhrasingIndex:
         total = sum(weighted.values()) or 1.0
         size = self.phrasing_count if rows is None else len(rows)
         if not columns:
-            return np.zeros(size, dtype=np.float32)
+            nothing = np.zeros(2 * size, dtype=np.float32)  # an F-beta of 0 for every phrasing
+            return nothing[:size], nothing[size:], False
         if self._dense is not None:
             pick = (slice(None), columns) if rows is None else np.ix_(rows, np.asarray(columns))
             with np.errstate(invalid="ignore"):  # see the small-rows product below
                 shared = self._dense[0][pick] @ weights
                 explained = self._dense[1][pick] @ weights
+        elif rows is None:
+            # Summed word by word in float32, in the question's order: the sums the dense
+            # reference's matrix product gives, but for a last float32 unit on a few
+            # questions (its BLAS may pair the additions differently), which no answer feels.
+            sums = np.zeros(2 * size, dtype=np.float32)
+            dense_products, postings = self._dense_products, self._postings
+            for column, weight in zip(columns, weights.tolist(), strict=True):
+                dense = dense_products.get(column)
+                if dense is not None and dense[0] == weight:
+                    sums += dense[1]  # + 0 where the word is absent: the same sums
+                else:
+                    sums[postings[column]] += weight
+            shared, explained = sums[:size], sums[size:]
         else:
-            if rows is None:
-                # Summed word by word in float32, in the question's order: the sums the dense
-                # reference's matrix product gives, but for a last float32 unit on a few
-                # questions (its BLAS may pair the additions differently), which no answer feels.
-                sums = np.zeros(2 * size, dtype=np.float32)
-                dense_postings, postings = self._dense_postings, self._postings
-                for column, weight in zip(columns, weights.tolist(), strict=True):
-                    dense = dense_postings.get(column)
-                    if dense is None:
-                        sums[postings[column]] += weight
-                    else:
-                        sums += dense * weight  # + 0 where the word is absent: the same sums
-                shared, explained = sums[:size], sums[size:]
-            else:
-                # A few rows: their small row-major matrix and the same product as before (its
-                # sums run in another order, which the word-by-word sum would not reproduce).
-                local, present, explains = self._row_block(rows)
-                # The same C-ordered rows × words matrices as built word by word before, so
-                # the product gives the same floats.
-                picked = [local.get(column, -1) for column in columns]
-                # The BLAS product can report an "invalid value" left in the floating-point
-                # flags by an earlier operation, though its inputs are finite 0/1s and weights
-                # (seen for a few of some 3,000 questions, never when asked alone): the scores
-                # are checked for finiteness below.
-                with np.errstate(invalid="ignore"):
-                    shared = present.take(picked, axis=1) @ weights
-                    explained = explains.take(picked, axis=1) @ weights
-        lengths = self._lengths if rows is None else self._lengths[rows]
-        beta2 = self._beta2
+            # A few rows: their small row-major matrix and the same product as before (its
+            # sums run in another order, which the word-by-word sum would not reproduce).
+            local, present, explains, _ = self._row_block(rows)
+            # The same C-ordered rows × words matrices as built word by word before, so
+            # the product gives the same floats.
+            picked = [local.get(column, -1) for column in columns]
+            # The BLAS product can report an "invalid value" left in the floating-point
+            # flags by an earlier operation, though its inputs are finite 0/1s and weights
+            # (seen for a few of some 3,000 questions, never when asked alone): the scores
+            # are checked for finiteness (see `f_beta`).
+            with np.errstate(invalid="ignore"):
+                shared = present.take(picked, axis=1) @ weights
+                explained = explains.take(picked, axis=1) @ weights
+        # In place, in the sums' own array.
+        return shared, np.divide(explained, total, out=explained), rows is not None or self._dense is not None
+
+    def f_beta(self, shared: np.ndarray, recall: np.ndarray, rows: np.ndarray | None = None,
+               from_products: bool = False) -> np.ndarray:
+        """The F-beta of `matches` (of every phrasing, or of `rows`), worked out in `shared`'s
+        array; `from_products`: some were summed by a BLAS product."""
+        lengths = self._lengths if rows is None else self._row_block(rows)[3]
         # Every length is positive and the total too, so only a phrasing that shares no word
         # has a zero denominator (its precision and recall are 0). A positive one is at least
         # a word's weight over a phrasing's length, far above the smallest normal float, which
@@ -456,18 +498,20 @@ class PhrasingIndex:
         # to silence, and every other denominator is kept as it is.
         # In place, in the sums' own arrays: the same operations on the same floats, with no
         # temporary arrays (a product of two floats is the same either way round).
-        recall = np.divide(explained, total, out=explained)
         precision = np.divide(shared, lengths, out=shared)
-        denominator = beta2 * precision
+        denominator = np.multiply(self._beta2_f32, precision)
         denominator += recall
         np.maximum(denominator, _SMALLEST_NORMAL, out=denominator)
-        score: np.ndarray = np.multiply(precision, 1 + beta2, out=precision)
+        score: np.ndarray = np.multiply(precision, self._one_plus_beta2_f32, out=precision)
         score *= recall
         score /= denominator
-        # A finite guard: a numerical hiccup must read as "no match", never as one.
-        finite = np.isfinite(score)
-        if not finite.all():
-            score[~finite] = 0.0
+        # A finite guard on the BLAS products' scores: a numerical hiccup must read as "no match",
+        # never as one. Their sum (at most one a phrasing: no overflow) is finite if and only if
+        # they all are: one call where most questions end. The postings' sums need none (1.4 of
+        # their 20 µs): finite weights added, then divided by positive lengths, totals and
+        # denominators raised to the smallest normal, stay finite.
+        if from_products and not math.isfinite(np.add.reduce(score)):
+            score[~np.isfinite(score)] = 0.0
         return score
 
     def answer_recall(self, content: Sequence[tuple[str, frozenset[str]]]) -> dict[int, float]:

@@ -212,10 +212,10 @@ class Matcher:
         return classifier_features(terms, self.lexicon.stopwords, frozenset(), sorted(types), sorted(kinds))
 
     def classifier_features(self, parsed: Parsed) -> list[str]:
-        kinds = {e.kind for e in parsed.entities}
-        asked = set(parsed.asked.types) | ({"yesno"} if parsed.asked.yes_no else set())
-        return classifier_features(parsed.terms, self.lexicon.stopwords, parsed.background, sorted(asked),
-                                   sorted(kinds))
+        types = parsed.asked.types
+        return classifier_features(parsed.terms, self.lexicon.stopwords, parsed.background,
+                                   sorted(types | {"yesno"} if parsed.asked.yes_no else types),
+                                   sorted({e.kind for e in parsed.entities}))
 
     def analyse(self, question: str, classifier: IntentClassifier | None = None) -> Analysis:
         """The question read and its intents ranked; `classifier` stands in for the knowledge
@@ -290,23 +290,29 @@ class Matcher:
         """Every phrasing's word overlap with the question, with the phrasing-level evidence
         that picks which phrasing of an intent speaks for it."""
         index = self.index
-        scores = index.score_all(base_terms, background=background)
         # Intents about a topic row read the question with that row as a slot.
-        for kind in {e.kind for e in entities} - NAME_KINDS:
-            rows = index.rows_by_topic_kind.get(kind)
-            if rows is not None:
-                scores[rows] = index.score_all(index.terms(tokens, entities, NAME_KINDS | {kind}), rows,
-                                               background)
+        topics = [(rows, index.matches(index.terms(tokens, entities, NAME_KINDS | {kind}), rows, background))
+                  for kind in {e.kind for e in entities} - NAME_KINDS
+                  if (rows := index.rows_by_topic_kind.get(kind)) is not None]
+        numeric = (index.score_all(index.terms(tokens, entities, NAME_KINDS, mask_numbers=True), index.numeric_rows,
+                                   background) if index.reads_numbers_in(tokens) else None)
+        # The question's own words last: the index keeps the last words' weights, which the
+        # features weigh them by next.
+        shared, recall, from_products = index.matches(base_terms, background=background)
+        # The topic rows' matches in place of theirs, and one F-beta for all: the same floats as
+        # each set's own, for one set of calls.
+        for rows, (topic_shared, topic_recall, _) in topics:
+            shared[rows] = topic_shared
+            recall[rows] = topic_recall
+        scores = index.f_beta(shared, recall, from_products=from_products or bool(topics))
         for entity in entities:
             # A phrasing that names someone else speaks less for the question; one that names
             # no one of a name kind, nor has a slot for one, was not written for such questions.
             factors = index.conflict_factors(entity.kind, entity.key)
             if factors is not None:
                 scores *= factors
-        if any(NUMBER.match(t) and not YEAR.match(t) for t in tokens) and len(index.numeric_rows):
-            rows = index.numeric_rows
-            scores[rows] = index.score_all(index.terms(tokens, entities, NAME_KINDS, mask_numbers=True), rows,
-                                           background)
+        if numeric is not None:
+            scores[index.numeric_rows] = numeric
         return scores
 
     def _rank(self, parsed: Parsed, unknown_years: Sequence[str],
