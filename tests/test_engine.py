@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import FrozenInstanceError
 
 import pytest
 
 from bot.core.context import Conversation, Turn
-from bot.core.engine import Engine
+from bot.core.engine import Engine, _candidates
 from bot.core.matching import Analysis
-from bot.core.models import Answer, ReplyKind
+from bot.core.models import Answer, Candidate, ReplyKind
+from tests.answers import question_sets
 
 
 def test_answer_is_cited(engine: Engine) -> None:
@@ -235,3 +237,19 @@ def test_a_follow_up_reads_the_same_words_and_rows_parsed_as_analysed(engine: En
         parsed, analysed = engine.matcher.parse(text), engine.matcher.analyse(text)
         assert (parsed.tokens, parsed.entities) == (analysed.tokens, analysed.entities)
     assert engine.matcher.parse(answer.text).entities
+
+
+def test_candidates_are_the_ones_the_constructor_builds(engine: Engine) -> None:
+    """`_candidates` fills each frozen Candidate's fields at once: the same candidates as the
+    constructor's, as equal, hashable and immutable, on the readings of the labelled questions."""
+    for _, conversations in question_sets():
+        for question in (q for turns in conversations[:40] for q in turns):
+            ranked = engine.matcher.analyse(question).ranked
+            built = _candidates(ranked)
+            plain = tuple(Candidate(r.intent.id, r.score, r.intent.question, r.lexical, r.fuzzy, r.best_phrasing,
+                                    r.notes) for r in ranked[:5])
+            assert built == plain and hash(built) == hash(plain)
+            assert [vars(c) for c in built] == [vars(c) for c in plain]
+            for candidate in built:
+                with pytest.raises(FrozenInstanceError):
+                    candidate.probability = 0.0  # type: ignore[misc]

@@ -169,6 +169,25 @@ def _coarse_dates(kb: KnowledgeBase) -> dict[str, str]:
     return coarse
 
 
+# How many readings an answer shows as its candidates.
+_SHOWN_CANDIDATES = 5
+_new_object = object.__new__
+
+
+def _candidates(ranked: Sequence[ScoredIntent]) -> tuple[Candidate, ...]:
+    """The first readings as an answer shows them. Each frozen Candidate gets its fields in one
+    update of its attributes: its generated __init__ sets them one at a time through
+    object.__setattr__, which was half the cost. The same fields, values, equality and
+    immutability (tests/test_engine.py compares with the constructor)."""
+    shown: list[Candidate] = []
+    for r in ranked[:_SHOWN_CANDIDATES]:
+        candidate = _new_object(Candidate)
+        candidate.__dict__.update(intent=r.intent.id, probability=r.score, question=r.intent.question,
+                                  overlap=r.lexical, fuzzy=r.fuzzy, phrasing=r.best_phrasing, notes=r.notes)
+        shown.append(candidate)
+    return tuple(shown)
+
+
 class Engine:
     """A loaded, validated, indexed knowledge base that answers questions."""
 
@@ -733,8 +752,7 @@ class Engine:
 
     def _answer(self, question: str, analysis: Analysis) -> Answer:
         config = self.config
-        candidates = tuple([Candidate(r.intent.id, r.score, r.intent.question, r.lexical, r.fuzzy, r.best_phrasing,
-                                      r.notes) for r in analysis.ranked[:5]])
+        candidates = _candidates(analysis.ranked)
         if not analysis.reading.understood:
             text = KHMER_TEXT if analysis.reading.language == "Khmer" else LANGUAGE_TEXT
             return self._unanswered(analysis, candidates, ReplyKind.LANGUAGE, text, 0.0,
