@@ -22,7 +22,7 @@ from bot.core.classifier import IntentClassifier
 from bot.core.config import KnowledgeLimits
 from bot.core.language import Lexicon, phrases, word_list
 from bot.core.limits import check_counts, check_folder
-from bot.core.models import ANSWER_TYPES, CitationRef, Intent, ReplyKind, Section, Source
+from bot.core.models import ANSWER_TYPES, Citation, CitationRef, Intent, ReplyKind, Section, Source
 from bot.core.normalize import fold, stem, tokenize
 from bot.core.resources import packaged_knowledge
 from bot.core.scoring import FEATURE_NAMES, TREES_FILE, ScoringModel, parse_model, untrained_model
@@ -253,6 +253,14 @@ class KnowledgeBase:
         """Stated counts by tag (answers read them as {figure[tag]})."""
         table = self.tables.get("figures")
         return {str(row["tag"]): row.display["value"] for row in (table.rows if table else ())}
+
+    @cached_property
+    def citations(self) -> dict[CitationRef, Citation]:
+        """Every section of every source as an answer cites it, resolved once per loaded
+        knowledge base: answers cite the same few sections again and again."""
+        return {CitationRef(source.id, section.name): Citation(source.id, source.title, section.name,
+                                                               source.link(section.name))
+                for source in self.sources.values() for section in source.sections}
 
     def fact_count(self) -> int:
         answering = sum(1 for i in self.intents.values() if i.kind is ReplyKind.ANSWER)
