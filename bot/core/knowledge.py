@@ -183,7 +183,28 @@ class Table:
     aliases: str | None = None
 
     def where(self, **conditions: Any) -> list[Row]:
+        if len(conditions) == 1:
+            ((column, value),) = conditions.items()
+            # A string or integer finds in a dict exactly the values equal to it (equal values
+            # hash alike); the rows of each value are kept in table order.
+            if type(value) in (str, int):
+                index = self._rows_by_value.get(column)
+                if index is None:
+                    index = self._rows_by_value[column] = self._index(column)  # one assignment: thread safe
+                return list(index.get(value, ()))
         return [r for r in self.rows if all(r.values[k] == v for k, v in conditions.items())]
+
+    @cached_property
+    def _rows_by_value(self) -> dict[str, dict[Any, tuple[Row, ...]]]:
+        """The rows by their value in each column `where` has looked up: answers look rows up
+        by one column again and again, and scanned tables of up to ~800 rows to do it."""
+        return {}
+
+    def _index(self, column: str) -> dict[Any, tuple[Row, ...]]:
+        rows_of: dict[Any, list[Row]] = {}
+        for row in self.rows:
+            rows_of.setdefault(row.values[column], []).append(row)
+        return {value: tuple(rows) for value, rows in rows_of.items()}
 
 
 @dataclass(frozen=True)
