@@ -253,3 +253,11 @@ def test_candidates_are_the_ones_the_constructor_builds(engine: Engine) -> None:
             for candidate in built:
                 with pytest.raises(FrozenInstanceError):
                     candidate.probability = 0.0  # type: ignore[misc]
+
+
+def test_an_intent_is_pooled_with_those_it_names_and_those_that_name_it(engine: Engine) -> None:
+    intents = engine.kb.intents
+    for a in intents.values():
+        assert engine._pooled_with[a.id] == {
+            b.id for b in intents.values() if b.id != a.id and (b.id in a.related or a.id in b.related)
+        } | ({r for r in a.related if r not in intents} - {a.id})

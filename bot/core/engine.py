@@ -209,9 +209,15 @@ class Engine:
         self.loaded_at = time.time()
         self._examples = self._example_rows()
         self._static = {} if reference else self._static_replies()
-        # What a reply names as related, read once per intent: the ids for pooling, the
-        # questions for suggesting.
-        self._related_ids = {i.id: frozenset(i.related) for i in kb.intents.values()}
+        # What a reply names as related, read once per intent: for pooling, the other intents
+        # it names or that name it (either way they answer together); for suggesting, the
+        # questions it names.
+        named_by: dict[str, set[str]] = {}
+        for intent in kb.intents.values():
+            for related_id in intent.related:
+                named_by.setdefault(related_id, set()).add(intent.id)
+        self._pooled_with = {i.id: (frozenset(i.related) | named_by.get(i.id, set())) - {i.id}
+                             for i in kb.intents.values()}
         self._related_questions = {
             i.id: tuple(kb.intents[r].question for r in i.related if r in kb.intents) for i in kb.intents.values()}
         # The openings that take a question back, joined once ("no i meant ").
@@ -804,12 +810,11 @@ class Engine:
         features = top.features
         if not features or any(_doubts(features)):
             return top.score  # a word it never covers, another subject, a judgement …: no pooling
-        top_id = top.intent.id
-        related = self._related_ids[top_id]
+        pooled_with = self._pooled_with[top.intent.id]
         # The chance that at least one of them answers it, each weighed on its own.
         missed = 1.0 - top.score
         for r in ranked:
-            if r.intent.id != top_id and (r.intent.id in related or top_id in self._related_ids[r.intent.id]):
+            if r.intent.id in pooled_with:
                 missed *= 1.0 - r.score
         return 1.0 - missed
 
