@@ -171,18 +171,21 @@ class SynonymMap:
         return {t for key in self._map for t in key}
 
     def apply(self, tokens: Sequence[str]) -> list[str]:
+        # A tuple once, so that each span is a slice looked up as it is.
+        words, count = tuple(tokens), len(tokens)
+        sizes_by_first, variants = self._sizes_by_first, self._map
         out: list[str] = []
         i = 0
-        while i < len(tokens):
-            for size in self._sizes_by_first.get(tokens[i], ()):
-                if size > len(tokens) - i:
+        while i < count:
+            for size in sizes_by_first.get(words[i], ()):
+                if size > count - i:
                     continue
-                replacement = self._map.get(tuple(tokens[i : i + size]))
+                replacement = variants.get(words[i : i + size])
                 if replacement is not None:
                     out.extend(replacement)
                     i += size
                     break
             else:
-                out.append(tokens[i])
+                out.append(words[i])
                 i += 1
         return out
