@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import FrozenInstanceError
+from dataclasses import FrozenInstanceError, fields
 
 import pytest
 
@@ -239,20 +239,28 @@ def test_a_follow_up_reads_the_same_words_and_rows_parsed_as_analysed(engine: En
     assert engine.matcher.parse(answer.text).entities
 
 
-def test_candidates_are_the_ones_the_constructor_builds(engine: Engine) -> None:
-    """`_candidates` fills each frozen Candidate's fields at once: the same candidates as the
-    constructor's, as equal, hashable and immutable, on the readings of the labelled questions."""
+def _same_as_constructed(built: Answer | Candidate) -> None:
+    """A frozen dataclass `_frozen` built is the one its constructor builds from its fields."""
+    plain = type(built)(**{f.name: getattr(built, f.name) for f in fields(built)})
+    assert vars(built) == vars(plain) and built == plain and hash(built) == hash(plain)
+    with pytest.raises(FrozenInstanceError):
+        built.confidence = 0.0  # type: ignore[misc,union-attr]
+
+
+def test_answers_and_candidates_are_the_ones_their_constructors_build(engine: Engine) -> None:
+    """`_frozen` sets an answer's or a candidate's fields in one assignment: every field there,
+    defaults included, equal, hashable and immutable as the constructor's, on labelled questions."""
     for _, conversations in question_sets():
         for question in (q for turns in conversations[:40] for q in turns):
+            answer = engine.ask(question)
+            for reply in (answer, *answer.parts):
+                _same_as_constructed(reply)
+                for candidate in reply.candidates:
+                    _same_as_constructed(candidate)
             ranked = engine.matcher.analyse(question).ranked
-            built = _candidates(ranked)
-            plain = tuple(Candidate(r.intent.id, r.score, r.intent.question, r.lexical, r.fuzzy, r.best_phrasing,
-                                    r.notes) for r in ranked[:5])
-            assert built == plain and hash(built) == hash(plain)
-            assert [vars(c) for c in built] == [vars(c) for c in plain]
-            for candidate in built:
-                with pytest.raises(FrozenInstanceError):
-                    candidate.probability = 0.0  # type: ignore[misc]
+            assert _candidates(ranked) == tuple(
+                Candidate(r.intent.id, r.score, r.intent.question, r.lexical, r.fuzzy, r.best_phrasing, r.notes)
+                for r in ranked[:5])
 
 
 def test_an_intent_is_pooled_with_those_it_names_and_those_that_name_it(engine: Engine) -> None:
