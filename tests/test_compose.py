@@ -90,6 +90,22 @@ def test_a_cited_section_with_an_anchor_deep_links(kb: KnowledgeBase) -> None:
     assert (press.title, press.url) == (kb.sources["cnrm-2018"].title, "")  # the release has no URL
 
 
+def test_the_citations_resolved_at_load_are_those_resolved_when_cited(kb: KnowledgeBase) -> None:
+    """`kb.citations` holds each listed section as resolving it from its source gives it; any
+    other section is resolved when cited, and an unknown source still raises."""
+    listed = {(source.id, section.name) for source in kb.sources.values() for section in source.sections}
+    assert {(ref.source, ref.section) for ref in kb.citations} == listed
+    for ref, citation in kb.citations.items():
+        source = kb.sources[ref.source]
+        assert citation == Citation(source.id, source.title, ref.section, source.link(ref.section))
+        assert resolve(kb, ref) is citation
+    source = kb.sources["wikipedia"]
+    assert resolve(kb, CitationRef("wikipedia", "No such section")) == Citation(
+        "wikipedia", source.title, "No such section", source.url)
+    with pytest.raises(KeyError):
+        resolve(kb, CitationRef("no-such-source", "Lead"))
+
+
 def test_inline_marks_are_numbered_in_reading_order_and_reused(kb: KnowledgeBase) -> None:
     answer = f"First {cite(LEAD)}, second {cite(CO_SIGNERS)}, first again {cite(LEAD)}."
     composed = compose(kb, _intent(answer, [INFOBOX, CO_SIGNERS]))

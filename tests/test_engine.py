@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import FrozenInstanceError, fields
 
 import pytest
 
 from bot.core.context import Conversation, Turn
-from bot.core.engine import Engine
+from bot.core.engine import Engine, _candidates
 from bot.core.matching import Analysis
-from bot.core.models import Answer, ReplyKind
+from bot.core.models import Answer, Candidate, ReplyKind
+from tests.answers import question_sets
 
 
 def test_answer_is_cited(engine: Engine) -> None:
@@ -235,3 +237,35 @@ def test_a_follow_up_reads_the_same_words_and_rows_parsed_as_analysed(engine: En
         parsed, analysed = engine.matcher.parse(text), engine.matcher.analyse(text)
         assert (parsed.tokens, parsed.entities) == (analysed.tokens, analysed.entities)
     assert engine.matcher.parse(answer.text).entities
+
+
+def _same_as_constructed(built: Answer | Candidate) -> None:
+    """A frozen dataclass `_frozen` built is the one its constructor builds from its fields."""
+    plain = type(built)(**{f.name: getattr(built, f.name) for f in fields(built)})
+    assert vars(built) == vars(plain) and built == plain and hash(built) == hash(plain)
+    with pytest.raises(FrozenInstanceError):
+        built.confidence = 0.0  # type: ignore[misc,union-attr]
+
+
+def test_answers_and_candidates_are_the_ones_their_constructors_build(engine: Engine) -> None:
+    """`_frozen` sets an answer's or a candidate's fields in one assignment: every field there,
+    defaults included, equal, hashable and immutable as the constructor's, on labelled questions."""
+    for _, conversations in question_sets():
+        for question in (q for turns in conversations[:40] for q in turns):
+            answer = engine.ask(question)
+            for reply in (answer, *answer.parts):
+                _same_as_constructed(reply)
+                for candidate in reply.candidates:
+                    _same_as_constructed(candidate)
+            ranked = engine.matcher.analyse(question).ranked
+            assert _candidates(ranked) == tuple(
+                Candidate(r.intent.id, r.score, r.intent.question, r.lexical, r.fuzzy, r.best_phrasing, r.notes)
+                for r in ranked[:5])
+
+
+def test_an_intent_is_pooled_with_those_it_names_and_those_that_name_it(engine: Engine) -> None:
+    intents = engine.kb.intents
+    for a in intents.values():
+        assert engine._pooled_with[a.id] == {
+            b.id for b in intents.values() if b.id != a.id and (b.id in a.related or a.id in b.related)
+        } | ({r for r in a.related if r not in intents} - {a.id})

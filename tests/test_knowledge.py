@@ -309,3 +309,18 @@ def test_a_whole_table_of_dates_in_an_answer_is_caught_at_load(knowledge_copy: P
     path = knowledge_copy / "topics" / "timeline.yaml"
     path.write_text(path.read_text().replace("{when}: {event}.", "{date}: {event}.", 1))
     assert any("event.about" in m and "{date} needs a tag" in m for m in _load_errors(knowledge_copy))
+
+
+def test_where_finds_by_one_column_the_rows_a_scan_finds() -> None:
+    """`Table.where` looks a string or integer up in a per-column index: the same rows, in
+    table order, as comparing every row, for every value of every column and some no row has."""
+    kb, _ = load_knowledge()
+    for table in kb.tables.values():
+        for column in table.columns:
+            values = {row.values[column] for row in table.rows} | {"no such value", -1}
+            for value in values:
+                scanned = [row for row in table.rows if row.values[column] == value]
+                assert table.where(**{column: value}) == scanned, (table.name, column, value)
+    leaders = kb.table("leaders")
+    assert leaders.where(no=1.0) == leaders.where(no=1) == [r for r in leaders.rows if r["no"] == 1]
+    assert leaders.where(no=1, name=leaders.rows[0]["name"]) == [leaders.rows[0]]

@@ -20,6 +20,7 @@ from bot.core.knowledge import KnowledgeBase, PartialDate, Row
 from bot.core.models import CitationRef, Entity
 from bot.core.operations import Computed
 from bot.core.programs import _RULES, Operand, ProgramReader, Reading
+from tests.answers import question_sets
 
 TESTS = Path(__file__).parent
 PROPERTY = settings(max_examples=150, deadline=None, derandomize=True)
@@ -757,3 +758,16 @@ def test_a_rule_is_skipped_only_for_a_question_it_computes_nothing_for(engine: E
                     skipped += 1
                     assert rule(engine.programs, reading) is None, (question, rule.__name__)
     assert skipped
+
+
+def test_the_rules_gathered_for_a_question_are_those_whose_needs_it_meets(engine: Engine) -> None:
+    """`_rules_for` gathers the rules from the question's operations and words: the rules, in
+    order, that testing each one's needs lets through, on the labelled questions."""
+    programs = engine.programs
+    for _, conversations in question_sets():
+        for question in (q for turns in conversations for q in turns):
+            tokens = engine.matcher.parse(question).tokens
+            said = programs._operations(tokens)
+            tested = [rule for rule, operations, words in _RULES
+                      if not (operations.isdisjoint(said) and words.isdisjoint(tokens))]
+            assert programs._rules_for(tokens) == tested, question

@@ -45,6 +45,10 @@ def shared_fields(kb: KnowledgeBase) -> dict[str, dict[str, str]]:
 
 
 def resolve(kb: KnowledgeBase, ref: CitationRef) -> Citation:
+    known = kb.citations.get(ref)
+    if known is not None:
+        return known
+    # A section its source does not list: the source's own link (or a KeyError for no source).
     source = kb.sources[ref.source]
     return Citation(source.id, source.title, ref.section, source.link(ref.section))
 
@@ -65,18 +69,17 @@ def compose(kb: KnowledgeBase, intent: Intent, entity: Entity | None = None,
 def number_citations(kb: KnowledgeBase, text: str, refs: Iterable[CitationRef] = ()) -> Composed:
     """Citation marks (`cite(ref)`) become [n] in order; `refs` not marked inline are listed
     at the end of the text."""
-    order: list[CitationRef] = []
+    # Each ref's number, in the order first cited.
+    numbers: dict[CitationRef, int] = {}
 
     def number(ref: CitationRef) -> int:
-        if ref not in order:
-            order.append(ref)
-        return order.index(ref) + 1
+        return numbers.setdefault(ref, len(numbers) + 1)
 
     text = _MARK.sub(lambda m: f"[{number(CitationRef(m.group(1), m.group(2)))}]", text)
-    inline = len(order)
+    inline = len(numbers)
     for ref in refs:
         number(ref)
-    trailing = "".join(f"[{i}]" for i in range(inline + 1, len(order) + 1))
+    trailing = "".join(f"[{i}]" for i in range(inline + 1, len(numbers) + 1))
     if trailing:
         text = f"{text} {trailing}"
-    return Composed(text.strip(), tuple(resolve(kb, ref) for ref in order))
+    return Composed(text.strip(), tuple(resolve(kb, ref) for ref in numbers))

@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -169,6 +169,31 @@ def _coarse_dates(kb: KnowledgeBase) -> dict[str, str]:
     return coarse
 
 
+# How many readings an answer shows as its candidates.
+_SHOWN_CANDIDATES = 5
+_Frozen = TypeVar("_Frozen", Answer, Candidate)
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
+def _frozen(cls: type[_Frozen], **values: Any) -> _Frozen:
+    """`cls(**values)`, every field given, for the answers and candidates built per question:
+    the fields set in one assignment of the attributes, where the generated __init__ of a frozen
+    dataclass sets them one at a time through object.__setattr__ (twice the cost). The same
+    fields, equality, hash and immutability (tests/test_engine.py compares them with the
+    constructor's)."""
+    built = _new_object(cls)
+    _set_attribute(built, "__dict__", values)
+    return built
+
+
+def _candidates(ranked: Sequence[ScoredIntent]) -> tuple[Candidate, ...]:
+    """The first readings as an answer shows them."""
+    return tuple([_frozen(Candidate, intent=r.intent.id, probability=r.score, question=r.intent.question,
+                          overlap=r.lexical, fuzzy=r.fuzzy, phrasing=r.best_phrasing, notes=r.notes)
+                  for r in ranked[:_SHOWN_CANDIDATES]])
+
+
 class Engine:
     """A loaded, validated, indexed knowledge base that answers questions."""
 
@@ -190,9 +215,15 @@ class Engine:
         self.loaded_at = time.time()
         self._examples = self._example_rows()
         self._static = {} if reference else self._static_replies()
-        # What a reply names as related, read once per intent: the ids for pooling, the
-        # questions for suggesting.
-        self._related_ids = {i.id: frozenset(i.related) for i in kb.intents.values()}
+        # What a reply names as related, read once per intent: for pooling, the other intents
+        # it names or that name it (either way they answer together); for suggesting, the
+        # questions it names.
+        named_by: dict[str, set[str]] = {}
+        for intent in kb.intents.values():
+            for related_id in intent.related:
+                named_by.setdefault(related_id, set()).add(intent.id)
+        self._pooled_with = {i.id: (frozenset(i.related) | named_by.get(i.id, set())) - {i.id}
+                             for i in kb.intents.values()}
         self._related_questions = {
             i.id: tuple(kb.intents[r].question for r in i.related if r in kb.intents) for i in kb.intents.values()}
         # The openings that take a question back, joined once ("no i meant ").
@@ -733,8 +764,7 @@ class Engine:
 
     def _answer(self, question: str, analysis: Analysis) -> Answer:
         config = self.config
-        candidates = tuple([Candidate(r.intent.id, r.score, r.intent.question, r.lexical, r.fuzzy, r.best_phrasing,
-                                      r.notes) for r in analysis.ranked[:5]])
+        candidates = _candidates(analysis.ranked)
         if not analysis.reading.understood:
             text = KHMER_TEXT if analysis.reading.language == "Khmer" else LANGUAGE_TEXT
             return self._unanswered(analysis, candidates, ReplyKind.LANGUAGE, text, 0.0,
@@ -762,8 +792,9 @@ class Engine:
                 and intent.id not in runner_up.intent.related):
             return self._unanswered(analysis, candidates, ReplyKind.AMBIGUOUS, AMBIGUOUS_TEXT, confidence,
                                     self._suggest(ranked, 2, analysis.entities))
-        base = Answer(matched=False, intent=None, confidence=0.0, text="", candidates=candidates,
-                      entities=analysis.entities, normalized=analysis.normalized)
+        base = _frozen(Answer, matched=False, intent=None, confidence=0.0, text="", citations=(), suggestions=(),
+                       candidates=candidates, entities=analysis.entities, entity=None, related=(),
+                       kind=ReplyKind.UNKNOWN, normalized=analysis.normalized, parts=())
         reply = self._reply(base, intent, confidence, analysis)
         coarse = self._coarse_dates.get(intent.id)
         if coarse and analysis.asked.to_the_day and reply.kind is ReplyKind.ANSWER:
@@ -776,8 +807,9 @@ class Engine:
     def _unanswered(analysis: Analysis, candidates: tuple[Candidate, ...], kind: ReplyKind, text: str,
                     confidence: float, suggestions: tuple[str, ...]) -> Answer:
         """A reply that answers nothing: what it says, and the questions it suggests instead."""
-        return Answer(matched=False, intent=None, confidence=confidence, text=text, suggestions=suggestions,
-                      candidates=candidates, entities=analysis.entities, kind=kind, normalized=analysis.normalized)
+        return _frozen(Answer, matched=False, intent=None, confidence=confidence, text=text, citations=(),
+                       suggestions=suggestions, candidates=candidates, entities=analysis.entities, entity=None,
+                       related=(), kind=kind, normalized=analysis.normalized, parts=())
 
     def _pooled(self, top: ScoredIntent, ranked: Sequence[ScoredIntent]) -> float:
         """The chance that the top intent or one it names as related answers the question: "who
@@ -786,12 +818,11 @@ class Engine:
         features = top.features
         if not features or any(_doubts(features)):
             return top.score  # a word it never covers, another subject, a judgement …: no pooling
-        top_id = top.intent.id
-        related = self._related_ids[top_id]
+        pooled_with = self._pooled_with[top.intent.id]
         # The chance that at least one of them answers it, each weighed on its own.
         missed = 1.0 - top.score
         for r in ranked:
-            if r.intent.id != top_id and (r.intent.id in related or top_id in self._related_ids[r.intent.id]):
+            if r.intent.id in pooled_with:
                 missed *= 1.0 - r.score
         return 1.0 - missed
 
@@ -822,11 +853,11 @@ class Engine:
             entities = (*entities, *led)
         related = self._related_questions[intent.id]
         # Every field given, rather than `replace(base, …)`: half the cost, the same answer.
-        return Answer(matched=intent.kind is ReplyKind.ANSWER, intent=intent.id, confidence=confidence,
-                      text=composed.text, citations=composed.citations,
-                      suggestions=related[: self.config.max_suggestions], candidates=base.candidates,
-                      entities=entities, entity=entity, related=related, kind=intent.kind,
-                      normalized=base.normalized, parts=base.parts)
+        return _frozen(Answer, matched=intent.kind is ReplyKind.ANSWER, intent=intent.id, confidence=confidence,
+                       text=composed.text, citations=composed.citations,
+                       suggestions=related[: self.config.max_suggestions], candidates=base.candidates,
+                       entities=entities, entity=entity, related=related, kind=intent.kind,
+                       normalized=base.normalized, parts=base.parts)
 
     @staticmethod
     def _entity_for(intent: Intent, entities: tuple[Entity, ...]) -> Entity | None:

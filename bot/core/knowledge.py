@@ -22,7 +22,7 @@ from bot.core.classifier import IntentClassifier
 from bot.core.config import KnowledgeLimits
 from bot.core.language import Lexicon, phrases, word_list
 from bot.core.limits import check_counts, check_folder
-from bot.core.models import ANSWER_TYPES, CitationRef, Intent, ReplyKind, Section, Source
+from bot.core.models import ANSWER_TYPES, Citation, CitationRef, Intent, ReplyKind, Section, Source
 from bot.core.normalize import fold, stem, tokenize
 from bot.core.resources import packaged_knowledge
 from bot.core.scoring import FEATURE_NAMES, TREES_FILE, ScoringModel, parse_model, untrained_model
@@ -183,7 +183,28 @@ class Table:
     aliases: str | None = None
 
     def where(self, **conditions: Any) -> list[Row]:
+        if len(conditions) == 1:
+            ((column, value),) = conditions.items()
+            # A string or integer finds in a dict exactly the values equal to it (equal values
+            # hash alike); the rows of each value are kept in table order.
+            if type(value) in (str, int):
+                index = self._rows_by_value.get(column)
+                if index is None:
+                    index = self._rows_by_value[column] = self._index(column)  # one assignment: thread safe
+                return list(index.get(value, ()))
         return [r for r in self.rows if all(r.values[k] == v for k, v in conditions.items())]
+
+    @cached_property
+    def _rows_by_value(self) -> dict[str, dict[Any, tuple[Row, ...]]]:
+        """The rows by their value in each column `where` has looked up: answers look rows up
+        by one column again and again, and scanned tables of up to ~800 rows to do it."""
+        return {}
+
+    def _index(self, column: str) -> dict[Any, tuple[Row, ...]]:
+        rows_of: dict[Any, list[Row]] = {}
+        for row in self.rows:
+            rows_of.setdefault(row.values[column], []).append(row)
+        return {value: tuple(rows) for value, rows in rows_of.items()}
 
 
 @dataclass(frozen=True)
@@ -253,6 +274,14 @@ class KnowledgeBase:
         """Stated counts by tag (answers read them as {figure[tag]})."""
         table = self.tables.get("figures")
         return {str(row["tag"]): row.display["value"] for row in (table.rows if table else ())}
+
+    @cached_property
+    def citations(self) -> dict[CitationRef, Citation]:
+        """Every section of every source as an answer cites it, resolved once per loaded
+        knowledge base: answers cite the same few sections again and again."""
+        return {CitationRef(source.id, section.name): Citation(source.id, source.title, section.name,
+                                                               source.link(section.name))
+                for source in self.sources.values() for section in source.sections}
 
     def fact_count(self) -> int:
         answering = sum(1 for i in self.intents.values() if i.kind is ReplyKind.ANSWER)

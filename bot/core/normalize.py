@@ -92,8 +92,10 @@ def tokenize(text: str) -> list[str]:
         # percent sign's, which only joins spaces to the word it makes, and there are no accents
         # to fold), so each run of non-space characters folds alone: the same words, and the
         # runs a question repeats ("the", "when", "party?") are folded once.
-        return [word for run in text.split()
-                for word in (_run_words(run) if len(run) <= _LONGEST_CACHED_RUN else fold(run).split())]
+        words: list[str] = []
+        for run in text.split():
+            words.extend(_run_words(run) if len(run) <= _LONGEST_CACHED_RUN else fold(run).split())
+        return words
     return fold(text).split()
 
 
@@ -106,8 +108,10 @@ def stemmed_words(text: str) -> list[str]:
     """`stem` of each word of `tokenize(text)`: in ASCII text each run of non-space characters
     is folded alone (see `tokenize`), so a run's stems are remembered with it."""
     if text.isascii():
-        return [word for run in text.split()
-                for word in (_run_stems(run) if len(run) <= _LONGEST_CACHED_RUN else map(stem, fold(run).split()))]
+        stems: list[str] = []
+        for run in text.split():
+            stems.extend(_run_stems(run) if len(run) <= _LONGEST_CACHED_RUN else map(stem, fold(run).split()))
+        return stems
     return [stem(t) for t in fold(text).split()]
 
 
@@ -171,18 +175,21 @@ class SynonymMap:
         return {t for key in self._map for t in key}
 
     def apply(self, tokens: Sequence[str]) -> list[str]:
+        # A tuple once, so that each span is a slice looked up as it is.
+        words, count = tuple(tokens), len(tokens)
+        sizes_by_first, variants = self._sizes_by_first, self._map
         out: list[str] = []
         i = 0
-        while i < len(tokens):
-            for size in self._sizes_by_first.get(tokens[i], ()):
-                if size > len(tokens) - i:
+        while i < count:
+            for size in sizes_by_first.get(words[i], ()):
+                if size > count - i:
                     continue
-                replacement = self._map.get(tuple(tokens[i : i + size]))
+                replacement = variants.get(words[i : i + size])
                 if replacement is not None:
                     out.extend(replacement)
                     i += size
                     break
             else:
-                out.append(tokens[i])
+                out.append(words[i])
                 i += 1
         return out

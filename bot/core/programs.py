@@ -252,15 +252,18 @@ class ProgramReader:
         return computed
 
     def _first(self, reading: Reading) -> ops.Computed | None:
-        tokens = reading.tokens
-        said = self._operations(tokens)
-        for rule, operations, words in _RULES:
-            if operations.isdisjoint(said) and words.isdisjoint(tokens):
-                continue  # as most questions are to most rules: nothing it needs is there
+        for rule in self._rules_for(reading.tokens):
             computed = rule(self, reading)
             if computed is not None:
                 return computed
         return None
+
+    def _rules_for(self, tokens: Sequence[str]) -> list[_Rule]:
+        """The rules something they need is there for, in their order (for most questions, of
+        most rules nothing is)."""
+        places = {place for op in self._operations(tokens) for place in _RULES_OF_OPERATION.get(op, ())}
+        places.update(place for token in tokens for place in _RULES_OF_WORD.get(token, ()))
+        return [_RULES[place][0] for place in sorted(places)]
 
     def _exchange(self, reading: Reading) -> ops.Computed | None:
         if not self._has("exchange", reading.tokens):
@@ -825,3 +828,9 @@ _RULES: tuple[tuple[_Rule, frozenset[str], frozenset[str]], ...] = (
 # What at least one rule needs.
 _ANY_OPERATION: frozenset[str] = frozenset().union(*(operations for _, operations, _ in _RULES))
 _ANY_WORD: frozenset[str] = frozenset().union(*(words for _, _, words in _RULES))
+# The rules (their places in `_RULES`) that each operation, and each word, lets through: a
+# question's rules are gathered from its few operations and words, not each rule tested.
+_RULES_OF_OPERATION: dict[str, tuple[int, ...]] = {
+    op: tuple(place for place, (_, operations, _) in enumerate(_RULES) if op in operations) for op in _ANY_OPERATION}
+_RULES_OF_WORD: dict[str, tuple[int, ...]] = {
+    word: tuple(place for place, (_, _, words) in enumerate(_RULES) if word in words) for word in _ANY_WORD}
