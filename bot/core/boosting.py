@@ -68,7 +68,9 @@ class _Lookup:
     # Its threshold, repeated for a block of 8, 16, … rows: a comparison of arrays of the same
     # shape, where broadcasting over a short last axis costs more than the comparisons.
     thresholds: tuple[NDArray[np.float64], ...]
-    slots: NDArray[np.intp]  # trees × slots (nodes, then padding): the node's distinct comparison
+    # Per tree and byte of its code (2 × trees rows of eight), the distinct comparison of each of its
+    # eight slots (nodes, then padding).
+    slots: NDArray[np.intp]
     # A tree's packed comparisons → the leaf (0 …) they lead to. The padding compares false, so
     # the codes stay below 2**15: 64 KB that stay in cache between questions, where 2**16 intp
     # took 512 KB. Leaves and offsets share one small integer type: adding them is then a plain
@@ -101,7 +103,7 @@ class _Lookup:
         return cls(features=pairs[0].astype(np.intp),
                    thresholds=tuple(np.repeat(pairs[1][:, None], 8 * words, axis=1)
                                     for words in range(1, BLOCK_WORDS + 1)),
-                   slots=slots.ravel(), leaf_of_code=(node - inner).astype(index_type),
+                   slots=slots.reshape(2 * trees, 8), leaf_of_code=(node - inner).astype(index_type),
                    leaf_values=np.ascontiguousarray(values[:, inner:]).ravel(),
                    leaf_offsets=np.arange(trees, dtype=index_type) * (inner + 1))
 
@@ -212,11 +214,12 @@ def _looked_up(lookup: _Lookup, rows: NDArray[np.float64]) -> NDArray[np.float64
     above = columns.take(lookup.features, axis=0) > lookup.thresholds[words - 1]
     # Per tree and byte of its code, the words of its eight slots; summed with their bits'
     # weights, one word whose bytes are the code's byte for each of eight rows.
-    slot_words = above.view(np.uint64).take(lookup.slots, axis=0).reshape(-1, 8, words)
-    packed = np.matmul(_SLOT_BITS, slot_words)
-    # Row by row, each tree's two bytes side by side: one code per row and tree.
-    side_by_side = np.ascontiguousarray(packed.view(np.uint8).reshape(trees, 2, words, 8).transpose(2, 3, 0, 1))
-    codes = side_by_side.view(np.uint16).reshape(8 * words, trees)[:count]
+    packed = np.matmul(_SLOT_BITS, above.view(np.uint64).take(lookup.slots, axis=0))
+    # Row by row, each tree's two bytes side by side: one code per row and tree. Byte (tree,
+    # b, row) of `packed` is at (2 * tree + b) * 8 * words + row, so one strided view reads
+    # them in that order, the padding rows left out, and one copy lays them side by side.
+    side_by_side = np.ndarray((count, trees, 2), np.uint8, packed, 0, (1, 16 * words, 8 * words)).copy()
+    codes = side_by_side.view(np.uint16)[:, :, 0]
     # np.add.reduce is what .sum calls, less its Python wrapper: the same pairwise sums.
     out: NDArray[np.float64] = np.add.reduce(lookup.leaf_values.take(lookup.leaf_of_code.take(codes)
                                                                       + lookup.leaf_offsets), axis=1)
