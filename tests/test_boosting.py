@@ -107,3 +107,15 @@ def test_load_refuses_trees_that_do_not_fit_the_features(tmp_path: Path) -> None
              thresholds=np.zeros((2, 3)), values=np.zeros((2, 5)))
     with pytest.raises(ValueError, match="fit together"):
         TreeEnsemble.load(broken, 3)
+
+
+def test_more_leaves_than_two_bytes_index_are_still_found() -> None:
+    # Past 2**16 leaves the table's indices need four bytes: a forest too big for two is looked
+    # up as exactly as one that fits (trees made at random: only the lookup is under test).
+    rng = np.random.default_rng(5)
+    trees = 2**12 + 1  # 16 leaves each: one tree more than two bytes index
+    features = rng.integers(0, 3, (trees, 15)).astype(np.int16)
+    thresholds = np.where(rng.random((trees, 15)) < 0.1, np.inf, rng.random((trees, 15)))
+    big = TreeEnsemble(features, thresholds, rng.normal(size=(trees, 31)))
+    rows = rng.random((9, 3))
+    assert big.logits(rows).tolist() == [_walked(big, row) for row in rows]

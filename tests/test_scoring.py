@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from bot.core.boosting import TreeEnsemble
+from bot.core.engine import Engine
+from bot.core.evaluation import load_cases
 from bot.core.knowledge import KnowledgeBase
 from bot.core.scoring import (
     FEATURE_NAMES,
@@ -74,6 +79,44 @@ def test_the_shipped_trees_add_to_the_weighted_sum_and_are_credited_to_features(
     assert z == pytest.approx(linear + model.trees.logits(rows), abs=1e-6)
     for row, logit in zip(rows, z, strict=True):
         assert model.offset + sum(model.contributions(row).values()) == pytest.approx(logit, abs=1e-6)
+
+
+def _walked(trees: TreeEnsemble, rows: np.ndarray) -> np.ndarray:
+    """The trees' output the plain way: every row down every tree a level at a time."""
+    every_tree = np.arange(len(trees.features))
+    every_row = np.arange(len(rows))[:, None]
+    node = np.zeros((len(rows), len(trees.features)), dtype=np.intp)
+    while node[0, 0] < trees.features.shape[1]:
+        right = rows[every_row, trees.features[every_tree, node]] > trees.thresholds[every_tree, node]
+        node = 2 * node + 1 + right
+    return np.ascontiguousarray(trees.values[every_tree, node]).sum(axis=1)
+
+
+def test_probabilities_are_exactly_the_plain_logistic_of_the_candidates_log_odds(engine: Engine) -> None:
+    # probabilities works with the log-odds negated, skips the clip at +50 and looks the trees'
+    # leaves up in a table: on the rows real questions give, the very floats of the plain way.
+    model = engine.model
+    assert model.trees is not None
+    cases = load_cases(Path(__file__).parent / "questions.yaml")[:300]
+    sizes = set()
+    for case in cases:
+        rows = np.array([r.features for r in engine.matcher.analyse(case.question).ranked])
+        if not len(rows):
+            continue
+        sizes.add(len(rows))
+        z = rows @ model.vector() + model.bias
+        z += _walked(model.trees, rows)
+        plain = 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+        assert model.probabilities(rows).tolist() == plain.tolist(), case.question
+    assert {8, 9} <= sizes  # a whole word of rows and one with padding
+
+
+def test_probabilities_far_out_are_those_of_the_clipped_log_odds() -> None:
+    model = ScoringModel({name: (1.0 if name == "overlap" else 0.0) for name in FEATURE_NAMES}, 0.0)
+    rows = np.zeros((6, len(FEATURE_NAMES)))
+    rows[:, FEATURE_NAMES.index("overlap")] = [-800.0, -60.0, -50.0, 36.0, 60.0, 800.0]
+    z = np.clip(rows @ model.vector(), -50.0, 50.0)
+    assert model.probabilities(rows).tolist() == (1.0 / (1.0 + np.exp(-z))).tolist()
 
 
 def test_untrained_model_leans_on_overlap_alone() -> None:

@@ -30,8 +30,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 FORMAT_VERSION = 1
-# A tree of this depth has 15 comparisons: with one padding bit they index a table of 2**16
-# leaves. A deeper tree would need 2**32, so those are walked; shallower ones are padded.
+# A tree of this depth has 15 comparisons: with a padding bit that is never set they index a
+# table of 2**15 leaves. A deeper tree would need 2**31, so those are walked; shallower ones are
+# padded.
 LOOKUP_DEPTH = 4
 SLOTS = 16  # a tree's comparisons in a table's code: two bytes
 # Rows are looked up in blocks of up to this many words of eight rows (see `_Lookup`), which
@@ -67,33 +68,44 @@ class _Lookup:
     # Its threshold, repeated for a block of 8, 16, … rows: a comparison of arrays of the same
     # shape, where broadcasting over a short last axis costs more than the comparisons.
     thresholds: tuple[NDArray[np.float64], ...]
-    slots: NDArray[np.intp]  # trees × slots (nodes, then padding): the node's distinct comparison
-    leaf_of_code: NDArray[np.intp]  # a tree's packed comparisons → the leaf (0 …) they lead to
+    # Per tree and byte of its code (2 × trees rows of eight), the distinct comparison of each of its
+    # eight slots (nodes, then padding).
+    slots: NDArray[np.intp]
+    # A tree's packed comparisons → the leaf (0 …) they lead to. The padding compares false, so
+    # the codes stay below 2**15: 64 KB that stay in cache between questions, where 2**16 intp
+    # took 512 KB. Leaves and offsets share one small integer type: adding them is then a plain
+    # loop, where mixing types made it cast.
+    leaf_of_code: NDArray[np.unsignedinteger]
     leaf_values: NDArray[np.float64]  # trees × leaves, flat
-    leaf_offsets: NDArray[np.intp]  # each tree's first leaf in `leaf_values`
+    leaf_offsets: NDArray[np.unsignedinteger]  # each tree's first leaf in `leaf_values`
 
     @classmethod
     def of(cls, features: NDArray[np.int16], thresholds: NDArray[np.float64], values: NDArray[np.float64],
            depth: int) -> _Lookup:
         trees, inner = features.shape
-        pairs, distinct = np.unique(np.stack([features.ravel().astype(np.float64), thresholds.ravel()]),
+        # Appended: a comparison no value passes (x > inf is false, NaN too) for the padding, so
+        # a padding bit is never set. It is the one a node with no split already makes.
+        pairs, distinct = np.unique(np.stack([np.append(features.ravel().astype(np.float64), 0.0),
+                                              np.append(thresholds.ravel(), np.inf)]),
                                     axis=1, return_inverse=True)
-        slots = np.zeros((trees, SLOTS), dtype=np.intp)  # padding compares anything: never read
-        slots[:, :inner] = distinct.reshape(trees, inner)
+        slots = np.full((trees, SLOTS), distinct[-1], dtype=np.intp)
+        slots[:, :inner] = distinct[:-1].reshape(trees, inner)
         # Every code's slots as bits, in the order `_looked_up` packs them: byte b, bit s is slot
         # 8b + s (reading the code's bytes in memory order makes this independent of endianness).
-        codes = np.arange(2**SLOTS, dtype=np.uint16)
+        codes = np.arange(2**(SLOTS - 1), dtype=np.uint16)
         bits = np.unpackbits(codes.view(np.uint8).reshape(len(codes), -1), axis=1, bitorder="little")
         node = np.zeros(len(codes), dtype=np.intp)
         every = np.arange(len(codes))
         for _ in range(depth):
             node = 2 * node + 1 + bits[every, node]
+        # The smallest type every leaf's index fits in (a leaf plus its offset must not wrap).
+        index_type = np.uint16 if trees * (inner + 1) <= 2**16 else np.uint32
         return cls(features=pairs[0].astype(np.intp),
                    thresholds=tuple(np.repeat(pairs[1][:, None], 8 * words, axis=1)
                                     for words in range(1, BLOCK_WORDS + 1)),
-                   slots=slots.ravel(), leaf_of_code=node - inner,
+                   slots=slots.reshape(2 * trees, 8), leaf_of_code=(node - inner).astype(index_type),
                    leaf_values=np.ascontiguousarray(values[:, inner:]).ravel(),
-                   leaf_offsets=np.arange(trees, dtype=np.intp) * (inner + 1))
+                   leaf_offsets=np.arange(trees, dtype=index_type) * (inner + 1))
 
 
 @dataclass(frozen=True)
@@ -131,43 +143,26 @@ class TreeEnsemble:
         return path
 
     @functools.cached_property
-    def _lookup(self) -> _Lookup:
+    def _lookup(self) -> _Lookup | None:
+        """None for trees `logits` walks: too deep for a table, or without a node."""
+        if not 0 < self.depth <= LOOKUP_DEPTH:
+            return None
         return _Lookup.of(self.features, self.thresholds, self.values, self.depth)
 
     def logits(self, rows: NDArray[np.float64]) -> NDArray[np.float64]:
         """The trees' summed output for each row of `rows` (rows × features)."""
-        if not rows.shape[0]:
+        count = rows.shape[0]
+        if not count:
             return np.zeros(0)
-        if not 0 < self.depth <= LOOKUP_DEPTH:
+        lookup = self._lookup
+        if lookup is None:
             _, _, values, _, all_offsets = self._flat
             walked: NDArray[np.float64] = values.take(all_offsets + self._paths(rows)[-1]).sum(axis=1)
             return walked
         block = 8 * BLOCK_WORDS
-        if rows.shape[0] <= block:
-            return self._looked_up(rows)
-        return np.concatenate([self._looked_up(rows[start:start + block])
-                               for start in range(0, rows.shape[0], block)])
-
-    def _looked_up(self, rows: NDArray[np.float64]) -> NDArray[np.float64]:
-        """`logits` of at most 8 × BLOCK_WORDS rows, by `_Lookup`: the same leaves as the walk,
-        and their values summed in the same order, so the same floats."""
-        lookup = self._lookup
-        count, width = rows.shape
-        trees = len(lookup.leaf_offsets)
-        words = -(-count // 8)
-        columns = np.zeros((width, 8 * words))  # rows as columns, padded to whole words
-        columns[:, :count] = rows.T
-        above = columns.take(lookup.features, axis=0) > lookup.thresholds[words - 1]
-        # Per tree and byte of its code, the words of its eight slots; summed with their bits'
-        # weights, one word whose bytes are the code's byte for each of eight rows.
-        slot_words = above.view(np.uint64).take(lookup.slots, axis=0).reshape(-1, 8, words)
-        packed = np.matmul(_SLOT_BITS, slot_words)
-        # Row by row, each tree's two bytes side by side: one code per row and tree.
-        side_by_side = np.ascontiguousarray(packed.view(np.uint8).reshape(trees, 2, words, 8).transpose(2, 3, 0, 1))
-        codes = side_by_side.view(np.uint16).reshape(8 * words, trees)[:count]
-        out: NDArray[np.float64] = lookup.leaf_values.take(lookup.leaf_of_code.take(codes)
-                                                           + lookup.leaf_offsets).sum(axis=1)
-        return out
+        if count <= block:
+            return _looked_up(lookup, rows)
+        return np.concatenate([_looked_up(lookup, rows[start:start + block]) for start in range(0, count, block)])
 
     def contributions(self, row: NDArray[np.float64], width: int) -> NDArray[np.float64]:
         """How much each of `width` features moved this row's output along its paths (the roots'
@@ -203,6 +198,32 @@ class TreeEnsemble:
         if features.size and (features.min() < 0 or features.max() >= width):
             raise ValueError(f"a tree splits on a feature the model does not have ({width} features)")
         return cls(features, thresholds, values)
+
+
+def _looked_up(lookup: _Lookup, rows: NDArray[np.float64]) -> NDArray[np.float64]:
+    """`logits` of at most 8 × BLOCK_WORDS rows, by `_Lookup`: the same leaves as the walk, and
+    their values summed in the same order, so the same floats."""
+    count, width = rows.shape
+    trees = len(lookup.leaf_offsets)
+    words = -(-count // 8)
+    if count % 8:
+        columns = np.zeros((width, 8 * words))  # rows as columns, padded to whole words
+        columns[:, :count] = rows.T
+    else:  # whole words already (most questions have eight candidates): `take` copies them
+        columns = rows.T
+    above = columns.take(lookup.features, axis=0) > lookup.thresholds[words - 1]
+    # Per tree and byte of its code, the words of its eight slots; summed with their bits'
+    # weights, one word whose bytes are the code's byte for each of eight rows.
+    packed = np.matmul(_SLOT_BITS, above.view(np.uint64).take(lookup.slots, axis=0))
+    # Row by row, each tree's two bytes side by side: one code per row and tree. Byte (tree,
+    # b, row) of `packed` is at (2 * tree + b) * 8 * words + row, so one strided view reads
+    # them in that order, the padding rows left out, and one copy lays them side by side.
+    side_by_side = np.ndarray((count, trees, 2), np.uint8, packed, 0, (1, 16 * words, 8 * words)).copy()
+    codes = side_by_side.view(np.uint16)[:, :, 0]
+    # np.add.reduce is what .sum calls, less its Python wrapper: the same pairwise sums.
+    out: NDArray[np.float64] = np.add.reduce(lookup.leaf_values.take(lookup.leaf_of_code.take(codes)
+                                                                      + lookup.leaf_offsets), axis=1)
+    return out
 
 
 def _edges(column: NDArray[np.float64], bins: int) -> NDArray[np.float64]:

@@ -83,12 +83,20 @@ class ScoringModel:
         # question cost more than the product it feeds.
         return np.array([self.weights.get(name, 0.0) for name in FEATURE_NAMES], dtype=np.float64)
 
+    @functools.cached_property
+    def _negated_vector(self) -> np.ndarray:
+        return -self._vector
+
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """One probability per row of `features` (rows × FEATURE_NAMES)."""
-        z = features @ self._vector + self.bias
+        # The log-odds negated, as the sigmoid takes them: with the weights negated the product
+        # is the negated product exactly (rounding is symmetric about zero), and so is each
+        # subtraction below of the matching addition.
+        minus_z = features @ self._negated_vector
+        minus_z -= self.bias
         if self.trees is not None:
-            z += self.trees.logits(features)
-        return _sigmoid(z)
+            minus_z -= self.trees.logits(features)
+        return _sigmoid_of_negated(minus_z)
 
     def contributions(self, row: np.ndarray) -> dict[str, float]:
         """Each feature's share of the log-odds: its weight times its value, plus what the
@@ -114,16 +122,19 @@ def untrained_model() -> ScoringModel:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    # minimum(maximum()) is np.clip without its Python-level wrapper: the same values. Within
-    # ±50 exp cannot overflow, so no error state need be set, and the steps of
-    # 1 / (1 + exp(-z)) work in one new array: a question's few values cost only the calls.
-    result: np.ndarray = np.maximum(z, -50.0)
-    np.minimum(result, 50.0, out=result)
-    np.negative(result, out=result)
-    np.exp(result, out=result)
-    result += 1.0
-    np.divide(1.0, result, out=result)
-    return result
+    return _sigmoid_of_negated(np.negative(z))
+
+
+def _sigmoid_of_negated(minus_z: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-z)) of z clipped to ±50, worked out in `minus_z` itself: a question's few
+    values cost only the calls. Under 50, exp cannot overflow, so no error state need be set.
+    The clip at z = 50 is not made: from z = 37 on, 1 + exp(-z) is 1.0 already (exp(-z) is
+    below half an ulp of 1), so the probability is 1.0 either way."""
+    np.minimum(minus_z, 50.0, out=minus_z)
+    np.exp(minus_z, out=minus_z)
+    minus_z += 1.0
+    np.divide(1.0, minus_z, out=minus_z)
+    return minus_z
 
 
 def fit_logistic(features: np.ndarray, labels: np.ndarray, l2: float = 1.0,
