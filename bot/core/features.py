@@ -242,6 +242,7 @@ class CandidateRows:
         "_asked",
         "_asked_text",
         "_judgement",
+        "_named",
         "_nearness",
         "_outside",
         "_present",
@@ -257,6 +258,8 @@ class CandidateRows:
         candidate with uncovered words that have vectors."""
         self.context = context
         self._nearness = nearness
+        # (kind, key) of each row the question names: read once, not from each entity a candidate.
+        self._named = tuple((entity.kind, entity.key) for entity in context.entities)
         template = [0.0] * len(FEATURE_NAMES)
         template[_CLASSIFIER_NONE] = voted_none
         template[_UNKNOWN] = unknown_share = context.unknown_share
@@ -322,25 +325,41 @@ class CandidateRows:
             row[_RELEVANCE] = answer_recall
             if near:
                 closeness = self._nearness(position, tuple(near), context.vectors_of)
-                # One pass for a word or two: what they add (summed by `sum`, in the same order as
-                # `candidate_features`'s), which are close, and their weights less their nearness.
-                products: list[float] = []
-                close: list[str] = []
-                less: list[float] = []
-                for t, w, c in zip(near, near_weights, closeness, strict=True):
-                    products.append(w * c)
-                    less.append(w * (1.0 - c))
-                    if c > 0:
-                        close.append(t)
-                row[_SEMANTIC] = value = (covered + sum(products)) / total
-                if close and value:
-                    notes.append(f"{', '.join(close)} near this intent's words")
-                # In the order of the uncovered words, as `candidate_features` takes their maximum.
-                if len(near) == len(uncovered):
-                    discounted = less
+                if len(near) == 1:
+                    # As most candidates leave one such word: `sum` of its one product is the
+                    # product (the nearness is never negative), and its weight less its nearness
+                    # is the one entry of `discounted` that changes.
+                    nearness = closeness[0]
+                    near_weight = near_weights[0]
+                    row[_SEMANTIC] = value = (covered + near_weight * nearness) / total
+                    if nearness > 0 and value:
+                        notes.append(f"{near[0]} near this intent's words")
+                    if len(uncovered) == 1:
+                        discounted = [near_weight * (1.0 - nearness)]
+                    else:
+                        discounted = [w * (1.0 - nearness) if t == near[0] else w
+                                      for t, w in zip(uncovered, weights, strict=True)]
                 else:
-                    close_to = dict(zip(near, closeness, strict=True))
-                    discounted = [w * (1.0 - close_to.get(t, 0.0)) for t, w in zip(uncovered, weights, strict=True)]
+                    # One pass: what they add (summed by `sum`, in the same order as
+                    # `candidate_features`'s), which are close, and their weights less their nearness.
+                    products: list[float] = []
+                    close: list[str] = []
+                    less: list[float] = []
+                    for t, w, c in zip(near, near_weights, closeness, strict=True):
+                        products.append(w * c)
+                        less.append(w * (1.0 - c))
+                        if c > 0:
+                            close.append(t)
+                    row[_SEMANTIC] = value = (covered + sum(products)) / total
+                    if close and value:
+                        notes.append(f"{', '.join(close)} near this intent's words")
+                    # In the order of the uncovered words, as `candidate_features` takes their maximum.
+                    if len(near) == len(uncovered):
+                        discounted = less
+                    else:
+                        close_to = dict(zip(near, closeness, strict=True))
+                        discounted = [w * (1.0 - close_to.get(t, 0.0))
+                                      for t, w in zip(uncovered, weights, strict=True)]
             else:
                 row[_SEMANTIC] = covered / total
         if self._unknown_notes:
@@ -363,11 +382,11 @@ class CandidateRows:
             if entity_kind in NAME_KINDS and present and present != profile.traits.entity_count:
                 row[_COUNT_MISMATCH] = 1.0
                 notes.append(f"takes {profile.traits.entity_count} {entity_kind}, the question names {present}")
-        for entity in context.entities:
-            named = names_of.get(entity.kind)
-            if named and entity.key not in named and entity.kind != entity_kind:
+        for kind_named, key in self._named:
+            named = names_of.get(kind_named)
+            if named and key not in named and kind_named != entity_kind:
                 row[_NAMES_OTHER] = 1.0
-                notes.append(f"names {entity.key}, the intent is about {', '.join(sorted(named))}")
+                notes.append(f"names {key}, the intent is about {', '.join(sorted(named))}")
                 break
         orgs = [key for key in context.organisations if key not in names_of.get("organisation", ())] \
             if context.organisations and entity_kind != "organisation" else None
@@ -396,8 +415,8 @@ class CandidateRows:
                 row[_TYPE_MISMATCH] = 1.0
                 notes.append(f"asks for a {self._asked_text}, the intent gives {'/'.join(answers)}")
         if context.rare:
-            off_topic = [t for t, forms, owner in context.rare
-                         if t not in bag and forms.isdisjoint(said) and owner not in related]
+            # A rare word is a countable word the reading above found uncovered or not.
+            off_topic = [t for t, _, owner in context.rare if t in uncovered and owner not in related]
             if off_topic:
                 row[_OFF_TOPIC] = 1.0
                 notes.append(f"says {', '.join(off_topic)}, which this intent never covers")
