@@ -368,7 +368,10 @@ class CandidateRows:
             row[_UNCOVERED_WORD] = 1.0
             notes.append(f"says {', '.join(uncovered)}, which this intent never does")
             if total:
-                row[_UNCOVERED_RARE] = min(1.0, max(discounted) / context.top_weight)
+                # `min(1.0, share)` without the call: `min` keeps its first argument unless
+                # the second is smaller.
+                share = (discounted[0] if len(discounted) == 1 else max(discounted)) / context.top_weight
+                row[_UNCOVERED_RARE] = share if share < 1.0 else 1.0
         if self._judgement and (kind is _ANSWER_KIND or kind is _GAP_KIND):
             row[_EVALUATIVE] = 1.0
             notes.append(self._judgement)
