@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.engine import Engine
 from bot.core.entities import NAME_KINDS
-from bot.core.features import FeatureContext, candidate_features
+from bot.core.features import _ALSO_ANSWERS, FeatureContext, candidate_features, gives_what_is_asked
 from bot.core.index import YEAR, IntentProfile
 from bot.core.matching import Matcher
 from bot.core.models import ReplyKind
@@ -394,3 +394,17 @@ def test_semantic_uncovered_rare_and_off_topic_equal_the_plain_tests_on_the_labe
             assert row[off_topic_column] == float(off_topic)
             near_words.add(min(near, 2))
     assert near_words == {0, 1, 2}  # every way was taken
+
+
+def test_an_answer_gives_what_is_asked_when_it_gives_an_asked_kind_or_one_that_also_answers_it(
+        matcher: Matcher) -> None:
+    # Rows read the kinds that answer a question once a question: the same verdict as asking, for
+    # each asked kind, whether the answer gives it or a kind that also answers it.
+    also = _ALSO_ANSWERS
+    kinds = sorted({kind for p in matcher.index.profiles for kind in p.intent.answers} | set(also)
+                   | {kind for more in also.values() for kind in more} | {"number"})
+    answers = {p.intent.answers for p in matcher.index.profiles if p.intent.answers}
+    for asked in [frozenset({a}) for a in kinds] + [frozenset({a, b}) for a in kinds for b in kinds if a < b]:
+        for gives in answers:
+            plain = any(kind in gives or also.get(kind, set()) & set(gives) for kind in asked)
+            assert gives_what_is_asked(gives, asked) == plain, (gives, asked)

@@ -40,15 +40,15 @@ def _forms(term: str) -> frozenset[str]:
     return frozenset(word_forms(term))
 
 
+def answering(asked: Iterable[str]) -> frozenset[str]:
+    """The kinds of answer (date, person, number …) that give a kind `asked` for: each asked
+    kind and those that also answer it."""
+    return frozenset(asked).union(*(_ALSO_ANSWERS.get(kind, ()) for kind in asked))
+
+
 def gives_what_is_asked(gives: Iterable[str], asked: Iterable[str]) -> bool:
-    """Whether an answer giving `gives` (date, person, number …) gives a kind `asked` for."""
-    given = set(gives)
-    return any(kind in given or _ALSO_ANSWERS.get(kind, set()) & given for kind in asked)
-
-
-# The same, kept: there are a few dozen kinds of answer and of question, and many intents give the
-# same kinds ("description").
-_gives = functools.lru_cache(maxsize=1024)(gives_what_is_asked)
+    """Whether an answer giving `gives` gives a kind `asked` for."""
+    return not answering(asked).isdisjoint(gives)
 
 
 @dataclass(slots=True)
@@ -239,6 +239,7 @@ class CandidateRows:
     `candidate_features` stays the readable account of each feature."""
 
     __slots__ = (
+        "_answering",
         "_asked",
         "_asked_text",
         "_judgement",
@@ -277,6 +278,8 @@ class CandidateRows:
         self._outside = (f"names {', '.join(context.outside_names)}, which no source mentions"
                          if context.outside_names else "")
         self._asked = asked = context.asked.types
+        # Worked out once a question: each candidate then only looks for one of its answer kinds.
+        self._answering = answering(asked)
         self._asked_text = '/'.join(sorted(asked))
         self._present = f"asks about {'/'.join(sorted(context.present_words))}" if context.present_words else ""
         self._year = f"year {', '.join(context.unknown_years)} is in no source" if context.unknown_years else ""
@@ -412,7 +415,7 @@ class CandidateRows:
                 notes.append(f"names a {', '.join(sorted(stray))} the intent never mentions")
         answers = intent.answers
         if self._asked and answers and kind not in _CHAT_KINDS:
-            if _gives(answers, self._asked):
+            if not self._answering.isdisjoint(answers):
                 row[_TYPE_MATCH] = 1.0
             else:
                 row[_TYPE_MISMATCH] = 1.0
