@@ -4,18 +4,20 @@ note for each piece of evidence that fired. Contexts are built as the matcher bu
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
 
 from bot.core.engine import Engine
 from bot.core.entities import NAME_KINDS
-from bot.core.features import FeatureContext, candidate_features
+from bot.core.features import _ALSO_ANSWERS, FeatureContext, candidate_features, gives_what_is_asked
 from bot.core.index import YEAR, IntentProfile
 from bot.core.matching import Matcher
 from bot.core.models import ReplyKind
 from bot.core.normalize import SLOT_PREFIX, word_forms
 from bot.core.scoring import FEATURE_NAMES
+from tests.answers import question_sets
 
 QUESTIONS = ["when was the cnrp founded", "who founded the cnrp", "how did the cnrp do in kandal",
              "compare kandal and takeo", "is it right that the cnrp was banned", "what would pensioners have got",
@@ -343,3 +345,66 @@ def test_every_row_is_bounded_and_semantic_never_below_coverage(matcher: Matcher
                 assert 0.0 <= features[name] <= 1.0 + 1e-9, (name, features[name])
         assert features["semantic"] >= features["coverage"] - 1e-9
         assert len(notes) == len(set(notes)) and all(notes)
+
+
+def _plain_semantic_and_rare(context: FeatureContext, profile: IntentProfile,
+                             nearness: Callable[[np.ndarray], Sequence[float]]) -> tuple[float, float, bool, int]:
+    """semantic and uncovered_rare as `scoring.FEATURES` defines them, one word at a time, whether
+    a near word was close, and how many uncovered words have vectors."""
+    intent = profile.intent
+    covered = 0.0
+    uncovered: list[tuple[str, float, bool]] = []
+    for term, weight, forms, slot, countable, vectored in context.reading:
+        if slot:
+            if slot in profile.named or (bool(intent.entity) and slot == intent.entity) or term in profile.bag:
+                covered += weight
+        elif term in profile.bag or not forms.isdisjoint(profile.said):
+            covered += weight
+        elif countable:
+            uncovered.append((term, weight, vectored))
+    near = [t for t, _, vectored in uncovered if vectored]
+    closeness = dict(zip(near, nearness(context.vectors_of(near)), strict=True)) if near else {}
+    semantic = (covered + sum(w * closeness[t] for t, w, _ in uncovered if t in closeness)) / context.total
+    rare = min(1.0, max(w * (1.0 - closeness.get(t, 0.0)) for t, w, _ in uncovered) / context.top_weight) \
+        if uncovered else 0.0
+    return semantic, rare, any(c > 0 for c in closeness.values()), len(near)
+
+
+def test_semantic_uncovered_rare_and_off_topic_equal_the_plain_tests_on_the_labelled_questions(
+        matcher: Matcher) -> None:
+    # The row takes a shorter way where a candidate leaves one word with a vector uncovered (most
+    # do): it must give the plain sums' floats, bit for bit, there and where it leaves several;
+    # and off_topic reuses the word pass's coverage instead of testing each rare word again.
+    semantic_column, rare_column = FEATURE_NAMES.index("semantic"), FEATURE_NAMES.index("uncovered_rare")
+    off_topic_column = FEATURE_NAMES.index("off_topic")
+    questions = dict(question_sets())["questions.yaml"]
+    near_words: set[int] = set()
+    for (question,) in questions[::5]:
+        context = _context(matcher, question)
+        if not context.total:
+            continue
+        for position, profile in enumerate(matcher.index.profiles):
+            nearness = functools.partial(matcher.semantic.nearness, position)
+            row, notes = candidate_features(context, profile, 0.5, 0.4, 0.1, nearness, 0.3, 0.2)
+            semantic, rare, close, near = _plain_semantic_and_rare(context, profile, nearness)
+            assert (row[semantic_column], row[rare_column]) == (semantic, rare), (question, profile.intent.id)
+            assert any(n.endswith("near this intent's words") for n in notes) == (close and semantic > 0)
+            # off_topic reads the coverage the word pass found: the rare words' own tests.
+            off_topic = any(t not in profile.bag and forms.isdisjoint(profile.said) for t, forms, _ in context.rare)
+            assert row[off_topic_column] == float(off_topic)
+            near_words.add(min(near, 2))
+    assert near_words == {0, 1, 2}  # every way was taken
+
+
+def test_an_answer_gives_what_is_asked_when_it_gives_an_asked_kind_or_one_that_also_answers_it(
+        matcher: Matcher) -> None:
+    # Rows read the kinds that answer a question once a question: the same verdict as asking, for
+    # each asked kind, whether the answer gives it or a kind that also answers it.
+    also = _ALSO_ANSWERS
+    kinds = sorted({kind for p in matcher.index.profiles for kind in p.intent.answers} | set(also)
+                   | {kind for more in also.values() for kind in more} | {"number"})
+    answers = {p.intent.answers for p in matcher.index.profiles if p.intent.answers}
+    for asked in [frozenset({a}) for a in kinds] + [frozenset({a, b}) for a in kinds for b in kinds if a < b]:
+        for gives in answers:
+            plain = any(kind in gives or also.get(kind, set()) & set(gives) for kind in asked)
+            assert gives_what_is_asked(gives, asked) == plain, (gives, asked)

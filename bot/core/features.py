@@ -40,15 +40,15 @@ def _forms(term: str) -> frozenset[str]:
     return frozenset(word_forms(term))
 
 
+def answering(asked: Iterable[str]) -> frozenset[str]:
+    """The kinds of answer (date, person, number …) that give a kind `asked` for: each asked
+    kind and those that also answer it."""
+    return frozenset(asked).union(*(_ALSO_ANSWERS.get(kind, ()) for kind in asked))
+
+
 def gives_what_is_asked(gives: Iterable[str], asked: Iterable[str]) -> bool:
-    """Whether an answer giving `gives` (date, person, number …) gives a kind `asked` for."""
-    given = set(gives)
-    return any(kind in given or _ALSO_ANSWERS.get(kind, set()) & given for kind in asked)
-
-
-# The same, kept: there are a few dozen kinds of answer and of question, and many intents give the
-# same kinds ("description").
-_gives = functools.lru_cache(maxsize=1024)(gives_what_is_asked)
+    """Whether an answer giving `gives` gives a kind `asked` for."""
+    return not answering(asked).isdisjoint(gives)
 
 
 @dataclass(slots=True)
@@ -239,9 +239,11 @@ class CandidateRows:
     `candidate_features` stays the readable account of each feature."""
 
     __slots__ = (
+        "_answering",
         "_asked",
         "_asked_text",
         "_judgement",
+        "_named",
         "_nearness",
         "_outside",
         "_present",
@@ -257,6 +259,8 @@ class CandidateRows:
         candidate with uncovered words that have vectors."""
         self.context = context
         self._nearness = nearness
+        # (kind, key) of each row the question names: read once, not from each entity a candidate.
+        self._named = tuple((entity.kind, entity.key) for entity in context.entities)
         template = [0.0] * len(FEATURE_NAMES)
         template[_CLASSIFIER_NONE] = voted_none
         template[_UNKNOWN] = unknown_share = context.unknown_share
@@ -274,6 +278,8 @@ class CandidateRows:
         self._outside = (f"names {', '.join(context.outside_names)}, which no source mentions"
                          if context.outside_names else "")
         self._asked = asked = context.asked.types
+        # Worked out once a question: each candidate then only looks for one of its answer kinds.
+        self._answering = answering(asked)
         self._asked_text = '/'.join(sorted(asked))
         self._present = f"asks about {'/'.join(sorted(context.present_words))}" if context.present_words else ""
         self._year = f"year {', '.join(context.unknown_years)} is in no source" if context.unknown_years else ""
@@ -322,25 +328,41 @@ class CandidateRows:
             row[_RELEVANCE] = answer_recall
             if near:
                 closeness = self._nearness(position, tuple(near), context.vectors_of)
-                # One pass for a word or two: what they add (summed by `sum`, in the same order as
-                # `candidate_features`'s), which are close, and their weights less their nearness.
-                products: list[float] = []
-                close: list[str] = []
-                less: list[float] = []
-                for t, w, c in zip(near, near_weights, closeness, strict=True):
-                    products.append(w * c)
-                    less.append(w * (1.0 - c))
-                    if c > 0:
-                        close.append(t)
-                row[_SEMANTIC] = value = (covered + sum(products)) / total
-                if close and value:
-                    notes.append(f"{', '.join(close)} near this intent's words")
-                # In the order of the uncovered words, as `candidate_features` takes their maximum.
-                if len(near) == len(uncovered):
-                    discounted = less
+                if len(near) == 1:
+                    # As most candidates leave one such word: `sum` of its one product is the
+                    # product (the nearness is never negative), and its weight less its nearness
+                    # is the one entry of `discounted` that changes.
+                    nearness = closeness[0]
+                    near_weight = near_weights[0]
+                    row[_SEMANTIC] = value = (covered + near_weight * nearness) / total
+                    if nearness > 0 and value:
+                        notes.append(f"{near[0]} near this intent's words")
+                    if len(uncovered) == 1:
+                        discounted = [near_weight * (1.0 - nearness)]
+                    else:
+                        discounted = [w * (1.0 - nearness) if t == near[0] else w
+                                      for t, w in zip(uncovered, weights, strict=True)]
                 else:
-                    close_to = dict(zip(near, closeness, strict=True))
-                    discounted = [w * (1.0 - close_to.get(t, 0.0)) for t, w in zip(uncovered, weights, strict=True)]
+                    # One pass: what they add (summed by `sum`, in the same order as
+                    # `candidate_features`'s), which are close, and their weights less their nearness.
+                    products: list[float] = []
+                    close: list[str] = []
+                    less: list[float] = []
+                    for t, w, c in zip(near, near_weights, closeness, strict=True):
+                        products.append(w * c)
+                        less.append(w * (1.0 - c))
+                        if c > 0:
+                            close.append(t)
+                    row[_SEMANTIC] = value = (covered + sum(products)) / total
+                    if close and value:
+                        notes.append(f"{', '.join(close)} near this intent's words")
+                    # In the order of the uncovered words, as `candidate_features` takes their maximum.
+                    if len(near) == len(uncovered):
+                        discounted = less
+                    else:
+                        close_to = dict(zip(near, closeness, strict=True))
+                        discounted = [w * (1.0 - close_to.get(t, 0.0))
+                                      for t, w in zip(uncovered, weights, strict=True)]
             else:
                 row[_SEMANTIC] = covered / total
         if self._unknown_notes:
@@ -349,7 +371,10 @@ class CandidateRows:
             row[_UNCOVERED_WORD] = 1.0
             notes.append(f"says {', '.join(uncovered)}, which this intent never does")
             if total:
-                row[_UNCOVERED_RARE] = min(1.0, max(discounted) / context.top_weight)
+                # `min(1.0, share)` without the call: `min` keeps its first argument unless
+                # the second is smaller.
+                share = (discounted[0] if len(discounted) == 1 else max(discounted)) / context.top_weight
+                row[_UNCOVERED_RARE] = share if share < 1.0 else 1.0
         if self._judgement and (kind is _ANSWER_KIND or kind is _GAP_KIND):
             row[_EVALUATIVE] = 1.0
             notes.append(self._judgement)
@@ -363,11 +388,11 @@ class CandidateRows:
             if entity_kind in NAME_KINDS and present and present != profile.traits.entity_count:
                 row[_COUNT_MISMATCH] = 1.0
                 notes.append(f"takes {profile.traits.entity_count} {entity_kind}, the question names {present}")
-        for entity in context.entities:
-            named = names_of.get(entity.kind)
-            if named and entity.key not in named and entity.kind != entity_kind:
+        for kind_named, key in self._named:
+            named = names_of.get(kind_named)
+            if named and key not in named and kind_named != entity_kind:
                 row[_NAMES_OTHER] = 1.0
-                notes.append(f"names {entity.key}, the intent is about {', '.join(sorted(named))}")
+                notes.append(f"names {key}, the intent is about {', '.join(sorted(named))}")
                 break
         orgs = [key for key in context.organisations if key not in names_of.get("organisation", ())] \
             if context.organisations and entity_kind != "organisation" else None
@@ -390,14 +415,14 @@ class CandidateRows:
                 notes.append(f"names a {', '.join(sorted(stray))} the intent never mentions")
         answers = intent.answers
         if self._asked and answers and kind not in _CHAT_KINDS:
-            if _gives(answers, self._asked):
+            if not self._answering.isdisjoint(answers):
                 row[_TYPE_MATCH] = 1.0
             else:
                 row[_TYPE_MISMATCH] = 1.0
                 notes.append(f"asks for a {self._asked_text}, the intent gives {'/'.join(answers)}")
         if context.rare:
-            off_topic = [t for t, forms, owner in context.rare
-                         if t not in bag and forms.isdisjoint(said) and owner not in related]
+            # A rare word is a countable word the reading above found uncovered or not.
+            off_topic = [t for t, _, owner in context.rare if t in uncovered and owner not in related]
             if off_topic:
                 row[_OFF_TOPIC] = 1.0
                 notes.append(f"says {', '.join(off_topic)}, which this intent never covers")
