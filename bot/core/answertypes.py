@@ -20,11 +20,16 @@ _CLAUSE_BREAK = re.compile(r"[.?!;:,\n\u2014\u2013()\[\]]+|\s-\s|\b(?:and|but|al
 _OPENING_WORDS = 4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Asked:
     types: frozenset[str]  # empty: the question does not say (what/which/tell me …)
     yes_no: bool = False  # opens like a yes/no question ("was …", "did …")
     to_the_day: bool = False  # wants a date to the day ("on which day …", "exact date")
+
+    def __init__(self, types: frozenset[str], yes_no: bool = False, to_the_day: bool = False) -> None:
+        # One a question: the fields go straight into the instance's dict (as `Entity`'s do).
+        values = self.__dict__
+        values["types"], values["yes_no"], values["to_the_day"] = types, yes_no, to_the_day
 
 
 class QuestionReader:

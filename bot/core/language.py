@@ -66,7 +66,7 @@ class Lexicon:
         return min(_MAX_KHMER_WORD, max((len(k) for k in self.khmer), default=0))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Reading:
     """A message as the matcher should read it."""
 
@@ -74,6 +74,12 @@ class Reading:
     language: str  # "English", "Khmer", another language's name, or a script's name
     understood: bool  # False: the bot cannot read it, and says which languages it reads
     khmer_coverage: float = 1.0  # share of the Khmer letters the lexicon recognised
+
+    def __init__(self, text: str, language: str, understood: bool, khmer_coverage: float = 1.0) -> None:
+        # One a question: the fields go straight into the instance's dict (as `Entity`'s do).
+        values = self.__dict__
+        values["text"], values["language"], values["understood"] = text, language, understood
+        values["khmer_coverage"] = khmer_coverage
 
 
 def word_list(text: str) -> tuple[str, ...]:

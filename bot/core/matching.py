@@ -53,7 +53,7 @@ class ScoredIntent(NamedTuple):
     features: tuple[float, ...] = ()  # in FEATURE_NAMES order
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Parsed:
     """A question read into the matcher's terms, before any intent is scored."""
 
@@ -66,6 +66,15 @@ class Parsed:
     asked: Asked
     background: frozenset[str]  # words only of the sentences around the question
     words: tuple[str, ...]  # folded as typed, not stemmed ("rights" is not "right")
+
+    def __init__(self, reading: Reading, raw: tuple[str, ...], tokens: tuple[str, ...],
+                 corrections: tuple[tuple[str, str], ...], entities: tuple[Entity, ...], terms: tuple[str, ...],
+                 asked: Asked, background: frozenset[str], words: tuple[str, ...]) -> None:
+        # One a question: the fields go straight into the instance's dict (as `Entity`'s do).
+        values = self.__dict__
+        values["reading"], values["raw"], values["tokens"] = reading, raw, tokens
+        values["corrections"], values["entities"], values["terms"] = corrections, entities, terms
+        values["asked"], values["background"], values["words"] = asked, background, words
 
 
 @dataclass(frozen=True)
