@@ -26,6 +26,8 @@ _ROLE_WORDS = frozenset({"leader", "president", "chief", "boss", "head", "chairm
 # this many (least recently used go), and so are the name lists by a span's length.
 _SPAN_CACHE = 16_384
 _LENGTH_CACHE = 1_024
+# A span not looked up yet, told by identity (None is a span that names no one).
+_UNSEEN: tuple[str, float] = ("", -1.0)
 
 
 class EntityIndex:
@@ -57,7 +59,9 @@ class EntityIndex:
                         self._fuzzy_names[len(tokens)].append(joined)
                         self._fuzzy_target.setdefault(joined, (table.entity, key))
         # A span is compared with the names of its number of words, through these caches.
-        self._misspelt: dict[tuple[str, int], tuple[str, float] | None] = {}
+        # Keyed on the span's words, not their text: a question tries several spans, most seen
+        # before, and a slice is cheaper to make than the joined text and a (text, size) key.
+        self._misspelt: dict[tuple[str, ...], tuple[str, float] | None] = {}
         self._near_names: dict[tuple[int, int], list[str]] = {}
         self._sizes_by_first: dict[str, set[int]] = defaultdict(set)
         for alias in self.exact:
@@ -139,7 +143,7 @@ class EntityIndex:
             taken[start:end] = [True] * (end - start)
         # Where a fuzzy name may start from: an unknown word or a word of some name, not taken
         # (most questions have neither).
-        name_tokens = self._name_tokens
+        name_tokens, misspelt = self._name_tokens, self._misspelt
         origins = ([i for i, token in enumerate(raw) if not taken[i] and (i in unknown or token in name_tokens)]
                    if unknown or not name_tokens.isdisjoint(raw) else [])
         # Only spans over such a word are tried, left to right (most questions have one or none).
@@ -153,12 +157,14 @@ class EntityIndex:
                 # Misspelt names, and names that mix two spellings ("kompong chnang").
                 if any(taken[start:end]):
                     continue
-                text = " ".join(typed[start:end])
-                best = self._misspelt_name(text, size)
+                span = typed[start:end]
+                best = misspelt.get(span, _UNSEEN)
+                if best is _UNSEEN:
+                    best = self._misspelt_name(span)
                 if best is None:
                     continue
                 kind, key = self._fuzzy_target[best[0]]
-                found.append(Entity(kind, key, text, best[1] / 100.0, start, end))
+                found.append(Entity(kind, key, " ".join(span), best[1] / 100.0, start, end))
                 taken[start:end] = [True] * size
         found.extend(self._topic_partial(tokens, taken, {e.kind for e in found}))
         for entity in found:
@@ -202,16 +208,14 @@ class EntityIndex:
                                   processor=None, score_cutoff=self._config.name_cutoff)
         return None if best is None else (best[0], best[1])
 
-    def _misspelt_name(self, text: str, size: int) -> tuple[str, float] | None:
-        """`_likeliest_name`, remembered per span. Plain dicts, emptied when full: a cache
-        that held a bound method of its owner would make a reference cycle, which keeps a
-        replaced engine alive once the engine cache has frozen it out of collections."""
-        key = (text, size)
-        if key in self._misspelt:
-            return self._misspelt[key]
+    def _misspelt_name(self, span: tuple[str, ...]) -> tuple[str, float] | None:
+        """`_likeliest_name` of a span of words, remembered per span (`find` looks the span up
+        first). Plain dicts, emptied when full: a cache that held a bound method of its owner
+        would make a reference cycle, which keeps a replaced engine alive once the engine cache
+        has frozen it out of collections."""
         if len(self._misspelt) >= _SPAN_CACHE:
             self._misspelt.clear()
-        found = self._misspelt[key] = self._likeliest_name(text, size)
+        found = self._misspelt[span] = self._likeliest_name(" ".join(span), len(span))
         return found
 
     def _names_near_length(self, size: int, length: int) -> list[str]:
