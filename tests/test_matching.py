@@ -13,6 +13,7 @@ import pytest
 from bot.core.classifier import IntentClassifier
 from bot.core.engine import Engine
 from bot.core.evaluation import load_cases
+from bot.core.index import NUMBER, YEAR
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matching import Matcher
 from bot.core.scoring import FEATURE_NAMES
@@ -26,6 +27,21 @@ def matcher(engine: Engine) -> Matcher:
 def _features(matcher: Matcher, question: str, intent: str) -> dict[str, float]:
     scored = next(r for r in matcher.analyse(question).ranked if r.intent.id == intent)
     return dict(zip(FEATURE_NAMES, scored.features, strict=True))
+
+
+def test_years_and_numbers_are_read_from_the_words_that_begin_with_a_digit(matcher: Matcher) -> None:
+    """analyse tries the year and number patterns only on words beginning with a digit: the
+    same as trying them on every word."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    questions += ["seats in 2013, 1999 and 2150: 44.46 percent of ² and ٣٤ voters", "x1998 2017b 0.5 .5 007"]
+    assert any(matcher.analyse(q).numbers for q in questions)
+    assert any(matcher.analyse(q).unknown_years for q in questions)
+    for question in questions:
+        analysis = matcher.analyse(question)
+        tokens = analysis.tokens
+        assert analysis.unknown_years == tuple(t for t in tokens if YEAR.match(t) and t not in matcher.known_years)
+        assert analysis.numbers == tuple(float(t) for t in tokens if NUMBER.match(t) and not YEAR.match(t))
 
 
 def test_the_parse_records_are_built_as_their_dataclasses_would(matcher: Matcher) -> None:

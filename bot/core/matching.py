@@ -231,9 +231,13 @@ class Matcher:
         base's own (training scores questions with a classifier that never saw them)."""
         parsed = self.parse(question)
         tokens, terms = parsed.tokens, parsed.terms
-        unknown_years = tuple(t for t in tokens if YEAR.match(t) and t not in self.known_years)
+        # Years and numbers begin with a digit (what \d matches is a digit to isdigit too): most
+        # questions have none, and no pattern is tried on their words.
+        digits = [t for t in tokens if t[:1].isdigit()]
+        known_years = self.known_years
+        unknown_years = tuple([t for t in digits if YEAR.match(t) and t not in known_years]) if digits else ()
         ranked = self._rank(parsed, unknown_years, classifier or self.classifier)
-        filler = self.lexicon.filler
+        filler, idf = self.lexicon.filler, self.index.idf
         return Analysis(
             normalized=" ".join(parsed.raw),
             terms=terms,
@@ -241,8 +245,8 @@ class Matcher:
             corrections=parsed.corrections,
             unknown_years=unknown_years,
             ranked=ranked,
-            unknown_terms=tuple(t for t in terms if t not in filler and t not in self.index.idf),
-            numbers=tuple(float(t) for t in tokens if NUMBER.match(t) and not YEAR.match(t)),
+            unknown_terms=tuple([t for t in terms if t not in filler and t not in idf]),
+            numbers=tuple([float(t) for t in digits if NUMBER.match(t) and not YEAR.match(t)]) if digits else (),
             asked=parsed.asked,
             reading=parsed.reading,
             tokens=tokens,
