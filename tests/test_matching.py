@@ -45,12 +45,13 @@ def test_years_and_numbers_are_read_from_the_words_that_begin_with_a_digit(match
 
 
 def test_the_parse_records_are_built_as_their_dataclasses_would(matcher: Matcher) -> None:
-    """Parsed, Reading, Asked and Entity set their fields straight into the instance's dict (a
-    question makes several, and the generated frozen __init__ costs 2.5x): every field, in
-    order, still immutable, with equality, hash and `dataclasses.replace` as a dataclass's."""
-    parsed = matcher.parse("was kem sokha arrested in 2017 in kampong cham? how many votes")
+    """Analysis, Parsed, Reading, Asked and Entity set their fields straight into the instance's
+    dict (a question makes several, and the generated frozen __init__ costs 2.5x): every field,
+    in order, still immutable, with equality, hash and `dataclasses.replace` as a dataclass's."""
+    question = "was kem sokha arrested in 2017 in kampong cham? how many votes"
+    parsed = matcher.parse(question)
     assert parsed.entities
-    records: list[Any] = [parsed, parsed.reading, parsed.asked, *parsed.entities]
+    records: list[Any] = [parsed, matcher.analyse(question), parsed.reading, parsed.asked, *parsed.entities]
     for record in records:
         names = [f.name for f in dataclasses.fields(record)]
         assert list(vars(record)) == names

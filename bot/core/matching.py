@@ -15,7 +15,7 @@ import itertools
 import re
 from array import array
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -77,7 +77,12 @@ class Parsed:
         values["asked"], values["background"], values["words"] = asked, background, words
 
 
-@dataclass(frozen=True)
+# Immutable, so one instance serves as every analysis's default.
+_NOTHING_ASKED = Asked(frozenset())
+_NOTHING_READ = Reading("", "English", True)
+
+
+@dataclass(frozen=True, init=False)
 class Analysis:
     """Everything the matcher learnt about one question."""
 
@@ -89,9 +94,22 @@ class Analysis:
     ranked: tuple[ScoredIntent, ...]
     unknown_terms: tuple[str, ...] = ()
     numbers: tuple[float, ...] = ()
-    asked: Asked = field(default_factory=lambda: Asked(frozenset()))
-    reading: Reading = field(default_factory=lambda: Reading("", "English", True))
+    asked: Asked = _NOTHING_ASKED
+    reading: Reading = _NOTHING_READ
     tokens: tuple[str, ...] = ()  # the normalised words with misspellings corrected
+
+    def __init__(self, normalized: str, terms: tuple[str, ...], entities: tuple[Entity, ...],
+                 corrections: tuple[tuple[str, str], ...], unknown_years: tuple[str, ...],
+                 ranked: tuple[ScoredIntent, ...], unknown_terms: tuple[str, ...] = (),
+                 numbers: tuple[float, ...] = (), asked: Asked = _NOTHING_ASKED, reading: Reading = _NOTHING_READ,
+                 tokens: tuple[str, ...] = ()) -> None:
+        # One a question, and more where the engine replaces one: the fields go straight into
+        # the instance's dict (as `Entity`'s do).
+        values = self.__dict__
+        values["normalized"], values["terms"], values["entities"] = normalized, terms, entities
+        values["corrections"], values["unknown_years"], values["ranked"] = corrections, unknown_years, ranked
+        values["unknown_terms"], values["numbers"], values["asked"] = unknown_terms, numbers, asked
+        values["reading"], values["tokens"] = reading, tokens
 
 
 def _forms_of(token: str) -> list[str]:
