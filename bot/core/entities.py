@@ -125,11 +125,12 @@ class EntityIndex:
         found: list[Entity] = []
         taken = [False] * len(tokens)
         # Tuples once, so that each span is a slice looked up as it is.
-        words, typed, exact = tuple(tokens), tuple(raw), self.exact
+        words, typed, exact, sizes_by_first = tuple(tokens), tuple(raw), self.exact, self._sizes_by_first
+        count = len(words)
         # Every alias that starts at each position, then the longest first, left to right.
-        spans = sorted((-size, start) for start, token in enumerate(words)
-                       for size in self._sizes_by_first.get(token, ())
-                       if start + size <= len(words) and words[start:start + size] in exact)
+        spans = sorted([(-size, start) for start, token in enumerate(words) if token in sizes_by_first
+                        for size in sizes_by_first[token]
+                        if start + size <= count and words[start:start + size] in exact])
         for minus_size, start in spans:
             end = start - minus_size
             if any(taken[start:end]):
