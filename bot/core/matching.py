@@ -32,7 +32,7 @@ from bot.core.index import NUMBER, YEAR, IntentTraits, PhrasingIndex, anchored_i
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Reading, read
 from bot.core.models import Entity, Intent
-from bot.core.normalize import SLOT_PREFIX, SynonymMap, phrase_tokens, stem, stemmed_words, tokenize
+from bot.core.normalize import SLOT_PREFIX, SynonymMap, phrase_tokens, stem, stemmed_words, tokenize, words_and_stems
 from bot.core.scoring import FEATURE_NAMES, ScoringModel
 from bot.core.semantic import SemanticIndex
 from bot.core.spelling import Speller
@@ -201,8 +201,7 @@ class Matcher:
         """Everything the matcher reads from a question before it scores any intent."""
         clipped = _clip(question, self.config.max_question_chars)
         reading = read(clipped, self.lexicon)
-        words = tokenize(reading.text)
-        raw = [stem(t) for t in words]
+        words, raw = words_and_stems(reading.text)
         tokens: list[str] = []
         corrections: list[tuple[str, str]] = []
         unknown: set[int] = set()
