@@ -88,6 +88,8 @@ class QuestionReader:
                    for size in self._sizes_by_first.get(tokens[start], ())
                    if start + size <= len(tokens)
                    for place in self._places.get(tuple(tokens[start : start + size]), ())]
+        if not present:
+            return found  # most clauses ("what is …")
         taken = [False] * len(tokens)
         for place, start in sorted(present):
             phrase, kind = self._types[place]
