@@ -402,3 +402,19 @@ def test_a_misspelt_name_is_looked_up_among_names_of_a_near_length(index: Entity
         if len(span) == size and text == " ".join(span):  # the spans find looks up
             assert index._misspelt_name(span) == expected
             assert index._misspelt[span] == expected
+
+
+def test_a_question_no_searchable_row_uses_a_word_of_finds_no_row_by_text(index: EntityIndex,
+                                                                          matcher: Matcher) -> None:
+    """find searches the tables only for questions with a word of some searchable row's text:
+    in the others a search, even with every word free, finds nothing."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "holdout.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    skipped = 0
+    for question in questions:
+        tokens = list(matcher.parse(question).tokens)
+        if index._searched_words.isdisjoint(tokens):
+            skipped += 1
+            assert index._rows_by_text(tokens, [False] * len(tokens), []) == []
+            assert all(search.words.isdisjoint(tokens) for search in index._searchable.values())
+    assert 0 < skipped < len(questions)

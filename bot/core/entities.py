@@ -102,6 +102,9 @@ class EntityIndex:
                             if table.entity and table.meta.get("search")}
         for search in self._searchable.values():
             self.tokens |= search.words
+        # A question none of whose words any searchable row's text uses (three in four) searches
+        # no table, whatever the aliases took.
+        self._searched_words = frozenset().union(*(search.words for search in self._searchable.values()))
 
     def alias_terms(self, kind: str) -> frozenset[str]:
         return frozenset(self._kind_terms.get(kind, ()))
@@ -168,6 +171,15 @@ class EntityIndex:
                 found.append(Entity(kind, key, " ".join(span), best[1] / 100.0, start, end))
                 taken[start:end] = [True] * size
         found.extend(self._topic_partial(tokens, taken, {e.kind for e in found}))
+        if not self._searched_words.isdisjoint(words):
+            found.extend(self._rows_by_text(tokens, taken, found))
+        if len(found) > 1:
+            found.sort(key=lambda e: e.start)
+        return found
+
+    def _rows_by_text(self, tokens: Sequence[str], taken: list[bool], found: Sequence[Entity]) -> list[Entity]:
+        """The rows each searchable table finds by the words of their text that no entity of
+        `found` took, beside the rows `found` names."""
         for entity in found:
             taken[entity.start : entity.end] = [True] * (entity.end - entity.start)
         # Each searchable table reads the words no alias took; one table's find does not hide
@@ -175,15 +187,6 @@ class EntityIndex:
         free = [t if not taken[i] else "" for i, t in enumerate(tokens)]
         # Only the tables some word of whose rows' text is free search (in most questions none).
         searching = [search for search in self._searchable.values() if not search.words.isdisjoint(free)]
-        if searching:
-            found.extend(self._rows_by_text(searching, free, found))
-        found.sort(key=lambda e: e.start)
-        return found
-
-    def _rows_by_text(self, searching: Sequence[_RowSearch], free: Sequence[str],
-                      found: Sequence[Entity]) -> list[Entity]:
-        """The rows each of `searching` finds by the words of their text among `free`, beside
-        the rows `found` names."""
         searched: list[Entity] = []
         keys_by_kind: dict[str, set[str]] = defaultdict(set)
         for entity in found:
