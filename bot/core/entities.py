@@ -170,7 +170,7 @@ class EntityIndex:
                 kind, key = self._fuzzy_target[best[0]]
                 found.append(Entity(kind, key, " ".join(span), best[1] / 100.0, start, end))
                 taken[start:end] = [True] * size
-        found.extend(self._topic_partial(tokens, taken, {e.kind for e in found}))
+        found.extend(self._topic_partial(tokens, taken, found))
         if not self._searched_words.isdisjoint(words):
             found.extend(self._rows_by_text(tokens, taken, found))
         if len(found) > 1:
@@ -240,14 +240,15 @@ class EntityIndex:
         return [name for name in self._fuzzy_names.get(size, ())
                 if 200.0 * min(len(name), length) / (len(name) + length) >= floor]
 
-    def _topic_partial(self, tokens: Sequence[str], taken: list[bool],
-                       kinds_found: set[str]) -> list[Entity]:
-        """Topic rows whose alias words all appear in the question, in any order."""
+    def _topic_partial(self, tokens: Sequence[str], taken: list[bool], found: Sequence[Entity]) -> list[Entity]:
+        """Topic rows whose alias words all appear in the question, in any order, of kinds none
+        of `found` is."""
         index = self._topic_aliases
         candidates = {number for i, token in enumerate(tokens) if not taken[i] and token in index
                       for number in index[token]}
         if not candidates:
-            return []
+            return []  # most questions
+        kinds_found = {e.kind for e in found}
         free = {t: i for i, t in enumerate(tokens) if not taken[i]}
         best: dict[str, tuple[int, Entity]] = {}
         aliases = self._topic_alias_list

@@ -205,14 +205,15 @@ class Matcher:
         tokens: list[str] = []
         corrections: list[tuple[str, str]] = []
         unknown: set[int] = set()
+        vocabulary = self.vocabulary
         for position, token in enumerate(raw):
-            if token in self.vocabulary or token.isdigit():
+            if token in vocabulary or token.isdigit():
                 tokens.append(token)
                 continue
             unknown.add(position)
             # A form of a known word ("illegally", "praising") is that word; a real English word
             # is no typo ("salutations" is not a misspelt "sanitation"); anything else may be.
-            fixed = next((form for form in _forms_of(token) if form in self.vocabulary), None)
+            fixed = next((form for form in _forms_of(token) if form in vocabulary), None)
             if fixed is None and token not in self.english:
                 fixed = self.speller.correct(token)
             if fixed is not None:
