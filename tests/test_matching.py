@@ -44,6 +44,17 @@ def test_years_and_numbers_are_read_from_the_words_that_begin_with_a_digit(match
         assert analysis.numbers == tuple(float(t) for t in tokens if NUMBER.match(t) and not YEAR.match(t))
 
 
+def test_unknown_words_are_read_the_same_remembered_or_afresh(matcher: Matcher) -> None:
+    """parse remembers what each unknown word was read as (`_fix`): the labelled questions parse
+    the same with that memo full and emptied."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "holdout.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    remembered = [matcher.parse(q) for q in questions]
+    assert any(p.corrections for p in remembered)
+    matcher._fixes.clear()
+    assert [matcher.parse(q) for q in questions] == remembered
+
+
 def test_the_parse_records_are_built_as_their_dataclasses_would(matcher: Matcher) -> None:
     """Analysis, Parsed, Reading, Asked and Entity set their fields straight into the instance's
     dict (a question makes several, and the generated frozen __init__ costs 2.5x): every field,

@@ -25,7 +25,7 @@ from bot.core import wordvectors
 from bot.core.answertypes import Asked, QuestionReader
 from bot.core.classifier import NONE, IntentClassifier
 from bot.core.classifier import features as classifier_features
-from bot.core.config import MatchConfig
+from bot.core.config import WORD_CACHE_SIZE, MatchConfig
 from bot.core.entities import NAME_KINDS, EntityIndex
 from bot.core.features import CandidateRows, FeatureContext
 from bot.core.index import NUMBER, YEAR, IntentTraits, PhrasingIndex, anchored_in_a_year
@@ -185,6 +185,8 @@ class Matcher:
         # table's vocabulary serves as the dictionary.
         self.english = frozenset(stem(w) for w in wordvectors.load().words if w.isalpha())
         self.speller = Speller(vocabulary - lexicon.stopwords, self.index.frequency, self.config)
+        # Unknown words and what `_fix` read each as; a plain dict, emptied when full.
+        self._fixes: dict[str, str | None] = {}
 
     @property
     def known_years(self) -> set[str]:
@@ -205,17 +207,13 @@ class Matcher:
         tokens: list[str] = []
         corrections: list[tuple[str, str]] = []
         unknown: set[int] = set()
-        vocabulary = self.vocabulary
+        vocabulary, fixes = self.vocabulary, self._fixes
         for position, token in enumerate(raw):
             if token in vocabulary or token.isdigit():
                 tokens.append(token)
                 continue
             unknown.add(position)
-            # A form of a known word ("illegally", "praising") is that word; a real English word
-            # is no typo ("salutations" is not a misspelt "sanitation"); anything else may be.
-            fixed = next((form for form in _forms_of(token) if form in vocabulary), None)
-            if fixed is None and token not in self.english:
-                fixed = self.speller.correct(token)
+            fixed = fixes[token] if token in fixes else self._fix(token)
             if fixed is not None:
                 corrections.append((token, fixed))
             tokens.append(fixed or token)
@@ -229,6 +227,19 @@ class Matcher:
         terms = self.index.terms(tokens, entities, NAME_KINDS)
         return Parsed(reading, tuple(raw), tuple(tokens), tuple(corrections), tuple(entities), tuple(terms),
                       self.reader.read(reading.text), self._background(reading.text, terms), tuple(words))
+
+    def _fix(self, token: str) -> str | None:
+        """The known word an unknown word stands for, or None, remembered per word: most unknown
+        words of a question ("cnrp's", chat spellings) were seen before. A form of a known word
+        ("illegally", "praising") is that word; a real English word is no typo ("salutations" is
+        not a misspelt "sanitation"); anything else may be."""
+        fixed = next((form for form in _forms_of(token) if form in self.vocabulary), None)
+        if fixed is None and token not in self.english:
+            fixed = self.speller.correct(token)
+        if len(self._fixes) >= WORD_CACHE_SIZE:
+            self._fixes.clear()
+        self._fixes[token] = fixed
+        return fixed
 
     def phrasing_features(self, text: str, reads_numbers: bool = False) -> list[str]:
         """A curated phrasing's classifier features (its {slots} and names as slot words)."""
