@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,22 @@ def test_the_day_is_asked_for_as_its_phrases_in_the_words_joined_say(reader: Que
         assert reader.read(question).to_the_day == expected, question
         asking += expected
     assert asking >= len(day) + 5  # every phrase, and labelled questions that ask for the day
+
+
+# The clause breaks as stated (answertypes writes the pattern to open with its first characters).
+_PLAIN_CLAUSE_BREAK = re.compile(r"[.?!;:,\n\u2014\u2013()\[\]]+|\s-\s|\b(?:and|but|also|or)\b", re.IGNORECASE)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.one_of(st.lists(st.sampled_from(["and", "AND", "alſo", "Also", "but", "But", "or", "Or", "oral", "band",
+                                           "-", " - ", " ", "\t", "\n", ".", "?!", ",", "\u2014", "\u2013", "(", "]",
+                                           "x", "é", "_", "1", "'"]), max_size=20).map("".join),
+                 st.text(max_size=60)))
+def test_clauses_break_where_the_plain_pattern_breaks_them(text: str) -> None:
+    assert _CLAUSE_BREAK.split(text) == _PLAIN_CLAUSE_BREAK.split(text)
+
+
+def test_the_labelled_questions_break_into_the_plain_pattern_s_clauses() -> None:
+    for name in ("questions.yaml", "fresh.yaml", "holdout.yaml", "out_of_scope.yaml"):
+        for case in load_cases(Path(__file__).parent / name):
+            assert _CLAUSE_BREAK.split(case.question) == _PLAIN_CLAUSE_BREAK.split(case.question)

@@ -165,8 +165,8 @@ def test_topic_aliases_found_through_one_word_are_those_found_through_any(index:
         names = [e for e in parsed.entities if e.kind in NAME_KINDS]
         taken = [any(e.start <= i < e.end for e in names) for i in range(len(tokens))]
         for taken_now in ([False] * len(tokens), taken):
-            found = index._topic_partial(tokens, taken_now, {e.kind for e in names})
-            assert found == plain._topic_partial(tokens, taken_now, {e.kind for e in names}), question
+            found = index._topic_partial(tokens, taken_now, names)
+            assert found == plain._topic_partial(tokens, taken_now, names), question
             named += bool(found)
     assert named > 100  # the comparison covers many questions that name a topic row
 
@@ -398,4 +398,23 @@ def test_a_misspelt_name_is_looked_up_among_names_of_a_near_length(index: Entity
                                    score_cutoff=index._config.name_cutoff)
         expected = None if every is None else (every[0], every[1])
         assert index._likeliest_name(text, size) == expected
-        assert index._misspelt_name(text, size) == expected
+        span = tuple(text.split())
+        if len(span) == size and text == " ".join(span):  # the spans find looks up
+            assert index._misspelt_name(span) == expected
+            assert index._misspelt[span] == expected
+
+
+def test_a_question_no_searchable_row_uses_a_word_of_finds_no_row_by_text(index: EntityIndex,
+                                                                          matcher: Matcher) -> None:
+    """find searches the tables only for questions with a word of some searchable row's text:
+    in the others a search, even with every word free, finds nothing."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "holdout.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    skipped = 0
+    for question in questions:
+        tokens = list(matcher.parse(question).tokens)
+        if index._searched_words.isdisjoint(tokens):
+            skipped += 1
+            assert index._rows_by_text(tokens, [False] * len(tokens), []) == []
+            assert all(search.words.isdisjoint(tokens) for search in index._searchable.values())
+    assert 0 < skipped < len(questions)

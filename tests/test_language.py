@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.core.evaluation import load_cases
 from bot.core.knowledge import KnowledgeBase
-from bot.core.language import Lexicon, read
+from bot.core.language import _ASCII_WORD, _WORD, Lexicon, read
 from bot.core.normalize import stem
 
 
@@ -107,3 +109,21 @@ def test_the_language_with_most_markers_wins_over_english_filler(markers_lexicon
     best = max((c for c in counts if c[0] >= 2 and c[0] > english), key=lambda c: c[0], default=None)
     reading = read(text, lexicon)
     assert (reading.language, reading.understood) == ((best[1], False) if best else ("English", True))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.one_of(st.text(alphabet=st.characters(max_codepoint=127)),
+                 st.text(alphabet="aZ'-’ 9_é.", max_size=20)))
+def test_the_ascii_word_pattern_finds_the_words_the_general_one_does(text: str) -> None:
+    # _other_language uses the plain a-z pattern on casefolded ASCII.
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if folded.isascii():
+        assert _ASCII_WORD.findall(folded) == _WORD.findall(folded)
+
+
+def test_the_ascii_word_pattern_finds_the_words_of_the_labelled_questions() -> None:
+    for case in (case for name in ("questions.yaml", "fresh.yaml", "holdout.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)):
+        folded = unicodedata.normalize("NFKC", case.question).casefold()
+        if folded.isascii():
+            assert _ASCII_WORD.findall(folded) == _WORD.findall(folded)

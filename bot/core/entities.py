@@ -26,6 +26,8 @@ _ROLE_WORDS = frozenset({"leader", "president", "chief", "boss", "head", "chairm
 # this many (least recently used go), and so are the name lists by a span's length.
 _SPAN_CACHE = 16_384
 _LENGTH_CACHE = 1_024
+# A span not looked up yet, told by identity (None is a span that names no one).
+_UNSEEN: tuple[str, float] = ("", -1.0)
 
 
 class EntityIndex:
@@ -57,7 +59,9 @@ class EntityIndex:
                         self._fuzzy_names[len(tokens)].append(joined)
                         self._fuzzy_target.setdefault(joined, (table.entity, key))
         # A span is compared with the names of its number of words, through these caches.
-        self._misspelt: dict[tuple[str, int], tuple[str, float] | None] = {}
+        # Keyed on the span's words, not their text: a question tries several spans, most seen
+        # before, and a slice is cheaper to make than the joined text and a (text, size) key.
+        self._misspelt: dict[tuple[str, ...], tuple[str, float] | None] = {}
         self._near_names: dict[tuple[int, int], list[str]] = {}
         self._sizes_by_first: dict[str, set[int]] = defaultdict(set)
         for alias in self.exact:
@@ -98,6 +102,9 @@ class EntityIndex:
                             if table.entity and table.meta.get("search")}
         for search in self._searchable.values():
             self.tokens |= search.words
+        # A question none of whose words any searchable row's text uses (three in four) searches
+        # no table, whatever the aliases took.
+        self._searched_words = frozenset().union(*(search.words for search in self._searchable.values()))
 
     def alias_terms(self, kind: str) -> frozenset[str]:
         return frozenset(self._kind_terms.get(kind, ()))
@@ -121,11 +128,12 @@ class EntityIndex:
         found: list[Entity] = []
         taken = [False] * len(tokens)
         # Tuples once, so that each span is a slice looked up as it is.
-        words, typed, exact = tuple(tokens), tuple(raw), self.exact
+        words, typed, exact, sizes_by_first = tuple(tokens), tuple(raw), self.exact, self._sizes_by_first
+        count = len(words)
         # Every alias that starts at each position, then the longest first, left to right.
-        spans = sorted((-size, start) for start, token in enumerate(words)
-                       for size in self._sizes_by_first.get(token, ())
-                       if start + size <= len(words) and words[start:start + size] in exact)
+        spans = sorted([(-size, start) for start, token in enumerate(words) if token in sizes_by_first
+                        for size in sizes_by_first[token]
+                        if start + size <= count and words[start:start + size] in exact])
         for minus_size, start in spans:
             end = start - minus_size
             if any(taken[start:end]):
@@ -139,7 +147,7 @@ class EntityIndex:
             taken[start:end] = [True] * (end - start)
         # Where a fuzzy name may start from: an unknown word or a word of some name, not taken
         # (most questions have neither).
-        name_tokens = self._name_tokens
+        name_tokens, misspelt = self._name_tokens, self._misspelt
         origins = ([i for i, token in enumerate(raw) if not taken[i] and (i in unknown or token in name_tokens)]
                    if unknown or not name_tokens.isdisjoint(raw) else [])
         # Only spans over such a word are tried, left to right (most questions have one or none).
@@ -153,14 +161,25 @@ class EntityIndex:
                 # Misspelt names, and names that mix two spellings ("kompong chnang").
                 if any(taken[start:end]):
                     continue
-                text = " ".join(typed[start:end])
-                best = self._misspelt_name(text, size)
+                span = typed[start:end]
+                best = misspelt.get(span, _UNSEEN)
+                if best is _UNSEEN:
+                    best = self._misspelt_name(span)
                 if best is None:
                     continue
                 kind, key = self._fuzzy_target[best[0]]
-                found.append(Entity(kind, key, text, best[1] / 100.0, start, end))
+                found.append(Entity(kind, key, " ".join(span), best[1] / 100.0, start, end))
                 taken[start:end] = [True] * size
-        found.extend(self._topic_partial(tokens, taken, {e.kind for e in found}))
+        found.extend(self._topic_partial(tokens, taken, found))
+        if not self._searched_words.isdisjoint(words):
+            found.extend(self._rows_by_text(tokens, taken, found))
+        if len(found) > 1:
+            found.sort(key=lambda e: e.start)
+        return found
+
+    def _rows_by_text(self, tokens: Sequence[str], taken: list[bool], found: Sequence[Entity]) -> list[Entity]:
+        """The rows each searchable table finds by the words of their text that no entity of
+        `found` took, beside the rows `found` names."""
         for entity in found:
             taken[entity.start : entity.end] = [True] * (entity.end - entity.start)
         # Each searchable table reads the words no alias took; one table's find does not hide
@@ -168,15 +187,6 @@ class EntityIndex:
         free = [t if not taken[i] else "" for i, t in enumerate(tokens)]
         # Only the tables some word of whose rows' text is free search (in most questions none).
         searching = [search for search in self._searchable.values() if not search.words.isdisjoint(free)]
-        if searching:
-            found.extend(self._rows_by_text(searching, free, found))
-        found.sort(key=lambda e: e.start)
-        return found
-
-    def _rows_by_text(self, searching: Sequence[_RowSearch], free: Sequence[str],
-                      found: Sequence[Entity]) -> list[Entity]:
-        """The rows each of `searching` finds by the words of their text among `free`, beside
-        the rows `found` names."""
         searched: list[Entity] = []
         keys_by_kind: dict[str, set[str]] = defaultdict(set)
         for entity in found:
@@ -202,16 +212,14 @@ class EntityIndex:
                                   processor=None, score_cutoff=self._config.name_cutoff)
         return None if best is None else (best[0], best[1])
 
-    def _misspelt_name(self, text: str, size: int) -> tuple[str, float] | None:
-        """`_likeliest_name`, remembered per span. Plain dicts, emptied when full: a cache
-        that held a bound method of its owner would make a reference cycle, which keeps a
-        replaced engine alive once the engine cache has frozen it out of collections."""
-        key = (text, size)
-        if key in self._misspelt:
-            return self._misspelt[key]
+    def _misspelt_name(self, span: tuple[str, ...]) -> tuple[str, float] | None:
+        """`_likeliest_name` of a span of words, remembered per span (`find` looks the span up
+        first). Plain dicts, emptied when full: a cache that held a bound method of its owner
+        would make a reference cycle, which keeps a replaced engine alive once the engine cache
+        has frozen it out of collections."""
         if len(self._misspelt) >= _SPAN_CACHE:
             self._misspelt.clear()
-        found = self._misspelt[key] = self._likeliest_name(text, size)
+        found = self._misspelt[span] = self._likeliest_name(" ".join(span), len(span))
         return found
 
     def _names_near_length(self, size: int, length: int) -> list[str]:
@@ -232,14 +240,15 @@ class EntityIndex:
         return [name for name in self._fuzzy_names.get(size, ())
                 if 200.0 * min(len(name), length) / (len(name) + length) >= floor]
 
-    def _topic_partial(self, tokens: Sequence[str], taken: list[bool],
-                       kinds_found: set[str]) -> list[Entity]:
-        """Topic rows whose alias words all appear in the question, in any order."""
+    def _topic_partial(self, tokens: Sequence[str], taken: list[bool], found: Sequence[Entity]) -> list[Entity]:
+        """Topic rows whose alias words all appear in the question, in any order, of kinds none
+        of `found` is."""
         index = self._topic_aliases
         candidates = {number for i, token in enumerate(tokens) if not taken[i] and token in index
                       for number in index[token]}
         if not candidates:
-            return []
+            return []  # most questions
+        kinds_found = {e.kind for e in found}
         free = {t: i for i, t in enumerate(tokens) if not taken[i]}
         best: dict[str, tuple[int, Entity]] = {}
         aliases = self._topic_alias_list

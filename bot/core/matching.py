@@ -15,7 +15,7 @@ import itertools
 import re
 from array import array
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -25,14 +25,14 @@ from bot.core import wordvectors
 from bot.core.answertypes import Asked, QuestionReader
 from bot.core.classifier import NONE, IntentClassifier
 from bot.core.classifier import features as classifier_features
-from bot.core.config import MatchConfig
+from bot.core.config import WORD_CACHE_SIZE, MatchConfig
 from bot.core.entities import NAME_KINDS, EntityIndex
 from bot.core.features import CandidateRows, FeatureContext
 from bot.core.index import NUMBER, YEAR, IntentTraits, PhrasingIndex, anchored_in_a_year
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Reading, read
 from bot.core.models import Entity, Intent
-from bot.core.normalize import SLOT_PREFIX, SynonymMap, phrase_tokens, stem, stemmed_words, tokenize
+from bot.core.normalize import SLOT_PREFIX, SynonymMap, phrase_tokens, stem, stemmed_words, tokenize, words_and_stems
 from bot.core.scoring import FEATURE_NAMES, ScoringModel
 from bot.core.semantic import SemanticIndex
 from bot.core.spelling import Speller
@@ -53,7 +53,7 @@ class ScoredIntent(NamedTuple):
     features: tuple[float, ...] = ()  # in FEATURE_NAMES order
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Parsed:
     """A question read into the matcher's terms, before any intent is scored."""
 
@@ -67,8 +67,22 @@ class Parsed:
     background: frozenset[str]  # words only of the sentences around the question
     words: tuple[str, ...]  # folded as typed, not stemmed ("rights" is not "right")
 
+    def __init__(self, reading: Reading, raw: tuple[str, ...], tokens: tuple[str, ...],
+                 corrections: tuple[tuple[str, str], ...], entities: tuple[Entity, ...], terms: tuple[str, ...],
+                 asked: Asked, background: frozenset[str], words: tuple[str, ...]) -> None:
+        # One a question: the fields go straight into the instance's dict (as `Entity`'s do).
+        values = self.__dict__
+        values["reading"], values["raw"], values["tokens"] = reading, raw, tokens
+        values["corrections"], values["entities"], values["terms"] = corrections, entities, terms
+        values["asked"], values["background"], values["words"] = asked, background, words
 
-@dataclass(frozen=True)
+
+# Immutable, so one instance serves as every analysis's default.
+_NOTHING_ASKED = Asked(frozenset())
+_NOTHING_READ = Reading("", "English", True)
+
+
+@dataclass(frozen=True, init=False)
 class Analysis:
     """Everything the matcher learnt about one question."""
 
@@ -80,9 +94,22 @@ class Analysis:
     ranked: tuple[ScoredIntent, ...]
     unknown_terms: tuple[str, ...] = ()
     numbers: tuple[float, ...] = ()
-    asked: Asked = field(default_factory=lambda: Asked(frozenset()))
-    reading: Reading = field(default_factory=lambda: Reading("", "English", True))
+    asked: Asked = _NOTHING_ASKED
+    reading: Reading = _NOTHING_READ
     tokens: tuple[str, ...] = ()  # the normalised words with misspellings corrected
+
+    def __init__(self, normalized: str, terms: tuple[str, ...], entities: tuple[Entity, ...],
+                 corrections: tuple[tuple[str, str], ...], unknown_years: tuple[str, ...],
+                 ranked: tuple[ScoredIntent, ...], unknown_terms: tuple[str, ...] = (),
+                 numbers: tuple[float, ...] = (), asked: Asked = _NOTHING_ASKED, reading: Reading = _NOTHING_READ,
+                 tokens: tuple[str, ...] = ()) -> None:
+        # One a question, and more where the engine replaces one: the fields go straight into
+        # the instance's dict (as `Entity`'s do).
+        values = self.__dict__
+        values["normalized"], values["terms"], values["entities"] = normalized, terms, entities
+        values["corrections"], values["unknown_years"], values["ranked"] = corrections, unknown_years, ranked
+        values["unknown_terms"], values["numbers"], values["asked"] = unknown_terms, numbers, asked
+        values["reading"], values["tokens"] = reading, tokens
 
 
 def _forms_of(token: str) -> list[str]:
@@ -158,6 +185,8 @@ class Matcher:
         # table's vocabulary serves as the dictionary.
         self.english = frozenset(stem(w) for w in wordvectors.load().words if w.isalpha())
         self.speller = Speller(vocabulary - lexicon.stopwords, self.index.frequency, self.config)
+        # Unknown words and what `_fix` read each as; a plain dict, emptied when full.
+        self._fixes: dict[str, str | None] = {}
 
     @property
     def known_years(self) -> set[str]:
@@ -174,21 +203,17 @@ class Matcher:
         """Everything the matcher reads from a question before it scores any intent."""
         clipped = _clip(question, self.config.max_question_chars)
         reading = read(clipped, self.lexicon)
-        words = tokenize(reading.text)
-        raw = [stem(t) for t in words]
+        words, raw = words_and_stems(reading.text)
         tokens: list[str] = []
         corrections: list[tuple[str, str]] = []
         unknown: set[int] = set()
+        vocabulary, fixes = self.vocabulary, self._fixes
         for position, token in enumerate(raw):
-            if token in self.vocabulary or token.isdigit():
+            if token in vocabulary or token.isdigit():
                 tokens.append(token)
                 continue
             unknown.add(position)
-            # A form of a known word ("illegally", "praising") is that word; a real English word
-            # is no typo ("salutations" is not a misspelt "sanitation"); anything else may be.
-            fixed = next((form for form in _forms_of(token) if form in self.vocabulary), None)
-            if fixed is None and token not in self.english:
-                fixed = self.speller.correct(token)
+            fixed = fixes[token] if token in fixes else self._fix(token)
             if fixed is not None:
                 corrections.append((token, fixed))
             tokens.append(fixed or token)
@@ -202,6 +227,19 @@ class Matcher:
         terms = self.index.terms(tokens, entities, NAME_KINDS)
         return Parsed(reading, tuple(raw), tuple(tokens), tuple(corrections), tuple(entities), tuple(terms),
                       self.reader.read(reading.text), self._background(reading.text, terms), tuple(words))
+
+    def _fix(self, token: str) -> str | None:
+        """The known word an unknown word stands for, or None, remembered per word: most unknown
+        words of a question ("cnrp's", chat spellings) were seen before. A form of a known word
+        ("illegally", "praising") is that word; a real English word is no typo ("salutations" is
+        not a misspelt "sanitation"); anything else may be."""
+        fixed = next((form for form in _forms_of(token) if form in self.vocabulary), None)
+        if fixed is None and token not in self.english:
+            fixed = self.speller.correct(token)
+        if len(self._fixes) >= WORD_CACHE_SIZE:
+            self._fixes.clear()
+        self._fixes[token] = fixed
+        return fixed
 
     def phrasing_features(self, text: str, reads_numbers: bool = False) -> list[str]:
         """A curated phrasing's classifier features (its {slots} and names as slot words)."""
@@ -222,9 +260,13 @@ class Matcher:
         base's own (training scores questions with a classifier that never saw them)."""
         parsed = self.parse(question)
         tokens, terms = parsed.tokens, parsed.terms
-        unknown_years = tuple(t for t in tokens if YEAR.match(t) and t not in self.known_years)
+        # Years and numbers begin with a digit (what \d matches is a digit to isdigit too): most
+        # questions have none, and no pattern is tried on their words.
+        digits = [t for t in tokens if t[:1].isdigit()]
+        known_years = self.known_years
+        unknown_years = tuple([t for t in digits if YEAR.match(t) and t not in known_years]) if digits else ()
         ranked = self._rank(parsed, unknown_years, classifier or self.classifier)
-        filler = self.lexicon.filler
+        filler, idf = self.lexicon.filler, self.index.idf
         return Analysis(
             normalized=" ".join(parsed.raw),
             terms=terms,
@@ -232,8 +274,8 @@ class Matcher:
             corrections=parsed.corrections,
             unknown_years=unknown_years,
             ranked=ranked,
-            unknown_terms=tuple(t for t in terms if t not in filler and t not in self.index.idf),
-            numbers=tuple(float(t) for t in tokens if NUMBER.match(t) and not YEAR.match(t)),
+            unknown_terms=tuple([t for t in terms if t not in filler and t not in idf]),
+            numbers=tuple([float(t) for t in digits if NUMBER.match(t) and not YEAR.match(t)]) if digits else (),
             asked=parsed.asked,
             reading=parsed.reading,
             tokens=tokens,

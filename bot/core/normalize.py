@@ -104,6 +104,26 @@ def _run_words(run: str) -> tuple[str, ...]:
     return tuple(fold(run).split())
 
 
+def words_and_stems(text: str) -> tuple[list[str], list[str]]:
+    """`tokenize(text)`, and the `stem` of each of its words: in ASCII text each run of non-space
+    characters is folded alone (see `tokenize`), so a run's words and stems are remembered
+    together, one lookup for both."""
+    if text.isascii():
+        words: list[str] = []
+        stems: list[str] = []
+        for run in text.split():
+            if len(run) <= _LONGEST_CACHED_RUN:
+                run_words, run_stems = _run_forms(run)
+            else:
+                run_words = tuple(fold(run).split())
+                run_stems = tuple(map(stem, run_words))
+            words += run_words
+            stems += run_stems
+        return words, stems
+    words = fold(text).split()
+    return words, [stem(t) for t in words]
+
+
 def stemmed_words(text: str) -> list[str]:
     """`stem` of each word of `tokenize(text)`: in ASCII text each run of non-space characters
     is folded alone (see `tokenize`), so a run's stems are remembered with it."""
@@ -118,6 +138,12 @@ def stemmed_words(text: str) -> list[str]:
 @functools.lru_cache(maxsize=_WORD_CACHE)
 def _run_stems(run: str) -> tuple[str, ...]:
     return tuple(stem(t) for t in _run_words(run))
+
+
+@functools.lru_cache(maxsize=_WORD_CACHE)
+def _run_forms(run: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # The same tuples as the two caches above hold: a run's words and stems in one lookup.
+    return _run_words(run), _run_stems(run)
 
 
 @functools.lru_cache(maxsize=_WORD_CACHE)
