@@ -115,8 +115,9 @@ ENGINE_CACHE_KEEP = 4
 # a few candidate intents, so twice the bound on words below; some 150 bytes a pair, 6 MB at most.
 NEARNESS_CACHE_SIZE = 40_000
 
-# Words whose per-word lookups (a word's reach among the replies) are kept: more than a day of
-# a busy channel's distinct words, a few hundred kilobytes at most; past it the memo starts over.
+# Words whose per-word lookups are kept (a word's reach among the replies, its word-vector row,
+# an unknown word's reading or spelling fix, its forms): more than a day of a busy channel's
+# distinct words, a few hundred kilobytes a memo at most; past it a memo starts over.
 WORD_CACHE_SIZE = 20_000
 
 # A word whose postings (the phrasings that use it and those that vouch for it, as one column of
