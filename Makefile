@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEVSET ?= ../shared/devset
 
-.PHONY: run test lint typecheck bench bench-e2e validate eval fit vectors vectors-report clean python \
+.PHONY: run test lint typecheck bench bench-e2e bench-against validate eval fit vectors vectors-report clean python \
 	equivalence answers-record answers-diff
 
 # Refuses early and says why: no suitable Python, or one older than 3.11.
@@ -83,6 +83,10 @@ bench: $(STAMP)
 
 bench-e2e: $(STAMP)
 	$(BIN)/python -m tests.bench_e2e
+
+# This tree's ask() latency against another commit's, alternating in one run: make bench-against REV=af5e1ed
+bench-against: $(STAMP)
+	$(BIN)/python -m tests.bench_against "$(REV)"
 
 # No optimisation changes an answer: the fast engine against the reference one, in one run.
 equivalence: $(STAMP)
