@@ -33,9 +33,9 @@ class WordVectors:
             raise ValueError(f"vectors must be a 2-d int8 array, not {vectors.dtype} {vectors.shape}")
         if len(vocab) != vectors.shape[0] or scale.shape != (vectors.shape[0],):
             raise ValueError(f"{len(vocab)} words, {vectors.shape[0]} vectors and {scale.shape[0]} scales")
-        self._words: tuple[str, ...] = tuple(vocab)
-        self._index: dict[str, int] = {word: i for i, word in enumerate(self._words)}
-        if len(self._index) != len(self._words):
+        # Each word's row, in row order: the words themselves are not kept a second time.
+        self._index: dict[str, int] = {word: i for i, word in enumerate(vocab)}
+        if len(self._index) != len(vocab):
             raise ValueError("the vocabulary repeats a word")
         self._vectors = vectors
         self._vectors.flags.writeable = False
@@ -61,10 +61,11 @@ class WordVectors:
 
     @property
     def words(self) -> tuple[str, ...]:
-        return self._words
+        """Every word, in row order (made on each call: a build reads it, questions never do)."""
+        return tuple(self._index)
 
     def __len__(self) -> int:
-        return len(self._words)
+        return len(self._index)
 
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and self.index(word) is not None
