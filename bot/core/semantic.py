@@ -34,8 +34,10 @@ class SemanticIndex:
         # Each word's `query` row: a matrix of one row, or `_no_vector` for a word without one.
         self._rows: dict[str, NDArray[np.float32]] = {}
         self._no_vector = np.zeros((0, vectors.dims), dtype=np.float32)
-        # `nearness_of`'s values by (intent position, words).
-        self._near: dict[tuple[int, tuple[str, ...]], tuple[float, ...]] = {}
+        # `nearness_of`'s values by (intent position, *words): one flat tuple a key, where a
+        # pair would hold the caller's tuple of words besides (each question makes its own;
+        # 0.8 MB of a full memo).
+        self._near: dict[tuple[int | str, ...], tuple[float, ...]] = {}
         self._nothing_near: dict[int, tuple[float, ...]] = {}  # a row of zeros of each length
         for profile in profiles:
             words = sorted(w for w in profile.bag | profile.said
@@ -86,7 +88,7 @@ class SemanticIndex:
         """`nearness` of the words' vectors (`vectors_of(words)`, gathered only when needed): a
         property of the intent and the words, kept for the pairs met most (the same word left
         uncovered by the same intent, question after question)."""
-        key = (position, words)
+        key: tuple[int | str, ...] = (position, *words)
         known = self._near.get(key)
         if known is None:
             # Over a third of the kept values are 0.0 (a word below the floor for that intent):
