@@ -12,16 +12,16 @@ else `~/.cache/cnrp-bot`. Any failure to read or write it is silent: the engine 
 if there were no cache. The file holds a pickle, so it is read only from the user's own cache
 folder, which only someone who could change the code itself can write to.
 
-The engine's arrays (word vectors, classifier weights, the index's matrices: some 11 MB) are
-kept out of the pickle (protocol 5's out-of-band buffers), after it in the same file, and
-read by mapping the file: an array is then backed by the file, read-only, and only the pages
-that questions touch count towards the process's memory (a load reads 10 MB less; the kernel
-maps a touched page's cached neighbours with it, 64 KiB at a time, so a few thousand varied
-questions still touch most of the arrays, and nothing more is saved). Layout: a header (`_HEADER`: magic,
-the pickle's length, the number of arrays), the pickle, each array's length (`_LENGTH`),
-then from the next page boundary the arrays, each starting at a multiple of `_ALIGN`. The
-file is only ever replaced whole (`os.replace`), never rewritten, as a process that has it
-mapped would fault on pages cut from under it.
+The engine's arrays (word vectors and their words, classifier weights, the index's matrices:
+some 10 MB) are kept out of the pickle (protocol 5's out-of-band buffers), after it in the
+same file, and read by mapping the file: an array is then backed by the file, read-only, and
+only the pages that questions touch count towards the process's memory (a load reads 10 MB
+less; the kernel maps a touched page's cached neighbours with it, 64 KiB at a time, so a few
+thousand varied questions still touch most of the arrays, and nothing more is saved).
+Layout: a header (`_HEADER`: magic, the pickle's length, the number of arrays), the pickle,
+each array's length (`_LENGTH`), then from the next page boundary the arrays, each starting
+at a multiple of `_ALIGN`. The file is only ever replaced whole (`os.replace`), never
+rewritten, as a process that has it mapped would fault on pages cut from under it.
 """
 
 from __future__ import annotations
