@@ -132,3 +132,37 @@ def test_equal_frozensets_come_back_as_one_with_a_table_no_larger(cache: Path) -
     assert read == stored
     assert read["a"] is read["b"] and read["c"][0] is read["c"][1]
     assert sys.getsizeof(read["a"]) <= sys.getsizeof(words)
+
+
+def test_arrays_come_back_read_only_from_the_mapped_file(cache: Path) -> None:
+    import mmap
+
+    import numpy as np
+
+    stored = {"vectors": np.arange(-60, 60, dtype=np.int8).reshape(40, 3),
+              "columns": np.asfortranarray(np.linspace(0.0, 1.0, 12, dtype=np.float32).reshape(3, 4)),
+              "constant": np.full((), 0.25, dtype=np.float32), "empty": np.zeros((0, 5)),
+              "wide": np.arange(5000, dtype=np.float64), "words": ("a", "b")}
+    enginecache.write("key", stored)
+    read = enginecache.read("key")
+    assert read["words"] == stored["words"]
+    for name in ("vectors", "columns", "constant", "empty", "wide"):
+        array = read[name]
+        assert array.dtype == stored[name].dtype and array.shape == stored[name].shape
+        assert array.tobytes(order="A") == stored[name].tobytes(order="A")
+        assert not array.flags.writeable
+        assert array.ctypes.data % 16 == 0
+    backing = read["wide"]
+    while isinstance(backing, np.ndarray):
+        backing = backing.base
+    assert isinstance(backing, memoryview) and isinstance(backing.obj, mmap.mmap)
+
+
+@pytest.mark.parametrize("kept", [0.5, -1])
+def test_a_short_file_is_built_over(cache: Path, kept: float) -> None:
+    Engine.load(cache=True)
+    (stored,) = _files(cache)
+    whole = stored.read_bytes()
+    stored.write_bytes(whole[:int(len(whole) * kept) if kept > 0 else kept])
+    assert Engine.load(cache=True).ask("who founded the cnrp").matched
+    assert len(stored.read_bytes()) == len(whole)

@@ -178,6 +178,26 @@ def test_nearness_of_is_nearness_kept_per_intent_and_words(engine: Engine, monke
     assert len(gathered) == len(cases)
 
 
+def test_kept_nearness_has_the_plain_bits_with_its_zeros_shared(engine: Engine,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import struct
+
+    semantic = engine.matcher.semantic
+    monkeypatch.setattr(semantic, "_near", {})
+    kept: list[tuple[float, ...]] = []
+    for position in range(len(engine.matcher.index.profiles)):
+        for words in (("pensioners", "banana"), ("outlawed",), ("banana", "weather", "pensioners")):
+            plain = semantic.nearness(position, _rows(semantic, words))
+            kept.append(semantic.nearness_of(position, words, lambda found: _rows(semantic, found)))
+            assert [struct.pack("<d", v) for v in kept[-1]] == [struct.pack("<d", v) for v in plain]
+    zeros = [value for values in kept for value in values if value == 0.0]
+    assert zeros and all(value is zeros[0] for value in zeros)
+    for length in {len(values) for values in kept}:
+        empty = [values for values in kept if len(values) == length and not any(values)]
+        assert all(values is empty[0] for values in empty)
+    assert any(not any(values) for values in kept) and any(any(values) for values in kept)
+
+
 def test_the_kept_words_and_nearness_are_bounded(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     semantic = engine.matcher.semantic
     monkeypatch.setattr(semantic, "_rows", {})

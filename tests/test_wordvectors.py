@@ -233,3 +233,18 @@ def test_found_is_the_matrix_without_its_rows_of_zeros(words: list[str]) -> None
     kept, vectors = table.found(words)
     assert kept == tuple(w for w, ok in zip(words, found, strict=True) if ok)
     assert vectors.dtype == matrix.dtype and np.array_equal(vectors, matrix[found])
+
+
+def test_index_finds_every_word_as_a_dict_of_them_does(table: WordVectors, raw: dict[str, np.ndarray]) -> None:
+    # The look-up is a binary search of the sorted words: each word's row is its own vector's,
+    # and what the table lacks (prefixes, extensions, longer words, a NUL the array would
+    # drop, an unencodable surrogate) is not found.
+    plain = {word: i for i, word in enumerate(raw["vocab"].tolist())}
+    assert len(table) == len(plain) and set(table.words) == set(plain)
+    for word, i in plain.items():
+        row = table.index(word)
+        assert row is not None and table.index(word.upper()) == row
+        assert np.array_equal(table._vectors[row], raw["vectors"][i]) and table._scale[row] == raw["scale"][i]
+    longest = max(plain, key=len)
+    for missing in ("", "zzzzzz", "aaaaaaa", longest + "s", longest[:-1], "pension\0", "pen\ud800", "\uffff"):
+        assert (table.index(missing) is None) == (missing not in plain and missing.casefold() not in plain)

@@ -9,19 +9,34 @@ newest files are kept (`ENGINE_CACHE_KEEP`), so checkouts of different code can 
 
 The folder is `$CNRP_CACHE_DIR` if it is set (empty: no cache), else `$XDG_CACHE_HOME/cnrp-bot`,
 else `~/.cache/cnrp-bot`. Any failure to read or write it is silent: the engine is built as
-if there were no cache. The file is a pickle, so it is read only from the user's own cache
+if there were no cache. The file holds a pickle, so it is read only from the user's own cache
 folder, which only someone who could change the code itself can write to.
+
+The engine's arrays (word vectors and their words, classifier weights, the index's matrices:
+some 10 MB) are kept out of the pickle (protocol 5's out-of-band buffers), after it in the
+same file, and read by mapping the file: an array is then backed by the file, read-only, and
+only the pages that questions touch count towards the process's memory (a load reads 10 MB
+less; the kernel maps a touched page's cached neighbours with it, 64 KiB at a time, so a few
+thousand varied questions still touch most of the arrays, and nothing more is saved).
+Layout: a header (`_HEADER`: magic, the pickle's length, the number of arrays), the pickle,
+each array's length (`_LENGTH`), then from the next page boundary the arrays, each starting
+at a multiple of `_ALIGN`. The file is only ever replaced whole (`os.replace`), never
+rewritten, as a process that has it mapped would fault on pages cut from under it.
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
+import mmap
 import os
 import pickle
+import struct
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import rapidfuzz
@@ -29,10 +44,18 @@ import rapidfuzz
 from bot.core.config import ENGINE_CACHE_KEEP, MatchConfig
 
 ENV = "CNRP_CACHE_DIR"
-FORMAT = 1  # bumped when the file's layout changes in a way the hash of the code cannot see
+FORMAT = 2  # bumped when the file's layout changes in a way the hash of the code cannot see
 _PACKAGE = Path(__file__).resolve().parents[1]  # the `bot` package
 _PREFIX = "engine-"
 _SUFFIX = ".pickle"
+_HEADER = struct.Struct("<8sQQ")
+_MAGIC = b"cnrpeng" + bytes([FORMAT])
+_LENGTH = struct.Struct("<Q")
+_ALIGN = 64  # any array's items are aligned at a multiple of this (numpy's widest is 16)
+
+
+def _padded(length: int, boundary: int) -> int:
+    return -(-length // boundary) * boundary
 
 
 def cache_dir() -> Path | None:
@@ -79,8 +102,8 @@ class _SharingPickler(pickle.Pickler):
     `reducer_override` is not asked about; `persistent_id` is asked about every object.)
     """
 
-    def __init__(self, file: Any) -> None:
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+    def __init__(self, file: Any, buffers: list[pickle.PickleBuffer]) -> None:
+        super().__init__(file, protocol=5, buffer_callback=buffers.append)
         self._items: dict[frozenset[Any], tuple[Any, ...]] = {}
 
     def persistent_id(self, obj: Any) -> tuple[Any, ...] | None:
@@ -93,8 +116,8 @@ class _SharingPickler(pickle.Pickler):
 
 
 class _SharingUnpickler(pickle.Unpickler):
-    def __init__(self, file: Any) -> None:
-        super().__init__(file)
+    def __init__(self, file: Any, buffers: list[memoryview]) -> None:
+        super().__init__(file, buffers=buffers)
         self._made: dict[tuple[Any, ...], frozenset[Any]] = {}
 
     def persistent_load(self, items: tuple[Any, ...]) -> frozenset[Any]:
@@ -120,7 +143,7 @@ def read(key: str) -> Any | None:
     gc.disable()
     try:
         with (folder / f"{_PREFIX}{key}{_SUFFIX}").open("rb") as file:
-            engine = _SharingUnpickler(file).load()
+            engine = _SharingUnpickler(file, _mapped_arrays(file)).load()
         gc.freeze()
         return engine
     except Exception:  # missing, truncated, or written by code that no longer unpickles it
@@ -128,6 +151,34 @@ def read(key: str) -> Any | None:
     finally:
         if collecting:
             gc.enable()
+
+
+def _layout(pickled: int, lengths: Sequence[int]) -> tuple[int, list[int], int]:
+    """Where the arrays of these lengths go after a pickle of `pickled` bytes: the file offset
+    they start at (a page boundary, as a mapping's must be), each one's offset from there, and
+    their whole span."""
+    start = _padded(_HEADER.size + pickled + len(lengths) * _LENGTH.size, mmap.ALLOCATIONGRANULARITY)
+    offsets = [0, *itertools.accumulate(_padded(length, _ALIGN) for length in lengths)]
+    return start, offsets[:-1], offsets[-1]
+
+
+def _mapped_arrays(file: BinaryIO) -> list[memoryview]:
+    """The arrays' bytes, each a read-only view of the mapped file, and `file` left at the
+    start of the pickle. Raises ValueError when the file is not one `write` finished."""
+    magic, pickled, count = _HEADER.unpack(file.read(_HEADER.size))
+    if magic != _MAGIC:
+        raise ValueError("not an engine file of this format")
+    file.seek(_HEADER.size + pickled)
+    lengths = [length for (length,) in _LENGTH.iter_unpack(file.read(count * _LENGTH.size))]
+    start, offsets, span = _layout(pickled, lengths)
+    if len(lengths) != count or os.fstat(file.fileno()).st_size != start + span:
+        raise ValueError("a short or overlong engine file")
+    file.seek(_HEADER.size)
+    if not span:
+        return [memoryview(b"")] * count
+    # The mapping lives as long as a view of it does, so as long as the engine's arrays.
+    mapped = memoryview(mmap.mmap(file.fileno(), span, access=mmap.ACCESS_READ, offset=start))
+    return [mapped[offset:offset + length] for offset, length in zip(offsets, lengths, strict=True)]
 
 
 def write(key: str, engine: Any) -> None:
@@ -143,7 +194,7 @@ def write(key: str, engine: Any) -> None:
         handle, scratch = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=_SUFFIX)
         try:
             with os.fdopen(handle, "wb") as file:
-                _SharingPickler(file).dump(engine)
+                _write_file(file, engine)
             os.replace(scratch, folder / f"{_PREFIX}{key}{_SUFFIX}")
         except BaseException:
             Path(scratch).unlink(missing_ok=True)
@@ -153,3 +204,20 @@ def write(key: str, engine: Any) -> None:
             old.unlink(missing_ok=True)
     except Exception:  # read-only home, full disk, an engine that will not pickle: build each time
         return
+
+
+def _write_file(file: BinaryIO, engine: Any) -> None:
+    """`engine` in the layout `_mapped_arrays` reads (the module's docstring)."""
+    arrays: list[pickle.PickleBuffer] = []
+    file.write(bytes(_HEADER.size))  # the header, once the pickle's length is known
+    _SharingPickler(file, arrays).dump(engine)
+    pickled = file.tell() - _HEADER.size
+    raw = [array.raw() for array in arrays]
+    file.write(b"".join(_LENGTH.pack(view.nbytes) for view in raw))
+    start, offsets, span = _layout(pickled, [view.nbytes for view in raw])
+    for offset, view in zip(offsets, raw, strict=True):
+        file.seek(start + offset)
+        file.write(view)
+    file.truncate(start + span)  # the padding after the last array
+    file.seek(0)
+    file.write(_HEADER.pack(_MAGIC, pickled, len(raw)))

@@ -34,8 +34,11 @@ class SemanticIndex:
         # Each word's `query` row: a matrix of one row, or `_no_vector` for a word without one.
         self._rows: dict[str, NDArray[np.float32]] = {}
         self._no_vector = np.zeros((0, vectors.dims), dtype=np.float32)
-        # `nearness_of`'s values by (intent position, words).
-        self._near: dict[tuple[int, tuple[str, ...]], tuple[float, ...]] = {}
+        # `nearness_of`'s values by (intent position, *words): one flat tuple a key, where a
+        # pair would hold the caller's tuple of words besides (each question makes its own;
+        # 0.8 MB of a full memo).
+        self._near: dict[tuple[int | str, ...], tuple[float, ...]] = {}
+        self._nothing_near: dict[int, tuple[float, ...]] = {}  # a row of zeros of each length
         for profile in profiles:
             words = sorted(w for w in profile.bag | profile.said
                            if w not in lexicon.filler and not w.startswith(SLOT_PREFIX) and w.isalpha())
@@ -85,10 +88,16 @@ class SemanticIndex:
         """`nearness` of the words' vectors (`vectors_of(words)`, gathered only when needed): a
         property of the intent and the words, kept for the pairs met most (the same word left
         uncovered by the same intent, question after question)."""
-        key = (position, words)
+        key: tuple[int | str, ...] = (position, *words)
         known = self._near.get(key)
         if known is None:
-            known = tuple(self.nearness(position, vectors_of(words)))
+            # Over a third of the kept values are 0.0 (a word below the floor for that intent):
+            # one 0.0 for all of them and one tuple for each length of a row of nothing else,
+            # instead of a float or a tuple each (0.45 MB of a full memo). Never -0.0: the
+            # rescaled maximum is at least the floor minus itself.
+            known = tuple(value or 0.0 for value in self.nearness(position, vectors_of(words)))
+            if not any(known):
+                known = self._nothing_near.setdefault(len(known), known)
             if len(self._near) >= NEARNESS_CACHE_SIZE:
                 self._near.clear()  # a bound on what a stream of new words can make it hold
             self._near[key] = known
