@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from bot.core.classifier import NONE, PRUNE_BELOW, IntentClassifier, features, fit
-from bot.core.engine import Engine
-from bot.core.evaluation import load_cases
 from bot.core.knowledge import KnowledgeBase
 
 
@@ -78,29 +74,3 @@ def test_the_probabilities_are_the_plain_softmax_in_float32() -> None:
         assert list(model.probabilities(found).items()) == list(plain.items())
         # The array form: the same numbers in the order of `classes`.
         assert model.shares(found).tolist() == list(plain.values())
-
-
-def test_the_shipped_float16_weights_give_the_float32_tables_shares_bit_for_bit(engine: Engine,
-                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    # The shipped weights are held as float16 and summed as float32; the plain way is the
-    # float32 table with the bias as its last row, the rows and the bias summed in one go.
-    classifier = engine.kb.classifier
-    assert classifier is not None and classifier.weights.dtype == np.float16
-    asked: list[list[str]] = []
-    shares = IntentClassifier.shares
-
-    def spy(self: IntentClassifier, found: Sequence[str]) -> np.ndarray:
-        asked.append(list(found))
-        return shares(self, found)
-
-    monkeypatch.setattr(IntentClassifier, "shares", spy)
-    for case in load_cases(Path(__file__).parent / "questions.yaml")[:400]:
-        engine.ask(case.question)
-    monkeypatch.undo()
-    table = np.vstack([classifier.weights.astype(np.float32), classifier.bias])
-    assert len(asked) > 300
-    for found in asked:
-        rows = [classifier.vocabulary[f] for f in found if f in classifier.vocabulary] + [len(classifier.vocabulary)]
-        logits = np.add.reduce(table.take(rows, axis=0), axis=0)
-        exp = np.exp(logits - logits.max())
-        assert classifier.shares(found).tobytes() == (exp / exp.sum()).tobytes()

@@ -47,17 +47,24 @@ def features(terms: Sequence[str], filler: frozenset[str], background: frozenset
 class IntentClassifier:
     vocabulary: Mapping[str, int]
     classes: tuple[str, ...]
-    # The weights (features × classes) as float16 when each is a float16, as the shipped file's
-    # are (half the memory: 1.6 MB less of a running bot's), float32 otherwise (a fit's); either
-    # way `shares` sums them as float32. Held once: no stacked or widened copy is kept.
-    weights: NDArray[np.floating]
-    bias: NDArray[np.float32]
+    # The weights (features × classes) with the bias as one more row: one gather and one
+    # reduction make a question's logits, and the table is held once (a stacked copy made on
+    # the first question was 3 MiB more of a running bot's memory).
+    weights_and_bias: NDArray[np.float32]
 
     @classmethod
     def of(cls, vocabulary: Mapping[str, int], classes: tuple[str, ...], weights: NDArray[np.float32],
            bias: NDArray[np.float32]) -> IntentClassifier:
-        narrow = weights.astype(np.float16)
-        return cls(vocabulary, classes, narrow if np.array_equal(narrow, weights) else weights, bias)
+        return cls(vocabulary, classes, np.vstack([weights, bias]))
+
+    @property
+    def weights(self) -> NDArray[np.float32]:
+        return self.weights_and_bias[:-1]
+
+    @property
+    def bias(self) -> NDArray[np.float32]:
+        row: NDArray[np.float32] = self.weights_and_bias[-1]  # an integer index types as Any
+        return row
 
     def probabilities(self, found: Sequence[str]) -> dict[str, float]:
         # Filling a copy of a dict of every class already sized costs less than growing one.
@@ -70,11 +77,10 @@ class IntentClassifier:
         for a caller that reads only a few of them."""
         vocabulary = self.vocabulary
         rows = [row for feature in found if (row := vocabulary.get(feature)) is not None]
+        rows.append(len(vocabulary))  # the bias, added last: the same float32 sums as before
         # The ufuncs' own reductions: what .sum() and .max() call, minus their Python wrappers.
-        # In place: on a hundred classes each step costs the call, not the arithmetic. The rows
-        # are summed one after another in float32 (a float16 widens exactly), the bias last.
-        logits: NDArray[np.float32] = np.add.reduce(self.weights.take(rows, axis=0), axis=0, dtype=np.float32)
-        logits += self.bias
+        # In place: on a hundred classes each step costs the call, not the arithmetic.
+        logits: NDArray[np.float32] = np.add.reduce(self.weights_and_bias.take(rows, axis=0), axis=0)
         logits -= np.maximum.reduce(logits, axis=None)
         np.exp(logits, out=logits)
         logits /= np.add.reduce(logits, axis=None)
