@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,35 @@ def features(terms: Sequence[str], filler: frozenset[str], background: frozenset
     found += [f"a:{kind}" for kind in asked]
     found += [f"e:{kind}" for kind in kinds]
     return list(dict.fromkeys(found))
+
+
+class QuestionFeatures(Sequence[str]):
+    """`features(terms, filler, background, asked, kinds)` kept as what they are made of: a
+    classifier finds their rows from the words themselves (see `IntentClassifier.shares`),
+    without spelling out a string for each feature (each new string costs its allocation and its
+    hash, a dozen a question); anything else reads them as the features, spelt out when read."""
+
+    __slots__ = ("asked", "background", "filler", "kinds", "terms")
+
+    def __init__(self, terms: Sequence[str], filler: frozenset[str], background: frozenset[str],
+                 asked: Sequence[str], kinds: Sequence[str]) -> None:
+        self.terms = terms
+        self.filler = filler
+        self.background = background
+        self.asked = asked
+        self.kinds = kinds
+
+    def spelt(self) -> list[str]:
+        return features(self.terms, self.filler, self.background, self.asked, self.kinds)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.spelt())
+
+    def __len__(self) -> int:
+        return len(self.spelt())
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]  # Sequence's int and slice overloads
+        return self.spelt()[index]
 
 
 @dataclass(frozen=True)
@@ -76,7 +105,10 @@ class IntentClassifier:
         """`probabilities` as an array in the order of `classes`, without a dict of every class:
         for a caller that reads only a few of them."""
         vocabulary = self.vocabulary
-        rows = [row for feature in found if (row := vocabulary.get(feature)) is not None]
+        if type(found) is QuestionFeatures:  # no subclass check: a few calls a question
+            rows = self._rows_of(found)
+        else:
+            rows = [row for feature in found if (row := vocabulary.get(feature)) is not None]
         rows.append(len(vocabulary))  # the bias, added last: the same float32 sums as before
         # The ufuncs' own reductions: what .sum() and .max() call, minus their Python wrappers.
         # In place: on a hundred classes each step costs the call, not the arithmetic.
@@ -85,6 +117,49 @@ class IntentClassifier:
         np.exp(logits, out=logits)
         logits /= np.add.reduce(logits, axis=None)
         return logits
+
+    def _rows_of(self, found: QuestionFeatures) -> list[int]:
+        """The rows of `found.spelt()`'s features in the vocabulary, in their order, each once:
+        the same list, read from the words. The vocabulary gives each feature its own row, so a
+        row met again is a feature met again, and keeping each row's first place keeps each
+        feature's."""
+        terms, background, filler = found.terms, found.background, found.filler
+        words = [t for t in terms if t not in background] if background else terms
+        word_rows, pair_rows, asked_rows, kind_rows = self._rows_by_part
+        rows = [row for word in words if (row := word_rows.get(word)) is not None]
+        # Most pairs were never learnt: looked up first, the filler is read only for those that were.
+        for a, b in itertools.pairwise(words):
+            if (following := pair_rows.get(a)) and (row := following.get(b)) is not None and (
+                    a not in filler or b not in filler):
+                rows.append(row)
+        if found.asked:
+            rows += [row for kind in found.asked if (row := asked_rows.get(kind)) is not None]
+        if found.kinds:
+            rows += [row for kind in found.kinds if (row := kind_rows.get(kind)) is not None]
+        return list(dict.fromkeys(rows))
+
+    @functools.cached_property
+    def _rows_by_part(self) -> tuple[dict[str, int], dict[str, dict[str, int]], dict[str, int], dict[str, int]]:
+        """The vocabulary read back into what `features` spells: a word's row, a pair's (by its
+        first word, then its second), an asked kind's and a named kind's. A pair is filed under
+        every way its text splits at a space, so that any two words spelling it find it."""
+        words: dict[str, int] = {}
+        pairs: dict[str, dict[str, int]] = {}
+        asked: dict[str, int] = {}
+        kinds: dict[str, int] = {}
+        for name, row in self.vocabulary.items():
+            part, text = name[:2], name[2:]
+            if part == "w:":
+                words[text] = row
+            elif part == "b:":
+                for at, char in enumerate(text):
+                    if char == " ":
+                        pairs.setdefault(text[:at], {})[text[at + 1:]] = row
+            elif part == "a:":
+                asked[text] = row
+            elif part == "e:":
+                kinds[text] = row
+        return words, pairs, asked, kinds
 
     @functools.cached_property
     def class_index(self) -> dict[str, int]:
