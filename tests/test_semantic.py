@@ -156,11 +156,6 @@ def test_nearness_is_exactly_the_plain_formula(semantic: SemanticIndex, vectors:
             assert plain.dtype == np.float32 and near == plain.tolist()  # the float32 values
 
 
-def _forget_nearness(semantic: SemanticIndex, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(semantic, "_near", [{} for _ in semantic._near])
-    monkeypatch.setattr(semantic, "_near_kept", 0)
-
-
 def test_nearness_of_is_nearness_kept_per_intent_and_words(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     # The kept values are nearness's own, gathered once: a second asking gathers nothing.
     semantic = engine.matcher.semantic
@@ -170,7 +165,7 @@ def test_nearness_of_is_nearness_kept_per_intent_and_words(engine: Engine, monke
         gathered.append(tuple(words))
         return _rows(semantic, words)
 
-    _forget_nearness(semantic, monkeypatch)
+    monkeypatch.setattr(semantic, "_near", {})
     cases = [(position, words) for position in range(0, len(engine.matcher.index.profiles), 9)
              for words in (("pensioners",), ("outlawed", "pensioners"), ("qzxvwkq",), ())]
     for position, words in cases:
@@ -188,7 +183,7 @@ def test_kept_nearness_has_the_plain_bits_with_its_zeros_shared(engine: Engine,
     import struct
 
     semantic = engine.matcher.semantic
-    _forget_nearness(semantic, monkeypatch)
+    monkeypatch.setattr(semantic, "_near", {})
     kept: list[tuple[float, ...]] = []
     for position in range(len(engine.matcher.index.profiles)):
         for words in (("pensioners", "banana"), ("outlawed",), ("banana", "weather", "pensioners")):
@@ -206,11 +201,11 @@ def test_kept_nearness_has_the_plain_bits_with_its_zeros_shared(engine: Engine,
 def test_the_kept_words_and_nearness_are_bounded(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     semantic = engine.matcher.semantic
     monkeypatch.setattr(semantic, "_rows", {})
-    _forget_nearness(semantic, monkeypatch)
+    monkeypatch.setattr(semantic, "_near", {})
     monkeypatch.setattr("bot.core.semantic.WORD_CACHE_SIZE", 3)
     monkeypatch.setattr("bot.core.semantic.NEARNESS_CACHE_SIZE", 3)
     words = ["banned", "pension", "election", "outlawed", "banana", "qzxvwkq"]
     for word in words:
         assert list(semantic.query([word])) == ([word] if word in semantic.vectors else [])
         semantic.nearness_of(0, (word,), lambda found: _rows(semantic, found))
-        assert len(semantic._rows) <= 3 and sum(map(len, semantic._near)) == semantic._near_kept <= 3
+        assert len(semantic._rows) <= 3 and len(semantic._near) <= 3

@@ -34,17 +34,16 @@ class SemanticIndex:
         # Each word's `query` row: a matrix of one row, or `_no_vector` for a word without one.
         self._rows: dict[str, NDArray[np.float32]] = {}
         self._no_vector = np.zeros((0, vectors.dims), dtype=np.float32)
-        # `nearness_of`'s values: a memo for each intent position, keyed on the caller's tuple of
-        # words itself (no key tuple built and hashed a call), `_near_kept` values in all.
-        self._near: list[dict[tuple[str, ...], tuple[float, ...]]] = []
-        self._near_kept = 0
+        # `nearness_of`'s values by (intent position, *words): one flat tuple a key, where a
+        # pair would hold the caller's tuple of words besides (each question makes its own;
+        # 0.8 MB of a full memo).
+        self._near: dict[tuple[int | str, ...], tuple[float, ...]] = {}
         self._nothing_near: dict[int, tuple[float, ...]] = {}  # a row of zeros of each length
         for profile in profiles:
             words = sorted(w for w in profile.bag | profile.said
                            if w not in lexicon.filler and not w.startswith(SLOT_PREFIX) and w.isalpha())
             matrix, found = vectors.matrix(words)
             self._transposed.append(np.ascontiguousarray(matrix[found]).T)
-            self._near.append({})
 
     def query(self, words: Sequence[str]) -> dict[str, NDArray[np.float32]]:
         """The words that have vectors, in the order given, each with its vector as a matrix of
@@ -89,8 +88,8 @@ class SemanticIndex:
         """`nearness` of the words' vectors (`vectors_of(words)`, gathered only when needed): a
         property of the intent and the words, kept for the pairs met most (the same word left
         uncovered by the same intent, question after question)."""
-        memo = self._near[position]
-        known = memo.get(words)
+        key: tuple[int | str, ...] = (position, *words)
+        known = self._near.get(key)
         if known is None:
             # Over a third of the kept values are 0.0 (a word below the floor for that intent):
             # one 0.0 for all of them and one tuple for each length of a row of nothing else,
@@ -99,12 +98,7 @@ class SemanticIndex:
             known = tuple(value or 0.0 for value in self.nearness(position, vectors_of(words)))
             if not any(known):
                 known = self._nothing_near.setdefault(len(known), known)
-            if self._near_kept >= NEARNESS_CACHE_SIZE:
-                # A bound on what a stream of new words can make it hold; a thread racing this
-                # keeps at most its one value in a memo no longer read.
-                self._near = [{} for _ in self._near]
-                self._near_kept = 0
-                memo = self._near[position]
-            memo[words] = known
-            self._near_kept += 1
+            if len(self._near) >= NEARNESS_CACHE_SIZE:
+                self._near.clear()  # a bound on what a stream of new words can make it hold
+            self._near[key] = known
         return known
