@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bot.core.classifier import NONE, PRUNE_BELOW, IntentClassifier, QuestionFeatures, features, fit
 from bot.core.engine import Engine
@@ -102,3 +103,12 @@ def test_question_features_find_repeated_words_pairs_split_anywhere_and_skip_fil
         found = QuestionFeatures(terms, frozenset({"was", "the"}), background, ["date"], ["party", "person"])
         assert model._rows_of(found) == [model.vocabulary[f] for f in found.spelt() if f in model.vocabulary]
         assert model.shares(found).tolist() == model.shares(found.spelt()).tolist()
+
+
+def test_the_kept_rows_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.core.classifier.FEATURE_ROW_CACHE_SIZE", 3)
+    model = fit(_examples(), ["founding", "founders", "ruling", NONE])
+    for terms in (["when", "founded"], ["who", "founded", "banned"], ["weather", "today", "when"]):
+        found = QuestionFeatures(terms, frozenset(), frozenset(), [], [])
+        assert model.shares(found).tolist() == model.shares(found.spelt()).tolist()
+        assert len(model._row_of_words) <= 3

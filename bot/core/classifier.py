@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from bot.core.config import FEATURE_ROW_CACHE_SIZE
+
 NONE = "(none)"  # the class of questions no intent answers
 FORMAT_VERSION = 1
 # Features seen fewer times than this in the training data are too rare to learn from.
@@ -29,6 +31,7 @@ ITERATIONS = 150
 # shipped file (some 70% of its weights) well inside the knowledge folder's size limits.
 PRUNE_BELOW = 0.005
 LEARNING_RATE = 0.1
+NO_ROW = -1  # kept for a word or pair the vocabulary lacks: None is what a memo lacks
 
 
 def features(terms: Sequence[str], filler: frozenset[str], background: frozenset[str] = frozenset(),
@@ -125,41 +128,43 @@ class IntentClassifier:
         feature's."""
         terms, background, filler = found.terms, found.background, found.filler
         words = [t for t in terms if t not in background] if background else terms
-        word_rows, pair_rows, asked_rows, kind_rows = self._rows_by_part
-        rows = [row for word in words if (row := word_rows.get(word)) is not None]
-        # Most pairs were never learnt: looked up first, the filler is read only for those that were.
-        for a, b in itertools.pairwise(words):
-            if (following := pair_rows.get(a)) and (row := following.get(b)) is not None and (
-                    a not in filler or b not in filler):
+        # A word's row and a pair's are properties of the words, kept for those met: the memo's
+        # keys are the words the reader gives out again question after question, so a look-up
+        # finds its key by identity, where the vocabulary's keys are strings spelt for the call
+        # (in place, each a fresh allocation, and a comparison with a string out of the cache).
+        vocabulary, memo = self.vocabulary, self._row_of_words
+        rows: list[int] = []
+        for word in words:
+            row = memo.get(word)
+            if row is None:
+                row = self._remember(word, f"w:{word}")
+            if row != NO_ROW:
                 rows.append(row)
+        for pair in itertools.pairwise(words):
+            row = memo.get(pair)
+            if row is None:
+                row = self._remember(pair, f"b:{pair[0]} {pair[1]}")
+            # Only pairs the vocabulary has are tested for filler: the same pairs kept.
+            if row != NO_ROW and (pair[0] not in filler or pair[1] not in filler):
+                rows.append(row)
+        # A few kinds a question, most questions none: looked up as spelt.
         if found.asked:
-            rows += [row for kind in found.asked if (row := asked_rows.get(kind)) is not None]
+            rows += [row for kind in found.asked if (row := vocabulary.get(f"a:{kind}")) is not None]
         if found.kinds:
-            rows += [row for kind in found.kinds if (row := kind_rows.get(kind)) is not None]
+            rows += [row for kind in found.kinds if (row := vocabulary.get(f"e:{kind}")) is not None]
         return list(dict.fromkeys(rows))
 
+    def _remember(self, words: str | tuple[str, str], feature: str) -> int:
+        memo = self._row_of_words
+        if len(memo) >= FEATURE_ROW_CACHE_SIZE:
+            memo.clear()  # a bound on what a stream of new words can make it hold
+        row = memo[words] = self.vocabulary.get(feature, NO_ROW)
+        return row
+
     @functools.cached_property
-    def _rows_by_part(self) -> tuple[dict[str, int], dict[str, dict[str, int]], dict[str, int], dict[str, int]]:
-        """The vocabulary read back into what `features` spells: a word's row, a pair's (by its
-        first word, then its second), an asked kind's and a named kind's. A pair is filed under
-        every way its text splits at a space, so that any two words spelling it find it."""
-        words: dict[str, int] = {}
-        pairs: dict[str, dict[str, int]] = {}
-        asked: dict[str, int] = {}
-        kinds: dict[str, int] = {}
-        for name, row in self.vocabulary.items():
-            part, text = name[:2], name[2:]
-            if part == "w:":
-                words[text] = row
-            elif part == "b:":
-                for at, char in enumerate(text):
-                    if char == " ":
-                        pairs.setdefault(text[:at], {})[text[at + 1:]] = row
-            elif part == "a:":
-                asked[text] = row
-            elif part == "e:":
-                kinds[text] = row
-        return words, pairs, asked, kinds
+    def _row_of_words(self) -> dict[str | tuple[str, str], int]:
+        """`_rows_of`'s memo: a word's or a pair's row, or NO_ROW."""
+        return {}
 
     @functools.cached_property
     def class_index(self) -> dict[str, int]:
