@@ -32,6 +32,7 @@ ITERATIONS = 150
 PRUNE_BELOW = 0.005
 LEARNING_RATE = 0.1
 NO_ROW = -1  # kept for a word or pair the vocabulary lacks: None is what a memo lacks
+_Words = str | tuple[str, str]  # what a feature row is kept under: a word or a pair of words
 
 
 def features(terms: Sequence[str], filler: frozenset[str], background: frozenset[str] = frozenset(),
@@ -132,38 +133,57 @@ class IntentClassifier:
         # keys are the words the reader gives out again question after question, so a look-up
         # finds its key by identity, where the vocabulary's keys are strings spelt for the call
         # (in place, each a fresh allocation, and a comparison with a string out of the cache).
-        vocabulary, memo = self.vocabulary, self._row_of_words
-        rows: list[int] = []
+        memo = self._row_of_words
+        # Rows as the keys of a dict: a row met again keeps its first place.
+        rows: dict[int, None] = {}
         for word in words:
             row = memo.get(word)
             if row is None:
-                row = self._remember(word, f"w:{word}")
+                row = self._remember(memo, word, f"w:{word}")
             if row != NO_ROW:
-                rows.append(row)
+                rows[row] = None
         for pair in itertools.pairwise(words):
             row = memo.get(pair)
             if row is None:
-                row = self._remember(pair, f"b:{pair[0]} {pair[1]}")
+                row = self._remember(memo, pair, f"b:{pair[0]} {pair[1]}")
             # Only pairs the vocabulary has are tested for filler: the same pairs kept.
             if row != NO_ROW and (pair[0] not in filler or pair[1] not in filler):
-                rows.append(row)
-        # A few kinds a question, most questions none: looked up as spelt.
+                rows[row] = None
         if found.asked:
-            rows += [row for kind in found.asked if (row := vocabulary.get(f"a:{kind}")) is not None]
+            asked = self._row_of_asked
+            for kind in found.asked:
+                if (row := asked.get(kind)) is None:
+                    row = self._remember(asked, kind, f"a:{kind}")
+                if row != NO_ROW:
+                    rows[row] = None
         if found.kinds:
-            rows += [row for kind in found.kinds if (row := vocabulary.get(f"e:{kind}")) is not None]
-        return list(dict.fromkeys(rows))
+            named = self._row_of_named
+            for kind in found.kinds:
+                if (row := named.get(kind)) is None:
+                    row = self._remember(named, kind, f"e:{kind}")
+                if row != NO_ROW:
+                    rows[row] = None
+        return list(rows)
 
-    def _remember(self, words: str | tuple[str, str], feature: str) -> int:
-        memo = self._row_of_words
+    def _remember(self, memo: dict[_Words, int], words: _Words, feature: str) -> int:
         if len(memo) >= FEATURE_ROW_CACHE_SIZE:
             memo.clear()  # a bound on what a stream of new words can make it hold
         row = memo[words] = self.vocabulary.get(feature, NO_ROW)
         return row
 
     @functools.cached_property
-    def _row_of_words(self) -> dict[str | tuple[str, str], int]:
+    def _row_of_words(self) -> dict[_Words, int]:
         """`_rows_of`'s memo: a word's or a pair's row, or NO_ROW."""
+        return {}
+
+    # The same for the kinds a question asks for and the kinds of rows it names (a few dozen
+    # kinds in all): small tables of their own, where the words' would put them out of the cache.
+    @functools.cached_property
+    def _row_of_asked(self) -> dict[_Words, int]:
+        return {}
+
+    @functools.cached_property
+    def _row_of_named(self) -> dict[_Words, int]:
         return {}
 
     @functools.cached_property
