@@ -130,9 +130,9 @@ class IntentClassifier:
         terms, background, filler = found.terms, found.background, found.filler
         words = [t for t in terms if t not in background] if background else terms
         # A word's row and a pair's are properties of the words, kept for those met: the memo's
-        # keys are the words the reader gives out again question after question, so a look-up
-        # finds its key by identity, where the vocabulary's keys are strings spelt for the call
-        # (in place, each a fresh allocation, and a comparison with a string out of the cache).
+        # keys are the very strings the reader hands out again question after question, so a
+        # look-up matches its key by identity; looking a feature up in the vocabulary costs a
+        # string spelt for the call and a comparison with a key out of the cache.
         memo = self._row_of_words
         # Rows as the keys of a dict: a row met again keeps its first place.
         rows: dict[int, None] = {}
