@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from bot.core.classifier import NONE, PRUNE_BELOW, IntentClassifier, features, fit
+from bot.core.classifier import NONE, PRUNE_BELOW, IntentClassifier, QuestionFeatures, features, fit
+from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeBase
+from tests.answers import question_sets
 
 
 def _examples() -> list[tuple[list[str], str]]:
@@ -74,3 +77,38 @@ def test_the_probabilities_are_the_plain_softmax_in_float32() -> None:
         assert list(model.probabilities(found).items()) == list(plain.items())
         # The array form: the same numbers in the order of `classes`.
         assert model.shares(found).tolist() == list(plain.values())
+
+
+def test_question_features_find_the_rows_the_spelt_features_find(engine: Engine) -> None:
+    # `shares` reads a question's rows from its words: the same rows in the same order (the same
+    # float32 sums) as looking each spelt feature up, on every labelled question.
+    matcher = engine.matcher
+    classifier = matcher.classifier
+    assert classifier is not None
+    for name in ("questions.yaml", "fresh.yaml", "holdout.yaml", "out_of_scope.yaml"):
+        for (question,) in dict(question_sets())[name]:
+            found = matcher.classifier_features(matcher.parse(question))
+            spelt = found.spelt()
+            assert list(found) == spelt and len(found) == len(spelt)
+            assert classifier.shares(found).tolist() == classifier.shares(spelt).tolist()
+
+
+def test_question_features_find_repeated_words_pairs_split_anywhere_and_skip_filler() -> None:
+    vocabulary = ["w:when", "w:cnrp", "b:the cnrp", "b:was the", "b:a b c", "a:date", "e:party"]
+    model = IntentClassifier.of({name: i for i, name in enumerate(vocabulary)}, ("x", "y"),
+                                np.arange(14, dtype=np.float32).reshape(7, 2) / 7, np.zeros(2, np.float32))
+    for terms, background in ((["when", "was", "the", "cnrp", "when", "the", "cnrp"], frozenset()),
+                              (["a b", "c", "a", "b c", "when"], frozenset()),
+                              (["when", "was", "the", "cnrp"], frozenset({"when"}))):
+        found = QuestionFeatures(terms, frozenset({"was", "the"}), background, ["date"], ["party", "person"])
+        assert model._rows_of(found) == [model.vocabulary[f] for f in found.spelt() if f in model.vocabulary]
+        assert model.shares(found).tolist() == model.shares(found.spelt()).tolist()
+
+
+def test_the_kept_rows_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.core.classifier.FEATURE_ROW_CACHE_SIZE", 3)
+    model = fit(_examples(), ["founding", "founders", "ruling", NONE])
+    for terms in (["when", "founded"], ["who", "founded", "banned"], ["weather", "today", "when"]):
+        found = QuestionFeatures(terms, frozenset(), frozenset(), [], [])
+        assert model.shares(found).tolist() == model.shares(found.spelt()).tolist()
+        assert len(model._row_of_words) <= 3

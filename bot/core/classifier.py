@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+
+from bot.core.config import FEATURE_ROW_CACHE_SIZE
 
 NONE = "(none)"  # the class of questions no intent answers
 FORMAT_VERSION = 1
@@ -29,6 +31,8 @@ ITERATIONS = 150
 # shipped file (some 70% of its weights) well inside the knowledge folder's size limits.
 PRUNE_BELOW = 0.005
 LEARNING_RATE = 0.1
+NO_ROW = -1  # kept for a word or pair the vocabulary lacks: None is what a memo lacks
+_Words = str | tuple[str, str]  # what a feature row is kept under: a word or a pair of words
 
 
 def features(terms: Sequence[str], filler: frozenset[str], background: frozenset[str] = frozenset(),
@@ -41,6 +45,35 @@ def features(terms: Sequence[str], filler: frozenset[str], background: frozenset
     found += [f"a:{kind}" for kind in asked]
     found += [f"e:{kind}" for kind in kinds]
     return list(dict.fromkeys(found))
+
+
+class QuestionFeatures(Sequence[str]):
+    """`features(terms, filler, background, asked, kinds)` kept as what they are made of: a
+    classifier finds their rows from the words themselves (see `IntentClassifier.shares`),
+    without spelling out a string for each feature (each new string costs its allocation and its
+    hash, a dozen a question); anything else reads them as the features, spelt out when read."""
+
+    __slots__ = ("asked", "background", "filler", "kinds", "terms")
+
+    def __init__(self, terms: Sequence[str], filler: frozenset[str], background: frozenset[str],
+                 asked: Sequence[str], kinds: Sequence[str]) -> None:
+        self.terms = terms
+        self.filler = filler
+        self.background = background
+        self.asked = asked
+        self.kinds = kinds
+
+    def spelt(self) -> list[str]:
+        return features(self.terms, self.filler, self.background, self.asked, self.kinds)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.spelt())
+
+    def __len__(self) -> int:
+        return len(self.spelt())
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]  # Sequence's int and slice overloads
+        return self.spelt()[index]
 
 
 @dataclass(frozen=True)
@@ -76,7 +109,10 @@ class IntentClassifier:
         """`probabilities` as an array in the order of `classes`, without a dict of every class:
         for a caller that reads only a few of them."""
         vocabulary = self.vocabulary
-        rows = [row for feature in found if (row := vocabulary.get(feature)) is not None]
+        if type(found) is QuestionFeatures:  # no subclass check: a few calls a question
+            rows = self._rows_of(found)
+        else:
+            rows = [row for feature in found if (row := vocabulary.get(feature)) is not None]
         rows.append(len(vocabulary))  # the bias, added last: the same float32 sums as before
         # The ufuncs' own reductions: what .sum() and .max() call, minus their Python wrappers.
         # In place: on a hundred classes each step costs the call, not the arithmetic.
@@ -85,6 +121,70 @@ class IntentClassifier:
         np.exp(logits, out=logits)
         logits /= np.add.reduce(logits, axis=None)
         return logits
+
+    def _rows_of(self, found: QuestionFeatures) -> list[int]:
+        """The rows of `found.spelt()`'s features in the vocabulary, in their order, each once:
+        the same list, read from the words. The vocabulary gives each feature its own row, so a
+        row met again is a feature met again, and keeping each row's first place keeps each
+        feature's."""
+        terms, background, filler = found.terms, found.background, found.filler
+        words = [t for t in terms if t not in background] if background else terms
+        # A word's row and a pair's are properties of the words, kept for those met: the memo's
+        # keys are the very strings the reader hands out again question after question, so a
+        # look-up matches its key by identity; looking a feature up in the vocabulary costs a
+        # string spelt for the call and a comparison with a key out of the cache.
+        memo = self._row_of_words
+        # Rows as the keys of a dict: a row met again keeps its first place.
+        rows: dict[int, None] = {}
+        for word in words:
+            row = memo.get(word)
+            if row is None:
+                row = self._remember(memo, word, f"w:{word}")
+            if row != NO_ROW:
+                rows[row] = None
+        for pair in itertools.pairwise(words):
+            row = memo.get(pair)
+            if row is None:
+                row = self._remember(memo, pair, f"b:{pair[0]} {pair[1]}")
+            # Only pairs the vocabulary has are tested for filler: the same pairs kept.
+            if row != NO_ROW and (pair[0] not in filler or pair[1] not in filler):
+                rows[row] = None
+        if found.asked:
+            asked = self._row_of_asked
+            for kind in found.asked:
+                if (row := asked.get(kind)) is None:
+                    row = self._remember(asked, kind, f"a:{kind}")
+                if row != NO_ROW:
+                    rows[row] = None
+        if found.kinds:
+            named = self._row_of_named
+            for kind in found.kinds:
+                if (row := named.get(kind)) is None:
+                    row = self._remember(named, kind, f"e:{kind}")
+                if row != NO_ROW:
+                    rows[row] = None
+        return list(rows)
+
+    def _remember(self, memo: dict[_Words, int], words: _Words, feature: str) -> int:
+        if len(memo) >= FEATURE_ROW_CACHE_SIZE:
+            memo.clear()  # a bound on what a stream of new words can make it hold
+        row = memo[words] = self.vocabulary.get(feature, NO_ROW)
+        return row
+
+    @functools.cached_property
+    def _row_of_words(self) -> dict[_Words, int]:
+        """`_rows_of`'s memo: a word's or a pair's row, or NO_ROW."""
+        return {}
+
+    # The same for the kinds a question asks for and the kinds of rows it names (a few dozen
+    # kinds in all): small tables of their own, where the words' would put them out of the cache.
+    @functools.cached_property
+    def _row_of_asked(self) -> dict[_Words, int]:
+        return {}
+
+    @functools.cached_property
+    def _row_of_named(self) -> dict[_Words, int]:
+        return {}
 
     @functools.cached_property
     def class_index(self) -> dict[str, int]:

@@ -115,6 +115,10 @@ ENGINE_CACHE_KEEP = 4
 # a few candidate intents, so twice the bound on words below; some 150 bytes a pair, 6 MB at most.
 NEARNESS_CACHE_SIZE = 40_000
 
+# Words and pairs of neighbouring words whose classifier feature rows are kept (a question's
+# words are a few more pairs than words): some 100 bytes an entry, 4 MB at most.
+FEATURE_ROW_CACHE_SIZE = 40_000
+
 # Words whose per-word lookups are kept (a word's reach among the replies, its word-vector row,
 # an unknown word's reading or spelling fix, its forms): more than a day of a busy channel's
 # distinct words, a few hundred kilobytes a memo at most; past it a memo starts over.

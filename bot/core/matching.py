@@ -23,7 +23,7 @@ from rapidfuzz import fuzz
 
 from bot.core import wordvectors
 from bot.core.answertypes import Asked, QuestionReader
-from bot.core.classifier import NONE, IntentClassifier
+from bot.core.classifier import NONE, IntentClassifier, QuestionFeatures
 from bot.core.classifier import features as classifier_features
 from bot.core.config import WORD_CACHE_SIZE, MatchConfig
 from bot.core.entities import NAME_KINDS, EntityIndex
@@ -249,11 +249,11 @@ class Matcher:
         types = set(asked.types) | ({"yesno"} if asked.yes_no else set())
         return classifier_features(terms, self.lexicon.stopwords, frozenset(), sorted(types), sorted(kinds))
 
-    def classifier_features(self, parsed: Parsed) -> list[str]:
+    def classifier_features(self, parsed: Parsed) -> QuestionFeatures:
         types = parsed.asked.types
-        return classifier_features(parsed.terms, self.lexicon.stopwords, parsed.background,
-                                   sorted(types | {"yesno"} if parsed.asked.yes_no else types),
-                                   sorted({e.kind for e in parsed.entities}))
+        return QuestionFeatures(parsed.terms, self.lexicon.stopwords, parsed.background,
+                                sorted(types | {"yesno"} if parsed.asked.yes_no else types),
+                                sorted({e.kind for e in parsed.entities}))
 
     def analyse(self, question: str, classifier: IntentClassifier | None = None) -> Analysis:
         """The question read and its intents ranked; `classifier` stands in for the knowledge
