@@ -149,18 +149,12 @@ class IntentClassifier:
             # Only pairs the vocabulary has are tested for filler: the same pairs kept.
             if row != NO_ROW and (pair[0] not in filler or pair[1] not in filler):
                 rows[row] = None
-        if found.asked:
-            asked = self._row_of_asked
-            for kind in found.asked:
-                if (row := asked.get(kind)) is None:
-                    row = self._remember(asked, kind, f"a:{kind}")
-                if row != NO_ROW:
-                    rows[row] = None
-        if found.kinds:
-            named = self._row_of_named
-            for kind in found.kinds:
-                if (row := named.get(kind)) is None:
-                    row = self._remember(named, kind, f"e:{kind}")
+        # The kinds asked for, then the kinds of rows named, as `features` lists them.
+        for kinds, kind_memo, prefix in ((found.asked, self._row_of_asked, "a:"),
+                                         (found.kinds, self._row_of_named, "e:")):
+            for kind in kinds:
+                if (row := kind_memo.get(kind)) is None:
+                    row = self._remember(kind_memo, kind, prefix + kind)
                 if row != NO_ROW:
                     rows[row] = None
         return list(rows)
