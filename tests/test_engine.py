@@ -240,7 +240,7 @@ def test_a_follow_up_reads_the_same_words_and_rows_parsed_as_analysed(engine: En
 
 
 def _same_as_constructed(built: Answer | Candidate) -> None:
-    """A frozen dataclass `_frozen` built is the one its constructor builds from its fields."""
+    """An answer or candidate is the one its constructor builds from its fields again."""
     plain = type(built)(**{f.name: getattr(built, f.name) for f in fields(built)})
     assert vars(built) == vars(plain) and built == plain and hash(built) == hash(plain)
     with pytest.raises(FrozenInstanceError):
@@ -248,8 +248,8 @@ def _same_as_constructed(built: Answer | Candidate) -> None:
 
 
 def test_answers_and_candidates_are_the_ones_their_constructors_build(engine: Engine) -> None:
-    """`_frozen` sets an answer's or a candidate's fields in one assignment: every field there,
-    defaults included, equal, hashable and immutable as the constructor's, on labelled questions."""
+    """Answers and candidates (built through `direct_init`, a question makes several) have every
+    field, defaults included, and are equal, hashable and immutable, on labelled questions."""
     for _, conversations in question_sets():
         for question in (q for turns in conversations[:40] for q in turns):
             answer = engine.ask(question)

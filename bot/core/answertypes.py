@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.language import Lexicon
+from bot.core.models import direct_init
 from bot.core.normalize import stem, stemmed_words
 
 # Clauses end at punctuation or at a conjunction that starts another question; the words that
@@ -25,16 +26,12 @@ _CLAUSE_BREAK = re.compile(rf"[.?!;:,\n\u2014\u2013()\[\]\saAbBoO](?:(?<={_PUNCT
 _OPENING_WORDS = 4
 
 
-@dataclass(frozen=True, init=False)
+@direct_init
+@dataclass(frozen=True)
 class Asked:
     types: frozenset[str]  # empty: the question does not say (what/which/tell me …)
     yes_no: bool = False  # opens like a yes/no question ("was …", "did …")
     to_the_day: bool = False  # wants a date to the day ("on which day …", "exact date")
-
-    def __init__(self, types: frozenset[str], yes_no: bool = False, to_the_day: bool = False) -> None:
-        # One a question: the fields go straight into the instance's dict (as `Entity`'s do).
-        values = self.__dict__
-        values["types"], values["yes_no"], values["to_the_day"] = types, yes_no, to_the_day
 
 
 class QuestionReader:

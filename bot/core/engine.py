@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -171,26 +171,11 @@ def _coarse_dates(kb: KnowledgeBase) -> dict[str, str]:
 
 # How many readings an answer shows as its candidates.
 _SHOWN_CANDIDATES = 5
-_Frozen = TypeVar("_Frozen", Answer, Candidate)
-_new_object = object.__new__
-_set_attribute = object.__setattr__
-
-
-def _frozen(cls: type[_Frozen], **values: Any) -> _Frozen:
-    """`cls(**values)`, every field given, for the answers and candidates built per question:
-    the fields set in one assignment of the attributes, where the generated __init__ of a frozen
-    dataclass sets them one at a time through object.__setattr__ (twice the cost). The same
-    fields, equality, hash and immutability (tests/test_engine.py compares them with the
-    constructor's)."""
-    built = _new_object(cls)
-    _set_attribute(built, "__dict__", values)
-    return built
 
 
 def _candidates(ranked: Sequence[ScoredIntent]) -> tuple[Candidate, ...]:
     """The first readings as an answer shows them."""
-    return tuple([_frozen(Candidate, intent=r.intent.id, probability=r.score, question=r.intent.question,
-                          overlap=r.lexical, fuzzy=r.fuzzy, phrasing=r.best_phrasing, notes=r.notes)
+    return tuple([Candidate(r.intent.id, r.score, r.intent.question, r.lexical, r.fuzzy, r.best_phrasing, r.notes)
                   for r in ranked[:_SHOWN_CANDIDATES]])
 
 
@@ -792,9 +777,8 @@ class Engine:
                 and intent.id not in runner_up.intent.related):
             return self._unanswered(analysis, candidates, ReplyKind.AMBIGUOUS, AMBIGUOUS_TEXT, confidence,
                                     self._suggest(ranked, 2, analysis.entities))
-        base = _frozen(Answer, matched=False, intent=None, confidence=0.0, text="", citations=(), suggestions=(),
-                       candidates=candidates, entities=analysis.entities, entity=None, related=(),
-                       kind=ReplyKind.UNKNOWN, normalized=analysis.normalized, parts=())
+        base = Answer(matched=False, intent=None, confidence=0.0, text="", candidates=candidates,
+                      entities=analysis.entities, normalized=analysis.normalized)
         reply = self._reply(base, intent, confidence, analysis)
         coarse = self._coarse_dates.get(intent.id)
         if coarse and analysis.asked.to_the_day and reply.kind is ReplyKind.ANSWER:
@@ -807,9 +791,8 @@ class Engine:
     def _unanswered(analysis: Analysis, candidates: tuple[Candidate, ...], kind: ReplyKind, text: str,
                     confidence: float, suggestions: tuple[str, ...]) -> Answer:
         """A reply that answers nothing: what it says, and the questions it suggests instead."""
-        return _frozen(Answer, matched=False, intent=None, confidence=confidence, text=text, citations=(),
-                       suggestions=suggestions, candidates=candidates, entities=analysis.entities, entity=None,
-                       related=(), kind=kind, normalized=analysis.normalized, parts=())
+        return Answer(matched=False, intent=None, confidence=confidence, text=text, suggestions=suggestions,
+                      candidates=candidates, entities=analysis.entities, kind=kind, normalized=analysis.normalized)
 
     def _pooled(self, top: ScoredIntent, ranked: Sequence[ScoredIntent]) -> float:
         """The chance that the top intent or one it names as related answers the question: "who
@@ -853,11 +836,11 @@ class Engine:
             entities = (*entities, *led)
         related = self._related_questions[intent.id]
         # Every field given, rather than `replace(base, …)`: half the cost, the same answer.
-        return _frozen(Answer, matched=intent.kind is ReplyKind.ANSWER, intent=intent.id, confidence=confidence,
-                       text=composed.text, citations=composed.citations,
-                       suggestions=related[: self.config.max_suggestions], candidates=base.candidates,
-                       entities=entities, entity=entity, related=related, kind=intent.kind,
-                       normalized=base.normalized, parts=base.parts)
+        return Answer(matched=intent.kind is ReplyKind.ANSWER, intent=intent.id, confidence=confidence,
+                      text=composed.text, citations=composed.citations,
+                      suggestions=related[: self.config.max_suggestions], candidates=base.candidates,
+                      entities=entities, entity=entity, related=related, kind=intent.kind,
+                      normalized=base.normalized, parts=base.parts)
 
     @staticmethod
     def _entity_for(intent: Intent, entities: tuple[Entity, ...]) -> Entity | None:

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
+from bot.core.models import direct_init
+
 # A run of Khmer, spaces between its words included (they are optional in Khmer writing).
 _KHMER_LETTER = r"[\u1780-\u17ff\u19e0-\u19ff]"
 _KHMER = re.compile(rf"{_KHMER_LETTER}(?:[\u1780-\u17ff\u19e0-\u19ff\u200b ]*{_KHMER_LETTER})?")
@@ -66,7 +68,8 @@ class Lexicon:
         return min(_MAX_KHMER_WORD, max((len(k) for k in self.khmer), default=0))
 
 
-@dataclass(frozen=True, init=False)
+@direct_init
+@dataclass(frozen=True)
 class Reading:
     """A message as the matcher should read it."""
 
@@ -74,12 +77,6 @@ class Reading:
     language: str  # "English", "Khmer", another language's name, or a script's name
     understood: bool  # False: the bot cannot read it, and says which languages it reads
     khmer_coverage: float = 1.0  # share of the Khmer letters the lexicon recognised
-
-    def __init__(self, text: str, language: str, understood: bool, khmer_coverage: float = 1.0) -> None:
-        # One a question: the fields go straight into the instance's dict (as `Entity`'s do).
-        values = self.__dict__
-        values["text"], values["language"], values["understood"] = text, language, understood
-        values["khmer_coverage"] = khmer_coverage
 
 
 def word_list(text: str) -> tuple[str, ...]:

@@ -31,7 +31,7 @@ from bot.core.features import CandidateRows, FeatureContext
 from bot.core.index import NUMBER, YEAR, IntentTraits, PhrasingIndex, anchored_in_a_year
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Reading, read
-from bot.core.models import Entity, Intent
+from bot.core.models import Entity, Intent, direct_init
 from bot.core.normalize import SLOT_PREFIX, SynonymMap, phrase_tokens, stem, stemmed_words, tokenize, words_and_stems
 from bot.core.scoring import FEATURE_NAMES, ScoringModel
 from bot.core.semantic import SemanticIndex
@@ -53,7 +53,8 @@ class ScoredIntent(NamedTuple):
     features: tuple[float, ...] = ()  # in FEATURE_NAMES order
 
 
-@dataclass(frozen=True, init=False)
+@direct_init
+@dataclass(frozen=True)
 class Parsed:
     """A question read into the matcher's terms, before any intent is scored."""
 
@@ -67,22 +68,14 @@ class Parsed:
     background: frozenset[str]  # words only of the sentences around the question
     words: tuple[str, ...]  # folded as typed, not stemmed ("rights" is not "right")
 
-    def __init__(self, reading: Reading, raw: tuple[str, ...], tokens: tuple[str, ...],
-                 corrections: tuple[tuple[str, str], ...], entities: tuple[Entity, ...], terms: tuple[str, ...],
-                 asked: Asked, background: frozenset[str], words: tuple[str, ...]) -> None:
-        # One a question: the fields go straight into the instance's dict (as `Entity`'s do).
-        values = self.__dict__
-        values["reading"], values["raw"], values["tokens"] = reading, raw, tokens
-        values["corrections"], values["entities"], values["terms"] = corrections, entities, terms
-        values["asked"], values["background"], values["words"] = asked, background, words
-
 
 # Immutable, so one instance serves as every analysis's default.
 _NOTHING_ASKED = Asked(frozenset())
 _NOTHING_READ = Reading("", "English", True)
 
 
-@dataclass(frozen=True, init=False)
+@direct_init
+@dataclass(frozen=True)
 class Analysis:
     """Everything the matcher learnt about one question."""
 
@@ -97,19 +90,6 @@ class Analysis:
     asked: Asked = _NOTHING_ASKED
     reading: Reading = _NOTHING_READ
     tokens: tuple[str, ...] = ()  # the normalised words with misspellings corrected
-
-    def __init__(self, normalized: str, terms: tuple[str, ...], entities: tuple[Entity, ...],
-                 corrections: tuple[tuple[str, str], ...], unknown_years: tuple[str, ...],
-                 ranked: tuple[ScoredIntent, ...], unknown_terms: tuple[str, ...] = (),
-                 numbers: tuple[float, ...] = (), asked: Asked = _NOTHING_ASKED, reading: Reading = _NOTHING_READ,
-                 tokens: tuple[str, ...] = ()) -> None:
-        # One a question, and more where the engine replaces one: the fields go straight into
-        # the instance's dict (as `Entity`'s do).
-        values = self.__dict__
-        values["normalized"], values["terms"], values["entities"] = normalized, terms, entities
-        values["corrections"], values["unknown_years"], values["ranked"] = corrections, unknown_years, ranked
-        values["unknown_terms"], values["numbers"], values["asked"] = unknown_terms, numbers, asked
-        values["reading"], values["tokens"] = reading, tokens
 
 
 def _forms_of(token: str) -> list[str]:

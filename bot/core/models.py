@@ -5,9 +5,41 @@ Everything here is plain data: the adapters (CLI, Discord) render it, none of th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
+
+_Class = TypeVar("_Class", bound=type)
+
+
+def direct_init(cls: _Class) -> _Class:
+    """A frozen dataclass given an `__init__` that puts its fields straight into the instance's
+    dict, for the few built per question (entities, readings, analyses, answers, candidates):
+    the generated one sets each field through `object.__setattr__`, two to three times the
+    cost. The same signature (names, order, defaults), and equality, hash, repr, immutability
+    and `dataclasses.replace` stay the dataclass's. The code is made from the fields, as
+    dataclasses makes its own, so a field added later is never left out."""
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is None or not params.frozen or hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__}: direct_init is for frozen dataclasses without __post_init__")
+    defaults: dict[str, Any] = {}
+    parameters: list[str] = []
+    for item in fields(cls):
+        if not item.init or item.kw_only or item.default_factory is not MISSING:
+            raise TypeError(f"{cls.__name__}.{item.name}: direct_init takes plain fields with plain defaults")
+        if item.default is MISSING:
+            parameters.append(item.name)
+        else:
+            defaults[f"_default_{item.name}"] = item.default
+            parameters.append(f"{item.name}=_default_{item.name}")
+    stores = "".join(f"    values[{item.name!r}] = {item.name}\n" for item in fields(cls))
+    source = f"def __init__(self, {', '.join(parameters)}):\n    values = self.__dict__\n{stores}"
+    made: dict[str, Any] = {}
+    exec(source, defaults, made)
+    made["__init__"].__qualname__ = f"{cls.__qualname__}.__init__"
+    # Set on the class itself, which mypy cannot tell from setting an instance's method.
+    cls.__init__ = made["__init__"]  # type: ignore[misc]
+    return cls
 
 
 class ReplyKind(StrEnum):
@@ -100,7 +132,8 @@ class Intent:
         return dict(self.params)
 
 
-@dataclass(frozen=True, init=False)
+@direct_init
+@dataclass(frozen=True)
 class Entity:
     """A table row recognised in a question."""
 
@@ -111,15 +144,8 @@ class Entity:
     start: int = 0  # token span in the normalised question
     end: int = 0
 
-    def __init__(self, kind: str, key: str, text: str, score: float, start: int = 0, end: int = 0) -> None:
-        # Questions make several: the fields go straight into the instance's dict, where the
-        # generated __init__ of a frozen dataclass sets each through object.__setattr__ (2.5x
-        # the cost). Equality, hash, repr and immutability are the dataclass's as before.
-        values = self.__dict__
-        values["kind"], values["key"], values["text"], values["score"] = kind, key, text, score
-        values["start"], values["end"] = start, end
 
-
+@direct_init
 @dataclass(frozen=True)
 class Candidate:
     """An intent the matcher ranked for a question, with what its probability rests on."""
@@ -146,6 +172,7 @@ class Candidate:
         return f"overlap {self.overlap:.2f}, fuzzy {self.fuzzy:.2f}, via {self.phrasing!r}{notes}"
 
 
+@direct_init
 @dataclass(frozen=True)
 class Answer:
     matched: bool
@@ -160,7 +187,7 @@ class Answer:
     related: tuple[str, ...] = ()  # follow-up questions the intent names
     kind: ReplyKind = ReplyKind.UNKNOWN
     normalized: str = ""
-    parts: tuple[Answer, ...] = field(default=())  # sub-answers when one message asks several
+    parts: tuple[Answer, ...] = ()  # sub-answers when one message asks several
 
     def to_json(self) -> dict[str, Any]:
         """The `ask --json` contract: exactly these keys, in this order."""
