@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,11 +47,11 @@ def features(terms: Sequence[str], filler: frozenset[str], background: frozenset
     return list(dict.fromkeys(found))
 
 
-class QuestionFeatures(Sequence[str]):
+class QuestionFeatures:
     """`features(terms, filler, background, asked, kinds)` kept as what they are made of: a
     classifier finds their rows from the words themselves (see `IntentClassifier.shares`),
     without spelling out a string for each feature (each new string costs its allocation and its
-    hash, a dozen a question); anything else reads them as the features, spelt out when read."""
+    hash, a dozen a question); `spelt` gives the features themselves (training reads those)."""
 
     __slots__ = ("asked", "background", "filler", "kinds", "terms")
 
@@ -65,15 +65,6 @@ class QuestionFeatures(Sequence[str]):
 
     def spelt(self) -> list[str]:
         return features(self.terms, self.filler, self.background, self.asked, self.kinds)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.spelt())
-
-    def __len__(self) -> int:
-        return len(self.spelt())
-
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]  # Sequence's int and slice overloads
-        return self.spelt()[index]
 
 
 @dataclass(frozen=True)
@@ -105,11 +96,11 @@ class IntentClassifier:
         out.update(zip(self.classes, self.shares(found).tolist(), strict=True))
         return out
 
-    def shares(self, found: Sequence[str]) -> NDArray[np.float32]:
+    def shares(self, found: Sequence[str] | QuestionFeatures) -> NDArray[np.float32]:
         """`probabilities` as an array in the order of `classes`, without a dict of every class:
         for a caller that reads only a few of them."""
         vocabulary = self.vocabulary
-        if type(found) is QuestionFeatures:  # no subclass check: a few calls a question
+        if isinstance(found, QuestionFeatures):
             rows = self._rows_of(found)
         else:
             rows = [row for feature in found if (row := vocabulary.get(feature)) is not None]

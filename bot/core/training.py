@@ -139,7 +139,7 @@ def fit_classifiers(matcher: Matcher, examples: Sequence[Example], iterations: i
         numeric = matcher.index.profiles[matcher.index.position[intent.id]].traits.reads_numbers
         for text in dict.fromkeys((intent.question, *intent.phrasings)):
             phrasings.append((matcher.phrasing_features(text, numeric), intent.id))
-    questions = [(matcher.classifier_features(matcher.parse(e.question)),
+    questions = [(matcher.classifier_features(matcher.parse(e.question)).spelt(),
                   min(e.intents) if e.intents else NONE) for e in examples]
     classes = [*kb.intents, NONE]
     full = fit_classifier([*phrasings, *questions], classes, iterations)
