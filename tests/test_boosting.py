@@ -66,8 +66,9 @@ def test_the_output_is_exactly_that_of_walking_each_tree(depth: int) -> None:
     rows[::7, 0] = rows[1, 0]  # rows on a threshold, which go left
     trees = fit(rows, labels, np.zeros(len(labels)),
                 BoostingSettings(trees=40, depth=depth, learning_rate=0.2, min_leaf=5))
-    # Batches of a word of eight rows, part of one, several, and more than one block.
-    for count in (1, 7, 8, 9, 16, 33, 300):
+    # Batches of a word of eight rows, part of one (padded with copies of the last row), several,
+    # a whole block and more than one.
+    for count in (1, 2, 7, 8, 9, 11, 15, 16, 17, 31, 32, 33, 300):
         assert trees.logits(rows[:count]).tolist() == [_walked(trees, row) for row in rows[:count]]
 
 

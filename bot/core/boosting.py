@@ -39,7 +39,10 @@ SLOTS = 16  # a tree's comparisons in a table's code: two bytes
 # bounds the memory a large batch (training's) takes and the thresholds kept per block size.
 BLOCK_WORDS = 4
 # A comparison word's eight bytes are eight rows' 0/1; times 2**slot moves each into its bit.
-_SLOT_BITS = (np.uint64(1) << np.arange(8, dtype=np.uint64)).reshape(1, 8)
+_SLOT_BITS = np.uint64(1) << np.arange(8, dtype=np.uint64)
+# For a block of `count` rows, the row each of its whole words' 8 · words places reads: its own,
+# and past the last row the last row again (a padding row's codes are never read).
+_PADDED_ROWS = tuple(np.minimum(np.arange(8 * -(-count // 8)), count - 1) for count in range(1, 8 * BLOCK_WORDS + 1))
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,9 @@ class _Lookup:
     # Its threshold, repeated for a block of 8, 16, … rows: a comparison of arrays of the same
     # shape, where broadcasting over a short last axis costs more than the comparisons.
     thresholds: tuple[NDArray[np.float64], ...]
-    # Per tree and byte of its code (2 × trees rows of eight), the distinct comparison of each of its
-    # eight slots (nodes, then padding).
+    # Per slot of a byte (8 rows), the distinct comparison it makes in each tree and byte of
+    # its code (2 × trees columns; nodes, then padding): gathered so, the words to combine
+    # form one matrix that one vector product turns into every byte.
     slots: NDArray[np.intp]
     # A tree's packed comparisons → the leaf (0 …) they lead to. The padding compares false, so
     # the codes stay below 2**15: 64 KB that stay in cache between questions, where 2**16 intp
@@ -103,7 +107,8 @@ class _Lookup:
         return cls(features=pairs[0].astype(np.intp),
                    thresholds=tuple(np.repeat(pairs[1][:, None], 8 * words, axis=1)
                                     for words in range(1, BLOCK_WORDS + 1)),
-                   slots=slots.reshape(2 * trees, 8), leaf_of_code=(node - inner).astype(index_type),
+                   slots=np.ascontiguousarray(slots.reshape(2 * trees, 8).T),
+                   leaf_of_code=(node - inner).astype(index_type),
                    leaf_values=np.ascontiguousarray(values[:, inner:]).ravel(),
                    leaf_offsets=np.arange(trees, dtype=index_type) * (inner + 1))
 
@@ -203,26 +208,29 @@ class TreeEnsemble:
 def _looked_up(lookup: _Lookup, rows: NDArray[np.float64]) -> NDArray[np.float64]:
     """`logits` of at most 8 × BLOCK_WORDS rows, by `_Lookup`: the same leaves as the walk, and
     their values summed in the same order, so the same floats."""
-    count, width = rows.shape
+    count = rows.shape[0]
     trees = len(lookup.leaf_offsets)
     words = -(-count // 8)
     if count % 8:
-        columns = np.zeros((width, 8 * words))  # rows as columns, padded to whole words
-        columns[:, :count] = rows.T
-    else:  # whole words already (most questions have eight candidates): `take` copies them
-        columns = rows.T
-    above = columns.take(lookup.features, axis=0) > lookup.thresholds[words - 1]
-    # Per tree and byte of its code, the words of its eight slots; summed with their bits'
-    # weights, one word whose bytes are the code's byte for each of eight rows.
-    packed = np.matmul(_SLOT_BITS, above.view(np.uint64).take(lookup.slots, axis=0))
-    # Row by row, each tree's two bytes side by side: one code per row and tree. Byte (tree,
-    # b, row) of `packed` is at (2 * tree + b) * 8 * words + row, so one strided view reads
-    # them in that order, the padding rows left out, and one copy lays them side by side.
-    side_by_side = np.ndarray((count, trees, 2), np.uint8, packed, 0, (1, 16 * words, 8 * words)).copy()
-    codes = side_by_side.view(np.uint16)[:, :, 0]
+        # Whole words of rows: `take` makes the padded copy and the comparisons one call each,
+        # where comparing into part of a padded result is a slow strided loop.
+        rows = rows.take(_PADDED_ROWS[count - 1], axis=0)
+    # The rows as columns: `take` copies the transposed rows itself.
+    above = rows.T.take(lookup.features, axis=0) > lookup.thresholds[words - 1]
+    # Row s holds, per tree and byte of its code, the word of its slot s; their sum with the
+    # slots' bit weights is, per tree and byte, one word whose bytes are that code byte for
+    # each of eight rows.
+    packed = np.matmul(_SLOT_BITS, above.view(np.uint64).take(lookup.slots, axis=0).reshape(8, -1))
+    # Byte (tree, b, row) of `packed` is at (2 * tree + b) * 8 * words + row, so one strided
+    # view reads them row by row, the padding rows left out, and one copy lays each tree's two
+    # bytes side by side: one code per row and tree.
+    codes = np.ndarray((count, 2 * trees), np.uint8, packed, 0, (1, 8 * words)).copy().view(np.uint16)
+    # Every index is in range by construction: `clip` skips take's bounds error path. The
+    # offsets are added in place, in the leaves' own type (a plain loop, no cast).
+    leaves = lookup.leaf_of_code.take(codes, mode="clip")
+    leaves += lookup.leaf_offsets
     # np.add.reduce is what .sum calls, less its Python wrapper: the same pairwise sums.
-    out: NDArray[np.float64] = np.add.reduce(lookup.leaf_values.take(lookup.leaf_of_code.take(codes)
-                                                                      + lookup.leaf_offsets), axis=1)
+    out: NDArray[np.float64] = np.add.reduce(lookup.leaf_values.take(leaves, mode="clip"), axis=1)
     return out
 
 
