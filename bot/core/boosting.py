@@ -40,8 +40,9 @@ SLOTS = 16  # a tree's comparisons in a table's code: two bytes
 BLOCK_WORDS = 4
 # A comparison word's eight bytes are eight rows' 0/1; times 2**slot moves each into its bit.
 _SLOT_BITS = np.uint64(1) << np.arange(8, dtype=np.uint64)
-# For a block of `count` rows, the row each of its whole words' 8 · words places reads: its own,
-# and past the last row the last row again (a padding row's codes are never read).
+# For a block of `count` rows (1 … 8 × BLOCK_WORDS), the row each place of its whole words of
+# eight reads: its own, and past the last row the last row again (a padding row's codes are
+# never read).
 _PADDED_ROWS = tuple(np.minimum(np.arange(8 * -(-count // 8)), count - 1) for count in range(1, 8 * BLOCK_WORDS + 1))
 
 
@@ -212,8 +213,8 @@ def _looked_up(lookup: _Lookup, rows: NDArray[np.float64]) -> NDArray[np.float64
     trees = len(lookup.leaf_offsets)
     words = -(-count // 8)
     if count % 8:
-        # Whole words of rows: `take` makes the padded copy and the comparisons one call each,
-        # where comparing into part of a padded result is a slow strided loop.
+        # Padded to whole words by one take: zeros and a copy into them is one call more, and
+        # comparing into part of a padded result a slow strided loop.
         rows = rows.take(_PADDED_ROWS[count - 1], axis=0)
     # The rows as columns: `take` copies the transposed rows itself.
     above = rows.T.take(lookup.features, axis=0) > lookup.thresholds[words - 1]
