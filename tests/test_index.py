@@ -327,6 +327,19 @@ def test_phrasing_rows_are_grouped_by_intent(index: PhrasingIndex) -> None:
         assert index.ends[position] - index.starts[position] == len(profile.phrasings)
 
 
+def test_best_per_intent_is_the_float_maximum_of_each_intents_rows(engine: Engine, index: PhrasingIndex) -> None:
+    """The maximum over the scores' bits read as integers is the float maximum, bit for bit, on
+    the scores retrieval gives the labelled questions: none of them negative nor -0.0."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    for question in questions:
+        parsed = engine.matcher.parse(question)
+        scores = engine.matcher._retrieve(parsed.tokens, parsed.entities, parsed.terms, parsed.background)
+        assert not np.signbit(scores).any()
+        plain = np.maximum.reduceat(scores, index.starts)
+        assert index.best_per_intent(scores).tobytes() == plain.tobytes()
+
+
 def test_numeric_rows_are_those_of_intents_that_read_numbers(index: PhrasingIndex) -> None:
     expected = [row for position, profile in enumerate(index.profiles) if profile.traits.reads_numbers
                 for row in range(index.starts[position], index.ends[position])]

@@ -514,6 +514,14 @@ class PhrasingIndex:
             score[~np.isfinite(score)] = 0.0
         return score
 
+    def best_per_intent(self, scores: np.ndarray) -> np.ndarray:
+        """Each intent's best phrasing score. Scores are finite and never negative (nor -0.0), and
+        such float32s are ordered as their bits read as int32s: the maximum of each run of those
+        integers is the same float32, found in half the time of the float maximum (which checks
+        for NaN at every element)."""
+        best: np.ndarray = np.maximum.reduceat(scores.view(np.int32), self.starts).view(np.float32)
+        return best
+
     def answer_recall(self, content: Sequence[tuple[str, frozenset[str]]]) -> dict[int, float]:
         """For each intent whose reply uses a content word of the question: the IDF-weighted
         share of those words its reply uses."""
