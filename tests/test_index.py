@@ -320,6 +320,27 @@ def test_some_rows_matches_put_among_all_score_as_each_set_alone(engine: Engine,
     assert checked > 100
 
 
+def test_some_rows_matches_are_the_blocks_matrix_products(engine: Engine, index: PhrasingIndex) -> None:
+    """`dot` over a row set's block gives, bit for bit, the `@` products of the same matrices
+    (the sums the rows' scores are made of) for every topic kind's rows, and the numeric rows,
+    on the labelled questions' words."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    for question in questions:
+        parsed = engine.matcher.parse(question)
+        for rows in (*index.rows_by_topic_kind.values(), index.numeric_rows):
+            shared, recall, _ = index.matches(parsed.terms, rows, parsed.background)
+            weighted = index.query_weights(parsed.terms, parsed.background)
+            local, present, explains, _ = index._row_block(rows)
+            known = [term for term in weighted if term in index.column]
+            picked = [local.get(index.column[term], -1) for term in known]
+            weights = np.array([weighted[term] for term in known], dtype=np.float32)
+            with np.errstate(invalid="ignore"):
+                assert shared.tobytes() == (present.take(picked, axis=1) @ weights).tobytes()
+                explained = explains.take(picked, axis=1) @ weights
+            assert recall.tobytes() == (explained / (sum(weighted.values()) or 1.0)).tobytes()
+
+
 def test_phrasing_rows_are_grouped_by_intent(index: PhrasingIndex) -> None:
     assert index.starts[0] == 0 and index.ends[-1] == index.phrasing_count
     assert list(index.starts[1:]) == list(index.ends[:-1])
