@@ -50,6 +50,8 @@ NUMBER_SLOT = slot_token("number")
 # A set of rows' words (each word's column in the block), their 0/1 present and explains
 # matrices, and their lengths.
 RowBlock = tuple[dict[int, int], np.ndarray, np.ndarray, np.ndarray]
+# What the sums of every phrasing add for a known word (see PhrasingIndex._word_sum).
+WordSum = tuple[float, float, np.ndarray, np.ndarray | None]
 
 
 @dataclass(frozen=True)
@@ -258,14 +260,10 @@ class PhrasingIndex:
         # word's weight to both sums at once.
         self._postings = [np.array(p + [len(rows) + row for row in e], dtype=np.intp)
                           for p, e in zip(present, explains, strict=True)]
-        # The few words most phrasings use ("the", "cnrp") also as whole columns, already times
-        # their weight: adding such a column is cheaper than scattering into thousands of rows,
-        # or than scaling a 0/1 column first, and gives the same sums. As words around the
-        # question (a weight times the background weight, in one message in a hundred) they are
-        # scattered, to the same sums.
+        # Everything a question's word adds to the sums, found by one look-up of the word.
         frequent = max(1, 2 * len(rows) // DENSE_POSTING_SHARE)
-        self._dense_products = {c: self._weighted_column(terms[c], p, 2 * len(rows))
-                                for c, p in enumerate(self._postings) if len(p) > frequent}
+        self._word_sums = {term: self._word_sum(term, postings, 2 * len(rows), frequent)
+                           for term, postings in zip(terms, self._postings, strict=True)}
         self._row_blocks: dict[int, tuple[np.ndarray, RowBlock]] = {}
         self._last_weights: tuple[tuple[tuple[str, ...], frozenset[str]], dict[str, float]] | None = None
         self._lengths = np.array([p.weight for _, p in rows], dtype=np.float32)
@@ -376,14 +374,21 @@ class PhrasingIndex:
         self._last_weights = (key, weights)  # one assignment: safe with several worker threads
         return weights
 
-    def _weighted_column(self, term: str, rows: np.ndarray, size: int) -> tuple[float, np.ndarray]:
-        """A known word's weight as `matches` reads it (the float32 value, as a Python float)
-        and its 0/1 column over both sums times that weight: the product a question's 0/1 column
-        times its weight made, so the same floats."""
+    def _word_sum(self, term: str, postings: np.ndarray, size: int, frequent: int) -> WordSum:
+        """What `matches` adds for a known word: its weight where no length damps it (the
+        weight most questions give it), that weight as the float32 the sums add (as a Python
+        float, which numpy casts back without a change), its postings, and for the few words
+        more than `frequent` phrasings use ("the", "cnrp") its 0/1 column over both sums already
+        times that weight: adding such a column is cheaper than scattering into thousands of
+        rows, or than scaling a 0/1 column first, and gives the same sums (the product a
+        question's 0/1 column times its weight made)."""
+        weight = self._undamped_weights[term]
+        weight32: float = np.float32(weight).item()
+        if len(postings) <= frequent:
+            return weight, weight32, postings, None
         column = np.zeros(size, dtype=np.float32)
-        column[rows] = 1.0
-        weight: float = np.float32(self._undamped_weights[term]).item()
-        return weight, column * weight
+        column[postings] = 1.0
+        return weight, weight32, postings, column * weight32
 
     def use_dense(self) -> None:
         """Score with phrasing × word matrices and one matrix product, as the index did before
@@ -435,6 +440,30 @@ class PhrasingIndex:
         product summed them. A caller may put some rows' matches into every phrasing's (their
         F-beta is worked out element by element, so the same floats)."""
         weighted = self.query_weights(terms, background)
+        total = sum(weighted.values()) or 1.0
+        if rows is None and self._dense is None:
+            # Summed word by word in float32, in the question's order: the sums the dense
+            # reference's matrix product gives, but for a last float32 unit on a few
+            # questions (its BLAS may pair the additions differently), which no answer feels.
+            size = self.phrasing_count
+            sums = np.zeros(2 * size, dtype=np.float32)
+            word_sums = self._word_sums
+            for term, weight in weighted.items():
+                known = word_sums.get(term)
+                if known is None:
+                    continue
+                undamped, weight32, postings, dense = known
+                if weight != undamped and (given := np.float32(weight).item()) != weight32:
+                    # A word around the question (its weight times the background weight, in
+                    # one message in a hundred): its own float32, scattered, to the same sums.
+                    weight32, dense = given, None
+                if dense is not None:
+                    sums += dense  # + 0 where the word is absent: the same sums
+                else:
+                    sums[postings] += weight32
+            explained = sums[size:]
+            # In place, in the sums' own array.
+            return sums[:size], np.divide(explained, total, out=explained), False
         column_of = self.column
         columns: list[int] = []
         column_weights: list[float] = []
@@ -446,7 +475,6 @@ class PhrasingIndex:
         # float32 as the scores are summed; back to Python floats holding those float32 values,
         # which numpy casts back without a change.
         weights = np.array(column_weights, dtype=np.float32)
-        total = sum(weighted.values()) or 1.0
         size = self.phrasing_count if rows is None else len(rows)
         if not columns:
             nothing = np.zeros(2 * size, dtype=np.float32)  # an F-beta of 0 for every phrasing
@@ -456,22 +484,11 @@ class PhrasingIndex:
             with np.errstate(invalid="ignore"):  # see the small-rows product below
                 shared = self._dense[0][pick] @ weights
                 explained = self._dense[1][pick] @ weights
-        elif rows is None:
-            # Summed word by word in float32, in the question's order: the sums the dense
-            # reference's matrix product gives, but for a last float32 unit on a few
-            # questions (its BLAS may pair the additions differently), which no answer feels.
-            sums = np.zeros(2 * size, dtype=np.float32)
-            dense_products, postings = self._dense_products, self._postings
-            for column, weight in zip(columns, weights.tolist(), strict=True):
-                dense = dense_products.get(column)
-                if dense is not None and dense[0] == weight:
-                    sums += dense[1]  # + 0 where the word is absent: the same sums
-                else:
-                    sums[postings[column]] += weight
-            shared, explained = sums[:size], sums[size:]
         else:
-            # A few rows: their small row-major matrix and the same product as before (its
-            # sums run in another order, which the word-by-word sum would not reproduce).
+            # A few rows (every phrasing's are summed above): their small row-major matrix and
+            # the same product as before (its sums run in another order, which the word-by-word
+            # sum would not reproduce).
+            assert rows is not None
             local, present, explains, _ = self._row_block(rows)
             # The same C-ordered rows × words matrices as built word by word before, so
             # the product gives the same floats.
@@ -484,8 +501,7 @@ class PhrasingIndex:
             # finiteness (see `f_beta`).
             shared = present.take(picked, axis=1).dot(weights)
             explained = explains.take(picked, axis=1).dot(weights)
-        # In place, in the sums' own array.
-        return shared, np.divide(explained, total, out=explained), rows is not None or self._dense is not None
+        return shared, np.divide(explained, total, out=explained), True
 
     def f_beta(self, shared: np.ndarray, recall: np.ndarray, rows: np.ndarray | None = None,
                from_products: bool = False) -> np.ndarray:
