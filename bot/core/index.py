@@ -446,7 +446,7 @@ class PhrasingIndex:
             # reference's matrix product gives, but for a last float32 unit on a few
             # questions (its BLAS may pair the additions differently), which no answer feels.
             size = self.phrasing_count
-            sums = np.zeros(2 * size, dtype=np.float32)
+            sums: np.ndarray | None = None
             word_sums = self._word_sums
             for term, weight in weighted.items():
                 known = word_sums.get(term)
@@ -457,10 +457,21 @@ class PhrasingIndex:
                     # A word around the question (its weight times the background weight, in
                     # one message in a hundred): its own float32, scattered, to the same sums.
                     weight32, dense = given, None
-                if dense is not None:
+                if sums is None:
+                    # The first known word's sums are its own (0 + w is w: every weight is
+                    # positive): its column copied, or its weight put in its rows, with no
+                    # additions.
+                    if dense is not None:
+                        sums = dense.copy()
+                    else:
+                        sums = np.zeros(2 * size, dtype=np.float32)
+                        sums[postings] = weight32
+                elif dense is not None:
                     sums += dense  # + 0 where the word is absent: the same sums
                 else:
                     sums[postings] += weight32
+            if sums is None:
+                sums = np.zeros(2 * size, dtype=np.float32)  # an F-beta of 0 for every phrasing
             explained = sums[size:]
             # In place, in the sums' own array.
             return sums[:size], np.divide(explained, total, out=explained), False
