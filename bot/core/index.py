@@ -521,15 +521,18 @@ class PhrasingIndex:
         lengths = self._lengths if rows is None else self._row_block(rows)[3]
         # Every length is positive and the total too, so only a phrasing that shares no word
         # has a zero denominator (its precision and recall are 0). A positive one is at least
-        # a word's weight over a phrasing's length, far above the smallest normal float, which
-        # the zeros are raised to: they divide into the 0 they score, with no division by zero
-        # to silence, and every other denominator is kept as it is.
+        # a word's weight over a phrasing's length or over the question's total weight (some
+        # 1e-5 at the very least), far above the smallest normal float, which is added to every
+        # denominator: the zeros become it and divide into the 0 they score, with no division
+        # by zero to silence, and every other denominator is kept as it is (the smallest normal
+        # is less than half the float32 spacing of any number above 2 ** -101). An addition,
+        # not a maximum: the same floats, for a fifth of the cost.
         # In place, in the sums' own arrays: the same operations on the same floats, with no
         # temporary arrays (a product of two floats is the same either way round).
         precision = np.divide(shared, lengths, out=shared)
         denominator = np.multiply(self._beta2_f32, precision)
         denominator += recall
-        np.maximum(denominator, _SMALLEST_NORMAL, out=denominator)
+        denominator += _SMALLEST_NORMAL
         score: np.ndarray = np.multiply(precision, self._one_plus_beta2_f32, out=precision)
         score *= recall
         score /= denominator
@@ -537,7 +540,7 @@ class PhrasingIndex:
         # never as one. Their sum (at most one a phrasing: no overflow) is finite if and only if
         # they all are: one call where most questions end. The postings' sums need none (1.4 of
         # their 20 µs): finite weights added, then divided by positive lengths, totals and
-        # denominators raised to the smallest normal, stay finite.
+        # denominators of at least the smallest normal, stay finite.
         if from_products and not math.isfinite(np.add.reduce(score)):
             score[~np.isfinite(score)] = 0.0
         return score
