@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,6 +48,7 @@ def _constant(value: float) -> np.ndarray:
 
 _SMALLEST_NORMAL = _constant(float(np.finfo(np.float32).tiny))
 NUMBER_SLOT = slot_token("number")
+_START = operator.attrgetter("start")  # an entity's first token
 # A set of rows' words (each word's column in the block), their 0/1 present and explains
 # matrices, and their lengths.
 RowBlock = tuple[dict[int, int], np.ndarray, np.ndarray, np.ndarray]
@@ -94,6 +96,9 @@ class PhrasingIndex:
         self.lexicon = lexicon
         self.synonyms = synonyms
         self.entities = entities
+        # Each kind's slot token, made once: every question's names are masked with them.
+        kinds = {*NAME_KINDS, *(table.entity for table in kb.tables.values() if table.entity)}
+        self._slot_tokens = {kind: slot_token(kind) for kind in kinds}
         self.known_years: set[str] = set()
         self.profiles = [self._profile(kb, intent, traits.get(intent.id, IntentTraits()))
                          for intent in kb.intents.values()]
@@ -142,17 +147,18 @@ class PhrasingIndex:
 
     # ------------------------------------------------------------ load time
 
-    def terms(self, tokens: Sequence[str], entities: Iterable[Entity], mask_kinds: Iterable[str],
+    def terms(self, tokens: Sequence[str], entities: Sequence[Entity], mask_kinds: Set[str],
               mask_numbers: bool = False) -> list[str]:
         """Tokens with names as slots and synonyms mapped. For intents that compute with numbers
         ("above 40%", "top 5") a number is a value, not a word; elsewhere "45 countries" or
         "118 officials" are facts to match literally."""
         masked = ([NUMBER_SLOT if NUMBER.match(t) and not YEAR.match(t) else t for t in tokens] if mask_numbers
                   else list(tokens))
-        kinds = set(mask_kinds)
-        for entity in sorted(entities, key=lambda e: e.start, reverse=True):
-            if entity.kind in kinds:
-                masked[entity.start : entity.end] = [slot_token(entity.kind)]
+        if entities:
+            slots = self._slot_tokens
+            for entity in sorted(entities, key=_START, reverse=True):
+                if (kind := entity.kind) in mask_kinds:
+                    masked[entity.start : entity.end] = [slots.get(kind) or slot_token(kind)]
         return self.synonyms.apply(masked)
 
     def phrase_terms(self, text: str, mask_numbers: bool = False) -> tuple[list[str], list[Entity]]:
