@@ -360,15 +360,16 @@ class PhrasingIndex:
         last = self._last_weights
         if last is not None and last[0] == key:
             return last[1]  # a question's own terms are weighed for retrieval and for features
-        unique = dict.fromkeys(terms)
         undamped = self._undamped_weights
         # The factors of 1.0 that the full product would multiply by are left out: the same
         # floats, for a fraction of the cost.
         try:
             # Most questions (six in seven) hold only words no length damps: the message's
-            # length is not needed.
-            weights = {t: undamped[t] for t in unique}
+            # length is not needed. A repeated word keeps its first place, as in a dict of the
+            # distinct words.
+            weights = {t: undamped[t] for t in terms}
         except KeyError:
+            unique = dict.fromkeys(terms)
             filler = self.lexicon.filler
             # The words that are not filler, counted by one set operation unless some are background.
             content = (len([t for t in unique if t not in filler and t not in background]) if background
