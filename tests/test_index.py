@@ -320,11 +320,45 @@ def test_some_rows_matches_put_among_all_score_as_each_set_alone(engine: Engine,
     assert checked > 100
 
 
+def test_some_rows_matches_are_the_blocks_matrix_products(engine: Engine, index: PhrasingIndex) -> None:
+    """`dot` over a row set's block gives, bit for bit, the `@` products of the same matrices
+    (the sums the rows' scores are made of) for every topic kind's rows, and the numeric rows,
+    on the labelled questions' words."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    for question in questions:
+        parsed = engine.matcher.parse(question)
+        for rows in (*index.rows_by_topic_kind.values(), index.numeric_rows):
+            shared, recall, _ = index.matches(parsed.terms, rows, parsed.background)
+            weighted = index.query_weights(parsed.terms, parsed.background)
+            local, present, explains, _ = index._row_block(rows)
+            known = [term for term in weighted if term in index.column]
+            picked = [local.get(index.column[term], -1) for term in known]
+            weights = np.array([weighted[term] for term in known], dtype=np.float32)
+            with np.errstate(invalid="ignore"):
+                assert shared.tobytes() == (present.take(picked, axis=1) @ weights).tobytes()
+                explained = explains.take(picked, axis=1) @ weights
+            assert recall.tobytes() == (explained / (sum(weighted.values()) or 1.0)).tobytes()
+
+
 def test_phrasing_rows_are_grouped_by_intent(index: PhrasingIndex) -> None:
     assert index.starts[0] == 0 and index.ends[-1] == index.phrasing_count
     assert list(index.starts[1:]) == list(index.ends[:-1])
     for position, profile in enumerate(index.profiles):
         assert index.ends[position] - index.starts[position] == len(profile.phrasings)
+
+
+def test_best_per_intent_is_the_float_maximum_of_each_intents_rows(engine: Engine, index: PhrasingIndex) -> None:
+    """The maximum over the scores' bits read as integers is the float maximum, bit for bit, on
+    the scores retrieval gives the labelled questions: none of them negative nor -0.0."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    for question in questions:
+        parsed = engine.matcher.parse(question)
+        scores = engine.matcher._retrieve(parsed.tokens, parsed.entities, parsed.terms, parsed.background)
+        assert not np.signbit(scores).any()
+        plain = np.maximum.reduceat(scores, index.starts)
+        assert index.best_per_intent(scores).tobytes() == plain.tobytes()
 
 
 def test_numeric_rows_are_those_of_intents_that_read_numbers(index: PhrasingIndex) -> None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,9 +48,12 @@ def _constant(value: float) -> np.ndarray:
 
 _SMALLEST_NORMAL = _constant(float(np.finfo(np.float32).tiny))
 NUMBER_SLOT = slot_token("number")
+_START = operator.attrgetter("start")  # an entity's first token
 # A set of rows' words (each word's column in the block), their 0/1 present and explains
 # matrices, and their lengths.
 RowBlock = tuple[dict[int, int], np.ndarray, np.ndarray, np.ndarray]
+# What the sums of every phrasing add for a known word (see PhrasingIndex._word_sum).
+WordSum = tuple[float, float, np.ndarray, np.ndarray | None]
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,9 @@ class PhrasingIndex:
         self.lexicon = lexicon
         self.synonyms = synonyms
         self.entities = entities
+        # Each kind's slot token, made once: every question's names are masked with them.
+        kinds = {*NAME_KINDS, *(table.entity for table in kb.tables.values() if table.entity)}
+        self._slot_tokens = {kind: slot_token(kind) for kind in kinds}
         self.known_years: set[str] = set()
         self.profiles = [self._profile(kb, intent, traits.get(intent.id, IntentTraits()))
                          for intent in kb.intents.values()]
@@ -140,17 +147,18 @@ class PhrasingIndex:
 
     # ------------------------------------------------------------ load time
 
-    def terms(self, tokens: Sequence[str], entities: Iterable[Entity], mask_kinds: Iterable[str],
+    def terms(self, tokens: Sequence[str], entities: Sequence[Entity], mask_kinds: Set[str],
               mask_numbers: bool = False) -> list[str]:
         """Tokens with names as slots and synonyms mapped. For intents that compute with numbers
         ("above 40%", "top 5") a number is a value, not a word; elsewhere "45 countries" or
         "118 officials" are facts to match literally."""
         masked = ([NUMBER_SLOT if NUMBER.match(t) and not YEAR.match(t) else t for t in tokens] if mask_numbers
                   else list(tokens))
-        kinds = set(mask_kinds)
-        for entity in sorted(entities, key=lambda e: e.start, reverse=True):
-            if entity.kind in kinds:
-                masked[entity.start : entity.end] = [slot_token(entity.kind)]
+        if entities:
+            slots = self._slot_tokens
+            for entity in sorted(entities, key=_START, reverse=True):
+                if (kind := entity.kind) in mask_kinds:
+                    masked[entity.start : entity.end] = [slots.get(kind) or slot_token(kind)]
         return self.synonyms.apply(masked)
 
     def phrase_terms(self, text: str, mask_numbers: bool = False) -> tuple[list[str], list[Entity]]:
@@ -258,14 +266,10 @@ class PhrasingIndex:
         # word's weight to both sums at once.
         self._postings = [np.array(p + [len(rows) + row for row in e], dtype=np.intp)
                           for p, e in zip(present, explains, strict=True)]
-        # The few words most phrasings use ("the", "cnrp") also as whole columns, already times
-        # their weight: adding such a column is cheaper than scattering into thousands of rows,
-        # or than scaling a 0/1 column first, and gives the same sums. As words around the
-        # question (a weight times the background weight, in one message in a hundred) they are
-        # scattered, to the same sums.
+        # Everything a question's word adds to the sums, found by one look-up of the word.
         frequent = max(1, 2 * len(rows) // DENSE_POSTING_SHARE)
-        self._dense_products = {c: self._weighted_column(terms[c], p, 2 * len(rows))
-                                for c, p in enumerate(self._postings) if len(p) > frequent}
+        self._word_sums = {term: self._word_sum(term, postings, 2 * len(rows), frequent)
+                           for term, postings in zip(terms, self._postings, strict=True)}
         self._row_blocks: dict[int, tuple[np.ndarray, RowBlock]] = {}
         self._last_weights: tuple[tuple[tuple[str, ...], frozenset[str]], dict[str, float]] | None = None
         self._lengths = np.array([p.weight for _, p in rows], dtype=np.float32)
@@ -356,34 +360,46 @@ class PhrasingIndex:
         last = self._last_weights
         if last is not None and last[0] == key:
             return last[1]  # a question's own terms are weighed for retrieval and for features
-        unique = dict.fromkeys(terms)
-        filler, undamped = self.lexicon.filler, self._undamped_weights
-        # The words that are not filler, counted by one set operation unless some are background.
-        content = (len([t for t in unique if t not in filler and t not in background]) if background
-                   else len(unique) - len(filler.intersection(unique)))
-        damping = min(1.0, self.config.long_question_words / max(content, 1))
-        background_weight = self.config.background_weight
-        weights: dict[str, float] = {}
+        undamped = self._undamped_weights
         # The factors of 1.0 that the full product would multiply by are left out: the same
         # floats, for a fraction of the cost.
-        for t in unique:
-            weight = undamped.get(t)
-            if weight is None:
-                weight = self.weight(t) * damping
-            if t in background:
-                weight *= background_weight
-            weights[t] = weight
+        try:
+            # Most questions (six in seven) hold only words no length damps: the message's
+            # length is not needed. A repeated word keeps its first place, as in a dict of the
+            # distinct words.
+            weights = {t: undamped[t] for t in terms}
+        except KeyError:
+            unique = dict.fromkeys(terms)
+            filler = self.lexicon.filler
+            # The words that are not filler, counted by one set operation unless some are background.
+            content = (len([t for t in unique if t not in filler and t not in background]) if background
+                       else len(unique) - len(filler.intersection(unique)))
+            damping = min(1.0, self.config.long_question_words / max(content, 1))
+            weights = {t: self.weight(t) * damping if (weight := undamped.get(t)) is None else weight
+                       for t in unique}
+        if background:
+            background_weight = self.config.background_weight
+            for t in weights:
+                if t in background:
+                    weights[t] *= background_weight
         self._last_weights = (key, weights)  # one assignment: safe with several worker threads
         return weights
 
-    def _weighted_column(self, term: str, rows: np.ndarray, size: int) -> tuple[float, np.ndarray]:
-        """A known word's weight as `matches` reads it (the float32 value, as a Python float)
-        and its 0/1 column over both sums times that weight: the product a question's 0/1 column
-        times its weight made, so the same floats."""
+    def _word_sum(self, term: str, postings: np.ndarray, size: int, frequent: int) -> WordSum:
+        """What `matches` adds for a known word: its weight where no length damps it (the
+        weight most questions give it), that weight as the float32 the sums add (as a Python
+        float, which numpy casts back without a change), its postings, and for the few words
+        more than `frequent` phrasings use ("the", "cnrp") its 0/1 column over both sums already
+        times that weight: adding such a column is cheaper than scattering into thousands of
+        rows, or than scaling a 0/1 column first, and gives the same sums (the product a
+        question's 0/1 column times its weight made)."""
+        weight = self._undamped_weights[term]
+        weight32: float = np.float32(weight).item()
+        if len(postings) <= frequent:
+            return weight, weight32, postings, None
         column = np.zeros(size, dtype=np.float32)
-        column[rows] = 1.0
-        weight: float = np.float32(self._undamped_weights[term]).item()
-        return weight, column * weight
+        column[postings] = 1.0
+        return weight, weight32, postings, column * weight32
 
     def use_dense(self) -> None:
         """Score with phrasing × word matrices and one matrix product, as the index did before
@@ -435,6 +451,41 @@ class PhrasingIndex:
         product summed them. A caller may put some rows' matches into every phrasing's (their
         F-beta is worked out element by element, so the same floats)."""
         weighted = self.query_weights(terms, background)
+        total = sum(weighted.values()) or 1.0
+        if rows is None and self._dense is None:
+            # Summed word by word in float32, in the question's order: the sums the dense
+            # reference's matrix product gives, but for a last float32 unit on a few
+            # questions (its BLAS may pair the additions differently), which no answer feels.
+            size = self.phrasing_count
+            sums: np.ndarray | None = None
+            word_sums = self._word_sums
+            for term, weight in weighted.items():
+                known = word_sums.get(term)
+                if known is None:
+                    continue
+                undamped, weight32, postings, dense = known
+                if weight != undamped and (given := np.float32(weight).item()) != weight32:
+                    # A word around the question (its weight times the background weight, in
+                    # one message in a hundred): its own float32, scattered, to the same sums.
+                    weight32, dense = given, None
+                if sums is None:
+                    # The first known word's sums are its own (0 + w is w: every weight is
+                    # positive): its column copied, or its weight put in its rows, with no
+                    # additions.
+                    if dense is not None:
+                        sums = dense.copy()
+                    else:
+                        sums = np.zeros(2 * size, dtype=np.float32)
+                        sums[postings] = weight32
+                elif dense is not None:
+                    sums += dense  # + 0 where the word is absent: the same sums
+                else:
+                    sums[postings] += weight32
+            if sums is None:
+                sums = np.zeros(2 * size, dtype=np.float32)  # an F-beta of 0 for every phrasing
+            explained = sums[size:]
+            # In place, in the sums' own array.
+            return sums[:size], np.divide(explained, total, out=explained), False
         column_of = self.column
         columns: list[int] = []
         column_weights: list[float] = []
@@ -446,7 +497,6 @@ class PhrasingIndex:
         # float32 as the scores are summed; back to Python floats holding those float32 values,
         # which numpy casts back without a change.
         weights = np.array(column_weights, dtype=np.float32)
-        total = sum(weighted.values()) or 1.0
         size = self.phrasing_count if rows is None else len(rows)
         if not columns:
             nothing = np.zeros(2 * size, dtype=np.float32)  # an F-beta of 0 for every phrasing
@@ -456,35 +506,24 @@ class PhrasingIndex:
             with np.errstate(invalid="ignore"):  # see the small-rows product below
                 shared = self._dense[0][pick] @ weights
                 explained = self._dense[1][pick] @ weights
-        elif rows is None:
-            # Summed word by word in float32, in the question's order: the sums the dense
-            # reference's matrix product gives, but for a last float32 unit on a few
-            # questions (its BLAS may pair the additions differently), which no answer feels.
-            sums = np.zeros(2 * size, dtype=np.float32)
-            dense_products, postings = self._dense_products, self._postings
-            for column, weight in zip(columns, weights.tolist(), strict=True):
-                dense = dense_products.get(column)
-                if dense is not None and dense[0] == weight:
-                    sums += dense[1]  # + 0 where the word is absent: the same sums
-                else:
-                    sums[postings[column]] += weight
-            shared, explained = sums[:size], sums[size:]
         else:
-            # A few rows: their small row-major matrix and the same product as before (its
-            # sums run in another order, which the word-by-word sum would not reproduce).
+            # A few rows (every phrasing's are summed above): their small row-major matrix and
+            # the same product as before (its sums run in another order, which the word-by-word
+            # sum would not reproduce).
+            assert rows is not None
             local, present, explains, _ = self._row_block(rows)
             # The same C-ordered rows × words matrices as built word by word before, so
             # the product gives the same floats.
             picked = [local.get(column, -1) for column in columns]
-            # The BLAS product can report an "invalid value" left in the floating-point
-            # flags by an earlier operation, though its inputs are finite 0/1s and weights
-            # (seen for a few of some 3,000 questions, never when asked alone): the scores
-            # are checked for finiteness (see `f_beta`).
-            with np.errstate(invalid="ignore"):
-                shared = present.take(picked, axis=1) @ weights
-                explained = explains.take(picked, axis=1) @ weights
-        # In place, in the sums' own array.
-        return shared, np.divide(explained, total, out=explained), rows is not None or self._dense is not None
+            # `dot`, the same BLAS product as `@` (the same floats), does not read the
+            # floating-point flags after it as the `@` ufunc does: that one could report an
+            # "invalid value" left there by an earlier operation, though its inputs are finite
+            # 0/1s and weights (seen for a few of some 3,000 questions, never when asked alone),
+            # and silencing it cost more than both products. The scores are checked for
+            # finiteness (see `f_beta`).
+            shared = present.take(picked, axis=1).dot(weights)
+            explained = explains.take(picked, axis=1).dot(weights)
+        return shared, np.divide(explained, total, out=explained), True
 
     def f_beta(self, shared: np.ndarray, recall: np.ndarray, rows: np.ndarray | None = None,
                from_products: bool = False) -> np.ndarray:
@@ -493,15 +532,18 @@ class PhrasingIndex:
         lengths = self._lengths if rows is None else self._row_block(rows)[3]
         # Every length is positive and the total too, so only a phrasing that shares no word
         # has a zero denominator (its precision and recall are 0). A positive one is at least
-        # a word's weight over a phrasing's length, far above the smallest normal float, which
-        # the zeros are raised to: they divide into the 0 they score, with no division by zero
-        # to silence, and every other denominator is kept as it is.
+        # a word's weight over a phrasing's length or over the question's total weight (some
+        # 1e-5 at the very least), far above the smallest normal float, which is added to every
+        # denominator: the zeros become it and divide into the 0 they score, with no division
+        # by zero to silence, and every other denominator is kept as it is (the smallest normal
+        # is less than half the float32 spacing of any number above 2 ** -101). An addition,
+        # not a maximum: the same floats, for a fifth of the cost.
         # In place, in the sums' own arrays: the same operations on the same floats, with no
         # temporary arrays (a product of two floats is the same either way round).
         precision = np.divide(shared, lengths, out=shared)
         denominator = np.multiply(self._beta2_f32, precision)
         denominator += recall
-        np.maximum(denominator, _SMALLEST_NORMAL, out=denominator)
+        denominator += _SMALLEST_NORMAL
         score: np.ndarray = np.multiply(precision, self._one_plus_beta2_f32, out=precision)
         score *= recall
         score /= denominator
@@ -509,10 +551,18 @@ class PhrasingIndex:
         # never as one. Their sum (at most one a phrasing: no overflow) is finite if and only if
         # they all are: one call where most questions end. The postings' sums need none (1.4 of
         # their 20 µs): finite weights added, then divided by positive lengths, totals and
-        # denominators raised to the smallest normal, stay finite.
+        # denominators of at least the smallest normal, stay finite.
         if from_products and not math.isfinite(np.add.reduce(score)):
             score[~np.isfinite(score)] = 0.0
         return score
+
+    def best_per_intent(self, scores: np.ndarray) -> np.ndarray:
+        """Each intent's best phrasing score. Scores are finite and never negative (nor -0.0), and
+        such float32s are ordered as their bits read as int32s: the maximum of each run of those
+        integers is the same float32, found in half the time of the float maximum (which checks
+        for NaN at every element)."""
+        best: np.ndarray = np.maximum.reduceat(scores.view(np.int32), self.starts).view(np.float32)
+        return best
 
     def answer_recall(self, content: Sequence[tuple[str, frozenset[str]]]) -> dict[int, float]:
         """For each intent whose reply uses a content word of the question: the IDF-weighted

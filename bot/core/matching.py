@@ -347,7 +347,7 @@ class Matcher:
         tokens, entities, base_terms = parsed.tokens, parsed.entities, parsed.terms
         asked, background = parsed.asked, parsed.background
         scores = self._retrieve(tokens, entities, base_terms, background)
-        best = np.maximum.reduceat(scores, index.starts)
+        best = index.best_per_intent(scores)
         context = FeatureContext.of(self, base_terms, entities, unknown_years, asked,
                                     present_words=self._present_words(base_terms), background=background,
                                     words=parsed.words)
