@@ -7,6 +7,7 @@ import operator
 import re
 import time
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -199,7 +200,7 @@ class Engine:
         self.warnings = warnings
         self.loaded_at = time.time()
         self._examples = self._example_rows()
-        self._static = {} if reference else self._static_replies()
+        self._static, self._row_replies = ({}, {}) if reference else self._static_replies()
         # What a reply names as related, read once per intent: for pooling, the other intents
         # it names or that name it (either way they answer together); for suggesting, the
         # questions it names.
@@ -818,6 +819,8 @@ class Engine:
                            text=CLARIFY_TEXT.get(intent.entity, f"Which {intent.entity} do you mean?"),
                            suggestions=self._entity_examples(intent))
         composed = self._static.get(intent.id)
+        if composed is None and entity is not None:
+            composed = self._row_replies.get((intent.id, entity.key))
         if composed is None:
             query = Query(entities=analysis.entities, numbers=analysis.numbers, terms=frozenset(analysis.terms))
             try:
@@ -852,18 +855,26 @@ class Engine:
     def _entity_examples(self, intent: Intent) -> tuple[str, ...]:
         return (intent.question,)
 
-    def _static_replies(self) -> dict[str, Composed]:
-        """The replies no question changes, composed once: an intent without a generator has
-        the same text and sources whatever the question names. One that fails here is left to
-        fail, as before, when it is asked."""
+    def _static_replies(self) -> tuple[dict[str, Composed], dict[tuple[str, str], Composed]]:
+        """The replies no question changes, composed once: an intent without a generator, or
+        whose generator reads nothing of the question (`GeneratorSpec.reads_query`), has the same
+        text and sources whatever the question says, the per-row ones for each row of their kind
+        (intent id, row key). One that fails here is left to fail, as before, when it is asked."""
         static: dict[str, Composed] = {}
+        by_row: dict[tuple[str, str], Composed] = {}
         for intent in self.kb.intents.values():
-            if generator_for(intent) is None:
-                try:
+            name = generator_for(intent)
+            spec = GENERATORS.get(name) if name is not None else None
+            if name is not None and (spec is None or spec.reads_query):
+                continue  # composed when asked, from the question (or to report the unknown name)
+            if name is None or not intent.entity:
+                with suppress(Exception):  # composed again, and reported, when it is asked
                     static[intent.id] = compose(self.kb, intent)
-                except Exception:  # composed again, and reported, when it is asked
-                    continue
-        return static
+            else:
+                for key in dict.fromkeys(self.kb.entity_names(intent.entity).values()):
+                    with suppress(Exception):
+                        by_row[intent.id, key] = compose(self.kb, intent, Entity(intent.entity, key, key, 1.0))
+        return static, by_row
 
     def _example_rows(self) -> dict[str, re.Pattern[str]]:
         """For each per-row intent, where its canonical question names its example row."""
