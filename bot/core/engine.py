@@ -338,8 +338,9 @@ class Engine:
             completed = self._complete(text, analysis, pending)
             if completed is not None:
                 return completed
-        owned = _THEIR_BODY.search(text)
-        if owned and last is not None:
+        # Looked for only after an answer, which it names the body from.
+        owned = _THEIR_BODY.search(text) if last is not None else None
+        if owned:
             # "did his organisation sign the letter?" after Charles Santiago's roles: the one
             # organisation the last answer names.
             bodies = {e.key for e in self.matcher.parse(last.answer.text).entities if e.kind == "organisation"}
