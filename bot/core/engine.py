@@ -330,10 +330,10 @@ class Engine:
             return analysis, self._chat(text, analysis)
         if context is None:
             # A one-off question still needs "his" or "that province" asked back, so it is a
-            # conversation with nothing in it yet.
-            context = _NO_TALK
-        last = context.last_answered()
-        pending = context.last_turn()
+            # conversation with nothing in it yet: no turn to read.
+            context, last, pending = _NO_TALK, None, None
+        else:
+            last, pending = context.last_answered(), context.last_turn()
         if pending is not None and pending.answer.kind is ReplyKind.CLARIFY:
             completed = self._complete(text, analysis, pending)
             if completed is not None:
@@ -376,7 +376,8 @@ class Engine:
                     answer, matched=False, intent=None, kind=ReplyKind.CLARIFY, citations=(),
                     text=CLARIFY_TEXT.get(pointed, f"Which {pointed.replace('_', ' ')} do you mean?"),
                     suggestions=self._candidate_suggestions(analysis))
-        computed = self._compute(analysis, context.recent_answered())
+        # No turn that answered is fresh when the last one is not (turns only expire meanwhile).
+        computed = self._compute(analysis, context.recent_answered() if last is not None else ())
         if computed is not None:
             return analysis, computed
         if last is not None:
@@ -747,7 +748,10 @@ class Engine:
     def _topical(self, analysis: Analysis) -> bool:
         """Filler, question words and numbers alone ("what's 2+2") name no fact to look up."""
         filler = self.lexicon.filler
-        return any(t not in filler and not t[:1].isdigit() for t in analysis.terms)
+        for term in analysis.terms:  # a loop, not any() over a generator: a third of the cost
+            if term not in filler and not term[:1].isdigit():
+                return True
+        return False
 
     def _answer(self, question: str, analysis: Analysis) -> Answer:
         config = self.config
@@ -761,7 +765,7 @@ class Engine:
                                     self._default_suggestions[: config.max_suggestions])
         ranked = analysis.ranked
         top = ranked[0] if ranked else None
-        if top is not None and not self._topical(analysis) and top.intent.kind in FACTUAL:
+        if top is not None and top.intent.kind in FACTUAL and not self._topical(analysis):
             top = None
         if top is None or top.score < self.model.suggest:
             return self._unanswered(analysis, candidates, ReplyKind.UNKNOWN, UNKNOWN_TEXT,
@@ -772,7 +776,11 @@ class Engine:
             return self._unanswered(analysis, candidates, ReplyKind.AMBIGUOUS, AMBIGUOUS_TEXT, top.score,
                                     self._suggest(ranked, entities=analysis.entities))
         intent = top.intent
-        runner_up = next((r for r in ranked[1:] if r.intent.id != intent.id), None)
+        runner_up = None
+        for reading in ranked:  # the best reading of another intent (a loop: cheaper than next())
+            if reading.intent.id != intent.id:
+                runner_up = reading
+                break
         if (runner_up is not None and runner_up.score >= self.threshold
                 and confidence - runner_up.score < config.ambiguity_margin
                 and runner_up.intent.id not in intent.related
