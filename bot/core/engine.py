@@ -338,11 +338,9 @@ class Engine:
             completed = self._complete(text, analysis, pending)
             if completed is not None:
                 return completed
-        # Looked for only after an answer, which it names the body from.
-        owned = _THEIR_BODY.search(text) if last is not None else None
-        if owned:
+        if last is not None and (owned := _THEIR_BODY.search(text)):
             # "did his organisation sign the letter?" after Charles Santiago's roles: the one
-            # organisation the last answer names.
+            # organisation the last answer names (looked for only after one).
             bodies = {e.key for e in self.matcher.parse(last.answer.text).entities if e.kind == "organisation"}
             if len(bodies) == 1:
                 text = f"{text[:owned.start()]}the {bodies.pop()}{text[owned.end():]}"
@@ -748,10 +746,7 @@ class Engine:
     def _topical(self, analysis: Analysis) -> bool:
         """Filler, question words and numbers alone ("what's 2+2") name no fact to look up."""
         filler = self.lexicon.filler
-        for term in analysis.terms:  # a loop, not any() over a generator: a third of the cost
-            if term not in filler and not term[:1].isdigit():
-                return True
-        return False
+        return any(t not in filler and not t[:1].isdigit() for t in analysis.terms)
 
     def _answer(self, question: str, analysis: Analysis) -> Answer:
         config = self.config
@@ -787,9 +782,7 @@ class Engine:
                 and intent.id not in runner_up.intent.related):
             return self._unanswered(analysis, candidates, ReplyKind.AMBIGUOUS, AMBIGUOUS_TEXT, confidence,
                                     self._suggest(ranked, 2, analysis.entities))
-        base = Answer(matched=False, intent=None, confidence=0.0, text="", candidates=candidates,
-                      entities=analysis.entities, normalized=analysis.normalized)
-        reply = self._reply(base, intent, confidence, analysis)
+        reply = self._reply(None, intent, confidence, analysis, candidates)
         coarse = self._coarse_dates.get(intent.id)
         if coarse and analysis.asked.to_the_day and reply.kind is ReplyKind.ANSWER:
             # "On which day in September …": the sources give only the month.
@@ -819,12 +812,17 @@ class Engine:
                 missed *= 1.0 - r.score
         return 1.0 - missed
 
-    def _reply(self, base: Answer, intent: Intent, confidence: float, analysis: Analysis) -> Answer:
+    def _reply(self, base: Answer | None, intent: Intent, confidence: float, analysis: Analysis,
+               candidates: tuple[Candidate, ...] = ()) -> Answer:
+        """The intent's reply. `base` is the answer whose other fields it keeps (a question back
+        keeps them all); None for a question's own reply, which has only its `candidates` and
+        rows (the blank answer a question back keeps is then made only for one)."""
         entity = self._entity_for(intent, analysis.entities)
         if intent.entity and entity is None:
             entity = self.matcher.entities.row_by_text(intent.entity, analysis.tokens)
         if intent.entity and entity is None:
-            return replace(base, intent=intent.id, confidence=confidence, kind=ReplyKind.CLARIFY,
+            return replace(base if base is not None else self._blank(analysis, candidates),
+                           intent=intent.id, confidence=confidence, kind=ReplyKind.CLARIFY,
                            text=CLARIFY_TEXT.get(intent.entity, f"Which {intent.entity} do you mean?"),
                            suggestions=self._entity_examples(intent))
         composed = self._static.get(intent.id)
@@ -837,7 +835,8 @@ class Engine:
             except LookupError:
                 # The intent is clear but the question lacks what it computes with
                 # ("compare kandal with …?", "is son chhay … what?").
-                return replace(base, intent=intent.id, confidence=confidence, kind=ReplyKind.CLARIFY,
+                return replace(base if base is not None else self._blank(analysis, candidates),
+                               intent=intent.id, confidence=confidence, kind=ReplyKind.CLARIFY,
                                text=CLARIFY_TEXT.get(f"{intent.id}", "Could you say a little more? "
                                                      "For example:"),
                                suggestions=self._entity_examples(intent))
@@ -847,12 +846,20 @@ class Engine:
                         if all((e.kind, e.key) != (kind, key) for e in entities))
             entities = (*entities, *led)
         related = self._related_questions[intent.id]
+        if base is not None:
+            candidates, normalized, parts = base.candidates, base.normalized, base.parts
+        else:
+            normalized, parts = analysis.normalized, ()
         # Every field given, rather than `replace(base, …)`: half the cost, the same answer.
         return Answer(matched=intent.kind is ReplyKind.ANSWER, intent=intent.id, confidence=confidence,
                       text=composed.text, citations=composed.citations,
-                      suggestions=related[: self.config.max_suggestions], candidates=base.candidates,
+                      suggestions=related[: self.config.max_suggestions], candidates=candidates,
                       entities=entities, entity=entity, related=related, kind=intent.kind,
-                      normalized=base.normalized, parts=base.parts)
+                      normalized=normalized, parts=parts)
+
+    def _blank(self, analysis: Analysis, candidates: tuple[Candidate, ...]) -> Answer:
+        """A question's answer before any reply fills it: its candidates and rows."""
+        return self._unanswered(analysis, candidates, ReplyKind.UNKNOWN, "", 0.0, ())
 
     @staticmethod
     def _entity_for(intent: Intent, entities: tuple[Entity, ...]) -> Entity | None:
