@@ -920,10 +920,16 @@ class Engine:
         # About a row the user named first ("is son chhay married?" → "Who is Son Chhay?"),
         # then whatever came close.
         about_row = [r for r in ranked if r.intent.entity in kinds and r.intent.kind is ReplyKind.ANSWER]
-        close = [r for r in ranked
-                 if r.score >= self.model.suggest / 2 and r.intent.kind is ReplyKind.ANSWER]
-        picks = [self._question_about(r.intent, entities) for r in (*about_row[:1], *close)]
-        picks = list(dict.fromkeys(picks))[:wanted]
+        floor = self.model.suggest / 2
+        close = [r for r in ranked if r.score >= floor and r.intent.kind is ReplyKind.ANSWER]
+        # The first `wanted` different questions, each written only until they are found.
+        picks: list[str] = []
+        for reading in (*about_row[:1], *close):
+            question = self._question_about(reading.intent, entities)
+            if question not in picks:
+                picks.append(question)
+                if len(picks) == wanted:
+                    break
         if len(picks) < wanted and limit is None:
             picks += [q for q in self._default_suggestions if q not in picks]
         return tuple(picks[:wanted])
