@@ -25,6 +25,7 @@ from bot.core.dialogue import (
     deictic_word,
     has_personal_pronoun,
     is_ellipsis,
+    may_split,
     merge,
     name_the_pointed,
     replace_pronouns,
@@ -271,9 +272,11 @@ class Engine:
         """Answer a message. With a conversation, follow-ups resolve against its last answer
         and the answer is remembered. Never raises for any text a user can type."""
         text = clean_text(question, self.config.max_question_chars * MAX_PARTS)
-        parts = split_questions(text)
-        if len(parts) > 1:
-            return self._ask_several(text, parts, context)
+        # Split only a message that may hold several (most are one question, asked as written).
+        if may_split(text):
+            parts = split_questions(text)
+            if len(parts) > 1:
+                return self._ask_several(text, parts, context)
         return self._ask_one(text, context)
 
     def explain(self, question: str, context: Conversation | None = None) -> Explanation:
