@@ -40,7 +40,7 @@ _PIECES = st.sampled_from(["that", "THIS", "the same", "thi\u017f", "th\u0131s",
                            "what", "is", "was", "province", "Place", "in the", "there", "Takeo", "\u212aandal",
                            "votes", "did", "?", "!", ";", ",", ".", "\n", " ", "  ", "\t", "\u00a0", "x",
                            "the same province", "that body", "this person", "in the province", ", who", " and what",
-                           "? when", "\u00a0and\u00a0is", ",and was", " & who"])
+                           "? when", "\u00a0and\u00a0is", ",and was", " & who", "aNd", "\u0391ND", "?\u3000", "!x"])
 _MESSAGES = st.lists(_PIECES, max_size=12).map(lambda pieces: " ".join(pieces)) | st.lists(_PIECES, max_size=12).map(
     "".join)
 
@@ -50,6 +50,7 @@ _MESSAGES = st.lists(_PIECES, max_size=12).map(lambda pieces: " ".join(pieces)) 
 def test_a_message_the_quick_checks_pass_over_has_nothing_to_split_or_point_at(text: str) -> None:
     """`split_questions` and `deictic_kind` skip their patterns when a quicker one finds nothing
     any of them needs: then none of them matches."""
+    assert dialogue.may_split(text) == bool(dialogue._MAY_SPLIT.search(text))
     if not dialogue._MAY_SPLIT.search(text):
         collapsed = dialogue._SPACES.sub(" ", text)
         assert len(dialogue._SENTENCE_END.split(collapsed)) == 1 and not dialogue._QUESTION_JOIN.search(collapsed)
@@ -65,6 +66,7 @@ def test_the_quick_checks_agree_with_the_patterns_on_the_labelled_questions() ->
     for _, conversations in question_sets():
         for text in (question for turns in conversations for question in turns):
             assert dialogue._may_point(text) == bool(dialogue._MAY_POINT.search(text)), text
+            assert dialogue.may_split(text) == bool(dialogue._MAY_SPLIT.search(text)), text
             if not dialogue._MAY_SPLIT.search(text):
                 whole = dialogue._SPACES.sub(" ", text).strip(" ,")
                 assert split_questions(text) == ([whole] if dialogue._WORD.search(whole) else []), text

@@ -8,10 +8,12 @@ from dataclasses import FrozenInstanceError, fields
 
 import pytest
 
+from bot.core.compose import compose, generator_for
 from bot.core.context import Conversation, Turn
 from bot.core.engine import Engine, _candidates
+from bot.core.generators import GENERATORS, NO_QUERY, Query
 from bot.core.matching import Analysis
-from bot.core.models import Answer, Candidate, ReplyKind
+from bot.core.models import Answer, Candidate, Entity, ReplyKind
 from tests.answers import question_sets
 
 
@@ -269,3 +271,32 @@ def test_an_intent_is_pooled_with_those_it_names_and_those_that_name_it(engine: 
         assert engine._pooled_with[a.id] == {
             b.id for b in intents.values() if b.id != a.id and (b.id in a.related or a.id in b.related)
         } | ({r for r in a.related if r not in intents} - {a.id})
+
+
+def test_replies_composed_once_are_those_every_question_composes(engine: Engine) -> None:
+    """The replies composed at load (no generator, or one that reads nothing of the question;
+    per row for a per-row intent) are what composing them for a labelled question's rows,
+    numbers and words gives: a generator marked as not reading the question would fail here
+    if it did."""
+    questions = [q for _, conversations in question_sets() for turns in conversations for q in turns][::25]
+    queries = [NO_QUERY]
+    for question in questions:
+        analysis = engine.matcher.analyse(question)
+        queries.append(Query(analysis.entities, analysis.numbers, frozenset(analysis.terms)))
+    assert engine._static and engine._row_replies
+    for intent_id, static in engine._static.items():
+        intent = engine.kb.intents[intent_id]
+        assert all(compose(engine.kb, intent, None, query) == static for query in queries)
+    for (intent_id, key), by_row in engine._row_replies.items():
+        intent = engine.kb.intents[intent_id]
+        assert intent.entity is not None
+        row = Entity(intent.entity, key, key, 1.0)
+        assert all(compose(engine.kb, intent, row, query) == by_row for query in queries)
+    # Every row of those intents, and none of those whose generator reads the question.
+    for intent in engine.kb.intents.values():
+        name = generator_for(intent)
+        if name is not None and intent.entity and not GENERATORS[name].reads_query:
+            assert {k for i, k in engine._row_replies if i == intent.id} <= set(
+                engine.kb.entity_names(intent.entity).values())
+        if name is not None and GENERATORS[name].reads_query:
+            assert intent.id not in engine._static and all(i != intent.id for i, _ in engine._row_replies)

@@ -16,10 +16,12 @@ from hypothesis import strategies as st
 from bot.core.engine import Engine
 from bot.core.evaluation import is_conversation_file, load_cases, load_conversations
 from bot.core.facts import number_text, show, span_text
+from bot.core.generators import cite
 from bot.core.knowledge import KnowledgeBase, PartialDate, Row
-from bot.core.models import CitationRef, Entity
+from bot.core.models import CitationRef, Entity, ReplyKind
+from bot.core.normalize import fold
 from bot.core.operations import Computed
-from bot.core.programs import _RULES, Operand, ProgramReader, Reading
+from bot.core.programs import _RULES, _SENTENCE_END, _STANDS_FOR_SOMEONE, Operand, ProgramReader, Reading
 from tests.answers import question_sets
 
 TESTS = Path(__file__).parent
@@ -771,3 +773,42 @@ def test_the_rules_gathered_for_a_question_are_those_whose_needs_it_meets(engine
             tested = [rule for rule, operations, words in _RULES
                       if not (operations.isdisjoint(said) and words.isdisjoint(tokens))]
             assert programs._rules_for(tokens) == tested, question
+
+
+def _said_in_plainly(kb: KnowledgeBase, subject: Entity, source_id: str) -> list[tuple[str, CitationRef]]:
+    """`ProgramReader._said_in` the plain way: every answer's sentences folded on every call."""
+    table = kb.table("people" if subject.kind == "person" else "organisations")
+    rows = table.where(name=subject.key)
+    names = {fold(subject.key), *(fold(str(a)) for row in rows for a in row["aliases"])} - {""}
+    found: list[tuple[str, CitationRef]] = []
+    leaning: list[tuple[str, CitationRef]] = []
+    for intent in kb.intents.values():
+        if (intent.kind is not ReplyKind.ANSWER or not intent.citations
+                or any(c.source != source_id for c in intent.citations)):
+            continue
+        ref = intent.citations[0]
+        for sentence in _SENTENCE_END.split(intent.answer):
+            words = fold(sentence).split()
+            if not any(f" {name} " in f" {' '.join(words)} " for name in names):
+                continue
+            if words[0] in _STANDS_FOR_SOMEONE or "{" in sentence:
+                leaning.append(("", ref))
+            else:
+                found.append((f"{sentence.strip().rstrip('.')} {cite(ref)}", ref))
+                break
+    return found or leaning[:1]
+
+
+def test_what_a_source_says_of_someone_is_read_from_its_answers_folded_once(reader: ProgramReader,
+                                                                            kb: KnowledgeBase) -> None:
+    """Each source's answers are folded once (`_answers_from`): what `_said_in` finds in them is
+    what folding them again for every question finds, for every person and organisation."""
+    said = 0
+    for kind, table in (("person", "people"), ("organisation", "organisations")):
+        for row in kb.table(table).rows:
+            subject = Entity(kind, str(row["name"]), str(row["name"]), 1.0)
+            for source_id in kb.sources:
+                expected = _said_in_plainly(kb, subject, source_id)
+                assert reader._said_in(subject, source_id) == expected, (subject.key, source_id)
+                said += bool(expected)
+    assert said > 10

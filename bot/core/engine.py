@@ -7,6 +7,7 @@ import operator
 import re
 import time
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from bot.core.dialogue import (
     deictic_word,
     has_personal_pronoun,
     is_ellipsis,
+    may_split,
     merge,
     name_the_pointed,
     replace_pronouns,
@@ -199,7 +201,7 @@ class Engine:
         self.warnings = warnings
         self.loaded_at = time.time()
         self._examples = self._example_rows()
-        self._static = {} if reference else self._static_replies()
+        self._static, self._row_replies = ({}, {}) if reference else self._static_replies()
         # What a reply names as related, read once per intent: for pooling, the other intents
         # it names or that name it (either way they answer together); for suggesting, the
         # questions it names.
@@ -270,9 +272,11 @@ class Engine:
         """Answer a message. With a conversation, follow-ups resolve against its last answer
         and the answer is remembered. Never raises for any text a user can type."""
         text = clean_text(question, self.config.max_question_chars * MAX_PARTS)
-        parts = split_questions(text)
-        if len(parts) > 1:
-            return self._ask_several(text, parts, context)
+        # Split only a message that may hold several (most are one question, asked as written).
+        if may_split(text):
+            parts = split_questions(text)
+            if len(parts) > 1:
+                return self._ask_several(text, parts, context)
         return self._ask_one(text, context)
 
     def explain(self, question: str, context: Conversation | None = None) -> Explanation:
@@ -329,18 +333,17 @@ class Engine:
             return analysis, self._chat(text, analysis)
         if context is None:
             # A one-off question still needs "his" or "that province" asked back, so it is a
-            # conversation with nothing in it yet.
-            context = _NO_TALK
-        last = context.last_answered()
-        pending = context.last_turn()
+            # conversation with nothing in it yet: no turn to read.
+            context, last, pending = _NO_TALK, None, None
+        else:
+            last, pending = context.last_answered(), context.last_turn()
         if pending is not None and pending.answer.kind is ReplyKind.CLARIFY:
             completed = self._complete(text, analysis, pending)
             if completed is not None:
                 return completed
-        owned = _THEIR_BODY.search(text)
-        if owned and last is not None:
+        if last is not None and (owned := _THEIR_BODY.search(text)):
             # "did his organisation sign the letter?" after Charles Santiago's roles: the one
-            # organisation the last answer names.
+            # organisation the last answer names (looked for only after one).
             bodies = {e.key for e in self.matcher.parse(last.answer.text).entities if e.kind == "organisation"}
             if len(bodies) == 1:
                 text = f"{text[:owned.start()]}the {bodies.pop()}{text[owned.end():]}"
@@ -374,7 +377,8 @@ class Engine:
                     answer, matched=False, intent=None, kind=ReplyKind.CLARIFY, citations=(),
                     text=CLARIFY_TEXT.get(pointed, f"Which {pointed.replace('_', ' ')} do you mean?"),
                     suggestions=self._candidate_suggestions(analysis))
-        computed = self._compute(analysis, context.recent_answered())
+        # No turn that answered is fresh when the last one is not (turns only expire meanwhile).
+        computed = self._compute(analysis, context.recent_answered() if last is not None else ())
         if computed is not None:
             return analysis, computed
         if last is not None:
@@ -759,7 +763,7 @@ class Engine:
                                     self._default_suggestions[: config.max_suggestions])
         ranked = analysis.ranked
         top = ranked[0] if ranked else None
-        if top is not None and not self._topical(analysis) and top.intent.kind in FACTUAL:
+        if top is not None and top.intent.kind in FACTUAL and not self._topical(analysis):
             top = None
         if top is None or top.score < self.model.suggest:
             return self._unanswered(analysis, candidates, ReplyKind.UNKNOWN, UNKNOWN_TEXT,
@@ -770,16 +774,18 @@ class Engine:
             return self._unanswered(analysis, candidates, ReplyKind.AMBIGUOUS, AMBIGUOUS_TEXT, top.score,
                                     self._suggest(ranked, entities=analysis.entities))
         intent = top.intent
-        runner_up = next((r for r in ranked[1:] if r.intent.id != intent.id), None)
+        runner_up = None
+        for reading in ranked:  # the best reading of another intent (a loop: cheaper than next())
+            if reading.intent.id != intent.id:
+                runner_up = reading
+                break
         if (runner_up is not None and runner_up.score >= self.threshold
                 and confidence - runner_up.score < config.ambiguity_margin
                 and runner_up.intent.id not in intent.related
                 and intent.id not in runner_up.intent.related):
             return self._unanswered(analysis, candidates, ReplyKind.AMBIGUOUS, AMBIGUOUS_TEXT, confidence,
                                     self._suggest(ranked, 2, analysis.entities))
-        base = Answer(matched=False, intent=None, confidence=0.0, text="", candidates=candidates,
-                      entities=analysis.entities, normalized=analysis.normalized)
-        reply = self._reply(base, intent, confidence, analysis)
+        reply = self._reply(None, intent, confidence, analysis, candidates)
         coarse = self._coarse_dates.get(intent.id)
         if coarse and analysis.asked.to_the_day and reply.kind is ReplyKind.ANSWER:
             # "On which day in September …": the sources give only the month.
@@ -809,15 +815,22 @@ class Engine:
                 missed *= 1.0 - r.score
         return 1.0 - missed
 
-    def _reply(self, base: Answer, intent: Intent, confidence: float, analysis: Analysis) -> Answer:
+    def _reply(self, base: Answer | None, intent: Intent, confidence: float, analysis: Analysis,
+               candidates: tuple[Candidate, ...] = ()) -> Answer:
+        """The intent's reply. `base` is the answer whose other fields it keeps (a question back
+        keeps them all); None for a question's own reply, which has only its `candidates` and
+        rows (the blank answer a question back keeps is then made only for one)."""
         entity = self._entity_for(intent, analysis.entities)
         if intent.entity and entity is None:
             entity = self.matcher.entities.row_by_text(intent.entity, analysis.tokens)
         if intent.entity and entity is None:
-            return replace(base, intent=intent.id, confidence=confidence, kind=ReplyKind.CLARIFY,
+            return replace(base if base is not None else self._blank(analysis, candidates),
+                           intent=intent.id, confidence=confidence, kind=ReplyKind.CLARIFY,
                            text=CLARIFY_TEXT.get(intent.entity, f"Which {intent.entity} do you mean?"),
                            suggestions=self._entity_examples(intent))
         composed = self._static.get(intent.id)
+        if composed is None and entity is not None:
+            composed = self._row_replies.get((intent.id, entity.key))
         if composed is None:
             query = Query(entities=analysis.entities, numbers=analysis.numbers, terms=frozenset(analysis.terms))
             try:
@@ -825,7 +838,8 @@ class Engine:
             except LookupError:
                 # The intent is clear but the question lacks what it computes with
                 # ("compare kandal with …?", "is son chhay … what?").
-                return replace(base, intent=intent.id, confidence=confidence, kind=ReplyKind.CLARIFY,
+                return replace(base if base is not None else self._blank(analysis, candidates),
+                               intent=intent.id, confidence=confidence, kind=ReplyKind.CLARIFY,
                                text=CLARIFY_TEXT.get(f"{intent.id}", "Could you say a little more? "
                                                      "For example:"),
                                suggestions=self._entity_examples(intent))
@@ -835,12 +849,20 @@ class Engine:
                         if all((e.kind, e.key) != (kind, key) for e in entities))
             entities = (*entities, *led)
         related = self._related_questions[intent.id]
+        if base is not None:
+            candidates, normalized, parts = base.candidates, base.normalized, base.parts
+        else:
+            normalized, parts = analysis.normalized, ()
         # Every field given, rather than `replace(base, …)`: half the cost, the same answer.
         return Answer(matched=intent.kind is ReplyKind.ANSWER, intent=intent.id, confidence=confidence,
                       text=composed.text, citations=composed.citations,
-                      suggestions=related[: self.config.max_suggestions], candidates=base.candidates,
+                      suggestions=related[: self.config.max_suggestions], candidates=candidates,
                       entities=entities, entity=entity, related=related, kind=intent.kind,
-                      normalized=base.normalized, parts=base.parts)
+                      normalized=normalized, parts=parts)
+
+    def _blank(self, analysis: Analysis, candidates: tuple[Candidate, ...]) -> Answer:
+        """A question's answer before any reply fills it: its candidates and rows."""
+        return self._unanswered(analysis, candidates, ReplyKind.UNKNOWN, "", 0.0, ())
 
     @staticmethod
     def _entity_for(intent: Intent, entities: tuple[Entity, ...]) -> Entity | None:
@@ -852,18 +874,26 @@ class Engine:
     def _entity_examples(self, intent: Intent) -> tuple[str, ...]:
         return (intent.question,)
 
-    def _static_replies(self) -> dict[str, Composed]:
-        """The replies no question changes, composed once: an intent without a generator has
-        the same text and sources whatever the question names. One that fails here is left to
-        fail, as before, when it is asked."""
+    def _static_replies(self) -> tuple[dict[str, Composed], dict[tuple[str, str], Composed]]:
+        """The replies no question changes, composed once: an intent without a generator, or
+        whose generator reads nothing of the question (`GeneratorSpec.reads_query`), has the same
+        text and sources whatever the question says, the per-row ones for each row of their kind
+        (intent id, row key). One that fails here is left to fail, as before, when it is asked."""
         static: dict[str, Composed] = {}
+        by_row: dict[tuple[str, str], Composed] = {}
         for intent in self.kb.intents.values():
-            if generator_for(intent) is None:
-                try:
+            name = generator_for(intent)
+            spec = GENERATORS.get(name) if name is not None else None
+            if name is not None and (spec is None or spec.reads_query):
+                continue  # composed when asked, from the question (or to report the unknown name)
+            if name is None or not intent.entity:
+                with suppress(Exception):  # composed again, and reported, when it is asked
                     static[intent.id] = compose(self.kb, intent)
-                except Exception:  # composed again, and reported, when it is asked
-                    continue
-        return static
+            else:
+                for key in dict.fromkeys(self.kb.entity_names(intent.entity).values()):
+                    with suppress(Exception):
+                        by_row[intent.id, key] = compose(self.kb, intent, Entity(intent.entity, key, key, 1.0))
+        return static, by_row
 
     def _example_rows(self) -> dict[str, re.Pattern[str]]:
         """For each per-row intent, where its canonical question names its example row."""
@@ -893,10 +923,16 @@ class Engine:
         # About a row the user named first ("is son chhay married?" → "Who is Son Chhay?"),
         # then whatever came close.
         about_row = [r for r in ranked if r.intent.entity in kinds and r.intent.kind is ReplyKind.ANSWER]
-        close = [r for r in ranked
-                 if r.score >= self.model.suggest / 2 and r.intent.kind is ReplyKind.ANSWER]
-        picks = [self._question_about(r.intent, entities) for r in (*about_row[:1], *close)]
-        picks = list(dict.fromkeys(picks))[:wanted]
+        floor = self.model.suggest / 2
+        close = [r for r in ranked if r.score >= floor and r.intent.kind is ReplyKind.ANSWER]
+        # The first `wanted` different questions, each written only until they are found.
+        picks: list[str] = []
+        for reading in (*about_row[:1], *close):
+            question = self._question_about(reading.intent, entities)
+            if question not in picks:
+                picks.append(question)
+                if len(picks) == wanted:
+                    break
         if len(picks) < wanted and limit is None:
             picks += [q for q in self._default_suggestions if q not in picks]
         return tuple(picks[:wanted])

@@ -60,6 +60,10 @@ class GeneratorSpec:
     entity_count: int = 1  # how many rows of that kind it compares
     reads_numbers: bool = False  # "top 5", "above 40%": numbers are its parameters, not facts
     reads_kinds: frozenset[str] = frozenset()  # other rows it reads from the question
+    # Whether its answer may change with the question's rows, numbers or words (the Query):
+    # one that reads only its parameters and its row answers the same for every question about
+    # that row, so the engine composes it once per row.
+    reads_query: bool = True
 
 
 def _percent(row: Row, column: str = "share") -> str:
@@ -614,38 +618,38 @@ def sources_list(kb: KnowledgeBase, params: Mapping[str, Any], entity: Entity | 
 
 
 GENERATORS: dict[str, GeneratorSpec] = {
-    "constituency": GeneratorSpec(constituency, entity="constituency"),
-    "constituency_total": GeneratorSpec(constituency_total),
+    "constituency": GeneratorSpec(constituency, entity="constituency", reads_query=False),
+    "constituency_total": GeneratorSpec(constituency_total, reads_query=False),
     "constituency_rank": GeneratorSpec(constituency_rank, frozenset({"order", "n"}), reads_numbers=True),
     "constituency_filter": GeneratorSpec(constituency_filter, frozenset({"above", "below"}),
                                          reads_numbers=True),
     "constituency_majority": GeneratorSpec(constituency_majority, frozenset({"above", "below"})),
     "constituency_compare": GeneratorSpec(constituency_compare, entity="constituency", entity_count=2),
-    "constituency_list": GeneratorSpec(constituency_list),
-    "officers": GeneratorSpec(officers, frozenset({"title"})),
-    "committee_members": GeneratorSpec(committee_members, frozenset({"committee"})),
-    "committee_positions": GeneratorSpec(committee_positions, frozenset({"committee"})),
-    "committee_position": GeneratorSpec(committee_position, frozenset({"position"})),
-    "leaders_list": GeneratorSpec(leaders_list),
-    "leader": GeneratorSpec(leader, frozenset({"number"})),
-    "leader_deputies": GeneratorSpec(leader_deputies),
-    "person": GeneratorSpec(person, entity="person"),
-    "organisation": GeneratorSpec(organisation, entity="organisation"),
+    "constituency_list": GeneratorSpec(constituency_list, reads_query=False),
+    "officers": GeneratorSpec(officers, frozenset({"title"}), reads_query=False),
+    "committee_members": GeneratorSpec(committee_members, frozenset({"committee"}), reads_query=False),
+    "committee_positions": GeneratorSpec(committee_positions, frozenset({"committee"}), reads_query=False),
+    "committee_position": GeneratorSpec(committee_position, frozenset({"position"}), reads_query=False),
+    "leaders_list": GeneratorSpec(leaders_list, reads_query=False),
+    "leader": GeneratorSpec(leader, frozenset({"number"}), reads_query=False),
+    "leader_deputies": GeneratorSpec(leader_deputies, reads_query=False),
+    "person": GeneratorSpec(person, entity="person", reads_query=False),
+    "organisation": GeneratorSpec(organisation, entity="organisation", reads_query=False),
     "person_check": GeneratorSpec(person_check, entity="person",
                                   reads_kinds=frozenset({"title", "committee"})),
-    "leader_duration": GeneratorSpec(leader_duration, entity="person"),
-    "party_lifespan": GeneratorSpec(party_lifespan),
-    "election": GeneratorSpec(election, frozenset({"type"})),
-    "elections_list": GeneratorSpec(elections_list),
-    "platform_point": GeneratorSpec(platform_point, entity="platform_point"),
-    "platform_list": GeneratorSpec(platform_list),
-    "policy_point": GeneratorSpec(policy_point, entity="policy_point"),
-    "policy_area": GeneratorSpec(policy_area, entity="policy_area"),
-    "policy_areas_list": GeneratorSpec(policy_areas_list),
+    "leader_duration": GeneratorSpec(leader_duration, entity="person", reads_query=False),
+    "party_lifespan": GeneratorSpec(party_lifespan, reads_query=False),
+    "election": GeneratorSpec(election, frozenset({"type"}), reads_query=False),
+    "elections_list": GeneratorSpec(elections_list, reads_query=False),
+    "platform_point": GeneratorSpec(platform_point, entity="platform_point", reads_query=False),
+    "platform_list": GeneratorSpec(platform_list, reads_query=False),
+    "policy_point": GeneratorSpec(policy_point, entity="policy_point", reads_query=False),
+    "policy_area": GeneratorSpec(policy_area, entity="policy_area", reads_query=False),
+    "policy_areas_list": GeneratorSpec(policy_areas_list, reads_query=False),
     "timeline": GeneratorSpec(timeline, frozenset({"year"})),
     "timeline_year": GeneratorSpec(timeline, entity="year"),
-    "event": GeneratorSpec(event, entity="event"),
-    "sources_list": GeneratorSpec(sources_list),
+    "event": GeneratorSpec(event, entity="event", reads_query=False),
+    "sources_list": GeneratorSpec(sources_list, reads_query=False),
 }
 
 # An intent that needs an entity but names no generator uses the one for its kind.

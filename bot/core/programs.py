@@ -95,6 +95,21 @@ _STANDS_FOR_SOMEONE = frozenset({"she", "he", "it", "they", "this", "that", "the
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
 
 
+@dataclass(frozen=True)
+class _Sentence:
+    """A sentence of an answer as `ProgramReader._said_in` reads it."""
+
+    text: str
+    folded: str  # its folded words, with a space either side, for whole-name search
+    leans: bool  # it leans on its answer: opens with a pronoun ("She urged …") or has a placeholder
+
+    @classmethod
+    def of(cls, text: str) -> _Sentence:
+        words = fold(text).split()
+        leans = (bool(words) and words[0] in _STANDS_FOR_SOMEONE) or "{" in text
+        return cls(text, f" {' '.join(words)} ", leans)
+
+
 def join_kinds(kinds: Iterable[str]) -> str:
     """"encyclopedia article", or "encyclopedia article and press release"."""
     return " and ".join(dict.fromkeys(kinds))
@@ -118,6 +133,8 @@ class ProgramReader:
         # The last question's words and the operations their phrases name.
         self._said: tuple[tuple[str, ...], frozenset[str]] = ((), frozenset())
         self._naming = {source_id: self._source_words(source_id) for source_id in kb.sources}
+        # Each source's answers as `_said_in` searches them, read when it is first asked of.
+        self._sentences: dict[str, tuple[tuple[CitationRef, tuple[_Sentence, ...]], ...]] = {}
 
     # ------------------------------------------------------------ helpers
 
@@ -652,25 +669,33 @@ class ProgramReader:
         table = self.kb.table("people" if subject.kind == "person" else "organisations")
         rows = table.where(name=subject.key)
         names = {fold(subject.key), *(fold(str(a)) for row in rows for a in row["aliases"])} - {""}
+        spaced = [f" {name} " for name in names]
         found: list[tuple[str, CitationRef]] = []
         leaning: list[tuple[str, CitationRef]] = []
-        for intent in self.kb.intents.values():
-            # Only answers taken from this source alone: a sentence of an answer citing both
-            # could come from either.
-            if (intent.kind is not ReplyKind.ANSWER or not intent.citations
-                    or any(c.source != source_id for c in intent.citations)):
-                continue  # a gap's answer names what the source lacks
-            ref = intent.citations[0]
-            for sentence in _SENTENCE_END.split(intent.answer):
-                words = fold(sentence).split()
-                if not any(f" {name} " in f" {' '.join(words)} " for name in names):
+        for ref, sentences in self._answers_from(source_id):
+            for sentence in sentences:
+                if not any(name in sentence.folded for name in spaced):
                     continue
-                if words[0] in _STANDS_FOR_SOMEONE or "{" in sentence:
+                if sentence.leans:
                     leaning.append(("", ref))  # named, but the sentence needs its answer
                 else:
-                    found.append((f"{sentence.strip().rstrip('.')} {cite(ref)}", ref))
+                    found.append((f"{sentence.text.strip().rstrip('.')} {cite(ref)}", ref))
                     break
         return found or leaning[:1]
+
+    def _answers_from(self, source_id: str) -> tuple[tuple[CitationRef, tuple[_Sentence, ...]], ...]:
+        """The answers taken from the source alone (a sentence of an answer citing both could
+        come from either; a gap's answer names what the source lacks): each one's first citation
+        and its sentences. They depend on the knowledge alone, so each source's are read and
+        folded once, not for every question that asks what it says."""
+        answers = self._sentences.get(source_id)
+        if answers is None:
+            answers = tuple((intent.citations[0], tuple(map(_Sentence.of, _SENTENCE_END.split(intent.answer))))
+                            for intent in self.kb.intents.values()
+                            if intent.kind is ReplyKind.ANSWER and intent.citations
+                            and all(c.source == source_id for c in intent.citations))
+            self._sentences[source_id] = answers  # one assignment: safe with several worker threads
+        return answers
 
     def _source_words(self, source_id: str) -> set[str]:
         """The words that name a source: its kind's ("press release", "encyclopedia article")
