@@ -174,6 +174,34 @@ def test_each_word_of_the_reading_keeps_its_order_weight_and_kind(matcher: Match
         assert vectored == (term in context.word_vectors)
 
 
+def test_the_kept_term_readings_give_the_plain_reading_on_the_labelled_questions(matcher: Matcher) -> None:
+    # FeatureContext.of reads each term's forms, kind and rarity from a memo per index: the
+    # content, sums and word lists must be those the plain definitions give, on a first reading
+    # (the memo filled) and a second (read from it).
+    index, lexicon = matcher.index, matcher.lexicon
+    for (question,) in dict(question_sets())["questions.yaml"][::5]:
+        parsed = matcher.parse(question)
+        weights = index.query_weights(parsed.terms, parsed.background)
+        content = [(t, w, frozenset(word_forms(t))) for t, w in weights.items()
+                   if t not in lexicon.filler and t not in lexicon.greetings]
+        words = [(t, w, forms) for t, w, forms in content if not t.startswith(SLOT_PREFIX)]
+        unknown = [(t, w) for t, w, _ in words if t not in index.idf and not t[:1].isdigit()]
+        total = sum(w for _, w, _ in content)
+        share = sum(w for _, w in unknown) / total if total else 0.0
+        vectored = [t for t, _, _ in words if t.isalpha() and t in matcher.semantic.vectors]
+        for _ in range(2):
+            context = _context(matcher, question)
+            assert context.content == tuple(content), question
+            assert (context.total, context.unknown_share) == (total, share)
+            assert context.unknown_words == tuple(t for t, _ in unknown if len(t) >= 3)
+            assert context.rare == tuple((t, forms, index.sole_user[t]) for t, _, forms in words
+                                         if t.isalpha() and len(t) >= 4 and index.intents_using.get(t) == 1)
+            assert list(context.word_vectors) == vectored
+            assert [(kind, countable) for _, _, _, kind, countable, _ in context.reading] == [
+                (t[len(SLOT_PREFIX):] if t.startswith(SLOT_PREFIX) else "", len(t) >= 3 and not t[:1].isdigit())
+                for t, _, _ in content]
+
+
 def test_an_empty_question_has_no_evidence(matcher: Matcher) -> None:
     context = _context(matcher, "")
     assert context.content == () and context.total == 0 and context.unknown_share == 0.0

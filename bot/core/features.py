@@ -6,7 +6,7 @@ short note for each one that fired, which `ask --explain` shows beside its weigh
 
 from __future__ import annotations
 
-import functools
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -16,7 +16,7 @@ import numpy as np
 from bot.core.answertypes import Asked
 from bot.core.config import WORD_CACHE_SIZE
 from bot.core.entities import NAME_KINDS
-from bot.core.index import IntentProfile
+from bot.core.index import IntentProfile, PhrasingIndex
 from bot.core.models import Entity, ReplyKind
 from bot.core.normalize import SLOT_PREFIX, slot_token, word_forms
 from bot.core.scoring import FEATURE_NAMES
@@ -32,12 +32,37 @@ _ALSO_ANSWERS = {"person": {"organisation"}, "organisation": {"person"}, "durati
 _CHAT_KINDS = (ReplyKind.SMALLTALK, ReplyKind.REFUSAL)
 PARTY_TERM = "cnrp"  # the synonym map folds every name of the party ("the rescue party") to it
 _BODIES = frozenset({PARTY_TERM, slot_token("organisation")})
+_PERSON, _DESCRIPTION = frozenset({"person"}), frozenset({"description"})
+_NO_KINDS = _NO_WORDS = frozenset[str]()
 
 
-@functools.lru_cache(maxsize=WORD_CACHE_SIZE)
-def _forms(term: str) -> frozenset[str]:
-    """A word's forms (`word_forms`), kept for the words asked most: a property of the word."""
-    return frozenset(word_forms(term))
+# What `FeatureContext.of` reads of one term, none of it the question's: its word forms, whether
+# it is a slot and of which kind ("" if none), whether no intent uses it (a word, not a number),
+# whether it is letters only (a word that may have a vector), the one intent that uses it if it
+# is rare, and whether it may count as uncovered (three letters or more, not a number). None for
+# filler and greetings, which are no content.
+_TermReading = tuple[frozenset[str], bool, str, bool, bool, str | None, bool]
+# Each index's term readings, kept for the words asked most (bounded by WORD_CACHE_SIZE): a
+# property of the word and the index's vocabulary, so an index (an engine) has its own.
+_TERM_READINGS: weakref.WeakKeyDictionary[PhrasingIndex, dict[str, _TermReading | None]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _read_term(index: PhrasingIndex, term: str) -> _TermReading | None:
+    """What `FeatureContext.of` reads of `term` (see `_TermReading`)."""
+    lexicon = index.lexicon
+    if term in lexicon.filler or term in lexicon.greetings:
+        return None
+    forms = frozenset(word_forms(term))
+    numeric = term[:1].isdigit()
+    countable = len(term) >= 3 and not numeric
+    if term.startswith(SLOT_PREFIX):
+        return forms, True, term[len(SLOT_PREFIX):], False, False, None, countable
+    # A word that only one intent uses points away from every other intent; short words,
+    # numbers and slots are too generic to say so ("go", "50", a person).
+    lettered = term.isalpha()
+    owner = index.sole_user[term] if lettered and len(term) >= 4 and index.intents_using.get(term) == 1 else None
+    return forms, False, "", term not in index.idf and not numeric, lettered, owner, countable
 
 
 def answering(asked: Iterable[str]) -> frozenset[str]:
@@ -106,43 +131,52 @@ class FeatureContext:
         words as typed (folded, not stemmed), where judgements are read; the terms otherwise."""
         index, lexicon = matcher.index, matcher.lexicon
         weights = index.query_weights(terms, background)
-        filler, greetings, idf, intents_using = lexicon.filler, lexicon.greetings, index.idf, index.intents_using
-        # One pass reads what each content word says, each list in the content's order (the sums
-        # of weights keep it).
+        known = _TERM_READINGS.get(index)
+        if known is None:
+            known = _TERM_READINGS[index] = {}  # one assignment: safe with several worker threads
+        # One pass reads what each content word says, each list in the content's order; the sums
+        # of weights add in that order from 0 (what `sum` gives).
         content: list[tuple[str, float, frozenset[str]]] = []
+        read: list[tuple[str, float, frozenset[str], str, bool]] = []  # and each one's slot kind, countable
         unknown_words: list[str] = []  # words no intent uses (no slots, no numbers)
-        unknown_weights: list[float] = []
-        # A word that only one intent uses points away from every other intent; short words,
-        # numbers and slots are too generic to say so ("go", "50", a person).
-        rare: list[tuple[str, frozenset[str], str]] = []
+        rare: list[tuple[str, frozenset[str], str]] = []  # words only one intent uses, and that intent
         lettered: list[str] = []  # words that may have a word vector (no slots, no numbers)
+        total = unknown = 0.0
         for t, w in weights.items():
-            if t in filler or t in greetings:
+            try:
+                reading = known[t]
+            except KeyError:
+                reading = _read_term(index, t)
+                if len(known) >= WORD_CACHE_SIZE:
+                    known.clear()  # a bound on what a stream of new words can make it hold
+                known[t] = reading
+            if reading is None:
                 continue
-            forms = _forms(t)
+            forms, slotted, slot, unknown_word, letters, owner, countable = reading
             content.append((t, w, forms))
-            if t.startswith(SLOT_PREFIX):
+            read.append((t, w, forms, slot, countable))
+            total += w
+            if slotted:
                 continue
-            if t not in idf and not t[:1].isdigit():
+            if unknown_word:
                 unknown_words.append(t)
-                unknown_weights.append(w)
-            if t.isalpha():
+                unknown += w
+            if letters:
                 lettered.append(t)
-                if len(t) >= 4 and intents_using.get(t) == 1:
-                    rare.append((t, forms, index.sole_user[t]))
-        total = sum(w for _, w, _ in content)
-        unknown = sum(unknown_weights)
+                if owner is not None:
+                    rare.append((t, forms, owner))
+        entities = tuple(entities)
         rows: dict[str, set[str]] = {}
         for entity in entities:
             rows.setdefault(entity.kind, set()).add(entity.key)
-        if asked.types == {"person"} and content and all(t in _BODIES for t, _, _ in content):
+        if asked.types == _PERSON and content and all(t in _BODIES for t, _, _ in content):
             # "who are the CNRP?", "who is ASEAN?": who a body is asks what it is.
-            asked = replace(asked, types=frozenset({"description"}))
+            asked = replace(asked, types=_DESCRIPTION)
         word_vectors = matcher.semantic.query(lettered)
-        named_kinds = frozenset(e.kind for e in entities if e.kind in NAME_KINDS)
+        named_kinds = frozenset(e.kind for e in entities if e.kind in NAME_KINDS) if entities else _NO_KINDS
         outside_names = () if lexicon.outside_names.isdisjoint(terms) else tuple(
             t for t in terms if t in lexicon.outside_names)
-        kept_unknown = tuple(t for t in unknown_words if len(t) >= 3)
+        kept_unknown = tuple(t for t in unknown_words if len(t) >= 3) if unknown_words else ()
         return cls(
             content=tuple(content),
             total=total,
@@ -153,17 +187,17 @@ class FeatureContext:
             names_party=PARTY_TERM in terms,
             outside_names=outside_names,
             rare=tuple(rare),
-            entities=tuple(entities),
+            entities=entities,
             named_kinds=named_kinds,
-            rows_by_kind={kind: len(keys) for kind, keys in rows.items()},
-            present_words=frozenset(present_words),
+            rows_by_kind={kind: len(keys) for kind, keys in rows.items()} if rows else {},
+            present_words=frozenset(present_words) if present_words else _NO_WORDS,
             unknown_years=tuple(unknown_years),
             asked=asked,
             word_vectors=word_vectors,
-            reading=tuple((t, w, forms, t[len(SLOT_PREFIX):] if t.startswith(SLOT_PREFIX) else "",
-                           len(t) >= 3 and not t[:1].isdigit(), t in word_vectors) for t, w, forms in content),
-            organisations=tuple(e.key for e in entities if e.kind == "organisation"),
-            strange=() if named_kinds else (*(w for w in kept_unknown if w not in word_vectors), *outside_names),
+            reading=tuple([(t, w, forms, slot, countable, t in word_vectors) for t, w, forms, slot, countable in read]),
+            organisations=tuple(e.key for e in entities if e.kind == "organisation") if entities else (),
+            strange=() if named_kinds or not (kept_unknown or outside_names) else (
+                *(w for w in kept_unknown if w not in word_vectors), *outside_names),
         )
 
 

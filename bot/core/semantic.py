@@ -50,9 +50,15 @@ class SemanticIndex:
         one row (the values `WordVectors.found` gives it among any other words)."""
         # A word's row is a property of the word, kept for the words asked most: most questions
         # cost a dictionary look-up a word, and the rest the one gather they cost before.
+        # A plain loop: a comprehension is a function made and called each time (Python 3.11).
         rows = self._rows
+        known: dict[str, NDArray[np.float32]] = {}
         try:
-            return {word: row for word in words if len(row := rows[word])}
+            for word in words:
+                row = rows[word]
+                if len(row):
+                    known[word] = row
+            return known
         except KeyError:
             pass  # a word not seen yet: the question's words gathered at once, as they were
         kept, vectors = self.vectors.found(words)
