@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.engine import Engine
 from bot.core.entities import NAME_KINDS
-from bot.core.features import _ALSO_ANSWERS, FeatureContext, candidate_features, gives_what_is_asked
+from bot.core.features import _ALSO_ANSWERS, CandidateRows, FeatureContext, candidate_features, gives_what_is_asked
 from bot.core.index import YEAR, IntentProfile
 from bot.core.matching import Matcher
 from bot.core.models import ReplyKind
@@ -422,6 +422,19 @@ def test_semantic_uncovered_rare_and_off_topic_equal_the_plain_tests_on_the_labe
             assert row[off_topic_column] == float(off_topic)
             near_words.add(min(near, 2))
     assert near_words == {0, 1, 2}  # every way was taken
+
+
+def test_rows_read_at_a_position_equal_the_rows_of_the_profile_given_alone(matcher: Matcher) -> None:
+    # The matcher's rows read each intent from the index's reading made once (by position) and
+    # nearness from the memo; a profile given alone is read from itself, nearness computed.
+    index, semantic = matcher.index, matcher.semantic
+    for (question,) in dict(question_sets())["questions.yaml"][::5]:
+        context = _context(matcher, question)
+        rows = CandidateRows(context, semantic.nearness_of, 0.1)
+        for position, profile in enumerate(index.profiles):
+            assert rows.row(profile, position, 0.5, 0.4, 0.1, 0.3, 0.2, 0.05, False, frozenset()) == candidate_features(
+                context, profile, 0.5, 0.4, 0.1, functools.partial(semantic.nearness, position), 0.3, 0.2, 0.05, 0.1), (
+                question, profile.intent.id)
 
 
 def test_an_answer_gives_what_is_asked_when_it_gives_an_asked_kind_or_one_that_also_answers_it(

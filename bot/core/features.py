@@ -42,10 +42,43 @@ _NO_KINDS = _NO_WORDS = frozenset[str]()
 # is rare, and whether it may count as uncovered (three letters or more, not a number). None for
 # filler and greetings, which are no content.
 _TermReading = tuple[frozenset[str], bool, str, bool, bool, str | None, bool]
-# Each index's term readings, kept for the words asked most (bounded by WORD_CACHE_SIZE): a
-# property of the word and the index's vocabulary, so an index (an engine) has its own.
-_TERM_READINGS: weakref.WeakKeyDictionary[PhrasingIndex, dict[str, _TermReading | None]] = \
-    weakref.WeakKeyDictionary()
+# What `CandidateRows.row` reads of one intent, in the order it reads it, in one tuple rather
+# than a chain of attributes a candidate: whether a judgement counts against it (an answer or a
+# gap), whether it answers about the party's facts (an answer), the rows it concerns by kind,
+# the entity kind it needs, its bag and said word forms, the rows it takes, the organisations it
+# concerns, the kinds its phrasings name, what its answer gives and whether that is checked
+# against what is asked (not for chat), whether it speaks of now, and the column its kind of
+# reply sets (-1 for none).
+_IntentReading = tuple[bool, bool, dict[str, frozenset[str]], str | None, frozenset[str],
+                       frozenset[str], int, frozenset[str], dict[str, frozenset[str]], tuple[str, ...], bool,
+                       bool, int]
+
+
+def _read_intent(profile: IntentProfile) -> _IntentReading:
+    """What `CandidateRows.row` reads of `profile` (see `_IntentReading`)."""
+    intent = profile.intent
+    kind = intent.kind
+    named = profile.named
+    return (kind is _ANSWER_KIND or kind is _GAP_KIND, kind is _ANSWER_KIND, named, intent.entity,
+            profile.bag, profile.said, profile.traits.entity_count, named.get("organisation", frozenset()),
+            profile.phrased, intent.answers, bool(intent.answers) and kind not in _CHAT_KINDS, profile.present_tense,
+            _CHAT if kind in _CHAT_KINDS else _GAP if kind is _GAP_KIND else -1)
+
+
+class _IndexReading:
+    """What the features read of an index that no question changes: each term's reading, kept
+    for the words asked most (bounded by WORD_CACHE_SIZE), and each intent's, by position."""
+
+    __slots__ = ("intents", "terms")
+
+    def __init__(self, index: PhrasingIndex) -> None:
+        self.terms: dict[str, _TermReading | None] = {}
+        self.intents = tuple(_read_intent(profile) for profile in index.profiles)
+
+
+# Each index's reading: a property of the index's vocabulary and intents, so an index (an engine)
+# has its own, gone with it.
+_INDEX_READINGS: weakref.WeakKeyDictionary[PhrasingIndex, _IndexReading] = weakref.WeakKeyDictionary()
 
 
 def _read_term(index: PhrasingIndex, term: str) -> _TermReading | None:
@@ -109,6 +142,8 @@ class FeatureContext:
     # name or an unknown word no English list knows: candidates about the CNRP's facts are
     # about someone else.
     strange: tuple[str, ...] = ()
+    # What the rows read of each intent of the index, by position (`_IntentReading`).
+    intents: tuple[_IntentReading, ...] = ()
     # The vectors of a set of uncovered words, gathered once a question: candidates that leave
     # the same words uncovered share them.
     gathered: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
@@ -131,9 +166,11 @@ class FeatureContext:
         words as typed (folded, not stemmed), where judgements are read; the terms otherwise."""
         index, lexicon = matcher.index, matcher.lexicon
         weights = index.query_weights(terms, background)
-        known = _TERM_READINGS.get(index)
-        if known is None:
-            known = _TERM_READINGS[index] = {}  # one assignment: safe with several worker threads
+        index_reading = _INDEX_READINGS.get(index)
+        if index_reading is None:
+            # One assignment: safe with several worker threads (a second reading is the same).
+            index_reading = _INDEX_READINGS[index] = _IndexReading(index)
+        known = index_reading.terms
         # One pass reads what each content word says, each list in the content's order; the sums
         # of weights add in that order from 0 (what `sum` gives).
         content: list[tuple[str, float, frozenset[str]]] = []
@@ -196,6 +233,7 @@ class FeatureContext:
             word_vectors=word_vectors,
             reading=tuple([(t, w, forms, slot, countable, t in word_vectors) for t, w, forms, slot, countable in read]),
             organisations=tuple(e.key for e in entities if e.kind == "organisation") if entities else (),
+            intents=index_reading.intents,
             strange=() if named_kinds or not (kept_unknown or outside_names) else (
                 *(w for w in kept_unknown if w not in word_vectors), *outside_names),
         )
@@ -262,7 +300,7 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
 
 # The nearness of an intent's words to some words (`SemanticIndex.nearness_of`): (the intent's
 # position, the words, how to gather their vectors) → one value a word.
-Nearness = Callable[[int, tuple[str, ...], Callable[[Sequence[str]], np.ndarray]], Sequence[float]]
+Nearness = Callable[[int, Sequence[str], Callable[[Sequence[str]], np.ndarray]], Sequence[float]]
 
 
 class CandidateRows:
@@ -321,8 +359,12 @@ class CandidateRows:
     def row(self, profile: IntentProfile, position: int, overlap: float, fuzzy: float, margin: float,
             answer_recall: float, voted: float, voted_lead: float, exact: bool,
             related: frozenset[str]) -> tuple[list[float], tuple[str, ...]]:
-        """What `candidate_features` gives for the profile at `position` of the index."""
+        """What `candidate_features` gives for the profile at `position` of the index (-1: a
+        profile given alone)."""
         context = self.context
+        (judged, about_facts, names_of, entity_kind, bag, said, entity_count, organisations_named, phrased,
+         answers, typed, present_tense, reply_column) = (
+            context.intents[position] if position >= 0 else _read_intent(profile))
         row = self._template.copy()
         notes: list[str] = []
         if exact:
@@ -333,10 +375,6 @@ class CandidateRows:
         row[_CLASSIFIER] = voted
         row[_CLASSIFIER_LEAD] = voted_lead
         row[_MARGIN] = margin
-        intent = profile.intent
-        kind = intent.kind
-        names_of, entity_kind = profile.named, intent.entity
-        bag, said = profile.bag, profile.said  # the bag holds the keywords too
         covered = 0.0
         uncovered: list[str] = []
         weights: list[float] = []  # of the uncovered words, in their order
@@ -344,9 +382,10 @@ class CandidateRows:
         near_weights: list[float] = []
         for term, weight, forms, slot, countable, vectored in context.reading:
             if slot:
-                if slot in names_of or (bool(entity_kind) and slot == entity_kind) or term in bag:
+                # A slot's kind is never "", so it equals the entity kind only where there is one.
+                if slot in names_of or slot == entity_kind or term in bag:
                     covered += weight
-            elif term in bag or not forms.isdisjoint(said):
+            elif term in bag or not forms.isdisjoint(said):  # the bag holds the keywords too
                 covered += weight
             elif countable:
                 uncovered.append(term)
@@ -361,7 +400,7 @@ class CandidateRows:
             row[_COVERAGE] = covered / total
             row[_RELEVANCE] = answer_recall
             if near:
-                closeness = self._nearness(position, tuple(near), context.vectors_of)
+                closeness = self._nearness(position, near, context.vectors_of)
                 if len(near) == 1:
                     # As most candidates leave one such word: `sum` of its one product is the
                     # product (the nearness is never negative), and its weight less its nearness
@@ -409,7 +448,7 @@ class CandidateRows:
                 # the second is smaller.
                 share = (discounted[0] if len(discounted) == 1 else max(discounted)) / context.top_weight
                 row[_UNCOVERED_RARE] = share if share < 1.0 else 1.0
-        if self._judgement and (kind is _ANSWER_KIND or kind is _GAP_KIND):
+        if judged and self._judgement:
             row[_EVALUATIVE] = 1.0
             notes.append(self._judgement)
         if entity_kind:
@@ -419,21 +458,21 @@ class CandidateRows:
             else:
                 row[_ENTITY_MISSING] = 1.0
                 notes.append(f"needs a {entity_kind}")
-            if entity_kind in NAME_KINDS and present and present != profile.traits.entity_count:
+            if entity_kind in NAME_KINDS and present and present != entity_count:
                 row[_COUNT_MISMATCH] = 1.0
-                notes.append(f"takes {profile.traits.entity_count} {entity_kind}, the question names {present}")
+                notes.append(f"takes {entity_count} {entity_kind}, the question names {present}")
         for kind_named, key in self._named:
             named = names_of.get(kind_named)
             if named and key not in named and kind_named != entity_kind:
                 row[_NAMES_OTHER] = 1.0
                 notes.append(f"names {key}, the intent is about {', '.join(sorted(named))}")
                 break
-        orgs = [key for key in context.organisations if key not in names_of.get("organisation", ())] \
+        orgs = [key for key in context.organisations if key not in organisations_named] \
             if context.organisations and entity_kind != "organisation" else None
         if orgs:
             row[_ORG_UNRELATED] = 1.0
             notes.append(f"names {', '.join(orgs)}, which the intent never mentions")
-        if kind is _ANSWER_KIND and not context.names_party:
+        if about_facts and not context.names_party:
             strange = context.strange
             if orgs or strange:
                 row[_OTHER_SUBJECT] = 1.0
@@ -442,13 +481,15 @@ class CandidateRows:
                 row[_OUTSIDE_PARTY] = 1.0
                 notes.append(self._outside)
         if context.named_kinds:
-            phrased = profile.phrased
-            stray = [k for k in context.named_kinds if k not in phrased and k != entity_kind]
+            # Plain loops here and below: a comprehension is a function made and called (Python 3.11).
+            stray: list[str] = []
+            for named_kind in context.named_kinds:
+                if named_kind not in phrased and named_kind != entity_kind:
+                    stray.append(named_kind)
             if stray:
                 row[_NAMES_UNRELATED] = 1.0
                 notes.append(f"names a {', '.join(sorted(stray))} the intent never mentions")
-        answers = intent.answers
-        if self._asked and answers and kind not in _CHAT_KINDS:
+        if typed and self._asked:
             if not self._answering.isdisjoint(answers):
                 row[_TYPE_MATCH] = 1.0
             else:
@@ -456,17 +497,18 @@ class CandidateRows:
                 notes.append(f"asks for a {self._asked_text}, the intent gives {'/'.join(answers)}")
         if context.rare:
             # A rare word is a countable word the reading above found uncovered or not.
-            off_topic = [t for t, _, owner in context.rare if t in uncovered and owner not in related]
+            off_topic: list[str] = []
+            for t, _, owner in context.rare:
+                if t in uncovered and owner not in related:
+                    off_topic.append(t)
             if off_topic:
                 row[_OFF_TOPIC] = 1.0
                 notes.append(f"says {', '.join(off_topic)}, which this intent never covers")
-        if self._present and not profile.present_tense:
+        if self._present and not present_tense:
             row[_PRESENT] = 1.0
             notes.append(self._present)
         if self._year:
             notes.append(self._year)
-        if kind in _CHAT_KINDS:
-            row[_CHAT] = 1.0
-        elif kind is _GAP_KIND:
-            row[_GAP] = 1.0
+        if reply_column >= 0:
+            row[reply_column] = 1.0
         return row, tuple(notes)

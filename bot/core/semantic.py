@@ -89,7 +89,7 @@ class SemanticIndex:
                                          1.0).tolist()
         return scaled
 
-    def nearness_of(self, position: int, words: tuple[str, ...],
+    def nearness_of(self, position: int, words: Sequence[str],
                     vectors_of: Callable[[Sequence[str]], NDArray[np.float32]]) -> tuple[float, ...]:
         """`nearness` of the words' vectors (`vectors_of(words)`, gathered only when needed): a
         property of the intent and the words, kept for the pairs met most (the same word left
