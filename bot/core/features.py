@@ -332,7 +332,7 @@ class CandidateRows:
         self.context = context
         self._nearness = nearness
         # (kind, key) of each row the question names: read once, not from each entity a candidate.
-        self._named = tuple((entity.kind, entity.key) for entity in context.entities)
+        self._named = tuple((entity.kind, entity.key) for entity in context.entities) if context.entities else ()
         template = [0.0] * len(FEATURE_NAMES)
         template[_CLASSIFIER_NONE] = voted_none
         template[_UNKNOWN] = unknown_share = context.unknown_share
@@ -351,8 +351,9 @@ class CandidateRows:
                          if context.outside_names else "")
         self._asked = asked = context.asked.types
         # Worked out once a question: each candidate then only looks for one of its answer kinds.
-        self._answering = answering(asked)
-        self._asked_text = '/'.join(sorted(asked))
+        # Read only where something is asked (570 of the 1,984 labelled questions).
+        self._answering = answering(asked) if asked else asked
+        self._asked_text = '/'.join(sorted(asked)) if asked else ""
         self._present = f"asks about {'/'.join(sorted(context.present_words))}" if context.present_words else ""
         self._year = f"year {', '.join(context.unknown_years)} is in no source" if context.unknown_years else ""
 
@@ -421,11 +422,13 @@ class CandidateRows:
                     products: list[float] = []
                     close: list[str] = []
                     less: list[float] = []
-                    for t, w, c in zip(near, near_weights, closeness, strict=True):
+                    # By place, as a zip(strict=True) costs a keyword call a candidate.
+                    for i, c in enumerate(closeness):
+                        w = near_weights[i]
                         products.append(w * c)
                         less.append(w * (1.0 - c))
                         if c > 0:
-                            close.append(t)
+                            close.append(near[i])
                     row[_SEMANTIC] = value = (covered + sum(products)) / total
                     if close and value:
                         notes.append(f"{', '.join(close)} near this intent's words")
