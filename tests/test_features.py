@@ -167,8 +167,8 @@ def test_the_vectors_of_some_words_are_gathered_once_a_question(matcher: Matcher
 
 def test_each_word_of_the_reading_keeps_its_order_weight_and_kind(matcher: Matcher) -> None:
     context = _context(matcher, "how many votes did the cnrp win in kandal in 2013")
-    assert [(t, w, forms) for t, w, forms, _, _, _ in context.reading] == list(context.content)
-    for term, _, _, kind, countable, vectored in context.reading:
+    assert [(t, w, forms) for t, w, forms, _, _, _, _ in context.reading] == list(context.content)
+    for term, _, _, kind, countable, vectored, _ in context.reading:
         assert kind == (term[len(SLOT_PREFIX):] if term.startswith(SLOT_PREFIX) else "")
         assert countable == (len(term) >= 3 and not term[:1].isdigit())
         assert vectored == (term in context.word_vectors)
@@ -197,9 +197,11 @@ def test_the_kept_term_readings_give_the_plain_reading_on_the_labelled_questions
             assert context.rare == tuple((t, forms, index.sole_user[t]) for t, _, forms in words
                                          if t.isalpha() and len(t) >= 4 and index.intents_using.get(t) == 1)
             assert list(context.word_vectors) == vectored
-            assert [(kind, countable) for _, _, _, kind, countable, _ in context.reading] == [
-                (t[len(SLOT_PREFIX):] if t.startswith(SLOT_PREFIX) else "", len(t) >= 3 and not t[:1].isdigit())
-                for t, _, _ in content]
+            # Which intents cover each word: one byte each, by position, where the candidates look.
+            assert [(kind, countable, covers) for _, _, _, kind, countable, _, covers in context.reading] == [
+                (t[len(SLOT_PREFIX):] if t.startswith(SLOT_PREFIX) else "", len(t) >= 3 and not t[:1].isdigit(),
+                 bytes([t in p.bag or not forms.isdisjoint(p.said) for p in index.profiles]))
+                for t, _, forms in content]
 
 
 def test_an_empty_question_has_no_evidence(matcher: Matcher) -> None:
@@ -382,7 +384,7 @@ def _plain_semantic_and_rare(context: FeatureContext, profile: IntentProfile,
     intent = profile.intent
     covered = 0.0
     uncovered: list[tuple[str, float, bool]] = []
-    for term, weight, forms, slot, countable, vectored in context.reading:
+    for term, weight, forms, slot, countable, vectored, _ in context.reading:
         if slot:
             if slot in profile.named or (bool(intent.entity) and slot == intent.entity) or term in profile.bag:
                 covered += weight
@@ -425,8 +427,9 @@ def test_semantic_uncovered_rare_and_off_topic_equal_the_plain_tests_on_the_labe
 
 
 def test_rows_read_at_a_position_equal_the_rows_of_the_profile_given_alone(matcher: Matcher) -> None:
-    # The matcher's rows read each intent from the index's reading made once (by position) and
-    # nearness from the memo; a profile given alone is read from itself, nearness computed.
+    # The matcher's rows read each intent from the index's reading made once, and the words it
+    # covers from each word's reading, by position, and nearness from the memo; a profile given
+    # alone is read from itself, nearness computed.
     index, semantic = matcher.index, matcher.semantic
     for (question,) in dict(question_sets())["questions.yaml"][::5]:
         context = _context(matcher, question)

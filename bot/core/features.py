@@ -39,19 +39,18 @@ _NO_KINDS = _NO_WORDS = frozenset[str]()
 # What `FeatureContext.of` reads of one term, none of it the question's: its word forms, whether
 # it is a slot and of which kind ("" if none), whether no intent uses it (a word, not a number),
 # whether it is letters only (a word that may have a vector), the one intent that uses it if it
-# is rare, and whether it may count as uncovered (three letters or more, not a number). None for
-# filler and greetings, which are no content.
-_TermReading = tuple[frozenset[str], bool, str, bool, bool, str | None, bool]
+# is rare, whether it may count as uncovered (three letters or more, not a number), and which
+# intents cover it (`_covers`). None for filler and greetings, which are no content.
+_TermReading = tuple[frozenset[str], bool, str, bool, bool, str | None, bool, bytes]
 # What `CandidateRows.row` reads of one intent, in the order it reads it, in one tuple rather
 # than a chain of attributes a candidate: whether a judgement counts against it (an answer or a
 # gap), whether it answers about the party's facts (an answer), the rows it concerns by kind,
-# the entity kind it needs, its bag and said word forms, the rows it takes, the organisations it
+# the entity kind it needs, its bag (for the slots), the rows it takes, the organisations it
 # concerns, the kinds its phrasings name, what its answer gives and whether that is checked
 # against what is asked (not for chat), whether it speaks of now, and the column its kind of
 # reply sets (-1 for none).
-_IntentReading = tuple[bool, bool, dict[str, frozenset[str]], str | None, frozenset[str],
-                       frozenset[str], int, frozenset[str], dict[str, frozenset[str]], tuple[str, ...], bool,
-                       bool, int]
+_IntentReading = tuple[bool, bool, dict[str, frozenset[str]], str | None, frozenset[str], int, frozenset[str],
+                       dict[str, frozenset[str]], tuple[str, ...], bool, bool, int]
 
 
 def _read_intent(profile: IntentProfile) -> _IntentReading:
@@ -60,7 +59,7 @@ def _read_intent(profile: IntentProfile) -> _IntentReading:
     kind = intent.kind
     named = profile.named
     return (kind is _ANSWER_KIND or kind is _GAP_KIND, kind is _ANSWER_KIND, named, intent.entity,
-            profile.bag, profile.said, profile.traits.entity_count, named.get("organisation", frozenset()),
+            profile.bag, profile.traits.entity_count, named.get("organisation", frozenset()),
             profile.phrased, intent.answers, bool(intent.answers) and kind not in _CHAT_KINDS, profile.present_tense,
             _CHAT if kind in _CHAT_KINDS else _GAP if kind is _GAP_KIND else -1)
 
@@ -81,6 +80,14 @@ class _IndexReading:
 _INDEX_READINGS: weakref.WeakKeyDictionary[PhrasingIndex, _IndexReading] = weakref.WeakKeyDictionary()
 
 
+def _covers(profiles: Sequence[IntentProfile], term: str, forms: frozenset[str]) -> bytes:
+    """For each profile in turn, 1 if it covers `term` (its bag holds the word, and so its
+    keywords do, or it says one of the word's forms) and 0 if not: each candidate then reads
+    its own byte, a small object every candidate of a question shares, instead of looking in two
+    large sets of its own."""
+    return bytes([term in profile.bag or not forms.isdisjoint(profile.said) for profile in profiles])
+
+
 def _read_term(index: PhrasingIndex, term: str) -> _TermReading | None:
     """What `FeatureContext.of` reads of `term` (see `_TermReading`)."""
     lexicon = index.lexicon
@@ -89,13 +96,14 @@ def _read_term(index: PhrasingIndex, term: str) -> _TermReading | None:
     forms = frozenset(word_forms(term))
     numeric = term[:1].isdigit()
     countable = len(term) >= 3 and not numeric
+    covers = _covers(index.profiles, term, forms)
     if term.startswith(SLOT_PREFIX):
-        return forms, True, term[len(SLOT_PREFIX):], False, False, None, countable
+        return forms, True, term[len(SLOT_PREFIX):], False, False, None, countable, covers
     # A word that only one intent uses points away from every other intent; short words,
     # numbers and slots are too generic to say so ("go", "50", a person).
     lettered = term.isalpha()
     owner = index.sole_user[term] if lettered and len(term) >= 4 and index.intents_using.get(term) == 1 else None
-    return forms, False, "", term not in index.idf and not numeric, lettered, owner, countable
+    return forms, False, "", term not in index.idf and not numeric, lettered, owner, countable, covers
 
 
 def answering(asked: Iterable[str]) -> frozenset[str]:
@@ -135,8 +143,9 @@ class FeatureContext:
     word_vectors: dict[str, np.ndarray]
     # The content read once for every candidate, in its order (the sums of weights keep it):
     # (term, weight, forms, a slot's kind or "", whether a word may count as uncovered: three
-    # letters or more, not a number, and whether it has a word vector).
-    reading: tuple[tuple[str, float, frozenset[str], str, bool, bool], ...] = ()
+    # letters or more, not a number, whether it has a word vector, and which intents cover it:
+    # `_covers` of the index's profiles).
+    reading: tuple[tuple[str, float, frozenset[str], str, bool, bool, bytes], ...] = ()
     organisations: tuple[str, ...] = ()  # the keys of the organisations it names
     # A question naming no person, place or organisation, about a body the sources never
     # name or an unknown word no English list knows: candidates about the CNRP's facts are
@@ -174,7 +183,8 @@ class FeatureContext:
         # One pass reads what each content word says, each list in the content's order; the sums
         # of weights add in that order from 0 (what `sum` gives).
         content: list[tuple[str, float, frozenset[str]]] = []
-        read: list[tuple[str, float, frozenset[str], str, bool]] = []  # and each one's slot kind, countable
+        # And each one's slot kind, whether it is countable, the intents covering it.
+        read: list[tuple[str, float, frozenset[str], str, bool, bytes]] = []
         unknown_words: list[str] = []  # words no intent uses (no slots, no numbers)
         rare: list[tuple[str, frozenset[str], str]] = []  # words only one intent uses, and that intent
         lettered: list[str] = []  # words that may have a word vector (no slots, no numbers)
@@ -189,9 +199,9 @@ class FeatureContext:
                 known[t] = reading
             if reading is None:
                 continue
-            forms, slotted, slot, unknown_word, letters, owner, countable = reading
+            forms, slotted, slot, unknown_word, letters, owner, countable, covers = reading
             content.append((t, w, forms))
-            read.append((t, w, forms, slot, countable))
+            read.append((t, w, forms, slot, countable, covers))
             total += w
             if slotted:
                 continue
@@ -231,7 +241,8 @@ class FeatureContext:
             unknown_years=tuple(unknown_years),
             asked=asked,
             word_vectors=word_vectors,
-            reading=tuple([(t, w, forms, slot, countable, t in word_vectors) for t, w, forms, slot, countable in read]),
+            reading=tuple([(t, w, forms, slot, countable, t in word_vectors, covers)
+                           for t, w, forms, slot, countable, covers in read]),
             organisations=tuple(e.key for e in entities if e.kind == "organisation") if entities else (),
             intents=index_reading.intents,
             strange=() if named_kinds or not (kept_unknown or outside_names) else (
@@ -293,9 +304,13 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
                        related: frozenset[str] = frozenset()) -> tuple[list[float], tuple[str, ...]]:
     """The feature row of one candidate (in FEATURE_NAMES order), and a note for each piece of
     evidence that fired: one candidate's `CandidateRows.row`, for a caller that scores one
-    (`nearness(vectors)` is the intent's own)."""
-    rows = CandidateRows(context, lambda _position, words, vectors_of: nearness(vectors_of(words)), voted_none)
-    return rows.row(profile, -1, overlap, fuzzy, margin, answer_recall, voted, voted_lead, exact, related)
+    (`nearness(vectors)` is the intent's own). The profile is read as the one intent of an index
+    of its own: its reading, and which words it covers."""
+    alone = replace(context, intents=(_read_intent(profile),), reading=tuple(
+        (t, w, forms, slot, countable, vectored, _covers((profile,), t, forms))
+        for t, w, forms, slot, countable, vectored, _ in context.reading))
+    rows = CandidateRows(alone, lambda _position, words, vectors_of: nearness(vectors_of(words)), voted_none)
+    return rows.row(profile, 0, overlap, fuzzy, margin, answer_recall, voted, voted_lead, exact, related)
 
 
 # The nearness of an intent's words to some words (`SemanticIndex.nearness_of`): (the intent's
@@ -360,12 +375,11 @@ class CandidateRows:
     def row(self, profile: IntentProfile, position: int, overlap: float, fuzzy: float, margin: float,
             answer_recall: float, voted: float, voted_lead: float, exact: bool,
             related: frozenset[str]) -> tuple[list[float], tuple[str, ...]]:
-        """What `candidate_features` gives for the profile at `position` of the index (-1: a
-        profile given alone)."""
+        """What `candidate_features` gives for `profile`, the index's at `position`, read through
+        the context (its intent's reading, and the words each intent covers) by that position."""
         context = self.context
-        (judged, about_facts, names_of, entity_kind, bag, said, entity_count, organisations_named, phrased,
-         answers, typed, present_tense, reply_column) = (
-            context.intents[position] if position >= 0 else _read_intent(profile))
+        (judged, about_facts, names_of, entity_kind, bag, entity_count, organisations_named, phrased,
+         answers, typed, present_tense, reply_column) = context.intents[position]
         row = self._template.copy()
         notes: list[str] = []
         if exact:
@@ -381,12 +395,12 @@ class CandidateRows:
         weights: list[float] = []  # of the uncovered words, in their order
         near: list[str] = []  # the uncovered words with word vectors, and their weights
         near_weights: list[float] = []
-        for term, weight, forms, slot, countable, vectored in context.reading:
+        for term, weight, _, slot, countable, vectored, covers in context.reading:
             if slot:
                 # A slot's kind is never "", so it equals the entity kind only where there is one.
                 if slot in names_of or slot == entity_kind or term in bag:
                     covered += weight
-            elif term in bag or not forms.isdisjoint(said):  # the bag holds the keywords too
+            elif covers[position]:
                 covered += weight
             elif countable:
                 uncovered.append(term)
