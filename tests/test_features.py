@@ -198,9 +198,9 @@ def test_the_kept_term_readings_give_the_plain_reading_on_the_labelled_questions
                                          if t.isalpha() and len(t) >= 4 and index.intents_using.get(t) == 1)
             assert list(context.word_vectors) == vectored
             # Which intents cover each word: one byte each, by position, where the candidates look.
-            assert [(kind, countable, covers) for _, _, _, kind, countable, _, covers in context.reading] == [
+            assert [entry[3:] for entry in context.reading] == [
                 (t[len(SLOT_PREFIX):] if t.startswith(SLOT_PREFIX) else "", len(t) >= 3 and not t[:1].isdigit(),
-                 bytes([t in p.bag or not forms.isdisjoint(p.said) for p in index.profiles]))
+                 t in vectored, bytes([t in p.bag or not forms.isdisjoint(p.said) for p in index.profiles]))
                 for t, _, forms in content]
 
 

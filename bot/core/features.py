@@ -16,7 +16,7 @@ import numpy as np
 from bot.core.answertypes import Asked
 from bot.core.config import WORD_CACHE_SIZE
 from bot.core.entities import NAME_KINDS
-from bot.core.index import IntentProfile, PhrasingIndex
+from bot.core.index import IntentProfile
 from bot.core.models import Entity, ReplyKind
 from bot.core.normalize import SLOT_PREFIX, slot_token, word_forms
 from bot.core.scoring import FEATURE_NAMES
@@ -39,9 +39,10 @@ _NO_KINDS = _NO_WORDS = frozenset[str]()
 # What `FeatureContext.of` reads of one term, none of it the question's: its word forms, whether
 # it is a slot and of which kind ("" if none), whether no intent uses it (a word, not a number),
 # whether it is letters only (a word that may have a vector), the one intent that uses it if it
-# is rare, whether it may count as uncovered (three letters or more, not a number), and which
-# intents cover it (`_covers`). None for filler and greetings, which are no content.
-_TermReading = tuple[frozenset[str], bool, str, bool, bool, str | None, bool, bytes]
+# is rare, whether it may count as uncovered (three letters or more, not a number), whether it
+# has a word vector, and which intents cover it (`_covers`). None for filler and greetings,
+# which are no content.
+_TermReading = tuple[frozenset[str], bool, str, bool, bool, str | None, bool, bool, bytes]
 # What `CandidateRows.row` reads of one intent, in the order it reads it, in one tuple rather
 # than a chain of attributes a candidate: whether a judgement counts against it (an answer or a
 # gap), whether it answers about the party's facts (an answer), the rows it concerns by kind,
@@ -64,20 +65,21 @@ def _read_intent(profile: IntentProfile) -> _IntentReading:
             _CHAT if kind in _CHAT_KINDS else _GAP if kind is _GAP_KIND else -1)
 
 
-class _IndexReading:
-    """What the features read of an index that no question changes: each term's reading, kept
-    for the words asked most (bounded by WORD_CACHE_SIZE), and each intent's, by position."""
+class _MatcherReading:
+    """What the features read of a matcher's index, lexicon and word vectors that no question
+    changes: each term's reading, kept for the words asked most (bounded by WORD_CACHE_SIZE),
+    and each intent's, by position."""
 
     __slots__ = ("intents", "terms")
 
-    def __init__(self, index: PhrasingIndex) -> None:
+    def __init__(self, matcher: Matcher) -> None:
         self.terms: dict[str, _TermReading | None] = {}
-        self.intents = tuple(_read_intent(profile) for profile in index.profiles)
+        self.intents = tuple(_read_intent(profile) for profile in matcher.index.profiles)
 
 
-# Each index's reading: a property of the index's vocabulary and intents, so an index (an engine)
-# has its own, gone with it.
-_INDEX_READINGS: weakref.WeakKeyDictionary[PhrasingIndex, _IndexReading] = weakref.WeakKeyDictionary()
+# Each matcher's reading: a property of its vocabulary, intents and vectors, so a matcher (an
+# engine) has its own, gone with it.
+_READINGS: weakref.WeakKeyDictionary[Matcher, _MatcherReading] = weakref.WeakKeyDictionary()
 
 
 def _covers(profiles: Sequence[IntentProfile], term: str, forms: frozenset[str]) -> bytes:
@@ -88,9 +90,9 @@ def _covers(profiles: Sequence[IntentProfile], term: str, forms: frozenset[str])
     return bytes([term in profile.bag or not forms.isdisjoint(profile.said) for profile in profiles])
 
 
-def _read_term(index: PhrasingIndex, term: str) -> _TermReading | None:
+def _read_term(matcher: Matcher, term: str) -> _TermReading | None:
     """What `FeatureContext.of` reads of `term` (see `_TermReading`)."""
-    lexicon = index.lexicon
+    index, lexicon = matcher.index, matcher.lexicon
     if term in lexicon.filler or term in lexicon.greetings:
         return None
     forms = frozenset(word_forms(term))
@@ -98,12 +100,13 @@ def _read_term(index: PhrasingIndex, term: str) -> _TermReading | None:
     countable = len(term) >= 3 and not numeric
     covers = _covers(index.profiles, term, forms)
     if term.startswith(SLOT_PREFIX):
-        return forms, True, term[len(SLOT_PREFIX):], False, False, None, countable, covers
+        return forms, True, term[len(SLOT_PREFIX):], False, False, None, countable, False, covers
     # A word that only one intent uses points away from every other intent; short words,
     # numbers and slots are too generic to say so ("go", "50", a person).
     lettered = term.isalpha()
     owner = index.sole_user[term] if lettered and len(term) >= 4 and index.intents_using.get(term) == 1 else None
-    return forms, False, "", term not in index.idf and not numeric, lettered, owner, countable, covers
+    return (forms, False, "", term not in index.idf and not numeric, lettered, owner, countable,
+            lettered and term in matcher.semantic.vectors, covers)
 
 
 def answering(asked: Iterable[str]) -> frozenset[str]:
@@ -175,33 +178,32 @@ class FeatureContext:
         words as typed (folded, not stemmed), where judgements are read; the terms otherwise."""
         index, lexicon = matcher.index, matcher.lexicon
         weights = index.query_weights(terms, background)
-        index_reading = _INDEX_READINGS.get(index)
-        if index_reading is None:
+        matcher_reading = _READINGS.get(matcher)
+        if matcher_reading is None:
             # One assignment: safe with several worker threads (a second reading is the same).
-            index_reading = _INDEX_READINGS[index] = _IndexReading(index)
-        known = index_reading.terms
+            matcher_reading = _READINGS[matcher] = _MatcherReading(matcher)
+        known = matcher_reading.terms
         # One pass reads what each content word says, each list in the content's order; the sums
         # of weights add in that order from 0 (what `sum` gives).
         content: list[tuple[str, float, frozenset[str]]] = []
-        # And each one's slot kind, whether it is countable, the intents covering it.
-        read: list[tuple[str, float, frozenset[str], str, bool, bytes]] = []
+        reading: list[tuple[str, float, frozenset[str], str, bool, bool, bytes]] = []  # see `reading`
         unknown_words: list[str] = []  # words no intent uses (no slots, no numbers)
         rare: list[tuple[str, frozenset[str], str]] = []  # words only one intent uses, and that intent
         lettered: list[str] = []  # words that may have a word vector (no slots, no numbers)
         total = unknown = 0.0
         for t, w in weights.items():
             try:
-                reading = known[t]
+                term_reading = known[t]
             except KeyError:
-                reading = _read_term(index, t)
+                term_reading = _read_term(matcher, t)
                 if len(known) >= WORD_CACHE_SIZE:
                     known.clear()  # a bound on what a stream of new words can make it hold
-                known[t] = reading
-            if reading is None:
+                known[t] = term_reading
+            if term_reading is None:
                 continue
-            forms, slotted, slot, unknown_word, letters, owner, countable, covers = reading
+            forms, slotted, slot, unknown_word, letters, owner, countable, vectored, covers = term_reading
             content.append((t, w, forms))
-            read.append((t, w, forms, slot, countable, covers))
+            reading.append((t, w, forms, slot, countable, vectored, covers))
             total += w
             if slotted:
                 continue
@@ -241,10 +243,9 @@ class FeatureContext:
             unknown_years=tuple(unknown_years),
             asked=asked,
             word_vectors=word_vectors,
-            reading=tuple([(t, w, forms, slot, countable, t in word_vectors, covers)
-                           for t, w, forms, slot, countable, covers in read]),
+            reading=tuple(reading),
             organisations=tuple(e.key for e in entities if e.kind == "organisation") if entities else (),
-            intents=index_reading.intents,
+            intents=matcher_reading.intents,
             strange=() if named_kinds or not (kept_unknown or outside_names) else (
                 *(w for w in kept_unknown if w not in word_vectors), *outside_names),
         )
