@@ -38,11 +38,11 @@ _NO_KINDS = _NO_WORDS = frozenset[str]()
 
 # What `FeatureContext.of` reads of one term, none of it the question's: its word forms, whether
 # it is a slot and of which kind ("" if none), whether no intent uses it (a word, not a number),
-# whether it is letters only (a word that may have a vector), the one intent that uses it if it
-# is rare, whether it may count as uncovered (three letters or more, not a number), whether it
-# has a word vector, and which intents cover it (`_covers`). None for filler and greetings,
-# which are no content.
-_TermReading = tuple[frozenset[str], bool, str, bool, bool, str | None, bool, bool, bytes]
+# the one intent that uses it if it is rare, whether it may count as uncovered (three letters or
+# more, not a number), whether it has a word vector (a word of letters only that the matcher's
+# table has), and which intents cover it (`_covers`). None for filler and greetings, which are
+# no content.
+_TermReading = tuple[frozenset[str], bool, str, bool, str | None, bool, bool, bytes]
 # What `CandidateRows.row` reads of one intent, in the order it reads it, in one tuple rather
 # than a chain of attributes a candidate: whether a judgement counts against it (an answer or a
 # gap), whether it answers about the party's facts (an answer), the rows it concerns by kind,
@@ -100,12 +100,12 @@ def _read_term(matcher: Matcher, term: str) -> _TermReading | None:
     countable = len(term) >= 3 and not numeric
     covers = _covers(index.profiles, term, forms)
     if term.startswith(SLOT_PREFIX):
-        return forms, True, term[len(SLOT_PREFIX):], False, False, None, countable, False, covers
+        return forms, True, term[len(SLOT_PREFIX):], False, None, countable, False, covers
     # A word that only one intent uses points away from every other intent; short words,
     # numbers and slots are too generic to say so ("go", "50", a person).
     lettered = term.isalpha()
     owner = index.sole_user[term] if lettered and len(term) >= 4 and index.intents_using.get(term) == 1 else None
-    return (forms, False, "", term not in index.idf and not numeric, lettered, owner, countable,
+    return (forms, False, "", term not in index.idf and not numeric, owner, countable,
             lettered and term in matcher.semantic.vectors, covers)
 
 
@@ -189,7 +189,7 @@ class FeatureContext:
         reading: list[tuple[str, float, frozenset[str], str, bool, bool, bytes]] = []  # see `reading`
         unknown_words: list[str] = []  # words no intent uses (no slots, no numbers)
         rare: list[tuple[str, frozenset[str], str]] = []  # words only one intent uses, and that intent
-        lettered: list[str] = []  # words that may have a word vector (no slots, no numbers)
+        vectored_words: list[str] = []
         total = unknown = 0.0
         for t, w in weights.items():
             try:
@@ -201,7 +201,7 @@ class FeatureContext:
                 known[t] = term_reading
             if term_reading is None:
                 continue
-            forms, slotted, slot, unknown_word, letters, owner, countable, vectored, covers = term_reading
+            forms, slotted, slot, unknown_word, owner, countable, vectored, covers = term_reading
             content.append((t, w, forms))
             reading.append((t, w, forms, slot, countable, vectored, covers))
             total += w
@@ -210,10 +210,10 @@ class FeatureContext:
             if unknown_word:
                 unknown_words.append(t)
                 unknown += w
-            if letters:
-                lettered.append(t)
-                if owner is not None:
-                    rare.append((t, forms, owner))
+            if vectored:
+                vectored_words.append(t)
+            if owner is not None:
+                rare.append((t, forms, owner))
         entities = tuple(entities)
         rows: dict[str, set[str]] = {}
         for entity in entities:
@@ -221,7 +221,7 @@ class FeatureContext:
         if asked.types == _PERSON and content and all(t in _BODIES for t, _, _ in content):
             # "who are the CNRP?", "who is ASEAN?": who a body is asks what it is.
             asked = replace(asked, types=_DESCRIPTION)
-        word_vectors = matcher.semantic.query(lettered)
+        word_vectors = matcher.semantic.query(vectored_words)
         named_kinds = frozenset(e.kind for e in entities if e.kind in NAME_KINDS) if entities else _NO_KINDS
         outside_names = () if lexicon.outside_names.isdisjoint(terms) else tuple(
             t for t in terms if t in lexicon.outside_names)

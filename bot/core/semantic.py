@@ -51,12 +51,14 @@ class SemanticIndex:
         # A word's row is a property of the word, kept for the words asked most: most questions
         # cost a dictionary look-up a word, and the rest the one gather they cost before.
         # A plain loop: a comprehension is a function made and called each time (Python 3.11).
-        rows = self._rows
+        # A word without a vector is told by its row's identity, not its length: the row's shape
+        # is another object to read.
+        rows, no_vector = self._rows, self._no_vector
         known: dict[str, NDArray[np.float32]] = {}
         try:
             for word in words:
                 row = rows[word]
-                if len(row):
+                if row is not no_vector:
                     known[word] = row
             return known
         except KeyError:
