@@ -141,9 +141,10 @@ class FeatureContext:
     present_words: frozenset[str]
     unknown_years: tuple[str, ...]
     asked: Asked
-    # Content words that have word vectors, each with its vector (a matrix of one row), for the
-    # semantic feature.
-    word_vectors: dict[str, np.ndarray]
+    # The content words that have word vectors, in order, and how to find their vectors
+    # (`SemanticIndex.query`): see `word_vectors`.
+    vectored: tuple[str, ...]
+    rows_of: Callable[[Sequence[str]], dict[str, np.ndarray]]
     # The content read once for every candidate, in its order (the sums of weights keep it):
     # (term, weight, forms, a slot's kind or "", whether a word may count as uncovered: three
     # letters or more, not a number, whether it has a word vector, and which intents cover it:
@@ -159,6 +160,17 @@ class FeatureContext:
     # The vectors of a set of uncovered words, gathered once a question: candidates that leave
     # the same words uncovered share them.
     gathered: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+    _word_vectors: dict[str, np.ndarray] | None = field(default=None, init=False, compare=False, repr=False)
+
+    @property
+    def word_vectors(self) -> dict[str, np.ndarray]:
+        """Content words that have word vectors, each with its vector (a matrix of one row), for
+        the semantic feature. Found on first use: a candidate whose nearness is kept reads none,
+        and on a question seen before no candidate needs them."""
+        found = self._word_vectors
+        if found is None:
+            found = self._word_vectors = self.rows_of(self.vectored)
+        return found
 
     def vectors_of(self, words: Sequence[str]) -> np.ndarray:
         """The vectors of words that have them, one row each, in the order given."""
@@ -221,7 +233,6 @@ class FeatureContext:
         if asked.types == _PERSON and content and all(t in _BODIES for t, _, _ in content):
             # "who are the CNRP?", "who is ASEAN?": who a body is asks what it is.
             asked = replace(asked, types=_DESCRIPTION)
-        word_vectors = matcher.semantic.query(vectored_words)
         named_kinds = frozenset(e.kind for e in entities if e.kind in NAME_KINDS) if entities else _NO_KINDS
         outside_names = () if lexicon.outside_names.isdisjoint(terms) else tuple(
             t for t in terms if t in lexicon.outside_names)
@@ -242,12 +253,13 @@ class FeatureContext:
             present_words=frozenset(present_words) if present_words else _NO_WORDS,
             unknown_years=tuple(unknown_years),
             asked=asked,
-            word_vectors=word_vectors,
+            vectored=tuple(vectored_words),
+            rows_of=matcher.semantic.query,
             reading=tuple(reading),
             organisations=tuple(e.key for e in entities if e.kind == "organisation") if entities else (),
             intents=matcher_reading.intents,
             strange=() if named_kinds or not (kept_unknown or outside_names) else (
-                *(w for w in kept_unknown if w not in word_vectors), *outside_names),
+                *(w for w in kept_unknown if w not in vectored_words), *outside_names),
         )
 
 
