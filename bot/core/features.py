@@ -78,8 +78,9 @@ class _MatcherReading:
 
 
 # Each matcher's reading: a property of its vocabulary, intents and vectors, so a matcher (an
-# engine) has its own, gone with it.
-_READINGS: weakref.WeakKeyDictionary[Matcher, _MatcherReading] = weakref.WeakKeyDictionary()
+# engine) has its own, by its id, dropped when the matcher goes (before another object can take
+# its id). A plain dict: a WeakKeyDictionary's look-up is Python code making a weak reference.
+_READINGS: dict[int, _MatcherReading] = {}
 
 
 def _covers(profiles: Sequence[IntentProfile], term: str, forms: frozenset[str]) -> bytes:
@@ -190,10 +191,11 @@ class FeatureContext:
         words as typed (folded, not stemmed), where judgements are read; the terms otherwise."""
         index, lexicon = matcher.index, matcher.lexicon
         weights = index.query_weights(terms, background)
-        matcher_reading = _READINGS.get(matcher)
+        matcher_reading = _READINGS.get(id(matcher))
         if matcher_reading is None:
             # One assignment: safe with several worker threads (a second reading is the same).
-            matcher_reading = _READINGS[matcher] = _MatcherReading(matcher)
+            matcher_reading = _READINGS[id(matcher)] = _MatcherReading(matcher)
+            weakref.finalize(matcher, _READINGS.pop, id(matcher), None)
         known = matcher_reading.terms
         # One pass reads what each content word says, each list in the content's order; the sums
         # of weights add in that order from 0 (what `sum` gives).
@@ -233,7 +235,7 @@ class FeatureContext:
         if asked.types == _PERSON and content and all(t in _BODIES for t, _, _ in content):
             # "who are the CNRP?", "who is ASEAN?": who a body is asks what it is.
             asked = replace(asked, types=_DESCRIPTION)
-        named_kinds = frozenset(e.kind for e in entities if e.kind in NAME_KINDS) if entities else _NO_KINDS
+        named_kinds = NAME_KINDS.intersection(rows) if rows else _NO_KINDS
         outside_names = () if lexicon.outside_names.isdisjoint(terms) else tuple(
             t for t in terms if t in lexicon.outside_names)
         kept_unknown = tuple(t for t in unknown_words if len(t) >= 3) if unknown_words else ()
@@ -256,7 +258,7 @@ class FeatureContext:
             vectored=tuple(vectored_words),
             rows_of=matcher.semantic.query,
             reading=tuple(reading),
-            organisations=tuple(e.key for e in entities if e.kind == "organisation") if entities else (),
+            organisations=tuple(e.key for e in entities if e.kind == "organisation") if "organisation" in rows else (),
             intents=matcher_reading.intents,
             strange=() if named_kinds or not (kept_unknown or outside_names) else (
                 *(w for w in kept_unknown if w not in vectored_words), *outside_names),
