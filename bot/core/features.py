@@ -238,31 +238,19 @@ class FeatureContext:
         named_kinds = NAME_KINDS.intersection(rows) if rows else _NO_KINDS
         outside_names = () if lexicon.outside_names.isdisjoint(terms) else tuple(
             t for t in terms if t in lexicon.outside_names)
-        kept_unknown = tuple(t for t in unknown_words if len(t) >= 3) if unknown_words else ()
-        return cls(
-            content=tuple(content),
-            total=total,
-            unknown_share=unknown / total if total else 0.0,
-            unknown_words=kept_unknown,
-            top_weight=index.top_idf,
-            evaluative=_judgements(terms if words is None else words, lexicon.evaluative),
-            names_party=PARTY_TERM in terms,
-            outside_names=outside_names,
-            rare=tuple(rare),
-            entities=entities,
-            named_kinds=named_kinds,
-            rows_by_kind={kind: len(keys) for kind, keys in rows.items()} if rows else {},
-            present_words=frozenset(present_words) if present_words else _NO_WORDS,
-            unknown_years=tuple(unknown_years),
-            asked=asked,
-            vectored=tuple(vectored_words),
-            rows_of=matcher.semantic.query,
-            reading=tuple(reading),
-            organisations=tuple(e.key for e in entities if e.kind == "organisation") if "organisation" in rows else (),
-            intents=matcher_reading.intents,
-            strange=() if named_kinds or not (kept_unknown or outside_names) else (
-                *(w for w in kept_unknown if w not in vectored_words), *outside_names),
-        )
+        unknown_words_kept = tuple(t for t in unknown_words if len(t) >= 3) if unknown_words else ()
+        unknown_share = unknown / total if total else 0.0
+        evaluative = _judgements(terms if words is None else words, lexicon.evaluative)
+        rows_by_kind = {kind: len(keys) for kind, keys in rows.items()} if rows else {}
+        present = frozenset(present_words) if present_words else _NO_WORDS
+        organisations = tuple(e.key for e in entities if e.kind == "organisation") if "organisation" in rows else ()
+        strange = () if named_kinds or not (unknown_words_kept or outside_names) else (
+            *(w for w in unknown_words_kept if w not in vectored_words), *outside_names)
+        # By place, in the fields' order: each keyword argument costs a search of the names.
+        return cls(tuple(content), total, unknown_share, unknown_words_kept, index.top_idf, evaluative,
+                   PARTY_TERM in terms, outside_names, tuple(rare), entities, named_kinds, rows_by_kind, present,
+                   tuple(unknown_years), asked, tuple(vectored_words), matcher.semantic.query, tuple(reading),
+                   organisations, strange, matcher_reading.intents)
 
 
 # Near "right", these make it a side or a moment, not a judgement ("left or right", "right
