@@ -43,26 +43,29 @@ _NO_KINDS = _NO_WORDS = frozenset[str]()
 # table has), and which intents cover it (`_covers`). None for filler and greetings, which are
 # no content.
 _TermReading = tuple[frozenset[str], bool, str, bool, str | None, bool, bool, bytes]
-# What `CandidateRows.row` reads of one intent, in the order it reads it, in one tuple rather
-# than a chain of attributes a candidate: whether a judgement counts against it (an answer or a
-# gap), whether it answers about the party's facts (an answer), the rows it concerns by kind,
-# the entity kind it needs, its bag (for the slots), the rows it takes, the organisations it
-# concerns, the kinds its phrasings name, what its answer gives and whether that is checked
-# against what is asked (not for chat), whether it speaks of now, and the column its kind of
-# reply sets (-1 for none).
-_IntentReading = tuple[bool, bool, dict[str, frozenset[str]], str | None, frozenset[str], int, frozenset[str],
-                       dict[str, frozenset[str]], tuple[str, ...], bool, bool, int]
+class _IntentReading:
+    """What `CandidateRows.row` reads of one intent, read once a matcher: each candidate reads
+    the few its question needs from one small object, not through a chain of attributes (nor all
+    of them, as unpacking a tuple would touch every one)."""
 
+    __slots__ = ("about_facts", "answers", "bag", "entity_count", "entity_kind", "judged", "named",
+                 "organisations_named", "phrased", "present_tense", "reply_column", "typed")
 
-def _read_intent(profile: IntentProfile) -> _IntentReading:
-    """What `CandidateRows.row` reads of `profile` (see `_IntentReading`)."""
-    intent = profile.intent
-    kind = intent.kind
-    named = profile.named
-    return (kind is _ANSWER_KIND or kind is _GAP_KIND, kind is _ANSWER_KIND, named, intent.entity,
-            profile.bag, profile.traits.entity_count, named.get("organisation", frozenset()),
-            profile.phrased, intent.answers, bool(intent.answers) and kind not in _CHAT_KINDS, profile.present_tense,
-            _CHAT if kind in _CHAT_KINDS else _GAP if kind is _GAP_KIND else -1)
+    def __init__(self, profile: IntentProfile) -> None:
+        intent = profile.intent
+        kind = intent.kind
+        self.judged = kind is _ANSWER_KIND or kind is _GAP_KIND  # a judgement counts against it
+        self.about_facts = kind is _ANSWER_KIND  # it answers about the party's facts
+        self.named = profile.named  # the rows it concerns, by kind
+        self.entity_kind = intent.entity  # the kind of row it needs
+        self.bag = profile.bag  # read for slots: each word's `_covers` tells the rest
+        self.entity_count = profile.traits.entity_count  # the rows of that kind it takes
+        self.organisations_named = profile.named.get("organisation", frozenset())
+        self.phrased = profile.phrased  # the kinds its phrasings name
+        self.answers = intent.answers  # what its answer gives, checked against what is asked
+        self.typed = bool(intent.answers) and kind not in _CHAT_KINDS  # (not for chat)
+        self.present_tense = profile.present_tense  # some phrasing asks about now
+        self.reply_column = _CHAT if kind in _CHAT_KINDS else _GAP if kind is _GAP_KIND else -1
 
 
 class _MatcherReading:
@@ -74,7 +77,7 @@ class _MatcherReading:
 
     def __init__(self, matcher: Matcher) -> None:
         self.terms: dict[str, _TermReading | None] = {}
-        self.intents = tuple(_read_intent(profile) for profile in matcher.index.profiles)
+        self.intents = tuple(_IntentReading(profile) for profile in matcher.index.profiles)
 
 
 # Each matcher's reading: a property of its vocabulary, intents and vectors, so a matcher (an
@@ -309,7 +312,7 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
     evidence that fired: one candidate's `CandidateRows.row`, for a caller that scores one
     (`nearness(vectors)` is the intent's own). The profile is read as the one intent of an index
     of its own: its reading, and which words it covers."""
-    alone = replace(context, intents=(_read_intent(profile),), reading=tuple(
+    alone = replace(context, intents=(_IntentReading(profile),), reading=tuple(
         (t, w, forms, slot, countable, vectored, _covers((profile,), t, forms))
         for t, w, forms, slot, countable, vectored, _ in context.reading))
     rows = CandidateRows(alone, lambda _position, words, vectors_of: nearness(vectors_of(words)), voted_none)
@@ -381,8 +384,8 @@ class CandidateRows:
         """What `candidate_features` gives for `profile`, the index's at `position`, read through
         the context (its intent's reading, and the words each intent covers) by that position."""
         context = self.context
-        (judged, about_facts, names_of, entity_kind, bag, entity_count, organisations_named, phrased,
-         answers, typed, present_tense, reply_column) = context.intents[position]
+        intent = context.intents[position]
+        entity_kind = intent.entity_kind
         row = self._template.copy()
         notes: list[str] = []
         if exact:
@@ -401,7 +404,7 @@ class CandidateRows:
         for term, weight, _, slot, countable, vectored, covers in context.reading:
             if slot:
                 # A slot's kind is never "", so it equals the entity kind only where there is one.
-                if slot in names_of or slot == entity_kind or term in bag:
+                if slot in intent.named or slot == entity_kind or term in intent.bag:
                     covered += weight
             elif covers[position]:
                 covered += weight
@@ -468,7 +471,7 @@ class CandidateRows:
                 # the second is smaller.
                 share = (discounted[0] if len(discounted) == 1 else max(discounted)) / context.top_weight
                 row[_UNCOVERED_RARE] = share if share < 1.0 else 1.0
-        if judged and self._judgement:
+        if intent.judged and self._judgement:
             row[_EVALUATIVE] = 1.0
             notes.append(self._judgement)
         if entity_kind:
@@ -478,21 +481,21 @@ class CandidateRows:
             else:
                 row[_ENTITY_MISSING] = 1.0
                 notes.append(f"needs a {entity_kind}")
-            if entity_kind in NAME_KINDS and present and present != entity_count:
+            if entity_kind in NAME_KINDS and present and present != (entity_count := intent.entity_count):
                 row[_COUNT_MISMATCH] = 1.0
                 notes.append(f"takes {entity_count} {entity_kind}, the question names {present}")
         for kind_named, key in self._named:
-            named = names_of.get(kind_named)
+            named = intent.named.get(kind_named)
             if named and key not in named and kind_named != entity_kind:
                 row[_NAMES_OTHER] = 1.0
                 notes.append(f"names {key}, the intent is about {', '.join(sorted(named))}")
                 break
-        orgs = [key for key in context.organisations if key not in organisations_named] \
+        orgs = [key for key in context.organisations if key not in intent.organisations_named] \
             if context.organisations and entity_kind != "organisation" else None
         if orgs:
             row[_ORG_UNRELATED] = 1.0
             notes.append(f"names {', '.join(orgs)}, which the intent never mentions")
-        if about_facts and not context.names_party:
+        if intent.about_facts and not context.names_party:
             strange = context.strange
             if orgs or strange:
                 row[_OTHER_SUBJECT] = 1.0
@@ -503,13 +506,15 @@ class CandidateRows:
         if context.named_kinds:
             # Plain loops here and below: a comprehension is a function made and called (Python 3.11).
             stray: list[str] = []
+            phrased = intent.phrased
             for named_kind in context.named_kinds:
                 if named_kind not in phrased and named_kind != entity_kind:
                     stray.append(named_kind)
             if stray:
                 row[_NAMES_UNRELATED] = 1.0
                 notes.append(f"names a {', '.join(sorted(stray))} the intent never mentions")
-        if typed and self._asked:
+        if intent.typed and self._asked:
+            answers = intent.answers
             if not self._answering.isdisjoint(answers):
                 row[_TYPE_MATCH] = 1.0
             else:
@@ -524,11 +529,11 @@ class CandidateRows:
             if off_topic:
                 row[_OFF_TOPIC] = 1.0
                 notes.append(f"says {', '.join(off_topic)}, which this intent never covers")
-        if self._present and not present_tense:
+        if self._present and not intent.present_tense:
             row[_PRESENT] = 1.0
             notes.append(self._present)
         if self._year:
             notes.append(self._year)
-        if reply_column >= 0:
+        if (reply_column := intent.reply_column) >= 0:
             row[reply_column] = 1.0
         return row, tuple(notes)
