@@ -139,7 +139,7 @@ class FeatureContext:
     names_party: bool  # the question names the CNRP
     outside_names: tuple[str, ...]  # parties and bodies the sources never mention ("funcinpec")
     rare: tuple[tuple[str, frozenset[str], str], ...]  # words only one intent uses: forms, that intent
-    entities: tuple[Entity, ...]
+    named_rows: tuple[tuple[str, str], ...]  # (kind, key) of each row it names, in order
     named_kinds: frozenset[str]
     rows_by_kind: dict[str, int]
     present_words: frozenset[str]
@@ -231,10 +231,12 @@ class FeatureContext:
                 vectored_words.append(t)
             if owner is not None:
                 rare.append((t, forms, owner))
-        entities = tuple(entities)
+        named_rows: list[tuple[str, str]] = []
         rows: dict[str, set[str]] = {}
         for entity in entities:
-            rows.setdefault(entity.kind, set()).add(entity.key)
+            kind, key = entity.kind, entity.key
+            named_rows.append((kind, key))
+            rows.setdefault(kind, set()).add(key)
         if asked.types == _PERSON and content and all(t in _BODIES for t, _, _ in content):
             # "who are the CNRP?", "who is ASEAN?": who a body is asks what it is.
             asked = replace(asked, types=_DESCRIPTION)
@@ -246,14 +248,15 @@ class FeatureContext:
         evaluative = _judgements(terms if words is None else words, lexicon.evaluative)
         rows_by_kind = {kind: len(keys) for kind, keys in rows.items()} if rows else {}
         present = frozenset(present_words) if present_words else _NO_WORDS
-        organisations = tuple(e.key for e in entities if e.kind == "organisation") if "organisation" in rows else ()
+        organisations = (tuple(key for kind, key in named_rows if kind == "organisation") if "organisation" in rows
+                         else ())
         strange = () if named_kinds or not (unknown_words_kept or outside_names) else (
             *(w for w in unknown_words_kept if w not in vectored_words), *outside_names)
         # By place, in the fields' order: each keyword argument costs a search of the names.
         return cls(tuple(content), total, unknown_share, unknown_words_kept, index.top_idf, evaluative,
-                   PARTY_TERM in terms, outside_names, tuple(rare), entities, named_kinds, rows_by_kind, present,
-                   tuple(unknown_years), asked, tuple(vectored_words), matcher.semantic.query, tuple(reading),
-                   organisations, strange, matcher_reading.intents)
+                   PARTY_TERM in terms, outside_names, tuple(rare), tuple(named_rows), named_kinds, rows_by_kind,
+                   present, tuple(unknown_years), asked, tuple(vectored_words), matcher.semantic.query,
+                   tuple(reading), organisations, strange, matcher_reading.intents)
 
 
 # Near "right", these make it a side or a moment, not a judgement ("left or right", "right
@@ -336,7 +339,6 @@ class CandidateRows:
         "_asked",
         "_asked_text",
         "_judgement",
-        "_named",
         "_nearness",
         "_outside",
         "_present",
@@ -352,8 +354,6 @@ class CandidateRows:
         candidate with uncovered words that have vectors."""
         self.context = context
         self._nearness = nearness
-        # (kind, key) of each row the question names: read once, not from each entity a candidate.
-        self._named = tuple((entity.kind, entity.key) for entity in context.entities) if context.entities else ()
         template = [0.0] * len(FEATURE_NAMES)
         template[_CLASSIFIER_NONE] = voted_none
         template[_UNKNOWN] = unknown_share = context.unknown_share
@@ -484,7 +484,7 @@ class CandidateRows:
             if entity_kind in NAME_KINDS and present and present != (entity_count := intent.entity_count):
                 row[_COUNT_MISMATCH] = 1.0
                 notes.append(f"takes {entity_count} {entity_kind}, the question names {present}")
-        for kind_named, key in self._named:
+        for kind_named, key in context.named_rows:
             named = intent.named.get(kind_named)
             if named and key not in named and kind_named != entity_kind:
                 row[_NAMES_OTHER] = 1.0
