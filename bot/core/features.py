@@ -43,10 +43,12 @@ _NO_KINDS = _NO_WORDS = frozenset[str]()
 # table has), and which intents cover it (`_covers`). None for filler and greetings, which are
 # no content.
 _TermReading = tuple[frozenset[str], bool, str, bool, str | None, bool, bool, bytes]
+
+
 class _IntentReading:
     """What `CandidateRows.row` reads of one intent, read once a matcher: each candidate reads
-    the few its question needs from one small object, not through a chain of attributes (nor all
-    of them, as unpacking a tuple would touch every one)."""
+    the few facts its question needs by name from one small object, not through a chain of
+    attributes of the profile and its intent."""
 
     __slots__ = ("about_facts", "answers", "bag", "entity_count", "entity_kind", "judged", "named",
                  "organisations_named", "phrased", "present_tense", "reply_column", "typed")
@@ -62,8 +64,8 @@ class _IntentReading:
         self.entity_count = profile.traits.entity_count  # the rows of that kind it takes
         self.organisations_named = profile.named.get("organisation", frozenset())
         self.phrased = profile.phrased  # the kinds its phrasings name
-        self.answers = intent.answers  # what its answer gives, checked against what is asked
-        self.typed = bool(intent.answers) and kind not in _CHAT_KINDS  # (not for chat)
+        self.answers = intent.answers  # what its answer gives
+        self.typed = bool(intent.answers) and kind not in _CHAT_KINDS  # checked against what is asked
         self.present_tense = profile.present_tense  # some phrasing asks about now
         self.reply_column = _CHAT if kind in _CHAT_KINDS else _GAP if kind is _GAP_KIND else -1
 
@@ -206,7 +208,7 @@ class FeatureContext:
         reading: list[tuple[str, float, frozenset[str], str, bool, bool, bytes]] = []  # see `reading`
         unknown_words: list[str] = []  # words no intent uses (no slots, no numbers)
         rare: list[tuple[str, frozenset[str], str]] = []  # words only one intent uses, and that intent
-        vectored_words: list[str] = []
+        vectored_words: list[str] = []  # words that have a word vector
         total = unknown = 0.0
         for t, w in weights.items():
             try:
