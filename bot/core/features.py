@@ -73,13 +73,37 @@ class _IntentReading:
 class _MatcherReading:
     """What the features read of a matcher's index, lexicon and word vectors that no question
     changes: each term's reading, kept for the words asked most (bounded by WORD_CACHE_SIZE),
-    and each intent's, by position."""
+    and each intent's, by position. It holds no reference to the matcher, which its entry in
+    `_READINGS` must not keep alive."""
 
-    __slots__ = ("intents", "terms")
+    __slots__ = ("_bag_users", "_said_users", "intents", "terms")
 
     def __init__(self, matcher: Matcher) -> None:
         self.terms: dict[str, _TermReading | None] = {}
-        self.intents = tuple(_IntentReading(profile) for profile in matcher.index.profiles)
+        profiles = matcher.index.profiles
+        self.intents = tuple(_IntentReading(profile) for profile in profiles)
+        # The positions of the intents whose bag holds each word, and of those that say each
+        # form (0.3 MB): a new word's covers are gathered from a few short lists instead of two
+        # large sets of every intent, cold in place (some 25 us a word).
+        bag_users: dict[str, list[int]] = {}
+        said_users: dict[str, list[int]] = {}
+        for position, profile in enumerate(profiles):
+            for word in profile.bag:
+                bag_users.setdefault(word, []).append(position)
+            for form in profile.said:
+                said_users.setdefault(form, []).append(position)
+        self._bag_users = {word: tuple(users) for word, users in bag_users.items()}
+        self._said_users = {form: tuple(users) for form, users in said_users.items()}
+
+    def covers(self, term: str, forms: frozenset[str]) -> bytes:
+        """`_covers` of the matcher's intents, from the users of the word and its forms."""
+        covered = bytearray(len(self.intents))
+        for position in self._bag_users.get(term, ()):
+            covered[position] = 1
+        for form in forms:
+            for position in self._said_users.get(form, ()):
+                covered[position] = 1
+        return bytes(covered)
 
 
 # Each matcher's reading: a property of its vocabulary, intents and vectors, so a matcher (an
@@ -96,7 +120,7 @@ def _covers(profiles: Sequence[IntentProfile], term: str, forms: frozenset[str])
     return bytes([term in profile.bag or not forms.isdisjoint(profile.said) for profile in profiles])
 
 
-def _read_term(matcher: Matcher, term: str) -> _TermReading | None:
+def _read_term(matcher: Matcher, matcher_reading: _MatcherReading, term: str) -> _TermReading | None:
     """What `FeatureContext.of` reads of `term` (see `_TermReading`)."""
     index, lexicon = matcher.index, matcher.lexicon
     if term in lexicon.filler or term in lexicon.greetings:
@@ -104,7 +128,7 @@ def _read_term(matcher: Matcher, term: str) -> _TermReading | None:
     forms = frozenset(word_forms(term))
     numeric = term[:1].isdigit()
     countable = len(term) >= 3 and not numeric
-    covers = _covers(index.profiles, term, forms)
+    covers = matcher_reading.covers(term, forms)
     if term.startswith(SLOT_PREFIX):
         return forms, True, term[len(SLOT_PREFIX):], False, None, countable, False, covers
     # A word that only one intent uses points away from every other intent; short words,
@@ -214,7 +238,7 @@ class FeatureContext:
             try:
                 term_reading = known[t]
             except KeyError:
-                term_reading = _read_term(matcher, t)
+                term_reading = _read_term(matcher, matcher_reading, t)
                 if len(known) >= WORD_CACHE_SIZE:
                     known.clear()  # a bound on what a stream of new words can make it hold
                 known[t] = term_reading
