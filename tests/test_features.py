@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.engine import Engine
 from bot.core.entities import NAME_KINDS
-from bot.core.features import _ALSO_ANSWERS, FeatureContext, candidate_features, gives_what_is_asked
+from bot.core.features import _ALSO_ANSWERS, CandidateRows, FeatureContext, candidate_features, gives_what_is_asked
 from bot.core.index import YEAR, IntentProfile
 from bot.core.matching import Matcher
 from bot.core.models import ReplyKind
@@ -167,11 +167,41 @@ def test_the_vectors_of_some_words_are_gathered_once_a_question(matcher: Matcher
 
 def test_each_word_of_the_reading_keeps_its_order_weight_and_kind(matcher: Matcher) -> None:
     context = _context(matcher, "how many votes did the cnrp win in kandal in 2013")
-    assert [(t, w, forms) for t, w, forms, _, _, _ in context.reading] == list(context.content)
-    for term, _, _, kind, countable, vectored in context.reading:
+    assert [(t, w, forms) for t, w, forms, _, _, _, _ in context.reading] == list(context.content)
+    for term, _, _, kind, countable, vectored, _ in context.reading:
         assert kind == (term[len(SLOT_PREFIX):] if term.startswith(SLOT_PREFIX) else "")
         assert countable == (len(term) >= 3 and not term[:1].isdigit())
         assert vectored == (term in context.word_vectors)
+
+
+def test_the_kept_term_readings_give_the_plain_reading_on_the_labelled_questions(matcher: Matcher) -> None:
+    # FeatureContext.of reads each term's forms, kind and rarity from a memo per index: the
+    # content, sums and word lists must be those the plain definitions give, on a first reading
+    # (the memo filled) and a second (read from it).
+    index, lexicon = matcher.index, matcher.lexicon
+    for (question,) in dict(question_sets())["questions.yaml"][::5]:
+        parsed = matcher.parse(question)
+        weights = index.query_weights(parsed.terms, parsed.background)
+        content = [(t, w, frozenset(word_forms(t))) for t, w in weights.items()
+                   if t not in lexicon.filler and t not in lexicon.greetings]
+        words = [(t, w, forms) for t, w, forms in content if not t.startswith(SLOT_PREFIX)]
+        unknown = [(t, w) for t, w, _ in words if t not in index.idf and not t[:1].isdigit()]
+        total = sum(w for _, w, _ in content)
+        share = sum(w for _, w in unknown) / total if total else 0.0
+        vectored = [t for t, _, _ in words if t.isalpha() and t in matcher.semantic.vectors]
+        for _ in range(2):
+            context = _context(matcher, question)
+            assert context.content == tuple(content), question
+            assert (context.total, context.unknown_share) == (total, share)
+            assert context.unknown_words == tuple(t for t, _ in unknown if len(t) >= 3)
+            assert context.rare == tuple((t, forms, index.sole_user[t]) for t, _, forms in words
+                                         if t.isalpha() and len(t) >= 4 and index.intents_using.get(t) == 1)
+            assert list(context.word_vectors) == vectored
+            # Which intents cover each word: one byte each, by position, where the candidates look.
+            assert [entry[3:] for entry in context.reading] == [
+                (t[len(SLOT_PREFIX):] if t.startswith(SLOT_PREFIX) else "", len(t) >= 3 and not t[:1].isdigit(),
+                 t in vectored, bytes([t in p.bag or not forms.isdisjoint(p.said) for p in index.profiles]))
+                for t, _, forms in content]
 
 
 def test_an_empty_question_has_no_evidence(matcher: Matcher) -> None:
@@ -354,7 +384,7 @@ def _plain_semantic_and_rare(context: FeatureContext, profile: IntentProfile,
     intent = profile.intent
     covered = 0.0
     uncovered: list[tuple[str, float, bool]] = []
-    for term, weight, forms, slot, countable, vectored in context.reading:
+    for term, weight, forms, slot, countable, vectored, _ in context.reading:
         if slot:
             if slot in profile.named or (bool(intent.entity) and slot == intent.entity) or term in profile.bag:
                 covered += weight
@@ -394,6 +424,20 @@ def test_semantic_uncovered_rare_and_off_topic_equal_the_plain_tests_on_the_labe
             assert row[off_topic_column] == float(off_topic)
             near_words.add(min(near, 2))
     assert near_words == {0, 1, 2}  # every way was taken
+
+
+def test_rows_read_at_a_position_equal_the_rows_of_the_profile_given_alone(matcher: Matcher) -> None:
+    # The matcher's rows read each intent from the index's reading made once, and the words it
+    # covers from each word's reading, by position, and nearness from the memo; a profile given
+    # alone is read from itself, nearness computed.
+    index, semantic = matcher.index, matcher.semantic
+    for (question,) in dict(question_sets())["questions.yaml"][::5]:
+        context = _context(matcher, question)
+        rows = CandidateRows(context, semantic.nearness_of, 0.1)
+        for position, profile in enumerate(index.profiles):
+            assert rows.row(profile, position, 0.5, 0.4, 0.1, 0.3, 0.2, 0.05, False, frozenset()) == candidate_features(
+                context, profile, 0.5, 0.4, 0.1, functools.partial(semantic.nearness, position), 0.3, 0.2, 0.05, 0.1), (
+                question, profile.intent.id)
 
 
 def test_an_answer_gives_what_is_asked_when_it_gives_an_asked_kind_or_one_that_also_answers_it(

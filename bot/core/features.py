@@ -6,7 +6,7 @@ short note for each one that fired, which `ask --explain` shows beside its weigh
 
 from __future__ import annotations
 
-import functools
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -32,12 +32,111 @@ _ALSO_ANSWERS = {"person": {"organisation"}, "organisation": {"person"}, "durati
 _CHAT_KINDS = (ReplyKind.SMALLTALK, ReplyKind.REFUSAL)
 PARTY_TERM = "cnrp"  # the synonym map folds every name of the party ("the rescue party") to it
 _BODIES = frozenset({PARTY_TERM, slot_token("organisation")})
+_PERSON, _DESCRIPTION = frozenset({"person"}), frozenset({"description"})
+_NO_KINDS = _NO_WORDS = frozenset[str]()
 
 
-@functools.lru_cache(maxsize=WORD_CACHE_SIZE)
-def _forms(term: str) -> frozenset[str]:
-    """A word's forms (`word_forms`), kept for the words asked most: a property of the word."""
-    return frozenset(word_forms(term))
+# What `FeatureContext.of` reads of one term, none of it the question's: its word forms, whether
+# it is a slot and of which kind ("" if none), whether no intent uses it (a word, not a number),
+# the one intent that uses it if it is rare, whether it may count as uncovered (three letters or
+# more, not a number), whether it has a word vector (a word of letters only that the matcher's
+# table has), and which intents cover it (`_covers`). None for filler and greetings, which are
+# no content.
+_TermReading = tuple[frozenset[str], bool, str, bool, str | None, bool, bool, bytes]
+
+
+class _IntentReading:
+    """What `CandidateRows.row` reads of one intent, read once a matcher: each candidate reads
+    the few facts its question needs by name from one small object, not through a chain of
+    attributes of the profile and its intent."""
+
+    __slots__ = ("about_facts", "answers", "bag", "entity_count", "entity_kind", "judged", "named",
+                 "organisations_named", "phrased", "present_tense", "reply_column", "typed")
+
+    def __init__(self, profile: IntentProfile) -> None:
+        intent = profile.intent
+        kind = intent.kind
+        self.judged = kind is _ANSWER_KIND or kind is _GAP_KIND  # a judgement counts against it
+        self.about_facts = kind is _ANSWER_KIND  # it answers about the party's facts
+        self.named = profile.named  # the rows it concerns, by kind
+        self.entity_kind = intent.entity  # the kind of row it needs
+        self.bag = profile.bag  # read for slots: each word's `_covers` tells the rest
+        self.entity_count = profile.traits.entity_count  # the rows of that kind it takes
+        self.organisations_named = profile.named.get("organisation", frozenset())
+        self.phrased = profile.phrased  # the kinds its phrasings name
+        self.answers = intent.answers  # what its answer gives
+        self.typed = bool(intent.answers) and kind not in _CHAT_KINDS  # checked against what is asked
+        self.present_tense = profile.present_tense  # some phrasing asks about now
+        self.reply_column = _CHAT if kind in _CHAT_KINDS else _GAP if kind is _GAP_KIND else -1
+
+
+class _MatcherReading:
+    """What the features read of a matcher's index, lexicon and word vectors that no question
+    changes: each term's reading, kept for the words asked most (bounded by WORD_CACHE_SIZE),
+    and each intent's, by position. It holds no reference to the matcher, which its entry in
+    `_READINGS` must not keep alive."""
+
+    __slots__ = ("_bag_users", "_said_users", "intents", "terms")
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.terms: dict[str, _TermReading | None] = {}
+        profiles = matcher.index.profiles
+        self.intents = tuple(_IntentReading(profile) for profile in profiles)
+        # The positions of the intents whose bag holds each word, and of those that say each
+        # form (0.3 MB): a new word's covers are gathered from a few short lists instead of two
+        # large sets of every intent, cold in place (some 25 us a word).
+        bag_users: dict[str, list[int]] = {}
+        said_users: dict[str, list[int]] = {}
+        for position, profile in enumerate(profiles):
+            for word in profile.bag:
+                bag_users.setdefault(word, []).append(position)
+            for form in profile.said:
+                said_users.setdefault(form, []).append(position)
+        self._bag_users = {word: tuple(users) for word, users in bag_users.items()}
+        self._said_users = {form: tuple(users) for form, users in said_users.items()}
+
+    def covers(self, term: str, forms: frozenset[str]) -> bytes:
+        """`_covers` of the matcher's intents, from the users of the word and its forms."""
+        covered = bytearray(len(self.intents))
+        for position in self._bag_users.get(term, ()):
+            covered[position] = 1
+        for form in forms:
+            for position in self._said_users.get(form, ()):
+                covered[position] = 1
+        return bytes(covered)
+
+
+# Each matcher's reading: a property of its vocabulary, intents and vectors, so a matcher (an
+# engine) has its own, by its id, dropped when the matcher goes (before another object can take
+# its id). A plain dict: a WeakKeyDictionary's look-up is Python code making a weak reference.
+_READINGS: dict[int, _MatcherReading] = {}
+
+
+def _covers(profiles: Sequence[IntentProfile], term: str, forms: frozenset[str]) -> bytes:
+    """For each profile in turn, 1 if it covers `term` (its bag holds the word, and so its
+    keywords do, or it says one of the word's forms) and 0 if not: each candidate then reads
+    its own byte, a small object every candidate of a question shares, instead of looking in two
+    large sets of its own."""
+    return bytes([term in profile.bag or not forms.isdisjoint(profile.said) for profile in profiles])
+
+
+def _read_term(matcher: Matcher, matcher_reading: _MatcherReading, term: str) -> _TermReading | None:
+    """What `FeatureContext.of` reads of `term` (see `_TermReading`)."""
+    index, lexicon = matcher.index, matcher.lexicon
+    if term in lexicon.filler or term in lexicon.greetings:
+        return None
+    forms = frozenset(word_forms(term))
+    numeric = term[:1].isdigit()
+    countable = len(term) >= 3 and not numeric
+    covers = matcher_reading.covers(term, forms)
+    if term.startswith(SLOT_PREFIX):
+        return forms, True, term[len(SLOT_PREFIX):], False, None, countable, False, covers
+    # A word that only one intent uses points away from every other intent; short words,
+    # numbers and slots are too generic to say so ("go", "50", a person).
+    lettered = term.isalpha()
+    owner = index.sole_user[term] if lettered and len(term) >= 4 and index.intents_using.get(term) == 1 else None
+    return (forms, False, "", term not in index.idf and not numeric, owner, countable,
+            lettered and term in matcher.semantic.vectors, covers)
 
 
 def answering(asked: Iterable[str]) -> frozenset[str]:
@@ -66,27 +165,42 @@ class FeatureContext:
     names_party: bool  # the question names the CNRP
     outside_names: tuple[str, ...]  # parties and bodies the sources never mention ("funcinpec")
     rare: tuple[tuple[str, frozenset[str], str], ...]  # words only one intent uses: forms, that intent
-    entities: tuple[Entity, ...]
+    named_rows: tuple[tuple[str, str], ...]  # (kind, key) of each row it names, in order
     named_kinds: frozenset[str]
     rows_by_kind: dict[str, int]
     present_words: frozenset[str]
     unknown_years: tuple[str, ...]
     asked: Asked
-    # Content words that have word vectors, each with its vector (a matrix of one row), for the
-    # semantic feature.
-    word_vectors: dict[str, np.ndarray]
+    # The content words that have word vectors, in order, and how to find their vectors
+    # (`SemanticIndex.query`): see `word_vectors`.
+    vectored: tuple[str, ...]
+    rows_of: Callable[[Sequence[str]], dict[str, np.ndarray]]
     # The content read once for every candidate, in its order (the sums of weights keep it):
     # (term, weight, forms, a slot's kind or "", whether a word may count as uncovered: three
-    # letters or more, not a number, and whether it has a word vector).
-    reading: tuple[tuple[str, float, frozenset[str], str, bool, bool], ...] = ()
+    # letters or more, not a number, whether it has a word vector, and which intents cover it:
+    # `_covers` of the index's profiles).
+    reading: tuple[tuple[str, float, frozenset[str], str, bool, bool, bytes], ...] = ()
     organisations: tuple[str, ...] = ()  # the keys of the organisations it names
     # A question naming no person, place or organisation, about a body the sources never
     # name or an unknown word no English list knows: candidates about the CNRP's facts are
     # about someone else.
     strange: tuple[str, ...] = ()
+    # What the rows read of each intent of the index, by position (`_IntentReading`).
+    intents: tuple[_IntentReading, ...] = ()
     # The vectors of a set of uncovered words, gathered once a question: candidates that leave
     # the same words uncovered share them.
     gathered: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+    _word_vectors: dict[str, np.ndarray] | None = field(default=None, init=False, compare=False, repr=False)
+
+    @property
+    def word_vectors(self) -> dict[str, np.ndarray]:
+        """Content words that have word vectors, each with its vector (a matrix of one row), for
+        the semantic feature. Found on first use: a candidate whose nearness is kept reads none,
+        and on a question seen before no candidate needs them."""
+        found = self._word_vectors
+        if found is None:
+            found = self._word_vectors = self.rows_of(self.vectored)
+        return found
 
     def vectors_of(self, words: Sequence[str]) -> np.ndarray:
         """The vectors of words that have them, one row each, in the order given."""
@@ -106,65 +220,69 @@ class FeatureContext:
         words as typed (folded, not stemmed), where judgements are read; the terms otherwise."""
         index, lexicon = matcher.index, matcher.lexicon
         weights = index.query_weights(terms, background)
-        filler, greetings, idf, intents_using = lexicon.filler, lexicon.greetings, index.idf, index.intents_using
-        # One pass reads what each content word says, each list in the content's order (the sums
-        # of weights keep it).
+        matcher_reading = _READINGS.get(id(matcher))
+        if matcher_reading is None:
+            # One assignment: safe with several worker threads (a second reading is the same).
+            matcher_reading = _READINGS[id(matcher)] = _MatcherReading(matcher)
+            weakref.finalize(matcher, _READINGS.pop, id(matcher), None)
+        known = matcher_reading.terms
+        # One pass reads what each content word says, each list in the content's order; the sums
+        # of weights add in that order from 0 (what `sum` gives).
         content: list[tuple[str, float, frozenset[str]]] = []
+        reading: list[tuple[str, float, frozenset[str], str, bool, bool, bytes]] = []  # see `reading`
         unknown_words: list[str] = []  # words no intent uses (no slots, no numbers)
-        unknown_weights: list[float] = []
-        # A word that only one intent uses points away from every other intent; short words,
-        # numbers and slots are too generic to say so ("go", "50", a person).
-        rare: list[tuple[str, frozenset[str], str]] = []
-        lettered: list[str] = []  # words that may have a word vector (no slots, no numbers)
+        rare: list[tuple[str, frozenset[str], str]] = []  # words only one intent uses, and that intent
+        vectored_words: list[str] = []  # words that have a word vector
+        total = unknown = 0.0
         for t, w in weights.items():
-            if t in filler or t in greetings:
+            try:
+                term_reading = known[t]
+            except KeyError:
+                term_reading = _read_term(matcher, matcher_reading, t)
+                if len(known) >= WORD_CACHE_SIZE:
+                    known.clear()  # a bound on what a stream of new words can make it hold
+                known[t] = term_reading
+            if term_reading is None:
                 continue
-            forms = _forms(t)
+            forms, slotted, slot, unknown_word, owner, countable, vectored, covers = term_reading
             content.append((t, w, forms))
-            if t.startswith(SLOT_PREFIX):
+            reading.append((t, w, forms, slot, countable, vectored, covers))
+            total += w
+            if slotted:
                 continue
-            if t not in idf and not t[:1].isdigit():
+            if unknown_word:
                 unknown_words.append(t)
-                unknown_weights.append(w)
-            if t.isalpha():
-                lettered.append(t)
-                if len(t) >= 4 and intents_using.get(t) == 1:
-                    rare.append((t, forms, index.sole_user[t]))
-        total = sum(w for _, w, _ in content)
-        unknown = sum(unknown_weights)
+                unknown += w
+            if vectored:
+                vectored_words.append(t)
+            if owner is not None:
+                rare.append((t, forms, owner))
+        named_rows: list[tuple[str, str]] = []
         rows: dict[str, set[str]] = {}
         for entity in entities:
-            rows.setdefault(entity.kind, set()).add(entity.key)
-        if asked.types == {"person"} and content and all(t in _BODIES for t, _, _ in content):
+            kind, key = entity.kind, entity.key
+            named_rows.append((kind, key))
+            rows.setdefault(kind, set()).add(key)
+        if asked.types == _PERSON and content and all(t in _BODIES for t, _, _ in content):
             # "who are the CNRP?", "who is ASEAN?": who a body is asks what it is.
-            asked = replace(asked, types=frozenset({"description"}))
-        word_vectors = matcher.semantic.query(lettered)
-        named_kinds = frozenset(e.kind for e in entities if e.kind in NAME_KINDS)
+            asked = replace(asked, types=_DESCRIPTION)
+        named_kinds = NAME_KINDS.intersection(rows) if rows else _NO_KINDS
         outside_names = () if lexicon.outside_names.isdisjoint(terms) else tuple(
             t for t in terms if t in lexicon.outside_names)
-        kept_unknown = tuple(t for t in unknown_words if len(t) >= 3)
-        return cls(
-            content=tuple(content),
-            total=total,
-            unknown_share=unknown / total if total else 0.0,
-            unknown_words=kept_unknown,
-            top_weight=index.top_idf,
-            evaluative=_judgements(terms if words is None else words, lexicon.evaluative),
-            names_party=PARTY_TERM in terms,
-            outside_names=outside_names,
-            rare=tuple(rare),
-            entities=tuple(entities),
-            named_kinds=named_kinds,
-            rows_by_kind={kind: len(keys) for kind, keys in rows.items()},
-            present_words=frozenset(present_words),
-            unknown_years=tuple(unknown_years),
-            asked=asked,
-            word_vectors=word_vectors,
-            reading=tuple((t, w, forms, t[len(SLOT_PREFIX):] if t.startswith(SLOT_PREFIX) else "",
-                           len(t) >= 3 and not t[:1].isdigit(), t in word_vectors) for t, w, forms in content),
-            organisations=tuple(e.key for e in entities if e.kind == "organisation"),
-            strange=() if named_kinds else (*(w for w in kept_unknown if w not in word_vectors), *outside_names),
-        )
+        unknown_words_kept = tuple(t for t in unknown_words if len(t) >= 3) if unknown_words else ()
+        unknown_share = unknown / total if total else 0.0
+        evaluative = _judgements(terms if words is None else words, lexicon.evaluative)
+        rows_by_kind = {kind: len(keys) for kind, keys in rows.items()} if rows else {}
+        present = frozenset(present_words) if present_words else _NO_WORDS
+        organisations = (tuple(key for kind, key in named_rows if kind == "organisation") if "organisation" in rows
+                         else ())
+        strange = () if named_kinds or not (unknown_words_kept or outside_names) else (
+            *(w for w in unknown_words_kept if w not in vectored_words), *outside_names)
+        # By place, in the fields' order: each keyword argument costs a search of the names.
+        return cls(tuple(content), total, unknown_share, unknown_words_kept, index.top_idf, evaluative,
+                   PARTY_TERM in terms, outside_names, tuple(rare), tuple(named_rows), named_kinds, rows_by_kind,
+                   present, tuple(unknown_years), asked, tuple(vectored_words), matcher.semantic.query,
+                   tuple(reading), organisations, strange, matcher_reading.intents)
 
 
 # Near "right", these make it a side or a moment, not a judgement ("left or right", "right
@@ -221,14 +339,18 @@ def candidate_features(context: FeatureContext, profile: IntentProfile, overlap:
                        related: frozenset[str] = frozenset()) -> tuple[list[float], tuple[str, ...]]:
     """The feature row of one candidate (in FEATURE_NAMES order), and a note for each piece of
     evidence that fired: one candidate's `CandidateRows.row`, for a caller that scores one
-    (`nearness(vectors)` is the intent's own)."""
-    rows = CandidateRows(context, lambda _position, words, vectors_of: nearness(vectors_of(words)), voted_none)
-    return rows.row(profile, -1, overlap, fuzzy, margin, answer_recall, voted, voted_lead, exact, related)
+    (`nearness(vectors)` is the intent's own). The profile is read as the one intent of an index
+    of its own: its reading, and which words it covers."""
+    alone = replace(context, intents=(_IntentReading(profile),), reading=tuple(
+        (t, w, forms, slot, countable, vectored, _covers((profile,), t, forms))
+        for t, w, forms, slot, countable, vectored, _ in context.reading))
+    rows = CandidateRows(alone, lambda _position, words, vectors_of: nearness(vectors_of(words)), voted_none)
+    return rows.row(profile, 0, overlap, fuzzy, margin, answer_recall, voted, voted_lead, exact, related)
 
 
 # The nearness of an intent's words to some words (`SemanticIndex.nearness_of`): (the intent's
 # position, the words, how to gather their vectors) → one value a word.
-Nearness = Callable[[int, tuple[str, ...], Callable[[Sequence[str]], np.ndarray]], Sequence[float]]
+Nearness = Callable[[int, Sequence[str], Callable[[Sequence[str]], np.ndarray]], Sequence[float]]
 
 
 class CandidateRows:
@@ -243,7 +365,6 @@ class CandidateRows:
         "_asked",
         "_asked_text",
         "_judgement",
-        "_named",
         "_nearness",
         "_outside",
         "_present",
@@ -259,8 +380,6 @@ class CandidateRows:
         candidate with uncovered words that have vectors."""
         self.context = context
         self._nearness = nearness
-        # (kind, key) of each row the question names: read once, not from each entity a candidate.
-        self._named = tuple((entity.kind, entity.key) for entity in context.entities)
         template = [0.0] * len(FEATURE_NAMES)
         template[_CLASSIFIER_NONE] = voted_none
         template[_UNKNOWN] = unknown_share = context.unknown_share
@@ -279,16 +398,20 @@ class CandidateRows:
                          if context.outside_names else "")
         self._asked = asked = context.asked.types
         # Worked out once a question: each candidate then only looks for one of its answer kinds.
-        self._answering = answering(asked)
-        self._asked_text = '/'.join(sorted(asked))
+        # Read only where something is asked (570 of the 1,984 labelled questions).
+        self._answering = answering(asked) if asked else asked
+        self._asked_text = '/'.join(sorted(asked)) if asked else ""
         self._present = f"asks about {'/'.join(sorted(context.present_words))}" if context.present_words else ""
         self._year = f"year {', '.join(context.unknown_years)} is in no source" if context.unknown_years else ""
 
     def row(self, profile: IntentProfile, position: int, overlap: float, fuzzy: float, margin: float,
             answer_recall: float, voted: float, voted_lead: float, exact: bool,
             related: frozenset[str]) -> tuple[list[float], tuple[str, ...]]:
-        """What `candidate_features` gives for the profile at `position` of the index."""
+        """What `candidate_features` gives for `profile`, the index's at `position`, read through
+        the context (its intent's reading, and the words each intent covers) by that position."""
         context = self.context
+        intent = context.intents[position]
+        entity_kind = intent.entity_kind
         row = self._template.copy()
         notes: list[str] = []
         if exact:
@@ -299,20 +422,17 @@ class CandidateRows:
         row[_CLASSIFIER] = voted
         row[_CLASSIFIER_LEAD] = voted_lead
         row[_MARGIN] = margin
-        intent = profile.intent
-        kind = intent.kind
-        names_of, entity_kind = profile.named, intent.entity
-        bag, said = profile.bag, profile.said  # the bag holds the keywords too
         covered = 0.0
         uncovered: list[str] = []
         weights: list[float] = []  # of the uncovered words, in their order
         near: list[str] = []  # the uncovered words with word vectors, and their weights
         near_weights: list[float] = []
-        for term, weight, forms, slot, countable, vectored in context.reading:
+        for term, weight, _, slot, countable, vectored, covers in context.reading:
             if slot:
-                if slot in names_of or (bool(entity_kind) and slot == entity_kind) or term in bag:
+                # A slot's kind is never "", so it equals the entity kind only where there is one.
+                if slot in intent.named or slot == entity_kind or term in intent.bag:
                     covered += weight
-            elif term in bag or not forms.isdisjoint(said):
+            elif covers[position]:
                 covered += weight
             elif countable:
                 uncovered.append(term)
@@ -327,7 +447,7 @@ class CandidateRows:
             row[_COVERAGE] = covered / total
             row[_RELEVANCE] = answer_recall
             if near:
-                closeness = self._nearness(position, tuple(near), context.vectors_of)
+                closeness = self._nearness(position, near, context.vectors_of)
                 if len(near) == 1:
                     # As most candidates leave one such word: `sum` of its one product is the
                     # product (the nearness is never negative), and its weight less its nearness
@@ -348,11 +468,13 @@ class CandidateRows:
                     products: list[float] = []
                     close: list[str] = []
                     less: list[float] = []
-                    for t, w, c in zip(near, near_weights, closeness, strict=True):
+                    # By place, as a zip(strict=True) costs a keyword call a candidate.
+                    for i, c in enumerate(closeness):
+                        w = near_weights[i]
                         products.append(w * c)
                         less.append(w * (1.0 - c))
                         if c > 0:
-                            close.append(t)
+                            close.append(near[i])
                     row[_SEMANTIC] = value = (covered + sum(products)) / total
                     if close and value:
                         notes.append(f"{', '.join(close)} near this intent's words")
@@ -375,7 +497,7 @@ class CandidateRows:
                 # the second is smaller.
                 share = (discounted[0] if len(discounted) == 1 else max(discounted)) / context.top_weight
                 row[_UNCOVERED_RARE] = share if share < 1.0 else 1.0
-        if self._judgement and (kind is _ANSWER_KIND or kind is _GAP_KIND):
+        if intent.judged and self._judgement:
             row[_EVALUATIVE] = 1.0
             notes.append(self._judgement)
         if entity_kind:
@@ -385,21 +507,21 @@ class CandidateRows:
             else:
                 row[_ENTITY_MISSING] = 1.0
                 notes.append(f"needs a {entity_kind}")
-            if entity_kind in NAME_KINDS and present and present != profile.traits.entity_count:
+            if entity_kind in NAME_KINDS and present and present != (entity_count := intent.entity_count):
                 row[_COUNT_MISMATCH] = 1.0
-                notes.append(f"takes {profile.traits.entity_count} {entity_kind}, the question names {present}")
-        for kind_named, key in self._named:
-            named = names_of.get(kind_named)
+                notes.append(f"takes {entity_count} {entity_kind}, the question names {present}")
+        for kind_named, key in context.named_rows:
+            named = intent.named.get(kind_named)
             if named and key not in named and kind_named != entity_kind:
                 row[_NAMES_OTHER] = 1.0
                 notes.append(f"names {key}, the intent is about {', '.join(sorted(named))}")
                 break
-        orgs = [key for key in context.organisations if key not in names_of.get("organisation", ())] \
+        orgs = [key for key in context.organisations if key not in intent.organisations_named] \
             if context.organisations and entity_kind != "organisation" else None
         if orgs:
             row[_ORG_UNRELATED] = 1.0
             notes.append(f"names {', '.join(orgs)}, which the intent never mentions")
-        if kind is _ANSWER_KIND and not context.names_party:
+        if intent.about_facts and not context.names_party:
             strange = context.strange
             if orgs or strange:
                 row[_OTHER_SUBJECT] = 1.0
@@ -408,13 +530,17 @@ class CandidateRows:
                 row[_OUTSIDE_PARTY] = 1.0
                 notes.append(self._outside)
         if context.named_kinds:
-            phrased = profile.phrased
-            stray = [k for k in context.named_kinds if k not in phrased and k != entity_kind]
+            # Plain loops here and below: a comprehension is a function made and called (Python 3.11).
+            stray: list[str] = []
+            phrased = intent.phrased
+            for named_kind in context.named_kinds:
+                if named_kind not in phrased and named_kind != entity_kind:
+                    stray.append(named_kind)
             if stray:
                 row[_NAMES_UNRELATED] = 1.0
                 notes.append(f"names a {', '.join(sorted(stray))} the intent never mentions")
-        answers = intent.answers
-        if self._asked and answers and kind not in _CHAT_KINDS:
+        if intent.typed and self._asked:
+            answers = intent.answers
             if not self._answering.isdisjoint(answers):
                 row[_TYPE_MATCH] = 1.0
             else:
@@ -422,17 +548,18 @@ class CandidateRows:
                 notes.append(f"asks for a {self._asked_text}, the intent gives {'/'.join(answers)}")
         if context.rare:
             # A rare word is a countable word the reading above found uncovered or not.
-            off_topic = [t for t, _, owner in context.rare if t in uncovered and owner not in related]
+            off_topic: list[str] = []
+            for t, _, owner in context.rare:
+                if t in uncovered and owner not in related:
+                    off_topic.append(t)
             if off_topic:
                 row[_OFF_TOPIC] = 1.0
                 notes.append(f"says {', '.join(off_topic)}, which this intent never covers")
-        if self._present and not profile.present_tense:
+        if self._present and not intent.present_tense:
             row[_PRESENT] = 1.0
             notes.append(self._present)
         if self._year:
             notes.append(self._year)
-        if kind in _CHAT_KINDS:
-            row[_CHAT] = 1.0
-        elif kind is _GAP_KIND:
-            row[_GAP] = 1.0
+        if (reply_column := intent.reply_column) >= 0:
+            row[reply_column] = 1.0
         return row, tuple(notes)

@@ -50,9 +50,17 @@ class SemanticIndex:
         one row (the values `WordVectors.found` gives it among any other words)."""
         # A word's row is a property of the word, kept for the words asked most: most questions
         # cost a dictionary look-up a word, and the rest the one gather they cost before.
-        rows = self._rows
+        # A plain loop: a comprehension is a function made and called each time (Python 3.11).
+        # A word without a vector is told by its row's identity, not its length: the row's shape
+        # is another object to read.
+        rows, no_vector = self._rows, self._no_vector
+        known: dict[str, NDArray[np.float32]] = {}
         try:
-            return {word: row for word in words if len(row := rows[word])}
+            for word in words:
+                row = rows[word]
+                if row is not no_vector:
+                    known[word] = row
+            return known
         except KeyError:
             pass  # a word not seen yet: the question's words gathered at once, as they were
         kept, vectors = self.vectors.found(words)
@@ -83,7 +91,7 @@ class SemanticIndex:
                                          1.0).tolist()
         return scaled
 
-    def nearness_of(self, position: int, words: tuple[str, ...],
+    def nearness_of(self, position: int, words: Sequence[str],
                     vectors_of: Callable[[Sequence[str]], NDArray[np.float32]]) -> tuple[float, ...]:
         """`nearness` of the words' vectors (`vectors_of(words)`, gathered only when needed): a
         property of the intent and the words, kept for the pairs met most (the same word left
