@@ -7,13 +7,15 @@ model weighs whether the two agree. The phrases that ask for each kind are data
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.core.config import WORD_CACHE_SIZE
 from bot.core.language import Lexicon
 from bot.core.models import direct_init
-from bot.core.normalize import stem, stemmed_words
+from bot.core.normalize import LONGEST_CACHED_RUN, stem, stemmed_words
 
 # Clauses end at punctuation or at a conjunction that starts another question; the words that
 # ask ("who", "how many") open a clause, give or take a little chatter ("so", "quick q:").
@@ -64,10 +66,7 @@ class QuestionReader:
         types: set[str] = set()
         yes_no = False
         all_tokens: list[str] = []
-        for clause in _CLAUSE_BREAK.split(text):
-            # Numbers say how many, not what is asked: "which 45 countries" asks "which countries".
-            # (A stem begins as its word does.)
-            tokens = [t for t in stemmed_words(clause) if not t[:1].isdigit()]
+        for tokens in clause_words(text):
             if not tokens:
                 continue
             all_tokens.extend(tokens)
@@ -100,3 +99,44 @@ class QuestionReader:
                 found.add(kind)
                 taken[start : start + size] = [True] * size
         return found
+
+
+def clause_words(text: str) -> list[list[str]]:
+    """The stemmed words of each clause of `text`, numbers left out (some clauses have none).
+    In ASCII text each run of non-space characters is broken and read alone, remembered per run:
+    the same words of the same clauses, less some clauses with no words (see `_clauses_of_run`)."""
+    if not text.isascii():
+        return [_clause_stems(clause) for clause in _CLAUSE_BREAK.split(text)]
+    clauses: list[list[str]] = []
+    for line in text.split("\n"):  # the one space that breaks a clause
+        clause: list[str] = []
+        clauses.append(clause)
+        for run in line.split():
+            pieces = _run_clauses(run) if len(run) <= LONGEST_CACHED_RUN else _clauses_of_run(run)
+            clause += pieces[0]
+            for piece in pieces[1:]:
+                clause = list(piece)
+                clauses.append(clause)
+    return clauses
+
+
+def _clause_stems(clause: str) -> list[str]:
+    # Numbers say how many, not what is asked: "which 45 countries" asks "which countries".
+    # (A stem begins as its word does.)
+    return [t for t in stemmed_words(clause) if not t[:1].isdigit()]
+
+
+@functools.lru_cache(maxsize=WORD_CACHE_SIZE)
+def _run_clauses(run: str) -> tuple[tuple[str, ...], ...]:
+    return _clauses_of_run(run)
+
+
+def _clauses_of_run(run: str) -> tuple[tuple[str, ...], ...]:
+    """A run's words in the pieces the clause breaks cut it into. In ASCII text a break is a
+    line break, punctuation or a conjunction inside a run (bounded by its ends as by the spaces
+    around it), or a lone "-" run (`\\s-\\s`, which a run alone never matches): one is not a
+    break only when the break before it took the space in front of it, and it has no words, so
+    the clauses with words are the same."""
+    if run == "-":
+        return (), ()
+    return tuple(tuple(_clause_stems(piece)) for piece in _CLAUSE_BREAK.split(run))

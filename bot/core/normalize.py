@@ -82,7 +82,7 @@ def fold(text: str) -> str:
 # Questions are user input: the per-word caches below are bounded (least recently used go).
 _WORD_CACHE = 8_192
 # Longer runs of text are folded as they come, so no hostile input fills the cache with them.
-_LONGEST_CACHED_RUN = 64
+LONGEST_CACHED_RUN = 64
 
 
 def tokenize(text: str) -> list[str]:
@@ -94,7 +94,7 @@ def tokenize(text: str) -> list[str]:
         # runs a question repeats ("the", "when", "party?") are folded once.
         words: list[str] = []
         for run in text.split():
-            words.extend(_run_words(run) if len(run) <= _LONGEST_CACHED_RUN else fold(run).split())
+            words.extend(_run_words(run) if len(run) <= LONGEST_CACHED_RUN else fold(run).split())
         return words
     return fold(text).split()
 
@@ -112,7 +112,7 @@ def words_and_stems(text: str) -> tuple[list[str], list[str]]:
         words: list[str] = []
         stems: list[str] = []
         for run in text.split():
-            if len(run) <= _LONGEST_CACHED_RUN:
+            if len(run) <= LONGEST_CACHED_RUN:
                 run_words, run_stems = _run_forms(run)
             else:
                 run_words = tuple(fold(run).split())
@@ -130,7 +130,7 @@ def stemmed_words(text: str) -> list[str]:
     if text.isascii():
         stems: list[str] = []
         for run in text.split():
-            stems.extend(_run_stems(run) if len(run) <= _LONGEST_CACHED_RUN else map(stem, fold(run).split()))
+            stems.extend(_run_stems(run) if len(run) <= LONGEST_CACHED_RUN else map(stem, fold(run).split()))
         return stems
     return [stem(t) for t in fold(text).split()]
 
