@@ -418,3 +418,37 @@ def test_a_question_no_searchable_row_uses_a_word_of_finds_no_row_by_text(index:
             assert index._rows_by_text(tokens, [False] * len(tokens), []) == []
             assert all(search.words.isdisjoint(tokens) for search in index._searchable.values())
     assert 0 < skipped < len(questions)
+
+
+def _found_trying_every_origin(index: EntityIndex, tokens: list[str], raw: list[str],
+                               unknown: set[int]) -> list[Entity]:
+    """find the plain way: spans tried over every origin, without asking first whether some span
+    around it names anyone."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(index, "_may_name_around", lambda typed, position: True)
+        return index.find(tokens, raw, unknown)
+
+
+def test_origins_around_which_no_span_names_anyone_are_left_out_as_they_find_nothing(
+        index: EntityIndex, matcher: Matcher) -> None:
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "holdout.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    questions += ["when was sam rainsi born", "is kem sokah in prison", "results in siem reep province",
+                  "votes in kompong chnang and kandal", "did samm rainsy and kem sokha lead"]
+    misspelt = 0
+    for question in questions:
+        parsed = matcher.parse(question)
+        raw, tokens = list(parsed.raw), list(parsed.tokens)
+        unknown = {i for i, t in enumerate(raw) if t not in matcher.vocabulary and not t.isdigit()}
+        found = index.find(tokens, raw, unknown)
+        assert found == _found_trying_every_origin(index, tokens, raw, unknown), question
+        misspelt += any(e.score < 0.85 for e in found)
+    assert misspelt >= 4
+
+
+@given(st.lists(_WORD | st.text(max_size=8), max_size=14), st.data())
+@PROPERTY
+def test_any_words_find_what_trying_every_origin_finds(index: EntityIndex, tokens: list[str],
+                                                       data: st.DataObject) -> None:
+    unknown = data.draw(st.sets(st.integers(0, max(len(tokens) - 1, 0)), max_size=len(tokens)))
+    assert index.find(tokens, tokens, unknown) == _found_trying_every_origin(index, tokens, tokens, unknown)

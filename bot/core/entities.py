@@ -23,7 +23,8 @@ _SHARED_NAME_WORD = 3  # a word in the names of this many rows is part of no one
 _ROLE_WORDS = frozenset({"leader", "president", "chief", "boss", "head", "chairman", "member", "deputy",
                          "founder", "secretary", "vice"})
 # Questions are user input: the spans whose misspelt name was looked up are remembered up to
-# this many (least recently used go), and so are the name lists by a span's length.
+# this many (least recently used go), and so are the windows of words around a word a name may
+# start from (a question has one or two), and the name lists by a span's length.
 _SPAN_CACHE = 16_384
 _LENGTH_CACHE = 1_024
 # A span not looked up yet, told by identity (None is a span that names no one).
@@ -63,6 +64,7 @@ class EntityIndex:
         # before, and a slice is cheaper to make than the joined text and a (text, size) key.
         self._misspelt: dict[tuple[str, ...], tuple[str, float] | None] = {}
         self._near_names: dict[tuple[int, int], list[str]] = {}
+        self._names_around: dict[tuple[tuple[str, ...], int], bool] = {}
         self._sizes_by_first: dict[str, set[int]] = defaultdict(set)
         for alias in self.exact:
             self._sizes_by_first[alias[0]].add(len(alias))
@@ -145,10 +147,11 @@ class EntityIndex:
             found.append(Entity(hit[0], hit[1], " ".join(typed[start:end]),
                                 1.0 if typed[start:end] == words[start:end] else 0.9, start, end))
             taken[start:end] = [True] * (end - start)
-        # Where a fuzzy name may start from: an unknown word or a word of some name, not taken
-        # (most questions have neither).
-        name_tokens, misspelt = self._name_tokens, self._misspelt
-        origins = ([i for i, token in enumerate(raw) if not taken[i] and (i in unknown or token in name_tokens)]
+        # Where a fuzzy name may start from: an unknown word or a word of some name, not taken,
+        # some span around which names someone (most questions have none).
+        name_tokens = self._name_tokens
+        origins = ([i for i, token in enumerate(raw) if not taken[i] and (i in unknown or token in name_tokens)
+                    and self._may_name_around(typed, i)]
                    if unknown or not name_tokens.isdisjoint(raw) else [])
         # Only spans over such a word are tried, left to right (most questions have one or none).
         for size in (3, 2, 1) if origins else ():
@@ -162,9 +165,7 @@ class EntityIndex:
                 if any(taken[start:end]):
                     continue
                 span = typed[start:end]
-                best = misspelt.get(span, _UNSEEN)
-                if best is _UNSEEN:
-                    best = self._misspelt_name(span)
+                best = self._misspelt_name(span)
                 if best is None:
                     continue
                 kind, key = self._fuzzy_target[best[0]]
@@ -205,6 +206,24 @@ class EntityIndex:
             searched.extend(rows or search.best(free, evidence, known, wanted))
         return searched
 
+    def _may_name_around(self, typed: tuple[str, ...], position: int) -> bool:
+        """Whether a span of one to three words over `position` misspells a name, taken or not
+        (around nearly every word none does), remembered per window of the words a span over
+        it reaches: `find` tries only spans over such words, and a span over a word around which
+        none names anyone names no one."""
+        low = max(0, position - 2)
+        key = (typed[low : position + 3], position - low)
+        may = self._names_around.get(key)
+        if may is None:
+            window, at = key
+            spans = [window[start : start + size] for size in (3, 2, 1) if self._fuzzy_names.get(size)
+                     for start in range(max(0, at - size + 1), at + 1) if start + size <= len(window)]
+            may = any(self._misspelt_name(span) is not None for span in spans)
+            if len(self._names_around) >= _SPAN_CACHE:
+                self._names_around.clear()
+            self._names_around[key] = may
+        return may
+
     def _likeliest_name(self, text: str, size: int) -> tuple[str, float] | None:
         """The name of `size` words that `text` most likely misspells, and its ratio; None when
         no name is within the cutoff."""
@@ -213,13 +232,14 @@ class EntityIndex:
         return None if best is None else (best[0], best[1])
 
     def _misspelt_name(self, span: tuple[str, ...]) -> tuple[str, float] | None:
-        """`_likeliest_name` of a span of words, remembered per span (`find` looks the span up
-        first). Plain dicts, emptied when full: a cache that held a bound method of its owner
-        would make a reference cycle, which keeps a replaced engine alive once the engine cache
-        has frozen it out of collections."""
-        if len(self._misspelt) >= _SPAN_CACHE:
-            self._misspelt.clear()
-        found = self._misspelt[span] = self._likeliest_name(" ".join(span), len(span))
+        """`_likeliest_name` of a span of words, remembered per span. Plain dicts, emptied when
+        full: a cache that held a bound method of its owner would make a reference cycle, which
+        keeps a replaced engine alive once the engine cache has frozen it out of collections."""
+        found = self._misspelt.get(span, _UNSEEN)
+        if found is _UNSEEN:
+            if len(self._misspelt) >= _SPAN_CACHE:
+                self._misspelt.clear()
+            found = self._misspelt[span] = self._likeliest_name(" ".join(span), len(span))
         return found
 
     def _names_near_length(self, size: int, length: int) -> list[str]:
