@@ -184,19 +184,23 @@ class Matcher:
         clipped = _clip(question, self.config.max_question_chars)
         reading = read(clipped, self.lexicon)
         words, raw = words_and_stems(reading.text)
-        tokens: list[str] = []
         corrections: list[tuple[str, str]] = []
         unknown: set[int] = set()
-        vocabulary, fixes = self.vocabulary, self._fixes
-        for position, token in enumerate(raw):
-            if token in vocabulary or token.isdigit():
-                tokens.append(token)
-                continue
-            unknown.add(position)
-            fixed = fixes[token] if token in fixes else self._fix(token)
-            if fixed is not None:
-                corrections.append((token, fixed))
-            tokens.append(fixed or token)
+        vocabulary = self.vocabulary
+        if vocabulary.issuperset(raw):  # most questions: every word known, none to correct
+            tokens = raw
+        else:
+            tokens = []
+            fixes = self._fixes
+            for position, token in enumerate(raw):
+                if token in vocabulary or token.isdigit():
+                    tokens.append(token)
+                    continue
+                unknown.add(position)
+                fixed = fixes[token] if token in fixes else self._fix(token)
+                if fixed is not None:
+                    corrections.append((token, fixed))
+                tokens.append(fixed or token)
         entities = self.entities.find(tokens, raw, unknown)
         known_years = self.known_years  # looked up before the pattern: most questions name no year
         years = ([Entity("year", t, t, 1.0, i, i + 1) for i, t in enumerate(tokens)
@@ -205,8 +209,9 @@ class Matcher:
             entities += years
             entities.sort(key=lambda e: e.start)
         terms = self.index.terms(tokens, entities, NAME_KINDS)
-        return Parsed(reading, tuple(raw), tuple(tokens), tuple(corrections), tuple(entities), tuple(terms),
-                      self.reader.read(reading.text), self._background(reading.text, terms), tuple(words))
+        typed = tuple(raw)
+        return Parsed(reading, typed, typed if tokens is raw else tuple(tokens), tuple(corrections), tuple(entities),
+                      tuple(terms), self.reader.read(reading.text), self._background(reading.text, terms), tuple(words))
 
     def _fix(self, token: str) -> str | None:
         """The known word an unknown word stands for, or None, remembered per word: most unknown
