@@ -7,7 +7,6 @@ model weighs whether the two agree. The phrases that ask for each kind are data
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -108,15 +107,17 @@ def clause_words(text: str) -> list[list[str]]:
     if not text.isascii():
         return [_clause_stems(clause) for clause in _CLAUSE_BREAK.split(text)]
     clauses: list[list[str]] = []
+    known = _RUN_CLAUSES
     for line in text.split("\n"):  # the one space that breaks a clause
         clause: list[str] = []
         clauses.append(clause)
         for run in line.split():
-            pieces = _run_clauses(run) if len(run) <= LONGEST_CACHED_RUN else _clauses_of_run(run)
+            pieces = known.get(run) or _remembered_clauses(run)  # a run has one piece at least
             clause += pieces[0]
-            for piece in pieces[1:]:
-                clause = list(piece)
-                clauses.append(clause)
+            if len(pieces) > 1:  # most runs: no break inside
+                for piece in pieces[1:]:
+                    clause = list(piece)
+                    clauses.append(clause)
     return clauses
 
 
@@ -126,9 +127,18 @@ def _clause_stems(clause: str) -> list[str]:
     return [t for t in stemmed_words(clause) if not t[:1].isdigit()]
 
 
-@functools.lru_cache(maxsize=WORD_CACHE_SIZE)
-def _run_clauses(run: str) -> tuple[tuple[str, ...], ...]:
-    return _clauses_of_run(run)
+# Each run's pieces, up to WORD_CACHE_SIZE runs (emptied when full): a plain dict, read with one
+# get a run, where an lru_cache's call costs twice that.
+_RUN_CLAUSES: dict[str, tuple[tuple[str, ...], ...]] = {}
+
+
+def _remembered_clauses(run: str) -> tuple[tuple[str, ...], ...]:
+    pieces = _clauses_of_run(run)
+    if len(run) <= LONGEST_CACHED_RUN:  # longer runs are read as they come: no input fills the memo with them
+        if len(_RUN_CLAUSES) >= WORD_CACHE_SIZE:
+            _RUN_CLAUSES.clear()
+        _RUN_CLAUSES[run] = pieces
+    return pieces
 
 
 def _clauses_of_run(run: str) -> tuple[tuple[str, ...], ...]:
