@@ -121,9 +121,9 @@ FEATURE_ROW_CACHE_SIZE = 40_000
 
 # Words whose per-word lookups are kept (a word's reach among the replies, its word-vector row,
 # an unknown word's reading or spelling fix, its forms, a run of text's words by clause and
-# whether one marks another language): more
-# than a day of a busy channel's distinct words, a few hundred kilobytes a memo at most; past
-# it a memo starts over (an lru_cache drops its least recently used).
+# whether one marks another language): more than a day of a busy channel's distinct words, a
+# few hundred kilobytes a memo at most; past it a memo starts over (an lru_cache drops its
+# least recently used).
 WORD_CACHE_SIZE = 20_000
 
 # A word whose postings (the phrasings that use it and those that vouch for it, as one column of
