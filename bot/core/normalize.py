@@ -111,12 +111,9 @@ def words_and_stems(text: str) -> tuple[list[str], list[str]]:
     if text.isascii():
         words: list[str] = []
         stems: list[str] = []
+        known = _RUN_FORMS
         for run in text.split():
-            if len(run) <= LONGEST_CACHED_RUN:
-                run_words, run_stems = _run_forms(run)
-            else:
-                run_words = tuple(fold(run).split())
-                run_stems = tuple(map(stem, run_words))
+            run_words, run_stems = known.get(run) or _remembered_forms(run)
             words += run_words
             stems += run_stems
         return words, stems
@@ -140,10 +137,20 @@ def _run_stems(run: str) -> tuple[str, ...]:
     return tuple(stem(t) for t in _run_words(run))
 
 
-@functools.lru_cache(maxsize=_WORD_CACHE)
-def _run_forms(run: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    # The same tuples as the two caches above hold: a run's words and stems in one lookup.
-    return _run_words(run), _run_stems(run)
+# A run's words and stems (the same tuples as the two caches above hold), up to _WORD_CACHE
+# runs, emptied when full: a plain dict, read with one get a run, where an lru_cache's call costs
+# twice that.
+_RUN_FORMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _remembered_forms(run: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if len(run) > LONGEST_CACHED_RUN:
+        run_words = tuple(fold(run).split())
+        return run_words, tuple(map(stem, run_words))
+    if len(_RUN_FORMS) >= _WORD_CACHE:
+        _RUN_FORMS.clear()
+    forms = _RUN_FORMS[run] = _run_words(run), _run_stems(run)
+    return forms
 
 
 @functools.lru_cache(maxsize=_WORD_CACHE)
