@@ -35,6 +35,10 @@ class Asked:
     to_the_day: bool = False  # wants a date to the day ("on which day …", "exact date")
 
 
+# Immutable, so one instance serves every question that says nothing of what it asks (most).
+NOTHING_ASKED = Asked(frozenset())
+
+
 class QuestionReader:
     def __init__(self, lexicon: Lexicon) -> None:
         self._types = sorted(
@@ -77,6 +81,8 @@ class QuestionReader:
         if not self._day_ends.isdisjoint(all_tokens):
             joined = f" {' '.join(all_tokens)} "
             to_the_day = any(phrase in joined for phrase in self._day)
+        if not (types or yes_no or to_the_day):
+            return NOTHING_ASKED
         return Asked(frozenset(types), yes_no and not types, to_the_day)
 
     def _types_in(self, tokens: Sequence[str]) -> set[str]:

@@ -22,7 +22,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from bot.core import wordvectors
-from bot.core.answertypes import Asked, QuestionReader
+from bot.core.answertypes import NOTHING_ASKED, Asked, QuestionReader
 from bot.core.classifier import NONE, IntentClassifier, QuestionFeatures
 from bot.core.classifier import features as classifier_features
 from bot.core.config import WORD_CACHE_SIZE, MatchConfig
@@ -70,7 +70,6 @@ class Parsed:
 
 
 # Immutable, so one instance serves as every analysis's default.
-_NOTHING_ASKED = Asked(frozenset())
 _NOTHING_READ = Reading("", "English", True)
 
 
@@ -87,7 +86,7 @@ class Analysis:
     ranked: tuple[ScoredIntent, ...]
     unknown_terms: tuple[str, ...] = ()
     numbers: tuple[float, ...] = ()
-    asked: Asked = _NOTHING_ASKED
+    asked: Asked = NOTHING_ASKED
     reading: Reading = _NOTHING_READ
     tokens: tuple[str, ...] = ()  # the normalised words with misspellings corrected
 
