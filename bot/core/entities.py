@@ -129,8 +129,10 @@ class EntityIndex:
         """Entities in `tokens` (corrected) — fuzzily only where `raw` had unknown words."""
         found: list[Entity] = []
         taken = [False] * len(tokens)
-        # Tuples once, so that each span is a slice looked up as it is.
-        words, typed, exact, sizes_by_first = tuple(tokens), tuple(raw), self.exact, self._sizes_by_first
+        # Tuples once, so that each span is a slice looked up as it is (one for both when nothing
+        # was corrected, as in most questions).
+        words, exact, sizes_by_first = tuple(tokens), self.exact, self._sizes_by_first
+        typed = words if raw is tokens else tuple(raw)
         count = len(words)
         # Every alias that starts at each position, then the longest first, left to right.
         spans = sorted([(-size, start) for start, token in enumerate(words) if token in sizes_by_first
@@ -140,12 +142,13 @@ class EntityIndex:
             end = start - minus_size
             if any(taken[start:end]):
                 continue
-            hit = exact[words[start:end]]
+            alias = words[start:end]
+            hit = exact[alias]
             if (hit[0] == "organisation" and words[end - 1] == "party"
                     and end < len(words) and words[end] in _ROLE_WORDS):
                 continue  # "was sam rainsy party leader": a person's role, not the Sam Rainsy Party
-            found.append(Entity(hit[0], hit[1], " ".join(typed[start:end]),
-                                1.0 if typed[start:end] == words[start:end] else 0.9, start, end))
+            said = typed[start:end]
+            found.append(Entity(hit[0], hit[1], " ".join(said), 1.0 if said == alias else 0.9, start, end))
             taken[start:end] = [True] * (end - start)
         # Where a fuzzy name may start from: an unknown word or a word of some name, not taken,
         # some span around which names someone (most questions have none).
