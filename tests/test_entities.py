@@ -452,3 +452,27 @@ def test_any_words_find_what_trying_every_origin_finds(index: EntityIndex, token
                                                        data: st.DataObject) -> None:
     unknown = data.draw(st.sets(st.integers(0, max(len(tokens) - 1, 0)), max_size=len(tokens)))
     assert index.find(tokens, tokens, unknown) == _found_trying_every_origin(index, tokens, tokens, unknown)
+
+
+def test_a_row_search_of_one_word_finds_what_the_general_search_finds(index: EntityIndex, matcher: Matcher) -> None:
+    """best reads a question with one word of a table's rows without the general loop: the same
+    rows for every such word, alone or among others, with rows already known or a few allowed,
+    and for the labelled questions' words."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "holdout.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    inputs = [list(matcher.parse(question).tokens) for question in questions]
+    found = 0
+    for search in index._searchable.values():
+        keys = [key for key, _ in search.rows]
+        cases = [(tokens, frozenset(), 1, None) for tokens in inputs]
+        cases += [(["what", word, "the", word], known, wanted, within) for word in sorted(search.words)
+                  for known, wanted, within in ((frozenset(), 1, None), (frozenset(), 2, None),
+                                                (frozenset(keys[:1]), 1, None), (frozenset(keys[:2]), 0, None),
+                                                (frozenset(), 1, frozenset(keys[:3])))]
+        for tokens, known, wanted, within in cases:
+            present = {t: i for i, t in reversed(list(enumerate(tokens))) if t in search.idf}
+            for evidence in (index._config.row_search_evidence, index._config.slot_search_evidence):
+                rows = search.best(tokens, evidence, known, wanted, within)
+                assert rows == search._best_of(dict(present), evidence, known, wanted, within), tokens
+                found += len(present) == 1 and bool(rows)
+    assert found > 100

@@ -372,6 +372,22 @@ class _RowSearch:
         """Rows whose distinctive words the question uses, each clearly ahead of the next row;
         a second row only from words the first did not use. `within`: only these rows."""
         present = {t: i for i, t in reversed(list(enumerate(tokens))) if t in self.idf}
+        if len(present) == 1 and wanted > 0:
+            # One word (most questions that search): each row it reaches scores its IDF, so one
+            # leads only as the one such row, ahead of a runner-up of 0 by the whole IDF.
+            ((word, start),) = present.items()
+            idf = self.idf[word]
+            if idf < evidence or idf < self.LEAD:
+                return []
+            keys = [key for key, _ in map(self.rows.__getitem__, self.rows_with[word])
+                    if key not in known and (within is None or key in within)]
+            return [Entity(self.kind, keys[0], word, self.SCORE, start, start + 1)] if len(keys) == 1 else []
+        return self._best_of(present, evidence, known, wanted, within)
+
+    def _best_of(self, present: dict[str, int], evidence: float, known: Set[str], wanted: int,
+                 within: Set[str] | None) -> list[Entity]:
+        """`best` of the question's words this table's rows use (each at its first position),
+        taken from `present` as rows use them."""
         rows: list[Entity] = []
         while present and len(rows) < wanted:
             # Rows no word of the question reaches score 0: they can only be a runner-up of 0.
