@@ -156,3 +156,16 @@ def test_the_labelled_questions_read_run_by_run_into_the_pattern_s_clauses() -> 
         for case in load_cases(Path(__file__).parent / name):
             question = case.question
             assert [words for words in clause_words(question) if words] == _words_of_each_clause(question), question
+
+
+def test_the_labelled_questions_are_read_as_every_clause_s_phrases_say(reader: QuestionReader) -> None:
+    """read looks no phrase up in a clause none of whose opening words opens one: the same kinds
+    as looking every clause's opening words up."""
+    for name in ("questions.yaml", "fresh.yaml", "holdout.yaml", "out_of_scope.yaml"):
+        for case in load_cases(Path(__file__).parent / name):
+            clauses = _words_of_each_clause(case.question)
+            found = [reader._types_in(words[:7]) for words in clauses]
+            asked = reader.read(case.question)
+            assert asked.types == frozenset().union(*found), case.question
+            assert asked.yes_no == (not asked.types and any(not kinds and words[0] in reader._yes_no
+                                                            for words, kinds in zip(clauses, found, strict=True)))

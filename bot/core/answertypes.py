@@ -69,11 +69,15 @@ class QuestionReader:
         types: set[str] = set()
         yes_no = False
         all_tokens: list[str] = []
+        openers = self._sizes_by_first.keys()
         for tokens in clause_words(text):
             if not tokens:
                 continue
             all_tokens.extend(tokens)
-            found = self._types_in(tokens[: _OPENING_WORDS + 3])
+            # A clause none of whose opening words opens a phrase (half of them) asks only what
+            # every clause asks.
+            found = (self._types_in(tokens[: _OPENING_WORDS + 3]) if not openers.isdisjoint(tokens[:_OPENING_WORDS])
+                     else self._always)
             types |= found
             if not found and tokens[0] in self._yes_no:
                 yes_no = True
