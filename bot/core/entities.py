@@ -65,9 +65,11 @@ class EntityIndex:
         self._misspelt: dict[tuple[str, ...], tuple[str, float] | None] = {}
         self._near_names: dict[tuple[int, int], list[str]] = {}
         self._names_around: dict[tuple[tuple[str, ...], int], bool] = {}
-        self._sizes_by_first: dict[str, set[int]] = defaultdict(set)
+        sizes_by_first: dict[str, set[int]] = defaultdict(set)
         for alias in self.exact:
-            self._sizes_by_first[alias[0]].add(len(alias))
+            sizes_by_first[alias[0]].add(len(alias))
+        # Tuples, which a question reads faster than sets.
+        self._sizes_by_first = {first: tuple(sorted(sizes)) for first, sizes in sizes_by_first.items()}
         rows_using: dict[str, set[tuple[str, str]]] = defaultdict(set)
         for alias_tokens, target in self.exact.items():
             if target[0] in NAME_KINDS:
