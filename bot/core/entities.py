@@ -269,10 +269,12 @@ class EntityIndex:
         """Topic rows whose alias words all appear in the question, in any order, of kinds none
         of `found` is."""
         index = self._topic_aliases
+        if index.keys().isdisjoint(tokens):
+            return []  # most questions: no word leads to an alias, taken or not
         candidates = {number for i, token in enumerate(tokens) if not taken[i] and token in index
                       for number in index[token]}
         if not candidates:
-            return []  # most questions
+            return []
         kinds_found = {e.kind for e in found}
         free = {t: i for i, t in enumerate(tokens) if not taken[i]}
         best: dict[str, tuple[int, Entity]] = {}
