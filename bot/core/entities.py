@@ -176,7 +176,8 @@ class EntityIndex:
                 kind, key = self._fuzzy_target[best[0]]
                 found.append(Entity(kind, key, " ".join(span), best[1] / 100.0, start, end))
                 taken[start:end] = [True] * size
-        found.extend(self._topic_partial(tokens, taken, found))
+        if not self._topic_aliases.keys().isdisjoint(words):  # most questions: no word leads to an alias
+            found.extend(self._topic_partial(tokens, taken, found))
         if not self._searched_words.isdisjoint(words):
             found.extend(self._rows_by_text(tokens, taken, found))
         if len(found) > 1:
@@ -269,8 +270,6 @@ class EntityIndex:
         """Topic rows whose alias words all appear in the question, in any order, of kinds none
         of `found` is."""
         index = self._topic_aliases
-        if index.keys().isdisjoint(tokens):
-            return []  # most questions: no word leads to an alias, taken or not
         candidates = {number for i, token in enumerate(tokens) if not taken[i] and token in index
                       for number in index[token]}
         if not candidates:
