@@ -201,16 +201,20 @@ class Matcher:
                     corrections.append((token, fixed))
                 tokens.append(fixed or token)
         entities = self.entities.find(tokens, raw, unknown)
-        known_years = self.known_years  # looked up before the pattern: most questions name no year
+        known_years = self.index.known_years  # looked up before the pattern: most questions name no year
         years = ([Entity("year", t, t, 1.0, i, i + 1) for i, t in enumerate(tokens)
                   if t in known_years and YEAR.match(t)] if not known_years.isdisjoint(tokens) else [])
         if years:  # find's entities come in order already
             entities += years
             entities.sort(key=lambda e: e.start)
         terms = self.index.terms(tokens, entities, NAME_KINDS)
+        text = reading.text
+        # One sentence, as most messages are, has no background: _background is not called.
+        background = (self._background(text, terms) if "\n" in text or _SENTENCE_END.search(text)
+                      else frozenset())
         typed = tuple(raw)
         return Parsed(reading, typed, typed if tokens is raw else tuple(tokens), tuple(corrections), tuple(entities),
-                      tuple(terms), self.reader.read(reading.text), self._background(reading.text, terms), tuple(words))
+                      tuple(terms), self.reader.read(text), background, tuple(words))
 
     def _fix(self, token: str) -> str | None:
         """The known word an unknown word stands for, or None, remembered per word: most unknown
@@ -288,9 +292,9 @@ class Matcher:
 
     def _background(self, text: str, terms: Sequence[str]) -> frozenset[str]:
         """Words only of the sentences around the question ("I'm writing about Cambodian
-        politics. When was …?"): they tell what the asker is doing, not what is asked."""
-        if "\n" not in text and not _SENTENCE_END.search(text):
-            return frozenset()  # one sentence, as most messages are
+        politics. When was …?"): they tell what the asker is doing, not what is asked. `parse`
+        calls it only for a text with a line break or a sentence's end before a space (without
+        one, _SENTENCE finds no break)."""
         sentences = [s for s in _SENTENCE.split(text) if s.strip()]
         if len(sentences) < 2:
             return frozenset()
