@@ -194,6 +194,8 @@ class EntityIndex:
         free = [t if not taken[i] else "" for i, t in enumerate(tokens)]
         # Only the tables some word of whose rows' text is free search (in most questions none).
         searching = [search for search in self._searchable.values() if not search.words.isdisjoint(free)]
+        if not searching:
+            return []  # the words of the tables' rows were all taken (a third of the questions here)
         searched: list[Entity] = []
         keys_by_kind: dict[str, set[str]] = defaultdict(set)
         for entity in found:
