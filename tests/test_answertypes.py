@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.answertypes import _CLAUSE_BREAK, QuestionReader
+from bot.core.answertypes import _CLAUSE_BREAK, QuestionReader, _clause_stems, clause_words
 from bot.core.evaluation import load_cases
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Lexicon
@@ -132,3 +132,40 @@ def test_the_labelled_questions_break_into_the_plain_pattern_s_clauses() -> None
     for name in ("questions.yaml", "fresh.yaml", "holdout.yaml", "out_of_scope.yaml"):
         for case in load_cases(Path(__file__).parent / name):
             assert _CLAUSE_BREAK.split(case.question) == _PLAIN_CLAUSE_BREAK.split(case.question)
+
+
+def _words_of_each_clause(text: str) -> list[list[str]]:
+    """The plain way: the text broken by the pattern, each clause read alone, the clauses with
+    no words left out."""
+    return [words for clause in _CLAUSE_BREAK.split(text) if (words := _clause_stems(clause))]
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.one_of(st.lists(st.sampled_from(["and", "AND", "Also", "but", "or", "Or", "oral", "band", "rock-and-roll",
+                                           "-", "--", " - ", "- ", " -", " ", "  ", "\t", "\n", "\r", "\x0b", "\x1c",
+                                           ".", "?!", ",", "(", "]", "x", "who", "when", "day", "_", "1", "45", "1,000",
+                                           "4.5", "'", "'s", "%", "www.x.com", "https://a.b/c?d", "a" * 70, "a?" * 40]),
+                          max_size=20).map("".join),
+                 st.text(st.characters(max_codepoint=127), max_size=60)))
+def test_ascii_clauses_read_run_by_run_are_the_pattern_s_clauses(text: str) -> None:
+    assert [words for words in clause_words(text) if words] == _words_of_each_clause(text)
+
+
+def test_the_labelled_questions_read_run_by_run_into_the_pattern_s_clauses() -> None:
+    for name in ("questions.yaml", "fresh.yaml", "holdout.yaml", "out_of_scope.yaml"):
+        for case in load_cases(Path(__file__).parent / name):
+            question = case.question
+            assert [words for words in clause_words(question) if words] == _words_of_each_clause(question), question
+
+
+def test_the_labelled_questions_are_read_as_every_clause_s_phrases_say(reader: QuestionReader) -> None:
+    """read looks no phrase up in a clause none of whose opening words opens one: the same kinds
+    as looking every clause's opening words up."""
+    for name in ("questions.yaml", "fresh.yaml", "holdout.yaml", "out_of_scope.yaml"):
+        for case in load_cases(Path(__file__).parent / name):
+            clauses = _words_of_each_clause(case.question)
+            found = [reader._types_in(words[:7]) for words in clauses]
+            asked = reader.read(case.question)
+            assert asked.types == frozenset().union(*found), case.question
+            assert asked.yes_no == (not asked.types and any(not kinds and words[0] in reader._yes_no
+                                                            for words, kinds in zip(clauses, found, strict=True)))

@@ -418,3 +418,61 @@ def test_a_question_no_searchable_row_uses_a_word_of_finds_no_row_by_text(index:
             assert index._rows_by_text(tokens, [False] * len(tokens), []) == []
             assert all(search.words.isdisjoint(tokens) for search in index._searchable.values())
     assert 0 < skipped < len(questions)
+
+
+def _found_trying_every_origin(index: EntityIndex, tokens: list[str], raw: list[str],
+                               unknown: set[int]) -> list[Entity]:
+    """find the plain way: spans tried over every origin, without asking first whether some span
+    around it names anyone."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(index, "_may_name_around", lambda typed, position: True)
+        return index.find(tokens, raw, unknown)
+
+
+def test_origins_around_which_no_span_names_anyone_are_left_out_as_they_find_nothing(
+        index: EntityIndex, matcher: Matcher) -> None:
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "holdout.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    questions += ["when was sam rainsi born", "is kem sokah in prison", "results in siem reep province",
+                  "votes in kompong chnang and kandal", "did samm rainsy and kem sokha lead"]
+    misspelt = 0
+    for question in questions:
+        parsed = matcher.parse(question)
+        raw, tokens = list(parsed.raw), list(parsed.tokens)
+        unknown = {i for i, t in enumerate(raw) if t not in matcher.vocabulary and not t.isdigit()}
+        found = index.find(tokens, raw, unknown)
+        assert found == _found_trying_every_origin(index, tokens, raw, unknown), question
+        misspelt += any(e.score < 0.85 for e in found)
+    assert misspelt >= 4
+
+
+@given(st.lists(_WORD | st.text(max_size=8), max_size=14), st.data())
+@PROPERTY
+def test_any_words_find_what_trying_every_origin_finds(index: EntityIndex, tokens: list[str],
+                                                       data: st.DataObject) -> None:
+    unknown = data.draw(st.sets(st.integers(0, max(len(tokens) - 1, 0)), max_size=len(tokens)))
+    assert index.find(tokens, tokens, unknown) == _found_trying_every_origin(index, tokens, tokens, unknown)
+
+
+def test_a_row_search_of_one_word_finds_what_the_general_search_finds(index: EntityIndex, matcher: Matcher) -> None:
+    """best reads a question with one word of a table's rows without the general loop: the same
+    rows for every such word, alone or among others, with rows already known or a few allowed,
+    and for the labelled questions' words."""
+    questions = [case.question for name in ("questions.yaml", "fresh.yaml", "holdout.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)]
+    inputs = [list(matcher.parse(question).tokens) for question in questions]
+    found = 0
+    for search in index._searchable.values():
+        keys = [key for key, _ in search.rows]
+        cases = [(tokens, frozenset(), 1, None) for tokens in inputs]
+        cases += [(["what", word, "the", word], known, wanted, within) for word in sorted(search.words)
+                  for known, wanted, within in ((frozenset(), 1, None), (frozenset(), 2, None),
+                                                (frozenset(keys[:1]), 1, None), (frozenset(keys[:2]), 0, None),
+                                                (frozenset(), 1, frozenset(keys[:3])))]
+        for tokens, known, wanted, within in cases:
+            present = {t: i for i, t in reversed(list(enumerate(tokens))) if t in search.idf}
+            for evidence in (index._config.row_search_evidence, index._config.slot_search_evidence):
+                rows = search.best(tokens, evidence, known, wanted, within)
+                assert rows == search._best_of(dict(present), evidence, known, wanted, within), tokens
+                found += len(present) == 1 and bool(rows)
+    assert found > 100

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.core.evaluation import load_cases
 from bot.core.knowledge import KnowledgeBase
-from bot.core.language import _ASCII_WORD, _WORD, Lexicon, read
+from bot.core.language import _ASCII_WORD, _WORD, Lexicon, _run_marks, read
 from bot.core.normalize import stem
 
 
@@ -127,3 +127,24 @@ def test_the_ascii_word_pattern_finds_the_words_of_the_labelled_questions() -> N
         folded = unicodedata.normalize("NFKC", case.question).casefold()
         if folded.isascii():
             assert _ASCII_WORD.findall(folded) == _WORD.findall(folded)
+
+
+def _marked_as_a_whole(text: str, lexicon: Lexicon) -> bool:
+    words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    return not lexicon.languages_of_marker.keys().isdisjoint(words)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(["la", "Les", "est", "qu'est-ce", "QU'EST-CE", "qu", "ce", "l'homme", "cnrp", "when",
+                                 "the", "-", "'", "--", "x-la", "la-", "'la", "l''a", " ", "  ", "\n", "\t", "?", ",",
+                                 "(", "9", "_"]), max_size=14).map("".join))
+def test_ascii_text_marks_another_language_where_one_of_its_runs_does(lexicon: Lexicon, text: str) -> None:
+    assert any(_run_marks(run, lexicon) for run in text.split()) == _marked_as_a_whole(text, lexicon)
+
+
+def test_the_labelled_questions_mark_another_language_where_one_of_their_runs_does(lexicon: Lexicon) -> None:
+    for case in (case for name in ("questions.yaml", "fresh.yaml", "holdout.yaml", "out_of_scope.yaml")
+                 for case in load_cases(Path(__file__).parent / name)):
+        question = case.question
+        if question.isascii():
+            assert any(_run_marks(run, lexicon) for run in question.split()) == _marked_as_a_whole(question, lexicon)

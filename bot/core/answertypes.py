@@ -11,9 +11,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.core.config import WORD_CACHE_SIZE
 from bot.core.language import Lexicon
 from bot.core.models import direct_init
-from bot.core.normalize import stem, stemmed_words
+from bot.core.normalize import LONGEST_CACHED_RUN, stem, stemmed_words
 
 # Clauses end at punctuation or at a conjunction that starts another question; the words that
 # ask ("who", "how many") open a clause, give or take a little chatter ("so", "quick q:").
@@ -32,6 +33,10 @@ class Asked:
     types: frozenset[str]  # empty: the question does not say (what/which/tell me …)
     yes_no: bool = False  # opens like a yes/no question ("was …", "did …")
     to_the_day: bool = False  # wants a date to the day ("on which day …", "exact date")
+
+
+# Immutable, so one instance serves every question that says nothing of what it asks (most).
+NOTHING_ASKED = Asked(frozenset())
 
 
 class QuestionReader:
@@ -64,14 +69,15 @@ class QuestionReader:
         types: set[str] = set()
         yes_no = False
         all_tokens: list[str] = []
-        for clause in _CLAUSE_BREAK.split(text):
-            # Numbers say how many, not what is asked: "which 45 countries" asks "which countries".
-            # (A stem begins as its word does.)
-            tokens = [t for t in stemmed_words(clause) if not t[:1].isdigit()]
+        openers = self._sizes_by_first.keys()
+        for tokens in clause_words(text):
             if not tokens:
                 continue
             all_tokens.extend(tokens)
-            found = self._types_in(tokens[: _OPENING_WORDS + 3])
+            # A clause none of whose opening words opens a phrase (half of them) asks only what
+            # every clause asks.
+            found = (self._types_in(tokens[: _OPENING_WORDS + 3]) if not openers.isdisjoint(tokens[:_OPENING_WORDS])
+                     else self._always)
             types |= found
             if not found and tokens[0] in self._yes_no:
                 yes_no = True
@@ -79,6 +85,8 @@ class QuestionReader:
         if not self._day_ends.isdisjoint(all_tokens):
             joined = f" {' '.join(all_tokens)} "
             to_the_day = any(phrase in joined for phrase in self._day)
+        if not (types or yes_no or to_the_day):
+            return NOTHING_ASKED
         return Asked(frozenset(types), yes_no and not types, to_the_day)
 
     def _types_in(self, tokens: Sequence[str]) -> set[str]:
@@ -100,3 +108,55 @@ class QuestionReader:
                 found.add(kind)
                 taken[start : start + size] = [True] * size
         return found
+
+
+def clause_words(text: str) -> list[list[str]]:
+    """The stemmed words of each clause of `text`, numbers left out (some clauses have none).
+    In ASCII text each run of non-space characters is broken and read alone, remembered per run:
+    the same words of the same clauses, less some clauses with no words (see `_clauses_of_run`)."""
+    if not text.isascii():
+        return [_clause_stems(clause) for clause in _CLAUSE_BREAK.split(text)]
+    clauses: list[list[str]] = []
+    known = _RUN_CLAUSES
+    for line in text.split("\n"):  # the one space that breaks a clause
+        clause: list[str] = []
+        clauses.append(clause)
+        for run in line.split():
+            pieces = known.get(run) or _remembered_clauses(run)  # a run has one piece at least
+            clause += pieces[0]
+            if len(pieces) > 1:  # most runs: no break inside
+                for piece in pieces[1:]:
+                    clause = list(piece)
+                    clauses.append(clause)
+    return clauses
+
+
+def _clause_stems(clause: str) -> list[str]:
+    # Numbers say how many, not what is asked: "which 45 countries" asks "which countries".
+    # (A stem begins as its word does.)
+    return [t for t in stemmed_words(clause) if not t[:1].isdigit()]
+
+
+# Each run's pieces, up to WORD_CACHE_SIZE runs (emptied when full): a plain dict, read with one
+# get a run, where an lru_cache's call costs twice that.
+_RUN_CLAUSES: dict[str, tuple[tuple[str, ...], ...]] = {}
+
+
+def _remembered_clauses(run: str) -> tuple[tuple[str, ...], ...]:
+    pieces = _clauses_of_run(run)
+    if len(run) <= LONGEST_CACHED_RUN:  # longer runs are read as they come: no input fills the memo with them
+        if len(_RUN_CLAUSES) >= WORD_CACHE_SIZE:
+            _RUN_CLAUSES.clear()
+        _RUN_CLAUSES[run] = pieces
+    return pieces
+
+
+def _clauses_of_run(run: str) -> tuple[tuple[str, ...], ...]:
+    """A run's words in the pieces the clause breaks cut it into. In ASCII text a break is a
+    line break, punctuation or a conjunction inside a run (bounded by its ends as by the spaces
+    around it), or a lone "-" run (`\\s-\\s`, which a run alone never matches): one is not a
+    break only when the break before it took the space in front of it, and it has no words, so
+    the clauses with words are the same."""
+    if run == "-":
+        return (), ()
+    return tuple(tuple(_clause_stems(piece)) for piece in _CLAUSE_BREAK.split(run))

@@ -120,10 +120,12 @@ NEARNESS_CACHE_SIZE = 40_000
 FEATURE_ROW_CACHE_SIZE = 40_000
 
 # Words whose per-word lookups are kept (a word's reach among the replies, its word-vector row,
-# an unknown word's reading or spelling fix, what the features read of it): more than a day of a
-# busy channel's distinct words, a few hundred kilobytes a memo at most, but for the features'
-# term readings (forms, rarity, the intents covering it: some 450 bytes a word, 0.5 MB for the
-# 1,231 words of the labelled questions); past it a memo starts over.
+# an unknown word's reading or spelling fix, its forms, a run of text's words by clause and
+# whether one marks another language, what the features read of it): more than a day of a busy
+# channel's distinct words, a few hundred kilobytes a memo at most, but for the features' term
+# readings (forms, rarity, the intents covering it: some 450 bytes a word, 0.5 MB for the 1,231
+# words of the labelled questions); past it a memo starts over (an lru_cache drops its least
+# recently used).
 WORD_CACHE_SIZE = 20_000
 
 # A word whose postings (the phrasings that use it and those that vouch for it, as one column of

@@ -23,7 +23,8 @@ _SHARED_NAME_WORD = 3  # a word in the names of this many rows is part of no one
 _ROLE_WORDS = frozenset({"leader", "president", "chief", "boss", "head", "chairman", "member", "deputy",
                          "founder", "secretary", "vice"})
 # Questions are user input: the spans whose misspelt name was looked up are remembered up to
-# this many (least recently used go), and so are the name lists by a span's length.
+# this many (least recently used go), and so are the windows of words around a word a name may
+# start from (a question has one or two), and the name lists by a span's length.
 _SPAN_CACHE = 16_384
 _LENGTH_CACHE = 1_024
 # A span not looked up yet, told by identity (None is a span that names no one).
@@ -63,9 +64,12 @@ class EntityIndex:
         # before, and a slice is cheaper to make than the joined text and a (text, size) key.
         self._misspelt: dict[tuple[str, ...], tuple[str, float] | None] = {}
         self._near_names: dict[tuple[int, int], list[str]] = {}
-        self._sizes_by_first: dict[str, set[int]] = defaultdict(set)
+        self._names_around: dict[tuple[tuple[str, ...], int], bool] = {}
+        sizes_by_first: dict[str, set[int]] = defaultdict(set)
         for alias in self.exact:
-            self._sizes_by_first[alias[0]].add(len(alias))
+            sizes_by_first[alias[0]].add(len(alias))
+        # Tuples, which a question reads faster than sets.
+        self._sizes_by_first = {first: tuple(sorted(sizes)) for first, sizes in sizes_by_first.items()}
         rows_using: dict[str, set[tuple[str, str]]] = defaultdict(set)
         for alias_tokens, target in self.exact.items():
             if target[0] in NAME_KINDS:
@@ -127,8 +131,10 @@ class EntityIndex:
         """Entities in `tokens` (corrected) — fuzzily only where `raw` had unknown words."""
         found: list[Entity] = []
         taken = [False] * len(tokens)
-        # Tuples once, so that each span is a slice looked up as it is.
-        words, typed, exact, sizes_by_first = tuple(tokens), tuple(raw), self.exact, self._sizes_by_first
+        # Tuples once, so that each span is a slice looked up as it is (one for both when nothing
+        # was corrected, as in most questions).
+        words, exact, sizes_by_first = tuple(tokens), self.exact, self._sizes_by_first
+        typed = words if raw is tokens else tuple(raw)
         count = len(words)
         # Every alias that starts at each position, then the longest first, left to right.
         spans = sorted([(-size, start) for start, token in enumerate(words) if token in sizes_by_first
@@ -138,17 +144,19 @@ class EntityIndex:
             end = start - minus_size
             if any(taken[start:end]):
                 continue
-            hit = exact[words[start:end]]
+            alias = words[start:end]
+            hit = exact[alias]
             if (hit[0] == "organisation" and words[end - 1] == "party"
                     and end < len(words) and words[end] in _ROLE_WORDS):
                 continue  # "was sam rainsy party leader": a person's role, not the Sam Rainsy Party
-            found.append(Entity(hit[0], hit[1], " ".join(typed[start:end]),
-                                1.0 if typed[start:end] == words[start:end] else 0.9, start, end))
+            said = typed[start:end]
+            found.append(Entity(hit[0], hit[1], " ".join(said), 1.0 if said == alias else 0.9, start, end))
             taken[start:end] = [True] * (end - start)
-        # Where a fuzzy name may start from: an unknown word or a word of some name, not taken
-        # (most questions have neither).
-        name_tokens, misspelt = self._name_tokens, self._misspelt
-        origins = ([i for i, token in enumerate(raw) if not taken[i] and (i in unknown or token in name_tokens)]
+        # Where a fuzzy name may start from: an unknown word or a word of some name, not taken,
+        # some span around which names someone (most questions have none).
+        name_tokens = self._name_tokens
+        origins = ([i for i, token in enumerate(raw) if not taken[i] and (i in unknown or token in name_tokens)
+                    and self._may_name_around(typed, i)]
                    if unknown or not name_tokens.isdisjoint(raw) else [])
         # Only spans over such a word are tried, left to right (most questions have one or none).
         for size in (3, 2, 1) if origins else ():
@@ -162,15 +170,14 @@ class EntityIndex:
                 if any(taken[start:end]):
                     continue
                 span = typed[start:end]
-                best = misspelt.get(span, _UNSEEN)
-                if best is _UNSEEN:
-                    best = self._misspelt_name(span)
+                best = self._misspelt_name(span)
                 if best is None:
                     continue
                 kind, key = self._fuzzy_target[best[0]]
                 found.append(Entity(kind, key, " ".join(span), best[1] / 100.0, start, end))
                 taken[start:end] = [True] * size
-        found.extend(self._topic_partial(tokens, taken, found))
+        if not self._topic_aliases.keys().isdisjoint(words):  # most questions: no word leads to an alias
+            found.extend(self._topic_partial(tokens, taken, found))
         if not self._searched_words.isdisjoint(words):
             found.extend(self._rows_by_text(tokens, taken, found))
         if len(found) > 1:
@@ -187,6 +194,8 @@ class EntityIndex:
         free = [t if not taken[i] else "" for i, t in enumerate(tokens)]
         # Only the tables some word of whose rows' text is free search (in most questions none).
         searching = [search for search in self._searchable.values() if not search.words.isdisjoint(free)]
+        if not searching:
+            return []  # the words of the tables' rows were all taken (a third of the questions here)
         searched: list[Entity] = []
         keys_by_kind: dict[str, set[str]] = defaultdict(set)
         for entity in found:
@@ -205,6 +214,24 @@ class EntityIndex:
             searched.extend(rows or search.best(free, evidence, known, wanted))
         return searched
 
+    def _may_name_around(self, typed: tuple[str, ...], position: int) -> bool:
+        """Whether a span of one to three words over `position` misspells a name, taken or not
+        (around nearly every word none does), remembered per window of the words a span over
+        it reaches: `find` tries only spans over such words, and a span over a word around which
+        none names anyone names no one."""
+        low = max(0, position - 2)
+        key = (typed[low : position + 3], position - low)
+        may = self._names_around.get(key)
+        if may is None:
+            window, at = key
+            spans = [window[start : start + size] for size in (3, 2, 1) if self._fuzzy_names.get(size)
+                     for start in range(max(0, at - size + 1), at + 1) if start + size <= len(window)]
+            may = any(self._misspelt_name(span) is not None for span in spans)
+            if len(self._names_around) >= _SPAN_CACHE:
+                self._names_around.clear()
+            self._names_around[key] = may
+        return may
+
     def _likeliest_name(self, text: str, size: int) -> tuple[str, float] | None:
         """The name of `size` words that `text` most likely misspells, and its ratio; None when
         no name is within the cutoff."""
@@ -213,13 +240,14 @@ class EntityIndex:
         return None if best is None else (best[0], best[1])
 
     def _misspelt_name(self, span: tuple[str, ...]) -> tuple[str, float] | None:
-        """`_likeliest_name` of a span of words, remembered per span (`find` looks the span up
-        first). Plain dicts, emptied when full: a cache that held a bound method of its owner
-        would make a reference cycle, which keeps a replaced engine alive once the engine cache
-        has frozen it out of collections."""
-        if len(self._misspelt) >= _SPAN_CACHE:
-            self._misspelt.clear()
-        found = self._misspelt[span] = self._likeliest_name(" ".join(span), len(span))
+        """`_likeliest_name` of a span of words, remembered per span. Plain dicts, emptied when
+        full: a cache that held a bound method of its owner would make a reference cycle, which
+        keeps a replaced engine alive once the engine cache has frozen it out of collections."""
+        found = self._misspelt.get(span, _UNSEEN)
+        if found is _UNSEEN:
+            if len(self._misspelt) >= _SPAN_CACHE:
+                self._misspelt.clear()
+            found = self._misspelt[span] = self._likeliest_name(" ".join(span), len(span))
         return found
 
     def _names_near_length(self, size: int, length: int) -> list[str]:
@@ -247,7 +275,7 @@ class EntityIndex:
         candidates = {number for i, token in enumerate(tokens) if not taken[i] and token in index
                       for number in index[token]}
         if not candidates:
-            return []  # most questions
+            return []
         kinds_found = {e.kind for e in found}
         free = {t: i for i, t in enumerate(tokens) if not taken[i]}
         best: dict[str, tuple[int, Entity]] = {}
@@ -349,6 +377,22 @@ class _RowSearch:
         """Rows whose distinctive words the question uses, each clearly ahead of the next row;
         a second row only from words the first did not use. `within`: only these rows."""
         present = {t: i for i, t in reversed(list(enumerate(tokens))) if t in self.idf}
+        if len(present) == 1 and wanted > 0:
+            # One word (most questions that search): each row it reaches scores its IDF, so one
+            # leads only as the one such row, ahead of a runner-up of 0 by the whole IDF.
+            ((word, start),) = present.items()
+            idf = self.idf[word]
+            if idf < evidence or idf < self.LEAD:
+                return []
+            keys = [key for key, _ in map(self.rows.__getitem__, self.rows_with[word])
+                    if key not in known and (within is None or key in within)]
+            return [Entity(self.kind, keys[0], word, self.SCORE, start, start + 1)] if len(keys) == 1 else []
+        return self._best_of(present, evidence, known, wanted, within)
+
+    def _best_of(self, present: dict[str, int], evidence: float, known: Set[str], wanted: int,
+                 within: Set[str] | None) -> list[Entity]:
+        """`best` of the question's words this table's rows use (each at its first position),
+        taken from `present` as rows use them."""
         rows: list[Entity] = []
         while present and len(rows) < wanted:
             # Rows no word of the question reaches score 0: they can only be a runner-up of 0.

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
+from bot.core.config import WORD_CACHE_SIZE
 from bot.core.models import direct_init
 
 # A run of Khmer, spaces between its words included (they are optional in Khmer writing).
@@ -62,6 +63,12 @@ class Lexicon:
             for marker in markers:
                 languages[marker] = (*languages.get(marker, ()), language)
         return languages
+
+    @cached_property
+    def run_marks(self) -> dict[str, bool]:
+        """Runs of ASCII text (between spaces) and whether a word of each is a marker: a memo
+        `_other_language` fills, emptied when full."""
+        return {}
 
     @property
     def khmer_longest(self) -> int:
@@ -189,6 +196,19 @@ _ASCII_WORD = re.compile(r"[a-z]+(?:['-][a-z]+)*")
 def _other_language(text: str, lexicon: Lexicon) -> str | None:
     """The language a Latin-script message is written in, when its words say so clearly: at
     least two words typical of one other language, and more of them than English filler."""
+    if text.isascii():
+        # No word of ASCII text spans a space (and NFKC leaves ASCII as it is): a message none
+        # of whose runs of non-space characters has a marker (most) has none, each run's
+        # answer remembered.
+        marked = lexicon.run_marks
+        for run in text.split():
+            marks = marked.get(run)
+            if marks is None:
+                marks = _run_marks(run, lexicon)
+            if marks:
+                break
+        else:
+            return None
     folded = unicodedata.normalize("NFKC", text).casefold()
     tokens = (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)
     markers = lexicon.languages_of_marker
@@ -207,3 +227,13 @@ def _other_language(text: str, lexicon: Lexicon) -> str | None:
         if count >= 2 and count > english and (best is None or count > best[0]):
             best = (count, language)
     return best[1] if best else None
+
+
+def _run_marks(run: str, lexicon: Lexicon) -> bool:
+    """Whether a word of an ASCII run of non-space characters marks another language, kept in
+    the lexicon's memo."""
+    marked = lexicon.run_marks
+    if len(marked) >= WORD_CACHE_SIZE:
+        marked.clear()
+    marks = marked[run] = not lexicon.languages_of_marker.keys().isdisjoint(_ASCII_WORD.findall(run.casefold()))
+    return marks

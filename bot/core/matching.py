@@ -22,7 +22,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from bot.core import wordvectors
-from bot.core.answertypes import Asked, QuestionReader
+from bot.core.answertypes import NOTHING_ASKED, Asked, QuestionReader
 from bot.core.classifier import NONE, IntentClassifier, QuestionFeatures
 from bot.core.classifier import features as classifier_features
 from bot.core.config import WORD_CACHE_SIZE, MatchConfig
@@ -70,7 +70,6 @@ class Parsed:
 
 
 # Immutable, so one instance serves as every analysis's default.
-_NOTHING_ASKED = Asked(frozenset())
 _NOTHING_READ = Reading("", "English", True)
 
 
@@ -87,7 +86,7 @@ class Analysis:
     ranked: tuple[ScoredIntent, ...]
     unknown_terms: tuple[str, ...] = ()
     numbers: tuple[float, ...] = ()
-    asked: Asked = _NOTHING_ASKED
+    asked: Asked = NOTHING_ASKED
     reading: Reading = _NOTHING_READ
     tokens: tuple[str, ...] = ()  # the normalised words with misspellings corrected
 
@@ -184,29 +183,38 @@ class Matcher:
         clipped = _clip(question, self.config.max_question_chars)
         reading = read(clipped, self.lexicon)
         words, raw = words_and_stems(reading.text)
-        tokens: list[str] = []
         corrections: list[tuple[str, str]] = []
         unknown: set[int] = set()
-        vocabulary, fixes = self.vocabulary, self._fixes
-        for position, token in enumerate(raw):
-            if token in vocabulary or token.isdigit():
-                tokens.append(token)
-                continue
-            unknown.add(position)
-            fixed = fixes[token] if token in fixes else self._fix(token)
-            if fixed is not None:
-                corrections.append((token, fixed))
-            tokens.append(fixed or token)
+        vocabulary = self.vocabulary
+        if vocabulary.issuperset(raw):  # most questions: every word known, none to correct
+            tokens = raw
+        else:
+            tokens = []
+            fixes = self._fixes
+            for position, token in enumerate(raw):
+                if token in vocabulary or token.isdigit():
+                    tokens.append(token)
+                    continue
+                unknown.add(position)
+                fixed = fixes[token] if token in fixes else self._fix(token)
+                if fixed is not None:
+                    corrections.append((token, fixed))
+                tokens.append(fixed or token)
         entities = self.entities.find(tokens, raw, unknown)
-        known_years = self.known_years  # looked up before the pattern: most questions name no year
+        known_years = self.index.known_years  # looked up before the pattern: most questions name no year
         years = ([Entity("year", t, t, 1.0, i, i + 1) for i, t in enumerate(tokens)
                   if t in known_years and YEAR.match(t)] if not known_years.isdisjoint(tokens) else [])
         if years:  # find's entities come in order already
             entities += years
             entities.sort(key=lambda e: e.start)
         terms = self.index.terms(tokens, entities, NAME_KINDS)
-        return Parsed(reading, tuple(raw), tuple(tokens), tuple(corrections), tuple(entities), tuple(terms),
-                      self.reader.read(reading.text), self._background(reading.text, terms), tuple(words))
+        text = reading.text
+        # One sentence, as most messages are, has no background: _background is not called.
+        background = (self._background(text, terms) if "\n" in text or _SENTENCE_END.search(text)
+                      else frozenset())
+        typed = tuple(raw)
+        return Parsed(reading, typed, typed if tokens is raw else tuple(tokens), tuple(corrections), tuple(entities),
+                      tuple(terms), self.reader.read(text), background, tuple(words))
 
     def _fix(self, token: str) -> str | None:
         """The known word an unknown word stands for, or None, remembered per word: most unknown
@@ -284,9 +292,9 @@ class Matcher:
 
     def _background(self, text: str, terms: Sequence[str]) -> frozenset[str]:
         """Words only of the sentences around the question ("I'm writing about Cambodian
-        politics. When was …?"): they tell what the asker is doing, not what is asked."""
-        if "\n" not in text and not _SENTENCE_END.search(text):
-            return frozenset()  # one sentence, as most messages are
+        politics. When was …?"): they tell what the asker is doing, not what is asked. `parse`
+        calls it only for a text with a line break or a sentence's end before a space (without
+        one, _SENTENCE finds no break)."""
         sentences = [s for s in _SENTENCE.split(text) if s.strip()]
         if len(sentences) < 2:
             return frozenset()

@@ -82,7 +82,7 @@ def fold(text: str) -> str:
 # Questions are user input: the per-word caches below are bounded (least recently used go).
 _WORD_CACHE = 8_192
 # Longer runs of text are folded as they come, so no hostile input fills the cache with them.
-_LONGEST_CACHED_RUN = 64
+LONGEST_CACHED_RUN = 64
 
 
 def tokenize(text: str) -> list[str]:
@@ -94,7 +94,7 @@ def tokenize(text: str) -> list[str]:
         # runs a question repeats ("the", "when", "party?") are folded once.
         words: list[str] = []
         for run in text.split():
-            words.extend(_run_words(run) if len(run) <= _LONGEST_CACHED_RUN else fold(run).split())
+            words.extend(_run_words(run) if len(run) <= LONGEST_CACHED_RUN else fold(run).split())
         return words
     return fold(text).split()
 
@@ -111,12 +111,9 @@ def words_and_stems(text: str) -> tuple[list[str], list[str]]:
     if text.isascii():
         words: list[str] = []
         stems: list[str] = []
+        known = _RUN_FORMS
         for run in text.split():
-            if len(run) <= _LONGEST_CACHED_RUN:
-                run_words, run_stems = _run_forms(run)
-            else:
-                run_words = tuple(fold(run).split())
-                run_stems = tuple(map(stem, run_words))
+            run_words, run_stems = known.get(run) or _remembered_forms(run)
             words += run_words
             stems += run_stems
         return words, stems
@@ -130,7 +127,7 @@ def stemmed_words(text: str) -> list[str]:
     if text.isascii():
         stems: list[str] = []
         for run in text.split():
-            stems.extend(_run_stems(run) if len(run) <= _LONGEST_CACHED_RUN else map(stem, fold(run).split()))
+            stems.extend(_run_stems(run) if len(run) <= LONGEST_CACHED_RUN else map(stem, fold(run).split()))
         return stems
     return [stem(t) for t in fold(text).split()]
 
@@ -140,10 +137,20 @@ def _run_stems(run: str) -> tuple[str, ...]:
     return tuple(stem(t) for t in _run_words(run))
 
 
-@functools.lru_cache(maxsize=_WORD_CACHE)
-def _run_forms(run: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    # The same tuples as the two caches above hold: a run's words and stems in one lookup.
-    return _run_words(run), _run_stems(run)
+# A run's words and stems (the same tuples as the two caches above hold), up to _WORD_CACHE
+# runs, emptied when full: a plain dict, read with one get a run, where an lru_cache's call costs
+# twice that.
+_RUN_FORMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _remembered_forms(run: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if len(run) > LONGEST_CACHED_RUN:
+        run_words = tuple(fold(run).split())
+        return run_words, tuple(map(stem, run_words))
+    if len(_RUN_FORMS) >= _WORD_CACHE:
+        _RUN_FORMS.clear()
+    forms = _RUN_FORMS[run] = _run_words(run), _run_stems(run)
+    return forms
 
 
 @functools.lru_cache(maxsize=_WORD_CACHE)
