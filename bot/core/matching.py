@@ -11,9 +11,11 @@ probability. The engine decides on that probability; nothing here composes an an
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 import re
-from array import array
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -70,6 +72,14 @@ class Parsed:
 
 
 # Immutable, so one instance serves as every analysis's default.
+# A candidate's fields as one tuple: what the named tuple's generated __new__ (a Python-level
+# call taking each field by name) builds, with no call frame a candidate.
+_scored_intent = functools.partial(tuple.__new__, ScoredIntent)
+_by_score = operator.itemgetter(ScoredIntent._fields.index("score"))
+# A candidate's features as native doubles: what the model's matrix holds, packed in one call
+# (array.fromlist parses each float through a format string).
+_FEATURE_ROW = struct.Struct(f"{len(FEATURE_NAMES)}d")
+
 _NOTHING_ASKED = Asked(frozenset())
 _NOTHING_READ = Reading("", "English", True)
 
@@ -408,7 +418,8 @@ class Matcher:
         rows: list[list[float]] = []
         # The rows one after another, as doubles: the model's matrix, with no list of lists for
         # numpy to walk.
-        matrix_data = array("d")
+        packed: list[bytes] = []
+        pack_row = _FEATURE_ROW.pack
         for rank, position in enumerate(order):
             profile = profiles[position]
             lo, hi = index.bounds[position]
@@ -446,13 +457,13 @@ class Matcher:
             phrasings.append(index.phrasing_text[best_row])
             notes_of.append(notes)
             rows.append(row)
-            matrix_data.fromlist(row)
-        matrix = np.frombuffer(matrix_data).reshape(len(order), len(FEATURE_NAMES))
+            packed.append(pack_row(*row))
+        matrix = np.frombuffer(b"".join(packed)).reshape(len(order), len(FEATURE_NAMES))
         probabilities = self.model.probabilities(matrix).tolist()
         # The rows hold Python floats, which the matrix holds exactly: the values the model saw.
-        results = list(map(ScoredIntent, intents, probabilities, lexical, fuzzies, phrasings, notes_of,
-                           map(tuple, rows)))
-        results.sort(key=lambda r: r.score, reverse=True)
+        results = list(map(_scored_intent, zip(intents, probabilities, lexical, fuzzies, phrasings, notes_of,
+                                               map(tuple, rows), strict=True)))
+        results.sort(key=_by_score, reverse=True)
         return tuple(results)
 
     def _present_words(self, terms: Sequence[str]) -> set[str]:
