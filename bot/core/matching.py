@@ -76,8 +76,8 @@ class Parsed:
 # call taking each field by name) builds, with no call frame a candidate.
 _scored_intent = functools.partial(tuple.__new__, ScoredIntent)
 _by_score = operator.itemgetter(ScoredIntent._fields.index("score"))
-# A candidate's features as native doubles: what the model's matrix holds, packed in one call
-# (array.fromlist parses each float through a format string).
+# A candidate's features as native doubles, what the model's matrix holds: one call packs a
+# row (array.fromlist parses each float through a format string).
 _FEATURE_ROW = struct.Struct(f"{len(FEATURE_NAMES)}d")
 
 _NOTHING_ASKED = Asked(frozenset())
@@ -406,34 +406,31 @@ class Matcher:
         none = vote(NONE)
 
         lexical = [best_of[p] for p in order]
-        profiles = index.profiles
-        ids = [profiles[p].intent.id for p in order]
+        chosen = [index.profiles[p] for p in order]
+        intents = [profile.intent for profile in chosen]
+        ids = [intent.id for intent in intents]
         by_overlap = sorted(range(len(order)), key=lexical.__getitem__, reverse=True)
-        candidates = CandidateRows(context, self.semantic.nearness_of, none)
-        # Each candidate's fields, one list a field: the results are built from them in one pass.
-        intents: list[Intent] = []
-        fuzzies: list[float] = []
-        phrasings: list[str] = []
+        # Each candidate's fields that need no other candidate's, one list a field (a
+        # comprehension each, not an append a field a candidate).
+        # The phrasing that speaks for an intent: the first of its best.
+        best_rows = [lo + int(scores[lo:hi].argmax()) for lo, hi in map(index.bounds.__getitem__, order)]
+        # Character-level similarity to the best phrasing catches what words miss (a split or
+        # merged word, a typo too far for correction).
+        # Both sides are already sorted words joined by single spaces, so the plain ratio is
+        # rapidfuzz's token_sort_ratio without its splitting and sorting.
+        ratio, content = fuzz.ratio, index.phrasing_content
+        fuzzies = [ratio(query_text, content[row]) / 100.0 for row in best_rows]
+        phrasing_terms = index.phrasing_terms
+        candidate_row = CandidateRows(context, self.semantic.nearness_of, none).row
+        near_of = self._near
         notes_of: list[tuple[str, ...]] = []
         rows: list[list[float]] = []
-        # The rows one after another, as doubles: the model's matrix, with no list of lists for
-        # numpy to walk.
-        packed: list[bytes] = []
-        pack_row = _FEATURE_ROW.pack
         for rank, position in enumerate(order):
-            profile = profiles[position]
-            lo, hi = index.bounds[position]
-            best_row = lo + int(scores[lo:hi].argmax())
-            # Character-level similarity to the best phrasing catches what words miss (a split
-            # or merged word, a typo too far for correction).
-            # Both sides are already sorted words joined by single spaces, so the plain ratio is
-            # rapidfuzz's token_sort_ratio without its splitting and sorting.
-            fuzzy = fuzz.ratio(query_text, index.phrasing_content[best_row]) / 100.0
             # The lead over the best rival: an intent this one names as related answers much
             # the same question, so being close to it is no doubt. Plain loops, not generators:
             # the rival is nearly always among the first looked at.
             intent_id = ids[rank]
-            near = self._near[intent_id]
+            near = near_of[intent_id]
             overlap = lexical[rank]
             runner_up = 0.0
             for i in by_overlap:
@@ -449,19 +446,19 @@ class Matcher:
                 if (c := classes[i]) != NONE and c != intent_id and c not in near:
                     rival = votes[i]
                     break
-            exact = question_terms == index.phrasing_terms[best_row]
-            row, notes = candidates.row(profile, position, overlap, fuzzy, overlap - runner_up,
-                                        recall.get(position, 0.0), mine, mine - rival, exact, near)
-            intents.append(profile.intent)
-            fuzzies.append(fuzzy)
-            phrasings.append(index.phrasing_text[best_row])
+            row, notes = candidate_row(chosen[rank], position, overlap, fuzzies[rank], overlap - runner_up,
+                                       recall.get(position, 0.0), mine, mine - rival,
+                                       question_terms == phrasing_terms[best_rows[rank]], near)
             notes_of.append(notes)
             rows.append(row)
-            packed.append(pack_row(*row))
-        matrix = np.frombuffer(b"".join(packed)).reshape(len(order), len(FEATURE_NAMES))
+        # The rows one after another, as native doubles: the model's matrix, with no list of
+        # lists for numpy to walk.
+        matrix = np.frombuffer(b"".join(itertools.starmap(_FEATURE_ROW.pack, rows))).reshape(
+            len(order), len(FEATURE_NAMES))
         probabilities = self.model.probabilities(matrix).tolist()
         # The rows hold Python floats, which the matrix holds exactly: the values the model saw.
-        results = list(map(_scored_intent, zip(intents, probabilities, lexical, fuzzies, phrasings, notes_of,
+        results = list(map(_scored_intent, zip(intents, probabilities, lexical, fuzzies,
+                                               map(index.phrasing_text.__getitem__, best_rows), notes_of,
                                                map(tuple, rows), strict=True)))
         results.sort(key=_by_score, reverse=True)
         return tuple(results)
