@@ -424,7 +424,7 @@ class Matcher:
         candidate_row = CandidateRows(context, self.semantic.nearness_of, none).row
         near_of = self._near
         notes_of: list[tuple[str, ...]] = []
-        rows: list[list[float]] = []
+        rows: list[tuple[float, ...]] = []
         for rank, position in enumerate(order):
             # The lead over the best rival: an intent this one names as related answers much
             # the same question, so being close to it is no doubt. Plain loops, not generators:
@@ -450,16 +450,17 @@ class Matcher:
                                        recall.get(position, 0.0), mine, mine - rival,
                                        question_terms == phrasing_terms[best_rows[rank]], near)
             notes_of.append(notes)
-            rows.append(row)
+            rows.append(tuple(row))
         # The rows one after another, as native doubles: the model's matrix, with no list of
-        # lists for numpy to walk.
-        matrix = np.frombuffer(b"".join(itertools.starmap(_FEATURE_ROW.pack, rows))).reshape(
-            len(order), len(FEATURE_NAMES))
+        # lists for numpy to walk. Packed from the tuples the results keep (a tuple is passed
+        # to pack as it is, where a list is copied into one first).
+        matrix = np.ndarray((len(order), len(FEATURE_NAMES)), np.float64,
+                            b"".join(itertools.starmap(_FEATURE_ROW.pack, rows)))
         probabilities = self.model.probabilities(matrix).tolist()
         # The rows hold Python floats, which the matrix holds exactly: the values the model saw.
         results = list(map(_scored_intent, zip(intents, probabilities, lexical, fuzzies,
                                                map(index.phrasing_text.__getitem__, best_rows), notes_of,
-                                               map(tuple, rows), strict=True)))
+                                               rows, strict=True)))
         results.sort(key=_by_score, reverse=True)
         return tuple(results)
 
