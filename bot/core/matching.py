@@ -147,7 +147,10 @@ class Matcher:
         for intent in kb.intents.values():
             for other in intent.related:
                 near.setdefault(other, set()).add(intent.id)
-        self._near = {key: frozenset(value) for key, value in near.items()}
+        # Both read by position in the index, as the ranking finds its candidates: each
+        # intent's id, and the intents near it.
+        self._intent_ids = [profile.intent.id for profile in self.index.profiles]
+        self._near = [frozenset(near[intent_id]) for intent_id in self._intent_ids]
         self.reader = QuestionReader(self.lexicon)
         # The first words of "last year", "these days": a question without one has none of them.
         self._time_openers = frozenset(first for first, _ in self.lexicon.relative_times)
@@ -379,10 +382,10 @@ class Matcher:
         classes = classifier.classes if classifier else ()
         votes: list[float] = shares.tolist()
         class_index = classifier.class_index if classifier else {}
-
-        def vote(intent_id: str) -> float:
-            place = class_index.get(intent_id)
-            return 0.0 if place is None else votes[place]
+        # An intent the classifier has no class for reads the vote past the last class, 0.0: one
+        # look-up a vote, with no test and no call.
+        unvoted = len(votes)
+        votes.append(0.0)
         # Classes from the highest vote down, where each candidate looks for its rival. Equal votes
         # come in any order: both readers below take every vote above a floor, or the value of the
         # first that qualifies, so the plain ascending sort, reversed, serves.
@@ -403,12 +406,12 @@ class Matcher:
             return ()
         query_text = " ".join(sorted([t for t in base_terms if t not in self.lexicon.stopwords]))
         question_terms = frozenset(base_terms)
-        none = vote(NONE)
+        none = votes[class_index.get(NONE, unvoted)]
 
         lexical = [best_of[p] for p in order]
         chosen = [index.profiles[p] for p in order]
         intents = [profile.intent for profile in chosen]
-        ids = [intent.id for intent in intents]
+        ids = [self._intent_ids[p] for p in order]
         by_overlap = sorted(range(len(order)), key=lexical.__getitem__, reverse=True)
         # Each candidate's fields that need no other candidate's, one list a field (a
         # comprehension each, not an append a field a candidate).
@@ -430,14 +433,14 @@ class Matcher:
             # the same question, so being close to it is no doubt. Plain loops, not generators:
             # the rival is nearly always among the first looked at.
             intent_id = ids[rank]
-            near = near_of[intent_id]
+            near = near_of[position]
             overlap = lexical[rank]
             runner_up = 0.0
             for i in by_overlap:
                 if i != rank and ids[i] not in near:
                     runner_up = lexical[i]
                     break
-            mine = vote(intent_id)
+            mine = votes[class_index.get(intent_id, unvoted)]
             # The best vote for another intent, not counting those that answer much the same
             # question ("total votes in 2013": the election and the results total). Only the
             # vote is read, so the order among equal votes does not matter.
