@@ -71,7 +71,6 @@ class Parsed:
     words: tuple[str, ...]  # folded as typed, not stemmed ("rights" is not "right")
 
 
-# Immutable, so one instance serves as every analysis's default.
 # A candidate's fields as one tuple: what the named tuple's generated __new__ (a Python-level
 # call taking each field by name) builds, with no call frame a candidate.
 _scored_intent = functools.partial(tuple.__new__, ScoredIntent)
@@ -80,6 +79,7 @@ _by_score = operator.itemgetter(ScoredIntent._fields.index("score"))
 # row (array.fromlist parses each float through a format string).
 _FEATURE_ROW = struct.Struct(f"{len(FEATURE_NAMES)}d")
 
+# Immutable, so one instance serves as every analysis's default.
 _NOTHING_ASKED = Asked(frozenset())
 _NOTHING_READ = Reading("", "English", True)
 
