@@ -15,7 +15,7 @@ from bot.core.engine import Engine
 from bot.core.evaluation import load_cases
 from bot.core.index import NUMBER, YEAR
 from bot.core.knowledge import KnowledgeBase
-from bot.core.matching import Matcher
+from bot.core.matching import Matcher, ScoredIntent
 from bot.core.scoring import FEATURE_NAMES
 
 
@@ -150,6 +150,25 @@ def test_probabilities_rank_the_candidates(matcher: Matcher) -> None:
     assert scores == sorted(scores, reverse=True)
     assert all(0.0 <= s <= 1.0 for s in scores)
     assert all(len(r.features) == len(FEATURE_NAMES) for r in ranked)
+
+
+def test_each_intents_id_and_near_intents_are_read_by_its_position(matcher: Matcher) -> None:
+    # The ranking reads them by the candidate's position in the index, not through its intent.
+    profiles = matcher.index.profiles
+    assert matcher._intent_ids == [profile.intent.id for profile in profiles]
+    for position, profile in enumerate(profiles):
+        intent = profile.intent
+        named_by = {other.intent.id for other in profiles if intent.id in other.intent.related}
+        assert matcher._near[position] == set(intent.related) | named_by, intent.id
+
+
+def test_the_candidates_are_built_as_their_named_tuple_would(matcher: Matcher) -> None:
+    # The ranking builds them with tuple.__new__ over their zipped fields, not ScoredIntent().
+    ranked = matcher.analyse("who won the 2013 election in kampong cham").ranked
+    assert ranked
+    for r in ranked:
+        assert type(r) is ScoredIntent and r == ScoredIntent(**r._asdict())
+        assert type(r.features) is tuple and len(r.features) == len(FEATURE_NAMES)
 
 
 def test_each_score_is_the_models_probability_of_its_feature_row(matcher: Matcher) -> None:

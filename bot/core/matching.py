@@ -11,9 +11,11 @@ probability. The engine decides on that probability; nothing here composes an an
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 import re
-from array import array
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -68,6 +70,14 @@ class Parsed:
     background: frozenset[str]  # words only of the sentences around the question
     words: tuple[str, ...]  # folded as typed, not stemmed ("rights" is not "right")
 
+
+# A candidate's fields as one tuple: what the named tuple's generated __new__ (a Python-level
+# call taking each field by name) builds, with no call frame a candidate.
+_scored_intent = functools.partial(tuple.__new__, ScoredIntent)
+_by_score = operator.itemgetter(ScoredIntent._fields.index("score"))
+# A candidate's features as native doubles, what the model's matrix holds: one call packs a
+# row (array.fromlist parses each float through a format string).
+_FEATURE_ROW = struct.Struct(f"{len(FEATURE_NAMES)}d")
 
 # Immutable, so one instance serves as every analysis's default.
 _NOTHING_READ = Reading("", "English", True)
@@ -136,7 +146,10 @@ class Matcher:
         for intent in kb.intents.values():
             for other in intent.related:
                 near.setdefault(other, set()).add(intent.id)
-        self._near = {key: frozenset(value) for key, value in near.items()}
+        # Both read by position in the index, as the ranking finds its candidates: each
+        # intent's id, and the intents near it.
+        self._intent_ids = [profile.intent.id for profile in self.index.profiles]
+        self._near = [frozenset(near[intent_id]) for intent_id in self._intent_ids]
         self.reader = QuestionReader(self.lexicon)
         # The first words of "last year", "these days": a question without one has none of them.
         self._time_openers = frozenset(first for first, _ in self.lexicon.relative_times)
@@ -377,10 +390,10 @@ class Matcher:
         classes = classifier.classes if classifier else ()
         votes: list[float] = shares.tolist()
         class_index = classifier.class_index if classifier else {}
-
-        def vote(intent_id: str) -> float:
-            place = class_index.get(intent_id)
-            return 0.0 if place is None else votes[place]
+        # An intent the classifier has no class for reads the vote past the last class, 0.0: one
+        # look-up a vote, with no test and no call.
+        unvoted = len(votes)
+        votes.append(0.0)
         # Classes from the highest vote down, where each candidate looks for its rival. Equal votes
         # come in any order: both readers below take every vote above a floor, or the value of the
         # first that qualifies, so the plain ascending sort, reversed, serves.
@@ -401,43 +414,41 @@ class Matcher:
             return ()
         query_text = " ".join(sorted([t for t in base_terms if t not in self.lexicon.stopwords]))
         question_terms = frozenset(base_terms)
-        none = vote(NONE)
+        none = votes[class_index.get(NONE, unvoted)]
 
         lexical = [best_of[p] for p in order]
-        profiles = index.profiles
-        ids = [profiles[p].intent.id for p in order]
+        chosen = [index.profiles[p] for p in order]
+        intents = [profile.intent for profile in chosen]
+        ids = [self._intent_ids[p] for p in order]
         by_overlap = sorted(range(len(order)), key=lexical.__getitem__, reverse=True)
-        candidates = CandidateRows(context, self.semantic.nearness_of, none)
-        # Each candidate's fields, one list a field: the results are built from them in one pass.
-        intents: list[Intent] = []
-        fuzzies: list[float] = []
-        phrasings: list[str] = []
+        # Each candidate's fields that need no other candidate's, one list a field (a
+        # comprehension each, not an append a field a candidate).
+        # The phrasing that speaks for an intent: the first of its best.
+        best_rows = [lo + int(scores[lo:hi].argmax()) for lo, hi in map(index.bounds.__getitem__, order)]
+        # Character-level similarity to the best phrasing catches what words miss (a split or
+        # merged word, a typo too far for correction).
+        # Both sides are already sorted words joined by single spaces, so the plain ratio is
+        # rapidfuzz's token_sort_ratio without its splitting and sorting.
+        ratio, content = fuzz.ratio, index.phrasing_content
+        fuzzies = [ratio(query_text, content[row]) / 100.0 for row in best_rows]
+        phrasing_terms = index.phrasing_terms
+        candidate_row = CandidateRows(context, self.semantic.nearness_of, none).row
+        near_of = self._near
         notes_of: list[tuple[str, ...]] = []
-        rows: list[list[float]] = []
-        # The rows one after another, as doubles: the model's matrix, with no list of lists for
-        # numpy to walk.
-        matrix_data = array("d")
+        rows: list[tuple[float, ...]] = []
         for rank, position in enumerate(order):
-            profile = profiles[position]
-            lo, hi = index.bounds[position]
-            best_row = lo + int(scores[lo:hi].argmax())
-            # Character-level similarity to the best phrasing catches what words miss (a split
-            # or merged word, a typo too far for correction).
-            # Both sides are already sorted words joined by single spaces, so the plain ratio is
-            # rapidfuzz's token_sort_ratio without its splitting and sorting.
-            fuzzy = fuzz.ratio(query_text, index.phrasing_content[best_row]) / 100.0
             # The lead over the best rival: an intent this one names as related answers much
             # the same question, so being close to it is no doubt. Plain loops, not generators:
             # the rival is nearly always among the first looked at.
             intent_id = ids[rank]
-            near = self._near[intent_id]
+            near = near_of[position]
             overlap = lexical[rank]
             runner_up = 0.0
             for i in by_overlap:
                 if i != rank and ids[i] not in near:
                     runner_up = lexical[i]
                     break
-            mine = vote(intent_id)
+            mine = votes[class_index.get(intent_id, unvoted)]
             # The best vote for another intent, not counting those that answer much the same
             # question ("total votes in 2013": the election and the results total). Only the
             # vote is read, so the order among equal votes does not matter.
@@ -446,21 +457,22 @@ class Matcher:
                 if (c := classes[i]) != NONE and c != intent_id and c not in near:
                     rival = votes[i]
                     break
-            exact = question_terms == index.phrasing_terms[best_row]
-            row, notes = candidates.row(profile, position, overlap, fuzzy, overlap - runner_up,
-                                        recall.get(position, 0.0), mine, mine - rival, exact, near)
-            intents.append(profile.intent)
-            fuzzies.append(fuzzy)
-            phrasings.append(index.phrasing_text[best_row])
+            row, notes = candidate_row(chosen[rank], position, overlap, fuzzies[rank], overlap - runner_up,
+                                       recall.get(position, 0.0), mine, mine - rival,
+                                       question_terms == phrasing_terms[best_rows[rank]], near)
             notes_of.append(notes)
-            rows.append(row)
-            matrix_data.fromlist(row)
-        matrix = np.frombuffer(matrix_data).reshape(len(order), len(FEATURE_NAMES))
+            rows.append(tuple(row))
+        # The rows one after another, as native doubles: the model's matrix, with no list of
+        # lists for numpy to walk. Packed from the tuples the results keep (a tuple is passed
+        # to pack as it is, where a list is copied into one first).
+        matrix = np.ndarray((len(order), len(FEATURE_NAMES)), np.float64,
+                            b"".join(itertools.starmap(_FEATURE_ROW.pack, rows)))
         probabilities = self.model.probabilities(matrix).tolist()
         # The rows hold Python floats, which the matrix holds exactly: the values the model saw.
-        results = list(map(ScoredIntent, intents, probabilities, lexical, fuzzies, phrasings, notes_of,
-                           map(tuple, rows)))
-        results.sort(key=lambda r: r.score, reverse=True)
+        results = list(map(_scored_intent, zip(intents, probabilities, lexical, fuzzies,
+                                               map(index.phrasing_text.__getitem__, best_rows), notes_of,
+                                               rows, strict=True)))
+        results.sort(key=_by_score, reverse=True)
         return tuple(results)
 
     def _present_words(self, terms: Sequence[str]) -> set[str]:
