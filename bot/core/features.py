@@ -226,14 +226,16 @@ class FeatureContext:
             matcher_reading = _READINGS[id(matcher)] = _MatcherReading(matcher)
             weakref.finalize(matcher, _READINGS.pop, id(matcher), None)
         known = matcher_reading.terms
-        # One pass reads what each content word says, each list in the content's order; the sums
-        # of weights add in that order from 0 (what `sum` gives).
+        # One pass reads what each content word says, each list in the content's order.
         content: list[tuple[str, float, frozenset[str]]] = []
         reading: list[tuple[str, float, frozenset[str], str, bool, bool, bytes]] = []  # see `reading`
         unknown_words: list[str] = []  # words no intent uses (no slots, no numbers)
         rare: list[tuple[str, frozenset[str], str]] = []  # words only one intent uses, and that intent
         vectored_words: list[str] = []  # words that have a word vector
-        total = unknown = 0.0
+        # Summed by `sum` after the loop, not as it goes: since Python 3.12 `sum` compensates
+        # its rounding, so a running total would differ from the plain reading by a last bit.
+        content_weights: list[float] = []
+        unknown_weights: list[float] = []
         for t, w in weights.items():
             try:
                 term_reading = known[t]
@@ -247,12 +249,12 @@ class FeatureContext:
             forms, slotted, slot, unknown_word, owner, countable, vectored, covers = term_reading
             content.append((t, w, forms))
             reading.append((t, w, forms, slot, countable, vectored, covers))
-            total += w
+            content_weights.append(w)
             if slotted:
                 continue
             if unknown_word:
                 unknown_words.append(t)
-                unknown += w
+                unknown_weights.append(w)
             if vectored:
                 vectored_words.append(t)
             if owner is not None:
@@ -270,7 +272,8 @@ class FeatureContext:
         outside_names = () if lexicon.outside_names.isdisjoint(terms) else tuple(
             t for t in terms if t in lexicon.outside_names)
         unknown_words_kept = tuple(t for t in unknown_words if len(t) >= 3) if unknown_words else ()
-        unknown_share = unknown / total if total else 0.0
+        total = sum(content_weights)
+        unknown_share = sum(unknown_weights) / total if total else 0.0
         evaluative = _judgements(terms if words is None else words, lexicon.evaluative)
         rows_by_kind = {kind: len(keys) for kind, keys in rows.items()} if rows else {}
         present = frozenset(present_words) if present_words else _NO_WORDS
