@@ -503,9 +503,19 @@ class PhrasingIndex:
             return nothing[:size], nothing[size:], False
         if self._dense is not None:
             pick = (slice(None), columns) if rows is None else np.ix_(rows, np.asarray(columns))
+            # The same additions in the same order as the fast paths, so that no BLAS build
+            # decides the last float32 unit: over every phrasing, word by word in the question's
+            # order (as the postings sum); over a few rows, the same C-ordered product as
+            # theirs. A BLAS product of the column-major matrix paired its additions otherwise
+            # on some machines (AVX2 OpenBLAS kernels): a last unit on some fifty answers'
+            # confidences, which the equivalence test rightly reported.
             with np.errstate(invalid="ignore"):  # see the small-rows product below
-                shared = self._dense[0][pick] @ weights
-                explained = self._dense[1][pick] @ weights
+                if rows is None:
+                    shared = _summed_by_column(self._dense[0][pick], weights)
+                    explained = _summed_by_column(self._dense[1][pick], weights)
+                else:
+                    shared = np.ascontiguousarray(self._dense[0][pick]).dot(weights)
+                    explained = np.ascontiguousarray(self._dense[1][pick]).dot(weights)
         else:
             # A few rows (every phrasing's are summed above): their small row-major matrix and
             # the same product as before (its sums run in another order, which the word-by-word
@@ -604,3 +614,12 @@ class PhrasingIndex:
     @functools.cached_property
     def _rarest_answer_idf(self) -> float:
         return math.log(1.0 + max(len(self.profiles), 1))
+
+
+def _summed_by_column(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """`matrix @ weights` in float32, its columns added one after another in the weights'
+    order: the postings' order of additions, whatever the machine's BLAS."""
+    total: np.ndarray = matrix[:, 0] * weights[0]
+    for column in range(1, len(weights)):
+        total += matrix[:, column] * weights[column]
+    return total
