@@ -134,6 +134,17 @@ def test_equal_frozensets_come_back_as_one_with_a_table_no_larger(cache: Path) -
     assert sys.getsizeof(read["a"]) <= sys.getsizeof(words)
 
 
+def test_equal_strings_come_back_as_one(cache: Path) -> None:
+    words = [f"word {i % 3}" for i in range(9)]  # made at run time: nine strings, three values
+    assert len({id(word) for word in words}) == 9
+    stored = {"words": words, "keys": {word: len(word) for word in words}, "set": frozenset(words[3:])}
+    enginecache.write("key", stored)
+    read = enginecache.read("key")
+    assert read == stored
+    assert len({id(word) for word in read["words"]}) == 3
+    assert {id(word) for word in (*read["keys"], *read["set"])} <= {id(word) for word in read["words"]}
+
+
 def test_arrays_come_back_read_only_from_the_mapped_file(cache: Path) -> None:
     import mmap
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import gc
 import itertools
 import mmap
+import operator
 import os
 import pickle
 import struct
@@ -102,42 +103,71 @@ def cache_key(root: Path, config: MatchConfig) -> str:
 
 
 class _SharingPickler(pickle.Pickler):
-    """Stores each frozenset as the tuple of its items, one tuple for all equal frozensets.
+    """Stores one object for each value of a frozenset or a string, however many equal ones
+    the engine holds.
 
     A built engine holds some 10,000 frozensets, half of them equal to another one (thousands
     are empty). Unpickled the plain way, each gets its own table, grown as it fills to up to
-    twice the size it needs; `_SharingUnpickler` makes one frozenset for all equal ones, sized
-    once: some 2.6 MiB less of a running bot's memory. Frozensets are immutable, so sharing
-    one among its users changes nothing they can see. (A frozenset is one of the types that
+    twice the size it needs; here each is made once from a dict of its items, sized once: some
+    2.6 MiB less of a running bot's memory. A build also makes the same word over and over
+    (each phrasing's terms, each index's keys), and pickle shares an object, not a value: each
+    copy came back as a string of its own, some 9,500 strings (0.5 MB) more than the distinct
+    ones. Both are immutable, so sharing one among its users changes nothing they can see.
+
+    Each is stored as a persistent id, a 1-tuple of the object to use: the same tuple for all
+    equal values, which pickle stores once and then refers to, and which `persistent_load`
+    (an itemgetter, called in C) opens. (A frozenset and a string are of the types that
     `reducer_override` is not asked about; `persistent_id` is asked about every object.)
     """
 
     def __init__(self, file: Any, buffers: list[pickle.PickleBuffer]) -> None:
         super().__init__(file, protocol=5, buffer_callback=buffers.append)
-        self._items: dict[frozenset[Any], tuple[Any, ...]] = {}
+        self._frozensets: dict[frozenset[Any], tuple[_Frozenset]] = {}
+        self._strings: dict[str, str] = {}
+        self._string_ids: dict[str, tuple[str]] = {}
 
-    def persistent_id(self, obj: Any) -> tuple[Any, ...] | None:
-        if type(obj) is not frozenset:
-            return None
-        items = self._items.get(obj)
-        if items is None:
-            items = self._items[obj] = tuple(obj)
-        return items
+    def persistent_id(self, obj: Any) -> tuple[Any] | None:
+        kind = type(obj)
+        if kind is str:
+            first = self._strings.setdefault(obj, obj)
+            if first is obj:
+                return None  # stored as itself (and pickle remembers it)
+            found = self._string_ids.get(first)
+            if found is None:
+                found = self._string_ids[first] = (first,)
+            return found
+        if kind is frozenset:
+            made = self._frozensets.get(obj)
+            if made is None:
+                made = self._frozensets[obj] = (_Frozenset(tuple(obj)),)
+            return made
+        return None
+
+
+class _Frozenset:
+    """A frozenset's items, stored so that reading them back calls `_frozenset`."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[Any, ...]) -> None:
+        self.items = items
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _frozenset, (self.items,)
+
+
+def _frozenset(items: tuple[Any, ...]) -> frozenset[Any]:
+    # From a dict, whose size is known, the table is sized once for the items; from the tuple
+    # itself it would grow as it fills.
+    return frozenset(dict.fromkeys(items))
 
 
 class _SharingUnpickler(pickle.Unpickler):
+    persistent_load = operator.itemgetter(0)
+
     def __init__(self, file: Any, arrays: _MappedArrays) -> None:
         super().__init__(file, buffers=arrays.views())
         self._arrays = arrays
-        self._made: dict[tuple[Any, ...], frozenset[Any]] = {}
-
-    def persistent_load(self, items: tuple[Any, ...]) -> frozenset[Any]:
-        made = self._made.get(items)
-        if made is None:
-            # From a dict, whose size is known, the table is sized once for the items; from
-            # the tuple itself it would grow as it fills.
-            made = self._made[items] = frozenset(dict.fromkeys(items))
-        return made
 
     def find_class(self, module: str, name: str) -> Any:
         if name == "_frombuffer" and module in _NUMPY_NUMERIC:
