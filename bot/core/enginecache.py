@@ -103,38 +103,45 @@ def cache_key(root: Path, config: MatchConfig) -> str:
 
 
 class _SharingPickler(pickle.Pickler):
-    """Stores one object for each value of a frozenset or a string, however many equal ones
-    the engine holds.
+    """Stores one object for each value of a frozenset, a string, a float or a tuple of
+    strings, however many equal ones the engine holds.
 
     A built engine holds some 10,000 frozensets, half of them equal to another one (thousands
     are empty). Unpickled the plain way, each gets its own table, grown as it fills to up to
     twice the size it needs; here each is made once from a dict of its items, sized once: some
     2.6 MiB less of a running bot's memory. A build also makes the same word over and over
-    (each phrasing's terms, each index's keys), and pickle shares an object, not a value: each
-    copy came back as a string of its own, some 9,500 strings (0.5 MB) more than the distinct
-    ones. Both are immutable, so sharing one among its users changes nothing they can see.
+    (each phrasing's terms, each index's keys), the same weights and the same word tuples, and
+    pickle shares an object, not a value (a float not even that): each copy came back as an
+    object of its own, some 9,500 strings, 11,000 floats and 3,000 tuples (1 MB) more than the
+    distinct values. All are immutable, so sharing one among its users changes nothing they
+    can see; floats are told apart by their bits (0.0 is not -0.0), tuples only when they hold
+    nothing but strings (an int and a float may be equal, and a bool and an int).
 
-    Each is stored as a persistent id, a 1-tuple of the object to use: the same tuple for all
-    equal values, which pickle stores once and then refers to, and which `persistent_load`
-    (an itemgetter, called in C) opens. (A frozenset and a string are of the types that
-    `reducer_override` is not asked about; `persistent_id` is asked about every object.)
+    Each copy is stored as a persistent id, a 1-tuple of the first object of its value: the
+    same tuple for all copies, which pickle stores once and then refers to, and which
+    `persistent_load` (an itemgetter, called in C) opens; a frozenset's id holds a
+    `_Frozenset` that reads back as the set. (A frozenset, a string, a float and a tuple are of
+    the types that `reducer_override` is not asked about; `persistent_id` is asked about every
+    object.)
     """
 
     def __init__(self, file: Any, buffers: list[pickle.PickleBuffer]) -> None:
         super().__init__(file, protocol=5, buffer_callback=buffers.append)
         self._frozensets: dict[frozenset[Any], tuple[_Frozenset]] = {}
-        self._strings: dict[str, str] = {}
-        self._string_ids: dict[str, tuple[str]] = {}
+        # The first object of each value (a float's under its bits), and its persistent id.
+        self._firsts: dict[Any, Any] = {}
+        self._ids: dict[Any, tuple[Any]] = {}
 
     def persistent_id(self, obj: Any) -> tuple[Any] | None:
         kind = type(obj)
-        if kind is str:
-            first = self._strings.setdefault(obj, obj)
+        if kind is str or kind is float or (kind is tuple and all(type(item) is str for item in obj)):
+            key = struct.pack("<d", obj) if kind is float else obj
+            first = self._firsts.setdefault(key, obj)
             if first is obj:
-                return None  # stored as itself (and pickle remembers it)
-            found = self._string_ids.get(first)
+                return None  # stored as itself
+            found = self._ids.get(key)
             if found is None:
-                found = self._string_ids[first] = (first,)
+                found = self._ids[key] = (first,)
             return found
         if kind is frozenset:
             made = self._frozensets.get(obj)
