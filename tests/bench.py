@@ -8,7 +8,10 @@
 - `ask --json` in batch against a plain BM25 baseline (`tests/bm25.py`) over the same
   questions, in the same run, each net of its start-up;
 - start-up to the first answer in a fresh process, with the engine cache cold and warm;
-- peak RSS of a fresh process that loads the engine and answers every question once.
+- peak RSS of a fresh process that loads the engine and answers every question once, and
+  where it went (after the imports, the load, the answers; anonymous and file-backed, the
+  engine file's mapped arrays); the same with the questions given on stdin, so that the
+  process reads no YAML (as `ask --json` in batch).
 
 Child processes get a private, empty engine cache folder (CNRP_CACHE_DIR), so "cold" is cold
 and the user's own cache is never touched.
@@ -116,16 +119,52 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def rss_child() -> None:
+def memory_now() -> dict[str, float]:
+    """This process's resident memory in MiB (Linux; empty elsewhere): in all (VmRSS), its
+    anonymous and file-backed parts (RssAnon, RssFile), and the pages of the engine cache's
+    file that are mapped (its arrays, read in place: `enginecache`)."""
+    found: dict[str, float] = {}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "RssAnon", "RssFile"):
+                found[key] = int(value.split()[0]) / 1024
+        mapping = ""
+        engine_kib = 0
+        for line in Path("/proc/self/smaps").read_text().splitlines():
+            fields = line.split()
+            if fields and "-" in fields[0] and not fields[0].endswith(":"):
+                mapping = fields[-1] if len(fields) >= 6 else ""
+            elif fields[:1] == ["Rss:"] and Path(mapping).name.startswith("engine-"):
+                engine_kib += int(fields[1])
+        found["engine file"] = engine_kib / 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return found
+
+
+def rss_child(questions: list[str] | None = None) -> None:
     """In a child: load as the CLI and the bot do (through the engine cache: a build and a
-    write when it is cold, a read when it is warm), answer every question once, print peak
-    RSS in MiB."""
+    write when it is cold, a read when it is warm), answer every question once (`questions`,
+    or the mixed questions read from their files after the load), print peak RSS in MiB on
+    the first line, then the memory after each step."""
+    stages = [("start", memory_now())]
     from bot.core.engine import Engine
 
+    stages.append(("imports", memory_now()))
     engine = Engine.load(cache=True)
-    for question in mixed_questions():
+    stages.append(("engine loaded", memory_now()))
+    if questions is None:
+        questions = mixed_questions()
+        stages.append(("questions read (PyYAML)", memory_now()))
+    for question in questions:
         engine.ask(question)
+    stages.append(("every question answered", memory_now()))
     print(peak_rss_mib())
+    for name, memory in stages:
+        if memory:
+            print(f"  {name:24} {memory['VmRSS']:5.1f} MiB: {memory['RssAnon']:5.1f} anonymous, "
+                  f"{memory['RssFile']:5.1f} file-backed ({memory['engine file']:4.1f} of the engine file)")
 
 
 def main() -> None:
@@ -184,9 +223,11 @@ def main() -> None:
         warm_cpu = statistics.median(r[2] for r in warm_runs)
         ours, ours_cpu, ours_one = batch_per_question([python, "-m", "bot", "ask", "--json"], questions, env)
         bm25, bm25_cpu, bm25_one = batch_per_question([python, "-m", "tests.bm25"], questions, env)
-        rss = float(_run([python, "-m", "tests.bench", "--rss"], env)[1].strip())  # cache warm by now
+        rss_report = _run([python, "-m", "tests.bench", "--rss"], env)[1]  # cache warm by now
+        rss = float(rss_report.splitlines()[0])
+        given = _run([python, "-m", "tests.bench", "--rss", "-"], env, "\n".join(questions) + "\n")[1]
         with tempfile.TemporaryDirectory(prefix="cnrp-bench-nocache-") as empty:
-            rss_cold = float(_run([python, "-m", "tests.bench", "--rss"], _env(Path(empty)))[1].strip())
+            rss_cold = float(_run([python, "-m", "tests.bench", "--rss"], _env(Path(empty)))[1].splitlines()[0])
     print(f"start to first answer (fresh `python -m bot ask`, whole process): {warm * 1e3:.0f} ms wall, "
           f"{warm_cpu * 1e3:.0f} ms CPU (median of {REPEATS}; {cold[0] * 1e3:.0f} ms wall the first time, "
           "engine cache cold)")
@@ -196,11 +237,15 @@ def main() -> None:
           f"{bm25_cpu * 1e6:.0f} µs CPU (start-up and one question {bm25_one * 1e3:.0f} ms)")
     print(f"  ask --json / BM25: {ours / bm25:.2f} wall, {ours_cpu / bm25_cpu:.2f} CPU")
     print(f"peak RSS, fresh process loading and answering every question once: {rss:.0f} MiB "
-          f"({rss_cold:.0f} MiB with the engine cache cold)")
+          f"({rss_cold:.0f} MiB with the engine cache cold; {float(given.splitlines()[0]):.0f} MiB with the "
+          "questions on stdin, no YAML read)")
+    print("\n".join(rss_report.splitlines()[1:]))
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--rss"]:
         rss_child()
+    elif sys.argv[1:] == ["--rss", "-"]:
+        rss_child(sys.stdin.read().splitlines())
     else:
         main()

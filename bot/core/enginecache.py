@@ -27,14 +27,14 @@ rewritten, as a process that has it mapped would fault on pages cut from under i
 from __future__ import annotations
 
 import gc
-import hashlib
 import itertools
 import mmap
+import operator
 import os
 import pickle
 import struct
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -42,6 +42,15 @@ import numpy as np
 import rapidfuzz
 
 from bot.core.config import ENGINE_CACHE_KEEP, MatchConfig
+
+try:
+    # CPython's own BLAKE2: importing hashlib loads OpenSSL's libcrypto for it (3.6 MiB of a
+    # process that only answers questions, and some 5 ms), where this one hash is all a start
+    # that reads a stored engine computes. BLAKE2 hashes the 5 MB a key reads in 6.5 ms here,
+    # OpenSSL's SHA-256 in 3.4 ms plus that import, CPython's own SHA-256 in 19 ms.
+    from _blake2 import blake2b as _hash
+except ImportError:  # a Python built without it (none of CPython's own builds)
+    from hashlib import blake2b as _hash
 
 ENV = "CNRP_CACHE_DIR"
 FORMAT = 2  # bumped when the file's layout changes in a way the hash of the code cannot see
@@ -52,6 +61,8 @@ _HEADER = struct.Struct("<8sQQ")
 _MAGIC = b"cnrpeng" + bytes([FORMAT])
 _LENGTH = struct.Struct("<Q")
 _ALIGN = 64  # any array's items are aligned at a multiple of this (numpy's widest is 16)
+# Where numpy's pickles name the function that makes an array from its buffer (numpy 2, 1).
+_NUMPY_NUMERIC = ("numpy._core.numeric", "numpy.core.numeric")
 
 
 def _padded(length: int, boundary: int) -> int:
@@ -80,53 +91,95 @@ def _files(root: Path) -> list[Path]:
 def cache_key(root: Path, config: MatchConfig) -> str:
     """The hash of everything a built engine depends on. Raises OSError when a file cannot be
     read (the caller then builds without the cache)."""
-    digest = hashlib.sha256()
+    digest = _hash()
     for part in (f"format {FORMAT}", sys.version, np.__version__, rapidfuzz.__version__,
                  repr(config), str(root)):
         digest.update(part.encode() + b"\0")
     for base in (root, _PACKAGE):
         for path in _files(base):
             digest.update(str(path.relative_to(base)).encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            digest.update(_hash(path.read_bytes()).digest())
     return digest.hexdigest()[:32]
 
 
 class _SharingPickler(pickle.Pickler):
-    """Stores each frozenset as the tuple of its items, one tuple for all equal frozensets.
+    """Stores one object for each value of a frozenset, a string, a float or a tuple of
+    strings, however many equal ones the engine holds.
 
     A built engine holds some 10,000 frozensets, half of them equal to another one (thousands
     are empty). Unpickled the plain way, each gets its own table, grown as it fills to up to
-    twice the size it needs; `_SharingUnpickler` makes one frozenset for all equal ones, sized
-    once: some 2.6 MiB less of a running bot's memory. Frozensets are immutable, so sharing
-    one among its users changes nothing they can see. (A frozenset is one of the types that
-    `reducer_override` is not asked about; `persistent_id` is asked about every object.)
+    twice the size it needs; here each is made once from a dict of its items, sized once: some
+    2.6 MiB less of a running bot's memory. A build also makes the same word over and over
+    (each phrasing's terms, each index's keys), the same weights and the same word tuples, and
+    pickle shares an object, not a value (a float not even that): each copy came back as an
+    object of its own, some 9,500 strings, 11,000 floats and 3,000 tuples (1 MB) more than the
+    distinct values. All are immutable, so sharing one among its users changes nothing they
+    can see; floats are told apart by their bits (0.0 is not -0.0), tuples only when they hold
+    nothing but strings (an int and a float may be equal, and a bool and an int).
+
+    Each copy is stored as a persistent id, a 1-tuple of the first object of its value: the
+    same tuple for all copies, which pickle stores once and then refers to, and which
+    `persistent_load` (an itemgetter, called in C) opens; a frozenset's id holds a
+    `_Frozenset` that reads back as the set. (A frozenset, a string, a float and a tuple are of
+    the types that `reducer_override` is not asked about; `persistent_id` is asked about every
+    object.)
     """
 
     def __init__(self, file: Any, buffers: list[pickle.PickleBuffer]) -> None:
         super().__init__(file, protocol=5, buffer_callback=buffers.append)
-        self._items: dict[frozenset[Any], tuple[Any, ...]] = {}
+        self._frozensets: dict[frozenset[Any], tuple[_Frozenset]] = {}
+        # The first object of each value (a float's under its bits), and its persistent id.
+        self._firsts: dict[Any, Any] = {}
+        self._ids: dict[Any, tuple[Any]] = {}
 
-    def persistent_id(self, obj: Any) -> tuple[Any, ...] | None:
-        if type(obj) is not frozenset:
-            return None
-        items = self._items.get(obj)
-        if items is None:
-            items = self._items[obj] = tuple(obj)
-        return items
+    def persistent_id(self, obj: Any) -> tuple[Any] | None:
+        kind = type(obj)
+        if kind is str or kind is float or (kind is tuple and all(type(item) is str for item in obj)):
+            key = struct.pack("<d", obj) if kind is float else obj
+            first = self._firsts.setdefault(key, obj)
+            if first is obj:
+                return None  # stored as itself
+            found = self._ids.get(key)
+            if found is None:
+                found = self._ids[key] = (first,)
+            return found
+        if kind is frozenset:
+            made = self._frozensets.get(obj)
+            if made is None:
+                made = self._frozensets[obj] = (_Frozenset(tuple(obj)),)
+            return made
+        return None
+
+
+class _Frozenset:
+    """A frozenset's items, stored so that reading them back calls `_frozenset`."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[Any, ...]) -> None:
+        self.items = items
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _frozenset, (self.items,)
+
+
+def _frozenset(items: tuple[Any, ...]) -> frozenset[Any]:
+    # From a dict, whose size is known, the table is sized once for the items; from the tuple
+    # itself it would grow as it fills.
+    return frozenset(dict.fromkeys(items))
 
 
 class _SharingUnpickler(pickle.Unpickler):
-    def __init__(self, file: Any, buffers: list[memoryview]) -> None:
-        super().__init__(file, buffers=buffers)
-        self._made: dict[tuple[Any, ...], frozenset[Any]] = {}
+    persistent_load = operator.itemgetter(0)
 
-    def persistent_load(self, items: tuple[Any, ...]) -> frozenset[Any]:
-        made = self._made.get(items)
-        if made is None:
-            # From a dict, whose size is known, the table is sized once for the items; from
-            # the tuple itself it would grow as it fills.
-            made = self._made[items] = frozenset(dict.fromkeys(items))
-        return made
+    def __init__(self, file: Any, arrays: _MappedArrays) -> None:
+        super().__init__(file, buffers=arrays.views())
+        self._arrays = arrays
+
+    def find_class(self, module: str, name: str) -> Any:
+        if name == "_frombuffer" and module in _NUMPY_NUMERIC:
+            return self._arrays.array
+        return super().find_class(module, name)
 
 
 def read(key: str) -> Any | None:
@@ -162,9 +215,60 @@ def _layout(pickled: int, lengths: Sequence[int]) -> tuple[int, list[int], int]:
     return start, offsets[:-1], offsets[-1]
 
 
-def _mapped_arrays(file: BinaryIO) -> list[memoryview]:
-    """The arrays' bytes, each a read-only view of the mapped file, and `file` left at the
-    start of the pickle. Raises ValueError when the file is not one `write` finished."""
+class _MappedArrays:
+    """The arrays' bytes in the mapped file: handed to the unpickler as a read-only view each,
+    and made into arrays by `array` in place of numpy's `_frombuffer`.
+
+    numpy's own makes each array twice (an array of the whole buffer, then its reshaped view),
+    and each keeps its view of the file: three objects an array, some 300 bytes, where most
+    of the engine's 4,600 arrays (a word's postings, an intent's vectors) hold a few hundred
+    bytes of numbers. `array` makes the one array, straight over the whole mapping (its base),
+    so that the views are dropped as soon as they are read: some 1.4 MiB less of a running
+    bot's memory, the same numbers at the same addresses.
+    """
+
+    def __init__(self, mapped: memoryview | None, spans: Sequence[tuple[int, int]]) -> None:
+        self._mapped = mapped
+        self._spans = spans
+        # Each view handed out and not yet made into an array, by its id, with where it starts;
+        # the view is held, so no other object can take its id while it is here.
+        self._pending: dict[int, tuple[memoryview, int]] = {}
+
+    def views(self) -> Iterator[memoryview]:
+        """Each array's bytes, in the order `write` stored them (the unpickler reads them as it
+        meets them)."""
+        if self._mapped is None:
+            yield from itertools.repeat(memoryview(b""), len(self._spans))
+            return
+        for offset, length in self._spans:
+            view = self._mapped[offset:offset + length]
+            self._pending[id(view)] = (view, offset)
+            yield view
+
+    def array(self, buffer: Any, dtype: np.dtype[Any], shape: tuple[int, ...], order: str,
+              axis_order: Any = None) -> np.ndarray[Any, Any]:
+        """What numpy's `_frombuffer(buffer, dtype, shape, order, axis_order)` makes, as one
+        array over the mapping where `buffer` is one of `views`."""
+        pending = self._pending.pop(id(buffer), None)
+        if pending is None or pending[0] is not buffer or axis_order is not None:
+            return _frombuffer(buffer, dtype, shape, order, axis_order)
+        return np.ndarray(shape, dtype=dtype, buffer=self._mapped, offset=pending[1],
+                          order="F" if order == "F" else "C")
+
+
+def _frombuffer(buffer: Any, dtype: np.dtype[Any], shape: tuple[int, ...], order: str,
+                axis_order: Any = None) -> np.ndarray[Any, Any]:
+    """numpy's own (numpy/_core/numeric.py), for a buffer that is not one of the mapped views:
+    an array in the pickle itself, or one laid out in neither C nor Fortran order."""
+    array: np.ndarray[Any, Any] = np.frombuffer(buffer, dtype=dtype)
+    if order == "K" and axis_order is not None:
+        return array.reshape(shape, order="C").transpose(axis_order)
+    return array.reshape(shape, order=order)  # type: ignore[call-overload, no-any-return]
+
+
+def _mapped_arrays(file: BinaryIO) -> _MappedArrays:
+    """The arrays' bytes in the mapped file, and `file` left at the start of the pickle.
+    Raises ValueError when the file is not one `write` finished."""
     magic, pickled, count = _HEADER.unpack(file.read(_HEADER.size))
     if magic != _MAGIC:
         raise ValueError("not an engine file of this format")
@@ -174,11 +278,11 @@ def _mapped_arrays(file: BinaryIO) -> list[memoryview]:
     if len(lengths) != count or os.fstat(file.fileno()).st_size != start + span:
         raise ValueError("a short or overlong engine file")
     file.seek(_HEADER.size)
+    spans = list(zip(offsets, lengths, strict=True))
     if not span:
-        return [memoryview(b"")] * count
-    # The mapping lives as long as a view of it does, so as long as the engine's arrays.
-    mapped = memoryview(mmap.mmap(file.fileno(), span, access=mmap.ACCESS_READ, offset=start))
-    return [mapped[offset:offset + length] for offset, length in zip(offsets, lengths, strict=True)]
+        return _MappedArrays(None, spans)
+    # The mapping lives as long as an array over it does, so as long as the engine's arrays.
+    return _MappedArrays(memoryview(mmap.mmap(file.fileno(), span, access=mmap.ACCESS_READ, offset=start)), spans)
 
 
 def write(key: str, engine: Any) -> None:
