@@ -27,6 +27,7 @@ rewritten, as a process that has it mapped would fault on pages cut from under i
 from __future__ import annotations
 
 import gc
+import hashlib
 import itertools
 import mmap
 import operator
@@ -42,15 +43,6 @@ import numpy as np
 import rapidfuzz
 
 from bot.core.config import ENGINE_CACHE_KEEP, MatchConfig
-
-try:
-    # CPython's own BLAKE2: importing hashlib loads OpenSSL's libcrypto for it (3.6 MiB of a
-    # process that only answers questions, and some 5 ms), where this one hash is all a start
-    # that reads a stored engine computes. BLAKE2 hashes the 5 MB a key reads in 6.5 ms here,
-    # OpenSSL's SHA-256 in 3.4 ms plus that import, CPython's own SHA-256 in 19 ms.
-    from _blake2 import blake2b as _hash
-except ImportError:  # a Python built without it (none of CPython's own builds)
-    from hashlib import blake2b as _hash
 
 ENV = "CNRP_CACHE_DIR"
 FORMAT = 2  # bumped when the file's layout changes in a way the hash of the code cannot see
@@ -91,14 +83,14 @@ def _files(root: Path) -> list[Path]:
 def cache_key(root: Path, config: MatchConfig) -> str:
     """The hash of everything a built engine depends on. Raises OSError when a file cannot be
     read (the caller then builds without the cache)."""
-    digest = _hash()
+    digest = hashlib.sha256()
     for part in (f"format {FORMAT}", sys.version, np.__version__, rapidfuzz.__version__,
                  repr(config), str(root)):
         digest.update(part.encode() + b"\0")
     for base in (root, _PACKAGE):
         for path in _files(base):
             digest.update(str(path.relative_to(base)).encode() + b"\0")
-            digest.update(_hash(path.read_bytes()).digest())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:32]
 
 

@@ -12,8 +12,10 @@ folder, or wherever the settings say: never into the package, nor beside the che
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 
 APP_NAME = "cnrp-bot"
@@ -38,16 +40,12 @@ def program_version() -> str:
 
 def packaged_knowledge() -> Path:
     """The knowledge base this copy of the program ships with."""
-    # Found from this file, not with importlib.resources: that module brings in zipfile,
-    # tempfile and shutil (1.5 MiB of a process that only answers questions, some 10 ms), and
-    # for a package in a folder it gives this same path. An installed wheel is a folder in
-    # site-packages; a zipped install (never made by pip) has no folder here, and falls
-    # through to the checkout's folder.
-    package = Path(__file__).resolve().parents[1]
-    packaged = package / PACKAGED_KNOWLEDGE
-    if packaged.is_dir():
+    packaged = resources.files("bot").joinpath(PACKAGED_KNOWLEDGE)
+    # An installed wheel is a folder in site-packages, so the copy is a real path; a zipped
+    # install (never made by pip) would not be, and falls through to the checkout's folder.
+    if isinstance(packaged, Path) and packaged.is_dir():
         return packaged
-    return package.parent / "knowledge"
+    return Path(__file__).resolve().parents[2] / "knowledge"
 
 
 def default_state_dir(environ: Mapping[str, str]) -> Path:
@@ -69,8 +67,6 @@ def default_state_dir(environ: Mapping[str, str]) -> Path:
 def knowledge_version(root: Path) -> str:
     """A short digest of every file under `root`: the same knowledge gives the same version on
     every machine and in every shard, and any edit gives another (health checks report it)."""
-    import hashlib  # here: only health checks ask, and hashlib loads OpenSSL (3.6 MiB resident)
-
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -162,10 +163,6 @@ class WordVectors:
 @functools.cache
 def load() -> WordVectors:
     """The table shipped in the `bot.data` package, loaded once per process."""
-    # Imported here: only a build reads the table (an engine read from the cache holds it), and
-    # importlib.resources brings in zipfile, tempfile and shutil.
-    from importlib import resources
-
     with resources.as_file(resources.files("bot.data").joinpath(RESOURCE)) as path:
         return WordVectors.from_file(path)
 
