@@ -424,7 +424,7 @@ class Matcher:
         # Each candidate's fields that need no other candidate's, one list a field (a
         # comprehension each, not an append a field a candidate).
         # The phrasing that speaks for an intent: the first of its best.
-        best_rows = [lo + int(scores[lo:hi].argmax()) for lo, hi in map(index.bounds.__getitem__, order)]
+        best_rows = index.best_rows(scores, order)
         # Character-level similarity to the best phrasing catches what words miss (a split or
         # merged word, a typo too far for correction).
         # Both sides are already sorted words joined by single spaces, so the plain ratio is
