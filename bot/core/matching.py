@@ -256,10 +256,13 @@ class Matcher:
                                 sorted(types | {"yesno"} if parsed.asked.yes_no else types),
                                 sorted({e.kind for e in parsed.entities}))
 
-    def analyse(self, question: str, classifier: IntentClassifier | None = None) -> Analysis:
+    def analyse(self, question: str, classifier: IntentClassifier | None = None,
+                parsed: Parsed | None = None) -> Analysis:
         """The question read and its intents ranked; `classifier` stands in for the knowledge
-        base's own (training scores questions with a classifier that never saw them)."""
-        parsed = self.parse(question)
+        base's own (training scores questions with a classifier that never saw them); `parsed`
+        is `parse(question)` when the caller has it already."""
+        if parsed is None:
+            parsed = self.parse(question)
         tokens, terms = parsed.tokens, parsed.terms
         # Years and numbers begin with a digit (what \d matches is a digit to isdigit too): most
         # questions have none, and no pattern is tried on their words.
