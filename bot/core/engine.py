@@ -415,7 +415,10 @@ class Engine:
         if last is not None:
             previous = self.kb.intents.get(last.answer.intent or "")
             before = last.answer.entity
-            if previous is not None and previous.entity and is_ellipsis(text) and any(
+            # Read once for the tests below ("and in takeo?"; "where was it issued from?").
+            ellipsis = is_ellipsis(text)
+            leans = not ANAPHORS.isdisjoint(analysis.tokens)
+            if previous is not None and previous.entity and ellipsis and any(
                     e.kind == previous.entity and (before is None or e.key != before.key)
                     for e in analysis.entities):
                 # "and in takeo?": the same question about another row ("and who was his
@@ -435,11 +438,11 @@ class Engine:
             clear = best is not None and best.score >= self.threshold
             # "and sam rainsy's?" names only a row's own something: the last question about it,
             # however clear a question about the row alone would be.
-            bare = is_ellipsis(text) and self._bare_reply(analysis) and _POSSESSIVE_END.search(text) is not None
+            bare = ellipsis and self._bare_reply(analysis) and _POSSESSIVE_END.search(text) is not None
             # "and how many points did the platform have?" after a yearly wage points at nothing
             # before it and reads as a question of its own: not the last question again.
-            own = (best is not None and best.score >= self.model.suggest and not is_ellipsis(text)
-                   and not ANAPHORS & set(analysis.tokens) and len(content) >= _OWN_QUESTION_WORDS
+            own = (best is not None and best.score >= self.model.suggest and not ellipsis
+                   and not leans and len(content) >= _OWN_QUESTION_WORDS
                    and (previous is None or best.intent.topic != previous.topic))
             # What was tried below and came to nothing: it is not tried again further down,
             # where it would come to nothing again (the topic boost in between changes only the
@@ -453,7 +456,7 @@ class Engine:
                     return named
                 named_tried = True
             if (bare or not clear) and not own and (
-                    is_ellipsis(text) or len(content) <= self.config.context_short_question):
+                    ellipsis or len(content) <= self.config.context_short_question):
                 again = self._ask_again(analysis, context.recent_answered())
                 if again is not None:
                     return again
@@ -462,7 +465,7 @@ class Engine:
                 # A question clear on its own keeps its reading; one in doubt leans on the talk.
                 analysis = self._boost_topic(analysis, previous)
             answer = self._answer(text, analysis)
-            if not answer.matched and answer.kind is not ReplyKind.REFUSAL and ANAPHORS & set(analysis.tokens):
+            if not answer.matched and answer.kind is not ReplyKind.REFUSAL and leans:
                 # "where was it issued from?" after a question about the press release: what
                 # "it" stands for is in the last question.
                 again = None if asked_again else self._ask_again(analysis, context.recent_answered())
