@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.core.context import Conversation, ConversationStore
+from dataclasses import replace
+
+from bot.core.context import Conversation, ConversationStore, _kept
 from bot.core.engine import Engine
 from bot.core.models import Answer, Entity, ReplyKind
 
@@ -109,3 +111,23 @@ def test_a_reply_saying_what_the_sources_lack_keeps_its_rows_for_a_follow_up(eng
     answer = engine.ask("ok what about its vote count there", conversation)
     assert answer.matched and answer.entity is not None and answer.entity.key == row["name"]
     assert row.display["votes"] in answer.text
+
+
+def _kept_plainly(answer: Answer) -> Answer:
+    """`_kept` as `dataclasses.replace` says it: the fields a follow-up reads, the rest emptied."""
+    if not answer.matched and answer.kind is not ReplyKind.GAP:
+        return replace(answer, text="", citations=(), suggestions=(), candidates=(), entities=(),
+                       entity=None, related=(), normalized="", parts=())
+    return replace(answer, citations=(), suggestions=(), candidates=(), related=(), parts=())
+
+
+def test_a_kept_answer_is_the_plain_replace_of_it(engine: Engine) -> None:
+    questions = ["who founded the cnrp?", "how did the cnrp do in kandal?", "who founded it? when was it banned?",
+                 "how many seats did the cnrp win in kandal", "what is the weather on mars", "thanks!", "",
+                 "which constituency?", "when was his term over?"]
+    gap = Answer(matched=False, intent="gap.constituency_detail", confidence=0.9, text="none", kind=ReplyKind.GAP,
+                 entities=(Entity("constituency", "Kandal", "Kandal", 1.0, 7, 8),), normalized="how many seat")
+    answers = [engine.ask(q) for q in questions] + [gap]
+    assert {a.kind for a in answers} >= {ReplyKind.ANSWER, ReplyKind.GAP, ReplyKind.UNKNOWN, ReplyKind.SMALLTALK}
+    for answer in answers:
+        assert _kept(answer) == _kept_plainly(answer)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import FrozenInstanceError, fields
+from typing import Any
 
 import pytest
 
+from bot.core import engine as engine_module
 from bot.core.compose import compose, generator_for
 from bot.core.context import Conversation, Turn
 from bot.core.engine import Engine, _candidates
 from bot.core.generators import GENERATORS, NO_QUERY, Query
-from bot.core.matching import Analysis
+from bot.core.matching import Analysis, Parsed
 from bot.core.models import Answer, Candidate, Entity, ReplyKind
 from tests.answers import question_sets
 
@@ -219,14 +221,41 @@ def test_a_message_with_a_scene_is_analysed_whole_once(engine: Engine, message: 
     read: list[str] = []
     analyse = engine.matcher.analyse
 
-    def counted(question: str) -> Analysis:
+    def counted(question: str, *args: Any, **kwargs: Any) -> Analysis:
         read.append(question)
-        return analyse(question)
+        return analyse(question, *args, **kwargs)
 
     expected = engine.ask(message)
     monkeypatch.setattr(engine.matcher, "analyse", counted)
     assert engine.ask(message) == expected
     assert read.count(message) == 1
+
+
+@pytest.mark.parametrize("message", [
+    "who voted for the cnrp, like what kind of people, young? old? farmers?",
+    "I read that a bunch of opposition figures can't be involved in politics for a while. How long, and how many?",
+    "Who is Dith Munty and why does he come up?",
+])
+def test_a_message_parses_each_text_once_and_keeps_no_parse(engine: Engine, message: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its parts, the scene around a question and the questions a follow-up asks again read
+    # some texts more than once; each is parsed once a message, and afresh for the next one.
+    read: list[str] = []
+    parse = engine.matcher.parse
+
+    def counted(question: str) -> Parsed:
+        read.append(question)
+        return parse(question)
+
+    expected = engine.ask(message)
+    monkeypatch.setattr(engine.matcher, "parse", counted)
+    for _ in range(2):
+        read.clear()
+        assert engine.ask(message) == expected
+        assert read and len(read) == len(set(read))
+    # Answered as before (tests/test_equivalence.py compares every answer with the reference
+    # engine's, which parses afresh every time).
+    assert getattr(engine_module._CALL, "parses", None) is None
 
 
 @pytest.mark.parametrize("question", ["who is mu sochua", "who founded the cnrp", "when was kem sokha arrested",

@@ -497,3 +497,19 @@ def test_a_words_reach_among_the_replies_is_kept_within_a_bound(index: PhrasingI
     first = index.answer_recall([(w, frozenset({w})) for w in words])
     assert len(index._reach) <= 3
     assert index.answer_recall([(w, frozenset({w})) for w in words]) == first
+
+
+def test_best_rows_are_each_intents_first_best_phrasing(index: PhrasingIndex) -> None:
+    """The gathered argmax against the plain one, slice by slice: ties (scores of 0, equal
+    scores at the end of a run, a run's first score the best) pick the same first row."""
+    rng = np.random.default_rng(3)
+    positions = list(range(len(index.profiles)))
+    for draw in range(20):
+        # Few distinct values, so most runs hold ties, and a fifth of them all zeros.
+        scores = (rng.integers(0, 4, index.phrasing_count) / 4).astype(np.float32)
+        scores[rng.random(index.phrasing_count) < 0.2] = 0.0
+        if draw % 2:
+            scores[index.starts] = 1.0  # every run's first score its best
+        picked = [p for p in positions if rng.random() < 0.3] or [0]
+        plain = [lo + int(scores[lo:hi].argmax()) for lo, hi in map(index.bounds.__getitem__, picked)]
+        assert index.best_rows(scores, picked) == plain

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import operator
 import re
+import threading
 import time
 from collections.abc import Sequence
 from contextlib import suppress
@@ -41,7 +42,7 @@ from bot.core.guard import clean_text
 from bot.core.index import IntentTraits
 from bot.core.knowledge import DEFAULT_ROOT, KnowledgeBase, KnowledgeError, Problem, Severity, load_knowledge
 from bot.core.limits import check_folder
-from bot.core.matching import ASKING_VERBS, Analysis, Matcher, ScoredIntent
+from bot.core.matching import ASKING_VERBS, Analysis, Matcher, Parsed, ScoredIntent
 from bot.core.models import Answer, Candidate, CitationRef, Entity, Intent, ReplyKind
 from bot.core.normalize import fold
 from bot.core.programs import Operand, ProgramReader
@@ -103,6 +104,12 @@ def _name_it(text: str, name: str) -> str:
 
     return _IT.sub(swap, text)
 
+
+# The parses of the message being answered, by text, on each thread: one message reads the same
+# text more than once (a part's question again when the next part follows it up, a question
+# after the scene around it, the scene again when the message is read whole). Made afresh by
+# every `ask` and dropped when it returns, so nothing read for one message serves another.
+_CALL = threading.local()
 
 # The conversation of a question asked without one: empty, and only ever read (`_resolve`
 # remembers nothing), so one serves every such question.
@@ -272,17 +279,41 @@ class Engine:
         """Answer a message. With a conversation, follow-ups resolve against its last answer
         and the answer is remembered. Never raises for any text a user can type."""
         text = clean_text(question, self.config.max_question_chars * MAX_PARTS)
-        # Split only a message that may hold several (most are one question, asked as written).
-        if may_split(text):
-            parts = split_questions(text)
-            if len(parts) > 1:
-                return self._ask_several(text, parts, context)
-        return self._ask_one(text, context)
+        outer = getattr(_CALL, "parses", None)
+        _CALL.parses = None if self.reference else {}
+        try:
+            # Split only a message that may hold several (most are one question, asked as written).
+            if may_split(text):
+                parts = split_questions(text)
+                if len(parts) > 1:
+                    return self._ask_several(text, parts, context)
+            return self._ask_one(text, context)
+        finally:
+            _CALL.parses = outer
 
     def explain(self, question: str, context: Conversation | None = None) -> Explanation:
         text = clean_text(question, self.config.max_question_chars * MAX_PARTS)
-        analysis, answer = self._resolve(text, context)
+        outer = getattr(_CALL, "parses", None)
+        _CALL.parses = None if self.reference else {}
+        try:
+            analysis, answer = self._resolve(text, context)
+        finally:
+            _CALL.parses = outer
         return Explanation(question, answer, analysis, self._reason(answer, analysis))
+
+    def _parse(self, text: str) -> Parsed:
+        """`Matcher.parse(text)`, read once per message answered (see `_CALL`): a parse is a
+        function of the text alone, and the message's parses are dropped with it."""
+        parses: dict[str, Parsed] | None = getattr(_CALL, "parses", None)
+        if parses is None:
+            return self.matcher.parse(text)
+        parsed = parses.get(text)
+        if parsed is None:
+            parsed = parses[text] = self.matcher.parse(text)
+        return parsed
+
+    def _analyse(self, text: str) -> Analysis:
+        return self.matcher.analyse(text, parsed=self._parse(text))
 
     def _ask_one(self, text: str, context: Conversation | None) -> Answer:
         _, answer = self._resolve(text, context)
@@ -323,7 +354,7 @@ class Engine:
         split = self.matcher.split_focus(text)
         # Read whole before any focus on its question: the focus weighs it too, and a focus
         # given up falls back on it.
-        analysis = self.matcher.analyse(text)
+        analysis = self._analyse(text)
         if split is not None:
             focused = self._resolve_focus(analysis, *split, context)
             if focused is not None:
@@ -344,10 +375,10 @@ class Engine:
         if last is not None and (owned := _THEIR_BODY.search(text)):
             # "did his organisation sign the letter?" after Charles Santiago's roles: the one
             # organisation the last answer names (looked for only after one).
-            bodies = {e.key for e in self.matcher.parse(last.answer.text).entities if e.kind == "organisation"}
+            bodies = {e.key for e in self._parse(last.answer.text).entities if e.kind == "organisation"}
             if len(bodies) == 1:
                 text = f"{text[:owned.start()]}the {bodies.pop()}{text[owned.end():]}"
-                analysis = self.matcher.analyse(text)
+                analysis = self._analyse(text)
         if has_personal_pronoun(analysis.normalized.split()) and not any(
                 e.kind == "person" for e in analysis.entities):
             subject = None
@@ -356,7 +387,7 @@ class Engine:
             for turn in context.recent_about_rows():
                 # The rows an answer names are read from its words alone: parsed, not ranked
                 # against every intent (answers are long, and ranking them cost ~15 times more).
-                subject = subject_person(turn.answer, lambda text: self.matcher.parse(text).entities)
+                subject = subject_person(turn.answer, lambda text: self._parse(text).entities)
                 if subject is not None:
                     break
             if subject is None:
@@ -364,13 +395,13 @@ class Engine:
                 return analysis, replace(
                     answer, matched=False, intent=None, kind=ReplyKind.CLARIFY, citations=(),
                     text=WHO_TEXT, suggestions=self._candidate_suggestions(analysis))
-            analysis = self.matcher.analyse(replace_pronouns(text, subject))
+            analysis = self._analyse(replace_pronouns(text, subject))
         pointed = deictic_kind(text)
         if pointed and not any(e.kind == pointed for e in analysis.entities):
             # "in that province": the row of that kind the talk was last about, or a question back.
             row = self._recent_row(context, pointed, text)
             if row is not None:
-                analysis = self.matcher.analyse(name_the_pointed(text, pointed, row.key))
+                analysis = self._analyse(name_the_pointed(text, pointed, row.key))
             else:
                 answer = self._answer(text, analysis)
                 return analysis, replace(
@@ -384,7 +415,10 @@ class Engine:
         if last is not None:
             previous = self.kb.intents.get(last.answer.intent or "")
             before = last.answer.entity
-            if previous is not None and previous.entity and is_ellipsis(text) and any(
+            # Read once for the tests below ("and in takeo?"; "where was it issued from?").
+            ellipsis = is_ellipsis(text)
+            leans = not ANAPHORS.isdisjoint(analysis.tokens)
+            if previous is not None and previous.entity and ellipsis and any(
                     e.kind == previous.entity and (before is None or e.key != before.key)
                     for e in analysis.entities):
                 # "and in takeo?": the same question about another row ("and who was his
@@ -404,11 +438,11 @@ class Engine:
             clear = best is not None and best.score >= self.threshold
             # "and sam rainsy's?" names only a row's own something: the last question about it,
             # however clear a question about the row alone would be.
-            bare = is_ellipsis(text) and self._bare_reply(analysis) and _POSSESSIVE_END.search(text) is not None
+            bare = ellipsis and self._bare_reply(analysis) and _POSSESSIVE_END.search(text) is not None
             # "and how many points did the platform have?" after a yearly wage points at nothing
             # before it and reads as a question of its own: not the last question again.
-            own = (best is not None and best.score >= self.model.suggest and not is_ellipsis(text)
-                   and not ANAPHORS & set(analysis.tokens) and len(content) >= _OWN_QUESTION_WORDS
+            own = (best is not None and best.score >= self.model.suggest and not ellipsis
+                   and not leans and len(content) >= _OWN_QUESTION_WORDS
                    and (previous is None or best.intent.topic != previous.topic))
             # What was tried below and came to nothing: it is not tried again further down,
             # where it would come to nothing again (the topic boost in between changes only the
@@ -422,7 +456,7 @@ class Engine:
                     return named
                 named_tried = True
             if (bare or not clear) and not own and (
-                    is_ellipsis(text) or len(content) <= self.config.context_short_question):
+                    ellipsis or len(content) <= self.config.context_short_question):
                 again = self._ask_again(analysis, context.recent_answered())
                 if again is not None:
                     return again
@@ -431,7 +465,7 @@ class Engine:
                 # A question clear on its own keeps its reading; one in doubt leans on the talk.
                 analysis = self._boost_topic(analysis, previous)
             answer = self._answer(text, analysis)
-            if not answer.matched and answer.kind is not ReplyKind.REFUSAL and ANAPHORS & set(analysis.tokens):
+            if not answer.matched and answer.kind is not ReplyKind.REFUSAL and leans:
                 # "where was it issued from?" after a question about the press release: what
                 # "it" stands for is in the last question.
                 again = None if asked_again else self._ask_again(analysis, context.recent_answered())
@@ -449,10 +483,10 @@ class Engine:
         if not _IT.search(text):
             return None
         # The organisation the last question was about first, then those its answer names.
-        named = (*last.answer.entities, *self.matcher.parse(last.answer.text).entities)
+        named = (*last.answer.entities, *self._parse(last.answer.text).entities)
         for key in list(dict.fromkeys(e.key for e in named if e.kind == "organisation"))[:_IT_CANDIDATES]:
             question = _name_it(text, key)
-            analysis = self.matcher.analyse(question)
+            analysis = self._analyse(question)
             answer = self._compute(analysis, ()) or self._answer(question, analysis)
             if answer.matched:
                 return analysis, answer
@@ -464,8 +498,8 @@ class Engine:
         its own, with the rows the scene names in place of its pointers, when that answers it
         and the scene adds nothing the answer leaves out (another party, a year no source
         covers …). The scene's own words would otherwise drown the question's."""
-        rows = self.matcher.parse(scene).entities
-        asked = self.matcher.parse(question)
+        rows = self._parse(scene).entities
+        asked = self._parse(question)
         named = {e.kind for e in asked.entities}
         tokens = set(asked.tokens)
         if has_personal_pronoun(asked.tokens) and "person" not in named:
@@ -473,14 +507,14 @@ class Engine:
             if len(people) != 1:
                 return None
             question = replace_pronouns(question, people.pop())
-            tokens = set(self.matcher.parse(question).tokens)
+            tokens = set(self._parse(question).tokens)
         pointed = deictic_kind(question)
         if pointed and pointed not in named:
             keys = {e.key for e in rows if e.kind == pointed}
             if len(keys) != 1:
                 return None
             question = name_the_pointed(question, pointed, keys.pop())
-            tokens = set(self.matcher.parse(question).tokens)
+            tokens = set(self._parse(question).tokens)
         if _SCENE_POINTERS & tokens:
             return None  # "it" may be what the scene is about: read the message whole
         analysis, answer = self._resolve(question, context)
@@ -550,7 +584,7 @@ class Engine:
         rows = [e for e in analysis.entities if e.kind == pointed]
         if pointed and rows and pending.answer.intent is None:
             # "which constituency do you mean?" after "… in that province?" → "takeo"
-            again = self.matcher.analyse(name_the_pointed(pending.question, pointed, rows[0].key))
+            again = self._analyse(name_the_pointed(pending.question, pointed, rows[0].key))
             question = name_the_pointed(pending.question, pointed, rows[0].key)
             answer = self._compute(again, ()) or self._answer(question, again)
             about_row = next((r for r in again.ranked if r.intent.entity == pointed), None)
@@ -562,7 +596,7 @@ class Engine:
         people = [e for e in analysis.entities if e.kind == "person"]
         if pending.answer.text == WHO_TEXT and people:
             # "Who do you mean?" → "Mu Sochua": the pronoun question about her.
-            again = self.matcher.analyse(replace_pronouns(pending.question, people[0].key))
+            again = self._analyse(replace_pronouns(pending.question, people[0].key))
             return again, self._compute(again, ()) or self._answer(pending.question, again)
         return None
 
@@ -580,7 +614,7 @@ class Engine:
         last = context.last_answered()
         if last is None:
             return None
-        named = [e for e in self.matcher.parse(last.answer.text).entities if e.kind == kind]
+        named = [e for e in self._parse(last.answer.text).entities if e.kind == kind]
         pointer = deictic_word(question, kind)
         return next((e for e in named if pointer and pointer in fold(e.key).split()), named[0] if named else None)
 
@@ -611,7 +645,7 @@ class Engine:
     def _ask_turn_again(self, analysis: Analysis, last: Turn) -> tuple[Analysis, Answer] | None:
         # Only the last question's words and rows are read again, never its ranking: parsed,
         # not analysed (the ranking was most of the cost).
-        earlier = self.matcher.parse(last.question)
+        earlier = self._parse(last.question)
         # Only a computation's rows: an answer's own lead row ("Ratanakiri" of "where was it
         # weakest?") is what it found, not what was asked.
         # "Which constituencies did they win more than half in?" asks for rows of its own: the
@@ -622,7 +656,7 @@ class Engine:
                    and all((x.kind, x.key) != (e.kind, e.key) for x in earlier.entities)]
         if carried:
             # A computed follow-up ("where does that rank?") used rows its own words never named.
-            earlier = self.matcher.parse(f"{last.question} {' '.join(carried)}")
+            earlier = self._parse(f"{last.question} {' '.join(carried)}")
         lexicon = self.lexicon
         new_words = [t for t in analysis.tokens if t not in lexicon.stopwords]
         # A word the follow-up names an alternative of gives way ("and the fewest votes?" after
@@ -645,7 +679,7 @@ class Engine:
         for position, words in enumerate(readings):
             if words is None:
                 continue
-            again = self.matcher.analyse(" ".join(words))
+            again = self._analyse(" ".join(words))
             # The last reading puts the follow-up's own words first and borrows the rest.
             own = len(opening) if position == len(readings) - 1 else None
             answer = self._compute(again, (), own) or self._answer(" ".join(words), again)
@@ -689,7 +723,7 @@ class Engine:
         if recent and (_OF_A_LIST & set(analysis.tokens) or _COUNT_BACK & set(analysis.tokens[-1:])):
             # "which of them …", "how many is that": the people the last answer named, in its
             # order, or failing two of them its organisations.
-            named = self.matcher.parse(recent[0].answer.text).entities
+            named = self._parse(recent[0].answer.text).entities
             listed = tuple(dict.fromkeys(e.key for e in named if e.kind == "person"))
             if len(listed) < 2:
                 organisations = tuple(dict.fromkeys(e.key for e in named if e.kind == "organisation"))

@@ -283,6 +283,12 @@ class PhrasingIndex:
         self.ends = np.append(self.starts[1:], len(rows))
         # The same as Python ints, for the shortlist's per-intent slices.
         self.bounds = list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
+        # Each intent's rows, padded to the longest intent's count with its first row again:
+        # `best_rows` gathers the scores of a shortlist's intents in one call (a padding place
+        # repeats the first score, so it is never the first maximum).
+        width = max((hi - lo for lo, hi in self.bounds), default=0)
+        self._padded_rows = np.array([[*range(lo, hi), *[lo] * (width - (hi - lo))] for lo, hi in self.bounds],
+                                     dtype=np.intp).reshape(len(self.bounds), width)
         self.names_kind: dict[str, np.ndarray] = {}
         self.names_key: dict[tuple[str, str], np.ndarray] = {}
         for row, (_, phrasing) in enumerate(rows):
@@ -573,6 +579,18 @@ class PhrasingIndex:
         for NaN at every element)."""
         best: np.ndarray = np.maximum.reduceat(scores.view(np.int32), self.starts).view(np.float32)
         return best
+
+    def best_rows(self, scores: np.ndarray, positions: list[int]) -> list[int]:
+        """The phrasing that speaks for each intent at `positions`: the first of its best, as
+        `lo + scores[lo:hi].argmax()` finds it for each, by one gather and one argmax for all
+        (two slices and an argmax a candidate cost three times as much)."""
+        local: list[int] = scores.take(self._padded_rows.take(positions, axis=0)).argmax(axis=1).tolist()
+        starts = self._starts
+        return [starts[p] + local[i] for i, p in enumerate(positions)]
+
+    @functools.cached_property
+    def _starts(self) -> list[int]:
+        return [lo for lo, _ in self.bounds]
 
     def answer_recall(self, content: Sequence[tuple[str, frozenset[str]]]) -> dict[int, float]:
         """For each intent whose reply uses a content word of the question: the IDF-weighted

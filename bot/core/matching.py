@@ -256,10 +256,13 @@ class Matcher:
                                 sorted(types | {"yesno"} if parsed.asked.yes_no else types),
                                 sorted({e.kind for e in parsed.entities}))
 
-    def analyse(self, question: str, classifier: IntentClassifier | None = None) -> Analysis:
+    def analyse(self, question: str, classifier: IntentClassifier | None = None,
+                parsed: Parsed | None = None) -> Analysis:
         """The question read and its intents ranked; `classifier` stands in for the knowledge
-        base's own (training scores questions with a classifier that never saw them)."""
-        parsed = self.parse(question)
+        base's own (training scores questions with a classifier that never saw them); `parsed`
+        is `parse(question)` when the caller has it already."""
+        if parsed is None:
+            parsed = self.parse(question)
         tokens, terms = parsed.tokens, parsed.terms
         # Years and numbers begin with a digit (what \d matches is a digit to isdigit too): most
         # questions have none, and no pattern is tried on their words.
@@ -424,7 +427,7 @@ class Matcher:
         # Each candidate's fields that need no other candidate's, one list a field (a
         # comprehension each, not an append a field a candidate).
         # The phrasing that speaks for an intent: the first of its best.
-        best_rows = [lo + int(scores[lo:hi].argmax()) for lo, hi in map(index.bounds.__getitem__, order)]
+        best_rows = index.best_rows(scores, order)
         # Character-level similarity to the best phrasing catches what words miss (a split or
         # merged word, a typo too far for correction).
         # Both sides are already sorted words joined by single spaces, so the plain ratio is
