@@ -246,6 +246,11 @@ class Engine:
         engine = cls._build(root, config, thorough, reference)
         if key:
             enginecache.write(key, engine)
+        if cache:
+            # Out of the collector's sight as a read engine is: a full collection over a built
+            # engine's objects cost an answer some 47 ms (0.7 ms over a frozen one), until the
+            # next start read it from the cache.
+            enginecache.settle()
         return engine
 
     @staticmethod

@@ -174,6 +174,14 @@ class _SharingUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+def settle() -> None:
+    """Moves every object the process holds now (a just-built engine among them) out of the
+    collector's sight, as `read` does for an engine it reads (see there), after collecting once:
+    no garbage the build left is kept."""
+    gc.collect()
+    gc.freeze()
+
+
 def read(key: str) -> Any | None:
     """The engine stored under `key`, or None when there is none or it cannot be read."""
     folder = cache_dir()
