@@ -228,3 +228,22 @@ def test_the_rescaling_rounds_as_float32_arithmetic(engine: Engine) -> None:
                            np.float32(1.0))
         assert plain.dtype == np.float32
         assert semantic.nearness(0, query) == plain.tolist()
+
+
+def test_has_vector_keeps_the_row_query_gives(engine: Engine, vectors: WordVectors,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # A new word's reading asks whether it has a vector; the question's words are then found
+    # kept, with the values `found` gives them among others, and not looked up again.
+    semantic = engine.matcher.semantic
+    monkeypatch.setattr(semantic, "_rows", {})
+    words = ["pensioners", "outlawed", "qzxvwkq", "Banned", "the", "zzperson", "2013"]
+    assert [semantic.has_vector(word) for word in words] == [word in vectors for word in words]
+    kept, rows = vectors.found(words)
+
+    def no_search(_words: Sequence[str]) -> None:
+        raise AssertionError("looked up again")
+
+    monkeypatch.setattr(semantic.vectors, "found", no_search)
+    found = semantic.query(words)
+    assert tuple(found) == kept
+    assert np.concatenate(list(found.values())).tobytes() == rows.tobytes()

@@ -74,6 +74,23 @@ class SemanticIndex:
         rows.update(dict.fromkeys(words, self._no_vector) | found)
         return found
 
+    def has_vector(self, word: str) -> bool:
+        """Whether `word` has a vector (`word in self.vectors`), its `query` row kept: a new
+        word's reading asks, and the question's `query` then finds the row kept instead of
+        looking the word up a second time."""
+        row = self._rows.get(word)
+        if row is None:
+            at = self.vectors.index(word)
+            if at is None:
+                row = self._no_vector
+            else:
+                row = self.vectors.at([at])  # the values `query` gives it among others
+                row.flags.writeable = False
+            if len(self._rows) >= WORD_CACHE_SIZE:
+                self._rows.clear()  # a bound on what a stream of new words can make it hold
+            self._rows[word] = row
+        return row is not self._no_vector
+
     def nearness(self, position: int, query: NDArray[np.float32]) -> list[float]:
         """For each query row, its best cosine to the intent's words, rescaled so that the
         floor counts 0 and identity 1; nothing below the floor counts. As Python floats (the
