@@ -232,18 +232,21 @@ def test_the_rescaling_rounds_as_float32_arithmetic(engine: Engine) -> None:
 
 def test_has_vector_keeps_the_row_query_gives(engine: Engine, vectors: WordVectors,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    # A new word's reading asks whether it has a vector; the question's words are then found
-    # kept, with the values `found` gives them among others, and not looked up again.
+    # A new word's reading asks whether it has a vector; the question's words are then gathered
+    # by the rows kept, with the values `found` gives them among others, none looked up again.
     semantic = engine.matcher.semantic
     monkeypatch.setattr(semantic, "_rows", {})
+    monkeypatch.setattr(semantic, "_table_rows", {})
     words = ["pensioners", "outlawed", "qzxvwkq", "Banned", "the", "zzperson", "2013"]
     assert [semantic.has_vector(word) for word in words] == [word in vectors for word in words]
     kept, rows = vectors.found(words)
 
-    def no_search(_words: Sequence[str]) -> None:
+    def no_search(_word: str) -> None:
         raise AssertionError("looked up again")
 
-    monkeypatch.setattr(semantic.vectors, "found", no_search)
-    found = semantic.query(words)
-    assert tuple(found) == kept
-    assert np.concatenate(list(found.values())).tobytes() == rows.tobytes()
+    monkeypatch.setattr(semantic.vectors, "index", no_search)
+    for _ in range(2):  # gathered, then kept
+        found = semantic.query(words)
+        assert tuple(found) == kept
+        assert np.concatenate(list(found.values())).tobytes() == rows.tobytes()
+        assert [semantic.has_vector(word) for word in words] == [word in kept for word in words]

@@ -37,6 +37,8 @@ class SemanticIndex:
         # Each word's `query` row: a matrix of one row, or `_no_vector` for a word without one.
         self._rows: dict[str, NDArray[np.float32]] = {}
         self._no_vector = np.zeros((0, vectors.dims), dtype=np.float32)
+        # Each word's row in the table (-1 for none), as `has_vector` found it.
+        self._table_rows: dict[str, int] = {}
         # `nearness_of`'s values by (intent position, *words): one flat tuple a key, where a
         # pair would hold the caller's tuple of words besides (each question makes its own;
         # 0.8 MB of a full memo).
@@ -66,7 +68,20 @@ class SemanticIndex:
             return known
         except KeyError:
             pass  # a word not seen yet: the question's words gathered at once, as they were
-        kept, vectors = self.vectors.found(words)
+        # Each word's row in the table, as `has_vector` found it when the word was read (or
+        # now): `WordVectors.found`'s rows and values, without looking a word up twice.
+        table_rows, index = self._table_rows, self.vectors.index
+        kept: list[str] = []
+        at: list[int] = []
+        for word in words:
+            table_row = table_rows.get(word)
+            if table_row is None:
+                found_at = index(word)
+                table_row = -1 if found_at is None else found_at
+            if table_row >= 0:
+                kept.append(word)
+                at.append(table_row)
+        vectors = self.vectors.at(at)
         vectors.flags.writeable = False  # its rows are shared by every question asking their words
         found = {word: vectors[i:i + 1] for i, word in enumerate(kept)}
         if len(rows) >= WORD_CACHE_SIZE:
@@ -75,21 +90,21 @@ class SemanticIndex:
         return found
 
     def has_vector(self, word: str) -> bool:
-        """Whether `word` has a vector (`word in self.vectors`), its `query` row kept: a new
-        word's reading asks, and the question's `query` then finds the row kept instead of
-        looking the word up a second time."""
-        row = self._rows.get(word)
+        """Whether `word` has a vector (`word in self.vectors`), its row in the table kept: a new
+        word's reading asks, and the question's `query` then gathers the rows without looking
+        the word up a second time. Only the row's number: its vector is read from the table
+        only when a question needs it (reading it maps in the table's pages around it)."""
+        kept = self._rows.get(word)
+        if kept is not None:
+            return kept is not self._no_vector
+        row = self._table_rows.get(word)
         if row is None:
-            at = self.vectors.index(word)
-            if at is None:
-                row = self._no_vector
-            else:
-                row = self.vectors.at([at])  # the values `query` gives it among others
-                row.flags.writeable = False
-            if len(self._rows) >= WORD_CACHE_SIZE:
-                self._rows.clear()  # a bound on what a stream of new words can make it hold
-            self._rows[word] = row
-        return row is not self._no_vector
+            found_at = self.vectors.index(word)
+            row = -1 if found_at is None else found_at
+            if len(self._table_rows) >= WORD_CACHE_SIZE:
+                self._table_rows.clear()  # a bound on what a stream of new words can make it hold
+            self._table_rows[word] = row
+        return row >= 0
 
     def nearness(self, position: int, query: NDArray[np.float32]) -> list[float]:
         """For each query row, its best cosine to the intent's words, rescaled so that the
