@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from bot.core.normalize import (
     SynonymMap,
+    _fold_all,
     fold,
     phrase_tokens,
     slot_token,
@@ -97,6 +98,22 @@ def test_stemmed_words_are_the_stems_of_the_words(text: str) -> None:
     # Words and stems together, a run's both remembered in one place.
     assert words_and_stems(text) == (tokenize(text), [stem(t) for t in tokenize(text)])
     assert words_and_stems(text) == (tokenize(text), [stem(t) for t in tokenize(text)])
+
+
+@given(st.one_of(st.lists(st.sampled_from([*_TRICKY, "Party", "sooo", "CNRP2013", "?!", ":", ";", "2013", "www", "ww"]),
+                          max_size=6).map("".join),
+                 st.text(alphabet=st.characters(max_codepoint=127), max_size=20), st.text(max_size=20)))
+def test_a_word_of_ascii_letters_and_digits_folds_as_every_step_folds_it(text: str) -> None:
+    # The short way for letters and digits with marks after them: the same text as every step.
+    assert fold(text) == _fold_all(text)
+
+
+def test_the_words_of_the_questions_fold_as_every_step_folds_them() -> None:
+    from tests.bench import mixed_questions
+
+    runs = {run for question in mixed_questions() for run in question.split()}
+    assert all(fold(run) == _fold_all(run) for run in runs)
+    assert sum(run.rstrip("?!.,;:").isalnum() for run in runs) > len(runs) / 2  # the short way is the usual one
 
 
 def test_a_long_run_is_folded_whole() -> None:

@@ -209,3 +209,44 @@ def test_the_kept_words_and_nearness_are_bounded(engine: Engine, monkeypatch: py
         assert list(semantic.query([word])) == ([word] if word in semantic.vectors else [])
         semantic.nearness_of(0, (word,), lambda found: _rows(semantic, found))
         assert len(semantic._rows) <= 3 and len(semantic._near) <= 3
+
+
+def test_the_rescaling_rounds_as_float32_arithmetic(engine: Engine) -> None:
+    # An intent of one word whose vector is the first axis: each query row's product is its first
+    # value, so nearness rescales chosen float32 values, every 61st one from below the floor to
+    # past 1.0 and each side of the floor, as the float32 arrays' arithmetic does.
+    for floor in (FLOOR, 0.2, 0.5):
+        unit = WordVectors(["aaa"], np.array([[1, 0, 0, 0]], dtype=np.int8), np.array([1.0], dtype=np.float32))
+        semantic = SemanticIndex([_profile(engine, {"aaa"})], unit, engine.lexicon, floor)
+        low, high = np.array([floor - 0.05, 1.01], dtype=np.float32).view(np.int32)
+        edge = np.float32(floor).view(np.int32)
+        bits = np.concatenate([np.arange(low, high, 61, dtype=np.int32), np.arange(edge - 3, edge + 4, dtype=np.int32)])
+        values = bits.view(np.float32)
+        query = np.zeros((len(values), 4), dtype=np.float32)
+        query[:, 0] = values
+        plain = np.minimum(np.maximum(values - np.float32(floor), np.float32(0.0)) / np.float32(1.0 - floor),
+                           np.float32(1.0))
+        assert plain.dtype == np.float32
+        assert semantic.nearness(0, query) == plain.tolist()
+
+
+def test_has_vector_keeps_the_row_query_gives(engine: Engine, vectors: WordVectors,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # A new word's reading asks whether it has a vector; the question's words are then gathered
+    # by the rows kept, with the values `found` gives them among others, none looked up again.
+    semantic = engine.matcher.semantic
+    monkeypatch.setattr(semantic, "_rows", {})
+    monkeypatch.setattr(semantic, "_table_rows", {})
+    words = ["pensioners", "outlawed", "qzxvwkq", "Banned", "the", "zzperson", "2013"]
+    assert [semantic.has_vector(word) for word in words] == [word in vectors for word in words]
+    kept, rows = vectors.found(words)
+
+    def no_search(_word: str) -> None:
+        raise AssertionError("looked up again")
+
+    monkeypatch.setattr(semantic.vectors, "index", no_search)
+    for _ in range(2):  # gathered, then kept
+        found = semantic.query(words)
+        assert tuple(found) == kept
+        assert np.concatenate(list(found.values())).tobytes() == rows.tobytes()
+        assert [semantic.has_vector(word) for word in words] == [word in kept for word in words]

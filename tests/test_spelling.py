@@ -169,3 +169,16 @@ def test_only_words_too_long_or_too_short_to_reach_the_floor_are_left_out(token:
         assert near == [word for word in pool if word in near]  # in their order
         for word in set(pool) - set(near):
             assert fuzz.ratio(token, word) < floor and OSA.normalized_similarity(token, word) * 100 < floor
+
+
+def test_a_pool_of_near_length_is_the_plain_filter_of_its_words(engine: Engine) -> None:
+    # Taken by a table of lengths: the words the plain test of each word's length keeps, in order.
+    speller = engine.matcher.speller
+    config = MatchConfig()
+    floors = {config.typo_cutoff_short, config.typo_cutoff_medium, config.typo_cutoff_long}
+    for initial in ["", *speller._by_initial]:
+        pool = speller._by_initial[initial] if initial else speller._targets
+        for length in range(4, 25):
+            for floor in floors | {floor + 10 for floor in floors}:
+                plain = [word for word in pool if 200.0 * min(len(word), length) / (len(word) + length) >= floor - 1e-6]
+                assert speller._of_near_length(initial, length, floor) == plain

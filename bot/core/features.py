@@ -136,7 +136,7 @@ def _read_term(matcher: Matcher, matcher_reading: _MatcherReading, term: str) ->
     lettered = term.isalpha()
     owner = index.sole_user[term] if lettered and len(term) >= 4 and index.intents_using.get(term) == 1 else None
     return (forms, False, "", term not in index.idf and not numeric, owner, countable,
-            lettered and term in matcher.semantic.vectors, covers)
+            lettered and matcher.semantic.has_vector(term), covers)
 
 
 def answering(asked: Iterable[str]) -> frozenset[str]:

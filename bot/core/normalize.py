@@ -61,8 +61,27 @@ def _fold_char_marks(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept))
 
 
+# Marks that end a word typed in ASCII ("party?", "2013.", "cnrp,"): after letters and digits
+# they are punctuation alone, which `fold` makes one space.
+_TRAILING_MARKS = "?!.,;:"
+
+
 def fold(text: str) -> str:
     """Case, width, accents and markup folded; punctuation turned into spaces."""
+    if text.isascii():
+        # Most runs of a question are ASCII letters and digits, maybe with a mark after them:
+        # no markup, link, accent, number separator, apostrophe or percent sign for the steps
+        # below to find, so only the case and stretched letters are folded (one pattern where
+        # `_fold_all` tries eight), and the marks are the one space they become there.
+        word = text.rstrip(_TRAILING_MARKS)
+        if word.isalnum():
+            folded = _STRETCHED.sub(r"\1\1", word.lower())
+            return folded if len(word) == len(text) else folded + " "
+    return _fold_all(text)
+
+
+def _fold_all(text: str) -> str:
+    """`fold`, every step."""
     text = _CONTROL.sub(" ", text)  # also frees \x01 for the decimal-point placeholder below
     text = _DISCORD_MARKUP.sub(" ", text)
     text = _URL.sub(" ", text)

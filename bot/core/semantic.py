@@ -9,6 +9,7 @@ something. Curated synonyms stay for the domain's own words.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -20,20 +21,24 @@ from bot.core.language import Lexicon
 from bot.core.normalize import SLOT_PREFIX
 from bot.core.wordvectors import WordVectors
 
+_F32 = struct.Struct("<f")  # a Python float rounded to float32 and back: pack, then unpack
+
 
 class SemanticIndex:
     def __init__(self, profiles: Sequence[IntentProfile], vectors: WordVectors, lexicon: Lexicon,
                  floor: float) -> None:
         self.vectors = vectors
-        # As float32, as the products' arithmetic rounds them, so that float32 scalars (see
-        # `nearness`) round as the arrays do whichever numpy's promotion rules apply.
-        self._floor = np.float32(floor)
-        self._span = np.float32(1.0 - floor)
+        # The floor and the span above it as float32 values (held by Python floats), as the
+        # rescaling of the products' float32 maxima reads them (see `nearness`).
+        self._floor = float(np.float32(floor))
+        self._span = float(np.float32(1.0 - floor))
         # Each intent's word vectors as columns: the transposed view the product reads, made once.
         self._transposed: list[NDArray[np.float32]] = []
         # Each word's `query` row: a matrix of one row, or `_no_vector` for a word without one.
         self._rows: dict[str, NDArray[np.float32]] = {}
         self._no_vector = np.zeros((0, vectors.dims), dtype=np.float32)
+        # Each word's row in the table (-1 for none), as `has_vector` found it.
+        self._table_rows: dict[str, int] = {}
         # `nearness_of`'s values by (intent position, *words): one flat tuple a key, where a
         # pair would hold the caller's tuple of words besides (each question makes its own;
         # 0.8 MB of a full memo).
@@ -63,13 +68,43 @@ class SemanticIndex:
             return known
         except KeyError:
             pass  # a word not seen yet: the question's words gathered at once, as they were
-        kept, vectors = self.vectors.found(words)
+        # Each word's row in the table, as `has_vector` found it when the word was read (or
+        # now): `WordVectors.found`'s rows and values, without looking a word up twice.
+        table_rows, index = self._table_rows, self.vectors.index
+        kept: list[str] = []
+        at: list[int] = []
+        for word in words:
+            table_row = table_rows.get(word)
+            if table_row is None:
+                found_at = index(word)
+                table_row = -1 if found_at is None else found_at
+            if table_row >= 0:
+                kept.append(word)
+                at.append(table_row)
+        vectors = self.vectors.at(at)
         vectors.flags.writeable = False  # its rows are shared by every question asking their words
         found = {word: vectors[i:i + 1] for i, word in enumerate(kept)}
         if len(rows) >= WORD_CACHE_SIZE:
             rows.clear()  # a bound on what a stream of new words can make it hold
         rows.update(dict.fromkeys(words, self._no_vector) | found)
         return found
+
+    def has_vector(self, word: str) -> bool:
+        """Whether `word` has a vector (`word in self.vectors`), its row in the table kept: a new
+        word's reading asks, and the question's `query` then gathers the rows without looking
+        the word up a second time. Only the row's number: its vector is read from the table
+        only when a question needs it (reading it maps in the table's pages around it)."""
+        kept = self._rows.get(word)
+        if kept is not None:
+            return kept is not self._no_vector
+        row = self._table_rows.get(word)
+        if row is None:
+            found_at = self.vectors.index(word)
+            row = -1 if found_at is None else found_at
+            if len(self._table_rows) >= WORD_CACHE_SIZE:
+                self._table_rows.clear()  # a bound on what a stream of new words can make it hold
+            self._table_rows[word] = row
+        return row >= 0
 
     def nearness(self, position: int, query: NDArray[np.float32]) -> list[float]:
         """For each query row, its best cosine to the intent's words, rescaled so that the
@@ -78,18 +113,22 @@ class SemanticIndex:
         words = self._transposed[position]
         if not len(query) or not words.shape[1]:
             return [0.0] * len(query)
-        # ndarray.dot: the same product as `@` (the same BLAS call) for less dispatch. np.maximum.reduce
-        # and np.minimum are what .max() and np.clip() compute, minus their Python-level wrappers;
-        # starting the maximum at the floor makes the clip at zero: a floor rescales to 0.0, and
-        # anything below it would have been raised to 0.0 (five calls a question, a few values).
-        products = query.dot(words)
-        floor = self._floor
-        if len(query) == 1:
-            # Half the calls: float32 scalars round as the arrays do, for a fraction of the calls.
-            return [float(min((np.maximum.reduce(products, axis=None, initial=floor) - floor) / self._span, 1.0))]
-        scaled: list[float] = np.minimum((np.maximum.reduce(products, axis=1, initial=floor) - floor) / self._span,
-                                         1.0).tolist()
-        return scaled
+        # ndarray.dot: the same product as `@` (the same BLAS call) for less dispatch. Each row's
+        # maximum is read as a Python float (the float32 value) and rescaled in Python, each step
+        # rounded to float32: the values float32 arrays' arithmetic gives (a float32 subtraction
+        # or division done in float64 and rounded to float32 is the float32 operation's result,
+        # as 53 >= 2 * 24 + 2 bits), for two numpy calls a product where that took five (most
+        # products are new ones for a new question's words). Nothing at or below the floor counts.
+        floor, span = self._floor, self._span
+        pack, unpack = _F32.pack, _F32.unpack
+        near: list[float] = np.maximum.reduce(query.dot(words), axis=1).tolist()
+        for i, best in enumerate(near):
+            if best > floor:
+                value = unpack(pack(unpack(pack(best - floor))[0] / span))[0]
+                near[i] = value if value < 1.0 else 1.0
+            else:
+                near[i] = 0.0
+        return near
 
     def nearness_of(self, position: int, words: Sequence[str],
                     vectors_of: Callable[[Sequence[str]], NDArray[np.float32]]) -> tuple[float, ...]:
@@ -100,12 +139,11 @@ class SemanticIndex:
         known = self._near.get(key)
         if known is None:
             # Over a third of the kept values are 0.0 (a word below the floor for that intent):
-            # one 0.0 for all of them and one tuple for each length of a row of nothing else,
-            # instead of a float or a tuple each (0.45 MB of a full memo). Never -0.0: the
-            # rescaled maximum is at least the floor minus itself.
-            known = tuple(value or 0.0 for value in self.nearness(position, vectors_of(words)))
-            if not any(known):
-                known = self._nothing_near.setdefault(len(known), known)
+            # `nearness` gives one 0.0 for all of them (its constant), and a row of nothing else
+            # is kept as one tuple for each length, instead of a float or a tuple each (0.45 MB
+            # of a full memo). A value above the floor is never 0.0.
+            near = self.nearness(position, vectors_of(words))
+            known = tuple(near) if any(near) else self._nothing_near.setdefault(len(near), tuple(near))
             if len(self._near) >= NEARNESS_CACHE_SIZE:
                 self._near.clear()  # a bound on what a stream of new words can make it hold
             self._near[key] = known

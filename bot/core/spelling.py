@@ -7,6 +7,7 @@ words into common ones.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
@@ -42,6 +43,11 @@ class Speller:
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for term in self._targets:
             self._by_initial[term[0]].append(term)
+        # Each pool's words' lengths, in its order, and the longest: a pool of near length is
+        # taken by a table of the lengths that may reach the floor (`_of_near_length`).
+        self._lengths = {initial: [len(word) for word in words] for initial, words in self._by_initial.items()}
+        self._lengths[""] = [len(word) for word in self._targets]
+        self._longest = max(self._lengths[""], default=0)
         self._cache: dict[str, str | None] = {}
         # Plain dicts, emptied when full: a cache holding a bound method of the speller would
         # make a reference cycle, which keeps a replaced engine alive once it is frozen.
@@ -98,9 +104,14 @@ class Speller:
         """The words (of `initial`, or all for "") that a token of `length` letters may reach
         `floor` with, in their order. Each letter of difference in length is an edit, so both
         scores are at most 200 × the shorter length / the two lengths (OSA's is lower still):
-        most words are too long or too short to be tried at all."""
+        most words are too long or too short to be tried at all. The test depends on a word's
+        length alone, so it is made once for each length and the pool taken by the words'
+        lengths in C (a pool of all the words is made for most new tokens of a new length)."""
         pool = self._by_initial.get(initial, []) if initial else self._targets
-        return [word for word in pool if 200.0 * min(len(word), length) / (len(word) + length) >= floor - 1e-6]
+        lengths = self._lengths.get(initial, []) if initial else self._lengths[""]
+        near = [200.0 * min(size, length) / (size + length) >= floor - 1e-6
+                for size in range(self._longest + 1)]
+        return list(itertools.compress(pool, map(near.__getitem__, lengths)))
 
     def _likeliest(self, token: str, candidate: str, pool: list[str]) -> str:
         """Among equally near words, one with a wrong vowel ("seet": seat, not set) beats one
@@ -109,7 +120,9 @@ class Speller:
         if len(candidate) == len(token):
             return candidate
         usual = self._frequency.get(candidate, 0)
+        size = len(token)
         for word in pool:
-            if vowel_swap(token, word) and self._frequency.get(word, 0) >= usual:
+            # `vowel_swap` holds between words of one length only: the others need no call.
+            if len(word) == size and vowel_swap(token, word) and self._frequency.get(word, 0) >= usual:
                 return word
         return candidate

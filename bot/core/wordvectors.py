@@ -126,11 +126,16 @@ class WordVectors:
         """The words the table has, and their vectors (one row each): `matrix` without the rows
         of zeros, computed for the found rows alone (the same values)."""
         hits = [(word, row) for word in words if (row := self.index(word)) is not None]
-        index = np.array([row for _, row in hits], dtype=np.intp)
+        return tuple(word for word, _ in hits), self.at([row for _, row in hits])
+
+    def at(self, rows: Sequence[int]) -> NDArray[np.float32]:
+        """The vectors of rows that `index` gave, one row each: each value the same whoever
+        else is asked with it (a product of one int8 and one float32)."""
+        index = np.array(rows, dtype=np.intp)
         # int8 times float32 is a float32 product of the int8 values: no separate conversion,
         # and `take` rather than fancy indexing, each a call fewer or cheaper.
         vectors: NDArray[np.float32] = self._vectors.take(index, axis=0) * self._scale.take(index)[:, None]
-        return tuple(word for word, _ in hits), vectors
+        return vectors
 
     def mean_vector(self, words: Iterable[str]) -> Vector | None:
         """The unit-length mean of the known words' vectors (None if none is known)."""
