@@ -41,6 +41,19 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def context_switches(pid: int) -> int | None:
+    """How often the process's threads gave up the CPU, by choice or not (None without /proc)."""
+    total = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for line in (task / "status").read_text().splitlines():
+                if "ctxt_switches:" in line:
+                    total += int(line.split(":")[1])
+    except OSError:
+        return None
+    return total
+
+
 def load_questions() -> list[str]:
     entries = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
     return [str(e["q"]) for e in entries if str(e.get("q") or "").strip()]
@@ -76,10 +89,12 @@ async def run(total: int, concurrency: int) -> int:
             await asyncio.gather(*(one(i, next(questions)) for i in range(WARM_UP)))
             assert bot.proc is not None
             bot_cpu, fake_cpu = cpu_seconds(bot.proc.pid), time.process_time()
+            switches = context_switches(bot.proc.pid)
             started = time.perf_counter()
             latencies = await asyncio.gather(*(one(i, next(questions)) for i in range(total)))
             elapsed = time.perf_counter() - started
             bot_after = cpu_seconds(bot.proc.pid)
+            switches_after = context_switches(bot.proc.pid)
             bot_used = None if bot_cpu is None or bot_after is None else bot_after - bot_cpu
             fake_used = time.process_time() - fake_cpu
         finally:
@@ -105,6 +120,9 @@ async def run(total: int, concurrency: int) -> int:
     bot_text = "?" if bot_used is None else f"{bot_used / total * 1000:.2f} ms ({bot_used / elapsed:.0%} of a core)"
     print(f"CPU per answer: bot {bot_text}, fake Discord {fake_used / total * 1000:.2f} ms "
           f"({fake_used / elapsed:.0%} of a core)")
+    if switches is not None and switches_after is not None:
+        # Each one a hand-off between threads or processes (the engine's worker threads, I/O).
+        print(f"bot context switches per answer: {(switches_after - switches) / total:.1f}")
     print(f"questions not answered exactly once: {duplicates}; bot exit code {code}")
     return 0 if duplicates == 0 and code == 0 else 1
 
