@@ -41,17 +41,20 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def context_switches(pid: int) -> int | None:
-    """How often the process's threads gave up the CPU, by choice or not (None without /proc)."""
-    total = 0
+def context_switches(pid: int) -> tuple[int, int] | None:
+    """How often the process's threads gave up the CPU: waiting (for I/O, a lock, the GIL) and
+    made to (the CPU went to another); None without /proc."""
+    waited = forced = 0
     try:
         for task in Path(f"/proc/{pid}/task").iterdir():
             for line in (task / "status").read_text().splitlines():
-                if "ctxt_switches:" in line:
-                    total += int(line.split(":")[1])
+                if line.startswith("voluntary_ctxt_switches:"):
+                    waited += int(line.split(":")[1])
+                elif line.startswith("nonvoluntary_ctxt_switches:"):
+                    forced += int(line.split(":")[1])
     except OSError:
         return None
-    return total
+    return waited, forced
 
 
 def load_questions() -> list[str]:
@@ -121,8 +124,10 @@ async def run(total: int, concurrency: int) -> int:
     print(f"CPU per answer: bot {bot_text}, fake Discord {fake_used / total * 1000:.2f} ms "
           f"({fake_used / elapsed:.0%} of a core)")
     if switches is not None and switches_after is not None:
-        # Each one a hand-off between threads or processes (the engine's worker threads, I/O).
-        print(f"bot context switches per answer: {(switches_after - switches) / total:.1f}")
+        # Waits are hand-offs between the bot's threads (the loop, the engine's workers) and
+        # waits on I/O; forced ones grow with whatever else the machine runs.
+        waited, forced = (after - before for after, before in zip(switches_after, switches, strict=True))
+        print(f"bot context switches per answer: {waited / total:.1f} waiting, {forced / total:.1f} forced")
     print(f"questions not answered exactly once: {duplicates}; bot exit code {code}")
     return 0 if duplicates == 0 and code == 0 else 1
 
