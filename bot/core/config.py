@@ -143,3 +143,7 @@ DENSE_POSTING_SHARE = 8
 # instead let the loop and the worker take the GIL from each other at each socket call: 28
 # thread switches an answer instead of 7, and about 0.3 ms more CPU (python -m tests.bench_e2e).
 ENGINE_WAIT_SECONDS = 0.01
+
+# Ids whose log pseudonyms (a keyed hash, bot/discord_app/logsafe.py) are kept: the servers and
+# channels an answer's log line names come back on every line; some 150 bytes an entry.
+LOG_PSEUDONYM_CACHE_SIZE = 4096
