@@ -56,11 +56,13 @@ DRAIN_SECONDS = 8.0
 
 
 def intents_for(settings: Settings) -> discord.Intents:
-    # The defaults cover slash commands, mentions and DMs; the privileged message-content
-    # intent is asked for only when listen channels need every message's text.
-    intents = discord.Intents.default()
-    intents.message_content = settings.needs_message_content
-    return intents
+    # Only what the bot reads: its servers and their channels (guilds), and messages in them and
+    # in DMs (mentions, DMs, listen channels); slash commands and buttons need no intent. The
+    # defaults added typing, reactions, voice states, invites and more, each an event Discord
+    # sent and discord.py parsed for nothing. The privileged message-content intent is asked
+    # for only when listen channels need every message's text.
+    return discord.Intents(guilds=True, guild_messages=True, dm_messages=True,
+                           message_content=settings.needs_message_content)
 
 
 class CnrpTree(app_commands.CommandTree["CnrpBot"]):
