@@ -140,8 +140,9 @@ DENSE_POSTING_SHARE = 8
 # own thread blocked (bot/discord_app/worker.py): an answer takes about a millisecond (p99 under
 # 1.5 ms), so nearly every one arrives within it, and a slower one holds the loop no longer than
 # this before it is awaited like any I/O, within ANSWER_BUDGET_SECONDS. Awaiting every answer
-# instead let the loop and the worker take the GIL from each other at each socket call: 28
-# thread switches an answer instead of 7, and about 0.3 ms more CPU (python -m tests.bench_e2e).
+# instead let the loop and the worker take the GIL from each other at each socket call: 20 to 28
+# thread switches an answer instead of about 7, and 0.1-0.3 ms more of the bot's CPU an answer
+# (python -m tests.bench_e2e on a shared 2-core machine).
 ENGINE_WAIT_SECONDS = 0.01
 
 # Ids whose log pseudonyms (a keyed hash, bot/discord_app/logsafe.py) are kept: the servers and

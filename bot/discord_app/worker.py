@@ -7,8 +7,8 @@ Here a question past the budget gets a polite reply at once; its thread finishes
 An answer takes about a millisecond, so the loop's thread first waits for it blocked, for at
 most ENGINE_WAIT_SECONDS: the worker then has the GIL to itself. Awaited from the start, the
 loop went on with its sockets meanwhile and each socket call handed the GIL to the worker and
-back, which cost more than the answer. Past that wait the answer is awaited, so a slow question
-holds the loop no longer than it.
+back (some 20 to 28 thread switches an answer instead of about 7). Past that wait the answer is
+awaited, so a slow question holds the loop no longer than it.
 """
 
 from __future__ import annotations
