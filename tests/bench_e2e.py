@@ -5,7 +5,9 @@
 The questions are the labelled ones in tests/questions.yaml, cycled, asked as mentions in a
 guild channel and as direct messages by 50 users (RATE_LIMIT_BURST=0: no rate limit). `concurrency` questions
 are in flight at once. Latency runs from the fake sending MESSAGE_CREATE to the reply's POST
-arriving back at it, so it covers the gateway, the engine, the embed and the REST call.
+arriving back at it, so it covers the gateway, the engine, the embed and the REST call. The
+CPU each process spent per answer is printed too (the bot's from /proc, so Linux only): both
+share the machine's cores, so a throughput figure alone hides which side got cheaper.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import statistics
 import sys
 import tempfile
@@ -26,6 +29,32 @@ from tests.fake_discord import BotProcess, FakeDiscord, FakeUser
 QUESTIONS = Path(__file__).with_name("questions.yaml")
 USERS = 50
 WARM_UP = 50
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """A process's user + system CPU time from /proc (None where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def context_switches(pid: int) -> tuple[int, int] | None:
+    """How often the process's threads gave up the CPU: waiting (for I/O, a lock, the GIL) and
+    made to (the CPU went to another); None without /proc."""
+    waited = forced = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for line in (task / "status").read_text().splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    waited += int(line.split(":")[1])
+                elif line.startswith("nonvoluntary_ctxt_switches:"):
+                    forced += int(line.split(":")[1])
+    except OSError:
+        return None
+    return waited, forced
 
 
 def load_questions() -> list[str]:
@@ -61,9 +90,16 @@ async def run(total: int, concurrency: int) -> int:
                     return await ask(fake, users[index % USERS], question, dm=index % 3 == 2)
 
             await asyncio.gather(*(one(i, next(questions)) for i in range(WARM_UP)))
+            assert bot.proc is not None
+            bot_cpu, fake_cpu = cpu_seconds(bot.proc.pid), time.process_time()
+            switches = context_switches(bot.proc.pid)
             started = time.perf_counter()
             latencies = await asyncio.gather(*(one(i, next(questions)) for i in range(total)))
             elapsed = time.perf_counter() - started
+            bot_after = cpu_seconds(bot.proc.pid)
+            switches_after = context_switches(bot.proc.pid)
+            bot_used = None if bot_cpu is None or bot_after is None else bot_after - bot_cpu
+            fake_used = time.process_time() - fake_cpu
         finally:
             code = await bot.stop()
             await fake.stop()
@@ -83,6 +119,15 @@ async def run(total: int, concurrency: int) -> int:
     bounds = ["0", *map(str, edges)]
     print("latency histogram (ms): " + ", ".join(
         f"{bounds[i]}-{bounds[i + 1] if i < len(edges) else '…'}: {n}" for i, n in enumerate(counts) if n))
+    # Both processes share the machine's cores, so the fake's CPU counts against the bot's too.
+    bot_text = "?" if bot_used is None else f"{bot_used / total * 1000:.2f} ms ({bot_used / elapsed:.0%} of a core)"
+    print(f"CPU per answer: bot {bot_text}, fake Discord {fake_used / total * 1000:.2f} ms "
+          f"({fake_used / elapsed:.0%} of a core)")
+    if switches is not None and switches_after is not None:
+        # Waits are hand-offs between the bot's threads (the loop, the engine's workers) and
+        # waits on I/O; forced ones grow with whatever else the machine runs.
+        waited, forced = (after - before for after, before in zip(switches_after, switches, strict=True))
+        print(f"bot context switches per answer: {waited / total:.1f} waiting, {forced / total:.1f} forced")
     print(f"questions not answered exactly once: {duplicates}; bot exit code {code}")
     return 0 if duplicates == 0 and code == 0 else 1
 

@@ -269,6 +269,8 @@ async def test_identify_asks_for_message_content_only_because_listen_channels_ar
         "LISTEN_CHANNEL_IDS is set, so message content is needed"
     )
     assert not identify["intents"] & (1 << 1), "no privileged members intent"
+    # Servers, and messages in them and in DMs; nothing else (typing, reactions, voice, …).
+    assert identify["intents"] == (1 << 0) | (1 << 9) | (1 << 12) | (1 << 15)
     assert identify["token"] == FAKE_TOKEN
 
 

@@ -68,3 +68,37 @@ def test_an_ordinary_line_is_unchanged() -> None:
     assert f.format(record) == ("INFO answered via=slash intent=party.founders kind=answer "
                                 "confidence=0.910 latency_ms=0.4")
     assert record.args == ("slash", "party.founders", "answer", 0.91, 0.4), "the record is not changed"
+
+
+def test_the_time_is_loggings_own_text() -> None:
+    # The date and time of day are written once a second; every line reads as logging writes it.
+    ours, plain = RedactingFormatter("%(asctime)s %(message)s"), logging.Formatter("%(asctime)s %(message)s")
+    for created in (1_700_000_000.0, 1_700_000_000.999, 1_700_000_001.0004, 1_700_000_001.5, 1_699_999_999.25):
+        record = logging.LogRecord("bot", logging.INFO, __file__, 1, "x", (), None)
+        record.created, record.msecs = created, int((created - int(created)) * 1000)
+        assert ours.format(record) == plain.format(record)
+    record = logging.LogRecord("bot", logging.INFO, __file__, 1, "x", (), None)
+    assert ours.formatTime(record, "%H:%M") == plain.formatTime(record, "%H:%M")
+
+
+def test_a_kept_pseudonym_is_the_one_computed_and_few_are_kept(monkeypatch: Any) -> None:
+    from bot.discord_app import logsafe
+
+    monkeypatch.setattr(logsafe, "LOG_PSEUDONYM_CACHE_SIZE", 3)
+    f = RedactingFormatter("%(message)s")
+    first = line(f, "user %s", USER_ID)
+    for n in range(1, 6):  # more ids than are kept
+        line(f, "user %s", USER_ID + n)
+    assert len(f.redact._pseudonyms) <= 3
+    assert line(f, "user %s", USER_ID) == first, "computed again, the same"
+
+
+def test_a_line_with_nothing_to_reduce_is_formatted_from_the_record_itself() -> None:
+    from bot.discord_app.logsafe import shaped
+
+    plain = logging.LogRecord("bot", logging.INFO, __file__, 1, "answered %s %d", ("slash", 3), None)
+    assert shaped(plain) is plain
+    payload = logging.LogRecord("bot", logging.INFO, __file__, 1, "sent %s to %s", ([1, 2], "x"), None)
+    copied = shaped(payload)
+    assert copied is not payload and copied.args == ("<payload of 2 items>", "x")
+    assert payload.args == ([1, 2], "x")

@@ -1,4 +1,4 @@
-"""The engine runs in worker threads within a time budget: the event loop never waits on it."""
+"""The engine runs in worker threads within a time budget: the event loop waits on it only briefly."""
 
 from __future__ import annotations
 
@@ -70,6 +70,39 @@ async def test_a_stuck_question_gets_a_polite_reply_and_others_are_answered(stan
     assert ticks > 1, "the loop kept running (heartbeats, other interactions) meanwhile"
     beat.cancel()
     stand_in.release.set()
+    worker.shutdown()
+
+
+async def test_a_quick_answer_waited_for_is_the_answer_awaited(stand_in: StandInEngine) -> None:
+    # The loop's thread first waits for the answer blocked; with no such wait it is awaited.
+    waits, awaits = EngineWorker(budget_seconds=5, wait_seconds=5), EngineWorker(budget_seconds=5, wait_seconds=0)
+    assert waits.wait_seconds == 5 and awaits.wait_seconds == 0
+    for question in ("who founded the cnrp", "boom"):
+        assert await waits.ask(stand_in, question, None) == await awaits.ask(stand_in, question, None)  # type: ignore[arg-type]
+    assert threading.get_ident() not in stand_in.threads
+    waits.shutdown()
+    awaits.shutdown()
+
+
+async def test_the_loop_waits_blocked_no_longer_than_the_wait(stand_in: StandInEngine) -> None:
+    worker = EngineWorker(budget_seconds=5, wait_seconds=0.01)
+    assert EngineWorker(budget_seconds=0.2, wait_seconds=1).wait_seconds == 0.2, "never past the budget"
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    beat = asyncio.create_task(ticker())
+    slow = asyncio.create_task(worker.ask(stand_in, "stuck for a while", None))  # type: ignore[arg-type]
+    await asyncio.sleep(0.2)
+    assert not slow.done() and ticks > 5, "past the wait, the loop runs while the answer is awaited"
+    stand_in.release.set()
+    answer = await slow
+    assert (answer.text, answer.matched) == ("stuck for a while", True), "then answered, within the budget"
+    beat.cancel()
     worker.shutdown()
 
 

@@ -135,3 +135,16 @@ WORD_CACHE_SIZE = 20_000
 # question, 1/16 12.9, 1/32 16.8; with pre-weighted columns 1/16 would save about 1 µs for
 # 0.35 MB more, too little to pay). Some 6 words pass it; the columns take about 0.2 MB.
 DENSE_POSTING_SHARE = 8
+
+# The Discord adapter waits this long for an answer from its worker thread with the event loop's
+# own thread blocked (bot/discord_app/worker.py): an answer takes about a millisecond (p99 under
+# 1.5 ms), so nearly every one arrives within it, and a slower one holds the loop no longer than
+# this before it is awaited like any I/O, within ANSWER_BUDGET_SECONDS. Awaiting every answer
+# instead let the loop and the worker take the GIL from each other at each socket call: 20 to 28
+# thread switches an answer instead of about 7, and 0.1-0.3 ms more of the bot's CPU an answer
+# (python -m tests.bench_e2e on a shared 2-core machine).
+ENGINE_WAIT_SECONDS = 0.01
+
+# Ids whose log pseudonyms (a keyed hash, bot/discord_app/logsafe.py) are kept: the servers and
+# channels an answer's log line names come back on every line; some 150 bytes an entry.
+LOG_PSEUDONYM_CACHE_SIZE = 4096

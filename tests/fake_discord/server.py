@@ -144,6 +144,9 @@ class FakeDiscord:
         self.requests: list[Recorded] = []
         self.gateway_events: list[GatewayEvent] = []
         self.messages: dict[int, dict[str, Any]] = {}
+        # (channel id, nonce) -> the first message sent with it: a lookup per send, where a
+        # scan of every message made a long run quadratic.
+        self._nonces: dict[tuple[str, Any], int] = {}
         self.guild_commands: list[dict[str, Any]] = []
         self.global_commands: list[dict[str, Any]] = []
         self.sessions: dict[str, Session] = {}
@@ -463,6 +466,10 @@ class FakeDiscord:
         )
         data["attachments"] = self._attachments(body, files or [])
         self.messages[int(data["id"])] = data
+        if data.get("nonce"):
+            key = (data["channel_id"], data["nonce"])
+            if self._nonces.get(key) not in self.messages:  # the first one still there wins
+                self._nonces[key] = int(data["id"])
         if self.echo_own_messages and not (data["flags"] & EPHEMERAL):
             # Discord sends the bot its own messages too; the bot must ignore them.
             await self.dispatch("MESSAGE_CREATE", data, guild_id=self._guild_of_channel(channel_id))
@@ -473,10 +480,10 @@ class FakeDiscord:
         body = record.body or {}
         if body.get("enforce_nonce") and body.get("nonce"):
             # Discord returns the message already sent with this nonce instead of a second one.
-            for sent in self.messages.values():
-                if sent.get("nonce") == body["nonce"] and sent["channel_id"] == match["channel"]:
-                    record.message_id = int(sent["id"])
-                    return _json(sent)
+            sent = self.messages.get(self._nonces.get((match["channel"], body["nonce"]), 0))
+            if sent is not None:
+                record.message_id = int(sent["id"])
+                return _json(sent)
         data = await self._store_bot_message(
             int(match["channel"]), record.body or {}, files=record.files
         )
