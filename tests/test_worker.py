@@ -43,6 +43,23 @@ def stand_in() -> Any:
     stand_in.release.set()
 
 
+class _Ticker:
+    """Counts the event loop's turns, one every 10 ms while it is free to run (heartbeats and
+    other users' interactions would run the same way)."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self.ticks += 1
+            await asyncio.sleep(0.01)
+
+    def stop(self) -> None:
+        self._task.cancel()
+
+
 async def test_the_engine_never_runs_on_the_event_loop(stand_in: StandInEngine) -> None:
     worker = EngineWorker(budget_seconds=5)
     answer = await worker.ask(stand_in, "who founded the cnrp", None)  # type: ignore[arg-type]
@@ -53,22 +70,14 @@ async def test_the_engine_never_runs_on_the_event_loop(stand_in: StandInEngine) 
 
 async def test_a_stuck_question_gets_a_polite_reply_and_others_are_answered(stand_in: StandInEngine) -> None:
     worker = EngineWorker(budget_seconds=0.2)
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.01)
-
-    beat = asyncio.create_task(ticker())
+    beat = _Ticker()
     stuck = asyncio.create_task(worker.ask(stand_in, "stuck", None))  # type: ignore[arg-type]
     quick = await worker.ask(stand_in, "who founded the cnrp", None)  # type: ignore[arg-type]
     assert quick.matched, "another user's question does not wait for the stuck one"
     slow = await stuck
     assert (slow.text, slow.matched, slow.kind) == (SLOW_TEXT, False, ReplyKind.UNKNOWN)
-    assert ticks > 1, "the loop kept running (heartbeats, other interactions) meanwhile"
-    beat.cancel()
+    assert beat.ticks > 1, "the loop kept running (heartbeats, other interactions) meanwhile"
+    beat.stop()
     stand_in.release.set()
     worker.shutdown()
 
@@ -87,22 +96,14 @@ async def test_a_quick_answer_waited_for_is_the_answer_awaited(stand_in: StandIn
 async def test_the_loop_waits_blocked_no_longer_than_the_wait(stand_in: StandInEngine) -> None:
     worker = EngineWorker(budget_seconds=5, wait_seconds=0.01)
     assert EngineWorker(budget_seconds=0.2, wait_seconds=1).wait_seconds == 0.2, "never past the budget"
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.01)
-
-    beat = asyncio.create_task(ticker())
+    beat = _Ticker()
     slow = asyncio.create_task(worker.ask(stand_in, "stuck for a while", None))  # type: ignore[arg-type]
     await asyncio.sleep(0.2)
-    assert not slow.done() and ticks > 5, "past the wait, the loop runs while the answer is awaited"
+    assert not slow.done() and beat.ticks > 5, "past the wait, the loop runs while the answer is awaited"
     stand_in.release.set()
     answer = await slow
     assert (answer.text, answer.matched) == ("stuck for a while", True), "then answered, within the budget"
-    beat.cancel()
+    beat.stop()
     worker.shutdown()
 
 
