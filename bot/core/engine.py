@@ -7,8 +7,8 @@ import operator
 import re
 import threading
 import time
-from collections.abc import Sequence
-from contextlib import suppress
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -284,27 +284,30 @@ class Engine:
         """Answer a message. With a conversation, follow-ups resolve against its last answer
         and the answer is remembered. Never raises for any text a user can type."""
         text = clean_text(question, self.config.max_question_chars * MAX_PARTS)
-        outer = getattr(_CALL, "parses", None)
-        _CALL.parses = None if self.reference else {}
-        try:
+        with self._one_message():
             # Split only a message that may hold several (most are one question, asked as written).
             if may_split(text):
                 parts = split_questions(text)
                 if len(parts) > 1:
                     return self._ask_several(text, parts, context)
             return self._ask_one(text, context)
-        finally:
-            _CALL.parses = outer
 
     def explain(self, question: str, context: Conversation | None = None) -> Explanation:
         text = clean_text(question, self.config.max_question_chars * MAX_PARTS)
+        with self._one_message():
+            analysis, answer = self._resolve(text, context)
+        return Explanation(question, answer, analysis, self._reason(answer, analysis))
+
+    @contextmanager
+    def _one_message(self) -> Iterator[None]:
+        """The parses of one message (see `_CALL`): made empty on entry (none for the reference
+        engine, which parses afresh), and the caller's, if any, given back on exit."""
         outer = getattr(_CALL, "parses", None)
         _CALL.parses = None if self.reference else {}
         try:
-            analysis, answer = self._resolve(text, context)
+            yield
         finally:
             _CALL.parses = outer
-        return Explanation(question, answer, analysis, self._reason(answer, analysis))
 
     def _parse(self, text: str) -> Parsed:
         """`Matcher.parse(text)`, read once per message answered (see `_CALL`): a parse is a
