@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +109,18 @@ def _name_it(text: str, name: str) -> str:
 # text more than once (a part's question again when the next part follows it up, a question
 # after the scene around it, the scene again when the message is read whole). Made afresh by
 # every `ask` and dropped when it returns, so nothing read for one message serves another.
+# Beside them the message's analyses, for texts that differ only in what the ranking never
+# reads (`_RANKED_FIELDS`).
 _CALL = threading.local()
+
+# What `Matcher.analyse` ranks a parse by: every field of it but those it only passes on to the
+# analysis (the text as read, its words as typed, the corrections made). Two texts that parse
+# alike in these ("who is kem sokha? 🤔" and its question without the emoji, the scene around
+# it, which names nothing) are ranked alike, and the second ranking is not made again. A field
+# added to `Parsed` counts unless it is listed here.
+_PASSED_ON = frozenset({"reading", "raw", "corrections"})
+_RANKED_FIELDS = tuple(f.name for f in fields(Parsed) if f.name not in _PASSED_ON)
+_ranked_by = operator.attrgetter(*_RANKED_FIELDS)
 
 # The conversation of a question asked without one: empty, and only ever read (`_resolve`
 # remembers nothing), so one serves every such question.
@@ -300,14 +311,15 @@ class Engine:
 
     @contextmanager
     def _one_message(self) -> Iterator[None]:
-        """The parses of one message (see `_CALL`): made empty on entry (none for the reference
-        engine, which parses afresh), and the caller's, if any, given back on exit."""
-        outer = getattr(_CALL, "parses", None)
-        _CALL.parses = None if self.reference else {}
+        """The parses and analyses of one message (see `_CALL`): made empty on entry (none for
+        the reference engine, which parses and ranks afresh), and the caller's, if any, given
+        back on exit."""
+        outer = getattr(_CALL, "parses", None), getattr(_CALL, "analyses", None)
+        _CALL.parses, _CALL.analyses = (None, None) if self.reference else ({}, [])
         try:
             yield
         finally:
-            _CALL.parses = outer
+            _CALL.parses, _CALL.analyses = outer
 
     def _parse(self, text: str) -> Parsed:
         """`Matcher.parse(text)`, read once per message answered (see `_CALL`): a parse is a
@@ -321,7 +333,22 @@ class Engine:
         return parsed
 
     def _analyse(self, text: str) -> Analysis:
-        return self.matcher.analyse(text, parsed=self._parse(text))
+        """`Matcher.analyse(text)`, its ranking made once per message for texts that parse alike
+        in all it reads (`_RANKED_FIELDS`): most messages are analysed once, and those read more
+        than once are the slowest (a part, a question after its scene, a follow-up asked again)."""
+        parsed = self._parse(text)
+        analyses: list[tuple[tuple[Any, ...], Analysis]] | None = getattr(_CALL, "analyses", None)
+        if analyses is None:
+            return self.matcher.analyse(text, parsed=parsed)
+        ranked_by = _ranked_by(parsed)
+        for known_by, known in analyses:
+            if known_by == ranked_by:
+                # The analysis of this text in all but what the ranking never read.
+                return replace(known, normalized=" ".join(parsed.raw), corrections=parsed.corrections,
+                               reading=parsed.reading)
+        analysis = self.matcher.analyse(text, parsed=parsed)
+        analyses.append((ranked_by, analysis))
+        return analysis
 
     def _ask_one(self, text: str, context: Conversation | None) -> Answer:
         _, answer = self._resolve(text, context)
