@@ -302,6 +302,35 @@ def test_a_ranking_reads_nothing_of_what_it_is_not_keyed_by(engine: Engine, ques
     assert engine.matcher.analyse(question, parsed=other).ranked == analysis.ranked
 
 
+def test_a_fixed_reply_s_rows_are_read_once(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # "what did she say?" reads the last answer's people: a fixed reply's rows are read once,
+    # and are what parsing it finds (the plain way).
+    talk = Conversation()
+    first = engine.ask("who is mu sochua", talk)
+    assert first.text in engine._fixed_texts
+    read: list[str] = []
+    parse = engine.matcher.parse
+
+    def counted(text: str) -> Parsed:
+        read.append(text)
+        return parse(text)
+
+    monkeypatch.setattr(engine.matcher, "parse", counted)
+    rows = engine._rows_in(first.text)
+    assert rows == parse(first.text).entities and any(e.kind == "person" for e in rows)
+    read.clear()
+    with engine._one_message():
+        assert engine._rows_in(first.text) == rows
+    assert first.text not in read
+    # Any other text is parsed each time it is asked about (it may be one of a kind, as a
+    # computed answer is).
+    other = "Mu Sochua and Kem Sokha spoke."
+    for _ in range(2):
+        with engine._one_message():
+            assert engine._rows_in(other) == parse(other).entities
+    assert read.count(other) == 2 and other not in engine._rows_of_replies
+
+
 @pytest.mark.parametrize("question", ["who is mu sochua", "who founded the cnrp", "when was kem sokha arrested",
                                       "cnrp vote share in kampong cham", "what did the cnrm demand"])
 def test_a_follow_up_reads_the_same_words_and_rows_parsed_as_analysed(engine: Engine, question: str) -> None:

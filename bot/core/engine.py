@@ -220,6 +220,11 @@ class Engine:
         self.loaded_at = time.time()
         self._examples = self._example_rows()
         self._static, self._row_replies = ({}, {}) if reference else self._static_replies()
+        # The rows each of those replies names, read when a follow-up first needs them ("what did
+        # she say?" reads the last answer's people): a reply is long, and reading it cost half a
+        # ranking. Only for those replies, so it holds at most one entry each.
+        self._fixed_texts = frozenset(c.text for c in (*self._static.values(), *self._row_replies.values()))
+        self._rows_of_replies: dict[str, tuple[Entity, ...]] = {}
         # What a reply names as related, read once per intent: for pooling, the other intents
         # it names or that name it (either way they answer together); for suggesting, the
         # questions it names.
@@ -332,6 +337,16 @@ class Engine:
             parsed = parses[text] = self.matcher.parse(text)
         return parsed
 
+    def _rows_in(self, text: str) -> tuple[Entity, ...]:
+        """The rows a text names (`Parsed.entities`), an answer's fixed reply's kept (see
+        `_rows_of_replies`): a parse is a function of the text alone."""
+        rows = self._rows_of_replies.get(text)
+        if rows is None:
+            rows = self._parse(text).entities
+            if text in self._fixed_texts:
+                self._rows_of_replies[text] = rows
+        return rows
+
     def _analyse(self, text: str) -> Analysis:
         """`Matcher.analyse(text)`, its ranking made once per message for texts that parse alike
         in all it reads (`_RANKED_FIELDS`): most messages are analysed once, and those read more
@@ -410,7 +425,7 @@ class Engine:
         if last is not None and (owned := _THEIR_BODY.search(text)):
             # "did his organisation sign the letter?" after Charles Santiago's roles: the one
             # organisation the last answer names (looked for only after one).
-            bodies = {e.key for e in self._parse(last.answer.text).entities if e.kind == "organisation"}
+            bodies = {e.key for e in self._rows_in(last.answer.text) if e.kind == "organisation"}
             if len(bodies) == 1:
                 text = f"{text[:owned.start()]}the {bodies.pop()}{text[owned.end():]}"
                 analysis = self._analyse(text)
@@ -422,7 +437,7 @@ class Engine:
             for turn in context.recent_about_rows():
                 # The rows an answer names are read from its words alone: parsed, not ranked
                 # against every intent (answers are long, and ranking them cost ~15 times more).
-                subject = subject_person(turn.answer, lambda text: self._parse(text).entities)
+                subject = subject_person(turn.answer, self._rows_in)
                 if subject is not None:
                     break
             if subject is None:
@@ -518,7 +533,7 @@ class Engine:
         if not _IT.search(text):
             return None
         # The organisation the last question was about first, then those its answer names.
-        named = (*last.answer.entities, *self._parse(last.answer.text).entities)
+        named = (*last.answer.entities, *self._rows_in(last.answer.text))
         for key in list(dict.fromkeys(e.key for e in named if e.kind == "organisation"))[:_IT_CANDIDATES]:
             question = _name_it(text, key)
             analysis = self._analyse(question)
@@ -649,7 +664,7 @@ class Engine:
         last = context.last_answered()
         if last is None:
             return None
-        named = [e for e in self._parse(last.answer.text).entities if e.kind == kind]
+        named = [e for e in self._rows_in(last.answer.text) if e.kind == kind]
         pointer = deictic_word(question, kind)
         return next((e for e in named if pointer and pointer in fold(e.key).split()), named[0] if named else None)
 
@@ -758,7 +773,7 @@ class Engine:
         if recent and (_OF_A_LIST & set(analysis.tokens) or _COUNT_BACK & set(analysis.tokens[-1:])):
             # "which of them …", "how many is that": the people the last answer named, in its
             # order, or failing two of them its organisations.
-            named = self._parse(recent[0].answer.text).entities
+            named = self._rows_in(recent[0].answer.text)
             listed = tuple(dict.fromkeys(e.key for e in named if e.kind == "person"))
             if len(listed) < 2:
                 organisations = tuple(dict.fromkeys(e.key for e in named if e.kind == "organisation"))
