@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import FrozenInstanceError, fields
+from dataclasses import FrozenInstanceError, fields, replace
 from typing import Any
 
 import pytest
@@ -256,6 +256,79 @@ def test_a_message_parses_each_text_once_and_keeps_no_parse(engine: Engine, mess
     # Answered as before (tests/test_equivalence.py compares every answer with the reference
     # engine's, which parses afresh every time).
     assert getattr(engine_module._CALL, "parses", None) is None
+    assert getattr(engine_module._CALL, "analyses", None) is None
+
+
+@pytest.mark.parametrize(("message", "question"), [
+    ("did the EU sanction cambodia over the dissolution? \U0001f1ea\U0001f1fa",
+     "did the EU sanction cambodia over the dissolution?"),
+    ("how many of the cnrp MPs were women? \U0001f469", "how many of the cnrp MPs were women?"),
+])
+def test_texts_that_parse_alike_are_ranked_once_a_message(engine: Engine, message: str, question: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # The emoji is a scene around the question that names nothing: the message and its question
+    # parse alike in all that the ranking reads, and differ in what it passes on.
+    whole, alone = engine.matcher.parse(message), engine.matcher.parse(question)
+    assert engine_module._ranked_by(whole) == engine_module._ranked_by(alone)
+    assert whole.reading != alone.reading
+    ranked: list[str] = []
+    analyse = engine.matcher.analyse
+
+    def counted(text: str, *args: Any, **kwargs: Any) -> Analysis:
+        ranked.append(text)
+        return analyse(text, *args, **kwargs)
+
+    expected = engine.ask(message)
+    monkeypatch.setattr(engine.matcher, "analyse", counted)
+    assert engine.ask(message) == expected
+    assert ranked == [message]
+    # The analysis reused is the one analysing the question itself makes (the plain way).
+    with engine._one_message():
+        engine._analyse(message)
+        assert engine._analyse(question) == analyse(question)
+    assert ranked == [message, message]
+
+
+@pytest.mark.parametrize("question", ["who is mu sochua", "cnrp vote share in kampong chaam?",
+                                      "I'm writing an essay. When was the CNRP founded?"])
+def test_a_ranking_reads_nothing_of_what_it_is_not_keyed_by(engine: Engine, question: str) -> None:
+    # What the key leaves out only passes on to the analysis: other values of it rank alike.
+    assert set(engine_module._RANKED_FIELDS) | engine_module._PASSED_ON == {f.name for f in fields(Parsed)}
+    parsed = engine.matcher.parse(question)
+    other = replace(parsed, reading=replace(parsed.reading, text="something else entirely"),
+                    raw=("something", "else"), corrections=(("els", "else"),))
+    analysis = engine.matcher.analyse(question, parsed=parsed)
+    assert analysis.ranked
+    assert engine.matcher.analyse(question, parsed=other).ranked == analysis.ranked
+
+
+def test_a_fixed_reply_s_rows_are_read_once(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # "what did she say?" reads the last answer's people: a fixed reply's rows are read once,
+    # and are what parsing it finds (the plain way).
+    talk = Conversation()
+    first = engine.ask("who is mu sochua", talk)
+    assert first.text in engine._fixed_texts
+    read: list[str] = []
+    parse = engine.matcher.parse
+
+    def counted(text: str) -> Parsed:
+        read.append(text)
+        return parse(text)
+
+    monkeypatch.setattr(engine.matcher, "parse", counted)
+    rows = engine._rows_in(first.text)
+    assert rows == parse(first.text).entities and any(e.kind == "person" for e in rows)
+    read.clear()
+    with engine._one_message():
+        assert engine._rows_in(first.text) == rows
+    assert first.text not in read
+    # Any other text is parsed each time it is asked about (it may be one of a kind, as a
+    # computed answer is).
+    other = "Mu Sochua and Kem Sokha spoke."
+    for _ in range(2):
+        with engine._one_message():
+            assert engine._rows_in(other) == parse(other).entities
+    assert read.count(other) == 2 and other not in engine._rows_of_replies
 
 
 @pytest.mark.parametrize("question", ["who is mu sochua", "who founded the cnrp", "when was kem sokha arrested",

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +109,18 @@ def _name_it(text: str, name: str) -> str:
 # text more than once (a part's question again when the next part follows it up, a question
 # after the scene around it, the scene again when the message is read whole). Made afresh by
 # every `ask` and dropped when it returns, so nothing read for one message serves another.
+# Beside them the message's analyses, for texts that differ only in what the ranking never
+# reads (`_RANKED_FIELDS`).
 _CALL = threading.local()
+
+# What `Matcher.analyse` ranks a parse by: every field of it but those it only passes on to the
+# analysis (the text as read, its words as typed, the corrections made). Two texts that parse
+# alike in these ("who is kem sokha? 🤔" and its question without the emoji, the scene around
+# it, which names nothing) are ranked alike, and the second ranking is not made again. A field
+# added to `Parsed` counts unless it is listed here.
+_PASSED_ON = frozenset({"reading", "raw", "corrections"})
+_RANKED_FIELDS = tuple(f.name for f in fields(Parsed) if f.name not in _PASSED_ON)
+_ranked_by = operator.attrgetter(*_RANKED_FIELDS)
 
 # The conversation of a question asked without one: empty, and only ever read (`_resolve`
 # remembers nothing), so one serves every such question.
@@ -209,6 +220,11 @@ class Engine:
         self.loaded_at = time.time()
         self._examples = self._example_rows()
         self._static, self._row_replies = ({}, {}) if reference else self._static_replies()
+        # The rows each of those replies names, read when a follow-up first needs them ("what did
+        # she say?" reads the last answer's people): a reply is long, and reading it cost half a
+        # ranking. Only for those replies, so it holds at most one entry each.
+        self._fixed_texts = frozenset(c.text for c in (*self._static.values(), *self._row_replies.values()))
+        self._rows_of_replies: dict[str, tuple[Entity, ...]] = {}
         # What a reply names as related, read once per intent: for pooling, the other intents
         # it names or that name it (either way they answer together); for suggesting, the
         # questions it names.
@@ -300,14 +316,15 @@ class Engine:
 
     @contextmanager
     def _one_message(self) -> Iterator[None]:
-        """The parses of one message (see `_CALL`): made empty on entry (none for the reference
-        engine, which parses afresh), and the caller's, if any, given back on exit."""
-        outer = getattr(_CALL, "parses", None)
-        _CALL.parses = None if self.reference else {}
+        """The parses and analyses of one message (see `_CALL`): made empty on entry (none for
+        the reference engine, which parses and ranks afresh), and the caller's, if any, given
+        back on exit."""
+        outer = getattr(_CALL, "parses", None), getattr(_CALL, "analyses", None)
+        _CALL.parses, _CALL.analyses = (None, None) if self.reference else ({}, [])
         try:
             yield
         finally:
-            _CALL.parses = outer
+            _CALL.parses, _CALL.analyses = outer
 
     def _parse(self, text: str) -> Parsed:
         """`Matcher.parse(text)`, read once per message answered (see `_CALL`): a parse is a
@@ -320,8 +337,33 @@ class Engine:
             parsed = parses[text] = self.matcher.parse(text)
         return parsed
 
+    def _rows_in(self, text: str) -> tuple[Entity, ...]:
+        """The rows a text names (`Parsed.entities`), an answer's fixed reply's kept (see
+        `_rows_of_replies`): a parse is a function of the text alone."""
+        rows = self._rows_of_replies.get(text)
+        if rows is None:
+            rows = self._parse(text).entities
+            if text in self._fixed_texts:
+                self._rows_of_replies[text] = rows
+        return rows
+
     def _analyse(self, text: str) -> Analysis:
-        return self.matcher.analyse(text, parsed=self._parse(text))
+        """`Matcher.analyse(text)`, its ranking made once per message for texts that parse alike
+        in all it reads (`_RANKED_FIELDS`): most messages are analysed once, and those read more
+        than once are the slowest (a part, a question after its scene, a follow-up asked again)."""
+        parsed = self._parse(text)
+        analyses: list[tuple[tuple[Any, ...], Analysis]] | None = getattr(_CALL, "analyses", None)
+        if analyses is None:
+            return self.matcher.analyse(text, parsed=parsed)
+        ranked_by = _ranked_by(parsed)
+        for known_by, known in analyses:
+            if known_by == ranked_by:
+                # The analysis of this text in all but what the ranking never read.
+                return replace(known, normalized=" ".join(parsed.raw), corrections=parsed.corrections,
+                               reading=parsed.reading)
+        analysis = self.matcher.analyse(text, parsed=parsed)
+        analyses.append((ranked_by, analysis))
+        return analysis
 
     def _ask_one(self, text: str, context: Conversation | None) -> Answer:
         _, answer = self._resolve(text, context)
@@ -383,7 +425,7 @@ class Engine:
         if last is not None and (owned := _THEIR_BODY.search(text)):
             # "did his organisation sign the letter?" after Charles Santiago's roles: the one
             # organisation the last answer names (looked for only after one).
-            bodies = {e.key for e in self._parse(last.answer.text).entities if e.kind == "organisation"}
+            bodies = {e.key for e in self._rows_in(last.answer.text) if e.kind == "organisation"}
             if len(bodies) == 1:
                 text = f"{text[:owned.start()]}the {bodies.pop()}{text[owned.end():]}"
                 analysis = self._analyse(text)
@@ -395,7 +437,7 @@ class Engine:
             for turn in context.recent_about_rows():
                 # The rows an answer names are read from its words alone: parsed, not ranked
                 # against every intent (answers are long, and ranking them cost ~15 times more).
-                subject = subject_person(turn.answer, lambda text: self._parse(text).entities)
+                subject = subject_person(turn.answer, self._rows_in)
                 if subject is not None:
                     break
             if subject is None:
@@ -491,7 +533,7 @@ class Engine:
         if not _IT.search(text):
             return None
         # The organisation the last question was about first, then those its answer names.
-        named = (*last.answer.entities, *self._parse(last.answer.text).entities)
+        named = (*last.answer.entities, *self._rows_in(last.answer.text))
         for key in list(dict.fromkeys(e.key for e in named if e.kind == "organisation"))[:_IT_CANDIDATES]:
             question = _name_it(text, key)
             analysis = self._analyse(question)
@@ -622,7 +664,7 @@ class Engine:
         last = context.last_answered()
         if last is None:
             return None
-        named = [e for e in self._parse(last.answer.text).entities if e.kind == kind]
+        named = [e for e in self._rows_in(last.answer.text) if e.kind == kind]
         pointer = deictic_word(question, kind)
         return next((e for e in named if pointer and pointer in fold(e.key).split()), named[0] if named else None)
 
@@ -731,7 +773,7 @@ class Engine:
         if recent and (_OF_A_LIST & set(analysis.tokens) or _COUNT_BACK & set(analysis.tokens[-1:])):
             # "which of them …", "how many is that": the people the last answer named, in its
             # order, or failing two of them its organisations.
-            named = self._parse(recent[0].answer.text).entities
+            named = self._rows_in(recent[0].answer.text)
             listed = tuple(dict.fromkeys(e.key for e in named if e.kind == "person"))
             if len(listed) < 2:
                 organisations = tuple(dict.fromkeys(e.key for e in named if e.kind == "organisation"))
