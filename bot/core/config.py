@@ -128,6 +128,12 @@ FEATURE_ROW_CACHE_SIZE = 40_000
 # recently used).
 WORD_CACHE_SIZE = 20_000
 
+# Sentences with something outside ASCII (an emoji, an accent, another script) whose folded words
+# are kept: such a sentence is folded whole, and one message's reading folds each of its
+# sentences three or four times (its words, their stems, its answer types). A message holds a
+# few sentences, so a few messages' worth; each entry is at most a message long.
+FOLDED_TEXT_CACHE_SIZE = 32
+
 # A word whose postings (the phrasings that use it and those that vouch for it, as one column of
 # twice the phrasings) fill more than this share (1/8) of the column is also kept as a whole
 # column, already times its own weight: adding the 8,200-cell column costs about what scattering

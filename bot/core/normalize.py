@@ -12,6 +12,8 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
+from bot.core.config import FOLDED_TEXT_CACHE_SIZE
+
 # Discord's own markup: user, role and channel mentions, custom emoji, and mass pings.
 _DISCORD_MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b", re.I)
 # Each pattern below opens with the characters it can start at (a lookbehind, if any, comes
@@ -49,6 +51,10 @@ def slot_token(kind: str) -> str:
 def _fold_char_marks(text: str) -> str:
     """Drop accents from Latin letters only; other scripts keep their marks."""
     decomposed = unicodedata.normalize("NFKD", text)
+    if not any(map(unicodedata.combining, decomposed)):
+        # Nothing to drop (an emoji, a dash, a script without marks): the walk below would keep
+        # every character, one Python step each.
+        return unicodedata.normalize("NFC", decomposed)
     kept: list[str] = []
     base_is_latin = False
     for char in decomposed:
@@ -115,7 +121,14 @@ def tokenize(text: str) -> list[str]:
         for run in text.split():
             words.extend(_run_words(run) if len(run) <= LONGEST_CACHED_RUN else fold(run).split())
         return words
-    return fold(text).split()
+    return list(_folded_words(text))
+
+
+@functools.lru_cache(maxsize=FOLDED_TEXT_CACHE_SIZE)
+def _folded_words(text: str) -> tuple[str, ...]:
+    """The words of `fold(text)` for text outside ASCII, folded whole: a message's reading asks
+    for the same sentence's words, stems and answer types in turn."""
+    return tuple(fold(text).split())
 
 
 @functools.lru_cache(maxsize=_WORD_CACHE)
@@ -136,7 +149,7 @@ def words_and_stems(text: str) -> tuple[list[str], list[str]]:
             words += run_words
             stems += run_stems
         return words, stems
-    words = fold(text).split()
+    words = list(_folded_words(text))
     return words, [stem(t) for t in words]
 
 
@@ -148,7 +161,7 @@ def stemmed_words(text: str) -> list[str]:
         for run in text.split():
             stems.extend(_run_stems(run) if len(run) <= LONGEST_CACHED_RUN else map(stem, fold(run).split()))
         return stems
-    return [stem(t) for t in fold(text).split()]
+    return [stem(t) for t in _folded_words(text)]
 
 
 @functools.lru_cache(maxsize=_WORD_CACHE)
