@@ -341,6 +341,20 @@ def test_some_rows_matches_are_the_blocks_matrix_products(engine: Engine, index:
             assert recall.tobytes() == (explained / (sum(weighted.values()) or 1.0)).tobytes()
 
 
+def test_the_fixed_row_sets_blocks_are_made_with_the_index(index: PhrasingIndex) -> None:
+    """A topic kind's rows and the numeric rows find the block made with the index (the same
+    arrays a block made now has); any other set of rows gets one made when asked for."""
+    for rows in (*index.rows_by_topic_kind.values(), index.numeric_rows):
+        kept = index._row_block(rows)
+        assert index._row_block(rows)[1] is kept[1]
+        made = index._made_row_block(rows)
+        assert made[0] == kept[0]
+        assert [a.tobytes() for a in made[1:]] == [a.tobytes() for a in kept[1:]]
+    other = index.numeric_rows.copy()
+    assert index._row_block(other)[1] is not index._row_block(index.numeric_rows)[1]
+    assert index._row_block(other)[1].tobytes() == index._row_block(index.numeric_rows)[1].tobytes()
+
+
 def test_phrasing_rows_are_grouped_by_intent(index: PhrasingIndex) -> None:
     assert index.starts[0] == 0 and index.ends[-1] == index.phrasing_count
     assert list(index.starts[1:]) == list(index.ends[:-1])
