@@ -20,6 +20,7 @@ from bot.discord_app.embeds import (
     HelpEntry,
     _example_spans,
     _find_example_spans,
+    _name_patterns,
     about_embed,
     answer_embed,
     answer_title,
@@ -99,6 +100,32 @@ def test_title_spans_are_found_once_per_knowledge_base(engine: Engine) -> None:
     other = copy.copy(engine.kb)
     question = engine.kb.intents["results.compare"].question
     assert _example_spans(question, "constituency", other) is not _example_spans(question, "constituency", engine.kb)
+
+
+def _spans_with_every_name_compiled(question: str, kind: str, engine: Engine) -> tuple[tuple[int, int, str], ...]:
+    """The plain way: every name of the kind compiled and tried, longest first."""
+    spans: list[tuple[int, int, str]] = []
+    for name, key in sorted(engine.kb.entity_names(kind).items(), key=lambda item: -len(item[0])):
+        for match in re.finditer(rf"\b{re.escape(name)}\b", question, re.IGNORECASE):
+            if not any(match.start() < end and start < match.end() for start, end, _ in spans):
+                spans.append((match.start(), match.end(), key))
+    return tuple(sorted(spans))
+
+
+def test_names_are_compiled_only_when_a_question_could_hold_them(engine: Engine) -> None:
+    kinds = sorted({intent.entity for intent in engine.kb.intents.values() if intent.entity} - {"year"})
+    texts = [intent.question for intent in engine.kb.intents.values()]
+    texts += ["Did the CNRP do better in BATTAMBANG or siem reap?", "Résultats à Kândal et Takéo ?"]
+    for text, kind in itertools.product(texts, kinds):
+        plain = _spans_with_every_name_compiled(text, kind, engine)
+        assert _find_example_spans(text, kind, engine.kb) == plain, (text, kind)
+    fresh = copy.copy(engine.kb)  # names kept for no knowledge base yet
+    _find_example_spans("Who won in Kandal in 2013?", "constituency", fresh)
+    names = _name_patterns("constituency", fresh)
+    compiled = [name.lowered for name in names if name._pattern is not None]
+    # Outside ASCII, case-blind matching knows more pairs than lower() does: those are tried.
+    assert "kandal" in compiled and len(compiled) < len(names)
+    assert all(name in "who won in kandal in 2013?" or not name.isascii() for name in compiled)
 
 
 def test_the_entity_answers_fit_and_name_their_row(engine: Engine) -> None:

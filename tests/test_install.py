@@ -69,6 +69,14 @@ def test_the_wheel_carries_every_knowledge_file_and_the_word_vectors(wheel: Path
     assert licences == {"LICENSE", "LICENSE-all-MiniLM-L6-v2"}
 
 
+def test_a_fresh_install_gives_discord_py_its_fast_json(installed: Path, tmp_path: Path) -> None:
+    # discord.py decodes every gateway event and REST reply with orjson only when it can import it.
+    python = installed / "bin" / "python"
+    done = run(python, "-c", "import discord.utils; print(discord.utils.HAS_ORJSON)", cwd=tmp_path,
+               env=user_env(tmp_path / "home"))
+    assert done.stdout.strip() == "True"
+
+
 def test_the_installed_program_answers_from_an_unrelated_folder(installed: Path,
                                                                 tmp_path: Path) -> None:
     home, elsewhere = tmp_path / "home", tmp_path / "somewhere" / "else"

@@ -175,6 +175,19 @@ async def test_a_question_too_long_for_a_label_makes_a_local_view(runtime: Runti
     assert len(local.label or "") <= 80
 
 
+async def test_only_a_local_view_is_left_for_discord_py_to_keep(runtime: Runtime) -> None:
+    # A view of DynamicItems only is stopped: discord.py then keeps nothing for the message, and
+    # a click comes back through the templates, as after a restart. A LocalView stays live.
+    dynamic = reply_view(runtime, answer(ReplyKind.ANSWER, related=("A?",)), owner_id=OWNER,
+                         miss_id=3, public=True)
+    assert dynamic is not None and dynamic.is_finished()
+    assert all(isinstance(item, discord.ui.DynamicItem) for item in dynamic.children)
+    long = "and what did the party say about " + "the economy " * 10
+    local = reply_view(runtime, answer(ReplyKind.UNKNOWN, suggestions=(long,)), owner_id=OWNER,
+                       miss_id=0, public=False)
+    assert isinstance(local, LocalView) and not local.is_finished()
+
+
 async def test_nothing_to_offer_means_no_view(runtime: Runtime) -> None:
     assert reply_view(runtime, answer(ReplyKind.SMALLTALK), owner_id=OWNER, miss_id=0,
                       public=False) is None  # fmt: skip

@@ -16,7 +16,7 @@ from bot.discord_app.cogs.ask import AskCog
 from bot.discord_app.ratelimit import RateLimiter
 from bot.discord_app.runtime import Runtime
 from bot.discord_app.settings import Secret, Settings
-from bot.discord_app.worker import EngineWorker
+from bot.discord_app.worker import EngineWorker, _Job
 
 
 class StandInEngine:
@@ -105,6 +105,32 @@ async def test_the_loop_waits_blocked_no_longer_than_the_wait(stand_in: StandInE
     assert (answer.text, answer.matched) == ("stuck for a while", True), "then answered, within the budget"
     beat.stop()
     worker.shutdown()
+
+
+async def test_an_answer_past_the_wait_arrives_whichever_side_of_the_hand_over_it_lands_on(
+        stand_in: StandInEngine) -> None:
+    loop = asyncio.get_running_loop()
+    # Finished before the loop stopped waiting blocked: the lock is free, nothing is scheduled.
+    early = _Job(stand_in, "who founded the cnrp", None)  # type: ignore[arg-type]
+    early.run()
+    early.waiter = (loop, loop.create_future())
+    assert early.done.acquire(blocking=False) and early.answer is not None
+    # Finished after: the worker wakes the loop through the future, once.
+    late = _Job(stand_in, "who founded the cnrp", None)  # type: ignore[arg-type]
+    future: asyncio.Future[None] = loop.create_future()
+    late.waiter = (loop, future)
+    assert not late.done.acquire(blocking=False)
+    await asyncio.to_thread(late.run)
+    await asyncio.wait_for(future, 5)
+    assert late.answer is not None and late.answer.text == "who founded the cnrp"
+    # With no blocked wait at all, every answer still comes back, each to its own question.
+    worker = EngineWorker(budget_seconds=5, wait_seconds=0)
+    questions = [f"question {n}" for n in range(200)]
+    answers = await asyncio.gather(*(worker.ask(stand_in, q, None) for q in questions))  # type: ignore[arg-type]
+    assert [a.text for a in answers] == questions
+    worker.shutdown()
+    with pytest.raises(RuntimeError):
+        await worker.ask(stand_in, "after shutdown", None)  # type: ignore[arg-type]
 
 
 async def test_an_engine_error_is_a_reply_not_silence(stand_in: StandInEngine,

@@ -153,24 +153,44 @@ def _intent_question(answer: Answer, kb: KnowledgeBase) -> str | None:
     return question
 
 
-# Per knowledge base and kind, each name's pattern, longest names first. A kind has up to
-# ~800 names: compiled on every title they overflowed re's own cache and took a third of the
-# bot's time answering. Keyed by the knowledge base's id, checked against the object itself.
-_NAME_PATTERNS: dict[tuple[int, str], tuple[KnowledgeBase, list[tuple[str, re.Pattern[str], str]]]] = {}
+class _Name:
+    """One name of a kind, its pattern compiled the first time a question could hold it: a kind
+    has up to ~800 names, and compiling them all on a kind's first title cost a few tenths of a
+    second of the bot's first answers (an ASCII question skips any name it does not contain)."""
+
+    __slots__ = ("_name", "_pattern", "key", "lowered")
+
+    def __init__(self, name: str, key: str) -> None:
+        self.lowered = name.lower()
+        self.key = key
+        self._name = name
+        self._pattern: re.Pattern[str] | None = None
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        if self._pattern is None:  # on the loop's thread only; a race would compile it twice
+            self._pattern = re.compile(rf"\b{re.escape(self._name)}\b", re.IGNORECASE)
+        return self._pattern
+
+
+# Per knowledge base and kind, each name, longest first. Compiled on every title, the patterns
+# overflowed re's own cache and took a third of the bot's time answering. Keyed by the
+# knowledge base's id, checked against the object itself.
+_NAME_PATTERNS: dict[tuple[int, str], tuple[KnowledgeBase, list[_Name]]] = {}
 _NAME_PATTERNS_KEPT = 64  # kinds × knowledge bases alive at once (a /reload makes a new one)
 
 
-def _name_patterns(kind: str, kb: KnowledgeBase) -> list[tuple[str, re.Pattern[str], str]]:
-    """(lower-cased name, its pattern, its row's key) for every name of `kind`."""
+def _name_patterns(kind: str, kb: KnowledgeBase) -> list[_Name]:
+    """Every name of `kind`, longest first, with its row's key."""
     found = _NAME_PATTERNS.get((id(kb), kind))
     if found is not None and found[0] is kb:
         return found[1]
     if len(_NAME_PATTERNS) >= _NAME_PATTERNS_KEPT:
         _NAME_PATTERNS.clear()
-    patterns = [(name.lower(), re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE), key)
-                for name, key in sorted(kb.entity_names(kind).items(), key=lambda item: -len(item[0]))]
-    _NAME_PATTERNS[(id(kb), kind)] = (kb, patterns)
-    return patterns
+    names = [_Name(name, key)
+             for name, key in sorted(kb.entity_names(kind).items(), key=lambda item: -len(item[0]))]
+    _NAME_PATTERNS[(id(kb), kind)] = (kb, names)
+    return names
 
 
 # Per knowledge base, kind and canonical question, where that question names rows of the kind:
@@ -199,12 +219,12 @@ def _find_example_spans(question: str, kind: str, kb: KnowledgeBase) -> tuple[tu
     # In ASCII text a name can only match where its lower-case form occurs (outside ASCII,
     # case-blind matching knows more pairs than lower() does, so the pattern decides).
     ascii_text = question.lower() if question.isascii() else None
-    for lowered, pattern, key in _name_patterns(kind, kb):
-        if ascii_text is not None and lowered.isascii() and lowered not in ascii_text:
+    for name in _name_patterns(kind, kb):
+        if ascii_text is not None and name.lowered.isascii() and name.lowered not in ascii_text:
             continue
-        for match in pattern.finditer(question):
+        for match in name.pattern.finditer(question):
             if not any(match.start() < end and start < match.end() for start, end, _ in spans):
-                spans.append((match.start(), match.end(), key))
+                spans.append((match.start(), match.end(), name.key))
     return tuple(sorted(spans))
 
 

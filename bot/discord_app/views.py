@@ -472,7 +472,14 @@ def questions_view(questions: Sequence[str], *, owner_id: int, miss_id: int,
             view.add_item(AskButton(question, owner_id=owner_id, miss_id=miss_id, n=n))
     for item in extra:
         view.add_item(item)
-    return view if view.children else None
+    if not view.children:
+        return None
+    if not local:
+        # Every item is a DynamicItem, registered once (add_dynamic_items): a click is parsed
+        # back from its custom id, on any message. A view not stopped, discord.py would also
+        # walk and store for the message on every send, for nothing.
+        view.stop()
+    return view
 
 
 def reply_view(runtime: Runtime, answer: Answer, *, owner_id: int, miss_id: int,
