@@ -38,8 +38,8 @@ SLOTS = 16  # a tree's comparisons in a table's code: two bytes
 # Rows are looked up in blocks of up to this many words of eight rows (see `_Lookup`), which
 # bounds the memory a large batch (training's) takes and the thresholds kept per block size.
 BLOCK_WORDS = 4
-# A comparison word's eight bytes are eight rows' 0/1; times 2**slot moves each into its bit.
-_SLOT_BITS = np.uint64(1) << np.arange(8, dtype=np.uint64)
+# A slot's bit within its byte of a code: a comparison's 0/1 for a row, times 2**slot, is that bit.
+_SLOT_BITS = np.uint8(1) << np.arange(8, dtype=np.uint8)
 # For a block of `count` rows (1 … 8 × BLOCK_WORDS), the row each place of its whole words of
 # eight reads: its own, and past the last row the last row again (a padding row's codes are
 # never read).
@@ -63,8 +63,9 @@ class _Lookup:
     Trees share most of their comparisons (a few hundred distinct (feature, threshold) pairs
     for thousands of nodes), so each is made once per row. Rows go in words of eight: a
     comparison's results for eight rows are the eight bytes of one uint64, so gathering a
-    tree's node comparisons moves one word per eight rows, and a small integer product turns
-    the words of eight nodes into one byte per row holding those nodes as bits. A tree's bytes
+    tree's node comparisons moves one word per eight rows, and with each comparison's bytes
+    weighted by its node's bit, ORing the words of eight nodes makes one byte per row holding
+    those nodes as bits. A tree's bytes
     read as one number (its `code`) index the table of the leaf that path reaches.
     """
 
@@ -72,10 +73,16 @@ class _Lookup:
     # Its threshold, repeated for a block of 8, 16, … rows: a comparison of arrays of the same
     # shape, where broadcasting over a short last axis costs more than the comparisons.
     thresholds: tuple[NDArray[np.float64], ...]
-    # Per slot of a byte (8 rows), the distinct comparison it makes in each tree and byte of
-    # its code (2 × trees columns; nodes, then padding): gathered so, the words to combine
-    # form one matrix that one vector product turns into every byte.
+    # Per slot of a byte, the distinct comparison it makes in each tree and byte of its code
+    # (2 × trees columns; nodes, then padding), as a row of the comparisons weighted by each
+    # slot's bit (slot s of comparison c is row s × comparisons + c): gathered so, the words of
+    # a byte's eight slots hold disjoint bits, and one reduction over the slots ORs them into
+    # every byte.
     slots: NDArray[np.intp]
+    # Each slot's bit, repeated for a block of 8, 16, … rows and for every comparison: the
+    # comparisons (0/1 bytes) times it, by one product of arrays of the same shape (an integer
+    # vector product of the words cost three times as much).
+    bits: tuple[NDArray[np.uint8], ...]
     # A tree's packed comparisons → the leaf (0 …) they lead to. The padding compares false, so
     # the codes stay below 2**15: 64 KB that stay in cache between questions, where 2**16 intp
     # took 512 KB. Leaves and offsets share one small integer type: adding them is then a plain
@@ -105,10 +112,15 @@ class _Lookup:
             node = 2 * node + 1 + bits[every, node]
         # The smallest type every leaf's index fits in (a leaf plus its offset must not wrap).
         index_type = np.uint16 if trees * (inner + 1) <= 2**16 else np.uint32
+        comparisons = pairs.shape[1]
         return cls(features=pairs[0].astype(np.intp),
                    thresholds=tuple(np.repeat(pairs[1][:, None], 8 * words, axis=1)
                                     for words in range(1, BLOCK_WORDS + 1)),
-                   slots=np.ascontiguousarray(slots.reshape(2 * trees, 8).T),
+                   slots=np.ascontiguousarray(slots.reshape(2 * trees, 8).T
+                                              + np.arange(8, dtype=np.intp)[:, None] * comparisons),
+                   bits=tuple(np.ascontiguousarray(np.broadcast_to(_SLOT_BITS[:, None, None],
+                                                                   (8, comparisons, 8 * words)))
+                              for words in range(1, BLOCK_WORDS + 1)),
                    leaf_of_code=(node - inner).astype(index_type),
                    leaf_values=np.ascontiguousarray(values[:, inner:]).ravel(),
                    leaf_offsets=np.arange(trees, dtype=index_type) * (inner + 1))
@@ -218,10 +230,13 @@ def _looked_up(lookup: _Lookup, rows: NDArray[np.float64]) -> NDArray[np.float64
         rows = rows.take(_PADDED_ROWS[count - 1], axis=0)
     # The rows as columns: `take` copies the transposed rows itself.
     above = rows.T.take(lookup.features, axis=0) > lookup.thresholds[words - 1]
-    # Row s holds, per tree and byte of its code, the word of its slot s; their sum with the
-    # slots' bit weights is, per tree and byte, one word whose bytes are that code byte for
-    # each of eight rows.
-    packed = np.matmul(_SLOT_BITS, above.view(np.uint64).take(lookup.slots, axis=0).reshape(8, -1))
+    # Every comparison's 0/1 bytes as the bit of each slot (slots × comparisons × rows).
+    weighted = np.multiply(above.view(np.uint8), lookup.bits[words - 1])
+    # Row s holds, per tree and byte of its code, the word of its slot s with its bit set where
+    # the comparison holds; their OR is, per tree and byte, one word whose bytes are that code
+    # byte for each of eight rows.
+    packed = np.bitwise_or.reduce(weighted.view(np.uint64).reshape(-1, words).take(lookup.slots, axis=0),
+                                  axis=0)
     # Byte (tree, b, row) of `packed` is at (2 * tree + b) * 8 * words + row, so one strided
     # view reads them row by row, the padding rows left out, and one copy lays each tree's two
     # bytes side by side: one code per row and tree.
