@@ -4,6 +4,8 @@ engine as a fresh build, and never a reason to fail (an unwritable or corrupt ca
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -190,3 +192,24 @@ def test_a_short_file_is_built_over(cache: Path, kept: float) -> None:
     stored.write_bytes(whole[:int(len(whole) * kept) if kept > 0 else kept])
     assert Engine.load(cache=True).ask("who founded the cnrp").matched
     assert len(stored.read_bytes()) == len(whole)
+
+
+def test_answering_loads_no_openssl() -> None:
+    """The command line (the engine, its cache's key, the misses store) hashes with CPython's
+    own blake2b: OpenSSL, which hashlib, hmac and secrets load, is some 3.6 MiB of its memory."""
+    code = "import sys, bot.cli; print(sorted({'_hashlib', 'hashlib', 'hmac', 'secrets'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).parents[1])
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_key_names_every_input(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    (folder / "a.yaml").write_text("one")
+    config = enginecache.MatchConfig()
+    key = enginecache.cache_key(folder, config)
+    assert key == enginecache.cache_key(folder, config) and len(key) == 32
+    (folder / "a.yaml").write_text("two")
+    assert enginecache.cache_key(folder, config) != key
+    assert enginecache.cache_key(folder, enginecache.MatchConfig(shortlist=9)) != enginecache.cache_key(folder, config)

@@ -27,7 +27,6 @@ rewritten, as a process that has it mapped would fault on pages cut from under i
 from __future__ import annotations
 
 import gc
-import hashlib
 import itertools
 import mmap
 import operator
@@ -43,6 +42,14 @@ import numpy as np
 import rapidfuzz
 
 from bot.core.config import ENGINE_CACHE_KEEP, MatchConfig
+
+try:
+    # hashlib's own blake2b, without hashlib: importing hashlib loads OpenSSL (some 3.6 MiB of a
+    # process that reads a cached engine, the only hashing such a start does), and blake2b is
+    # CPython's own code in every build.
+    from _blake2 import blake2b
+except ImportError:  # an interpreter without the module (none of CPython's builds)
+    from hashlib import blake2b
 
 ENV = "CNRP_CACHE_DIR"
 FORMAT = 2  # bumped when the file's layout changes in a way the hash of the code cannot see
@@ -83,15 +90,15 @@ def _files(root: Path) -> list[Path]:
 def cache_key(root: Path, config: MatchConfig) -> str:
     """The hash of everything a built engine depends on. Raises OSError when a file cannot be
     read (the caller then builds without the cache)."""
-    digest = hashlib.sha256()
+    digest = blake2b(digest_size=16)
     for part in (f"format {FORMAT}", sys.version, np.__version__, rapidfuzz.__version__,
                  repr(config), str(root)):
         digest.update(part.encode() + b"\0")
     for base in (root, _PACKAGE):
         for path in _files(base):
             digest.update(str(path.relative_to(base)).encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()[:32]
+            digest.update(blake2b(path.read_bytes(), digest_size=32).digest())
+    return digest.hexdigest()
 
 
 class _SharingPickler(pickle.Pickler):

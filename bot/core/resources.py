@@ -12,7 +12,6 @@ folder, or wherever the settings say: never into the package, nor beside the che
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections.abc import Mapping
 from importlib import resources
@@ -67,6 +66,9 @@ def default_state_dir(environ: Mapping[str, str]) -> Path:
 def knowledge_version(root: Path) -> str:
     """A short digest of every file under `root`: the same knowledge gives the same version on
     every machine and in every shard, and any edit gives another (health checks report it)."""
+    # Imported here: hashlib loads OpenSSL, some 3.6 MiB of a process that only answers questions.
+    import hashlib
+
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
