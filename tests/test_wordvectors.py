@@ -248,3 +248,21 @@ def test_index_finds_every_word_as_a_dict_of_them_does(table: WordVectors, raw: 
     longest = max(plain, key=len)
     for missing in ("", "zzzzzz", "aaaaaaa", longest + "s", longest[:-1], "pension\0", "pen\ud800", "\uffff"):
         assert (table.index(missing) is None) == (missing not in plain and missing.casefold() not in plain)
+
+
+def test_sorted_words_hold_what_a_frozenset_of_them_holds() -> None:
+    words = ["banned", "ban", "bans", "éclair", "naïve", "a", "zz", "日本", "pen\ud800"]
+    held = wv.SortedWords(words * 2)
+    plain = frozenset(words)
+    assert len(held) == len(plain) and list(held) == sorted(plain)
+    for word in (*words, "", "b", "bann", "banneds", "zzz", "pension\0", "banned\0", "Banned", "ECLAIR", 7, None):
+        assert (word in held) == (word in plain), word
+        if isinstance(word, str):
+            at = held.position(word)
+            assert (at is None) == (word not in plain) and (at is None or list(held)[at] == word)
+    assert "x" not in wv.SortedWords([]) and len(wv.SortedWords([])) == 0
+
+
+def test_sorted_words_refuse_a_word_ending_in_nul() -> None:
+    with pytest.raises(ValueError, match="NUL"):
+        wv.SortedWords(["a\0"])

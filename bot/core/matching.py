@@ -175,7 +175,7 @@ class Matcher:
         # Filler words are no correction targets: "king" must not become "kind". A real English
         # word is no typo either ("salutations" is not a misspelt "sanitation"): the word-vector
         # table's vocabulary serves as the dictionary.
-        self.english = frozenset(stem(w) for w in wordvectors.load().words if w.isalpha())
+        self.english = wordvectors.SortedWords(stem(w) for w in wordvectors.load().words if w.isalpha())
         self.speller = Speller(vocabulary - lexicon.stopwords, self.index.frequency, self.config)
         # Unknown words and what `_fix` read each as; a plain dict, emptied when full.
         self._fixes: dict[str, str | None] = {}
