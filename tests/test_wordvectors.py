@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
+import pickle
 import re
+import struct
 import sys
 import zipfile
 from pathlib import Path
@@ -266,3 +269,27 @@ def test_sorted_words_hold_what_a_frozenset_of_them_holds() -> None:
 def test_sorted_words_refuse_a_word_ending_in_nul() -> None:
     with pytest.raises(ValueError, match="NUL"):
         wv.SortedWords(["a\0"])
+
+
+def test_rows_read_in_place_are_the_mapped_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The table stored in an engine file and read back: its rows read with os.pread give the
+    # values the mapped arrays give, and where they are read from is never pickled.
+    from bot.core import enginecache
+
+    monkeypatch.setenv(enginecache.ENV, str(tmp_path))
+    enginecache.write("key", wv.load())
+    table = enginecache.read("key")
+    assert isinstance(table, WordVectors)
+
+    def values() -> tuple[bytes, ...]:
+        rows = [row for word in ("zoom", "banned", "aa", "pension", "banned") if (row := table.index(word)) is not None]
+        vector = table.vector("outlawed")
+        assert vector is not None
+        return (table.at(rows).tobytes(), table.at([]).tobytes(), vector.tobytes(),
+                struct.pack("<2d", table.similarity("banned", "outlawed"), table.similarity("zurich", "aa")))
+
+    mapped = values()
+    table.read_in_place(enginecache.file_region)
+    assert table._file is not None or not hasattr(os, "pread")
+    assert values() == mapped
+    assert pickle.loads(pickle.dumps(table))._file is None

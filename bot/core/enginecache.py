@@ -34,6 +34,7 @@ import os
 import pickle
 import struct
 import sys
+import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -62,6 +63,9 @@ _LENGTH = struct.Struct("<Q")
 _ALIGN = 64  # any array's items are aligned at a multiple of this (numpy's widest is 16)
 # Where numpy's pickles name the function that makes an array from its buffer (numpy 2, 1).
 _NUMPY_NUMERIC = ("numpy._core.numeric", "numpy.core.numeric")
+# Each engine file's mapping this process still holds, by the address it starts at: its length,
+# a descriptor of the file (closed with the mapping) and the file offset it starts at.
+_MAPPED: dict[int, tuple[int, int, int]] = {}
 
 
 def _padded(length: int, boundary: int) -> int:
@@ -289,7 +293,34 @@ def _mapped_arrays(file: BinaryIO) -> _MappedArrays:
     if not span:
         return _MappedArrays(None, spans)
     # The mapping lives as long as an array over it does, so as long as the engine's arrays.
-    return _MappedArrays(memoryview(mmap.mmap(file.fileno(), span, access=mmap.ACCESS_READ, offset=start)), spans)
+    mapping = mmap.mmap(file.fileno(), span, access=mmap.ACCESS_READ, offset=start)
+    mapped = memoryview(mapping)
+    if hasattr(os, "pread"):  # see `file_region`
+        address = int(np.frombuffer(mapped, dtype=np.uint8, count=1).ctypes.data)
+        _MAPPED[address] = (span, os.dup(file.fileno()), start)
+        weakref.finalize(mapping, _unmapped, address)
+    return _MappedArrays(mapped, spans)
+
+
+def _unmapped(address: int) -> None:
+    _, descriptor, _ = _MAPPED.pop(address)
+    os.close(descriptor)
+
+
+def file_region(array: np.ndarray[Any, Any]) -> tuple[int, int] | None:
+    """Where the bytes of `array` (C-contiguous) are in an engine file this process reads in
+    place: a descriptor of the file, open as long as the mapping, and the offset. A reader of a
+    few rows of a large table reads them with `os.pread`, through the page cache, instead of
+    touching the mapping: a touched page maps its cached neighbours with it, 64 KiB at a time,
+    and all of them count towards the process's memory. None for any other array (one built in
+    memory, or where there is no `os.pread`)."""
+    if not array.flags.c_contiguous:
+        return None
+    address = int(array.ctypes.data)
+    for start, (length, descriptor, offset) in list(_MAPPED.items()):
+        if start <= address and address + array.nbytes <= start + length:
+            return descriptor, offset + address - start
+    return None
 
 
 def write(key: str, engine: Any) -> None:

@@ -10,11 +10,13 @@ something. Curated synonyms stay for the domain's own words.
 from __future__ import annotations
 
 import struct
+import weakref
 from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
+from bot.core import enginecache
 from bot.core.config import NEARNESS_CACHE_SIZE, WORD_CACHE_SIZE
 from bot.core.index import IntentProfile
 from bot.core.language import Lexicon
@@ -22,6 +24,9 @@ from bot.core.normalize import SLOT_PREFIX
 from bot.core.wordvectors import WordVectors
 
 _F32 = struct.Struct("<f")  # a Python float rounded to float32 and back: pack, then unpack
+# The indexes whose table was told where it is read in place (`WordVectors.read_in_place`), on
+# their first question with a word not met before: it belongs to the process, not in the pickle.
+_PLACED: weakref.WeakSet[SemanticIndex] = weakref.WeakSet()
 
 
 class SemanticIndex:
@@ -73,6 +78,9 @@ class SemanticIndex:
         # its own int8 row and scale (`WordVectors.at`), the same values whoever it is gathered
         # with; gathering the question's other words again kept a second copy of their rows
         # alive in the new words' array (1.3 MiB instead of 0.6 for the mixed questions).
+        if self not in _PLACED:
+            self.vectors.read_in_place(enginecache.file_region)
+            _PLACED.add(self)
         if len(rows) >= WORD_CACHE_SIZE:
             rows.clear()  # a bound on what a stream of new words can make it hold
         table_rows, index = self._table_rows, self.vectors.index

@@ -12,7 +12,8 @@ No tokenizer and no model at run time: a word the table lacks has no vector (`No
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -68,6 +69,11 @@ class SortedWords:
 class WordVectors:
     """An immutable table of unit word vectors, stored as int8 rows with per-row scales."""
 
+    # Where the rows and the scales are in the engine cache's file, when this table is read in
+    # place from it and `read_in_place` was told so: a descriptor of the file and the offsets of
+    # both arrays. Belongs to the process, so it is never pickled.
+    _file: tuple[int, int, int] | None = None
+
     def __init__(self, vocab: Sequence[str], vectors: NDArray[np.int8], scale: NDArray[np.float32]) -> None:
         if vectors.ndim != 2 or vectors.dtype != np.int8:
             raise ValueError(f"vectors must be a 2-d int8 array, not {vectors.dtype} {vectors.shape}")
@@ -86,6 +92,35 @@ class WordVectors:
         self._vectors.flags.writeable = False
         self._scale = scale.astype(np.float32, copy=False)[order]
         self._scale.flags.writeable = False
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        state.pop("_file", None)
+        return state
+
+    def read_in_place(self, region: Callable[[np.ndarray], tuple[int, int] | None]) -> None:
+        """Read rows with `os.pread` from now on where `region` (`enginecache.file_region`) places
+        the table's arrays in a file, instead of through the mapping. A process reads the rows
+        of the words it meets alone (1,444 of the 33,016 for the mixed questions), and touching
+        a mapped row maps the cached pages around it too, 64 KiB or a whole 2 MiB folio at a
+        time, all of which count towards the process's memory (the whole 3 MiB table for the
+        mixed questions). The same values: the same int8 rows and float32 scales."""
+        vectors, scales = region(self._vectors), region(self._scale)
+        if vectors is not None and scales is not None and vectors[0] == scales[0]:
+            self._file = (vectors[0], vectors[1], scales[1])
+
+    def _rows_and_scales(self, rows: Sequence[int]) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
+        """The int8 rows and their scales, in the order given."""
+        found = self._file
+        if found is None:
+            index = np.array(rows, dtype=np.intp)
+            return self._vectors.take(index, axis=0), self._scale.take(index)
+        descriptor, vectors_at, scales_at = found
+        dims, pread = int(self._vectors.shape[1]), os.pread
+        ints = np.frombuffer(b"".join([pread(descriptor, dims, vectors_at + row * dims) for row in rows]),
+                             dtype=np.int8).reshape(len(rows), dims)
+        scales = np.frombuffer(b"".join([pread(descriptor, 4, scales_at + row * 4) for row in rows]), dtype=np.float32)
+        return ints, scales
 
     @classmethod
     def from_file(cls, path: str | Path) -> WordVectors:
@@ -130,8 +165,9 @@ class WordVectors:
         i = self.index(word)
         if i is None:
             return None
-        out: Vector = self._vectors[i].astype(np.float32)
-        out *= self._scale[i]
+        ints, scales = self._rows_and_scales([i])
+        out: Vector = ints[0].astype(np.float32)
+        out *= scales[0]
         return out
 
     def similarity(self, a: str, b: str) -> float:
@@ -141,8 +177,9 @@ class WordVectors:
             return 0.0
         if i == j:
             return 1.0
-        dot = int(np.dot(self._vectors[i].astype(np.int32), self._vectors[j].astype(np.int32)))
-        return min(1.0, max(-1.0, dot * float(self._scale[i]) * float(self._scale[j])))
+        ints, scales = self._rows_and_scales([i, j])
+        dot = int(np.dot(ints[0].astype(np.int32), ints[1].astype(np.int32)))
+        return min(1.0, max(-1.0, dot * float(scales[0]) * float(scales[1])))
 
     def matrix(self, words: Sequence[str]) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
         """Vectors of `words` as rows (len(words) x dims) and which rows were found.
@@ -165,10 +202,10 @@ class WordVectors:
     def at(self, rows: Sequence[int]) -> NDArray[np.float32]:
         """The vectors of rows that `index` gave, one row each: each value the same whoever
         else is asked with it (a product of one int8 and one float32)."""
-        index = np.array(rows, dtype=np.intp)
         # int8 times float32 is a float32 product of the int8 values: no separate conversion,
         # and `take` rather than fancy indexing, each a call fewer or cheaper.
-        vectors: NDArray[np.float32] = self._vectors.take(index, axis=0) * self._scale.take(index)[:, None]
+        ints, scales = self._rows_and_scales(rows)
+        vectors: NDArray[np.float32] = ints * scales[:, None]
         return vectors
 
     def mean_vector(self, words: Iterable[str]) -> Vector | None:
