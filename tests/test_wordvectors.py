@@ -293,3 +293,25 @@ def test_rows_read_in_place_are_the_mapped_rows(tmp_path: Path, monkeypatch: pyt
     assert table._file is not None or not hasattr(os, "pread")
     assert values() == mapped
     assert pickle.loads(pickle.dumps(table))._file is None
+
+
+def test_sorted_words_read_in_place_find_what_the_mapping_finds(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Several blocks of words stored in an engine file and read back: each word, and each word
+    # between, around and past them, is found at the same place by the blocks read with os.pread
+    # as by the search of the mapped array; where they are read from is never pickled.
+    from bot.core import enginecache
+
+    monkeypatch.setenv(enginecache.ENV, str(tmp_path))
+    words = sorted({f"w{i * 7:04d}" for i in range(300)} | {"a", "zz", "éclair", "日本"})
+    enginecache.write("key", wv.SortedWords(words))
+    held = enginecache.read("key")
+    assert isinstance(held, wv.SortedWords)
+    probes = [*words, "", "0", "a", "a\0", "b", "w", "w0000\0", "w0001", "w0006", "w2093", "w2094", "w9",
+              "zz", "zzz", "\uffff", "x" * 40, *(word + "0" for word in words[::17])]
+    mapped = [held.position(word) for word in probes]
+    assert mapped[:len(words)] == list(range(len(words)))
+    held.read_in_place(enginecache.file_region)
+    assert held._file not in (None, wv._UNPLACED) or not hasattr(os, "pread")
+    assert [held.position(word) for word in probes] == mapped
+    assert pickle.loads(pickle.dumps(held))._file is wv._UNPLACED

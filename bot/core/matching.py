@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from rapidfuzz import fuzz
 
-from bot.core import wordvectors
+from bot.core import enginecache, wordvectors
 from bot.core.answertypes import NOTHING_ASKED, Asked, QuestionReader
 from bot.core.classifier import NONE, IntentClassifier, QuestionFeatures
 from bot.core.classifier import features as classifier_features
@@ -235,8 +235,10 @@ class Matcher:
         ("illegally", "praising") is that word; a real English word is no typo ("salutations" is
         not a misspelt "sanitation"); anything else may be."""
         fixed = next((form for form in _forms_of(token) if form in self.vocabulary), None)
-        if fixed is None and token not in self.english:
-            fixed = self.speller.correct(token)
+        if fixed is None:
+            self.english.read_in_place(enginecache.file_region)  # see there: once a process
+            if token not in self.english:
+                fixed = self.speller.correct(token)
         if len(self._fixes) >= WORD_CACHE_SIZE:
             self._fixes.clear()
         self._fixes[token] = fixed

@@ -25,7 +25,7 @@ from bot.core.wordvectors import WordVectors
 
 _F32 = struct.Struct("<f")  # a Python float rounded to float32 and back: pack, then unpack
 # The indexes whose table was told where it is read in place (`WordVectors.read_in_place`), on
-# their first question with a word not met before: it belongs to the process, not in the pickle.
+# the first word they look up: it belongs to the process, not in the pickle.
 _PLACED: weakref.WeakSet[SemanticIndex] = weakref.WeakSet()
 
 
@@ -78,9 +78,7 @@ class SemanticIndex:
         # its own int8 row and scale (`WordVectors.at`), the same values whoever it is gathered
         # with; gathering the question's other words again kept a second copy of their rows
         # alive in the new words' array (1.3 MiB instead of 0.6 for the mixed questions).
-        if self not in _PLACED:
-            self.vectors.read_in_place(enginecache.file_region)
-            _PLACED.add(self)
+        self._place()
         if len(rows) >= WORD_CACHE_SIZE:
             rows.clear()  # a bound on what a stream of new words can make it hold
         table_rows, index = self._table_rows, self.vectors.index
@@ -116,12 +114,19 @@ class SemanticIndex:
             return kept is not self._no_vector
         row = self._table_rows.get(word)
         if row is None:
+            self._place()
             found_at = self.vectors.index(word)
             row = -1 if found_at is None else found_at
             if len(self._table_rows) >= WORD_CACHE_SIZE:
                 self._table_rows.clear()  # a bound on what a stream of new words can make it hold
             self._table_rows[word] = row
         return row >= 0
+
+    def _place(self) -> None:
+        """Tells the table, once, where it is read in place (`WordVectors.read_in_place`)."""
+        if self not in _PLACED:
+            self.vectors.read_in_place(enginecache.file_region)
+            _PLACED.add(self)
 
     def nearness(self, position: int, query: NDArray[np.float32]) -> list[float]:
         """For each query row, its best cosine to the intent's words, rescaled so that the

@@ -11,11 +11,13 @@ No tokenizer and no model at run time: a word the table lacks has no vector (`No
 
 from __future__ import annotations
 
+import bisect
 import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,27 +38,79 @@ def _position(words: NDArray[np.bytes_], word: str) -> int | None:
     return at if at < len(words) and words[at] == key else None
 
 
+# A sorted array read in place keeps every this-many-th word in memory, and a look-up reads the
+# one block of words between two of them (1 KiB or so) with os.pread: see `read_in_place`.
+_BLOCK = 64
+_UNPLACED = (-1, -1)  # `read_in_place` not asked yet
+
+
 class SortedWords:
     """A frozen set of words held as one sorted array of UTF-8 strings: a look-up is a binary
     search (a microsecond or two) where a frozenset of 25,000 words holds a str object each and
     a table of twice as many slots (2 MiB). Pickled into the engine cache, the array is read in
-    place from the mapped file (`enginecache`), and only the pages searches touch count towards
-    a process's memory. `position` is a word's place in sorted (code point) order."""
+    place from the mapped file (`enginecache`). `position` is a word's place in sorted (code
+    point) order."""
 
-    __slots__ = ("_words",)
+    __slots__ = ("_file", "_firsts", "_words")
 
     def __init__(self, words: Iterable[str]) -> None:
         encoded = sorted({word.encode("utf-8", "surrogatepass") for word in words})
         if any(key.endswith(b"\0") for key in encoded):
             raise ValueError("a word ends in NUL, which an array of strings cannot hold")
-        self._words: NDArray[np.bytes_] = np.array(encoded, dtype=np.bytes_ if encoded else "S1")
+        self._set(np.array(encoded, dtype=np.bytes_ if encoded else "S1"))
+
+    @classmethod
+    def of_sorted(cls, words: NDArray[np.bytes_]) -> SortedWords:
+        """Words already sorted and distinct, with no trailing NUL (as `__init__` makes them)."""
+        made = cls.__new__(cls)
+        made._set(words)
+        return made
+
+    def _set(self, words: NDArray[np.bytes_]) -> None:
+        self._words = words
         self._words.flags.writeable = False
+        # The first word of each block, as bytes: a block's first word sorts as its bytes do.
+        self._firsts: tuple[bytes, ...] = tuple(words[::_BLOCK].tolist())
+        self._file: tuple[int, int] | None = _UNPLACED
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"words": self._words, "firsts": self._firsts}  # where it is read from: the process's own
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._words, self._firsts, self._file = state["words"], state["firsts"], _UNPLACED
+
+    def read_in_place(self, region: Callable[[np.ndarray], tuple[int, int] | None]) -> None:
+        """From now on, search a block of words read with `os.pread` where `region`
+        (`enginecache.file_region`) places the array in a file, instead of searching the
+        mapping: a binary search touches pages all over the array, and each touched page maps
+        the cached pages around it, 64 KiB or a whole 2 MiB folio at a time, all of which count
+        towards the process's memory (the whole array after a few thousand look-ups). Asked again,
+        it does nothing."""
+        if self._file is _UNPLACED:
+            self._file = region(self._words) if len(self._words) else None
 
     def position(self, word: str) -> int | None:
-        return _position(self._words, word)
+        found = self._file
+        if found is None or found is _UNPLACED:
+            return _position(self._words, word)
+        key = word.encode("utf-8", "surrogatepass")
+        words = self._words
+        size = words.itemsize
+        if len(key) > size:
+            return None
+        # The block whose first word is the last at or before the key. Python's bytes and the
+        # array's strings sort alike, but for a key ending in NUL, which is never found anyway.
+        start = (bisect.bisect_right(self._firsts, key) - 1) * _BLOCK
+        if start < 0:
+            return None
+        count = min(_BLOCK, len(words) - start)
+        block: NDArray[np.bytes_] = np.frombuffer(os.pread(found[0], count * size, found[1] + start * size),
+                                                  dtype=words.dtype)
+        at = int(block.searchsorted(key))
+        return start + at if at < count and block[at] == key else None
 
     def __contains__(self, word: object) -> bool:
-        return isinstance(word, str) and _position(self._words, word) is not None
+        return isinstance(word, str) and self.position(word) is not None
 
     def __len__(self) -> int:
         return len(self._words)
@@ -85,9 +139,10 @@ class WordVectors:
         # objects held 3.7 MB; an array is kept in the engine cache's mapped file instead.
         encoded = np.array([word.encode("utf-8", "surrogatepass") for word in vocab], dtype=np.bytes_)
         order = np.argsort(encoded, kind="stable")
-        self._words: NDArray[np.bytes_] = encoded[order]
-        if len(self._words) > 1 and bool((self._words[1:] == self._words[:-1]).any()):
+        words = encoded[order]
+        if len(words) > 1 and bool((words[1:] == words[:-1]).any()):
             raise ValueError("the vocabulary repeats a word")
+        self._words = SortedWords.of_sorted(words)
         self._vectors = vectors[order]
         self._vectors.flags.writeable = False
         self._scale = scale.astype(np.float32, copy=False)[order]
@@ -108,6 +163,7 @@ class WordVectors:
         vectors, scales = region(self._vectors), region(self._scale)
         if vectors is not None and scales is not None and vectors[0] == scales[0]:
             self._file = (vectors[0], vectors[1], scales[1])
+        self._words.read_in_place(region)
 
     def _rows_and_scales(self, rows: Sequence[int]) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
         """The int8 rows and their scales, in the order given."""
@@ -142,7 +198,7 @@ class WordVectors:
     @property
     def words(self) -> tuple[str, ...]:
         """Every word, in row order (made on each call: a build reads it, questions never do)."""
-        return tuple(word.decode("utf-8", "surrogatepass") for word in self._words.tolist())
+        return tuple(self._words)
 
     def __len__(self) -> int:
         return len(self._words)
@@ -158,7 +214,7 @@ class WordVectors:
         return found
 
     def _row(self, word: str) -> int | None:
-        return _position(self._words, word)
+        return self._words.position(word)
 
     def vector(self, word: str) -> Vector | None:
         """The unit vector of `word` (a fresh float32 array), or None if the table lacks it."""
