@@ -17,7 +17,9 @@ some 10 MB) are kept out of the pickle (protocol 5's out-of-band buffers), after
 same file, and read by mapping the file: an array is then backed by the file, read-only, and
 only the pages that questions touch count towards the process's memory (a load reads 10 MB
 less; the kernel maps a touched page's cached neighbours with it, 64 KiB at a time, so a few
-thousand varied questions still touch most of the arrays, and nothing more is saved).
+thousand varied questions still touch most of the arrays, and nothing more is saved). A
+table of which questions read a few rows (the word vectors and their words) is read with
+`os.pread` instead, where `file_region` places it in the file: its pages are then never mapped.
 Layout: a header (`_HEADER`: magic, the pickle's length, the number of arrays), the pickle,
 each array's length (`_LENGTH`), then from the next page boundary the arrays, each starting
 at a multiple of `_ALIGN`. The file is only ever replaced whole (`os.replace`), never
@@ -311,8 +313,8 @@ def file_region(array: np.ndarray[Any, Any]) -> tuple[int, int] | None:
     """Where the bytes of `array` (C-contiguous) are in an engine file this process reads in
     place: a descriptor of the file, open as long as the mapping, and the offset. A reader of a
     few rows of a large table reads them with `os.pread`, through the page cache, instead of
-    touching the mapping: a touched page maps its cached neighbours with it, 64 KiB at a time,
-    and all of them count towards the process's memory. None for any other array (one built in
+    touching the mapping: a touched page maps its cached neighbours with it, 64 KiB at a time or
+    a whole 2 MiB folio, and all of them count towards the process's memory. None for any other array (one built in
     memory, or where there is no `os.pread`)."""
     if not array.flags.c_contiguous:
         return None

@@ -236,7 +236,8 @@ class Matcher:
         not a misspelt "sanitation"); anything else may be."""
         fixed = next((form for form in _forms_of(token) if form in self.vocabulary), None)
         if fixed is None:
-            self.english.read_in_place(enginecache.file_region)  # see there: once a process
+            # Searched a block at a time with pread where the engine cache maps it (asked once).
+            self.english.read_in_place(enginecache.file_region)
             if token not in self.english:
                 fixed = self.speller.correct(token)
         if len(self._fixes) >= WORD_CACHE_SIZE:

@@ -46,7 +46,7 @@ _UNPLACED = (-1, -1)  # `read_in_place` not asked yet
 
 class SortedWords:
     """A frozen set of words held as one sorted array of UTF-8 strings: a look-up is a binary
-    search (a microsecond or two) where a frozenset of 25,000 words holds a str object each and
+    search (about 3 us) where a frozenset of 25,000 words holds a str object each and
     a table of twice as many slots (2 MiB). Pickled into the engine cache, the array is read in
     place from the mapped file (`enginecache`). `position` is a word's place in sorted (code
     point) order."""
