@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.core.classifier import NONE, PRUNE_BELOW, IntentClassifier, QuestionFeatures, features, fit
+from bot.core.classifier import NONE, PRUNE_BELOW, FeatureRows, IntentClassifier, QuestionFeatures, features, fit
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeBase
 from tests.answers import question_sets
@@ -116,3 +116,23 @@ def test_the_kept_rows_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         found = QuestionFeatures(terms, frozenset(), frozenset(), [], [])
         assert model.shares(found).tolist() == model.shares(found.spelt()).tolist()
         assert len(model._row_of_words) <= 3
+
+
+@pytest.mark.parametrize("rows", [{"w:a": 0, "w:b": 1, "b:a b": 2}, {"b:a b": 0, "w:a": 1, "w:b": 2},
+                                  {"w:é": 2, "w:e": 0, "w:z": 1}, {}])
+def test_feature_rows_give_each_feature_the_row_a_dict_gives(rows: dict[str, int]) -> None:
+    # Rows numbered in the features' sorted order are their places; any other order is kept.
+    table = FeatureRows(rows)
+    assert dict(table) == rows and len(table) == len(rows) and sorted(table) == sorted(rows)
+    assert (table._rows is None) == (sorted(rows, key=rows.__getitem__) == sorted(rows))
+    for feature in (*rows, "w:", "w:c", "b:a", "w:aa", "x" * 99, "w:a\0"):
+        assert table.get(feature) == rows.get(feature) and table.get(feature, -1) == rows.get(feature, -1)
+        assert (feature in table) == (feature in rows)
+    with pytest.raises(KeyError):
+        table["w:c"]
+
+
+def test_the_shipped_vocabulary_is_numbered_in_sorted_order(kb: KnowledgeBase) -> None:
+    # Its rows are then the features' places: no table of rows is kept beside the words.
+    vocabulary = kb.classifier.vocabulary
+    assert isinstance(vocabulary, FeatureRows) and vocabulary._rows is None

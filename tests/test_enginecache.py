@@ -4,6 +4,9 @@ engine as a fresh build, and never a reason to fail (an unwritable or corrupt ca
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -195,3 +198,48 @@ def test_a_short_file_is_built_over(cache: Path, kept: float) -> None:
     stored.write_bytes(whole[:int(len(whole) * kept) if kept > 0 else kept])
     assert Engine.load(cache=True).ask("who founded the cnrp").matched
     assert len(stored.read_bytes()) == len(whole)
+
+
+def test_answering_loads_no_openssl() -> None:
+    """The command line (the engine, its cache's key, the misses store) hashes with CPython's
+    own blake2b: OpenSSL, which hashlib, hmac and secrets load, is some 3.6 MiB of its memory."""
+    code = "import sys, bot.cli; print(sorted({'_hashlib', 'hashlib', 'hmac', 'secrets'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).parents[1])
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_key_names_every_input(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    (folder / "a.yaml").write_text("one")
+    config = enginecache.MatchConfig()
+    key = enginecache.cache_key(folder, config)
+    assert key == enginecache.cache_key(folder, config) and len(key) == 32
+    (folder / "a.yaml").write_text("two")
+    assert enginecache.cache_key(folder, config) != key
+    assert enginecache.cache_key(folder, enginecache.MatchConfig(shortlist=9)) != enginecache.cache_key(folder, config)
+
+
+@pytest.mark.skipif(not hasattr(os, "pread"), reason="no os.pread: arrays are read through the mapping")
+def test_file_region_places_each_mapped_array_in_the_file(cache: Path) -> None:
+    import numpy as np
+
+    stored = {"vectors": np.arange(-60, 60, dtype=np.int8).reshape(40, 3), "wide": np.arange(5000, dtype=np.float64),
+              "columns": np.asfortranarray(np.linspace(0.0, 1.0, 12, dtype=np.float32).reshape(3, 4))}
+    enginecache.write("key", stored)
+    read = enginecache.read("key")
+    for name in ("vectors", "wide"):
+        found = enginecache.file_region(read[name])
+        assert found is not None and os.pread(found[0], read[name].nbytes, found[1]) == stored[name].tobytes()
+        row = enginecache.file_region(read[name][7:8])
+        assert row is not None and os.pread(row[0], read[name][7:8].nbytes, row[1]) == stored[name][7:8].tobytes()
+    # Bytes that are not one run of the array's items in order, and an array built in memory.
+    assert enginecache.file_region(read["wide"][::2]) is None and enginecache.file_region(read["columns"]) is None
+    assert enginecache.file_region(stored["wide"]) is None
+    # The file stays open as long as the mapping, and no longer.
+    descriptor = found[0]
+    os.fstat(descriptor)
+    del read, found, row
+    with pytest.raises(OSError):
+        os.fstat(descriptor)

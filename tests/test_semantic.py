@@ -250,3 +250,18 @@ def test_has_vector_keeps_the_row_query_gives(engine: Engine, vectors: WordVecto
         assert tuple(found) == kept
         assert np.concatenate(list(found.values())).tobytes() == rows.tobytes()
         assert [semantic.has_vector(word) for word in words] == [word in kept for word in words]
+
+
+def test_a_question_gathers_only_the_words_not_kept(engine: Engine, vectors: WordVectors,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its known words' rows are the ones kept; the new words' array holds their rows alone, each
+    # with the values `found` gives it among the others.
+    semantic = engine.matcher.semantic
+    monkeypatch.setattr(semantic, "_rows", {})
+    first = semantic.query(["banned", "qzxvwkq"])
+    second = semantic.query(["pension", "banned", "qzxvwkq", "outlawed", "pension"])
+    assert list(second) == ["pension", "banned", "outlawed"] and second["banned"] is first["banned"]
+    assert second["pension"].base is second["outlawed"].base and len(second["pension"].base) == 2
+    kept, rows = vectors.found(list(second))
+    assert kept == tuple(second)
+    assert np.concatenate(list(second.values())).tobytes() == rows.tobytes()

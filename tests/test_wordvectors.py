@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
+import pickle
 import re
+import struct
 import sys
 import zipfile
 from pathlib import Path
@@ -248,3 +251,67 @@ def test_index_finds_every_word_as_a_dict_of_them_does(table: WordVectors, raw: 
     longest = max(plain, key=len)
     for missing in ("", "zzzzzz", "aaaaaaa", longest + "s", longest[:-1], "pension\0", "pen\ud800", "\uffff"):
         assert (table.index(missing) is None) == (missing not in plain and missing.casefold() not in plain)
+
+
+def test_sorted_words_hold_what_a_frozenset_of_them_holds() -> None:
+    words = ["banned", "ban", "bans", "éclair", "naïve", "a", "zz", "日本", "pen\ud800"]
+    held = wv.SortedWords(words * 2)
+    plain = frozenset(words)
+    assert len(held) == len(plain) and list(held) == sorted(plain)
+    for word in (*words, "", "b", "bann", "banneds", "zzz", "pension\0", "banned\0", "Banned", "ECLAIR", 7, None):
+        assert (word in held) == (word in plain), word
+        if isinstance(word, str):
+            at = held.position(word)
+            assert (at is None) == (word not in plain) and (at is None or list(held)[at] == word)
+    assert "x" not in wv.SortedWords([]) and len(wv.SortedWords([])) == 0
+
+
+def test_sorted_words_refuse_a_word_ending_in_nul() -> None:
+    with pytest.raises(ValueError, match="NUL"):
+        wv.SortedWords(["a\0"])
+
+
+def test_rows_read_in_place_are_the_mapped_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The table stored in an engine file and read back: its rows read with os.pread give the
+    # values the mapped arrays give, and where they are read from is never pickled.
+    from bot.core import enginecache
+
+    monkeypatch.setenv(enginecache.ENV, str(tmp_path))
+    enginecache.write("key", wv.load())
+    table = enginecache.read("key")
+    assert isinstance(table, WordVectors)
+
+    def values() -> tuple[bytes, ...]:
+        rows = [row for word in ("zoom", "banned", "aa", "pension", "banned") if (row := table.index(word)) is not None]
+        vector = table.vector("outlawed")
+        assert vector is not None
+        return (table.at(rows).tobytes(), table.at([]).tobytes(), vector.tobytes(),
+                struct.pack("<2d", table.similarity("banned", "outlawed"), table.similarity("zurich", "aa")))
+
+    mapped = values()
+    table.read_in_place(enginecache.file_region)
+    assert table._file is not None or not hasattr(os, "pread")
+    assert values() == mapped
+    assert pickle.loads(pickle.dumps(table))._file is None
+
+
+def test_sorted_words_read_in_place_find_what_the_mapping_finds(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Several blocks of words stored in an engine file and read back: each word, and each word
+    # between, around and past them, is found at the same place by the blocks read with os.pread
+    # as by the search of the mapped array; where they are read from is never pickled.
+    from bot.core import enginecache
+
+    monkeypatch.setenv(enginecache.ENV, str(tmp_path))
+    words = sorted({f"w{i * 7:04d}" for i in range(300)} | {"a", "zz", "éclair", "日本"})
+    enginecache.write("key", wv.SortedWords(words))
+    held = enginecache.read("key")
+    assert isinstance(held, wv.SortedWords)
+    probes = [*words, "", "0", "a", "a\0", "b", "w", "w0000\0", "w0001", "w0006", "w2093", "w2094", "w9",
+              "zz", "zzz", "\uffff", "x" * 40, *(word + "0" for word in words[::17])]
+    mapped = [held.position(word) for word in probes]
+    assert mapped[:len(words)] == list(range(len(words)))
+    held.read_in_place(enginecache.file_region)
+    assert held._file not in (None, wv._UNPLACED) or not hasattr(os, "pread")
+    assert [held.position(word) for word in probes] == mapped
+    assert pickle.loads(pickle.dumps(held))._file is wv._UNPLACED

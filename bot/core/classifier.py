@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bot.core.config import FEATURE_ROW_CACHE_SIZE
+from bot.core.wordvectors import SortedWords
 
 NONE = "(none)"  # the class of questions no intent answers
 FORMAT_VERSION = 1
@@ -67,6 +68,45 @@ class QuestionFeatures:
         return features(self.terms, self.filler, self.background, self.asked, self.kinds)
 
 
+class FeatureRows(Mapping[str, int]):
+    """Each feature's row of the weights, as the features' `SortedWords` and, unless each row is
+    its feature's place in sorted order (as `fit` and the shipped file number them), the rows in
+    that order: 0.3 MB of the engine cache's mapped file, looked up for a feature the classifier's
+    memo lacks, where a dict of 7,900 features was 0.9 MB of a running bot's memory."""
+
+    __slots__ = ("_count", "_rows", "_words")
+
+    def __init__(self, rows: Mapping[str, int]) -> None:
+        self._words = SortedWords(rows)
+        ordered = np.array([rows[feature] for feature in self._words], dtype=np.int64)
+        self._count = len(ordered)
+        self._rows: NDArray[np.int64] | None = None
+        if not np.array_equal(ordered, np.arange(len(ordered))):
+            self._rows = ordered
+            self._rows.flags.writeable = False
+
+    def get(self, feature: str, default: int | None = None) -> int | None:  # type: ignore[override]
+        at = self._words.position(feature) if type(feature) is str else None
+        if at is None:
+            return default
+        return at if self._rows is None else int(self._rows[at])
+
+    def __getitem__(self, feature: str) -> int:
+        row = self.get(feature)
+        if row is None:
+            raise KeyError(feature)
+        return row
+
+    def __contains__(self, feature: object) -> bool:
+        return feature in self._words
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._words)
+
+
 @dataclass(frozen=True)
 class IntentClassifier:
     vocabulary: Mapping[str, int]
@@ -79,7 +119,7 @@ class IntentClassifier:
     @classmethod
     def of(cls, vocabulary: Mapping[str, int], classes: tuple[str, ...], weights: NDArray[np.float32],
            bias: NDArray[np.float32]) -> IntentClassifier:
-        return cls(vocabulary, classes, np.vstack([weights, bias]))
+        return cls(FeatureRows(vocabulary), classes, np.vstack([weights, bias]))
 
     @property
     def weights(self) -> NDArray[np.float32]:

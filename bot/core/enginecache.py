@@ -17,7 +17,9 @@ some 10 MB) are kept out of the pickle (protocol 5's out-of-band buffers), after
 same file, and read by mapping the file: an array is then backed by the file, read-only, and
 only the pages that questions touch count towards the process's memory (a load reads 10 MB
 less; the kernel maps a touched page's cached neighbours with it, 64 KiB at a time, so a few
-thousand varied questions still touch most of the arrays, and nothing more is saved).
+thousand varied questions still touch most of the arrays, and nothing more is saved). A
+table of which questions read a few rows (the word vectors and their words) is read with
+`os.pread` instead, where `file_region` places it in the file: its pages are then never mapped.
 Layout: a header (`_HEADER`: magic, the pickle's length, the number of arrays), the pickle,
 each array's length (`_LENGTH`), then from the next page boundary the arrays, each starting
 at a multiple of `_ALIGN`. The file is only ever replaced whole (`os.replace`), never
@@ -27,7 +29,6 @@ rewritten, as a process that has it mapped would fault on pages cut from under i
 from __future__ import annotations
 
 import gc
-import hashlib
 import itertools
 import mmap
 import operator
@@ -35,6 +36,7 @@ import os
 import pickle
 import struct
 import sys
+import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -43,6 +45,14 @@ import numpy as np
 import rapidfuzz
 
 from bot.core.config import ENGINE_CACHE_KEEP, MatchConfig
+
+try:
+    # hashlib's own blake2b, without hashlib: importing hashlib loads OpenSSL (some 3.6 MiB of a
+    # process that reads a cached engine, the only hashing such a start does), and blake2b is
+    # CPython's own code in every build.
+    from _blake2 import blake2b
+except ImportError:  # an interpreter without the module (none of CPython's builds)
+    from hashlib import blake2b
 
 ENV = "CNRP_CACHE_DIR"
 FORMAT = 2  # bumped when the file's layout changes in a way the hash of the code cannot see
@@ -55,6 +65,9 @@ _LENGTH = struct.Struct("<Q")
 _ALIGN = 64  # any array's items are aligned at a multiple of this (numpy's widest is 16)
 # Where numpy's pickles name the function that makes an array from its buffer (numpy 2, 1).
 _NUMPY_NUMERIC = ("numpy._core.numeric", "numpy.core.numeric")
+# Each engine file's mapping this process still holds, by the address it starts at: its length,
+# a descriptor of the file (closed with the mapping) and the file offset it starts at.
+_MAPPED: dict[int, tuple[int, int, int]] = {}
 
 
 def _padded(length: int, boundary: int) -> int:
@@ -83,15 +96,15 @@ def _files(root: Path) -> list[Path]:
 def cache_key(root: Path, config: MatchConfig) -> str:
     """The hash of everything a built engine depends on. Raises OSError when a file cannot be
     read (the caller then builds without the cache)."""
-    digest = hashlib.sha256()
+    digest = blake2b(digest_size=16)
     for part in (f"format {FORMAT}", sys.version, np.__version__, rapidfuzz.__version__,
                  repr(config), str(root)):
         digest.update(part.encode() + b"\0")
     for base in (root, _PACKAGE):
         for path in _files(base):
             digest.update(str(path.relative_to(base)).encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()[:32]
+            digest.update(blake2b(path.read_bytes(), digest_size=32).digest())
+    return digest.hexdigest()
 
 
 class _SharingPickler(pickle.Pickler):
@@ -282,7 +295,34 @@ def _mapped_arrays(file: BinaryIO) -> _MappedArrays:
     if not span:
         return _MappedArrays(None, spans)
     # The mapping lives as long as an array over it does, so as long as the engine's arrays.
-    return _MappedArrays(memoryview(mmap.mmap(file.fileno(), span, access=mmap.ACCESS_READ, offset=start)), spans)
+    mapping = mmap.mmap(file.fileno(), span, access=mmap.ACCESS_READ, offset=start)
+    mapped = memoryview(mapping)
+    if hasattr(os, "pread"):  # see `file_region`
+        address = int(np.frombuffer(mapped, dtype=np.uint8, count=1).ctypes.data)
+        _MAPPED[address] = (span, os.dup(file.fileno()), start)
+        weakref.finalize(mapping, _unmapped, address)
+    return _MappedArrays(mapped, spans)
+
+
+def _unmapped(address: int) -> None:
+    _, descriptor, _ = _MAPPED.pop(address)
+    os.close(descriptor)
+
+
+def file_region(array: np.ndarray[Any, Any]) -> tuple[int, int] | None:
+    """Where the bytes of `array` (C-contiguous) are in an engine file this process reads in
+    place: a descriptor of the file, open as long as the mapping, and the offset. A reader of a
+    few rows of a large table reads them with `os.pread`, through the page cache, instead of
+    touching the mapping: a touched page maps its cached neighbours with it, 64 KiB at a time or
+    a whole 2 MiB folio, and all of them count towards the process's memory. None for any other array (one built in
+    memory, or where there is no `os.pread`)."""
+    if not array.flags.c_contiguous:
+        return None
+    address = int(array.ctypes.data)
+    for start, (length, descriptor, offset) in list(_MAPPED.items()):
+        if start <= address and address + array.nbytes <= start + length:
+            return descriptor, offset + address - start
+    return None
 
 
 def write(key: str, engine: Any) -> None:

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from rapidfuzz import fuzz
 
-from bot.core import wordvectors
+from bot.core import enginecache, wordvectors
 from bot.core.answertypes import NOTHING_ASKED, Asked, QuestionReader
 from bot.core.classifier import NONE, IntentClassifier, QuestionFeatures
 from bot.core.classifier import features as classifier_features
@@ -175,7 +175,7 @@ class Matcher:
         # Filler words are no correction targets: "king" must not become "kind". A real English
         # word is no typo either ("salutations" is not a misspelt "sanitation"): the word-vector
         # table's vocabulary serves as the dictionary.
-        self.english = frozenset(stem(w) for w in wordvectors.load().words if w.isalpha())
+        self.english = wordvectors.SortedWords(stem(w) for w in wordvectors.load().words if w.isalpha())
         self.speller = Speller(vocabulary - lexicon.stopwords, self.index.frequency, self.config)
         # Unknown words and what `_fix` read each as; a plain dict, emptied when full.
         self._fixes: dict[str, str | None] = {}
@@ -235,8 +235,11 @@ class Matcher:
         ("illegally", "praising") is that word; a real English word is no typo ("salutations" is
         not a misspelt "sanitation"); anything else may be."""
         fixed = next((form for form in _forms_of(token) if form in self.vocabulary), None)
-        if fixed is None and token not in self.english:
-            fixed = self.speller.correct(token)
+        if fixed is None:
+            # Searched a block at a time with pread where the engine cache maps it (asked once).
+            self.english.read_in_place(enginecache.file_region)
+            if token not in self.english:
+                fixed = self.speller.correct(token)
         if len(self._fixes) >= WORD_CACHE_SIZE:
             self._fixes.clear()
         self._fixes[token] = fixed

@@ -12,9 +12,8 @@ or the suggestion someone clicked after a miss) is kept with the miss it concern
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
+import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,11 @@ from typing import Any, Literal, Protocol
 from rapidfuzz import fuzz, process
 
 from bot.core.models import Answer, ReplyKind
+
+try:
+    from _blake2 import blake2b  # hashlib's own, without hashlib's OpenSSL (see `new_miss_id`)
+except ImportError:  # an interpreter without the module (none of CPython's builds)
+    from hashlib import blake2b
 
 MISS_KINDS = frozenset({ReplyKind.UNKNOWN, ReplyKind.AMBIGUOUS, ReplyKind.CLARIFY})
 DEFAULT_LOW_CONFIDENCE = 0.75
@@ -122,7 +126,10 @@ class MissPolicy:
 
 
 def new_miss_id() -> int:
-    return secrets.randbits(53) or 1
+    # 53 random bits (an id a JavaScript reader keeps exact) from the system's source, as
+    # `secrets.randbits` draws them, without importing `secrets`: it brings hmac and with it
+    # OpenSSL (some 3.6 MiB of a process that only answers).
+    return int.from_bytes(os.urandom(7)) >> 3 or 1
 
 
 class MissStore(Protocol):
@@ -334,7 +341,7 @@ def misses_from_jsonl(lines: Iterable[str]) -> Iterator[Miss]:
         try:
             data = json.loads(line)
             at = datetime.fromisoformat(data["at"])
-            digest = hashlib.blake2b(line.strip().encode(), digest_size=8).digest()
+            digest = blake2b(line.strip().encode(), digest_size=8).digest()
             yield Miss(
                 at if at.tzinfo else at.replace(tzinfo=UTC), str(data["text"]),
                 str(data.get("kind", "")), float(data.get("confidence", 0.0)),

@@ -12,10 +12,8 @@ folder, or wherever the settings say: never into the package, nor beside the che
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 
 APP_NAME = "cnrp-bot"
@@ -40,10 +38,12 @@ def program_version() -> str:
 
 def packaged_knowledge() -> Path:
     """The knowledge base this copy of the program ships with."""
-    packaged = resources.files("bot").joinpath(PACKAGED_KNOWLEDGE)
-    # An installed wheel is a folder in site-packages, so the copy is a real path; a zipped
-    # install (never made by pip) would not be, and falls through to the checkout's folder.
-    if isinstance(packaged, Path) and packaged.is_dir():
+    # The `bot` package's folder, found from this file: the folder importlib.resources finds for
+    # a package on disk, without importing it (it brings tempfile, shutil and random: 0.9 MiB of
+    # a process that only answers). An installed wheel is a folder in site-packages; a zipped
+    # install (never made by pip) has no such folder, and falls through to the checkout's.
+    packaged = Path(__file__).resolve().parents[1] / PACKAGED_KNOWLEDGE
+    if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "knowledge"
 
@@ -67,6 +67,9 @@ def default_state_dir(environ: Mapping[str, str]) -> Path:
 def knowledge_version(root: Path) -> str:
     """A short digest of every file under `root`: the same knowledge gives the same version on
     every machine and in every shard, and any edit gives another (health checks report it)."""
+    # Imported here: hashlib loads OpenSSL, some 3.6 MiB of a process that only answers questions.
+    import hashlib
+
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")

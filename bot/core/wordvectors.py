@@ -11,10 +11,12 @@ No tokenizer and no model at run time: a word the table lacks has no vector (`No
 
 from __future__ import annotations
 
+import bisect
 import functools
-from collections.abc import Iterable, Sequence
-from importlib import resources
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,8 +27,105 @@ RESOURCE = "wordvectors.npz"
 Vector = NDArray[np.float32]
 
 
+def _position(words: NDArray[np.bytes_], word: str) -> int | None:
+    """Where `word` is in `words`, a sorted array of distinct UTF-8 strings, or None."""
+    key = word.encode("utf-8", "surrogatepass")
+    if len(key) > words.itemsize:
+        return None  # longer than every word (the search would compare its first bytes only)
+    at = int(words.searchsorted(key))
+    # An array's item drops its trailing NULs, a key keeps them: "a\0" is not "a".
+    return at if at < len(words) and words[at] == key else None
+
+
+# A sorted array read in place keeps every this-many-th word in memory, and a look-up reads the
+# one block of words between two of them (1 KiB or so) with os.pread: see `read_in_place`.
+_BLOCK = 64
+_UNPLACED = (-1, -1)  # `read_in_place` not asked yet
+
+
+class SortedWords:
+    """A frozen set of words held as one sorted array of UTF-8 strings: a look-up is a binary
+    search (about 3 us) where a frozenset of 25,000 words holds a str object each and
+    a table of twice as many slots (2 MiB). Pickled into the engine cache, the array is read in
+    place from the mapped file (`enginecache`). `position` is a word's place in sorted (code
+    point) order."""
+
+    __slots__ = ("_file", "_firsts", "_words")
+
+    def __init__(self, words: Iterable[str]) -> None:
+        encoded = sorted({word.encode("utf-8", "surrogatepass") for word in words})
+        if any(key.endswith(b"\0") for key in encoded):
+            raise ValueError("a word ends in NUL, which an array of strings cannot hold")
+        self._set(np.array(encoded, dtype=np.bytes_ if encoded else "S1"))
+
+    @classmethod
+    def of_sorted(cls, words: NDArray[np.bytes_]) -> SortedWords:
+        """Words already sorted and distinct, with no trailing NUL (as `__init__` makes them)."""
+        made = cls.__new__(cls)
+        made._set(words)
+        return made
+
+    def _set(self, words: NDArray[np.bytes_]) -> None:
+        self._words = words
+        self._words.flags.writeable = False
+        # The first word of each block, as bytes: a block's first word sorts as its bytes do.
+        self._firsts: tuple[bytes, ...] = tuple(words[::_BLOCK].tolist())
+        self._file: tuple[int, int] | None = _UNPLACED
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"words": self._words, "firsts": self._firsts}  # where it is read from: the process's own
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._words, self._firsts, self._file = state["words"], state["firsts"], _UNPLACED
+
+    def read_in_place(self, region: Callable[[np.ndarray], tuple[int, int] | None]) -> None:
+        """From now on, search a block of words read with `os.pread` where `region`
+        (`enginecache.file_region`) places the array in a file, instead of searching the
+        mapping: a binary search touches pages all over the array, and each touched page maps
+        the cached pages around it, 64 KiB or a whole 2 MiB folio at a time, all of which count
+        towards the process's memory (the whole array after a few thousand look-ups). Asked again,
+        it does nothing."""
+        if self._file is _UNPLACED:
+            self._file = region(self._words) if len(self._words) else None
+
+    def position(self, word: str) -> int | None:
+        found = self._file
+        if found is None or found is _UNPLACED:
+            return _position(self._words, word)
+        key = word.encode("utf-8", "surrogatepass")
+        words = self._words
+        size = words.itemsize
+        if len(key) > size:
+            return None
+        # The block whose first word is the last at or before the key. Python's bytes and the
+        # array's strings sort alike, but for a key ending in NUL, which is never found anyway.
+        start = (bisect.bisect_right(self._firsts, key) - 1) * _BLOCK
+        if start < 0:
+            return None
+        count = min(_BLOCK, len(words) - start)
+        block: NDArray[np.bytes_] = np.frombuffer(os.pread(found[0], count * size, found[1] + start * size),
+                                                  dtype=words.dtype)
+        at = int(block.searchsorted(key))
+        return start + at if at < count and block[at] == key else None
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.position(word) is not None
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def __iter__(self) -> Iterator[str]:
+        """The words in sorted order."""
+        return (key.decode("utf-8", "surrogatepass") for key in self._words.tolist())
+
+
 class WordVectors:
     """An immutable table of unit word vectors, stored as int8 rows with per-row scales."""
+
+    # Where the rows and the scales are in the engine cache's file, when this table is read in
+    # place from it and `read_in_place` was told so: a descriptor of the file and the offsets of
+    # both arrays. Belongs to the process, so it is never pickled.
+    _file: tuple[int, int, int] | None = None
 
     def __init__(self, vocab: Sequence[str], vectors: NDArray[np.int8], scale: NDArray[np.float32]) -> None:
         if vectors.ndim != 2 or vectors.dtype != np.int8:
@@ -39,13 +138,44 @@ class WordVectors:
         # objects held 3.7 MB; an array is kept in the engine cache's mapped file instead.
         encoded = np.array([word.encode("utf-8", "surrogatepass") for word in vocab], dtype=np.bytes_)
         order = np.argsort(encoded, kind="stable")
-        self._words: NDArray[np.bytes_] = encoded[order]
-        if len(self._words) > 1 and bool((self._words[1:] == self._words[:-1]).any()):
+        words = encoded[order]
+        if len(words) > 1 and bool((words[1:] == words[:-1]).any()):
             raise ValueError("the vocabulary repeats a word")
+        self._words = SortedWords.of_sorted(words)
         self._vectors = vectors[order]
         self._vectors.flags.writeable = False
         self._scale = scale.astype(np.float32, copy=False)[order]
         self._scale.flags.writeable = False
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        state.pop("_file", None)
+        return state
+
+    def read_in_place(self, region: Callable[[np.ndarray], tuple[int, int] | None]) -> None:
+        """Read rows with `os.pread` from now on where `region` (`enginecache.file_region`) places
+        the table's arrays in a file, instead of through the mapping. A process reads the rows
+        of the words it meets alone (1,444 of the 33,016 for the mixed questions), and touching
+        a mapped row maps the cached pages around it too, 64 KiB or a whole 2 MiB folio at a
+        time, all of which count towards the process's memory (the whole 3 MiB table for the
+        mixed questions). The same values: the same int8 rows and float32 scales."""
+        vectors, scales = region(self._vectors), region(self._scale)
+        if vectors is not None and scales is not None and vectors[0] == scales[0]:
+            self._file = (vectors[0], vectors[1], scales[1])
+        self._words.read_in_place(region)
+
+    def _rows_and_scales(self, rows: Sequence[int]) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
+        """The int8 rows and their scales, in the order given."""
+        found = self._file
+        if found is None:
+            index = np.array(rows, dtype=np.intp)
+            return self._vectors.take(index, axis=0), self._scale.take(index)
+        descriptor, vectors_at, scales_at = found
+        dims, pread = int(self._vectors.shape[1]), os.pread
+        ints = np.frombuffer(b"".join([pread(descriptor, dims, vectors_at + row * dims) for row in rows]),
+                             dtype=np.int8).reshape(len(rows), dims)
+        scales = np.frombuffer(b"".join([pread(descriptor, 4, scales_at + row * 4) for row in rows]), dtype=np.float32)
+        return ints, scales
 
     @classmethod
     def from_file(cls, path: str | Path) -> WordVectors:
@@ -67,7 +197,7 @@ class WordVectors:
     @property
     def words(self) -> tuple[str, ...]:
         """Every word, in row order (made on each call: a build reads it, questions never do)."""
-        return tuple(word.decode("utf-8", "surrogatepass") for word in self._words.tolist())
+        return tuple(self._words)
 
     def __len__(self) -> int:
         return len(self._words)
@@ -83,21 +213,16 @@ class WordVectors:
         return found
 
     def _row(self, word: str) -> int | None:
-        key = word.encode("utf-8", "surrogatepass")
-        words = self._words
-        if len(key) > words.itemsize:
-            return None  # longer than every word (the search would compare its first bytes only)
-        at = int(words.searchsorted(key))
-        # An array's item drops its trailing NULs, a key keeps them: "a\0" is not "a".
-        return at if at < len(words) and words[at] == key else None
+        return self._words.position(word)
 
     def vector(self, word: str) -> Vector | None:
         """The unit vector of `word` (a fresh float32 array), or None if the table lacks it."""
         i = self.index(word)
         if i is None:
             return None
-        out: Vector = self._vectors[i].astype(np.float32)
-        out *= self._scale[i]
+        ints, scales = self._rows_and_scales([i])
+        out: Vector = ints[0].astype(np.float32)
+        out *= scales[0]
         return out
 
     def similarity(self, a: str, b: str) -> float:
@@ -107,8 +232,9 @@ class WordVectors:
             return 0.0
         if i == j:
             return 1.0
-        dot = int(np.dot(self._vectors[i].astype(np.int32), self._vectors[j].astype(np.int32)))
-        return min(1.0, max(-1.0, dot * float(self._scale[i]) * float(self._scale[j])))
+        ints, scales = self._rows_and_scales([i, j])
+        dot = int(np.dot(ints[0].astype(np.int32), ints[1].astype(np.int32)))
+        return min(1.0, max(-1.0, dot * float(scales[0]) * float(scales[1])))
 
     def matrix(self, words: Sequence[str]) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
         """Vectors of `words` as rows (len(words) x dims) and which rows were found.
@@ -131,10 +257,10 @@ class WordVectors:
     def at(self, rows: Sequence[int]) -> NDArray[np.float32]:
         """The vectors of rows that `index` gave, one row each: each value the same whoever
         else is asked with it (a product of one int8 and one float32)."""
-        index = np.array(rows, dtype=np.intp)
         # int8 times float32 is a float32 product of the int8 values: no separate conversion,
         # and `take` rather than fancy indexing, each a call fewer or cheaper.
-        vectors: NDArray[np.float32] = self._vectors.take(index, axis=0) * self._scale.take(index)[:, None]
+        ints, scales = self._rows_and_scales(rows)
+        vectors: NDArray[np.float32] = ints * scales[:, None]
         return vectors
 
     def mean_vector(self, words: Iterable[str]) -> Vector | None:
@@ -168,6 +294,10 @@ class WordVectors:
 @functools.cache
 def load() -> WordVectors:
     """The table shipped in the `bot.data` package, loaded once per process."""
+    # Imported here: only a build reads the table's file (a start that reads the engine cache
+    # never does), and importlib.resources brings tempfile, shutil and random (0.9 MiB).
+    from importlib import resources
+
     with resources.as_file(resources.files("bot.data").joinpath(RESOURCE)) as path:
         return WordVectors.from_file(path)
 
