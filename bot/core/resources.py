@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 
 APP_NAME = "cnrp-bot"
@@ -38,12 +39,10 @@ def program_version() -> str:
 
 def packaged_knowledge() -> Path:
     """The knowledge base this copy of the program ships with."""
-    # The `bot` package's folder, found from this file: the folder importlib.resources finds for
-    # a package on disk, without importing it (it brings tempfile, shutil and random: 0.9 MiB of
-    # a process that only answers). An installed wheel is a folder in site-packages; a zipped
-    # install (never made by pip) has no such folder, and falls through to the checkout's.
-    packaged = Path(__file__).resolve().parents[1] / PACKAGED_KNOWLEDGE
-    if packaged.is_dir():
+    packaged = resources.files("bot").joinpath(PACKAGED_KNOWLEDGE)
+    # An installed wheel is a folder in site-packages, so the copy is a real path; a zipped
+    # install (never made by pip) would not be, and falls through to the checkout's folder.
+    if isinstance(packaged, Path) and packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "knowledge"
 

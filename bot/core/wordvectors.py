@@ -15,6 +15,7 @@ import bisect
 import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -294,10 +295,6 @@ class WordVectors:
 @functools.cache
 def load() -> WordVectors:
     """The table shipped in the `bot.data` package, loaded once per process."""
-    # Imported here: only a build reads the table's file (a start that reads the engine cache
-    # never does), and importlib.resources brings tempfile, shutil and random (0.9 MiB).
-    from importlib import resources
-
     with resources.as_file(resources.files("bot.data").joinpath(RESOURCE)) as path:
         return WordVectors.from_file(path)
 
