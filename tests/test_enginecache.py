@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import enginecache
+from bot.core import boosting, enginecache, features
 from bot.core.engine import Engine
 from tests.answers import record
 
@@ -47,11 +47,16 @@ def test_the_second_load_reads_the_first_and_answers_alike(cache: Path, engine: 
     for question in QUESTIONS:
         assert record(read.ask(question)) == record(engine.ask(question)) == record(built.ask(question))
     assert read.warnings == built.warnings
-    # The fixed row sets' blocks come with the engine: found by the sets it read, not made again.
+    # What no question changes comes with the engine, not made again by a question: the fixed
+    # row sets' blocks, the trees' code table, the features' reading of the intents.
     index = read.matcher.index
     monkeypatch.setattr(index, "_made_row_block", lambda rows: pytest.fail("a fixed set's block made again"))
     for rows in (*index.rows_by_topic_kind.values(), index.numeric_rows):
         index._row_block(rows)
+    monkeypatch.setattr(boosting._Lookup, "of", lambda *_: pytest.fail("the trees' table made again"))
+    monkeypatch.setattr(features.MatcherReading, "__init__", lambda *_: pytest.fail("the reading made again"))
+    again = Engine.load(cache=True)
+    assert record(again.ask(QUESTIONS[0])) == record(engine.ask(QUESTIONS[0]))
 
 
 def test_changed_knowledge_is_built_again(cache: Path, knowledge_copy: Path) -> None:

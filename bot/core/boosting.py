@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +131,7 @@ class TreeEnsemble:
     features: NDArray[np.int16]  # trees × internal nodes: the feature each node splits on
     thresholds: NDArray[np.float64]  # trees × internal nodes: a row goes right when above
     values: NDArray[np.float64]  # trees × all nodes: each node's output (leaves and inner nodes)
+    _lookup: _Lookup | None = field(init=False, repr=False, compare=False)
 
     @property
     def depth(self) -> int:
@@ -160,8 +161,12 @@ class TreeEnsemble:
             path.append(node)
         return path
 
-    @functools.cached_property
-    def _lookup(self) -> _Lookup | None:
+    def __post_init__(self) -> None:
+        # Made with the trees, not by the first question: a cached engine then carries the
+        # table, and a fresh process's first answer no longer pays for it (17 ms here).
+        object.__setattr__(self, "_lookup", self._made_lookup())
+
+    def _made_lookup(self) -> _Lookup | None:
         """None for trees `logits` walks: too deep for a table, or without a node."""
         if not 0 < self.depth <= LOOKUP_DEPTH:
             return None

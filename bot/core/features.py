@@ -6,7 +6,6 @@ short note for each one that fired, which `ask --explain` shows beside its weigh
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -70,17 +69,17 @@ class _IntentReading:
         self.reply_column = _CHAT if kind in _CHAT_KINDS else _GAP if kind is _GAP_KIND else -1
 
 
-class _MatcherReading:
+class MatcherReading:
     """What the features read of a matcher's index, lexicon and word vectors that no question
     changes: each term's reading, kept for the words asked most (bounded by WORD_CACHE_SIZE),
-    and each intent's, by position. It holds no reference to the matcher, which its entry in
-    `_READINGS` must not keep alive."""
+    and each intent's, by position. Made with the matcher (`Matcher.feature_reading`), so a
+    cached engine carries it: made by the first question instead, it cost a fresh process's
+    first answer 33 ms."""
 
     __slots__ = ("_bag_users", "_said_users", "intents", "terms")
 
-    def __init__(self, matcher: Matcher) -> None:
+    def __init__(self, profiles: Sequence[IntentProfile]) -> None:
         self.terms: dict[str, _TermReading | None] = {}
-        profiles = matcher.index.profiles
         self.intents = tuple(_IntentReading(profile) for profile in profiles)
         # The positions of the intents whose bag holds each word, and of those that say each
         # form (0.3 MB): a new word's covers are gathered from a few short lists instead of two
@@ -106,12 +105,6 @@ class _MatcherReading:
         return bytes(covered)
 
 
-# Each matcher's reading: a property of its vocabulary, intents and vectors, so a matcher (an
-# engine) has its own, by its id, dropped when the matcher goes (before another object can take
-# its id). A plain dict: a WeakKeyDictionary's look-up is Python code making a weak reference.
-_READINGS: dict[int, _MatcherReading] = {}
-
-
 def _covers(profiles: Sequence[IntentProfile], term: str, forms: frozenset[str]) -> bytes:
     """For each profile in turn, 1 if it covers `term` (its bag holds the word, and so its
     keywords do, or it says one of the word's forms) and 0 if not: each candidate then reads
@@ -120,7 +113,7 @@ def _covers(profiles: Sequence[IntentProfile], term: str, forms: frozenset[str])
     return bytes([term in profile.bag or not forms.isdisjoint(profile.said) for profile in profiles])
 
 
-def _read_term(matcher: Matcher, matcher_reading: _MatcherReading, term: str) -> _TermReading | None:
+def _read_term(matcher: Matcher, matcher_reading: MatcherReading, term: str) -> _TermReading | None:
     """What `FeatureContext.of` reads of `term` (see `_TermReading`)."""
     index, lexicon = matcher.index, matcher.lexicon
     if term in lexicon.filler or term in lexicon.greetings:
@@ -220,11 +213,7 @@ class FeatureContext:
         words as typed (folded, not stemmed), where judgements are read; the terms otherwise."""
         index, lexicon = matcher.index, matcher.lexicon
         weights = index.query_weights(terms, background)
-        matcher_reading = _READINGS.get(id(matcher))
-        if matcher_reading is None:
-            # One assignment: safe with several worker threads (a second reading is the same).
-            matcher_reading = _READINGS[id(matcher)] = _MatcherReading(matcher)
-            weakref.finalize(matcher, _READINGS.pop, id(matcher), None)
+        matcher_reading = matcher.feature_reading
         known = matcher_reading.terms
         # One pass reads what each content word says, each list in the content's order.
         content: list[tuple[str, float, frozenset[str]]] = []

@@ -29,7 +29,7 @@ from bot.core.classifier import NONE, IntentClassifier, QuestionFeatures
 from bot.core.classifier import features as classifier_features
 from bot.core.config import WORD_CACHE_SIZE, MatchConfig
 from bot.core.entities import NAME_KINDS, EntityIndex
-from bot.core.features import CandidateRows, FeatureContext
+from bot.core.features import CandidateRows, FeatureContext, MatcherReading
 from bot.core.index import NUMBER, YEAR, IntentTraits, PhrasingIndex, anchored_in_a_year
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Reading, read
@@ -179,6 +179,7 @@ class Matcher:
         self.speller = Speller(vocabulary - lexicon.stopwords, self.index.frequency, self.config)
         # Unknown words and what `_fix` read each as; a plain dict, emptied when full.
         self._fixes: dict[str, str | None] = {}
+        self.feature_reading = MatcherReading(self.index.profiles)
 
     @property
     def known_years(self) -> set[str]:
