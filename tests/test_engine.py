@@ -210,6 +210,19 @@ def test_a_follow_up_reading_that_came_to_nothing_is_not_tried_twice(engine: Eng
     assert len(tries) == 1 and not answer.matched
 
 
+def _texts_passed(monkeypatch: pytest.MonkeyPatch, owner: object, method: str) -> list[str]:
+    """The text passed to each call of `owner.method` from now on; the calls go through as before."""
+    passed: list[str] = []
+    original = getattr(owner, method)
+
+    def counted(text: str, *args: Any, **kwargs: Any) -> Any:
+        passed.append(text)
+        return original(text, *args, **kwargs)
+
+    monkeypatch.setattr(owner, method, counted)
+    return passed
+
+
 @pytest.mark.parametrize("message", [
     "I'm asking about the 2023 election. How many votes did the CNRP get?",
     "My grandparents come from Takeo. What did the CNRP get there?",
@@ -218,15 +231,8 @@ def test_a_message_with_a_scene_is_analysed_whole_once(engine: Engine, message: 
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     # The focus on its question weighs the whole message, and a focus given up falls back on
     # it: one reading serves both.
-    read: list[str] = []
-    analyse = engine.matcher.analyse
-
-    def counted(question: str, *args: Any, **kwargs: Any) -> Analysis:
-        read.append(question)
-        return analyse(question, *args, **kwargs)
-
     expected = engine.ask(message)
-    monkeypatch.setattr(engine.matcher, "analyse", counted)
+    read = _texts_passed(monkeypatch, engine.matcher, "analyse")
     assert engine.ask(message) == expected
     assert read.count(message) == 1
 
@@ -240,15 +246,8 @@ def test_a_message_parses_each_text_once_and_keeps_no_parse(engine: Engine, mess
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     # Its parts, the scene around a question and the questions a follow-up asks again read
     # some texts more than once; each is parsed once a message, and afresh for the next one.
-    read: list[str] = []
-    parse = engine.matcher.parse
-
-    def counted(question: str) -> Parsed:
-        read.append(question)
-        return parse(question)
-
     expected = engine.ask(message)
-    monkeypatch.setattr(engine.matcher, "parse", counted)
+    read = _texts_passed(monkeypatch, engine.matcher, "parse")
     for _ in range(2):
         read.clear()
         assert engine.ask(message) == expected
@@ -271,15 +270,9 @@ def test_texts_that_parse_alike_are_ranked_once_a_message(engine: Engine, messag
     whole, alone = engine.matcher.parse(message), engine.matcher.parse(question)
     assert engine_module._ranked_by(whole) == engine_module._ranked_by(alone)
     assert whole.reading != alone.reading
-    ranked: list[str] = []
     analyse = engine.matcher.analyse
-
-    def counted(text: str, *args: Any, **kwargs: Any) -> Analysis:
-        ranked.append(text)
-        return analyse(text, *args, **kwargs)
-
     expected = engine.ask(message)
-    monkeypatch.setattr(engine.matcher, "analyse", counted)
+    ranked = _texts_passed(monkeypatch, engine.matcher, "analyse")
     assert engine.ask(message) == expected
     assert ranked == [message]
     # The analysis reused is the one analysing the question itself makes (the plain way).

@@ -9,6 +9,7 @@ from bot.core.normalize import (
     SynonymMap,
     _fold_all,
     _fold_char_marks,
+    _latin_marks_dropped,
     fold,
     phrase_tokens,
     slot_token,
@@ -111,25 +112,12 @@ def test_a_word_of_ascii_letters_and_digits_folds_as_every_step_folds_it(text: s
     assert fold(text) == _fold_all(text)
 
 
-def _marks_walked_off(text: str) -> str:
-    """`_fold_char_marks` the plain way: every character looked at."""
-    kept: list[str] = []
-    base_is_latin = False
-    for char in unicodedata.normalize("NFKD", text):
-        if unicodedata.combining(char):
-            if base_is_latin:
-                continue
-        else:
-            base_is_latin = char.isascii()
-        kept.append(char)
-    return unicodedata.normalize("NFC", "".join(kept))
-
-
 @given(st.one_of(st.lists(st.sampled_from([*_TRICKY, "😀", "🤔", "—", "là", "quién", "ﬁ", "Å", "ǅ", "\u0e01\u0e34"]),
                           max_size=12).map("".join), st.text(max_size=60)))
 def test_marks_are_dropped_as_a_walk_over_every_character_drops_them(text: str) -> None:
     # Text without combining marks (an emoji, a dash) skips the walk: the same text either way.
-    assert _fold_char_marks(text) == _marks_walked_off(text)
+    walked = unicodedata.normalize("NFC", _latin_marks_dropped(unicodedata.normalize("NFKD", text)))
+    assert _fold_char_marks(text) == walked
 
 
 def test_the_words_of_the_questions_fold_as_every_step_folds_them() -> None:

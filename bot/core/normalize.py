@@ -51,10 +51,14 @@ def slot_token(kind: str) -> str:
 def _fold_char_marks(text: str) -> str:
     """Drop accents from Latin letters only; other scripts keep their marks."""
     decomposed = unicodedata.normalize("NFKD", text)
-    if not any(map(unicodedata.combining, decomposed)):
-        # Nothing to drop (an emoji, a dash, a script without marks): the walk below would keep
-        # every character, one Python step each.
-        return unicodedata.normalize("NFC", decomposed)
+    if any(map(unicodedata.combining, decomposed)):
+        # Only then is there a mark to drop: without one (an emoji, a dash, a script without
+        # marks) the walk would keep every character, one Python step each.
+        decomposed = _latin_marks_dropped(decomposed)
+    return unicodedata.normalize("NFC", decomposed)
+
+
+def _latin_marks_dropped(decomposed: str) -> str:
     kept: list[str] = []
     base_is_latin = False
     for char in decomposed:
@@ -64,7 +68,7 @@ def _fold_char_marks(text: str) -> str:
         else:
             base_is_latin = char.isascii()
         kept.append(char)
-    return unicodedata.normalize("NFC", "".join(kept))
+    return "".join(kept)
 
 
 # Marks that end a word typed in ASCII ("party?", "2013.", "cnrp,"): after letters and digits
