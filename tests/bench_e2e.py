@@ -41,6 +41,22 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def thread_cpu(pid: int) -> dict[str, tuple[float, float]] | None:
+    """User and system CPU seconds of the process's main thread (the event loop: discord.py,
+    the adapter, logging) and of all its other threads together (the engine's workers, the
+    misses store's executor); None without /proc."""
+    spent = {"loop": (0.0, 0.0), "other threads": (0.0, 0.0)}
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            key = "loop" if task.name == str(pid) else "other threads"
+            user, system = spent[key]
+            spent[key] = (user + int(fields[11]) / CLOCK_TICKS, system + int(fields[12]) / CLOCK_TICKS)
+    except OSError:
+        return None
+    return spent
+
+
 def context_switches(pid: int) -> tuple[int, int] | None:
     """How often the process's threads gave up the CPU: waiting (for I/O, a lock, the GIL) and
     made to (the CPU went to another); None without /proc."""
@@ -93,11 +109,13 @@ async def run(total: int, concurrency: int) -> int:
             assert bot.proc is not None
             bot_cpu, fake_cpu = cpu_seconds(bot.proc.pid), time.process_time()
             switches = context_switches(bot.proc.pid)
+            threads = thread_cpu(bot.proc.pid)
             started = time.perf_counter()
             latencies = await asyncio.gather(*(one(i, next(questions)) for i in range(total)))
             elapsed = time.perf_counter() - started
             bot_after = cpu_seconds(bot.proc.pid)
             switches_after = context_switches(bot.proc.pid)
+            threads_after = thread_cpu(bot.proc.pid)
             bot_used = None if bot_cpu is None or bot_after is None else bot_after - bot_cpu
             fake_used = time.process_time() - fake_cpu
         finally:
@@ -112,6 +130,14 @@ async def run(total: int, concurrency: int) -> int:
 
     print(f"reply latency: p10 {at(0.10):.1f} ms, median {statistics.median(ms):.1f} ms, p90 {at(0.90):.1f} ms, "
           f"p95 {at(0.95):.1f} ms, p99 {at(0.99):.1f} ms, max {ms[-1]:.1f} ms")
+    # Every mention is in the guild's one channel, and discord.py sends one message to a channel
+    # at a time when the answer carries no rate-limit headers (the fake sends none), while each
+    # DM has a channel of its own: the gap between the two is that queue.
+    dms = sorted(latency * 1000 for index, latency in enumerate(latencies) if index % 3 == 2)
+    mentions = sorted(latency * 1000 for index, latency in enumerate(latencies) if index % 3 != 2)
+    if dms and mentions:
+        print(f"median reply latency: mentions (one channel) {statistics.median(mentions):.1f} ms, "
+              f"DMs (a channel each) {statistics.median(dms):.1f} ms")
     edges = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
     counts = [0] * (len(edges) + 1)
     for value in ms:
@@ -123,6 +149,12 @@ async def run(total: int, concurrency: int) -> int:
     bot_text = "?" if bot_used is None else f"{bot_used / total * 1000:.2f} ms ({bot_used / elapsed:.0%} of a core)"
     print(f"CPU per answer: bot {bot_text}, fake Discord {fake_used / total * 1000:.2f} ms "
           f"({fake_used / elapsed:.0%} of a core)")
+    if threads is not None and threads_after is not None:
+        # Threads that ended during the run drop out of the sums, so these are a lower bound.
+        print("bot CPU per answer by thread (user + system): " + ", ".join(
+            f"{name} {(threads_after[name][0] - threads[name][0]) / total * 1000:.2f} + "
+            f"{(threads_after[name][1] - threads[name][1]) / total * 1000:.2f} ms"
+            for name in threads))
     if switches is not None and switches_after is not None:
         # Waits are hand-offs between the bot's threads (the loop, the engine's workers) and
         # waits on I/O; forced ones grow with whatever else the machine runs.
