@@ -5,7 +5,9 @@ press it, what a press does, and the local views greyed out at shutdown."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
+import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +41,7 @@ from bot.discord_app.views import (
     encode_options,
     names_view,
     paging_view,
+    release,
     reply_view,
     without_votes,
 )
@@ -186,6 +189,28 @@ async def test_only_a_local_view_is_left_for_discord_py_to_keep(runtime: Runtime
     local = reply_view(runtime, answer(ReplyKind.UNKNOWN, suggestions=(long,)), owner_id=OWNER,
                        miss_id=0, public=False)
     assert isinstance(local, LocalView) and not local.is_finished()
+
+
+async def test_a_sent_view_discord_py_does_not_keep_is_freed_without_the_collector(
+        runtime: Runtime) -> None:
+    dynamic = reply_view(runtime, answer(ReplyKind.ANSWER, related=("A?",)), owner_id=OWNER,
+                         miss_id=3, public=True)
+    assert dynamic is not None
+    view, button = weakref.ref(dynamic), weakref.ref(dynamic.children[0])
+    gc.disable()  # only reference counting may free them
+    try:
+        release(dynamic)
+        del dynamic
+        assert view() is None and button() is None
+    finally:
+        gc.enable()
+    long = "and what did the party say about " + "the economy " * 10
+    local = reply_view(runtime, answer(ReplyKind.UNKNOWN, suggestions=(long,)), owner_id=OWNER,
+                       miss_id=0, public=True)
+    assert isinstance(local, LocalView)
+    release(local)  # kept by this process until it times out: its buttons stay
+    assert [type(item) for item in local.children] == [LocalQuestionButton, DeleteButton]
+    release(None)
 
 
 async def test_nothing_to_offer_means_no_view(runtime: Runtime) -> None:

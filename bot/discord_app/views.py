@@ -53,6 +53,15 @@ def maybe_view(view: discord.ui.View | None) -> Any:
     return discord.utils.MISSING if view is None else view
 
 
+def release(view: discord.ui.View | None) -> None:
+    """Empty a sent view that discord.py did not keep (a stopped one, see `questions_view`).
+    Its buttons point back at it, so view and buttons are a cycle that only the garbage
+    collector frees: some 20 objects an answer, which were nearly all the collector's work in
+    the bot. Emptied, they are freed by reference counting as soon as the reply is sent."""
+    if view is not None and view.is_finished() and not isinstance(view, LocalView):
+        view.clear_items()
+
+
 def miss_ref(miss: Miss | None) -> int:
     """The miss id a reply's buttons carry (0: the reply follows no kept miss)."""
     return (miss.id or 0) if miss is not None else 0

@@ -24,7 +24,7 @@ from bot.discord_app.delivery import (
 )
 from bot.discord_app.embeds import CHOICE_NAME_LIMIT, answer_embed, truncate
 from bot.discord_app.runtime import Runtime, runtime_of
-from bot.discord_app.views import NO_PINGS, LocalView, maybe_view, miss_ref, reply_view
+from bot.discord_app.views import NO_PINGS, LocalView, maybe_view, miss_ref, release, reply_view
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +194,7 @@ class AskCog(commands.Cog):
             sent = interaction.response.is_done()
         if sent and isinstance(view, LocalView):
             view.attach(interaction, runtime)
+        release(view)
         if miss is not None:
             await runtime.keep(miss)
 
@@ -235,6 +236,7 @@ class AskCog(commands.Cog):
         )
         if sent is not None and isinstance(view, LocalView):
             view.attach(sent, runtime)
+        release(view)
         if miss is not None:
             await runtime.keep(miss)
 
