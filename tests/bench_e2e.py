@@ -7,7 +7,8 @@ guild channel and as direct messages by 50 users (RATE_LIMIT_BURST=0: no rate li
 are in flight at once. Latency runs from the fake sending MESSAGE_CREATE to the reply's POST
 arriving back at it, so it covers the gateway, the engine, the embed and the REST call. The
 CPU each process spent per answer is printed too (the bot's from /proc, so Linux only): both
-share the machine's cores, so a throughput figure alone hides which side got cheaper.
+share the machine's cores, so a throughput figure alone hides which side got cheaper. The
+bot's is also split between its event loop's thread and the others (the engine's workers).
 """
 
 from __future__ import annotations
