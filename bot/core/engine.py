@@ -156,6 +156,8 @@ FACTUAL = frozenset({ReplyKind.ANSWER, ReplyKind.GAP})
 
 @dataclass(frozen=True)
 class Explanation:
+    """An answer with how the matcher reached it (`Engine.explain`)."""
+
     question: str
     answer: Answer
     analysis: Analysis
