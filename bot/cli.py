@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
+import functools
 import io
 import json
 import platform
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from bot.core.context import Conversation
 from bot.core.dialogue import MAX_PARTS
@@ -31,7 +32,9 @@ from bot.core.models import Answer
 from bot.core.render import TABLE_NAMES, RenderedTable, render_table
 from bot.core.resources import knowledge_version, packaged_knowledge, program_version
 from bot.discord_app.settings import Secret, Settings, SettingsError, match_config  # no discord
-from bot.terminal import Completions, TerminalInput, complete
+
+if TYPE_CHECKING:  # the console's line editing is imported when a console starts
+    from bot.terminal import Completions, TerminalInput
 
 EXIT_OK, EXIT_FAILED, EXIT_KNOWLEDGE = 0, 1, 2
 DEFAULT_MIN_ACCURACY = 0.95
@@ -660,6 +663,8 @@ def console_help() -> str:
 
 def console_completions(kb: KnowledgeBase) -> Completions:
     """What Tab offers in the console, from its commands and the knowledge base."""
+    from bot.terminal import Completions
+
     return Completions.build(
         kb, list(CONSOLE_COMMANDS),
         arguments={c.name: c.choices(kb) for c in CONSOLE_COMMANDS.values() if c.choices},
@@ -678,6 +683,8 @@ def console(engine: Engine, inp: TextIO, out: TextIO, interactive: bool,
     if interactive:
         print("cnrp-bot offline console. " + console_help(), file=out)
     if interactive and inp is sys.stdin and out is sys.stdout:
+        from bot.terminal import TerminalInput, complete
+
         built: list[tuple[Engine, Completions]] = []  # rebuilt only when /reload changes the engine
 
         def tab(line: str) -> list[str]:
@@ -924,10 +931,13 @@ class _VersionAction(argparse.Action):
         parser.exit(EXIT_OK)
 
 
+@functools.cache
 def _global_options(*, inherited: bool) -> argparse.ArgumentParser:
     """Options that work before or after the command: `cnrp-bot --knowledge DIR ask …` and
     `cnrp-bot ask --knowledge DIR …`. After a command, an option left out must not overwrite
-    what was given before it, hence SUPPRESS there."""
+    what was given before it, hence SUPPRESS there. Made once and given to every command, as
+    argparse's parents are meant to be (a parent is only read): a parser apiece was some 2 ms
+    of every start."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--knowledge", metavar="DIR",
                         default=argparse.SUPPRESS if inherited else None,

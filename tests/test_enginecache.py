@@ -226,6 +226,71 @@ def test_the_key_names_every_input(tmp_path: Path) -> None:
     assert enginecache.cache_key(folder, enginecache.MatchConfig(shortlist=9)) != enginecache.cache_key(folder, config)
 
 
+def _unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fails the test if `cache_key` opens a file to hash it."""
+    monkeypatch.setattr(enginecache, "open", lambda *_: pytest.fail("a file hashed again"), raising=False)
+
+
+@pytest.fixture()
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file counts as older than `_RACY_NS`: those a test writes are seconds old at most."""
+    monkeypatch.setattr(enginecache, "_RACY_NS", -10**15)
+
+
+def test_a_key_is_found_again_without_hashing_untouched_files(tmp_path: Path, cache: Path, settled: None,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    (folder / "a.yaml").write_text("one")
+    config = enginecache.MatchConfig()
+    key = enginecache.cache_key(folder, config)
+    with monkeypatch.context() as patched:
+        _unread(patched)
+        assert enginecache.cache_key(folder, config) == key
+        # Touched, added or another config: hashed again.
+        os.utime(folder / "a.yaml", ns=(10**18, 10**18))
+        with pytest.raises(pytest.fail.Exception):
+            enginecache.cache_key(folder, config)
+    # The same bytes are the same key, however the files were found.
+    assert enginecache.cache_key(folder, config) == key
+    monkeypatch.setenv(enginecache.ENV, "")
+    assert enginecache.cache_key(folder, config) == key
+    (folder / "b.yaml").write_text("")
+    assert enginecache.cache_key(folder, config) != key
+
+
+def test_a_key_for_files_too_new_is_not_kept(tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A file rewritten at once keeps its size and may keep its times: its key would be stale.
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    (folder / "a.yaml").write_text("one")
+    config = enginecache.MatchConfig()
+    key = enginecache.cache_key(folder, config)
+    assert not (cache / enginecache._KEYS).exists()
+    (folder / "a.yaml").write_text("two")
+    assert enginecache.cache_key(folder, config) != key
+
+
+def test_only_the_newest_few_keys_are_kept(tmp_path: Path, cache: Path, settled: None) -> None:
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    keys = [enginecache.cache_key(folder, enginecache.MatchConfig(shortlist=size)) for size in range(1, 8)]
+    kept = (cache / enginecache._KEYS).read_text().splitlines()
+    assert [line.split()[1] for line in kept] == keys[::-1][:enginecache.ENGINE_CACHE_KEEP]
+
+
+@pytest.mark.parametrize("stored", [b"", b"\xff\xfe", b"one two\nthree", b"x" * 65 + b"\n"])
+def test_an_unreadable_keys_file_is_hashed_over(tmp_path: Path, cache: Path, settled: None, stored: bytes) -> None:
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    config = enginecache.MatchConfig()
+    cache.mkdir()
+    (cache / enginecache._KEYS).write_bytes(stored)
+    key = enginecache.cache_key(folder, config)
+    assert enginecache.cache_key(folder, config) == key
+    assert (cache / enginecache._KEYS).read_text().split()[1] == key
+
+
 @pytest.mark.skipif(not hasattr(os, "pread"), reason="no os.pread: arrays are read through the mapping")
 def test_file_region_places_each_mapped_array_in_the_file(cache: Path) -> None:
     import numpy as np

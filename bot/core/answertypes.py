@@ -30,6 +30,8 @@ _OPENING_WORDS = 4
 @direct_init
 @dataclass(frozen=True)
 class Asked:
+    """What a question asks for: the kinds of answer, a yes or no, a day."""
+
     types: frozenset[str]  # empty: the question does not say (what/which/tell me …)
     yes_no: bool = False  # opens like a yes/no question ("was …", "did …")
     to_the_day: bool = False  # wants a date to the day ("on which day …", "exact date")

@@ -48,6 +48,8 @@ _PADDED_ROWS = tuple(np.minimum(np.arange(8 * -(-count // 8)), count - 1) for co
 
 @dataclass(frozen=True)
 class BoostingSettings:
+    """How `fit` grows the trees: their number and depth, and how far each leaf may learn."""
+
     trees: int = 300
     depth: int = 4
     learning_rate: float = 0.05
@@ -128,6 +130,8 @@ class _Lookup:
 
 @dataclass(frozen=True)
 class TreeEnsemble:
+    """Boosted trees over the features, stored as arrays: each adds its leaf's value."""
+
     features: NDArray[np.int16]  # trees × internal nodes: the feature each node splits on
     thresholds: NDArray[np.float64]  # trees × internal nodes: a row goes right when above
     values: NDArray[np.float64]  # trees × all nodes: each node's output (leaves and inner nodes)

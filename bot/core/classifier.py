@@ -109,6 +109,8 @@ class FeatureRows(Mapping[str, int]):
 
 @dataclass(frozen=True)
 class IntentClassifier:
+    """A linear model from a question's words to each intent's logit."""
+
     vocabulary: Mapping[str, int]
     classes: tuple[str, ...]
     # The weights (features × classes) with the bias as one more row: one gather and one

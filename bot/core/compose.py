@@ -23,6 +23,8 @@ _MARK = re.compile(re.escape(CITE_OPEN) + r"([^|]+)\|(.+?)" + re.escape(CITE_CLO
 
 @dataclass(frozen=True)
 class Composed:
+    """A reply's text, with the citations it makes."""
+
     text: str
     citations: tuple[Citation, ...]
     rows: tuple[tuple[str, str], ...] = ()  # the rows the answer leads with (Generated.rows)

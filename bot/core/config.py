@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class MatchConfig:
+    """The matcher's settings: thresholds, weights, cut-offs, and how long a conversation is kept."""
+
     # None: the fitted model's thresholds (knowledge/scoring.yaml). A number overrides its
     # answer threshold (MATCH_THRESHOLD): replies state facts only at or above it.
     threshold: float | None = None

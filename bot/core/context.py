@@ -16,6 +16,8 @@ Clock = Callable[[], float]
 @direct_init
 @dataclass(frozen=True)
 class Turn:
+    """A question of a conversation and the answer it was given, at a time."""
+
     question: str
     answer: Answer
     at: float

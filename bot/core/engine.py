@@ -48,7 +48,6 @@ from bot.core.normalize import fold
 from bot.core.programs import Operand, ProgramReader
 from bot.core.programs import Reading as ProgramReading
 from bot.core.scoring import FEATURE_NAMES
-from bot.core.validate import check_knowledge
 
 EMPTY_TEXT = ("Ask me anything about the Cambodia National Rescue Party: its leaders, "
               "policies, 2013 results, dissolution or the movement that followed.")
@@ -157,6 +156,8 @@ FACTUAL = frozenset({ReplyKind.ANSWER, ReplyKind.GAP})
 
 @dataclass(frozen=True)
 class Explanation:
+    """An answer with how the matcher reached it (`Engine.explain`)."""
+
     question: str
     answer: Answer
     analysis: Analysis
@@ -286,6 +287,9 @@ class Engine:
         kb, problems = load_knowledge(root)
         if any(p.severity is Severity.ERROR for p in problems):
             raise KnowledgeError([p for p in problems if p.severity is Severity.ERROR])
+        # Only a build checks the knowledge: a start that reads its engine never imports this.
+        from bot.core.validate import check_knowledge
+
         engine = cls(kb, config, reference=reference)
         problems += check_knowledge(kb, engine.matcher, thorough)
         errors = [p for p in problems if p.severity is Severity.ERROR]

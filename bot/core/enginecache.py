@@ -6,6 +6,8 @@ knowledge folder (and where it is), every file of the `bot` package (its code an
 vectors), the matching settings, and the versions of Python and of the libraries whose objects
 it holds. A change to any of them is another name, so a stale engine is never read; the few
 newest files are kept (`ENGINE_CACHE_KEEP`), so checkouts of different code can share a folder.
+The folder also keeps the names found last (`_KEYS`), so that a start whose files have not been
+touched since does not read them all to hash them (see `cache_key`).
 
 The folder is `$CNRP_CACHE_DIR` if it is set (empty: no cache), else `$XDG_CACHE_HOME/cnrp-bot`,
 else `~/.cache/cnrp-bot`. Any failure to read or write it is silent: the engine is built as
@@ -36,6 +38,7 @@ import os
 import pickle
 import struct
 import sys
+import time
 import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -59,6 +62,11 @@ FORMAT = 2  # bumped when the file's layout changes in a way the hash of the cod
 _PACKAGE = Path(__file__).resolve().parents[1]  # the `bot` package
 _PREFIX = "engine-"
 _SUFFIX = ".pickle"
+# The keys `cache_key` found, kept so that unchanged files are not hashed again at every start.
+_KEYS = "keys"
+# A file whose times are this recent may yet change without changing them (file systems keep
+# times as coarse as 2 s), so the key found for it is not kept (see `cache_key`).
+_RACY_NS = 2_000_000_000
 _HEADER = struct.Struct("<8sQQ")
 _MAGIC = b"cnrpeng" + bytes([FORMAT])
 _LENGTH = struct.Struct("<Q")
@@ -83,28 +91,87 @@ def cache_dir() -> Path | None:
     return Path(base) / "cnrp-bot"
 
 
-def _files(root: Path) -> list[Path]:
-    """Every file under `root` that a build may read, in a fixed order (compiled bytecode is
-    derived from the sources, so it is left out)."""
-    found: list[Path] = []
-    for folder, dirs, names in os.walk(root):
+def _files(root: Path) -> list[tuple[str, str]]:
+    """(path relative to `root`, full path) of every file under `root` that a build may read, in
+    a fixed order (compiled bytecode is derived from the sources, so it is left out)."""
+    found: list[tuple[str, str]] = []
+    top = str(root)
+    for folder, dirs, names in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        found += [Path(folder) / name for name in sorted(names) if not name.endswith((".pyc", ".pyo"))]
+        inner = os.path.relpath(folder, top)
+        found += [(name if inner == "." else os.path.join(inner, name), os.path.join(folder, name))
+                  for name in sorted(names) if not name.endswith((".pyc", ".pyo"))]
     return found
 
 
 def cache_key(root: Path, config: MatchConfig) -> str:
     """The hash of everything a built engine depends on. Raises OSError when a file cannot be
-    read (the caller then builds without the cache)."""
+    read (the caller then builds without the cache).
+
+    Hashing the files' bytes (some 4.5 MB, the word vectors most of it) was a quarter of the
+    time a start spent before reading the engine, so the key found for the files as they were
+    (`_KEYS`) is kept under a hash of their names and `os.stat` (size, times, inode): while
+    none of them is touched, their bytes are not read again. Python itself trusts a source
+    file's time and size to reuse its bytecode. A file changed within `_RACY_NS` of the key's
+    making could keep its times (a file system's clock ticks coarsely), so the key is kept only
+    when every file is older than that.
+    """
+    started = time.time_ns()
+    files = [(relative, full, os.stat(full)) for base in (root, _PACKAGE) for relative, full in _files(base)]
+    head = [f"format {FORMAT}", sys.version, np.__version__, rapidfuzz.__version__, repr(config), str(root)]
+    signature = blake2b("\0".join(head).encode(), digest_size=16)
+    for relative, _, stat in files:
+        signature.update(f"\0{relative}\0{stat.st_size} {stat.st_mtime_ns} {stat.st_ctime_ns} {stat.st_ino} "
+                         f"{stat.st_dev}".encode())
+    folder = cache_dir()
+    known = _known_keys(folder)
+    quick = signature.hexdigest()
+    if quick in known:
+        return known[quick]
     digest = blake2b(digest_size=16)
-    for part in (f"format {FORMAT}", sys.version, np.__version__, rapidfuzz.__version__,
-                 repr(config), str(root)):
+    for part in head:
         digest.update(part.encode() + b"\0")
-    for base in (root, _PACKAGE):
-        for path in _files(base):
-            digest.update(str(path.relative_to(base)).encode() + b"\0")
-            digest.update(blake2b(path.read_bytes(), digest_size=32).digest())
-    return digest.hexdigest()
+    for relative, full, _ in files:
+        digest.update(relative.encode() + b"\0")
+        with open(full, "rb") as file:
+            digest.update(blake2b(file.read(), digest_size=32).digest())
+    key = digest.hexdigest()
+    if folder is not None and all(max(s.st_mtime_ns, s.st_ctime_ns) < started - _RACY_NS for _, _, s in files):
+        _remember_key(folder, quick, key, known)
+    return key
+
+
+def _known_keys(folder: Path | None) -> dict[str, str]:
+    """The keys `cache_key` found before, by the hash of their files' names and stat, newest
+    first; none when there is no cache or its file cannot be read."""
+    if folder is None:
+        return {}
+    try:
+        lines = (folder / _KEYS).read_text(encoding="ascii").splitlines()
+    except (OSError, ValueError):
+        return {}
+    pairs = (line.split(" ") for line in lines)
+    return {pair[0]: pair[1] for pair in pairs if len(pair) == 2 and len(pair[0]) == len(pair[1]) == 32}
+
+
+def _remember_key(folder: Path, quick: str, key: str, known: dict[str, str]) -> None:
+    """Keep `key` under `quick` with the newest of the others, as many as there are engines
+    (`ENGINE_CACHE_KEEP`), replacing the file whole; a failure only means hashing next time."""
+    import tempfile  # only when the files changed: a start that finds its key never needs it
+
+    kept = [(quick, key), *((q, k) for q, k in known.items() if q != quick)][:ENGINE_CACHE_KEEP]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, scratch = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".keys")
+        try:
+            with os.fdopen(handle, "w", encoding="ascii") as file:
+                file.writelines(f"{q} {k}\n" for q, k in kept)
+            os.replace(scratch, folder / _KEYS)
+        except BaseException:
+            Path(scratch).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return
 
 
 class _SharingPickler(pickle.Pickler):

@@ -117,6 +117,8 @@ class Term:
 
 @dataclass(frozen=True)
 class Member:
+    """A person's place in one of the party's groups (a committee), with its rank."""
+
     person: str
     group: str  # the group's key ("Standing")
     position: str  # "" for an ordinary member

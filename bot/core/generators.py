@@ -24,6 +24,8 @@ def cite(ref: CitationRef | None) -> str:
 
 @dataclass(frozen=True)
 class Generated:
+    """What a generator computed: the fields its reply template fills, and what they cite."""
+
     fields: Mapping[str, str]
     citations: tuple[CitationRef, ...] = ()
     # The rows the answer leads with, as (entity kind, key): what "that" means in a follow-up
@@ -54,6 +56,8 @@ GeneratorFn = Callable[[KnowledgeBase, Mapping[str, Any], Entity | None, Query],
 
 @dataclass(frozen=True)
 class GeneratorSpec:
+    """A named computation over the tables and what it reads from a question."""
+
     fn: GeneratorFn
     params: frozenset[str] = frozenset()
     entity: str | None = None  # the entity kind the generator answers about, if any

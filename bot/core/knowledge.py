@@ -43,6 +43,8 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True)
 class Problem:
+    """A problem found in a knowledge file, with where it is and how serious."""
+
     file: str
     entry: str
     field: str
@@ -161,6 +163,8 @@ def join_names(items: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class Row:
+    """A table's row: its typed values, their text as shown, and its citation."""
+
     values: Mapping[str, Any]
     display: Mapping[str, str]
     line: int
@@ -172,6 +176,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Table:
+    """A table (knowledge/tables.yaml and its file under tables/): columns, rows, the entity they are."""
+
     name: str
     file: str
     title: str
@@ -220,6 +226,8 @@ class OperationWords:
 
 @dataclass(frozen=True)
 class KnowledgeBase:
+    """Everything read from the knowledge folder, validated."""
+
     root: Path
     sources: Mapping[str, Source]
     tables: Mapping[str, Table]

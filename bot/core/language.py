@@ -30,6 +30,8 @@ _MAX_KHMER_WORD = 40
 
 @dataclass(frozen=True)
 class Lexicon:
+    """The word lists the reading of a question uses (knowledge/language.yaml)."""
+
     stopwords: frozenset[str] = frozenset()
     question_words: frozenset[str] = frozenset()
     generic_question_words: frozenset[str] = frozenset()

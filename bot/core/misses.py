@@ -65,6 +65,8 @@ class Vote(StrEnum):
 
 @dataclass(frozen=True)
 class Miss:
+    """A question the bot could not answer, or answered with low confidence, as kept."""
+
     at: datetime
     text: str
     kind: str
@@ -79,6 +81,8 @@ class Miss:
 
 @dataclass(frozen=True)
 class Feedback:
+    """A vote or a click on an answer's buttons, as kept."""
+
     at: datetime
     vote: Vote
     server: int | None = None
@@ -160,6 +164,8 @@ class MissStore(Protocol):
 
 @dataclass(frozen=True)
 class Cluster:
+    """Misses worded alike, grouped for the report."""
+
     text: str  # the most frequent wording
     count: int
     examples: tuple[str, ...]

@@ -7,12 +7,10 @@ fit to print: a database URL is shown without its password.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.core.misses import MissStore
-from bot.core.misses_sqlite import SqliteMissStore
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
@@ -40,6 +38,12 @@ def open_store(target: str | Path) -> MissStore:
     """The store at `target`: a postgresql:// URL, or the path of a SQLite file."""
     if isinstance(target, str) and is_database_url(target):
         return _open_postgres(target)
+    # Imported when a store is opened: the settings use this module, and a process that only
+    # answers (the command line's `ask`) never opens one.
+    import sqlite3
+
+    from bot.core.misses_sqlite import SqliteMissStore
+
     path = Path(target)
     try:
         return SqliteMissStore(path)

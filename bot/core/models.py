@@ -58,12 +58,16 @@ class ReplyKind(StrEnum):
 
 @dataclass(frozen=True)
 class Section:
+    """A named part of a source, with the anchor its link points at."""
+
     name: str
     anchor: str = ""
 
 
 @dataclass(frozen=True)
 class Source:
+    """A document the answers cite (knowledge/sources.yaml) and its sections."""
+
     id: str
     title: str
     publisher: str
@@ -110,6 +114,8 @@ ANSWER_TYPES = ("person", "organisation", "date", "number", "place", "duration",
 
 @dataclass(frozen=True)
 class Intent:
+    """A question the bot answers: its phrasings, its reply and what the reply cites."""
+
     id: str
     topic: str
     question: str  # the canonical question, shown as a suggestion
@@ -175,6 +181,8 @@ class Candidate:
 @direct_init
 @dataclass(frozen=True)
 class Answer:
+    """The reply to a message, with its citations, suggestions and the matcher's candidates."""
+
     matched: bool
     intent: str | None
     confidence: float

@@ -15,6 +15,8 @@ from bot.core.models import CitationRef
 
 @dataclass(frozen=True)
 class Computed:
+    """The result of an arithmetic operation on the facts, with the fields that word it."""
+
     op: str  # the reply template that words it (knowledge/operations.yaml)
     fields: Mapping[str, str]
     refs: tuple[CitationRef, ...] = ()

@@ -62,6 +62,8 @@ _THEN = frozenset({"then", "time", "moment", "point", "date", "day", "year"})
 
 @dataclass(frozen=True)
 class Operand:
+    """A dated row a question names, as one side of a computation."""
+
     name: str
     date: PartialDate
     ref: CitationRef | None

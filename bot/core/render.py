@@ -39,6 +39,8 @@ class TableSection:
 
 @dataclass(frozen=True)
 class RenderedTable:
+    """A table written out as text pages, with what it cites."""
+
     name: str
     title: str
     pages: tuple[str, ...]

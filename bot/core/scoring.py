@@ -64,6 +64,8 @@ TREES_FILE = "scoring_trees.npz"
 
 @dataclass(frozen=True)
 class ScoringModel:
+    """The fitted model that turns a candidate's features into a probability."""
+
     weights: Mapping[str, float]
     bias: float
     # A reply states facts at or above `answer`; between `suggest` and `answer` the bot asks

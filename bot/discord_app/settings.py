@@ -93,6 +93,8 @@ class Secret:
 
 @dataclass(frozen=True)
 class Settings:
+    """Every setting the bot and the command line read, validated (`from_env`)."""
+
     token: Secret
     dev_guild_id: int | None = None
     listen_channel_ids: frozenset[int] = frozenset()
