@@ -165,7 +165,7 @@ def test_nearness_of_is_nearness_kept_per_intent_and_words(engine: Engine, monke
         gathered.append(tuple(words))
         return _rows(semantic, words)
 
-    monkeypatch.setattr(semantic, "_near", {})
+    monkeypatch.setattr(semantic, "_near", [{} for _ in semantic._near])
     cases = [(position, words) for position in range(0, len(engine.matcher.index.profiles), 9)
              for words in (("pensioners",), ("outlawed", "pensioners"), ("qzxvwkq",), ())]
     for position, words in cases:
@@ -183,7 +183,7 @@ def test_kept_nearness_has_the_plain_bits_with_its_zeros_shared(engine: Engine,
     import struct
 
     semantic = engine.matcher.semantic
-    monkeypatch.setattr(semantic, "_near", {})
+    monkeypatch.setattr(semantic, "_near", [{} for _ in semantic._near])
     kept: list[tuple[float, ...]] = []
     for position in range(len(engine.matcher.index.profiles)):
         for words in (("pensioners", "banana"), ("outlawed",), ("banana", "weather", "pensioners")):
@@ -192,8 +192,13 @@ def test_kept_nearness_has_the_plain_bits_with_its_zeros_shared(engine: Engine,
             assert [struct.pack("<d", v) for v in kept[-1]] == [struct.pack("<d", v) for v in plain]
     zeros = [value for values in kept for value in values if value == 0.0]
     assert zeros and all(value is zeros[0] for value in zeros)
-    for length in {len(values) for values in kept}:
-        empty = [values for values in kept if len(values) == length and not any(values)]
+    # As kept: a word's value as the float itself, several words' as a tuple, each row of
+    # nothing but zeros the one tuple of its length.
+    tables = [value for table in semantic._near for value in table.values()]
+    assert all(value is zeros[0] for value in tables if type(value) is float and value == 0.0)
+    rows = [value for value in tables if type(value) is tuple]
+    for length in {len(values) for values in rows}:
+        empty = [values for values in rows if len(values) == length and not any(values)]
         assert all(values is empty[0] for values in empty)
     assert any(not any(values) for values in kept) and any(any(values) for values in kept)
 
@@ -201,14 +206,29 @@ def test_kept_nearness_has_the_plain_bits_with_its_zeros_shared(engine: Engine,
 def test_the_kept_words_and_nearness_are_bounded(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     semantic = engine.matcher.semantic
     monkeypatch.setattr(semantic, "_rows", {})
-    monkeypatch.setattr(semantic, "_near", {})
+    monkeypatch.setattr(semantic, "_near", [{} for _ in semantic._near])
     monkeypatch.setattr("bot.core.semantic.WORD_CACHE_SIZE", 3)
     monkeypatch.setattr("bot.core.semantic.NEARNESS_CACHE_SIZE", 3)
     words = ["banned", "pension", "election", "outlawed", "banana", "qzxvwkq"]
     for word in words:
         assert list(semantic.query([word])) == ([word] if word in semantic.vectors else [])
         semantic.nearness_of(0, (word,), lambda found: _rows(semantic, found))
-        assert len(semantic._rows) <= 3 and len(semantic._near) <= 3
+        assert len(semantic._rows) <= 3 and sum(map(len, semantic._near)) <= 3
+
+
+def test_each_intents_kept_nearness_holds_its_share_of_the_bound(engine: Engine,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    semantic = engine.matcher.semantic
+    intents = len(semantic._near)
+    monkeypatch.setattr(semantic, "_near", [{} for _ in range(intents)])
+    monkeypatch.setattr("bot.core.semantic.NEARNESS_CACHE_SIZE", 2 * intents)
+    asked = [("banned",), ("pension",), ("election", "outlawed"), ("banana",), ("qzxvwkq",)]
+    for position in range(intents):
+        for words in asked:
+            near = semantic.nearness_of(position, words, lambda found: _rows(semantic, found))
+            assert near == tuple(semantic.nearness(position, _rows(semantic, words)))
+            assert len(semantic._near[position]) <= 2
+    assert sum(map(len, semantic._near)) <= 2 * intents
 
 
 def test_the_rescaling_rounds_as_float32_arithmetic(engine: Engine) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import struct
 import weakref
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,10 +45,12 @@ class SemanticIndex:
         self._no_vector = np.zeros((0, vectors.dims), dtype=np.float32)
         # Each word's row in the table (-1 for none), as `has_vector` found it.
         self._table_rows: dict[str, int] = {}
-        # `nearness_of`'s values by (intent position, *words): one flat tuple a key, where a
-        # pair would hold the caller's tuple of words besides (each question makes its own;
-        # 0.8 MB of a full memo).
-        self._near: dict[tuple[int | str, ...], tuple[float, ...]] = {}
+        # `nearness_of`'s values, one table an intent (by its position): a word's value kept
+        # under the word itself (over a third of the entries), as a float, and several words'
+        # values under the tuple of them, as a tuple. One flat table of (position, *words)
+        # keys held a key tuple and a value tuple a word besides (0.6 MiB of the 16,000 entries
+        # the labelled questions leave).
+        self._near: list[dict[str | tuple[str, ...], Any]] = [{} for _ in profiles]
         self._nothing_near: dict[int, tuple[float, ...]] = {}  # a row of zeros of each length
         for profile in profiles:
             words = sorted(w for w in profile.bag | profile.said
@@ -157,16 +160,31 @@ class SemanticIndex:
         """`nearness` of the words' vectors (`vectors_of(words)`, gathered only when needed): a
         property of the intent and the words, kept for the pairs met most (the same word left
         uncovered by the same intent, question after question)."""
-        key: tuple[int | str, ...] = (position, *words)
-        known = self._near.get(key)
+        kept = self._near[position]
+        # Over a third of the kept values are 0.0 (a word below the floor for that intent):
+        # `nearness` gives one 0.0 for all of them (its constant), and a row of nothing else
+        # is kept as one tuple for each length, instead of a float or a tuple each (0.45 MB
+        # of a full memo). A value above the floor is never 0.0.
+        if len(words) == 1:
+            word = words[0]
+            value: Any = kept.get(word)  # a float, or () for a word without a vector (no value)
+            if value is None:
+                near = self.nearness(position, vectors_of(words))
+                value = near[0] if near else ()
+                self._keep(kept, word, value)
+            return () if type(value) is tuple else (value,)
+        key = tuple(words)
+        known: tuple[float, ...] | None = kept.get(key)
         if known is None:
-            # Over a third of the kept values are 0.0 (a word below the floor for that intent):
-            # `nearness` gives one 0.0 for all of them (its constant), and a row of nothing else
-            # is kept as one tuple for each length, instead of a float or a tuple each (0.45 MB
-            # of a full memo). A value above the floor is never 0.0.
             near = self.nearness(position, vectors_of(words))
             known = tuple(near) if any(near) else self._nothing_near.setdefault(len(near), tuple(near))
-            if len(self._near) >= NEARNESS_CACHE_SIZE:
-                self._near.clear()  # a bound on what a stream of new words can make it hold
-            self._near[key] = known
+            self._keep(kept, key, known)
         return known
+
+    def _keep(self, kept: dict[str | tuple[str, ...], Any], key: str | tuple[str, ...],
+              value: float | tuple[float, ...]) -> None:
+        # Each intent's table holds its share of NEARNESS_CACHE_SIZE: a bound on what a stream
+        # of new words can make them hold, which a new word for one intent empties alone.
+        if len(kept) >= max(1, NEARNESS_CACHE_SIZE // len(self._near)):
+            kept.clear()
+        kept[key] = value
