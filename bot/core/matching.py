@@ -418,7 +418,7 @@ class Matcher:
         if not order:
             return ()
         query_text = " ".join(sorted([t for t in base_terms if t not in self.lexicon.stopwords]))
-        question_terms = frozenset(base_terms)
+        question_terms = tuple(sorted(set(base_terms)))  # as the index holds a phrasing's words
         none = votes[class_index.get(NONE, unvoted)]
 
         lexical = [best_of[p] for p in order]
