@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot.core import wordvectors
 from bot.core.engine import Engine
 from bot.core.index import IntentProfile, IntentTraits
+from bot.core.normalize import SLOT_PREFIX
 from bot.core.semantic import SemanticIndex
 from bot.core.wordvectors import WordVectors
 
@@ -114,6 +115,20 @@ def test_the_matchers_index_has_one_matrix_per_intent(engine: Engine) -> None:
     assert semantic.nearness(pension, rows)[0] > 0.0  # "pensioners" is near "pension"
 
 
+def test_each_intents_matrix_is_its_own_words_vectors_as_columns(engine: Engine, vectors: WordVectors) -> None:
+    """The matrix gathered from the shared table is, value for value and in the same layout,
+    the one made from the intent's own words alone (the product's BLAS call reads both)."""
+    semantic, lexicon = engine.matcher.semantic, engine.lexicon
+    for position, profile in enumerate(engine.matcher.index.profiles):
+        words = sorted(w for w in profile.bag | profile.said
+                       if w not in lexicon.filler and not w.startswith(SLOT_PREFIX) and w.isalpha())
+        matrix, found = vectors.matrix(words)
+        own = np.ascontiguousarray(matrix[found]).T
+        gathered = semantic.intent_words(position)
+        assert gathered.dtype == own.dtype and gathered.shape == own.shape and gathered.strides == own.strides
+        assert gathered.tobytes(order="A") == own.tobytes(order="A")
+
+
 def test_a_higher_floor_counts_less(engine: Engine, vectors: WordVectors) -> None:
     bag = {"banned", "pension"}
     low = SemanticIndex([_profile(engine, bag)], vectors, engine.lexicon, 0.2)
@@ -147,7 +162,7 @@ def test_nearness_is_exactly_the_plain_formula(semantic: SemanticIndex, vectors:
     matrix, found = vectors.matrix(words)
     assert np.array_equal(rows, matrix[found])  # the found rows, with the same float32 values
     for position in (0, 1):
-        intent_words = semantic._transposed[position].T
+        intent_words = semantic.intent_words(position).T
         # One row at a time and all together: a product of one row and of several are
         # separate BLAS routines, which need not round alike, so both shapes are checked.
         for query in [rows[i:i + 1] for i in range(len(rows))] + [rows]:

@@ -38,8 +38,14 @@ class SemanticIndex:
         # rescaling of the products' float32 maxima reads them (see `nearness`).
         self._floor = float(np.float32(floor))
         self._span = float(np.float32(1.0 - floor))
-        # Each intent's word vectors as columns: the transposed view the product reads, made once.
-        self._transposed: list[NDArray[np.float32]] = []
+        # Each word vector the intents use, once (a row each), and each intent's words as their
+        # rows in it: `nearness` gathers an intent's matrix when a product needs it. The 5,825
+        # columns of the intents' own matrices held 2,098 distinct words' vectors (2.2 MiB of
+        # the engine file, all of it read by a few thousand questions; the table is 0.8 MiB),
+        # and the product is asked for only when its value is not kept (`nearness_of`).
+        word_rows: dict[str, int] = {}
+        table: list[NDArray[np.float32]] = []
+        self._intent_rows: list[NDArray[np.intp]] = []
         # Each word's `query` row: a matrix of one row, or `_no_vector` for a word without one.
         self._rows: dict[str, NDArray[np.float32]] = {}
         self._no_vector = np.zeros((0, vectors.dims), dtype=np.float32)
@@ -56,7 +62,22 @@ class SemanticIndex:
             words = sorted(w for w in profile.bag | profile.said
                            if w not in lexicon.filler and not w.startswith(SLOT_PREFIX) and w.isalpha())
             matrix, found = vectors.matrix(words)
-            self._transposed.append(np.ascontiguousarray(matrix[found]).T)
+            rows: list[int] = []
+            for word, vector, has in zip(words, matrix, found.tolist(), strict=True):
+                if has:
+                    rows.append(word_rows.setdefault(word, len(table)))
+                    if rows[-1] == len(table):
+                        table.append(vector)  # a word's vector is the same in every intent's matrix
+            self._intent_rows.append(np.array(rows, dtype=np.intp))
+        self._table = np.array(table, dtype=np.float32).reshape(len(table), vectors.dims)
+
+    def intent_words(self, position: int) -> NDArray[np.float32]:
+        """The vectors of an intent's words that have them, as columns (dims x words), in the
+        words' sorted order: the matrix `nearness` multiplies by."""
+        # Gathered as rows (C order) and transposed: the layout, and so the BLAS call, of the
+        # matrix the index once kept for each intent.
+        matrix: NDArray[np.float32] = self._table.take(self._intent_rows[position], axis=0).T
+        return matrix
 
     def query(self, words: Sequence[str]) -> dict[str, NDArray[np.float32]]:
         """The words that have vectors, in the order given, each with its vector as a matrix of
@@ -135,9 +156,9 @@ class SemanticIndex:
         """For each query row, its best cosine to the intent's words, rescaled so that the
         floor counts 0 and identity 1; nothing below the floor counts. As Python floats (the
         float32 values): the feature row's arithmetic reads them one at a time."""
-        words = self._transposed[position]
-        if not len(query) or not words.shape[1]:
+        if not len(query) or not len(self._intent_rows[position]):
             return [0.0] * len(query)
+        words = self.intent_words(position)
         # ndarray.dot: the same product as `@` (the same BLAS call) for less dispatch. Each row's
         # maximum is read as a Python float (the float32 value) and rescaled in Python, each step
         # rounded to float32: the values float32 arrays' arithmetic gives (a float32 subtraction
