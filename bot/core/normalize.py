@@ -173,6 +173,12 @@ def stemmed_words(text: str) -> list[str]:
 _RUN_FORMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
+def run_stems(run: str) -> tuple[str, ...]:
+    """`stemmed_words(run)` for an ASCII run of non-space characters, as the memo's own tuple:
+    a memo of something else about the run can hold the same tuple instead of a copy."""
+    return (_RUN_FORMS.get(run) or _remembered_forms(run))[1]
+
+
 def _remembered_forms(run: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     run_words = tuple(fold(run).split())
     run_stems = tuple(map(stem, run_words))
