@@ -205,6 +205,8 @@ def test_kept_nearness_has_the_plain_bits_with_its_zeros_shared(engine: Engine,
             plain = semantic.nearness(position, _rows(semantic, words))
             kept.append(semantic.nearness_of(position, words, lambda found: _rows(semantic, found)))
             assert [struct.pack("<d", v) for v in kept[-1]] == [struct.pack("<d", v) for v in plain]
+            again = semantic.nearness_of(position, words, lambda found: _rows(semantic, found))
+            assert [struct.pack("<d", v) for v in again] == [struct.pack("<d", v) for v in plain]  # as kept
     zeros = [value for values in kept for value in values if value == 0.0]
     assert zeros and all(value is zeros[0] for value in zeros)
     # As kept: a word's value as the float itself, several words' as a tuple, each row of

@@ -9,6 +9,7 @@ something. Curated synonyms stay for the domain's own words.
 
 from __future__ import annotations
 
+import functools
 import struct
 import weakref
 from collections.abc import Callable, Sequence
@@ -25,6 +26,12 @@ from bot.core.normalize import SLOT_PREFIX
 from bot.core.wordvectors import WordVectors
 
 _F32 = struct.Struct("<f")  # a Python float rounded to float32 and back: pack, then unpack
+
+
+@functools.lru_cache(maxsize=64)  # a question's words are a few dozen at most
+def _float32s(count: int) -> struct.Struct:
+    """The packing of `count` float32 values, little-endian."""
+    return struct.Struct(f"<{count}f")
 # The indexes whose table was told where it is read in place (`WordVectors.read_in_place`), on
 # the first word they look up: it belongs to the process, not in the pickle.
 _PLACED: weakref.WeakSet[SemanticIndex] = weakref.WeakSet()
@@ -195,15 +202,24 @@ class SemanticIndex:
                 self._keep(kept, word, value)
             return () if type(value) is tuple else (value,)
         key = tuple(words)
-        known: tuple[float, ...] | None = kept.get(key)
+        known: tuple[float, ...] | bytes | None = kept.get(key)
         if known is None:
             near = self.nearness(position, vectors_of(words))
-            known = tuple(near) if any(near) else self._nothing_near.setdefault(len(near), tuple(near))
+            if any(near):
+                # Kept as their float32 values packed (4 bytes a value, which the Python floats
+                # hold exactly), where a tuple of floats took 32 bytes a value: 0.5 MiB of the
+                # labelled questions' table. Unpacked when asked again.
+                self._keep(kept, key, _float32s(len(near)).pack(*near))
+                return tuple(near)
+            known = self._nothing_near.setdefault(len(near), tuple(near))
             self._keep(kept, key, known)
-        return known
+            return known
+        if isinstance(known, tuple):
+            return known
+        return _float32s(len(words)).unpack(known)
 
     def _keep(self, kept: dict[str | tuple[str, ...], Any], key: str | tuple[str, ...],
-              value: float | tuple[float, ...]) -> None:
+              value: float | tuple[float, ...] | bytes) -> None:
         # Each intent's table holds its share of NEARNESS_CACHE_SIZE: a bound on what a stream
         # of new words can make them hold, which a new word for one intent empties alone.
         if len(kept) >= max(1, NEARNESS_CACHE_SIZE // len(self._near)):
