@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot.core import wordvectors
 from bot.core.engine import Engine
 from bot.core.index import IntentProfile, IntentTraits
+from bot.core.normalize import SLOT_PREFIX
 from bot.core.semantic import SemanticIndex
 from bot.core.wordvectors import WordVectors
 
@@ -114,6 +115,20 @@ def test_the_matchers_index_has_one_matrix_per_intent(engine: Engine) -> None:
     assert semantic.nearness(pension, rows)[0] > 0.0  # "pensioners" is near "pension"
 
 
+def test_each_intents_matrix_is_its_own_words_vectors_as_columns(engine: Engine, vectors: WordVectors) -> None:
+    """The matrix gathered from the shared table is, value for value and in the same layout,
+    the one made from the intent's own words alone (the product's BLAS call reads both)."""
+    semantic, lexicon = engine.matcher.semantic, engine.lexicon
+    for position, profile in enumerate(engine.matcher.index.profiles):
+        words = sorted(w for w in profile.bag | profile.said
+                       if w not in lexicon.filler and not w.startswith(SLOT_PREFIX) and w.isalpha())
+        matrix, found = vectors.matrix(words)
+        own = np.ascontiguousarray(matrix[found]).T
+        gathered = semantic.intent_words(position)
+        assert gathered.dtype == own.dtype and gathered.shape == own.shape and gathered.strides == own.strides
+        assert gathered.tobytes(order="A") == own.tobytes(order="A")
+
+
 def test_a_higher_floor_counts_less(engine: Engine, vectors: WordVectors) -> None:
     bag = {"banned", "pension"}
     low = SemanticIndex([_profile(engine, bag)], vectors, engine.lexicon, 0.2)
@@ -147,7 +162,7 @@ def test_nearness_is_exactly_the_plain_formula(semantic: SemanticIndex, vectors:
     matrix, found = vectors.matrix(words)
     assert np.array_equal(rows, matrix[found])  # the found rows, with the same float32 values
     for position in (0, 1):
-        intent_words = semantic._transposed[position].T
+        intent_words = semantic.intent_words(position).T
         # One row at a time and all together: a product of one row and of several are
         # separate BLAS routines, which need not round alike, so both shapes are checked.
         for query in [rows[i:i + 1] for i in range(len(rows))] + [rows]:
@@ -165,7 +180,7 @@ def test_nearness_of_is_nearness_kept_per_intent_and_words(engine: Engine, monke
         gathered.append(tuple(words))
         return _rows(semantic, words)
 
-    monkeypatch.setattr(semantic, "_near", {})
+    monkeypatch.setattr(semantic, "_near", [{} for _ in semantic._near])
     cases = [(position, words) for position in range(0, len(engine.matcher.index.profiles), 9)
              for words in (("pensioners",), ("outlawed", "pensioners"), ("qzxvwkq",), ())]
     for position, words in cases:
@@ -183,17 +198,24 @@ def test_kept_nearness_has_the_plain_bits_with_its_zeros_shared(engine: Engine,
     import struct
 
     semantic = engine.matcher.semantic
-    monkeypatch.setattr(semantic, "_near", {})
+    monkeypatch.setattr(semantic, "_near", [{} for _ in semantic._near])
     kept: list[tuple[float, ...]] = []
     for position in range(len(engine.matcher.index.profiles)):
         for words in (("pensioners", "banana"), ("outlawed",), ("banana", "weather", "pensioners")):
             plain = semantic.nearness(position, _rows(semantic, words))
             kept.append(semantic.nearness_of(position, words, lambda found: _rows(semantic, found)))
             assert [struct.pack("<d", v) for v in kept[-1]] == [struct.pack("<d", v) for v in plain]
+            again = semantic.nearness_of(position, words, lambda found: _rows(semantic, found))
+            assert [struct.pack("<d", v) for v in again] == [struct.pack("<d", v) for v in plain]  # as kept
     zeros = [value for values in kept for value in values if value == 0.0]
     assert zeros and all(value is zeros[0] for value in zeros)
-    for length in {len(values) for values in kept}:
-        empty = [values for values in kept if len(values) == length and not any(values)]
+    # As kept: a word's value as the float itself, several words' as a tuple, each row of
+    # nothing but zeros the one tuple of its length.
+    tables = [value for table in semantic._near for value in table.values()]
+    assert all(value is zeros[0] for value in tables if type(value) is float and value == 0.0)
+    rows = [value for value in tables if type(value) is tuple]
+    for length in {len(values) for values in rows}:
+        empty = [values for values in rows if len(values) == length and not any(values)]
         assert all(values is empty[0] for values in empty)
     assert any(not any(values) for values in kept) and any(any(values) for values in kept)
 
@@ -201,14 +223,29 @@ def test_kept_nearness_has_the_plain_bits_with_its_zeros_shared(engine: Engine,
 def test_the_kept_words_and_nearness_are_bounded(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     semantic = engine.matcher.semantic
     monkeypatch.setattr(semantic, "_rows", {})
-    monkeypatch.setattr(semantic, "_near", {})
+    monkeypatch.setattr(semantic, "_near", [{} for _ in semantic._near])
     monkeypatch.setattr("bot.core.semantic.WORD_CACHE_SIZE", 3)
     monkeypatch.setattr("bot.core.semantic.NEARNESS_CACHE_SIZE", 3)
     words = ["banned", "pension", "election", "outlawed", "banana", "qzxvwkq"]
     for word in words:
         assert list(semantic.query([word])) == ([word] if word in semantic.vectors else [])
         semantic.nearness_of(0, (word,), lambda found: _rows(semantic, found))
-        assert len(semantic._rows) <= 3 and len(semantic._near) <= 3
+        assert len(semantic._rows) <= 3 and sum(map(len, semantic._near)) <= 3
+
+
+def test_each_intents_kept_nearness_holds_its_share_of_the_bound(engine: Engine,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    semantic = engine.matcher.semantic
+    intents = len(semantic._near)
+    monkeypatch.setattr(semantic, "_near", [{} for _ in range(intents)])
+    monkeypatch.setattr("bot.core.semantic.NEARNESS_CACHE_SIZE", 2 * intents)
+    asked = [("banned",), ("pension",), ("election", "outlawed"), ("banana",), ("qzxvwkq",)]
+    for position in range(intents):
+        for words in asked:
+            near = semantic.nearness_of(position, words, lambda found: _rows(semantic, found))
+            assert near == tuple(semantic.nearness(position, _rows(semantic, words)))
+            assert len(semantic._near[position]) <= 2
+    assert sum(map(len, semantic._near)) <= 2 * intents
 
 
 def test_the_rescaling_rounds_as_float32_arithmetic(engine: Engine) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot.core.config import WORD_CACHE_SIZE
 from bot.core.language import Lexicon
 from bot.core.models import direct_init
-from bot.core.normalize import LONGEST_CACHED_RUN, stem, stemmed_words
+from bot.core.normalize import LONGEST_CACHED_RUN, run_stems, stem, stemmed_words
 
 # Clauses end at punctuation or at a conjunction that starts another question; the words that
 # ask ("who", "how many") open a clause, give or take a little chatter ("so", "quick q:").
@@ -161,4 +161,11 @@ def _clauses_of_run(run: str) -> tuple[tuple[str, ...], ...]:
     the clauses with words are the same."""
     if run == "-":
         return (), ()
-    return tuple(tuple(_clause_stems(piece)) for piece in _CLAUSE_BREAK.split(run))
+    pieces = _CLAUSE_BREAK.split(run)
+    if len(pieces) == 1:
+        # Most runs: one piece, the run itself, whose stems are `stemmed_words(run)`; with no
+        # number among them the memo of the run's forms holds them already, as one tuple.
+        stems = run_stems(run)
+        if not any(t[:1].isdigit() for t in stems):
+            return (stems,)
+    return tuple(tuple(_clause_stems(piece)) for piece in pieces)

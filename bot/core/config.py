@@ -114,7 +114,9 @@ class KnowledgeLimits:
 ENGINE_CACHE_KEEP = 4
 
 # (intent, uncovered words) pairs whose word-vector nearness is kept: a word left uncovered meets
-# a few candidate intents, so twice the bound on words below; some 150 bytes a pair, 6 MB at most.
+# a few candidate intents, so twice the bound on words below; each intent's table holds its share
+# (a 104th here); some 105 bytes a pair (the 16,099 pairs of the labelled questions take 1.7 MB),
+# 4.2 MB at most.
 NEARNESS_CACHE_SIZE = 40_000
 
 # Words and pairs of neighbouring words whose classifier feature rows are kept (a question's

@@ -69,7 +69,7 @@ class IntentTraits:
 @dataclass(slots=True)  # thousands of them, each without a dict of its own: 0.4 MB less
 class Phrasing:
     text: str
-    terms: frozenset[str]
+    terms: frozenset[str] | tuple[str, ...]  # a set while the index is built, a sorted tuple after
     names: frozenset[tuple[str, str]]  # (kind, key) of the names it mentions
     weight: float = 1.0
     content: str = ""  # its weighted words as one string, for rapidfuzz
@@ -144,6 +144,15 @@ class PhrasingIndex:
                 for term in phrasing.terms:
                     self.frequency[term] += 1
         self._matrices()
+        # From here on each phrasing's words are read only whole (is a question's words the
+        # very words of its best phrasing?) or one by one: as a sorted tuple, some 100 bytes
+        # where a set of eight words is 700 (1.4 MiB of a running bot's memory for the 4,104
+        # phrasings). Everything the index derives from the sets was made from them above.
+        for profile in self.profiles:
+            for phrasing in profile.phrasings:
+                phrasing.terms = tuple(sorted(phrasing.terms))
+        self.phrasing_terms: list[frozenset[str] | tuple[str, ...]] = [
+            p.terms for profile in self.profiles for p in profile.phrasings]
 
     # ------------------------------------------------------------ load time
 
@@ -302,7 +311,11 @@ class PhrasingIndex:
         self.rows_by_topic_kind = {k: np.array(v) for k, v in by_kind.items()}
         self.slot_rows = {kind: np.array([profiles[position].intent.entity == kind for position, _ in rows])
                           for kind in NAME_KINDS}
-        self._conflicts: dict[tuple[str, str], np.ndarray | None] = {}
+        # What `scale_by_conflicts` reads, made with the index so that a cached engine carries
+        # them: each name kind's factors for a row no phrasing names, and the phrasings that
+        # name each row (a few each), which keep their scores.
+        self._conflict_base = {kind: self._factors(kind, None) for kind in self.names_kind}
+        self._naming_rows = {named: np.flatnonzero(rows_naming) for named, rows_naming in self.names_key.items()}
         self.numeric_rows = np.array([row for row, (position, _) in enumerate(rows)
                                       if profiles[position].traits.reads_numbers], dtype=int)
         # The fixed row sets' blocks (`_row_block`), made with the index so that a cached engine
@@ -324,24 +337,40 @@ class PhrasingIndex:
         by: the conflict factor for a phrasing that names another row of its kind, the unnamed
         factor (people, places and organisations only) for one that names no one of its kind
         nor has a slot for one, 1 for the rest; None when no phrasing names that kind. As one
-        float32 column, made once per row: multiplying the scores by it costs a fortieth of
-        scaling the thousands of rows of each set by position, and gives the same floats (each
-        factor is the float32 the scores were multiplied by, and a score times 1 is itself)."""
-        known = self._conflicts.get((kind, key))
-        if known is not None or (kind, key) in self._conflicts:
-            return known
+        float32 column (each factor the float32 the scores are multiplied by), made afresh:
+        `scale_by_conflicts` scales by it without making it."""
+        return self._factors(kind, self.names_key.get((kind, key)))
+
+    def _factors(self, kind: str, naming: np.ndarray | None) -> np.ndarray | None:
+        """`conflict_factors` for the phrasings `naming` (a 0/1 column; None: none) name."""
         named_kind = self.names_kind.get(kind)
         found: np.ndarray | None = None
         if named_kind is not None:
-            naming = self.names_key.get((kind, key))
             other = named_kind if naming is None else named_kind & ~naming
             found = np.ones(len(named_kind), dtype=np.float32)
             found[other] = self.config.entity_conflict_factor
             if kind in NAME_KINDS:
                 slots = self.slot_rows.get(kind)
                 found[~named_kind if slots is None else ~named_kind & ~slots] = self.config.unnamed_phrasing_factor
-        self._conflicts[(kind, key)] = found  # one assignment: safe with several worker threads
         return found
+
+    def scale_by_conflicts(self, scores: np.ndarray, kind: str, key: str) -> None:
+        """`scores *= conflict_factors(kind, key)` (when there are factors), in place, the same
+        floats: the rows' factors differ from those of a row no phrasing names (the kind's,
+        kept with the index) only where a phrasing names this row, where they are 1, and a
+        score times 1 is itself, so those scores are put back as they were. One column a kind
+        instead of one a row named (a column of every phrasing each: 1.1 MiB for the 149 rows
+        the labelled questions name), for a gather and a scatter of a few scores."""
+        base = self._conflict_base.get(kind)
+        if base is None:
+            return
+        naming = self._naming_rows.get((kind, key))
+        if naming is None:
+            scores *= base
+            return
+        kept = scores[naming]
+        scores *= base
+        scores[naming] = kept
 
     # ------------------------------------------------------------ per question
 
@@ -436,7 +465,7 @@ class PhrasingIndex:
     def _made_row_block(self, rows: np.ndarray) -> RowBlock:
         # A phrasing's own words are present; they and its intent's keywords vouch for a word.
         present_terms = [self.phrasing_terms[row] for row in rows.tolist()]
-        explains_terms = [terms | self.profiles[self._owner[row]].keywords
+        explains_terms = [self.profiles[self._owner[row]].keywords.union(terms)
                           for row, terms in zip(rows.tolist(), present_terms, strict=True)]
         local: dict[int, int] = {}
         for terms in explains_terms:

@@ -358,9 +358,7 @@ class Matcher:
         for entity in entities:
             # A phrasing that names someone else speaks less for the question; one that names
             # no one of a name kind, nor has a slot for one, was not written for such questions.
-            factors = index.conflict_factors(entity.kind, entity.key)
-            if factors is not None:
-                scores *= factors
+            index.scale_by_conflicts(scores, entity.kind, entity.key)
         if numeric is not None:
             scores[index.numeric_rows] = numeric
         return scores
@@ -420,7 +418,7 @@ class Matcher:
         if not order:
             return ()
         query_text = " ".join(sorted([t for t in base_terms if t not in self.lexicon.stopwords]))
-        question_terms = frozenset(base_terms)
+        question_terms = tuple(sorted(set(base_terms)))  # as the index holds a phrasing's words
         none = votes[class_index.get(NONE, unvoted)]
 
         lexical = [best_of[p] for p in order]

@@ -9,9 +9,11 @@ something. Curated synonyms stay for the domain's own words.
 
 from __future__ import annotations
 
+import functools
 import struct
 import weakref
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,6 +26,12 @@ from bot.core.normalize import SLOT_PREFIX
 from bot.core.wordvectors import WordVectors
 
 _F32 = struct.Struct("<f")  # a Python float rounded to float32 and back: pack, then unpack
+
+
+@functools.lru_cache(maxsize=64)  # a question's words are a few dozen at most
+def _float32s(count: int) -> struct.Struct:
+    """The packing of `count` float32 values, little-endian."""
+    return struct.Struct(f"<{count}f")
 # The indexes whose table was told where it is read in place (`WordVectors.read_in_place`), on
 # the first word they look up: it belongs to the process, not in the pickle.
 _PLACED: weakref.WeakSet[SemanticIndex] = weakref.WeakSet()
@@ -37,23 +45,46 @@ class SemanticIndex:
         # rescaling of the products' float32 maxima reads them (see `nearness`).
         self._floor = float(np.float32(floor))
         self._span = float(np.float32(1.0 - floor))
-        # Each intent's word vectors as columns: the transposed view the product reads, made once.
-        self._transposed: list[NDArray[np.float32]] = []
+        # Each word vector the intents use, once (a row each), and each intent's words as their
+        # rows in it: `nearness` gathers an intent's matrix when a product needs it. The 5,825
+        # columns of the intents' own matrices held 2,098 distinct words' vectors (2.2 MiB of
+        # the engine file, all of it read by a few thousand questions; the table is 0.8 MiB),
+        # and the product is asked for only when its value is not kept (`nearness_of`).
+        word_rows: dict[str, int] = {}
+        table: list[NDArray[np.float32]] = []
+        self._intent_rows: list[NDArray[np.intp]] = []
         # Each word's `query` row: a matrix of one row, or `_no_vector` for a word without one.
         self._rows: dict[str, NDArray[np.float32]] = {}
         self._no_vector = np.zeros((0, vectors.dims), dtype=np.float32)
         # Each word's row in the table (-1 for none), as `has_vector` found it.
         self._table_rows: dict[str, int] = {}
-        # `nearness_of`'s values by (intent position, *words): one flat tuple a key, where a
-        # pair would hold the caller's tuple of words besides (each question makes its own;
-        # 0.8 MB of a full memo).
-        self._near: dict[tuple[int | str, ...], tuple[float, ...]] = {}
+        # `nearness_of`'s values, one table an intent (by its position): a word's value kept
+        # under the word itself (over a third of the entries), as a float, and several words'
+        # values under the tuple of them, as a tuple. One flat table of (position, *words)
+        # keys held a key tuple and a value tuple a word besides (0.6 MiB of the 16,000 entries
+        # the labelled questions leave).
+        self._near: list[dict[str | tuple[str, ...], Any]] = [{} for _ in profiles]
         self._nothing_near: dict[int, tuple[float, ...]] = {}  # a row of zeros of each length
         for profile in profiles:
             words = sorted(w for w in profile.bag | profile.said
                            if w not in lexicon.filler and not w.startswith(SLOT_PREFIX) and w.isalpha())
             matrix, found = vectors.matrix(words)
-            self._transposed.append(np.ascontiguousarray(matrix[found]).T)
+            rows: list[int] = []
+            for word, vector, has in zip(words, matrix, found.tolist(), strict=True):
+                if has:
+                    rows.append(word_rows.setdefault(word, len(table)))
+                    if rows[-1] == len(table):
+                        table.append(vector)  # a word's vector is the same in every intent's matrix
+            self._intent_rows.append(np.array(rows, dtype=np.intp))
+        self._table = np.array(table, dtype=np.float32).reshape(len(table), vectors.dims)
+
+    def intent_words(self, position: int) -> NDArray[np.float32]:
+        """The vectors of an intent's words that have them, as columns (dims x words), in the
+        words' sorted order: the matrix `nearness` multiplies by."""
+        # Gathered as rows (C order) and transposed: the layout, and so the BLAS call, of the
+        # matrix the index once kept for each intent.
+        matrix: NDArray[np.float32] = self._table.take(self._intent_rows[position], axis=0).T
+        return matrix
 
     def query(self, words: Sequence[str]) -> dict[str, NDArray[np.float32]]:
         """The words that have vectors, in the order given, each with its vector as a matrix of
@@ -132,9 +163,9 @@ class SemanticIndex:
         """For each query row, its best cosine to the intent's words, rescaled so that the
         floor counts 0 and identity 1; nothing below the floor counts. As Python floats (the
         float32 values): the feature row's arithmetic reads them one at a time."""
-        words = self._transposed[position]
-        if not len(query) or not words.shape[1]:
+        if not len(query) or not len(self._intent_rows[position]):
             return [0.0] * len(query)
+        words = self.intent_words(position)
         # ndarray.dot: the same product as `@` (the same BLAS call) for less dispatch. Each row's
         # maximum is read as a Python float (the float32 value) and rescaled in Python, each step
         # rounded to float32: the values float32 arrays' arithmetic gives (a float32 subtraction
@@ -157,16 +188,40 @@ class SemanticIndex:
         """`nearness` of the words' vectors (`vectors_of(words)`, gathered only when needed): a
         property of the intent and the words, kept for the pairs met most (the same word left
         uncovered by the same intent, question after question)."""
-        key: tuple[int | str, ...] = (position, *words)
-        known = self._near.get(key)
+        kept = self._near[position]
+        # Over a third of the kept values are 0.0 (a word below the floor for that intent):
+        # `nearness` gives one 0.0 for all of them (its constant), and a row of nothing else
+        # is kept as one tuple for each length, instead of a float or a tuple each (0.45 MB
+        # of a full memo). A value above the floor is never 0.0.
+        if len(words) == 1:
+            word = words[0]
+            value: Any = kept.get(word)  # a float, or () for a word without a vector (no value)
+            if value is None:
+                near = self.nearness(position, vectors_of(words))
+                value = near[0] if near else ()
+                self._keep(kept, word, value)
+            return () if type(value) is tuple else (value,)
+        key = tuple(words)
+        known: tuple[float, ...] | bytes | None = kept.get(key)
         if known is None:
-            # Over a third of the kept values are 0.0 (a word below the floor for that intent):
-            # `nearness` gives one 0.0 for all of them (its constant), and a row of nothing else
-            # is kept as one tuple for each length, instead of a float or a tuple each (0.45 MB
-            # of a full memo). A value above the floor is never 0.0.
             near = self.nearness(position, vectors_of(words))
-            known = tuple(near) if any(near) else self._nothing_near.setdefault(len(near), tuple(near))
-            if len(self._near) >= NEARNESS_CACHE_SIZE:
-                self._near.clear()  # a bound on what a stream of new words can make it hold
-            self._near[key] = known
-        return known
+            if any(near):
+                # Kept as their float32 values packed (4 bytes a value, which the Python floats
+                # hold exactly), where a tuple of floats took 32 bytes a value: 0.5 MiB of the
+                # labelled questions' table. Unpacked when asked again.
+                self._keep(kept, key, _float32s(len(near)).pack(*near))
+                return tuple(near)
+            known = self._nothing_near.setdefault(len(near), tuple(near))
+            self._keep(kept, key, known)
+            return known
+        if isinstance(known, tuple):
+            return known
+        return _float32s(len(words)).unpack(known)
+
+    def _keep(self, kept: dict[str | tuple[str, ...], Any], key: str | tuple[str, ...],
+              value: float | tuple[float, ...] | bytes) -> None:
+        # Each intent's table holds its share of NEARNESS_CACHE_SIZE: a bound on what a stream
+        # of new words can make them hold, which a new word for one intent empties alone.
+        if len(kept) >= max(1, NEARNESS_CACHE_SIZE // len(self._near)):
+            kept.clear()
+        kept[key] = value
