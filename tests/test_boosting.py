@@ -120,3 +120,20 @@ def test_more_leaves_than_two_bytes_index_are_still_found() -> None:
     big = TreeEnsemble(features, thresholds, rng.normal(size=(trees, 31)))
     rows = rng.random((9, 3))
     assert big.logits(rows).tolist() == [_walked(big, row) for row in rows]
+
+
+def test_a_lookup_read_back_gathers_by_arrays_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine cache hands arrays back read-only; the two the lookup gathers by are copied
+    (numpy's `take` would copy them at every call), and the output is still the walk's."""
+    from bot.core import enginecache
+
+    rows, labels = _xor_data(300)
+    trees = fit(rows, labels, np.zeros(len(labels)), SMALL)
+    monkeypatch.setenv(enginecache.ENV, str(tmp_path / "cache"))
+    enginecache.write("key", trees)
+    read = enginecache.read("key")
+    assert isinstance(read, TreeEnsemble)
+    lookup = read._lookup
+    assert lookup is not None and not lookup.leaf_values.flags.writeable
+    assert lookup.slots.flags.writeable and lookup.features.flags.writeable
+    assert read.logits(rows[:11]).tolist() == [_walked(trees, row) for row in rows[:11]]
