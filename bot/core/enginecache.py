@@ -40,7 +40,7 @@ import struct
 import sys
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -157,21 +157,28 @@ def _known_keys(folder: Path | None) -> dict[str, str]:
 def _remember_key(folder: Path, quick: str, key: str, known: dict[str, str]) -> None:
     """Keep `key` under `quick` with the newest of the others, as many as there are engines
     (`ENGINE_CACHE_KEEP`), replacing the file whole; a failure only means hashing next time."""
-    import tempfile  # only when the files changed: a start that finds its key never needs it
-
     kept = [(quick, key), *((q, k) for q, k in known.items() if q != quick)][:ENGINE_CACHE_KEEP]
+    text = "".join(f"{q} {k}\n" for q, k in kept).encode("ascii")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, scratch = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".keys")
-        try:
-            with os.fdopen(handle, "w", encoding="ascii") as file:
-                file.writelines(f"{q} {k}\n" for q, k in kept)
-            os.replace(scratch, folder / _KEYS)
-        except BaseException:
-            Path(scratch).unlink(missing_ok=True)
-            raise
+        _replace_whole(folder, _KEYS, lambda file: file.write(text))
     except OSError:
         return
+
+
+def _replace_whole(folder: Path, name: str, fill: Callable[[BinaryIO], object]) -> None:
+    """Write `folder / name` whole: `fill` writes a scratch file beside it, which then replaces
+    it, so a reader never sees half a file; the scratch file is removed on any failure."""
+    import tempfile  # only when something is written: a start that reads the cache never needs it
+
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, scratch = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=f".{name}")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            fill(file)
+        os.replace(scratch, folder / name)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
 
 
 class _SharingPickler(pickle.Pickler):
@@ -398,18 +405,8 @@ def write(key: str, engine: Any) -> None:
     folder = cache_dir()
     if folder is None:
         return
-    import tempfile  # only when an engine was built: a start that reads one never needs it
-
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, scratch = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=_SUFFIX)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                _write_file(file, engine)
-            os.replace(scratch, folder / f"{_PREFIX}{key}{_SUFFIX}")
-        except BaseException:
-            Path(scratch).unlink(missing_ok=True)
-            raise
+        _replace_whole(folder, f"{_PREFIX}{key}{_SUFFIX}", lambda file: _write_file(file, engine))
         stored = sorted(folder.glob(f"{_PREFIX}*{_SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in stored[ENGINE_CACHE_KEEP:]:
             old.unlink(missing_ok=True)
