@@ -12,7 +12,7 @@ import contextlib
 import functools
 import io
 import json
-import platform
+import os
 import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -561,7 +561,7 @@ def _about(session: ConsoleSession, rest: list[str], out: TextIO) -> bool:
     counts = ", ".join(f"{stats[key]:,} {key}" for key in ("intents", "facts", "sources", "tables")
                        if key in stats)
     root = Path(engine.kb.root)
-    print(f"cnrp-bot {program_version()} (Python {platform.python_version()})", file=out)
+    print(f"cnrp-bot {program_version()} (Python {_python_version()})", file=out)
     print(f"Knowledge base: version {knowledge_version(root)} in {root} ({counts})", file=out)
     if session.store is not None:
         kept = (f"kept in {settings.store_name} for {settings.misses.retention_days} days, "
@@ -926,7 +926,7 @@ class _VersionAction(argparse.Action):
                  values: object, option_string: str | None = None) -> None:
         root = packaged_knowledge()
         version = knowledge_version(root) if root.is_dir() else "missing"
-        print(f"cnrp-bot {program_version()} (Python {platform.python_version()}; "
+        print(f"cnrp-bot {program_version()} (Python {_python_version()}; "
               f"knowledge {version} in {root})")
         parser.exit(EXIT_OK)
 
@@ -1068,6 +1068,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _python_version() -> str:
+    import platform  # parses the interpreter's banner: only `about` and `--version` need it
+
+    return platform.python_version()
+
+
+def _load_dotenv() -> None:
+    """Put the nearest `.env`'s variables in the environment (never over a set one), as
+    python-dotenv's `load_dotenv()` finds it: the first `.env` walking up from this file's folder
+    (from the working directory in a REPL or under a debugger). python-dotenv brings in logging,
+    about 6% of a start, so it is imported only when some `.env` lies on either walk: with none,
+    it would have found nothing to load."""
+    starts = (Path(os.path.abspath(__file__)).parent, Path(os.path.abspath(os.getcwd())))
+    if not any(os.path.exists(folder / ".env") for start in starts for folder in (start, *start.parents)):
+        return
+    try:
+        from dotenv import load_dotenv
+
+        load_dotenv(override=False)
+    except ImportError:  # pragma: no cover - python-dotenv is a dependency
+        pass
+
+
 def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
          stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Entry point; streams are parameters so tests can run it in process."""
@@ -1075,12 +1098,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
     _read_stdin_as_utf8(inp)
     _write_replacing(out)
     _write_replacing(err)
-    try:
-        from dotenv import load_dotenv
-
-        load_dotenv(override=False)
-    except ImportError:  # pragma: no cover - python-dotenv is a dependency
-        pass
+    _load_dotenv()
     parser = build_parser()
     try:
         # argparse writes help, --version and usage errors to sys.stdout/stderr; in process

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import cli
 from bot.cli import CONSOLE_COMMANDS, _Formatter, build_parser, console_help, main
 from bot.core.engine import Engine
 from bot.core.misses import Feedback, Miss, Vote
@@ -59,6 +60,32 @@ def no_token(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("CNRP_MISSES_DB", str(tmp_path / "misses.sqlite3"))
     monkeypatch.setattr("dotenv.load_dotenv", lambda **_: False)
     monkeypatch.chdir(tmp_path)
+
+
+def test_dotenv_is_loaded_only_when_a_dotenv_file_lies_on_its_search(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # python-dotenv looks from the calling file's folder up (from the working directory under a
+    # debugger): with no .env on either walk it is not even imported, and with one it is called.
+    calls: list[dict[str, Any]] = []
+
+    def load_dotenv(**kwargs: Any) -> bool:
+        calls.append(kwargs)
+        return False
+
+    monkeypatch.setattr("dotenv.load_dotenv", load_dotenv)
+    package, work = tmp_path / "site" / "bot", tmp_path / "work"
+    package.mkdir(parents=True)
+    work.mkdir()
+    monkeypatch.setattr(cli, "__file__", str(package / "cli.py"))
+    monkeypatch.chdir(work)
+    cli._load_dotenv()
+    assert calls == []
+    (tmp_path / "site" / ".env").write_text("X=1\n", encoding="utf-8")
+    cli._load_dotenv()
+    (tmp_path / "site" / ".env").unlink()
+    (work / ".env").write_text("X=1\n", encoding="utf-8")
+    cli._load_dotenv()
+    assert calls == [{"override": False}, {"override": False}]
 
 
 def test_ask_prints_answer_and_numbered_sources() -> None:

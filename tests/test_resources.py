@@ -5,6 +5,7 @@ package and every knowledge file."""
 
 from __future__ import annotations
 
+import importlib.resources
 import shutil
 import tomllib
 from pathlib import Path
@@ -31,6 +32,16 @@ def test_a_checkout_serves_its_own_knowledge_folder() -> None:
     assert packaged_knowledge() == DEFAULT_ROOT == REPO / "knowledge"
     assert not (Path(bot.__file__).parent / resources.PACKAGED_KNOWLEDGE).exists(), (
         "bot/_knowledge exists only inside a wheel: the checkout has one knowledge folder")
+
+
+def test_the_packaged_copy_is_looked_for_where_importlib_resources_finds_the_package(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert Path(resources.__file__).parent.parent == importlib.resources.files("bot")
+    package = tmp_path / "bot"
+    (package / "core").mkdir(parents=True)
+    monkeypatch.setattr(resources, "__file__", str(package / "core" / "resources.py"))
+    (package / resources.PACKAGED_KNOWLEDGE).mkdir()
+    assert packaged_knowledge() == package / resources.PACKAGED_KNOWLEDGE
 
 
 def test_the_version_is_the_installed_distributions() -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 
 APP_NAME = "cnrp-bot"
@@ -39,10 +38,12 @@ def program_version() -> str:
 
 def packaged_knowledge() -> Path:
     """The knowledge base this copy of the program ships with."""
-    packaged = resources.files("bot").joinpath(PACKAGED_KNOWLEDGE)
-    # An installed wheel is a folder in site-packages, so the copy is a real path; a zipped
-    # install (never made by pip) would not be, and falls through to the checkout's folder.
-    if isinstance(packaged, Path) and packaged.is_dir():
+    # The `bot` package's folder, as `importlib.resources.files("bot")` gives it for a package
+    # on disk (that module brings in zipfile and tempfile, some 3% of a start). An installed
+    # wheel is a folder in site-packages; a zipped install (never made by pip) has no such
+    # folder, and falls through to the checkout's.
+    packaged = Path(__file__).parent.parent / PACKAGED_KNOWLEDGE
+    if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "knowledge"
 

@@ -15,7 +15,6 @@ import bisect
 import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -295,6 +294,8 @@ class WordVectors:
 @functools.cache
 def load() -> WordVectors:
     """The table shipped in the `bot.data` package, loaded once per process."""
+    from importlib import resources  # brings in zipfile and tempfile: only a build reads the table
+
     with resources.as_file(resources.files("bot.data").joinpath(RESOURCE)) as path:
         return WordVectors.from_file(path)
 

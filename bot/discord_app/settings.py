@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import logging
 import os
 import re
 from collections.abc import Mapping
@@ -17,8 +16,6 @@ from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlsplit
-
-from dotenv import dotenv_values
 
 from bot.core.config import MatchConfig
 from bot.core.engine import Engine
@@ -146,6 +143,8 @@ class Settings:
 
     @property
     def log_level_number(self) -> int:
+        import logging  # only the bot sets a log level: a command-line start never needs it
+
         return logging.getLevelNamesMapping()[self.log_level]
 
     @classmethod
@@ -264,7 +263,11 @@ def token_configured(
 
 def _merged_env(environ: Mapping[str, str], dotenv_path: Path | None) -> dict[str, str]:
     path = dotenv_path if dotenv_path is not None else Path.cwd() / ".env"
-    from_file = dotenv_values(path) if path.is_file() else {}
+    from_file: dict[str, str | None] = {}
+    if path.is_file():  # python-dotenv (and the logging it brings) only when there is a file
+        from dotenv import dotenv_values
+
+        from_file = dotenv_values(path)
     merged = {key: value for key, value in from_file.items() if value is not None}
     # An empty variable counts as unset: `DISCORD_TOKEN=` (as compose files pass a variable
     # the host lacks) hid the token in .env, and the bot quietly ran as the offline console.
