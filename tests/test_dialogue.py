@@ -50,14 +50,14 @@ _MESSAGES = st.lists(_PIECES, max_size=12).map(lambda pieces: " ".join(pieces)) 
 def test_a_message_the_quick_checks_pass_over_has_nothing_to_split_or_point_at(text: str) -> None:
     """`split_questions` and `deictic_kind` skip their patterns when a quicker one finds nothing
     any of them needs: then none of them matches."""
-    assert dialogue.may_split(text) == bool(dialogue._MAY_SPLIT.search(text))
-    if not dialogue._MAY_SPLIT.search(text):
-        collapsed = dialogue._SPACES.sub(" ", text)
-        assert len(dialogue._SENTENCE_END.split(collapsed)) == 1 and not dialogue._QUESTION_JOIN.search(collapsed)
+    assert dialogue.may_split(text) == bool(dialogue._MAY_SPLIT().search(text))
+    if not dialogue._MAY_SPLIT().search(text):
+        collapsed = dialogue._SPACES().sub(" ", text)
+        assert len(dialogue._SENTENCE_END.split(collapsed)) == 1 and not dialogue._QUESTION_JOIN().search(collapsed)
         # The whole message as one question: its spaces collapsed and trimmed the plain way.
-        assert split_questions(text) == ([collapsed.strip(" ,")] if dialogue._WORD.search(collapsed) else [])
-    assert dialogue._may_point(text) == bool(dialogue._MAY_POINT.search(text))
-    if not dialogue._MAY_POINT.search(text):
+        assert split_questions(text) == ([collapsed.strip(" ,")] if dialogue._WORD().search(collapsed) else [])
+    assert dialogue._may_point(text) == bool(dialogue._MAY_POINT().search(text))
+    if not dialogue._MAY_POINT().search(text):
         assert not any(p.search(text) for p in dialogue._DEICTIC.values()) and not dialogue._THERE.search(text)
 
 
@@ -65,11 +65,11 @@ def test_the_quick_checks_agree_with_the_patterns_on_the_labelled_questions() ->
     """The shortcuts of `split_questions` and `deictic_kind` on the questions users ask."""
     for _, conversations in question_sets():
         for text in (question for turns in conversations for question in turns):
-            assert dialogue._may_point(text) == bool(dialogue._MAY_POINT.search(text)), text
-            assert dialogue.may_split(text) == bool(dialogue._MAY_SPLIT.search(text)), text
-            if not dialogue._MAY_SPLIT.search(text):
-                whole = dialogue._SPACES.sub(" ", text).strip(" ,")
-                assert split_questions(text) == ([whole] if dialogue._WORD.search(whole) else []), text
+            assert dialogue._may_point(text) == bool(dialogue._MAY_POINT().search(text)), text
+            assert dialogue.may_split(text) == bool(dialogue._MAY_SPLIT().search(text)), text
+            if not dialogue._MAY_SPLIT().search(text):
+                whole = dialogue._SPACES().sub(" ", text).strip(" ,")
+                assert split_questions(text) == ([whole] if dialogue._WORD().search(whole) else []), text
 
 
 def test_pronouns_and_ellipsis_helpers() -> None:

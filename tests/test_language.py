@@ -118,7 +118,7 @@ def test_the_ascii_word_pattern_finds_the_words_the_general_one_does(text: str) 
     # _other_language uses the plain a-z pattern on casefolded ASCII.
     folded = unicodedata.normalize("NFKC", text).casefold()
     if folded.isascii():
-        assert _ASCII_WORD.findall(folded) == _WORD.findall(folded)
+        assert _ASCII_WORD.findall(folded) == _WORD().findall(folded)
 
 
 def test_the_ascii_word_pattern_finds_the_words_of_the_labelled_questions() -> None:
@@ -126,11 +126,11 @@ def test_the_ascii_word_pattern_finds_the_words_of_the_labelled_questions() -> N
                  for case in load_cases(Path(__file__).parent / name)):
         folded = unicodedata.normalize("NFKC", case.question).casefold()
         if folded.isascii():
-            assert _ASCII_WORD.findall(folded) == _WORD.findall(folded)
+            assert _ASCII_WORD.findall(folded) == _WORD().findall(folded)
 
 
 def _marked_as_a_whole(text: str, lexicon: Lexicon) -> bool:
-    words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    words = _WORD().findall(unicodedata.normalize("NFKC", text).casefold())
     return not lexicon.languages_of_marker.keys().isdisjoint(words)
 
 

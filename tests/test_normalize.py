@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from hypothesis import given
@@ -11,6 +12,7 @@ from bot.core.normalize import (
     _fold_char_marks,
     _latin_marks_dropped,
     fold,
+    lazy_pattern,
     phrase_tokens,
     slot_token,
     stem,
@@ -18,6 +20,16 @@ from bot.core.normalize import (
     tokenize,
     words_and_stems,
 )
+
+
+def test_a_lazy_pattern_is_the_plain_compiled_pattern_made_once() -> None:
+    source = r"['\u2019](?<=\w['\u2019])(?=\w)|HTTPS?://\\S+"
+    lazy = lazy_pattern(source, re.IGNORECASE)
+    plain = re.compile(source, re.IGNORECASE)
+    assert lazy() is lazy()
+    assert (lazy().pattern, lazy().flags) == (plain.pattern, plain.flags)
+    text = "Don\u2019t see https://x.org/a or o'clock"
+    assert lazy().sub("", text) == plain.sub("", text)
 
 
 def test_case_accents_and_punctuation_fold_away() -> None:

@@ -787,7 +787,7 @@ def _said_in_plainly(kb: KnowledgeBase, subject: Entity, source_id: str) -> list
                 or any(c.source != source_id for c in intent.citations)):
             continue
         ref = intent.citations[0]
-        for sentence in _SENTENCE_END.split(intent.answer):
+        for sentence in _SENTENCE_END().split(intent.answer):
             words = fold(sentence).split()
             if not any(f" {name} " in f" {' '.join(words)} " for name in names):
                 continue

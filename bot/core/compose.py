@@ -17,8 +17,9 @@ from bot.core.generators import (
 )
 from bot.core.knowledge import KnowledgeBase
 from bot.core.models import Citation, CitationRef, Entity, Intent
+from bot.core.normalize import lazy_pattern
 
-_MARK = re.compile(re.escape(CITE_OPEN) + r"([^|]+)\|(.+?)" + re.escape(CITE_CLOSE))
+_MARK = lazy_pattern(re.escape(CITE_OPEN) + r"([^|]+)\|(.+?)" + re.escape(CITE_CLOSE))
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def number_citations(kb: KnowledgeBase, text: str, refs: Iterable[CitationRef] =
     def number(ref: CitationRef) -> int:
         return numbers.setdefault(ref, len(numbers) + 1)
 
-    text = _MARK.sub(lambda m: f"[{number(CitationRef(m.group(1), m.group(2)))}]", text)
+    text = _MARK().sub(lambda m: f"[{number(CitationRef(m.group(1), m.group(2)))}]", text)
     inline = len(numbers)
     for ref in refs:
         number(ref)

@@ -8,30 +8,30 @@ from collections.abc import Callable, Sequence
 
 from bot.core.guard import escape_markdown
 from bot.core.models import Answer, Citation, Entity
-from bot.core.normalize import fold
+from bot.core.normalize import fold, lazy_pattern
 
 MAX_PARTS = 3
 
 # Whitespace is collapsed first, so no pattern below ever backtracks over a long run of it.
-_SPACES = re.compile(r"[^\S\n]+")
+_SPACES = lazy_pattern(r"[^\S\n]+")
 _SENTENCE_END = re.compile(r"(?<=[?!;]) |\n+")
 _WH = r"(?:who|whos|whose|what|whats|when|where|why|how|which)"
 _AUX = r"(?:is|was|did|does|do|are|were|can|could|has|had|will|would)"
 # "… founded and who founded it", "…, and is it still active": a conjunction, or a comma, that
 # starts a new question. "how many also had a seat" is one question: "also" alone splits nothing.
-_QUESTION_JOIN = re.compile(
+_QUESTION_JOIN = lazy_pattern(
     rf" ?, ?(?:(?:and|&|also|plus|then) )?(?={_WH}\b)"
     rf"| (?:and|&) (?=(?:{_WH}|{_AUX})\b)"
     rf"| ?, ?(?:and|&|also|plus|then) (?={_AUX}\b)",
     re.IGNORECASE,
 )
-_ASKS = re.compile(rf"\b{_WH}\b|^\W*(?:{_AUX}|tell|list|name|give|explain|describe|show|spell)\b|[?;]\s*$",
+_ASKS = lazy_pattern(rf"\b{_WH}\b|^\W*(?:{_AUX}|tell|list|name|give|explain|describe|show|spell)\b|[?;]\s*$",
                    re.IGNORECASE)
-_ONLY_ASKING = re.compile(rf"^\W*(?:{_WH}\W*){{1,2}}$", re.IGNORECASE)
+_ONLY_ASKING = lazy_pattern(rf"^\W*(?:{_WH}\W*){{1,2}}$", re.IGNORECASE)
 # What a message needs before either pattern above can split it: a sentence break, a comma, or
 # "and" or "&" between spaces. Most messages have none of them and are one question.
-_MAY_SPLIT = re.compile(r"[?!;][^\S\n]|[\n,]|\s(?:and|&)\s", re.IGNORECASE)
-_WORD = re.compile(r"\w")
+_MAY_SPLIT = lazy_pattern(r"[?!;][^\S\n]|[\n,]|\s(?:and|&)\s", re.IGNORECASE)
+_WORD = lazy_pattern(r"\w")
 PERSONAL_PRONOUNS = frozenset({"he", "his", "him", "himself", "she", "her", "hers", "herself"})
 # Words that open a follow-up about another row of the same kind: "and in takeo?", "what about X".
 _ELLIPSIS_OPENERS = ("and ", "what about ", "how about ", "same for ", "also ", "or ", "and what about ", "by ",
@@ -63,13 +63,13 @@ ANAPHORS = frozenset({"it", "its", "that", "this", "those", "these", "they", "th
 # "what did they get there?": a place pointed at, in a question about a result.
 _THERE = re.compile(r"\bthere\W*$", re.IGNORECASE)
 # What a question needs before any pattern above can find a row pointed at (most have none of it).
-_MAY_POINT = re.compile(r"(?:that|this|same)\s|(?:" + "|".join(DEICTIC_KINDS["constituency"]) + r")\W*$|"
+_MAY_POINT = lazy_pattern(r"(?:that|this|same)\s|(?:" + "|".join(DEICTIC_KINDS["constituency"]) + r")\W*$|"
                         + _THERE.pattern, re.IGNORECASE)
 # The words `_MAY_POINT` needs one of. In ASCII text (nearly every question) matching
 # case-insensitively is matching the lowered text, where they are found in one quick pass: the
 # pattern above, which no first letter narrows, is tried at every place of only the few with one.
 _POINT_WORDS = re.compile("|".join(("that", "this", "same", *DEICTIC_KINDS["constituency"], "there")))
-_RESULT_WORDS = re.compile(r"\b(?:votes?|share|percent|percentage|result|results|do|did|get|got|win|won|score)\b",
+_RESULT_WORDS = lazy_pattern(r"\b(?:votes?|share|percent|percentage|result|results|do|did|get|got|win|won|score)\b",
                            re.IGNORECASE)
 
 
@@ -78,7 +78,7 @@ def deictic_kind(text: str) -> str | None:
     if not _may_point(text):
         return None
     found = next((kind for kind, pattern in _DEICTIC.items() if pattern.search(text)), None)
-    if found is None and _THERE.search(text) and _RESULT_WORDS.search(text):
+    if found is None and _THERE.search(text) and _RESULT_WORDS().search(text):
         return "constituency"
     return found
 
@@ -87,7 +87,7 @@ def _may_point(text: str) -> bool:
     """Whether `_MAY_POINT` matches."""
     if text.isascii() and not _POINT_WORDS.search(text.lower()):
         return False
-    return _MAY_POINT.search(text) is not None
+    return _MAY_POINT().search(text) is not None
 
 
 def deictic_word(text: str, kind: str) -> str:
@@ -119,19 +119,19 @@ def split_questions(text: str) -> list[str]:
     if not may_split(text):
         # No comma and no line break: the spaces collapsed and trimmed as below, at a split.
         whole = " ".join(text.split())
-        return [whole] if _WORD.search(whole) else []
+        return [whole] if _WORD().search(whole) else []
     pieces: list[str] = []
-    for sentence in _SENTENCE_END.split(_SPACES.sub(" ", text)):
-        pieces.extend(p.strip(" ,") for p in _QUESTION_JOIN.split(sentence))
+    for sentence in _SENTENCE_END.split(_SPACES().sub(" ", text)):
+        pieces.extend(p.strip(" ,") for p in _QUESTION_JOIN().split(sentence))
     parts: list[str] = []
     carried = ""
-    for piece in (p for p in pieces if _WORD.search(p)):
-        if _ONLY_ASKING.match(piece) and parts:
+    for piece in (p for p in pieces if _WORD().search(p)):
+        if _ONLY_ASKING().match(piece) and parts:
             parts[-1] = f"{parts[-1]} {piece}"
             continue
         piece = f"{carried}, {piece}" if carried else piece
         carried = ""
-        if not _ASKS.search(piece):
+        if not _ASKS().search(piece):
             carried = piece
             continue
         parts.append(piece)
@@ -149,7 +149,7 @@ def may_split(text: str) -> bool:
     if not ("," in text or "\n" in text or "&" in text or "and" in text.lower()
             or "?" in text[:-1] or "!" in text[:-1] or ";" in text[:-1]):
         return False
-    return _MAY_SPLIT.search(text) is not None
+    return _MAY_SPLIT().search(text) is not None
 
 
 def has_personal_pronoun(tokens: Sequence[str]) -> bool:

@@ -44,7 +44,7 @@ from bot.core.knowledge import DEFAULT_ROOT, KnowledgeBase, KnowledgeError, Prob
 from bot.core.limits import check_folder
 from bot.core.matching import ASKING_VERBS, Analysis, Matcher, Parsed, ScoredIntent
 from bot.core.models import Answer, Candidate, CitationRef, Entity, Intent, ReplyKind
-from bot.core.normalize import fold
+from bot.core.normalize import fold, lazy_pattern
 from bot.core.programs import Operand, ProgramReader
 from bot.core.programs import Reading as ProgramReading
 from bot.core.scoring import FEATURE_NAMES
@@ -83,7 +83,7 @@ _SCENE_POINTERS = frozenset({"it", "its", "they", "them", "their", "theirs", "th
 # platform have" has two; "and the weakest?" one).
 _OWN_QUESTION_WORDS = 2
 # "his organisation", "her group": a body named by whom it belongs to.
-_THEIR_BODY = re.compile(r"\b(?:his|her|their)\s+(?:organisation|organization|group|body|network|ngo)\b",
+_THEIR_BODY = lazy_pattern(r"\b(?:his|her|their)\s+(?:organisation|organization|group|body|network|ngo)\b",
                          re.IGNORECASE)
 # "it" and "its" as words, and how many organisations of the last answer "it" may stand for.
 _IT = re.compile(r"\b(?:it|its)\b", re.IGNORECASE)
@@ -426,7 +426,7 @@ class Engine:
             completed = self._complete(text, analysis, pending)
             if completed is not None:
                 return completed
-        if last is not None and (owned := _THEIR_BODY.search(text)):
+        if last is not None and (owned := _THEIR_BODY().search(text)):
             # "did his organisation sign the letter?" after Charles Santiago's roles: the one
             # organisation the last answer names (looked for only after one).
             bodies = {e.key for e in self._rows_in(last.answer.text) if e.kind == "organisation"}

@@ -9,21 +9,22 @@ from __future__ import annotations
 import re
 
 from bot.core.models import Answer, ReplyKind
+from bot.core.normalize import lazy_pattern
 
 # Lone surrogates are what undecodable bytes become (surrogateescape) or what a JSON "\ud800"
 # decodes to: they cannot be encoded as UTF-8, so any output that repeats them would fail.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = lazy_pattern("[\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
 
 # Discord renders these anywhere in a line: emphasis, spoilers, code, masked links, and
 # mentions, channels, timestamps and custom emoji (all of which start with "<").
-_INLINE_MARKUP = re.compile(r"[\\*_~|`\[\]<>]")
+_INLINE_MARKUP = lazy_pattern(r"[\\*_~|`\[\]<>]")
 # …and these at the start of a line: headings, subtext, quotes and list items.
-_LINE_MARKUP = re.compile(r"^([ \t]*)([#>\-]|\d+[.)])", re.MULTILINE)
+_LINE_MARKUP = lazy_pattern(r"^([ \t]*)([#>\-]|\d+[.)])", re.MULTILINE)
 # A bare link stays clickable and visible (its address is shown, so it hides nothing), and
 # escaping inside it would break it. Only URL characters that start no markup of their own
 # (no brackets, parentheses, "*", "|", "`", "<" or "\\") count as part of it.
-_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#@!$&'+,;=%]+")
+_URL = lazy_pattern(r"https?://[A-Za-z0-9\-._~:/?#@!$&'+,;=%]+")
 
 
 def clean_text(text: object, limit: int) -> str:
@@ -32,7 +33,7 @@ def clean_text(text: object, limit: int) -> str:
     Cutting first keeps every later step proportional to the cap, not to what was sent."""
     value = text if isinstance(text, str) else str(text)
     cut = value[: max(0, limit)]
-    return cut if cut.isascii() else _SURROGATE.sub(REPLACEMENT, cut)  # as most messages are: nothing to replace
+    return cut if cut.isascii() else _SURROGATE().sub(REPLACEMENT, cut)  # as most messages are: nothing to replace
 
 
 def escape_markdown(text: str) -> str:
@@ -42,7 +43,7 @@ def escape_markdown(text: str) -> str:
     into the core, and linear in the length of the text (every pattern is a single pass)."""
     pieces: list[str] = []
     start = 0
-    for url in _URL.finditer(text):
+    for url in _URL().finditer(text):
         pieces.append(_escape_plain(text[start : url.start()]))
         pieces.append(url.group(0))
         start = url.end()
@@ -51,8 +52,8 @@ def escape_markdown(text: str) -> str:
 
 
 def _escape_plain(text: str) -> str:
-    text = _INLINE_MARKUP.sub(r"\\\g<0>", text)
-    return _LINE_MARKUP.sub(r"\1\\\2", text)
+    text = _INLINE_MARKUP().sub(r"\\\g<0>", text)
+    return _LINE_MARKUP().sub(r"\1\\\2", text)
 
 
 # ---------------------------------------------------------------- answers that must still be given

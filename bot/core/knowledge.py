@@ -23,7 +23,7 @@ from bot.core.config import KnowledgeLimits
 from bot.core.language import Lexicon, phrases, word_list
 from bot.core.limits import check_counts, check_folder
 from bot.core.models import ANSWER_TYPES, Citation, CitationRef, Intent, ReplyKind, Section, Source
-from bot.core.normalize import fold, stem, tokenize
+from bot.core.normalize import fold, lazy_pattern, stem, tokenize
 from bot.core.resources import packaged_knowledge
 from bot.core.scoring import FEATURE_NAMES, TREES_FILE, ScoringModel, parse_model, untrained_model
 from bot.core.yamlio import LineDict, YamlProblem, load_yaml
@@ -650,7 +650,7 @@ _INTENT_REQUIRED = ("id", "question", "phrasings", "answer")
 # sources lack and what they do hold, with citations.
 INTENT_KINDS = (ReplyKind.ANSWER, ReplyKind.GAP, ReplyKind.SMALLTALK, ReplyKind.REFUSAL)
 _INTENT_OPTIONAL = ("keywords", "citations", "related", "kind", "entity", "generator", "params", "answers")
-_ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
+_ID_PATTERN = lazy_pattern(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
 
 
 def _string_list(c: _Collector, path: Path, entry: str, item: LineDict, key: str) -> tuple[str, ...]:
@@ -691,7 +691,7 @@ def _load_intents(
                 continue
             if not _text_fields(c, path, entry, item, ("id", "entity", "generator")):
                 continue
-            if not _ID_PATTERN.fullmatch(entry):
+            if not _ID_PATTERN().fullmatch(entry):
                 c.add(path, entry, "id", "ids look like 'topic.name' (lowercase, dots, underscores)",
                       item.line_of("id"))
             if entry in intents:

@@ -17,13 +17,14 @@ from functools import cached_property, lru_cache
 
 from bot.core.config import WORD_CACHE_SIZE
 from bot.core.models import direct_init
+from bot.core.normalize import lazy_pattern
 
 # A run of Khmer, spaces between its words included (they are optional in Khmer writing).
 _KHMER_LETTER = r"[\u1780-\u17ff\u19e0-\u19ff]"
-_KHMER = re.compile(rf"{_KHMER_LETTER}(?:[\u1780-\u17ff\u19e0-\u19ff\u200b ]*{_KHMER_LETTER})?")
+_KHMER = lazy_pattern(rf"{_KHMER_LETTER}(?:[\u1780-\u17ff\u19e0-\u19ff\u200b ]*{_KHMER_LETTER})?")
 _KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
-_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
-_LETTERS = re.compile(r"[^\W\d_]+")
+_INVISIBLE = lazy_pattern(r"[\u200b-\u200d\u2060\ufeff]")
+_LETTERS = lazy_pattern(r"[^\W\d_]+")
 # Khmer runs are short in practice; a bound keeps the longest-match scan linear.
 _MAX_KHMER_WORD = 40
 
@@ -124,14 +125,14 @@ _WH = frozenset({"who", "whom", "whose", "what", "when", "where", "why", "how", 
 def _read_khmer(text: str, lexicon: Lexicon) -> tuple[str, int, int]:
     """The text with each known Khmer word replaced by its English; the number of Khmer
     letters, and of those the lexicon recognised."""
-    if not _KHMER.search(text):
+    if not _KHMER().search(text):
         return text, 0, 0
     total = known = 0
     longest = lexicon.khmer_longest
 
     def translate(match: re.Match[str]) -> str:
         nonlocal total, known
-        run = "".join(_INVISIBLE.sub("", match.group(0)).split()).translate(_KHMER_DIGITS)
+        run = "".join(_INVISIBLE().sub("", match.group(0)).split()).translate(_KHMER_DIGITS)
         total += len(run)
         out: list[str] = []
         i = 0
@@ -160,17 +161,17 @@ def _read_khmer(text: str, lexicon: Lexicon) -> tuple[str, int, int]:
             out.insert(0, out.pop(asking))
         return f" {' '.join(out)} "
 
-    translated = _KHMER.sub(translate, _INVISIBLE.sub("", text))
+    translated = _KHMER().sub(translate, _INVISIBLE().sub("", text))
     return translated, total, known
 
 
 def _letters_by_script(text: str) -> tuple[int, dict[str, int]]:
     """Latin letters, and letters of every other script except Khmer, by script."""
     if text.isascii():  # most messages: every letter is Latin, and no script needs looking up
-        return sum(len(run) for run in _LETTERS.findall(text)), {}
+        return sum(len(run) for run in _LETTERS().findall(text)), {}
     latin = 0
     other: dict[str, int] = {}
-    for run in _LETTERS.findall(text):
+    for run in _LETTERS().findall(text):
         for char in run:
             if char.isascii():
                 latin += 1
@@ -189,7 +190,7 @@ def _script(char: str) -> str:
     return name.split(" ", 1)[0] if name else "UNKNOWN"
 
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_WORD = lazy_pattern(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # The same words in casefolded ASCII (most messages), where a letter is a-z: a plain class is
 # tested faster than one made of categories (1.3 -> 0.85 µs a question).
 _ASCII_WORD = re.compile(r"[a-z]+(?:['-][a-z]+)*")
@@ -212,7 +213,7 @@ def _other_language(text: str, lexicon: Lexicon) -> str | None:
         else:
             return None
     folded = unicodedata.normalize("NFKC", text).casefold()
-    tokens = (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)
+    tokens = (_ASCII_WORD if folded.isascii() else _WORD()).findall(folded)
     markers = lexicon.languages_of_marker
     if markers.keys().isdisjoint(tokens):
         return None  # most messages: no word marks another language

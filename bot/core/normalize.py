@@ -10,33 +10,46 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from bot.core.config import FOLDED_TEXT_CACHE_SIZE
 
+
+def lazy_pattern(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
+    """`re.compile(pattern, flags)`, made the first time it is called and kept. Most patterns
+    serve rarer text (markup, accents, several questions in one): compiled at import they cost
+    a start about 10 ms that a plain question's first answer never needs."""
+
+    @functools.cache
+    def compiled() -> re.Pattern[str]:
+        return re.compile(pattern, flags)
+
+    return compiled
+
+
 # Discord's own markup: user, role and channel mentions, custom emoji, and mass pings.
-_DISCORD_MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b", re.I)
+_DISCORD_MARKUP = lazy_pattern(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b", re.I)
 # Each pattern below opens with the characters it can start at (a lookbehind, if any, comes
 # after them), so the regex engine skips to those characters instead of trying every position:
 # four times faster on a question. "https?://…|www\.…" case-insensitively: only "s" has a third
 # case form (the long s), kept by the scoped flag.
-_URL = re.compile(r"[hHwW](?:(?i:ttps?://)|(?i:ww\.))\S+")
-_THOUSANDS = re.compile(r"[,\u202f\u00a0](?<=\d[,\u202f\u00a0])(?=\d{3}\b)")
+_URL = lazy_pattern(r"[hHwW](?:(?i:ttps?://)|(?i:ww\.))\S+")
+_THOUSANDS = lazy_pattern(r"[,\u202f\u00a0](?<=\d[,\u202f\u00a0])(?=\d{3}\b)")
 _DECIMAL_POINT = re.compile(r"\.(?<=\d\.)(?=\d)")
-_APOSTROPHE = re.compile(r"['\u2019\u2018`\u00b4](?<=\w['\u2019\u2018`\u00b4])(?=\w)")
+_APOSTROPHE = lazy_pattern(r"['\u2019\u2018`\u00b4](?<=\w['\u2019\u2018`\u00b4])(?=\w)")
 # Word characters plus the combining marks that scripts such as Khmer, Thai or Devanagari
 # need inside a word (Python's \w leaves them out and would cut those words apart).
-_NOT_WORD = re.compile(
+_NOT_WORD = lazy_pattern(
     r"[^\w\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u064b-\u065f\u0670\u06d6-\u06ed"
     r"\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff\u0001]+"
 )
 # "%" is a word ("lowest cnrp % anywhere"), spelt the way the synonyms know it. A match starts
 # only where a run of spaces does: tried from inside the run, \s* rescanned the rest of it at
 # every position (quadratic: 64 ms for 4,000 spaces). The same matches, the leftmost first.
-_PERCENT_SIGN = re.compile(r"(?<!\s)\s*[%\uff05\u066a]")
+_PERCENT_SIGN = lazy_pattern(r"(?<!\s)\s*[%\uff05\u066a]")
 _PERCENT_SIGNS = ("%", "\uff05", "\u066a")
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")  # letters only: "10000" is a number, not a stretch
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_CONTROL = lazy_pattern(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SLOT = re.compile(r"\{(\w+)\}")
 
 SLOT_PREFIX = "zz"  # `{constituency}` in a phrasing becomes the single token `zzconstituency`
@@ -92,18 +105,18 @@ def fold(text: str) -> str:
 
 def _fold_all(text: str) -> str:
     """`fold`, every step."""
-    text = _CONTROL.sub(" ", text)  # also frees \x01 for the decimal-point placeholder below
-    text = _DISCORD_MARKUP.sub(" ", text)
-    text = _URL.sub(" ", text)
+    text = _CONTROL().sub(" ", text)  # also frees \x01 for the decimal-point placeholder below
+    text = _DISCORD_MARKUP().sub(" ", text)
+    text = _URL().sub(" ", text)
     text = unicodedata.normalize("NFKC", text).casefold()
     if not text.isascii():
         text = _fold_char_marks(text)
-    text = _THOUSANDS.sub("", text)
+    text = _THOUSANDS().sub("", text)
     text = _DECIMAL_POINT.sub("\u0001", text)  # keep 44.46 whole through the punctuation pass
-    text = _APOSTROPHE.sub("", text)
+    text = _APOSTROPHE().sub("", text)
     if any(sign in text for sign in _PERCENT_SIGNS):  # the pattern opens with spaces: it scans slowly
-        text = _PERCENT_SIGN.sub(" percent ", text)
-    text = _NOT_WORD.sub(" ", text).replace("_", " ")
+        text = _PERCENT_SIGN().sub(" percent ", text)
+    text = _NOT_WORD().sub(" ", text).replace("_", " ")
     text = _STRETCHED.sub(r"\1\1", text)
     return text.replace("\u0001", ".")
 

@@ -19,7 +19,7 @@ from bot.core.facts import Amount, FactGraph, show
 from bot.core.generators import cite, office_text, person_offices, titled
 from bot.core.knowledge import KnowledgeBase, PartialDate, join_names
 from bot.core.models import CitationRef, Entity, ReplyKind
-from bot.core.normalize import fold, stem, tokenize
+from bot.core.normalize import fold, lazy_pattern, stem, tokenize
 
 # Which amount a question means, from its words.
 _METRICS = {
@@ -94,7 +94,7 @@ class Reading:
 
 
 _STANDS_FOR_SOMEONE = frozenset({"she", "he", "it", "they", "this", "that", "these", "those", "her", "his"})
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
+_SENTENCE_END = lazy_pattern(r"(?<=[.!?])\s+(?=[A-Z\"“])")
 
 
 @dataclass(frozen=True)
@@ -692,7 +692,7 @@ class ProgramReader:
         folded once, not for every question that asks what it says."""
         answers = self._sentences.get(source_id)
         if answers is None:
-            answers = tuple((intent.citations[0], tuple(map(_Sentence.of, _SENTENCE_END.split(intent.answer))))
+            answers = tuple((intent.citations[0], tuple(map(_Sentence.of, _SENTENCE_END().split(intent.answer))))
                             for intent in self.kb.intents.values()
                             if intent.kind is ReplyKind.ANSWER and intent.citations
                             and all(c.source == source_id for c in intent.citations))
