@@ -28,12 +28,12 @@ from bot.core.guard import FAILED_TEXT, unanswered
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, Severity, load_knowledge
 from bot.core.misses import MissStore, Scope, format_report, miss_to_json, misses_from_jsonl, report
 from bot.core.misses_store import StoreUnavailable, describe_url, is_database_url, open_store
-from bot.core.models import Answer
-from bot.core.render import TABLE_NAMES, RenderedTable, render_table
+from bot.core.models import TABLE_NAMES, Answer
 from bot.core.resources import knowledge_version, packaged_knowledge, program_version
 from bot.discord_app.settings import Secret, Settings, SettingsError, match_config  # no discord
 
-if TYPE_CHECKING:  # the console's line editing is imported when a console starts
+if TYPE_CHECKING:  # the console's line editing is imported when a console starts, tables when drawn
+    from bot.core.render import RenderedTable
     from bot.terminal import Completions, TerminalInput
 
 EXIT_OK, EXIT_FAILED, EXIT_KNOWLEDGE = 0, 1, 2
@@ -424,6 +424,8 @@ def cmd_table(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -
     if engine is None:
         return EXIT_KNOWLEDGE
     options = {k: v for k, v in _table_options(args).items() if v is not None}
+    from bot.core.render import render_table
+
     try:
         format_table(render_table(engine.kb, args.name, **options), out)
     except ValueError as exc:
@@ -520,6 +522,8 @@ def _table_command(name: str) -> ConsoleRun:
         options: dict[str, object] = {}
         if rest and name in PRIMARY_OPTION:
             options[PRIMARY_OPTION[name]] = " ".join(rest)
+        from bot.core.render import render_table
+
         try:
             format_table(render_table(session.engine.kb, name, **options), out)
         except ValueError as exc:

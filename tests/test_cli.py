@@ -27,7 +27,7 @@ from bot.core.engine import Engine
 from bot.core.misses import Feedback, Miss, Vote
 from bot.core.misses_sqlite import SqliteMissStore
 from bot.core.misses_store import open_store
-from bot.core.render import TABLE_NAMES
+from bot.core.models import TABLE_NAMES
 from bot.core.resources import packaged_knowledge, program_version
 from tests.hostile import LINES
 from tests.test_knowledge import BROKEN

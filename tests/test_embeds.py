@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from bot.core.engine import Engine
 from bot.core.misses import MissPolicy
-from bot.core.models import Answer, Citation, ReplyKind
-from bot.core.render import TABLE_NAMES, RenderedTable, TableSection, render_table
+from bot.core.models import TABLE_NAMES, Answer, Citation, ReplyKind
+from bot.core.render import RenderedTable, TableSection, render_table
 from bot.discord_app.embeds import (
     HelpEntry,
     _example_spans,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.core.engine import Engine
-from bot.core.render import PAGE_CHARS, TABLE_NAMES, UnknownName, close_names, paginate, render_table
+from bot.core.models import TABLE_NAMES
+from bot.core.render import PAGE_CHARS, UnknownName, close_names, paginate, render_table
 
 
 @pytest.mark.parametrize("name", TABLE_NAMES)

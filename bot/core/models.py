@@ -107,6 +107,11 @@ class Citation:
         return {"source": self.source, "title": self.title, "section": self.section, "url": self.url}
 
 
+# The tables `render.render_table` draws, by name: kept here so that the command line's parser
+# can offer them without importing the renderer, which a start that only answers never uses.
+TABLE_NAMES = ("results", "leaders", "committee", "elections", "platform", "policies",
+               "timeline", "sources")
+
 # The kinds of answer an intent may give, and a question may ask for.
 ANSWER_TYPES = ("person", "organisation", "date", "number", "place", "duration", "reason",
                 "description", "yesno", "quote", "name")

@@ -15,11 +15,9 @@ from rapidfuzz import fuzz, process
 from bot.core.compose import resolve
 from bot.core.generators import timeline_events
 from bot.core.knowledge import KnowledgeBase, Row, resolve_alias
-from bot.core.models import Citation, CitationRef
+from bot.core.models import TABLE_NAMES, Citation, CitationRef
 from bot.core.normalize import fold
 
-TABLE_NAMES = ("results", "leaders", "committee", "elections", "platform", "policies",
-               "timeline", "sources")
 # A page stays under Discord's 2,000-character message limit with code fences and a header.
 PAGE_CHARS = 1800
 

@@ -12,8 +12,8 @@ from bot.core.compose import SHARED_PLACEHOLDERS, compose, generator_for
 from bot.core.generators import GENERATORS, Query, timeline_events
 from bot.core.knowledge import KnowledgeBase, Problem, Severity
 from bot.core.matching import Matcher
-from bot.core.models import Entity, Intent, ReplyKind
-from bot.core.render import TABLE_NAMES, render_table
+from bot.core.models import TABLE_NAMES, Entity, Intent, ReplyKind
+from bot.core.render import render_table
 
 EMBED_DESCRIPTION_LIMIT = 4096
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
