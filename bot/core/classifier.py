@@ -167,7 +167,10 @@ class IntentClassifier:
         rows.append(len(vocabulary))  # the bias, added last: the same float32 sums as before
         # The ufuncs' own reductions: what .sum() and .max() call, minus their Python wrappers.
         # In place: on a hundred classes each step costs the call, not the arithmetic.
-        logits: NDArray[np.float32] = np.add.reduce(self.values.take(self.codes.take(rows, axis=0)), axis=0)
+        # Every code is a place in `values`, so "wrap" never wraps: it only skips the bounds
+        # check (some 4,500 of the 23,000 instructions the values' gather adds to a question).
+        logits: NDArray[np.float32] = np.add.reduce(self.values.take(self.codes.take(rows, axis=0), mode="wrap"),
+                                                    axis=0)
         logits -= np.maximum.reduce(logits, axis=None)
         np.exp(logits, out=logits)
         logits /= np.add.reduce(logits, axis=None)
