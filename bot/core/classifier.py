@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from bot.core import enginecache
 from bot.core.config import FEATURE_ROW_CACHE_SIZE
 from bot.core.wordvectors import SortedWords
 
@@ -85,6 +86,11 @@ class FeatureRows(Mapping[str, int]):
         if not np.array_equal(ordered, np.arange(len(ordered))):
             self._rows = ordered
             self._rows.flags.writeable = False
+
+    def read_in_place(self, region: Callable[[np.ndarray], tuple[int, int] | None]) -> None:
+        """Search the features' array with `os.pread` from now on (`SortedWords.read_in_place`):
+        a few thousand questions' binary searches would map all of it (0.24 MiB)."""
+        self._words.read_in_place(region)
 
     def get(self, feature: str, default: int | None = None) -> int | None:  # type: ignore[override]
         at = self._words.position(feature) if type(feature) is str else None
@@ -216,7 +222,11 @@ class IntentClassifier:
     def _remember(self, memo: dict[_Words, int], words: _Words, feature: str) -> int:
         if len(memo) >= FEATURE_ROW_CACHE_SIZE:
             memo.clear()  # a bound on what a stream of new words can make it hold
-        row = memo[words] = self.vocabulary.get(feature, NO_ROW)
+        vocabulary = self.vocabulary
+        if isinstance(vocabulary, FeatureRows):
+            # Searched a block at a time with pread where the engine cache maps it (asked once).
+            vocabulary.read_in_place(enginecache.file_region)
+        row = memo[words] = vocabulary.get(feature, NO_ROW)
         return row
 
     @functools.cached_property
