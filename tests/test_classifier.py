@@ -136,3 +136,51 @@ def test_the_shipped_vocabulary_is_numbered_in_sorted_order(kb: KnowledgeBase) -
     # Its rows are then the features' places: no table of rows is kept beside the words.
     vocabulary = kb.classifier.vocabulary
     assert isinstance(vocabulary, FeatureRows) and vocabulary._rows is None
+
+
+def test_the_weights_are_kept_as_places_among_their_distinct_values_the_same_floats() -> None:
+    weights = np.array([[0.5, -0.0, 0.0], [1e-30, 0.5, -2.25]], dtype=np.float32)
+    bias = np.array([0.0, -0.0, 3.0], dtype=np.float32)
+    model = IntentClassifier.of({"w:a": 0, "w:b": 1}, ("a", "b", NONE), weights, bias)
+    assert model.codes.dtype == np.uint16 and len(model.values) == 6  # -0.0 is not 0.0
+    assert model.weights.tobytes() == weights.tobytes() and model.bias.tobytes() == bias.tobytes()
+    for found in (["w:a"], ["w:b", "w:a"], []):
+        rows = [model.vocabulary[f] for f in found]
+        plain = np.add.reduce(np.vstack([weights, bias])[[*rows, len(weights)]], axis=0)
+        plain = np.exp(plain - plain.max())
+        assert model.shares(found).tolist() == (plain / plain.sum()).tolist()
+
+
+def test_more_distinct_weights_than_two_bytes_number_take_four() -> None:
+    weights = np.arange(70_000, dtype=np.float32).reshape(35_000, 2) / 7
+    model = IntentClassifier.of({f"w:{i}": i for i in range(35_000)}, ("a", NONE), weights, np.zeros(2, np.float32))
+    assert model.codes.dtype == np.uint32 and model.weights.tobytes() == weights.tobytes()
+
+
+def test_the_shipped_weights_take_two_bytes_each(kb: KnowledgeBase) -> None:
+    # The file's float16 weights and float32 bias: far fewer distinct values than 65,536.
+    assert kb.classifier is not None and kb.classifier.codes.dtype == np.uint16
+
+
+def test_a_stored_classifier_looks_its_features_up_with_pread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Stored in an engine file and read back, a classifier searches its features' array with
+    # os.pread once it meets a feature its memo lacks (a binary search of the mapping would map
+    # it all), and finds the rows the mapping finds.
+    import os
+
+    from bot.core import enginecache
+    from bot.core.wordvectors import _UNPLACED
+
+    monkeypatch.setenv(enginecache.ENV, str(tmp_path))
+    names = sorted({f"w:word{i:04d}" for i in range(400)} | {"b:word0001 word0002", "a:date"})
+    weights = np.arange(len(names) * 2, dtype=np.float32).reshape(len(names), 2)
+    enginecache.write("key", IntentClassifier.of({n: i for i, n in enumerate(names)}, ("a", NONE), weights,
+                                                 np.zeros(2, np.float32)))
+    held = enginecache.read("key")
+    assert isinstance(held, IntentClassifier) and isinstance(held.vocabulary, FeatureRows)
+    assert held.vocabulary._words._file is _UNPLACED
+    terms = ["word0001", "word0002", "word0399", "unknown"]
+    found = QuestionFeatures(terms, frozenset(), frozenset(), ["date"], [])
+    rows = held._rows_of(found)
+    assert held.vocabulary._words._file not in (None, _UNPLACED) or not hasattr(os, "pread")
+    assert rows == [names.index(f) for f in found.spelt() if f in names]

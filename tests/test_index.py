@@ -349,6 +349,9 @@ def test_some_rows_matches_are_the_blocks_matrix_products(engine: Engine, index:
             known = [term for term in weighted if term in index.column]
             picked = [local.get(index.column[term], -1) for term in known]
             weights = np.array([weighted[term] for term in known], dtype=np.float32)
+            # The blocks hold 0s and 1s as bytes; the products are of the float32 0/1 matrices.
+            assert present.dtype == explains.dtype == np.uint8 and max(present.max(), explains.max()) == 1
+            present, explains = present.astype(np.float32), explains.astype(np.float32)
             with np.errstate(invalid="ignore"):
                 assert shared.tobytes() == (present.take(picked, axis=1) @ weights).tobytes()
                 explained = explains.take(picked, axis=1) @ weights

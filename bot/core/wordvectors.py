@@ -164,7 +164,7 @@ class WordVectors:
             self._file = (vectors[0], vectors[1], scales[1])
         self._words.read_in_place(region)
 
-    def _rows_and_scales(self, rows: Sequence[int]) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
+    def rows_and_scales(self, rows: Sequence[int]) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
         """The int8 rows and their scales, in the order given."""
         found = self._file
         if found is None:
@@ -220,7 +220,7 @@ class WordVectors:
         i = self.index(word)
         if i is None:
             return None
-        ints, scales = self._rows_and_scales([i])
+        ints, scales = self.rows_and_scales([i])
         out: Vector = ints[0].astype(np.float32)
         out *= scales[0]
         return out
@@ -232,7 +232,7 @@ class WordVectors:
             return 0.0
         if i == j:
             return 1.0
-        ints, scales = self._rows_and_scales([i, j])
+        ints, scales = self.rows_and_scales([i, j])
         dot = int(np.dot(ints[0].astype(np.int32), ints[1].astype(np.int32)))
         return min(1.0, max(-1.0, dot * float(scales[0]) * float(scales[1])))
 
@@ -259,7 +259,7 @@ class WordVectors:
         else is asked with it (a product of one int8 and one float32)."""
         # int8 times float32 is a float32 product of the int8 values: no separate conversion,
         # and `take` rather than fancy indexing, each a call fewer or cheaper.
-        ints, scales = self._rows_and_scales(rows)
+        ints, scales = self.rows_and_scales(rows)
         vectors: NDArray[np.float32] = ints * scales[:, None]
         return vectors
 
