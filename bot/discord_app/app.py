@@ -189,8 +189,12 @@ class CnrpBot(commands.AutoShardedBot):
             )
 
     async def on_message(self, message: discord.Message) -> None:
-        # Questions are handled by the Ask cog's listener; there are no prefix commands to run.
-        return
+        # There are no prefix commands to run, so this override hands every message to the Ask
+        # cog's handler itself: discord.py starts a task per listener for each message the bot
+        # sees, and a cog listener beside this method made that two tasks a message.
+        handler = self.runtime.on_message
+        if handler is not None:
+            await handler(message)
 
     async def on_ready(self) -> None:
         log.info(
