@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from types import SimpleNamespace
 from typing import Any
 
-from bot.discord_app.app import drop_own_messages
+import pytest
+
+from bot.discord_app.app import drop_own_messages, new_event_loop
 
 
 def client_with(parsers: dict[str, Any], user_id: int | None = 42) -> Any:
@@ -38,3 +41,17 @@ def test_a_discord_py_without_the_parser_is_left_alone() -> None:
     parsers: dict[str, Any] = {}
     drop_own_messages(client_with(parsers))  # type: ignore[arg-type]
     assert parsers == {}
+
+
+def test_the_event_loop_is_uvloops_where_it_is_installed_and_asyncios_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made = object()
+    monkeypatch.setitem(sys.modules, "uvloop", SimpleNamespace(new_event_loop=lambda: made))
+    assert new_event_loop() is made
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # what an import that fails finds
+    loop = new_event_loop()
+    try:
+        assert type(loop).__module__.startswith("asyncio")
+    finally:
+        loop.close()
