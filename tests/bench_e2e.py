@@ -1,6 +1,7 @@
 """Benchmark, not a test: questions through the real bot process over the loopback fake Discord.
 
-    python -m tests.bench_e2e [--questions 2000] [--concurrency 32]
+    python -m tests.bench_e2e [--questions 2000] [--concurrency 32] [--users 200] [--channels 500]
+                              [--chatter 0]
 
 The questions are the labelled ones in tests/questions.yaml, cycled, asked as mentions spread
 over `channels` channels of a server and as direct messages by `users` users (RATE_LIMIT_BURST=0:
@@ -12,8 +13,12 @@ sends to one channel as many replies at once as the bucket allows, as it does ag
 and a channel asked more often than that waits, as it would there. A bot answering hundreds of
 questions a second is answering in hundreds of channels, so the defaults spread the questions
 so that a run at the target rate stays within every channel's limit; the requests the fake
-refused with a 429 are printed. Latency runs from the fake sending MESSAGE_CREATE to the reply's POST
-arriving back at it, so it covers the gateway, the engine, the embed and the REST call. The
+refused with a 429 are printed. With `--chatter N`, N messages that do not address the bot are
+posted in the server's channels before each question, as Discord sends a bot every message in
+the channels it can read (their text blanked, without the message-content intent).
+
+Latency runs from the fake sending MESSAGE_CREATE to the reply's POST arriving back at it,
+so it covers the gateway, the engine, the embed and the REST call. The
 CPU each process spent per answer is printed too (the bot's from /proc, so Linux only): both
 share the machine's cores, so a throughput figure alone hides which side got cheaper. The
 bot's is also split between its event loop's thread and the others (the engine's workers).
@@ -102,7 +107,8 @@ async def ask(fake: FakeDiscord, user: FakeUser, question: str, channel: int | N
     return reply.at - started
 
 
-async def run(total: int, concurrency: int, users_count: int, channels_count: int) -> int:
+async def run(total: int, concurrency: int, users_count: int, channels_count: int,
+              chatter: int = 0) -> int:
     questions = itertools.cycle(load_questions())
     fake = FakeDiscord(route_limit=DISCORD_MESSAGE_LIMIT, extra_channels=max(0, channels_count - 1))
     await fake.start()
@@ -117,6 +123,9 @@ async def run(total: int, concurrency: int, users_count: int, channels_count: in
 
             async def one(index: int, question: str) -> float:
                 async with gate:
+                    for n in range(chatter):
+                        await fake.post_message(users[(index + n + 1) % len(users)], "lol",
+                                                channel_id=channels[(index + n + 1) % len(channels)])
                     channel = None if index % 3 == 2 else channels[index % len(channels)]
                     return await ask(fake, users[index % len(users)], question, channel)
 
@@ -138,7 +147,8 @@ async def run(total: int, concurrency: int, users_count: int, channels_count: in
             await fake.stop()
     duplicates = sum(1 for replies in fake._replies.values() if len(replies) != 1)
     ms = sorted(latency * 1000 for latency in latencies)
-    print(f"{total} questions, {concurrency} in flight, answered in {elapsed:.2f} s")
+    print(f"{total} questions, {concurrency} in flight, answered in {elapsed:.2f} s"
+          + (f" ({chatter} messages not for the bot before each)" if chatter else ""))
     print(f"throughput: {total / elapsed:.0f} questions answered per second")
     def at(share: float) -> float:
         return ms[min(len(ms) - 1, int(len(ms) * share))]
@@ -184,8 +194,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--users", type=int, default=USERS)
     parser.add_argument("--channels", type=int, default=CHANNELS)
+    parser.add_argument("--chatter", type=int, default=0)
     args = parser.parse_args(argv)
-    return asyncio.run(run(args.questions, args.concurrency, max(1, args.users), max(1, args.channels)))
+    return asyncio.run(run(args.questions, args.concurrency, max(1, args.users), max(1, args.channels),
+                           max(0, args.chatter)))
 
 
 if __name__ == "__main__":
