@@ -1,11 +1,24 @@
 """Benchmark, not a test: questions through the real bot process over the loopback fake Discord.
 
-    python -m tests.bench_e2e [--questions 2000] [--concurrency 32]
+    python -m tests.bench_e2e [--questions 2000] [--concurrency 32] [--users 200] [--channels 500]
+                              [--chatter 0]
 
-The questions are the labelled ones in tests/questions.yaml, cycled, asked as mentions in a
-guild channel and as direct messages by 50 users (RATE_LIMIT_BURST=0: no rate limit). `concurrency` questions
-are in flight at once. Latency runs from the fake sending MESSAGE_CREATE to the reply's POST
-arriving back at it, so it covers the gateway, the engine, the embed and the REST call. The
+The questions are the labelled ones in tests/questions.yaml, cycled, asked as mentions spread
+over `channels` channels of a server and as direct messages by `users` users (RATE_LIMIT_BURST=0:
+the bot's own per-user limit is off). `concurrency` questions are in flight at once.
+
+The fake answers with Discord's per-route rate-limit headers and enforces them with Discord's
+limit on sending messages, 5 per 5 s in each channel (a DM is a channel too): discord.py then
+sends to one channel as many replies at once as the bucket allows, as it does against Discord,
+and a channel asked more often than that waits, as it would there. A bot answering hundreds of
+questions a second is answering in hundreds of channels, so the defaults spread the questions
+so that a run at the target rate stays within every channel's limit; the requests the fake
+refused with a 429 are printed. With `--chatter N`, N messages that do not address the bot are
+posted in the server's channels before each question, as Discord sends a bot every message in
+the channels it can read (their text blanked, without the message-content intent).
+
+Latency runs from the fake sending MESSAGE_CREATE to the reply's POST arriving back at it,
+so it covers the gateway, the engine, the embed and the REST call. The
 CPU each process spent per answer is printed too (the bot's from /proc, so Linux only): both
 share the machine's cores, so a throughput figure alone hides which side got cheaper. The
 bot's is also split between its event loop's thread and the others (the engine's workers).
@@ -26,9 +39,11 @@ from pathlib import Path
 import yaml
 
 from tests.fake_discord import BotProcess, FakeDiscord, FakeUser
+from tests.fake_discord.server import DISCORD_MESSAGE_LIMIT
 
 QUESTIONS = Path(__file__).with_name("questions.yaml")
-USERS = 50
+USERS = 200
+CHANNELS = 500  # Discord's most in one server
 WARM_UP = 50
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -79,22 +94,26 @@ def load_questions() -> list[str]:
     return [str(e["q"]) for e in entries if str(e.get("q") or "").strip()]
 
 
-async def ask(fake: FakeDiscord, user: FakeUser, question: str, dm: bool) -> float:
+async def ask(fake: FakeDiscord, user: FakeUser, question: str, channel: int | None) -> float:
+    """Ask in `channel`, or in a DM when it is None; the seconds until the reply landed."""
     bot = fake.bot_user
     started = time.perf_counter()
-    if dm:
+    if channel is None:
         message_id = await fake.post_message(user, question, dm=True)
     else:
-        message_id = await fake.post_message(user, f"{bot.mention} {question}", mentions=[bot])
+        message_id = await fake.post_message(user, f"{bot.mention} {question}", mentions=[bot],
+                                             channel_id=channel)
     reply = await fake.wait_reply(message_id, timeout=30)
     return reply.at - started
 
 
-async def run(total: int, concurrency: int) -> int:
+async def run(total: int, concurrency: int, users_count: int, channels_count: int,
+              chatter: int = 0) -> int:
     questions = itertools.cycle(load_questions())
-    fake = FakeDiscord()
+    fake = FakeDiscord(route_limit=DISCORD_MESSAGE_LIMIT, extra_channels=max(0, channels_count - 1))
     await fake.start()
-    users = [fake.user(f"user{i}") for i in range(USERS)]
+    users = [fake.user(f"user{i}") for i in range(users_count)]
+    channels = [fake.channel_id, *fake.extra_channel_ids]
     with tempfile.TemporaryDirectory(prefix="cnrp-bench-") as scratch:
         bot = BotProcess(fake, Path(scratch), env={"RATE_LIMIT_BURST": "0", "LOG_LEVEL": "INFO"})
         await bot.start()
@@ -104,7 +123,11 @@ async def run(total: int, concurrency: int) -> int:
 
             async def one(index: int, question: str) -> float:
                 async with gate:
-                    return await ask(fake, users[index % USERS], question, dm=index % 3 == 2)
+                    for n in range(chatter):
+                        await fake.post_message(users[(index + n + 1) % len(users)], "lol",
+                                                channel_id=channels[(index + n + 1) % len(channels)])
+                    channel = None if index % 3 == 2 else channels[index % len(channels)]
+                    return await ask(fake, users[index % len(users)], question, channel)
 
             await asyncio.gather(*(one(i, next(questions)) for i in range(WARM_UP)))
             assert bot.proc is not None
@@ -124,21 +147,20 @@ async def run(total: int, concurrency: int) -> int:
             await fake.stop()
     duplicates = sum(1 for replies in fake._replies.values() if len(replies) != 1)
     ms = sorted(latency * 1000 for latency in latencies)
-    print(f"{total} questions, {concurrency} in flight, answered in {elapsed:.2f} s")
+    print(f"{total} questions, {concurrency} in flight, answered in {elapsed:.2f} s"
+          + (f" ({chatter} messages not for the bot before each)" if chatter else ""))
     print(f"throughput: {total / elapsed:.0f} questions answered per second")
     def at(share: float) -> float:
         return ms[min(len(ms) - 1, int(len(ms) * share))]
 
     print(f"reply latency: p10 {at(0.10):.1f} ms, median {statistics.median(ms):.1f} ms, p90 {at(0.90):.1f} ms, "
           f"p95 {at(0.95):.1f} ms, p99 {at(0.99):.1f} ms, max {ms[-1]:.1f} ms")
-    # Every mention is in the guild's one channel, and discord.py sends one message to a channel
-    # at a time when the answer carries no rate-limit headers (the fake sends none), while each
-    # DM has a channel of its own: the gap between the two is that queue.
     dms = sorted(latency * 1000 for index, latency in enumerate(latencies) if index % 3 == 2)
     mentions = sorted(latency * 1000 for index, latency in enumerate(latencies) if index % 3 != 2)
     if dms and mentions:
-        print(f"median reply latency: mentions (one channel) {statistics.median(mentions):.1f} ms, "
-              f"DMs (a channel each) {statistics.median(dms):.1f} ms")
+        print(f"median reply latency: mentions ({len(channels)} channels) "
+              f"{statistics.median(mentions):.1f} ms, DMs ({len(users)} users) "
+              f"{statistics.median(dms):.1f} ms")
     edges = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
     counts = [0] * (len(edges) + 1)
     for value in ms:
@@ -161,6 +183,7 @@ async def run(total: int, concurrency: int) -> int:
         # waits on I/O; forced ones grow with whatever else the machine runs.
         waited, forced = (after - before for after, before in zip(switches_after, switches, strict=True))
         print(f"bot context switches per answer: {waited / total:.1f} waiting, {forced / total:.1f} forced")
+    print(f"requests refused as rate limited (429): {fake.rate_limited}")
     print(f"questions not answered exactly once: {duplicates}; bot exit code {code}")
     return 0 if duplicates == 0 and code == 0 else 1
 
@@ -169,8 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--questions", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--users", type=int, default=USERS)
+    parser.add_argument("--channels", type=int, default=CHANNELS)
+    parser.add_argument("--chatter", type=int, default=0)
     args = parser.parse_args(argv)
-    return asyncio.run(run(args.questions, args.concurrency))
+    return asyncio.run(run(args.questions, args.concurrency, max(1, args.users), max(1, args.channels),
+                           max(0, args.chatter)))
 
 
 if __name__ == "__main__":

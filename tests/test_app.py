@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from types import SimpleNamespace
 from typing import Any
 
-from bot.discord_app.app import drop_own_messages
+import pytest
+
+from bot.discord_app.app import may_ask, new_event_loop, parse_only_questions
 
 
 def client_with(parsers: dict[str, Any], user_id: int | None = 42) -> Any:
@@ -13,28 +16,68 @@ def client_with(parsers: dict[str, Any], user_id: int | None = 42) -> Any:
     return SimpleNamespace(_connection=SimpleNamespace(parsers=parsers), user=user)
 
 
-def test_the_bots_own_messages_are_dropped_before_they_are_parsed() -> None:
+ME = "42"
+LISTEN = 500
+
+
+def guild_message(**fields: Any) -> dict[str, Any]:
+    return {"id": "2", "guild_id": "9", "channel_id": "100", "author": {"id": "7"},
+            "mentions": [], "content": "", **fields}
+
+
+def test_only_messages_that_can_be_questions_get_through() -> None:
+    assert may_ask({"channel_id": "3", "author": {"id": "7"}, "content": "hi"}, ME, {LISTEN}), "a DM"
+    assert may_ask(guild_message(mentions=[{"id": "8"}, {"id": ME}]), ME, {LISTEN}), "a mention"
+    assert may_ask(guild_message(channel_id=str(LISTEN)), ME, {LISTEN}), "a listen channel"
+    assert not may_ask(guild_message(), ME, {LISTEN}), "chatter elsewhere in a server"
+    assert not may_ask(guild_message(mentions=[{"id": "8"}]), ME, {LISTEN}), "someone else mentioned"
+    assert not may_ask(guild_message(author={"id": ME}, mentions=[{"id": ME}]), ME, {LISTEN}), "own"
+    assert not may_ask({"author": {"id": "7", "bot": True}}, ME, {LISTEN}), "another bot, even in a DM"
+    assert not may_ask(guild_message(webhook_id="5", mentions=[{"id": ME}]), ME, {LISTEN}), "a webhook"
+    # Whatever else a payload lacks or holds, it is not refused here: AskCog._trigger decides.
+    assert may_ask({}, ME, set())
+    assert may_ask(guild_message(mentions=None, author=None, type=7), ME, {100})
+
+
+def test_messages_that_cannot_be_questions_are_dropped_before_they_are_parsed() -> None:
     parsed: list[dict[str, Any]] = []
     parsers: dict[str, Any] = {"MESSAGE_CREATE": parsed.append, "MESSAGE_UPDATE": print}
-    drop_own_messages(client_with(parsers))  # type: ignore[arg-type]
-    own = {"id": "1", "author": {"id": "42"}, "content": "an answer"}
-    someone = {"id": "2", "author": {"id": "7"}, "content": "<@42> who founded the cnrp"}
-    system = {"id": "3", "content": "no author"}
-    for data in (own, someone, system):
+    listening = {LISTEN}
+    parse_only_questions(client_with(parsers), lambda: listening)  # type: ignore[arg-type]
+    own = guild_message(author={"id": ME}, content="an answer")
+    mention = guild_message(mentions=[{"id": ME}], content="<@42> who founded the cnrp")
+    chatter = guild_message(channel_id="600")
+    for data in (own, mention, chatter):
         parsers["MESSAGE_CREATE"](data)
-    assert parsed == [someone, system], "everyone else's go through as they were"
+    listening.add(600)  # the listen channels are read for each message
+    parsers["MESSAGE_CREATE"](chatter)
+    assert parsed == [mention, chatter]
     assert parsers["MESSAGE_UPDATE"] is print, "no other event is touched"
 
 
 def test_before_login_every_message_is_parsed() -> None:
     parsed: list[dict[str, Any]] = []
     parsers: dict[str, Any] = {"MESSAGE_CREATE": parsed.append}
-    drop_own_messages(client_with(parsers, user_id=None))  # type: ignore[arg-type]
-    parsers["MESSAGE_CREATE"]({"author": {"id": "42"}})
+    parse_only_questions(client_with(parsers, user_id=None), set)  # type: ignore[arg-type]
+    parsers["MESSAGE_CREATE"](guild_message(author={"id": ME}))
     assert len(parsed) == 1
 
 
 def test_a_discord_py_without_the_parser_is_left_alone() -> None:
     parsers: dict[str, Any] = {}
-    drop_own_messages(client_with(parsers))  # type: ignore[arg-type]
+    parse_only_questions(client_with(parsers), set)  # type: ignore[arg-type]
     assert parsers == {}
+
+
+def test_the_event_loop_is_uvloops_where_it_is_installed_and_asyncios_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made = object()
+    monkeypatch.setitem(sys.modules, "uvloop", SimpleNamespace(new_event_loop=lambda: made))
+    assert new_event_loop() is made
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # what an import that fails finds
+    loop = new_event_loop()
+    try:
+        assert type(loop).__module__.startswith("asyncio")
+    finally:
+        loop.close()

@@ -77,6 +77,14 @@ def test_a_fresh_install_gives_discord_py_its_fast_json(installed: Path, tmp_pat
     assert done.stdout.strip() == "True"
 
 
+def test_a_fresh_install_gives_the_bot_uvloops_event_loop(installed: Path, tmp_path: Path) -> None:
+    python = installed / "bin" / "python"
+    done = run(python, "-c", "from bot.discord_app.app import new_event_loop; "
+               "print(type(new_event_loop()).__module__)", cwd=tmp_path,
+               env=user_env(tmp_path / "home"))
+    assert done.stdout.strip() == "uvloop"
+
+
 def test_the_installed_program_answers_from_an_unrelated_folder(installed: Path,
                                                                 tmp_path: Path) -> None:
     home, elsewhere = tmp_path / "home", tmp_path / "somewhere" / "else"

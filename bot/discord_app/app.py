@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import signal
 import sys
+from collections.abc import Callable, Collection
 from typing import Any
 
 import aiohttp
@@ -66,24 +68,42 @@ def intents_for(settings: Settings) -> discord.Intents:
                            message_content=settings.needs_message_content)
 
 
-def drop_own_messages(client: discord.Client) -> None:
-    """Discord sends the bot each message it posts, as MESSAGE_CREATE: every reply came back to
-    be parsed into a Message, embed and buttons included, and dispatched to listeners that
-    ignore bots (about 4% of the bot's instructions an answer). Nothing reads them (no message
-    cache, no edits), so they are dropped before discord.py parses them; everyone else's
-    messages go through as before."""
+def may_ask(data: Any, me: str, listening: Collection[int]) -> bool:
+    """Whether a MESSAGE_CREATE payload can be a question to the bot whose id is `me`: not its
+    own nor another bot's or a webhook's, and in a DM, mentioning the bot or in a listen
+    channel. AskCog._trigger decides on the parsed message; this only rules out, on the raw
+    payload, what it would turn away."""
+    author = data.get("author") or {}
+    if author.get("id") == me or author.get("bot") or data.get("webhook_id"):
+        return False
+    if not data.get("guild_id"):
+        return True
+    if any((user or {}).get("id") == me for user in data.get("mentions") or ()):
+        return True
+    channel = data.get("channel_id")
+    return channel is not None and int(channel) in listening
+
+
+def parse_only_questions(client: discord.Client, listening: Callable[[], Collection[int]]) -> None:
+    """Discord sends the bot every message in its servers' channels (without their text unless
+    the bot is mentioned), each message it posts itself, and other bots'. discord.py parsed
+    each into a Message, author and member included (a reply of the bot's, its embed and
+    buttons too: about 4% of the bot's instructions an answer), and started a task to hand it
+    to a listener that then turned it away. Nothing else reads them (no message cache, no
+    edits), so a message that cannot be a question (`may_ask`) is dropped before discord.py
+    parses it; the rest go through as before. `listening` gives the listen channels' ids."""
     parsers = client._connection.parsers
     parse = parsers.get("MESSAGE_CREATE")
     if parse is None:  # a discord.py that routes events otherwise: nothing to drop
         return
 
-    def parse_unless_own(data: Any) -> None:
+    def parse_if_question(data: Any) -> None:
         me = client.user
-        if me is not None and (data.get("author") or {}).get("id") == str(me.id):
+        if me is not None and not may_ask(data, str(me.id), listening()):
             return
         parse(data)
 
-    parsers["MESSAGE_CREATE"] = parse_unless_own
+    parsers["MESSAGE_CREATE"] = parse_if_question
 
 
 class CnrpTree(app_commands.CommandTree["CnrpBot"]):
@@ -165,7 +185,7 @@ class CnrpBot(commands.AutoShardedBot):
         # Buttons on any message this bot ever sent are parsed back from their custom ids, so
         # they keep working after a restart.
         self.add_dynamic_items(*PERSISTENT_ITEMS)
-        drop_own_messages(self)
+        parse_only_questions(self, lambda: self.runtime.settings.listen_channel_ids)
         await self.sync_commands()
 
     async def sync_commands(self) -> None:
@@ -189,8 +209,12 @@ class CnrpBot(commands.AutoShardedBot):
             )
 
     async def on_message(self, message: discord.Message) -> None:
-        # Questions are handled by the Ask cog's listener; there are no prefix commands to run.
-        return
+        # There are no prefix commands to run, so this override hands every message to the Ask
+        # cog's handler itself: discord.py starts a task per listener for each message the bot
+        # sees, and a cog listener beside this method made that two tasks a message.
+        handler = self.runtime.on_message
+        if handler is not None:
+            await handler(message)
 
     async def on_ready(self) -> None:
         log.info(
@@ -275,7 +299,8 @@ def run(*, sync_global: bool = False) -> int:
     health = (None if settings.metrics_port is None else
               HealthServer(bot, bot.runtime, settings.metrics_host, settings.metrics_port))
     try:
-        asyncio.run(_serve(bot, settings.token.reveal(), health))
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            runner.run(_serve(bot, settings.token.reveal(), health))
     except HealthServerError as error:
         log.error("%s", error)
         return EXIT_CONFIG
@@ -291,6 +316,18 @@ def run(*, sync_global: bool = False) -> int:
         log.error("%s", connection_advice(error))
         return EXIT_DISCORD
     return EXIT_OK
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's event loop where it is installed (a dependency on Linux and macOS), asyncio's own
+    otherwise: the same loop API, with its loop, transports and timers in C."""
+    try:
+        # By name, so that type checking passes whether or not it is installed.
+        uvloop = importlib.import_module("uvloop")
+    except ImportError:
+        return asyncio.new_event_loop()
+    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+    return loop
 
 
 def open_store(settings: Settings) -> MissStore | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -100,6 +100,8 @@ class Runtime:
     conversations: ConversationStore
     store: MissStore | None = None
     ask: Asker | None = None  # set by the Ask cog when it loads
+    # Every message the bot sees goes here (the Ask cog's handler, set when it loads).
+    on_message: Callable[[discord.Message], Awaitable[None]] | None = None
     inflight: InFlight = field(default_factory=InFlight)
     # Views whose state lives only in this process (see views.LocalView): disabled at shutdown.
     local_views: set[Any] = field(default_factory=set)

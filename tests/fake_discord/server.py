@@ -4,6 +4,15 @@ The fake keeps the gateway honest the way Discord does: every dispatch gets a se
 and stays in the session's buffer, so a RESUME replays exactly what the client missed, while a
 session invalidated with op 9 loses its buffer. Every REST request is recorded with the status
 the fake answered, so tests can count the replies that really landed.
+
+With `route_limit` set, REST answers carry Discord's per-route rate-limit headers
+(https://discord.com/developers/docs/topics/rate-limits): one bucket per route and top-level
+resource (a channel, a guild, a webhook and its token), `X-RateLimit-Limit`, `-Remaining`,
+`-Reset`, `-Reset-After` and `-Bucket` on every answer, and a 429 with `Retry-After`, scope
+"user" and a Via header for a request past the limit. discord.py reads those headers to send
+several requests to one channel at once; without them it sends one at a time per channel, which
+no bot talking to Discord does. Discord's global limit (50 requests a second unless raised for
+a large bot; interactions are exempt) is not modelled.
 """
 
 from __future__ import annotations
@@ -53,6 +62,25 @@ class Recorded:
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
+
+
+@dataclass(frozen=True)
+class RouteLimit:
+    """`limit` requests per bucket in a window of `window` seconds that opens at the bucket's
+    first request, as Discord's per-route limits work. What Discord's clients report for
+    POST /channels/{id}/messages is 5 per 5 s in each channel (`DISCORD_MESSAGE_LIMIT`)."""
+
+    limit: int
+    window: float
+
+
+DISCORD_MESSAGE_LIMIT = RouteLimit(5, 5.0)
+
+
+@dataclass
+class _Bucket:
+    remaining: int
+    reset_at: float  # time.monotonic() when the window closes
 
 
 @dataclass
@@ -126,16 +154,25 @@ class FakeDiscord:
         token: str = DEFAULT_TOKEN,
         allow_message_content: bool = True,
         echo_own_messages: bool = True,
+        route_limit: RouteLimit | None = None,
+        extra_channels: int = 0,
     ) -> None:
         self.token = token
         self.allow_message_content = allow_message_content
         self.echo_own_messages = echo_own_messages
+        # None: no rate-limit headers and no 429 but the ones fail_next asks for.
+        self.route_limit = route_limit
+        self._buckets: dict[tuple[str, str, tuple[str, ...]], _Bucket] = {}
+        self.rate_limited = 0  # requests answered 429 by `route_limit`
         self.app_id = snowflake()
         self.bot_user = FakeUser(self.app_id, "cnrp-bot", bot=True)
         self.owner = FakeUser(snowflake(), "owner")
         self.guild_id = snowflake()
         self.channel_id = snowflake()
         self.listen_channel_id = snowflake()
+        # More text channels in the main server, for load spread the way a busy bot's is.
+        self.extra_channel_ids = [snowflake() for _ in range(extra_channels)]
+        self._main_channels = {self.channel_id, self.listen_channel_id, *self.extra_channel_ids}
         # A second server with one channel, to check that one server never sees another's data.
         self.other_guild_id = snowflake()
         self.other_channel_id = snowflake()
@@ -360,12 +397,52 @@ class FakeDiscord:
                 continue
             match = pattern.match(record.path)
             if match:
+                limited = self._limit_headers(method, pattern.pattern, match)
+                if limited is not None and limited[1]:
+                    self.rate_limited += 1
+                    return _json({"message": "You are being rate limited.", "global": False,
+                                  "retry_after": float(limited[0]["X-RateLimit-Reset-After"])},
+                                 status=429, headers=limited[0])
                 response = await handler(Request(raw, record), match)
                 if fault is not None:
                     record.message_id = None  # done, but the client is told it failed
                     return _fault_response(fault)
+                if limited is not None:
+                    response.headers.update(limited[0])
                 return response
         return _json({"message": "404: Not Found (fake)", "code": 0}, status=404)
+
+    def _limit_headers(
+        self, method: str, route: str, match: re.Match[str]
+    ) -> tuple[dict[str, str], bool] | None:
+        """Count a request against its bucket: the rate-limit headers to answer with, and
+        whether it is past the limit (a 429); None without `route_limit`."""
+        if self.route_limit is None:
+            return None
+        groups = match.groupdict()
+        # Discord's top-level resources: a channel, a guild, a webhook with its token.
+        major = tuple(groups[k] for k in ("channel", "guild", "app", "id", "token") if groups.get(k))
+        now = time.monotonic()
+        bucket = self._buckets.get((method, route, major))
+        if bucket is None or now >= bucket.reset_at:
+            bucket = _Bucket(self.route_limit.limit, now + self.route_limit.window)
+            self._buckets[(method, route, major)] = bucket
+        over = bucket.remaining <= 0
+        if not over:
+            bucket.remaining -= 1
+        reset_after = bucket.reset_at - now
+        headers = {
+            "X-RateLimit-Limit": str(self.route_limit.limit),
+            "X-RateLimit-Remaining": str(bucket.remaining),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            # An opaque id per route, shared by every resource's bucket of it, as Discord's is.
+            "X-RateLimit-Bucket": format(zlib.crc32(f"{method} {route}".encode()), "08x"),
+        }
+        if over:
+            headers.update({"Retry-After": str(max(1, round(reset_after))),
+                            "X-RateLimit-Scope": "user", "Via": "1.1 google"})
+        return headers, over
 
     async def _get_me(self, request: Request, match: re.Match[str]) -> web.Response:
         return _json(self.bot_user.payload())
@@ -426,7 +503,7 @@ class FakeDiscord:
         return web.Response(status=204)
 
     def _guild_of_channel(self, channel_id: int) -> int | None:
-        if channel_id in (self.channel_id, self.listen_channel_id):
+        if channel_id in self._main_channels:
             return self.guild_id
         return self.other_guild_id if channel_id == self.other_channel_id else None
 
@@ -676,7 +753,8 @@ class FakeDiscord:
             }
             await self._send_dispatch(session, "READY", ready)
             for guild_id, channels in (
-                (self.guild_id, [(self.channel_id, "general"), (self.listen_channel_id, "ask-cnrp")]),
+                (self.guild_id, [(self.channel_id, "general"), (self.listen_channel_id, "ask-cnrp"),
+                                 *((c, f"room-{n}") for n, c in enumerate(self.extra_channel_ids))]),
                 (self.other_guild_id, [(self.other_channel_id, "elsewhere")]),
             ):
                 if self._shard_of(guild_id) == session.shard[0]:

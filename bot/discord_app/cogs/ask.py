@@ -92,11 +92,13 @@ class AskCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.runtime.ask = self.answer
+        self.runtime.on_message = self.on_message
         self.bot.tree.add_command(self.menu)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
         self.runtime.ask = None
+        self.runtime.on_message = None
 
     # ------------------------------------------------------------------------- the engine
 
@@ -200,8 +202,8 @@ class AskCog(commands.Cog):
 
     # ------------------------------------------------------------------------- messages
 
-    @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
+        """Every message the bot sees (called by the bot's own on_message, not as a listener)."""
         via = self._trigger(message)
         if via is None:
             return
