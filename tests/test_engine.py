@@ -258,6 +258,25 @@ def test_a_message_parses_each_text_once_and_keeps_no_parse(engine: Engine, mess
     assert getattr(engine_module._CALL, "analyses", None) is None
 
 
+def test_ask_gives_the_caller_s_parses_back_when_it_returns_or_raises(engine: Engine,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # `ask` opens and closes its message in place, as `_one_message` does: a message asked
+    # within another's leaves that one's parses and analyses as they were, whatever happens.
+    with engine._one_message():
+        outer = engine_module._CALL.parses, engine_module._CALL.analyses
+        engine.ask("who founded the cnrp")
+        assert engine_module._CALL.parses is outer[0] and engine_module._CALL.analyses is outer[1]
+
+        def fails(text: str, context: object) -> None:
+            raise RuntimeError(text)
+
+        monkeypatch.setattr(engine, "_ask_one", fails)
+        with pytest.raises(RuntimeError):
+            engine.ask("who founded the cnrp")
+        assert engine_module._CALL.parses is outer[0] and engine_module._CALL.analyses is outer[1]
+    assert getattr(engine_module._CALL, "parses", None) is None
+
+
 @pytest.mark.parametrize(("message", "question"), [
     ("did the EU sanction cambodia over the dissolution? \U0001f1ea\U0001f1fa",
      "did the EU sanction cambodia over the dissolution?"),
