@@ -123,7 +123,7 @@ class IntentClassifier:
     # The weights (features × classes) with the bias as one more row, each weight as its place
     # in `values`, the distinct float32 weights in order: one gather of a question's rows, one
     # of their values and one reduction make its logits. The shipped weights are float16
-    # values (`save`), 13,400 distinct ones: two bytes a weight instead of four (1.6 MiB less
+    # values (`save`), 13,540 distinct ones: two bytes a weight instead of four (1.6 MiB less
     # of the engine file that questions read, and so of a running bot's memory), the same
     # float32 numbers in the same sums.
     codes: NDArray[np.unsignedinteger[Any]]
