@@ -15,7 +15,7 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -960,7 +960,9 @@ def _command(commands: Any, name: str, summary: str, examples: Sequence[str],
     return parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with `commands`, only their parsers are made, as when parsing
+    arguments that can reach no other command (see `_reachable_commands`)."""
     parser = _Parser(
         prog="cnrp-bot", formatter_class=_Formatter, parents=[_global_options(inherited=False)],
         description="Answers questions about the Cambodia National Rescue Party from a cited "
@@ -977,8 +979,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="console: keep unanswered questions in the misses store (off, so a "
                              "curator's test questions stay out of it)")
     parser.set_defaults(handler=cmd_default)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, add in COMMANDS.items():
+        if commands is None or name in commands:
+            add(subparsers)
+    return parser
 
+
+def _add_ask(commands: Any) -> None:
     ask = _command(commands, "ask", "answer a question (or each stdin line)",
                    ['cnrp-bot ask "who founded the cnrp"',
                     'echo "when was the party banned" | cnrp-bot ask --json'])
@@ -989,6 +997,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="stdin lines are one conversation: follow-ups use earlier answers")
     ask.set_defaults(handler=cmd_ask)
 
+
+def _add_console(commands: Any) -> None:
     chat = _command(commands, "console", "the offline console: questions and /commands, with "
                     "line editing, history and Tab completion at a terminal",
                     ["cnrp-bot console", "cnrp-bot console --keep-misses"])
@@ -997,6 +1007,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "test questions stay out of it)")
     chat.set_defaults(handler=cmd_console)
 
+
+def _add_eval(commands: Any) -> None:
     evaluate = _command(commands, "eval",
                         "measure accuracy on a labelled question file (or a file of conversations)",
                         ["cnrp-bot eval tests/questions.yaml",
@@ -1009,6 +1021,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--show", type=int, default=40, help="failures and confusions to list")
     evaluate.set_defaults(handler=cmd_eval)
 
+
+def _add_fit(commands: Any) -> None:
     fit = _command(commands, "fit",
                    "refit the scoring model (knowledge/scoring.yaml) from labelled questions",
                    ["cnrp-bot fit --write knowledge/scoring.yaml --check tests/fresh.yaml"])
@@ -1024,11 +1038,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write the model here, e.g. knowledge/scoring.yaml (default: only report)")
     fit.set_defaults(handler=cmd_fit)
 
+
+def _add_validate(commands: Any) -> None:
     validate = _command(commands, "validate", "check the knowledge base",
                         ["cnrp-bot validate --strict", "cnrp-bot validate --knowledge ./knowledge"])
     validate.add_argument("--strict", action="store_true", help="fail on warnings too")
     validate.set_defaults(handler=cmd_validate)
 
+
+def _add_table(commands: Any) -> None:
     table = _command(commands, "table", "print a table: " + ", ".join(TABLE_NAMES),
                      ["cnrp-bot table results --sort share --order desc",
                       "cnrp-bot table committee --which standing"])
@@ -1043,6 +1061,8 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--year", type=int, help="timeline: one year (default: all)")
     table.set_defaults(handler=cmd_table)
 
+
+def _add_misses(commands: Any) -> None:
     misses = _command(commands, "misses",
                       "group the questions the bot could not answer, with their feedback",
                       ["cnrp-bot misses --since 2026-11-01", "cnrp-bot misses --server dm --jsonl",
@@ -1064,12 +1084,38 @@ def build_parser() -> argparse.ArgumentParser:
                              "reporting (default: none)")
     misses.set_defaults(handler=cmd_misses)
 
+
+def _add_chart(commands: Any) -> None:
     chart = _command(commands, "chart", "write the 2013 results bar chart as PNG",
                      ["cnrp-bot chart --out results.png", "cnrp-bot chart --out votes.png --metric votes"])
     chart.add_argument("--out", required=True, metavar="FILE", help="PNG file to write")
     chart.add_argument("--metric", choices=CHART_METRICS, default="share", help="what the bars show")
     chart.set_defaults(handler=cmd_chart)
-    return parser
+
+
+# Each command's parser is made by its function, in the order the top-level help lists them.
+COMMANDS: dict[str, Callable[[Any], None]] = {
+    "ask": _add_ask,
+    "console": _add_console,
+    "eval": _add_eval,
+    "fit": _add_fit,
+    "validate": _add_validate,
+    "table": _add_table,
+    "misses": _add_misses,
+    "chart": _add_chart,
+}
+
+
+def _reachable_commands(argv: Sequence[str]) -> tuple[str, ...] | None:
+    """The commands whose parsers parsing `argv` can use, or None when it may be any of them.
+    A first argument that names a command is that command whatever follows (argparse hands
+    everything after the name to its parser, and the top-level parser reads nothing more), and
+    with no argument there is no command. Anything else (an option first, the top-level help,
+    a mistyped command) may reach or list every command. Making every command's parser was
+    most of the parser's cost at every start (gettext looks up each parser's words)."""
+    if not argv:
+        return ()
+    return (argv[0],) if argv[0] in COMMANDS else None
 
 
 def _python_version() -> str:
@@ -1103,12 +1149,13 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
     _write_replacing(out)
     _write_replacing(err)
     _load_dotenv()
-    parser = build_parser()
+    arguments = list(argv) if argv is not None else sys.argv[1:]
+    parser = build_parser(_reachable_commands(arguments))
     try:
         # argparse writes help, --version and usage errors to sys.stdout/stderr; in process
         # (tests) they go to the given streams.
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            args = parser.parse_args(list(argv) if argv is not None else None)
+            args = parser.parse_args(arguments)
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else EXIT_FAILED
     handler: Callable[[argparse.Namespace, TextIO, TextIO, TextIO], int] = args.handler
