@@ -907,8 +907,30 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_FAILED, f"{self.prog}: error: {message}\n")
 
 
+def _terminal_columns() -> int:
+    """`shutil.get_terminal_size().columns`, which argparse's formatter reads for its width,
+    without importing shutil: it brings bz2, lzma, zlib and fnmatch (0.8% of the instructions
+    of a start that answers a question), and the parser makes a formatter for every option."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     """Shows each option's default when it has one worth showing (not None, not a flag's False)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        # argparse's own default width, as HelpFormatter works it out
+        super().__init__(prog, indent_increment, max_help_position,
+                         _terminal_columns() - 2 if width is None else width)
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
@@ -942,7 +964,8 @@ def _global_options(*, inherited: bool) -> argparse.ArgumentParser:
     what was given before it, hence SUPPRESS there. Made once and given to every command, as
     argparse's parents are meant to be (a parent is only read): a parser apiece was some 2 ms
     of every start."""
-    common = argparse.ArgumentParser(add_help=False)
+    # Its formatter is only made to check each option (see `_terminal_columns`).
+    common = argparse.ArgumentParser(add_help=False, formatter_class=_Formatter)
     common.add_argument("--knowledge", metavar="DIR",
                         default=argparse.SUPPRESS if inherited else None,
                         help="knowledge directory (default: CNRP_KNOWLEDGE_DIR, or the knowledge "

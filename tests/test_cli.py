@@ -419,6 +419,27 @@ def test_a_parser_of_the_reachable_commands_parses_as_the_whole_one(argv: list[s
         assert cli._reachable_commands(argv) == (argv[0],)
 
 
+@pytest.mark.parametrize(("columns", "lines"), [
+    (None, None), ("120", None), ("120", "40"), ("0", "40"), ("-5", None), ("wide", "40"), (" 90 ", "x"),
+])  # fmt: skip
+def test_the_formatters_width_is_the_one_argparse_works_out(
+        monkeypatch: pytest.MonkeyPatch, columns: str | None, lines: str | None) -> None:
+    """`_terminal_columns` stands in for shutil.get_terminal_size().columns, which
+    HelpFormatter reads when not given a width: the same number, with or without a terminal."""
+    import shutil
+
+    for name, value in (("COLUMNS", columns), ("LINES", lines)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert cli._terminal_columns() == shutil.get_terminal_size().columns
+    plain = argparse.RawDescriptionHelpFormatter("cnrp-bot")
+    assert _Formatter("cnrp-bot")._width == plain._width
+    with mock.patch.object(sys, "__stdout__", None):
+        assert cli._terminal_columns() == shutil.get_terminal_size().columns
+
+
 def test_the_top_level_help_and_version() -> None:
     code, out, _ = run("--help")
     assert code == 0 and "Examples:" in out and "--version" in out
