@@ -11,7 +11,6 @@ import codecs
 import contextlib
 import functools
 import io
-import json
 import os
 import shlex
 import sys
@@ -26,13 +25,13 @@ from bot.core.dialogue import MAX_PARTS
 from bot.core.engine import Engine
 from bot.core.guard import FAILED_TEXT, unanswered
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, Severity, load_knowledge
-from bot.core.misses import MissStore, Scope, format_report, miss_to_json, misses_from_jsonl, report
 from bot.core.misses_store import StoreUnavailable, describe_url, is_database_url, open_store
 from bot.core.models import TABLE_NAMES, Answer
 from bot.core.resources import knowledge_version, packaged_knowledge, program_version
 from bot.discord_app.settings import Secret, Settings, SettingsError, match_config  # no discord
 
 if TYPE_CHECKING:  # the console's line editing is imported when a console starts, tables when drawn
+    from bot.core.misses import MissStore, Scope  # the misses when kept, reported or imported
     from bot.core.render import RenderedTable
     from bot.terminal import Completions, TerminalInput
 
@@ -194,6 +193,7 @@ def _json_answer(engine: Engine, text: str, conversation: Conversation | None, a
                  err: TextIO) -> str:
     """One line of the JSON contract for one question, whatever happens while answering it:
     a failure still gives its line, so the lines after it stay aligned with their questions."""
+    import json  # here: a start that answers in plain text never needs it
     data = _safe_ask(engine, text, conversation, err).to_json()
     try:
         line = json.dumps(data, ensure_ascii=ascii_only, allow_nan=False)
@@ -611,6 +611,8 @@ def _misses(session: ConsoleSession, rest: list[str], out: TextIO) -> bool:
         print(exc, file=out)
         return False
     try:
+        from bot.core.misses import format_report, report
+
         found = store.misses("all", since)
         if not found:
             print(f"No misses kept in {settings.store_name}" + (f" since {rest[0]}." if rest else "."),
@@ -823,10 +825,14 @@ def cmd_misses(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) 
         print(exc, file=err)
         return EXIT_FAILED
     try:
+        from bot.core.misses import format_report, miss_to_json, report
+
         if args.import_file:
             return _import(store, Path(args.import_file), out, err)
         found = store.misses(scope, since)
         if args.jsonl:
+            import json
+
             for miss in found:
                 # Escaped like ask --json: a question's own line breaks never split its line.
                 print(json.dumps(miss_to_json(miss), ensure_ascii=False).translate(_LINE_SEPARATORS),
@@ -847,6 +853,8 @@ def cmd_misses(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) 
 
 
 def _import(store: MissStore, path: Path, out: TextIO, err: TextIO) -> int:
+    from bot.core.misses import misses_from_jsonl
+
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
