@@ -11,11 +11,10 @@ import codecs
 import contextlib
 import functools
 import io
-import json
 import os
 import shlex
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,13 +25,13 @@ from bot.core.dialogue import MAX_PARTS
 from bot.core.engine import Engine
 from bot.core.guard import FAILED_TEXT, unanswered
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, Severity, load_knowledge
-from bot.core.misses import MissStore, Scope, format_report, miss_to_json, misses_from_jsonl, report
 from bot.core.misses_store import StoreUnavailable, describe_url, is_database_url, open_store
 from bot.core.models import TABLE_NAMES, Answer
 from bot.core.resources import knowledge_version, packaged_knowledge, program_version
 from bot.discord_app.settings import Secret, Settings, SettingsError, match_config  # no discord
 
 if TYPE_CHECKING:  # the console's line editing is imported when a console starts, tables when drawn
+    from bot.core.misses import MissStore, Scope  # the misses when kept, reported or imported
     from bot.core.render import RenderedTable
     from bot.terminal import Completions, TerminalInput
 
@@ -194,6 +193,7 @@ def _json_answer(engine: Engine, text: str, conversation: Conversation | None, a
                  err: TextIO) -> str:
     """One line of the JSON contract for one question, whatever happens while answering it:
     a failure still gives its line, so the lines after it stay aligned with their questions."""
+    import json  # here: a start that answers in plain text never needs it
     data = _safe_ask(engine, text, conversation, err).to_json()
     try:
         line = json.dumps(data, ensure_ascii=ascii_only, allow_nan=False)
@@ -611,6 +611,8 @@ def _misses(session: ConsoleSession, rest: list[str], out: TextIO) -> bool:
         print(exc, file=out)
         return False
     try:
+        from bot.core.misses import format_report, report
+
         found = store.misses("all", since)
         if not found:
             print(f"No misses kept in {settings.store_name}" + (f" since {rest[0]}." if rest else "."),
@@ -823,10 +825,14 @@ def cmd_misses(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) 
         print(exc, file=err)
         return EXIT_FAILED
     try:
+        from bot.core.misses import format_report, miss_to_json, report
+
         if args.import_file:
             return _import(store, Path(args.import_file), out, err)
         found = store.misses(scope, since)
         if args.jsonl:
+            import json
+
             for miss in found:
                 # Escaped like ask --json: a question's own line breaks never split its line.
                 print(json.dumps(miss_to_json(miss), ensure_ascii=False).translate(_LINE_SEPARATORS),
@@ -847,6 +853,8 @@ def cmd_misses(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) 
 
 
 def _import(store: MissStore, path: Path, out: TextIO, err: TextIO) -> int:
+    from bot.core.misses import misses_from_jsonl
+
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -907,8 +915,30 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_FAILED, f"{self.prog}: error: {message}\n")
 
 
+def _terminal_columns() -> int:
+    """`shutil.get_terminal_size().columns`, which argparse's formatter reads for its width,
+    without importing shutil: it brings bz2, lzma, zlib and fnmatch (0.8% of the instructions
+    of a start that answers a question), and the parser makes a formatter for every option."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     """Shows each option's default when it has one worth showing (not None, not a flag's False)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        # argparse's own default width, as HelpFormatter works it out
+        super().__init__(prog, indent_increment, max_help_position,
+                         _terminal_columns() - 2 if width is None else width)
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
@@ -942,7 +972,8 @@ def _global_options(*, inherited: bool) -> argparse.ArgumentParser:
     what was given before it, hence SUPPRESS there. Made once and given to every command, as
     argparse's parents are meant to be (a parent is only read): a parser apiece was some 2 ms
     of every start."""
-    common = argparse.ArgumentParser(add_help=False)
+    # Its formatter is only made to check each option (see `_terminal_columns`).
+    common = argparse.ArgumentParser(add_help=False, formatter_class=_Formatter)
     common.add_argument("--knowledge", metavar="DIR",
                         default=argparse.SUPPRESS if inherited else None,
                         help="knowledge directory (default: CNRP_KNOWLEDGE_DIR, or the knowledge "
@@ -960,7 +991,9 @@ def _command(commands: Any, name: str, summary: str, examples: Sequence[str],
     return parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with `commands`, only their parsers are made, as when parsing
+    arguments that can reach no other command (see `_reachable_commands`)."""
     parser = _Parser(
         prog="cnrp-bot", formatter_class=_Formatter, parents=[_global_options(inherited=False)],
         description="Answers questions about the Cambodia National Rescue Party from a cited "
@@ -977,8 +1010,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="console: keep unanswered questions in the misses store (off, so a "
                              "curator's test questions stay out of it)")
     parser.set_defaults(handler=cmd_default)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, add in COMMANDS.items():
+        if commands is None or name in commands:
+            add(subparsers)
+    return parser
 
+
+def _add_ask(commands: Any) -> None:
     ask = _command(commands, "ask", "answer a question (or each stdin line)",
                    ['cnrp-bot ask "who founded the cnrp"',
                     'echo "when was the party banned" | cnrp-bot ask --json'])
@@ -989,6 +1028,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="stdin lines are one conversation: follow-ups use earlier answers")
     ask.set_defaults(handler=cmd_ask)
 
+
+def _add_console(commands: Any) -> None:
     chat = _command(commands, "console", "the offline console: questions and /commands, with "
                     "line editing, history and Tab completion at a terminal",
                     ["cnrp-bot console", "cnrp-bot console --keep-misses"])
@@ -997,6 +1038,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "test questions stay out of it)")
     chat.set_defaults(handler=cmd_console)
 
+
+def _add_eval(commands: Any) -> None:
     evaluate = _command(commands, "eval",
                         "measure accuracy on a labelled question file (or a file of conversations)",
                         ["cnrp-bot eval tests/questions.yaml",
@@ -1009,6 +1052,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--show", type=int, default=40, help="failures and confusions to list")
     evaluate.set_defaults(handler=cmd_eval)
 
+
+def _add_fit(commands: Any) -> None:
     fit = _command(commands, "fit",
                    "refit the scoring model (knowledge/scoring.yaml) from labelled questions",
                    ["cnrp-bot fit --write knowledge/scoring.yaml --check tests/fresh.yaml"])
@@ -1024,11 +1069,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write the model here, e.g. knowledge/scoring.yaml (default: only report)")
     fit.set_defaults(handler=cmd_fit)
 
+
+def _add_validate(commands: Any) -> None:
     validate = _command(commands, "validate", "check the knowledge base",
                         ["cnrp-bot validate --strict", "cnrp-bot validate --knowledge ./knowledge"])
     validate.add_argument("--strict", action="store_true", help="fail on warnings too")
     validate.set_defaults(handler=cmd_validate)
 
+
+def _add_table(commands: Any) -> None:
     table = _command(commands, "table", "print a table: " + ", ".join(TABLE_NAMES),
                      ["cnrp-bot table results --sort share --order desc",
                       "cnrp-bot table committee --which standing"])
@@ -1043,6 +1092,8 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--year", type=int, help="timeline: one year (default: all)")
     table.set_defaults(handler=cmd_table)
 
+
+def _add_misses(commands: Any) -> None:
     misses = _command(commands, "misses",
                       "group the questions the bot could not answer, with their feedback",
                       ["cnrp-bot misses --since 2026-11-01", "cnrp-bot misses --server dm --jsonl",
@@ -1064,12 +1115,38 @@ def build_parser() -> argparse.ArgumentParser:
                              "reporting (default: none)")
     misses.set_defaults(handler=cmd_misses)
 
+
+def _add_chart(commands: Any) -> None:
     chart = _command(commands, "chart", "write the 2013 results bar chart as PNG",
                      ["cnrp-bot chart --out results.png", "cnrp-bot chart --out votes.png --metric votes"])
     chart.add_argument("--out", required=True, metavar="FILE", help="PNG file to write")
     chart.add_argument("--metric", choices=CHART_METRICS, default="share", help="what the bars show")
     chart.set_defaults(handler=cmd_chart)
-    return parser
+
+
+# Each command's parser is made by its function, in the order the top-level help lists them.
+COMMANDS: dict[str, Callable[[Any], None]] = {
+    "ask": _add_ask,
+    "console": _add_console,
+    "eval": _add_eval,
+    "fit": _add_fit,
+    "validate": _add_validate,
+    "table": _add_table,
+    "misses": _add_misses,
+    "chart": _add_chart,
+}
+
+
+def _reachable_commands(argv: Sequence[str]) -> tuple[str, ...] | None:
+    """The commands whose parsers parsing `argv` can use, or None when it may be any of them.
+    A first argument that names a command is that command whatever follows (argparse hands
+    everything after the name to its parser, and the top-level parser reads nothing more), and
+    with no argument there is no command. Anything else (an option first, the top-level help,
+    a mistyped command) may reach or list every command. Making every command's parser was
+    most of the parser's cost at every start (gettext looks up each parser's words)."""
+    if not argv:
+        return ()
+    return (argv[0],) if argv[0] in COMMANDS else None
 
 
 def _python_version() -> str:
@@ -1103,12 +1180,13 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
     _write_replacing(out)
     _write_replacing(err)
     _load_dotenv()
-    parser = build_parser()
+    arguments = list(argv) if argv is not None else sys.argv[1:]
+    parser = build_parser(_reachable_commands(arguments))
     try:
         # argparse writes help, --version and usage errors to sys.stdout/stderr; in process
         # (tests) they go to the given streams.
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            args = parser.parse_args(list(argv) if argv is not None else None)
+            args = parser.parse_args(arguments)
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else EXIT_FAILED
     handler: Callable[[argparse.Namespace, TextIO, TextIO, TextIO], int] = args.handler

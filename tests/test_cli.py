@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import importlib
 import inspect
@@ -382,6 +383,61 @@ def test_every_commands_help_shows_its_defaults_and_an_example(name: str) -> Non
         assert "default" in shown, f"{name} {action.option_strings[-1]} says its default"
         if action.default not in (None, argparse.SUPPRESS):
             assert f"(default: {action.default})" in text
+
+
+def _parsed(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[object, str, str]:
+    """What parsing `argv` gives: the namespace, or the exit code; and what argparse printed."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            outcome: object = vars(parser.parse_args(argv))
+        except SystemExit as done:
+            outcome = done.code
+    return outcome, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["ask"], ["ask", "who", "founded", "the", "cnrp"], ["ask", "--json", "--explain", "x"],
+    ["ask", "--conversation"], ["ask", "--knowledge", "k", "x"], ["ask", "x", "--knowledge=k"],
+    ["ask", "--help"], ["ask", "--bogus"], ["ask", "--", "--json"], ["ask", "--know", "k", "x"],
+    ["console"], ["console", "--keep-misses"], ["eval"], ["eval", "f.yaml", "--min-accuracy", "x"],
+    ["eval", "f.yaml", "--show", "3", "--min-rejection", "0.5"], ["fit", "--train", "a", "--train", "b"],
+    ["fit", "--without", "lexical", "--write", "w"], ["validate", "--strict"], ["table"],
+    ["table", "results", "--sort", "share", "--order", "asc", "--year", "2013"], ["table", "nope"],
+    ["misses", "--jsonl", "--server", "dm", "--show", "2"], ["misses", "--import", "f"],
+    ["chart"], ["chart", "--out", "o.png", "--metric", "votes"], ["chart", "--help"],
+    ["--help"], ["-h"], ["--version"], ["--sync-global"], ["--keep-misses", "console"],
+    ["--knowledge", "k", "ask", "x"], ["--knowledge=k", "validate"], ["--know", "k", "ask"],
+    ["asks", "x"], ["ASK", "x"], ["--bogus", "ask"], ["--", "ask", "x"], ["-", "ask"],
+])  # fmt: skip
+def test_a_parser_of_the_reachable_commands_parses_as_the_whole_one(argv: list[str]) -> None:
+    """main() makes only the parsers that `argv` can reach: every outcome (namespace, help,
+    usage error, exit code) is the one the parser of every command gives."""
+    whole = _parsed(build_parser(), argv)
+    assert _parsed(build_parser(cli._reachable_commands(argv)), argv) == whole
+    if argv and argv[0] in cli.COMMANDS:
+        assert cli._reachable_commands(argv) == (argv[0],)
+
+
+@pytest.mark.parametrize(("columns", "lines"), [
+    (None, None), ("120", None), ("120", "40"), ("0", "40"), ("-5", None), ("wide", "40"), (" 90 ", "x"),
+])  # fmt: skip
+def test_the_formatters_width_is_the_one_argparse_works_out(
+        monkeypatch: pytest.MonkeyPatch, columns: str | None, lines: str | None) -> None:
+    """`_terminal_columns` stands in for shutil.get_terminal_size().columns, which
+    HelpFormatter reads when not given a width: the same number, with or without a terminal."""
+    import shutil
+
+    for name, value in (("COLUMNS", columns), ("LINES", lines)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert cli._terminal_columns() == shutil.get_terminal_size().columns
+    plain = argparse.RawDescriptionHelpFormatter("cnrp-bot")
+    assert _Formatter("cnrp-bot")._width == plain._width
+    with mock.patch.object(sys, "__stdout__", None):
+        assert cli._terminal_columns() == shutil.get_terminal_size().columns
 
 
 def test_the_top_level_help_and_version() -> None:

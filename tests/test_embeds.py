@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.engine import Engine
-from bot.core.misses import MissPolicy
+from bot.core.misspolicy import MissPolicy
 from bot.core.models import TABLE_NAMES, Answer, Citation, ReplyKind
 from bot.core.render import RenderedTable, TableSection, render_table
 from bot.discord_app.embeds import (

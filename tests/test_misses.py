@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 import random
 import string
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from bot.core.engine import Engine
 from bot.core.misses import (
     Feedback,
     Miss,
-    MissPolicy,
     Vote,
     answer_votes,
     cluster,
@@ -27,34 +25,6 @@ NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 def miss(text: str, *, id_: int | None = None, leaning: str = "party.founders") -> Miss:
     return Miss(NOW, text, "unknown", 0.4, ((leaning, 0.4),), id=id_)
-
-
-def test_only_misses_are_kept_without_user_ids(engine: Engine) -> None:
-    policy = MissPolicy()
-    assert policy.miss_for(engine.ask("who founded the cnrp"), user="123") is None
-    kept = policy.miss_for(engine.ask("what is the weather like"), server=42, user="123", now=NOW)
-    assert kept is not None
-    assert (kept.text, kept.server, kept.user, kept.at) == ("what is the weather like", 42, None, NOW)
-    assert kept.id and 0 < kept.id < 2**53, "an id chosen up front, exact in JSON"
-
-
-def test_user_ids_only_when_configured(engine: Engine) -> None:
-    kept = MissPolicy(record_users=True).miss_for(engine.ask("what is the weather like"), user="123")
-    assert kept is not None and kept.user == "123"
-
-
-def test_low_confidence_answers_are_misses_too(engine: Engine) -> None:
-    answer = engine.ask("who founded the cnrp")
-    assert answer.matched
-    kept = MissPolicy(low_confidence=1.01).miss_for(answer)
-    assert kept is not None and kept.kind == "answer"
-
-
-def test_a_retention_of_zero_keeps_nothing(engine: Engine) -> None:
-    policy = MissPolicy(retention_days=0)
-    assert not policy.keeps_anything
-    assert policy.miss_for(engine.ask("what is the weather like")) is None
-    assert MissPolicy(retention_days=90).cutoff(NOW) == NOW - timedelta(days=90)
 
 
 def test_similar_wordings_group_and_the_biggest_group_comes_first() -> None:

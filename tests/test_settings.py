@@ -10,7 +10,7 @@ import pytest
 
 import bot
 from bot.core.config import MatchConfig
-from bot.core.misses import MissPolicy
+from bot.core.misspolicy import MissPolicy
 from bot.discord_app.settings import (
     KEYS,
     Secret,

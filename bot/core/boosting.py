@@ -25,9 +25,12 @@ import functools
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
+
+if TYPE_CHECKING:  # annotations only: numpy.typing is not imported at run time
+    from numpy.typing import NDArray
 
 FORMAT_VERSION = 1
 # A tree of this depth has 15 comparisons: with a padding bit that is never set they index a

@@ -14,14 +14,16 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from bot.core import enginecache
 from bot.core.config import FEATURE_ROW_CACHE_SIZE
 from bot.core.wordvectors import SortedWords
+
+if TYPE_CHECKING:  # annotations only: numpy.typing is not imported at run time
+    from numpy.typing import NDArray
 
 NONE = "(none)"  # the class of questions no intent answers
 FORMAT_VERSION = 1

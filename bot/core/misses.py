@@ -1,8 +1,8 @@
 """The questions the bot could not answer well, kept so a curator can add phrasings.
 
-Pure: what counts as a miss, what is kept of it, the store's interface, and how similar
-wordings are grouped for a curator. The SQLite store is `bot.core.misses_sqlite`; another
-backend implements `MissStore` and nothing else changes.
+Pure: the records kept, the store's interface, and how similar wordings are grouped for a
+curator; what counts as a miss is the policy's (`bot.core.misspolicy`). The SQLite store is
+`bot.core.misses_sqlite`; another backend implements `MissStore` and nothing else changes.
 
 Each miss keeps its time, the server it was asked in (None for a direct message or the
 offline console, which no server's admins may read), the normalised question, the matcher's
@@ -17,22 +17,17 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
 from rapidfuzz import fuzz, process
-
-from bot.core.models import Answer, ReplyKind
 
 try:
     from _blake2 import blake2b  # hashlib's own, without hashlib's OpenSSL (see `new_miss_id`)
 except ImportError:  # an interpreter without the module (none of CPython's builds)
     from hashlib import blake2b
 
-MISS_KINDS = frozenset({ReplyKind.UNKNOWN, ReplyKind.AMBIGUOUS, ReplyKind.CLARIFY})
-DEFAULT_LOW_CONFIDENCE = 0.75
-DEFAULT_RETENTION_DAYS = 90
 MAX_TEXT_CHARS = 500
 # Which misses a reader may see: one server's (its id), the private ones (direct messages
 # and the console), or all of them (the bot's owner, from the command line).
@@ -89,44 +84,6 @@ class Feedback:
     miss_id: int | None = None  # the miss it concerns; None for a vote on a confident answer
     intent: str | None = None  # the answer voted on
     suggestion: str | None = None  # the question clicked (Vote.CLICKED)
-
-
-@dataclass(frozen=True)
-class MissPolicy:
-    """What is kept: misses and low-confidence answers, with user ids only when asked for."""
-
-    low_confidence: float = DEFAULT_LOW_CONFIDENCE
-    record_users: bool = False
-    retention_days: int = DEFAULT_RETENTION_DAYS  # 0: nothing is kept
-
-    @property
-    def keeps_anything(self) -> bool:
-        return self.retention_days > 0
-
-    def is_miss(self, answer: Answer) -> bool:
-        if answer.kind in MISS_KINDS:
-            return True
-        return answer.matched and answer.confidence < self.low_confidence
-
-    def miss_for(self, answer: Answer, *, server: int | None = None, user: str | None = None,
-                 now: datetime | None = None) -> Miss | None:
-        """The record to keep for this answer, or None when it is not a miss."""
-        if not self.keeps_anything or not self.is_miss(answer) or not answer.normalized:
-            return None
-        return Miss(
-            at=now or datetime.now(UTC),
-            text=answer.normalized[:MAX_TEXT_CHARS],
-            kind=answer.kind.value,
-            confidence=round(answer.confidence, 4),
-            candidates=tuple((c.intent, c.score) for c in answer.candidates[:3]),
-            user=user if self.record_users else None,
-            server=server,
-            id=new_miss_id(),
-        )
-
-    def cutoff(self, now: datetime | None = None) -> datetime:
-        """Records older than this are past the retention period."""
-        return (now or datetime.now(UTC)) - timedelta(days=self.retention_days)
 
 
 def new_miss_id() -> int:

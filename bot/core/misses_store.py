@@ -8,9 +8,11 @@ fit to print: a database URL is shown without its password.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bot.core.misses import MissStore
+if TYPE_CHECKING:
+    from bot.core.misses import MissStore
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 

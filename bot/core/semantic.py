@@ -13,10 +13,9 @@ import functools
 import struct
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from bot.core import enginecache
 from bot.core.config import NEARNESS_CACHE_SIZE, WORD_CACHE_SIZE
@@ -24,6 +23,9 @@ from bot.core.index import IntentProfile
 from bot.core.language import Lexicon
 from bot.core.normalize import SLOT_PREFIX
 from bot.core.wordvectors import WordVectors
+
+if TYPE_CHECKING:  # annotations only: numpy.typing is not imported at run time
+    from numpy.typing import NDArray
 
 _F32 = struct.Struct("<f")  # a Python float rounded to float32 and back: pack, then unpack
 

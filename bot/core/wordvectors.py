@@ -16,15 +16,17 @@ import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
+
+if TYPE_CHECKING:  # annotations only: numpy.typing is not imported at run time
+    from numpy.typing import NDArray
+
+    Vector = NDArray[np.float32]
 
 FORMAT_VERSION = 1
 RESOURCE = "wordvectors.npz"
-
-Vector = NDArray[np.float32]
 
 
 def _position(words: NDArray[np.bytes_], word: str) -> int | None:

@@ -14,7 +14,7 @@ import discord
 
 from bot.core.guard import escape_markdown
 from bot.core.knowledge import KnowledgeBase
-from bot.core.misses import MissPolicy
+from bot.core.misspolicy import MissPolicy
 from bot.core.models import Answer, Citation, ReplyKind
 from bot.core.render import RenderedTable, TableSection
 

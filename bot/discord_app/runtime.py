@@ -17,7 +17,8 @@ import discord
 
 from bot.core.context import ConversationStore
 from bot.core.engine import Engine
-from bot.core.misses import Feedback, Miss, MissPolicy, MissStore
+from bot.core.misses import Feedback, Miss, MissStore
+from bot.core.misspolicy import MissPolicy
 from bot.core.models import Answer
 from bot.discord_app.monitoring import KnowledgeInfo, Metrics
 from bot.discord_app.ratelimit import RateLimiter

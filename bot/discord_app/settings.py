@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 from bot.core.config import MatchConfig
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeError
-from bot.core.misses import DEFAULT_LOW_CONFIDENCE, DEFAULT_RETENTION_DAYS, MissPolicy
 from bot.core.misses_store import describe_url, is_database_url
+from bot.core.misspolicy import DEFAULT_LOW_CONFIDENCE, DEFAULT_RETENTION_DAYS, MissPolicy
 from bot.core.resources import default_state_dir
 
 # A burst of questions passes at once; past it, answers wait for the window to turn.
