@@ -159,6 +159,14 @@ def test_the_memos_of_runs_keep_one_string_for_a_run() -> None:
     assert kept_run(long_run) is long_run  # folded as it comes, not kept
 
 
+def test_a_runs_stems_are_kept_with_its_forms_not_in_the_memo_of_stems() -> None:
+    stem.cache_clear()
+    run = "".join(["unheard", "-parties?"])
+    assert stemmed_words(run) == ["unheard", "party"] == [stem.__wrapped__(t) for t in tokenize(run)]
+    assert stem.cache_info().currsize == 0
+    assert stem("parties") == "party" and stem.cache_info().currsize == 1  # other readers keep theirs
+
+
 def test_a_long_run_is_folded_whole() -> None:
     run = "Leaderrrr'" * 50
     assert tokenize(f"who {run} 40%") == ["who", "leaderr" * 50, "40", "percent"]
