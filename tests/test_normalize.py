@@ -12,6 +12,7 @@ from bot.core.normalize import (
     _fold_char_marks,
     _latin_marks_dropped,
     fold,
+    kept_run,
     lazy_pattern,
     phrase_tokens,
     slot_token,
@@ -138,6 +139,32 @@ def test_the_words_of_the_questions_fold_as_every_step_folds_them() -> None:
     runs = {run for question in mixed_questions() for run in question.split()}
     assert all(fold(run) == _fold_all(run) for run in runs)
     assert sum(run.rstrip("?!.,;:").isalnum() for run in runs) > len(runs) / 2  # the short way is the usual one
+
+
+def test_the_memos_of_runs_keep_one_string_for_a_run() -> None:
+    from bot.core import answertypes
+    from bot.core.language import Lexicon, _run_marks
+
+    run = "".join(["kept", "-run?"])  # made at run time: no constant of the code is this string
+    again = "".join(["kept-", "run?"])
+    assert again == run and again is not run
+    kept = kept_run(run)
+    assert kept == run and kept_run(again) is kept
+    assert words_and_stems(again) == (tokenize(run), stemmed_words(run))
+    answertypes.clause_words(again)
+    _run_marks(again, lexicon := Lexicon())
+    assert any(key is kept for key in answertypes._RUN_CLAUSES)
+    assert any(key is kept for key in lexicon.run_marks)
+    long_run = "x" * 100
+    assert kept_run(long_run) is long_run  # folded as it comes, not kept
+
+
+def test_a_runs_stems_are_kept_with_its_forms_not_in_the_memo_of_stems() -> None:
+    stem.cache_clear()
+    run = "".join(["unheard", "-parties?"])
+    assert stemmed_words(run) == ["unheard", "party"] == [stem.__wrapped__(t) for t in tokenize(run)]
+    assert stem.cache_info().currsize == 0
+    assert stem("parties") == "party" and stem.cache_info().currsize == 1  # other readers keep theirs
 
 
 def test_a_long_run_is_folded_whole() -> None:

@@ -193,6 +193,20 @@ def test_nearness_of_is_nearness_kept_per_intent_and_words(engine: Engine, monke
     assert len(gathered) == len(cases)
 
 
+def test_intents_asked_in_turn_about_the_same_words_keep_them_under_one_tuple(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    semantic = engine.matcher.semantic
+    monkeypatch.setattr(semantic, "_near", [{} for _ in semantic._near])
+    positions = range(0, len(engine.matcher.index.profiles), 7)
+    for words in (["outlawed", "pensioners"], ["banana", "outlawed"]):
+        for position in positions:
+            # A new list each time, as each candidate's uncovered words are.
+            found = semantic.nearness_of(position, list(words), lambda asked: _rows(semantic, asked))
+            assert found == tuple(semantic.nearness(position, _rows(semantic, words)))
+        keys = [key for position in positions for key in semantic._near[position] if key == tuple(words)]
+        assert len(keys) == len(positions) and all(key is keys[0] for key in keys)
+
+
 def test_kept_nearness_has_the_plain_bits_with_its_zeros_shared(engine: Engine,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     import struct

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot.core.config import WORD_CACHE_SIZE
 from bot.core.language import Lexicon
 from bot.core.models import direct_init
-from bot.core.normalize import LONGEST_CACHED_RUN, run_stems, stem, stemmed_words
+from bot.core.normalize import LONGEST_CACHED_RUN, kept_run, run_stems, stem, stemmed_words
 
 # Clauses end at punctuation or at a conjunction that starts another question; the words that
 # ask ("who", "how many") open a clause, give or take a little chatter ("so", "quick q:").
@@ -149,7 +149,7 @@ def _remembered_clauses(run: str) -> tuple[tuple[str, ...], ...]:
     if len(run) <= LONGEST_CACHED_RUN:  # longer runs are read as they come: no input fills the memo with them
         if len(_RUN_CLAUSES) >= WORD_CACHE_SIZE:
             _RUN_CLAUSES.clear()
-        _RUN_CLAUSES[run] = pieces
+        _RUN_CLAUSES[kept_run(run)] = pieces  # under the string the memo of its forms keeps
     return pieces
 
 

@@ -17,7 +17,7 @@ from functools import cached_property, lru_cache
 
 from bot.core.config import WORD_CACHE_SIZE
 from bot.core.models import direct_init
-from bot.core.normalize import lazy_pattern
+from bot.core.normalize import LONGEST_CACHED_RUN, kept_run, lazy_pattern
 
 # A run of Khmer, spaces between its words included (they are optional in Khmer writing).
 _KHMER_LETTER = r"[\u1780-\u17ff\u19e0-\u19ff]"
@@ -238,5 +238,7 @@ def _run_marks(run: str, lexicon: Lexicon) -> bool:
     marked = lexicon.run_marks
     if len(marked) >= WORD_CACHE_SIZE:
         marked.clear()
+    if len(run) <= LONGEST_CACHED_RUN:
+        run = kept_run(run)  # the string the memo of its forms keeps: its words are read next
     marks = marked[run] = not lexicon.languages_of_marker.keys().isdisjoint(_ASCII_WORD.findall(run.casefold()))
     return marks

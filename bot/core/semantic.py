@@ -69,6 +69,9 @@ class SemanticIndex:
         # the labelled questions leave).
         self._near: list[dict[str | tuple[str, ...], Any]] = [{} for _ in profiles]
         self._nothing_near: dict[int, tuple[float, ...]] = {}  # a row of zeros of each length
+        # The words of the last several-word look-up, as the key its table keeps: the candidates
+        # of a question that leave the same words uncovered keep their values under one tuple.
+        self._last_words: tuple[str, ...] = ()
         for profile in profiles:
             words = sorted(w for w in profile.bag | profile.said
                            if w not in lexicon.filler and not w.startswith(SLOT_PREFIX) and w.isalpha())
@@ -208,6 +211,10 @@ class SemanticIndex:
                 self._keep(kept, word, value)
             return () if type(value) is tuple else (value,)
         key = tuple(words)
+        if key == self._last_words:
+            key = self._last_words
+        else:
+            self._last_words = key
         known: tuple[float, ...] | bytes | None = kept.get(key)
         if known is None:
             near = self.nearness(position, vectors_of(words))
