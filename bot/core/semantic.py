@@ -211,8 +211,11 @@ class SemanticIndex:
                 self._keep(kept, word, value)
             return () if type(value) is tuple else (value,)
         key = tuple(words)
-        if key == self._last_words:
-            key = self._last_words
+        # Read once: worker threads answer at the same time, and a second read could see another
+        # thread's words, under which this look-up would then keep its values.
+        last = self._last_words
+        if key == last:
+            key = last
         else:
             self._last_words = key
         known: tuple[float, ...] | bytes | None = kept.get(key)
