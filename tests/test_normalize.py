@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.core.normalize import (
@@ -85,7 +85,11 @@ def test_synonyms_longest_first() -> None:
     assert synonyms.apply(tokens) == ["cnrp", "merged", "with", "the", "srp", "then", "dissolved"]
 
 
+@settings(max_examples=500, deadline=None, derandomize=True)
 @given(st.text(max_size=300))
+# A mark on a base the punctuation pass turns into a space: it survived the first fold only.
+@example("\U00014647\u0591")
+@example("x\U00014647\u094d y")
 def test_fold_never_raises_and_is_idempotent(text: str) -> None:
     once = fold(text)
     assert fold(once).split() == once.split()

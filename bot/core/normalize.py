@@ -117,6 +117,10 @@ def _fold_all(text: str) -> str:
     if any(sign in text for sign in _PERCENT_SIGNS):  # the pattern opens with spaces: it scans slowly
         text = _PERCENT_SIGN().sub(" percent ", text)
     text = _NOT_WORD().sub(" ", text).replace("_", " ")
+    if not text.isascii() and any(map(unicodedata.combining, text)):
+        # A mark whose base that pass made a space is dropped, as a second fold would drop it
+        # after that space (an ASCII base), so that folding twice is folding once.
+        text = _latin_marks_dropped(text)
     text = _STRETCHED.sub(r"\1\1", text)
     return text.replace("\u0001", ".")
 
