@@ -1,7 +1,7 @@
 """Benchmark, not a test: questions through the real bot process over the loopback fake Discord.
 
     python -m tests.bench_e2e [--questions 2000] [--concurrency 32] [--users 200] [--channels 500]
-                              [--chatter 0]
+                              [--chatter 0] [--requests FILE]
 
 The questions are the labelled ones in tests/questions.yaml, cycled, asked as mentions spread
 over `channels` channels of a server and as direct messages by `users` users (RATE_LIMIT_BURST=0:
@@ -22,6 +22,12 @@ so it covers the gateway, the engine, the embed and the REST call. The
 CPU each process spent per answer is printed too (the bot's from /proc, so Linux only): both
 share the machine's cores, so a throughput figure alone hides which side got cheaper. The
 bot's is also split between its event loop's thread and the others (the engine's workers).
+
+With `--requests FILE`, every REST request the fake received is written to FILE, one a line and
+sorted, with what differs from run to run by design replaced by a name: ids by what they stand
+for (the bench's users, channels and questions), and nonces, timestamps and miss ids by a word.
+Two runs of the same code write the same file, so comparing the files of two versions of the bot
+shows whether anything it sends to Discord changed.
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -39,7 +47,7 @@ from pathlib import Path
 import yaml
 
 from tests.fake_discord import BotProcess, FakeDiscord, FakeUser
-from tests.fake_discord.server import DISCORD_MESSAGE_LIMIT
+from tests.fake_discord.server import DISCORD_MESSAGE_LIMIT, Recorded
 
 QUESTIONS = Path(__file__).with_name("questions.yaml")
 USERS = 200
@@ -94,8 +102,45 @@ def load_questions() -> list[str]:
     return [str(e["q"]) for e in entries if str(e.get("q") or "").strip()]
 
 
-async def ask(fake: FakeDiscord, user: FakeUser, question: str, channel: int | None) -> float:
-    """Ask in `channel`, or in a DM when it is None; the seconds until the reply landed."""
+# A snowflake (17 to 20 digits), and the values that differ between runs of the same code.
+_ID = re.compile(r"(?<![0-9])[0-9]{17,20}(?![0-9])")
+_MISS_IN_ID = re.compile(r"^(cnrp:ask:[^:]+:|cnrp:vote:[^:]+:(?:up|down):)([1-9][0-9]*)")
+# discord.py names a button that has no custom id of its own with 16 random bytes.
+_RANDOM_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _normalized(value: object, names: dict[str, str]) -> object:
+    """A request body with its ids named, and its nonce, timestamp, miss ids and random
+    custom ids as words."""
+    if isinstance(value, dict):
+        return {key: ("NONCE" if key == "nonce" else "TIMESTAMP" if key == "timestamp"
+                      else _normalized(item, names)) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_normalized(item, names) for item in value]
+    if isinstance(value, str):
+        value = _RANDOM_ID.sub("RANDOM", _MISS_IN_ID.sub(r"\1MISS", value))
+        return _ID.sub(lambda match: names.get(match.group(), "ID"), value)
+    if isinstance(value, int) and not isinstance(value, bool) and _ID.fullmatch(str(value)):
+        return names.get(str(value), "ID")  # a snowflake sent as a number (message_reference)
+    return value
+
+
+def request_lines(requests: list[Recorded], names: dict[str, str]) -> list[str]:
+    """Each request as one line (method, path, query, body, files), ids named, sorted."""
+    lines = []
+    for record in requests:
+        path = _ID.sub(lambda match: names.get(match.group(), "ID"), record.path)
+        body = json.dumps(_normalized(record.body, names), ensure_ascii=False)
+        files = [(name, len(data)) for name, data in record.files]
+        lines.append(f"{record.method} {path} {json.dumps(record.query, sort_keys=True)} {body}"
+                     + (f" {files}" if files else ""))
+    return sorted(lines)
+
+
+async def ask(fake: FakeDiscord, user: FakeUser, question: str, channel: int | None,
+              posted: dict[str, str] | None = None, name: str = "") -> float:
+    """Ask in `channel`, or in a DM when it is None; the seconds until the reply landed. The
+    question's id is named `name` in `posted`."""
     bot = fake.bot_user
     started = time.perf_counter()
     if channel is None:
@@ -103,12 +148,14 @@ async def ask(fake: FakeDiscord, user: FakeUser, question: str, channel: int | N
     else:
         message_id = await fake.post_message(user, f"{bot.mention} {question}", mentions=[bot],
                                              channel_id=channel)
+    if posted is not None:
+        posted[str(message_id)] = name
     reply = await fake.wait_reply(message_id, timeout=30)
     return reply.at - started
 
 
 async def run(total: int, concurrency: int, users_count: int, channels_count: int,
-              chatter: int = 0) -> int:
+              chatter: int = 0, requests_path: Path | None = None) -> int:
     questions = itertools.cycle(load_questions())
     fake = FakeDiscord(route_limit=DISCORD_MESSAGE_LIMIT, extra_channels=max(0, channels_count - 1))
     await fake.start()
@@ -120,16 +167,18 @@ async def run(total: int, concurrency: int, users_count: int, channels_count: in
         try:
             await bot.wait_ready()
             gate = asyncio.Semaphore(concurrency)
+            posted: dict[str, str] = {}
 
-            async def one(index: int, question: str) -> float:
+            async def one(index: int, question: str, run: str = "Q") -> float:
                 async with gate:
                     for n in range(chatter):
                         await fake.post_message(users[(index + n + 1) % len(users)], "lol",
                                                 channel_id=channels[(index + n + 1) % len(channels)])
                     channel = None if index % 3 == 2 else channels[index % len(channels)]
-                    return await ask(fake, users[index % len(users)], question, channel)
+                    return await ask(fake, users[index % len(users)], question, channel, posted,
+                                     f"{run}{index}")
 
-            await asyncio.gather(*(one(i, next(questions)) for i in range(WARM_UP)))
+            await asyncio.gather(*(one(i, next(questions), "W") for i in range(WARM_UP)))
             assert bot.proc is not None
             bot_cpu, fake_cpu = cpu_seconds(bot.proc.pid), time.process_time()
             switches = context_switches(bot.proc.pid)
@@ -146,6 +195,18 @@ async def run(total: int, concurrency: int, users_count: int, channels_count: in
             code = await bot.stop()
             await fake.stop()
     duplicates = sum(1 for replies in fake._replies.values() if len(replies) != 1)
+    if requests_path is not None:
+        names = {str(fake.bot_user.id): "BOT", str(fake.owner.id): "OWNER",
+                 str(fake.guild_id): "GUILD", str(fake.other_guild_id): "OTHER_GUILD",
+                 str(fake.listen_channel_id): "LISTEN", str(fake.other_channel_id): "OTHER_CHANNEL",
+                 **{str(channel): f"C{n}" for n, channel in enumerate(channels)},
+                 **{str(user.id): f"U{n}" for n, user in enumerate(users)},
+                 **{str(fake._dm_channels[user.id]): f"DM{n}" for n, user in enumerate(users)
+                    if user.id in fake._dm_channels},
+                 **posted}
+        lines = request_lines(fake.requests, names)
+        requests_path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        print(f"{len(lines)} requests written to {requests_path}")
     ms = sorted(latency * 1000 for latency in latencies)
     print(f"{total} questions, {concurrency} in flight, answered in {elapsed:.2f} s"
           + (f" ({chatter} messages not for the bot before each)" if chatter else ""))
@@ -195,9 +256,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=USERS)
     parser.add_argument("--channels", type=int, default=CHANNELS)
     parser.add_argument("--chatter", type=int, default=0)
+    parser.add_argument("--requests", type=Path, default=None,
+                        help="write every REST request the fake received to this file, comparable "
+                             "between runs")
     args = parser.parse_args(argv)
     return asyncio.run(run(args.questions, args.concurrency, max(1, args.users), max(1, args.channels),
-                           max(0, args.chatter)))
+                           max(0, args.chatter), args.requests))
 
 
 if __name__ == "__main__":

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from bot.discord_app.app import may_ask, new_event_loop, parse_only_questions
+from bot.core.config import BOT_GC_YOUNG_THRESHOLD
+from bot.discord_app.app import collect_less_often, may_ask, new_event_loop, parse_only_questions
 
 
 def client_with(parsers: dict[str, Any], user_id: int | None = 42) -> Any:
@@ -81,3 +83,13 @@ def test_the_event_loop_is_uvloops_where_it_is_installed_and_asyncios_otherwise(
         assert type(loop).__module__.startswith("asyncio")
     finally:
         loop.close()
+
+
+def test_the_bot_collects_its_youngest_objects_less_often_and_the_older_ones_as_before() -> None:
+    before = gc.get_threshold()
+    gc.set_threshold(700, 9, 11)
+    try:
+        collect_less_often()
+        assert gc.get_threshold() == (BOT_GC_YOUNG_THRESHOLD, 9, 11)
+    finally:
+        gc.set_threshold(*before)

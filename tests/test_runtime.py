@@ -16,7 +16,7 @@ from bot.core.engine import Engine
 from bot.core.misses import Feedback, Miss, Vote
 from bot.core.misses_sqlite import SqliteMissStore
 from bot.discord_app.ratelimit import RateLimiter
-from bot.discord_app.runtime import InFlight, Runtime, runtime_of
+from bot.discord_app.runtime import InFlight, InOrder, Runtime, runtime_of
 from bot.discord_app.settings import Secret, Settings
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -42,6 +42,67 @@ async def test_in_flight_answers_are_waited_for() -> None:
     release.set()
     assert await inflight.idle(5) and inflight.finished == 1
     await task
+
+
+async def test_an_answer_that_fails_is_still_counted_as_finished() -> None:
+    inflight = InFlight()
+    with pytest.raises(RuntimeError):
+        async with inflight.track():
+            raise RuntimeError("the reply could not be sent")
+    assert len(inflight) == 0 and inflight.finished == 1 and await inflight.idle(0.01)
+
+
+async def test_one_users_questions_take_their_turns_in_the_order_they_came() -> None:
+    order = InOrder()
+    went: list[str] = []
+    first_in = asyncio.Event()
+    release = asyncio.Event()
+
+    async def ask(name: str, user: int) -> None:
+        async with order.turn(user):
+            went.append(name)
+            if name == "first":
+                first_in.set()
+                await release.wait()
+
+    first = asyncio.create_task(ask("first", 1))
+    await first_in.wait()
+    rest = [asyncio.create_task(ask(name, 1)) for name in ("second", "third")]
+    other = asyncio.create_task(ask("another user's", 2))
+    await other
+    assert went == ["first", "another user's"], "another user does not wait"
+    release.set()
+    await asyncio.gather(first, *rest)
+    assert went == ["first", "another user's", "second", "third"]
+    assert len(order) == 0, "a user with nothing in flight holds no lock"
+
+
+async def test_a_question_cancelled_while_waiting_gives_up_its_place() -> None:
+    order = InOrder()
+    release = asyncio.Event()
+    inside = asyncio.Event()
+
+    async def hold() -> None:
+        async with order.turn(1):
+            inside.set()
+            await release.wait()
+
+    async def wait_turn() -> None:
+        async with order.turn(1):
+            raise AssertionError("never reached")
+
+    holder = asyncio.create_task(hold())
+    await inside.wait()
+    waiter = asyncio.create_task(wait_turn())
+    await asyncio.sleep(0)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    release.set()
+    await holder
+    assert len(order) == 0
+    async with order.turn(1):  # and the user's next question goes in at once
+        pass
 
 
 async def test_misses_and_feedback_are_kept(engine: Engine, tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from bot.discord_app.views import (
     CUSTOM_ID_LIMIT,
     NOT_YOUR_ANSWER,
     NOT_YOURS,
+    PERSISTENT_ITEMS,
     AskButton,
     DeleteButton,
     LocalPaginator,
@@ -184,7 +185,10 @@ async def test_only_a_local_view_is_left_for_discord_py_to_keep(runtime: Runtime
     dynamic = reply_view(runtime, answer(ReplyKind.ANSWER, related=("A?",)), owner_id=OWNER,
                          miss_id=3, public=True)
     assert dynamic is not None and dynamic.is_finished()
-    assert all(isinstance(item, discord.ui.DynamicItem) for item in dynamic.children)
+    # It shows the buttons alone, each one that a registered template parses back.
+    assert all(isinstance(item, discord.ui.Button) for item in dynamic.children)
+    assert all(any(factory.__discord_ui_compiled_template__.fullmatch(custom_id)
+                   for factory in PERSISTENT_ITEMS) for custom_id in ids(dynamic))
     long = "and what did the party say about " + "the economy " * 10
     local = reply_view(runtime, answer(ReplyKind.UNKNOWN, suggestions=(long,)), owner_id=OWNER,
                        miss_id=0, public=False)
@@ -398,3 +402,31 @@ def test_the_templates_do_not_overlap() -> None:
         matching = [other for other in samples
                     if re.fullmatch(other.__discord_ui_compiled_template__, custom_id)]
         assert matching == [factory], custom_id
+
+
+@pytest.mark.parametrize("kind", [ReplyKind.ANSWER, ReplyKind.UNKNOWN])
+@pytest.mark.parametrize("public", [True, False])
+async def test_a_stopped_view_sends_what_a_view_of_the_dynamic_items_sends(
+        runtime: Runtime, kind: ReplyKind, public: bool) -> None:
+    # What Discord receives is the same either way: the wrapped buttons, as the wrappers
+    # serialize them (emoji included), in the same rows.
+    replied = answer(kind, related=("A?",), suggestions=("A?", "B?"), intent="x" * 80)
+    shown = reply_view(runtime, replied, owner_id=OWNER, miss_id=7, public=public)
+    assert shown is not None
+    wrapped = discord.ui.View(timeout=None)
+    if kind is ReplyKind.ANSWER:
+        items: list[discord.ui.Item[Any]] = [
+            VoteButton(Vote.UP, owner_id=OWNER, miss_id=7, intent="x" * 80),
+            VoteButton(Vote.DOWN, owner_id=OWNER, miss_id=7, intent="x" * 80)]
+    else:
+        items = [AskButton(q, owner_id=OWNER, miss_id=7, n=n) for n, q in enumerate(("A?", "B?"))]
+    if public:
+        items.append(DeleteButton(owner_id=OWNER))
+    for item in items:
+        wrapped.add_item(item)
+    assert shown.to_components() == wrapped.to_components()
+    related = RelatedButton("party.founders", owner_id=OWNER)
+    assert RelatedButton.button("party.founders", owner_id=OWNER).to_component_dict() == \
+        related.to_component_dict()
+    assert VoteButton(Vote.UP, owner_id=OWNER, miss_id=7, intent="x" * 80).intent == ""
+    assert VoteButton(Vote.UP, owner_id=OWNER, miss_id=7, intent="party.logo").intent == "party.logo"

@@ -158,3 +158,14 @@ ENGINE_WAIT_SECONDS = 0.01
 # Ids whose log pseudonyms (a keyed hash, bot/discord_app/logsafe.py) are kept: the servers and
 # channels an answer's log line names come back on every line; some 150 bytes an entry.
 LOG_PSEUDONYM_CACHE_SIZE = 4096
+
+# The Discord bot's youngest generation of the garbage collector is collected after this many
+# more objects made than freed (Python's default is 700). The replies in flight hold some
+# thousands of objects at a time (requests, responses, messages, tasks), so at 700 the collector
+# ran some 20 times a second in the end-to-end bench, each time walking the replies in flight
+# and finding nothing to free (they are freed by reference counting once sent), and moving them
+# to the older generations, whose passes then walked them again: 33 ms of the bot's CPU a
+# second, about 0.2 ms an answer. At 10,000 it runs about once in 5 s: 2.5 ms a second
+# (collections counted with gc.callbacks in the bot during python -m tests.bench_e2e; 2,000
+# gave 15 ms a second, 4,000 5.4 ms).
+BOT_GC_YOUNG_THRESHOLD = 10_000

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import logging
 import signal
@@ -19,6 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.config import BOT_GC_YOUNG_THRESHOLD
 from bot.core.context import ConversationStore
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeError
@@ -296,6 +298,7 @@ def run(*, sync_global: bool = False) -> int:
     if store is not None:
         log.info("misses are kept in %s", settings.store_name)
     bot = CnrpBot(settings, engine, sync_global=sync_global, store=store, knowledge=knowledge)
+    collect_less_often()
     health = (None if settings.metrics_port is None else
               HealthServer(bot, bot.runtime, settings.metrics_host, settings.metrics_port))
     try:
@@ -316,6 +319,13 @@ def run(*, sync_global: bool = False) -> int:
         log.error("%s", connection_advice(error))
         return EXIT_DISCORD
     return EXIT_OK
+
+
+def collect_less_often() -> None:
+    """The collector's youngest generation waits for BOT_GC_YOUNG_THRESHOLD new objects (see
+    there); the older generations keep their thresholds."""
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(BOT_GC_YOUNG_THRESHOLD, older, oldest)
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:

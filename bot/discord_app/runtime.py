@@ -7,9 +7,8 @@ app.py (which loads the cogs by name) and app.py imports no cog.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -35,7 +34,10 @@ class Asker(Protocol):
 
 
 class InFlight:
-    """Counts the questions being answered, so shutdown can wait for them to finish."""
+    """Counts the questions being answered, so shutdown can wait for them to finish.
+
+    `track()` is itself the context manager (it keeps nothing per question): a generator-based
+    one (contextlib.asynccontextmanager) made an async generator and its wrapper a question."""
 
     def __init__(self) -> None:
         self._count = 0
@@ -43,17 +45,18 @@ class InFlight:
         self._idle.set()
         self.finished = 0
 
-    @contextlib.asynccontextmanager
-    async def track(self) -> AsyncIterator[None]:
+    def track(self) -> InFlight:
+        return self
+
+    async def __aenter__(self) -> None:
         self._count += 1
         self._idle.clear()
-        try:
-            yield
-        finally:
-            self._count -= 1
-            self.finished += 1
-            if not self._count:
-                self._idle.set()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._count -= 1
+        self.finished += 1
+        if not self._count:
+            self._idle.set()
 
     def __len__(self) -> int:
         return self._count
@@ -77,20 +80,43 @@ class InOrder:
         self._locks: dict[int, asyncio.Lock] = {}
         self._queued: dict[int, int] = {}
 
-    @contextlib.asynccontextmanager
-    async def turn(self, user_id: int) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(user_id, asyncio.Lock())
-        self._queued[user_id] = self._queued.get(user_id, 0) + 1
-        try:
-            async with lock:  # asyncio.Lock wakes its waiters first come, first served
-                yield
-        finally:
-            self._queued[user_id] -= 1
-            if not self._queued[user_id]:
-                del self._queued[user_id], self._locks[user_id]
+    def turn(self, user_id: int) -> _Turn:
+        return _Turn(self, user_id)
+
+    def _leave(self, user_id: int) -> None:
+        self._queued[user_id] -= 1
+        if not self._queued[user_id]:
+            del self._queued[user_id], self._locks[user_id]
 
     def __len__(self) -> int:
         return len(self._locks)
+
+
+class _Turn:
+    """One question's turn in `InOrder` (a class, not a generator-based context manager: see
+    `InFlight`)."""
+
+    __slots__ = ("_lock", "_order", "_user_id")
+
+    def __init__(self, order: InOrder, user_id: int) -> None:
+        self._order = order
+        self._user_id = user_id
+        self._lock: asyncio.Lock | None = None
+
+    async def __aenter__(self) -> None:
+        order, user_id = self._order, self._user_id
+        lock = self._lock = order._locks.setdefault(user_id, asyncio.Lock())
+        order._queued[user_id] = order._queued.get(user_id, 0) + 1
+        try:
+            await lock.acquire()  # asyncio.Lock wakes its waiters first come, first served
+        except BaseException:  # cancelled while waiting: the place in the queue goes too
+            order._leave(user_id)
+            raise
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._lock is not None
+        self._lock.release()
+        self._order._leave(self._user_id)
 
 
 @dataclass

@@ -46,6 +46,10 @@ GONE = "That question is no longer in the knowledge base."
 # Table options in a page button, by a one-letter key to leave room for the values.
 OPTION_KEYS = {"constituency": "c", "sort": "s", "order": "o", "which": "w", "area": "a", "year": "y"}
 OPTION_NAMES = {short: name for name, short in OPTION_KEYS.items()}
+# The buttons' emoji, parsed once: a str is parsed into the same PartialEmoji on every button.
+UP_EMOJI = discord.PartialEmoji(name="👍")
+DOWN_EMOJI = discord.PartialEmoji(name="👎")
+DELETE_EMOJI = discord.PartialEmoji(name="🗑️")
 
 
 def maybe_view(view: discord.ui.View | None) -> Any:
@@ -151,10 +155,14 @@ class AskButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
     """A suggested question; the label is the question (so it must fit a label whole)."""
 
     def __init__(self, question: str, *, owner_id: int, miss_id: int, n: int) -> None:
-        super().__init__(discord.ui.Button(
-            label=question, style=discord.ButtonStyle.secondary,
-            custom_id=f"cnrp:ask:{owner_id}:{miss_id}:{n}"))  # fmt: skip
+        super().__init__(self.button(question, owner_id=owner_id, miss_id=miss_id, n=n))
         self.question, self.owner_id, self.miss_id, self.n = question, owner_id, miss_id, n
+
+    @staticmethod
+    def button(question: str, *, owner_id: int, miss_id: int, n: int) -> discord.ui.Button[Any]:
+        """The button this item wraps: what a stopped view shows (see `questions_view`)."""
+        return discord.ui.Button(label=question, style=discord.ButtonStyle.secondary,
+                                 custom_id=f"cnrp:ask:{owner_id}:{miss_id}:{n}")
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
@@ -169,10 +177,14 @@ class AskButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
 class RelatedButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                     template=r"cnrp:rel:(?P<owner>\d+):(?P<intent>[^:]+)"):
     def __init__(self, intent: str, *, owner_id: int) -> None:
-        super().__init__(discord.ui.Button(
-            label="Related questions", style=discord.ButtonStyle.primary,
-            custom_id=f"cnrp:rel:{owner_id}:{intent}"))  # fmt: skip
+        super().__init__(self.button(intent, owner_id=owner_id))
         self.intent, self.owner_id = intent, owner_id
+
+    @staticmethod
+    def button(intent: str, *, owner_id: int) -> discord.ui.Button[Any]:
+        """The button this item wraps: what a stopped view shows (see `questions_view`)."""
+        return discord.ui.Button(label="Related questions", style=discord.ButtonStyle.primary,
+                                 custom_id=f"cnrp:rel:{owner_id}:{intent}")
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
@@ -258,14 +270,20 @@ class PageCounter(discord.ui.DynamicItem[discord.ui.Button[Any]],
 class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                  template=r"cnrp:vote:(?P<owner>\d+):(?P<vote>up|down):(?P<miss>\d+):(?P<intent>[^:]*)"):
     def __init__(self, vote: Vote, *, owner_id: int, miss_id: int, intent: str) -> None:
+        button = self.button(vote, owner_id=owner_id, miss_id=miss_id, intent=intent)
+        super().__init__(button)
+        if not (button.custom_id or "").endswith(f":{intent}"):
+            intent = ""  # too long to keep (see `button`)
+        self.vote, self.owner_id, self.miss_id, self.intent = vote, owner_id, miss_id, intent
+
+    @staticmethod
+    def button(vote: Vote, *, owner_id: int, miss_id: int, intent: str) -> discord.ui.Button[Any]:
+        """The button this item wraps: what a stopped view shows (see `questions_view`)."""
         custom_id = f"cnrp:vote:{owner_id}:{vote.value}:{miss_id}:{intent}"
         if not _fits(custom_id):  # an intent id this long is kept out, the vote still counts
-            intent = ""
             custom_id = f"cnrp:vote:{owner_id}:{vote.value}:{miss_id}:"
-        super().__init__(discord.ui.Button(
-            emoji="👍" if vote is Vote.UP else "👎", style=discord.ButtonStyle.secondary,
-            custom_id=custom_id))  # fmt: skip
-        self.vote, self.owner_id, self.miss_id, self.intent = vote, owner_id, miss_id, intent
+        return discord.ui.Button(emoji=UP_EMOJI if vote is Vote.UP else DOWN_EMOJI,
+                                 style=discord.ButtonStyle.secondary, custom_id=custom_id)
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
@@ -290,10 +308,15 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
 class DeleteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                    template=r"cnrp:del:(?P<owner>\d+)"):
     def __init__(self, *, owner_id: int) -> None:
-        super().__init__(discord.ui.Button(
-            label="Delete", emoji="🗑️", style=discord.ButtonStyle.secondary,
-            custom_id=f"cnrp:del:{owner_id}"))  # fmt: skip
+        super().__init__(self.button(owner_id=owner_id))
         self.owner_id = owner_id
+
+    @staticmethod
+    def button(*, owner_id: int) -> discord.ui.Button[Any]:
+        """The button this item wraps: what a stopped view shows (see `questions_view`)."""
+        return discord.ui.Button(label="Delete", emoji=DELETE_EMOJI,
+                                 style=discord.ButtonStyle.secondary,
+                                 custom_id=f"cnrp:del:{owner_id}")
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
@@ -469,24 +492,35 @@ class LocalPaginator(LocalView):
 # ----------------------------------------------------------------------------- building views
 
 
+def is_local(questions: Sequence[str]) -> bool:
+    """Whether a view offering these questions is a LocalView: one is too long for a label."""
+    return any(len(q) > BUTTON_LABEL_LIMIT for q in questions)
+
+
 def questions_view(questions: Sequence[str], *, owner_id: int, miss_id: int,
                    extra: Sequence[discord.ui.Item[Any]] = ()) -> discord.ui.View | None:
-    """A button per question; a question longer than a label makes the view a LocalView."""
-    local = any(len(q) > BUTTON_LABEL_LIMIT for q in questions)
+    """A button per question; a question longer than a label makes the view a LocalView.
+
+    Every other view is stopped, and then holds only the buttons its DynamicItems wrap (`extra`
+    too: see `reply_view`). Each DynamicItem is registered once (add_dynamic_items), so a click
+    is parsed back from its custom id, on any message; a view not stopped, discord.py would
+    also walk and store for the message on every send, for nothing. A stopped view is only
+    ever sent, never dispatched through, and a wrapper serializes as its button does, so the
+    wrappers (a few µs each, three or four an answer) are left out."""
+    local = is_local(questions)
     view: discord.ui.View = LocalView() if local else discord.ui.View(timeout=None)
     for n, question in enumerate(dict.fromkeys(questions)):
         if len(question) > BUTTON_LABEL_LIMIT:
             view.add_item(LocalQuestionButton(question, owner_id=owner_id, miss_id=miss_id))
-        else:
+        elif local:
             view.add_item(AskButton(question, owner_id=owner_id, miss_id=miss_id, n=n))
+        else:
+            view.add_item(AskButton.button(question, owner_id=owner_id, miss_id=miss_id, n=n))
     for item in extra:
         view.add_item(item)
     if not view.children:
         return None
     if not local:
-        # Every item is a DynamicItem, registered once (add_dynamic_items): a click is parsed
-        # back from its custom id, on any message. A view not stopped, discord.py would also
-        # walk and store for the message on every send, for nothing.
         view.stop()
     return view
 
@@ -495,18 +529,23 @@ def reply_view(runtime: Runtime, answer: Answer, *, owner_id: int, miss_id: int,
                public: bool) -> discord.ui.View | None:
     """The buttons under a reply: an answer gets Related and 👍/👎, anything else its
     suggestions; a public reply a Delete for the asker."""
+    questions: Sequence[str] = (() if answer.kind is ReplyKind.ANSWER
+                                else answer.suggestions[:MAX_SUGGESTIONS])
+    # A view that is not a LocalView is stopped, and shows the buttons alone (`questions_view`).
+    wrapped = is_local(questions)
     extra: list[discord.ui.Item[Any]] = []
     if answer.kind is ReplyKind.ANSWER:
         intent = answer.intent or ""
         if answer.related and intent and _fits(f"cnrp:rel:{owner_id}:{intent}"):
-            extra.append(RelatedButton(intent, owner_id=owner_id))
-        extra += [VoteButton(Vote.UP, owner_id=owner_id, miss_id=miss_id, intent=intent),
-                  VoteButton(Vote.DOWN, owner_id=owner_id, miss_id=miss_id, intent=intent)]
-        questions: Sequence[str] = ()
-    else:
-        questions = answer.suggestions[:MAX_SUGGESTIONS]
+            extra.append(RelatedButton(intent, owner_id=owner_id) if wrapped
+                         else RelatedButton.button(intent, owner_id=owner_id))
+        for vote in (Vote.UP, Vote.DOWN):
+            extra.append(VoteButton(vote, owner_id=owner_id, miss_id=miss_id, intent=intent)
+                         if wrapped else
+                         VoteButton.button(vote, owner_id=owner_id, miss_id=miss_id, intent=intent))
     if public:
-        extra.append(DeleteButton(owner_id=owner_id))
+        extra.append(DeleteButton(owner_id=owner_id) if wrapped
+                     else DeleteButton.button(owner_id=owner_id))
     return questions_view(questions, owner_id=owner_id, miss_id=miss_id, extra=extra)
 
 
