@@ -27,6 +27,7 @@ from bot.core.guard import FAILED_TEXT, unanswered
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, Severity, load_knowledge
 from bot.core.misses_store import StoreUnavailable, describe_url, is_database_url, open_store
 from bot.core.models import TABLE_NAMES, Answer
+from bot.core.records import record
 from bot.core.resources import knowledge_version, packaged_knowledge, program_version
 from bot.discord_app.settings import Secret, Settings, SettingsError, match_config  # no discord
 
@@ -483,7 +484,7 @@ class ConsoleSession:
 ConsoleRun = Callable[[ConsoleSession, list[str], TextIO], bool]  # True: quit
 
 
-@dataclass(frozen=True)
+@record
 class ConsoleCommand:
     """A console /command; the console's help and its Tab completion are written from these."""
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from types import ModuleType, TracebackType
 
 from bot.core.knowledge import KnowledgeBase
 from bot.core.normalize import fold
+from bot.core.records import record
 
 # Tab completes names in questions from these tables' rows and aliases.
 NAME_KINDS = ("constituency", "person", "committee")
@@ -24,7 +25,7 @@ HISTORY_LENGTH = 1000
 _WORD = re.compile(r"\S+")
 
 
-@dataclass(frozen=True)
+@record
 class Completions:
     """What Tab can offer: command names, each command's arguments, and names in questions."""
 

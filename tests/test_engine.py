@@ -364,8 +364,9 @@ def _same_as_constructed(built: Answer | Candidate) -> None:
 
 
 def test_answers_and_candidates_are_the_ones_their_constructors_build(engine: Engine) -> None:
-    """Answers and candidates (built through `direct_init`, a question makes several) have every
-    field, defaults included, and are equal, hashable and immutable, on labelled questions."""
+    """Answers and candidates (records, whose `__init__` writes the fields into the instance's
+    dict; a question makes several) have every field, defaults included, and are equal,
+    hashable and immutable, on labelled questions."""
     for _, conversations in question_sets():
         for question in (q for turns in conversations[:40] for q in turns):
             answer = engine.ask(question)

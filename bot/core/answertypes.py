@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from bot.core.config import WORD_CACHE_SIZE
 from bot.core.language import Lexicon
-from bot.core.models import direct_init
 from bot.core.normalize import LONGEST_CACHED_RUN, kept_run, run_stems, stem, stemmed_words
+from bot.core.records import record
 
 # Clauses end at punctuation or at a conjunction that starts another question; the words that
 # ask ("who", "how many") open a clause, give or take a little chatter ("so", "quick q:").
@@ -27,8 +26,7 @@ _CLAUSE_BREAK = re.compile(rf"[.?!;:,\n\u2014\u2013()\[\]\saAbBoO](?:(?<={_PUNCT
 _OPENING_WORDS = 4
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Asked:
     """What a question asks for: the kinds of answer, a yes or no, a day."""
 

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import functools
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from bot.core.records import record
 
 if TYPE_CHECKING:  # annotations only: numpy.typing is not imported at run time
     from numpy.typing import NDArray
@@ -49,7 +51,7 @@ _SLOT_BITS = np.uint8(1) << np.arange(8, dtype=np.uint8)
 _PADDED_ROWS = tuple(np.minimum(np.arange(8 * -(-count // 8)), count - 1) for count in range(1, 8 * BLOCK_WORDS + 1))
 
 
-@dataclass(frozen=True)
+@record
 class BoostingSettings:
     """How `fit` grows the trees: their number and depth, and how far each leaf may learn."""
 
@@ -61,7 +63,7 @@ class BoostingSettings:
     l2: float = 1.0  # shrinks leaf values towards zero where little evidence falls
 
 
-@dataclass(frozen=True)
+@record
 class _Lookup:
     """The trees compiled for `TreeEnsemble.logits`.
 
@@ -140,7 +142,7 @@ class _Lookup:
                    leaf_offsets=np.arange(trees, dtype=index_type) * (inner + 1))
 
 
-@dataclass(frozen=True)
+@record
 class TreeEnsemble:
     """Boosted trees over the features, stored as arrays: each adds its leaf's value."""
 

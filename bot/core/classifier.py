@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,7 @@ import numpy as np
 
 from bot.core import enginecache
 from bot.core.config import FEATURE_ROW_CACHE_SIZE
+from bot.core.records import record
 from bot.core.wordvectors import SortedWords
 
 if TYPE_CHECKING:  # annotations only: numpy.typing is not imported at run time
@@ -116,7 +116,7 @@ class FeatureRows(Mapping[str, int]):
         return iter(self._words)
 
 
-@dataclass(frozen=True)
+@record
 class IntentClassifier:
     """A linear model from a question's words to each intent's logit."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bot.core.generators import (
     CITE_CLOSE,
@@ -18,11 +18,12 @@ from bot.core.generators import (
 from bot.core.knowledge import KnowledgeBase
 from bot.core.models import Citation, CitationRef, Entity, Intent
 from bot.core.normalize import lazy_pattern
+from bot.core.records import record
 
 _MARK = lazy_pattern(re.escape(CITE_OPEN) + r"([^|]+)\|(.+?)" + re.escape(CITE_CLOSE))
 
 
-@dataclass(frozen=True)
+@record
 class Composed:
     """A reply's text, with the citations it makes."""
 

@@ -4,10 +4,10 @@ what is here shapes the evidence it weighs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bot.core.records import record
 
 
-@dataclass(frozen=True)
+@record
 class MatchConfig:
     """The matcher's settings: thresholds, weights, cut-offs, and how long a conversation is kept."""
 
@@ -83,7 +83,7 @@ class MatchConfig:
                 raise ValueError(f"{name} must be within [0, 1], got {value}")
 
 
-@dataclass(frozen=True)
+@record
 class KnowledgeLimits:
     """The largest knowledge folder the bot loads; past any of these it is refused with a
     clear message before it is parsed or indexed, so a /reload cannot get the bot killed.

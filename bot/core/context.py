@@ -6,15 +6,14 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 
-from bot.core.models import Answer, ReplyKind, direct_init
+from bot.core.models import Answer, ReplyKind
+from bot.core.records import record
 
 Clock = Callable[[], float]
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Turn:
     """A question of a conversation and the answer it was given, at a time."""
 

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ from bot.core.models import Answer, Candidate, CitationRef, Entity, Intent, Repl
 from bot.core.normalize import fold, lazy_pattern
 from bot.core.programs import Operand, ProgramReader
 from bot.core.programs import Reading as ProgramReading
+from bot.core.records import record
 from bot.core.scoring import FEATURE_NAMES
 
 EMPTY_TEXT = ("Ask me anything about the Cambodia National Rescue Party: its leaders, "
@@ -154,7 +155,7 @@ REACTION_INTENT = "meta.ack"
 FACTUAL = frozenset({ReplyKind.ANSWER, ReplyKind.GAP})
 
 
-@dataclass(frozen=True)
+@record
 class Explanation:
     """An answer with how the matcher reached it (`Engine.explain`)."""
 

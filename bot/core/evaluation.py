@@ -12,6 +12,7 @@ from typing import Any
 from bot.core.context import Conversation
 from bot.core.engine import Engine
 from bot.core.models import Answer, ReplyKind
+from bot.core.records import record
 from bot.core.yamlio import LineDict, YamlProblem, load_yaml
 
 REJECTIONS = frozenset({ReplyKind.UNKNOWN, ReplyKind.AMBIGUOUS, ReplyKind.EMPTY})
@@ -26,7 +27,7 @@ _DECLINES = frozenset({ReplyKind.UNKNOWN, ReplyKind.AMBIGUOUS, ReplyKind.EMPTY, 
 _THOUSANDS = re.compile(r"(?<=\d)[,\u202f\u00a0](?=\d{3}\b)")
 
 
-@dataclass(frozen=True)
+@record
 class Case:
     question: str
     intents: tuple[str, ...]  # empty: out of scope
@@ -56,7 +57,7 @@ def comparable(text: str) -> str:
     return _THOUSANDS.sub("", plain)
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     case: Case
     answer: Answer

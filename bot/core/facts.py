@@ -13,13 +13,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from bot.core.knowledge import KnowledgeBase, PartialDate, Row, Table
 from bot.core.models import CitationRef
+from bot.core.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Amount:
     """One number a source states about one row."""
 
@@ -92,7 +92,7 @@ def _months_text(months: float) -> str:
 
 
 
-@dataclass(frozen=True)
+@record
 class Dated:
     """A row dated by the sources: an event of the timeline, or an election's year."""
 
@@ -103,7 +103,7 @@ class Dated:
     citation: CitationRef | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Term:
     """Someone's term in an office, from a table with term_start and term_end."""
 
@@ -115,7 +115,7 @@ class Term:
     citation: CitationRef | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Member:
     """A person's place in one of the party's groups (a committee), with its rank."""
 

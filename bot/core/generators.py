@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from bot.core.facts import span_text
 from bot.core.knowledge import KnowledgeBase, PartialDate, Row, Table, join_names
 from bot.core.models import CitationRef, Entity
+from bot.core.records import record
 
 CITE_OPEN, CITE_CLOSE = "\u27e6", "\u27e7"  # ⟦source|section⟧, replaced by [n] when composed
 
@@ -22,7 +22,7 @@ def cite(ref: CitationRef | None) -> str:
     return f"{CITE_OPEN}{ref.source}|{ref.section}{CITE_CLOSE}" if ref else ""
 
 
-@dataclass(frozen=True)
+@record
 class Generated:
     """What a generator computed: the fields its reply template fills, and what they cite."""
 
@@ -33,7 +33,7 @@ class Generated:
     rows: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Query:
     """What a computed answer may read from the question: its rows, numbers and words."""
 
@@ -54,7 +54,7 @@ NO_QUERY = Query()
 GeneratorFn = Callable[[KnowledgeBase, Mapping[str, Any], Entity | None, Query], Generated]
 
 
-@dataclass(frozen=True)
+@record
 class GeneratorSpec:
     """A named computation over the tables and what it reads from a question."""
 

@@ -27,6 +27,7 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Lexicon
 from bot.core.models import Entity, Intent
 from bot.core.normalize import SynonymMap, phrase_tokens, slot_token, word_forms
+from bot.core.records import record
 
 YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
 # Words before a year that count on from it to today ("since 2018").
@@ -57,7 +58,7 @@ RowBlock = tuple[dict[int, int], np.ndarray, np.ndarray, np.ndarray]
 WordSum = tuple[float, float, np.ndarray, np.ndarray | None]
 
 
-@dataclass(frozen=True)
+@record
 class IntentTraits:
     """What an intent's computation reads from a question, told by the engine (matching
     does not import answer generation)."""

@@ -10,7 +10,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
@@ -24,6 +24,7 @@ from bot.core.language import Lexicon, phrases, word_list
 from bot.core.limits import check_counts, check_folder
 from bot.core.models import ANSWER_TYPES, Citation, CitationRef, Intent, ReplyKind, Section, Source
 from bot.core.normalize import fold, lazy_pattern, stem, tokenize
+from bot.core.records import record
 from bot.core.resources import packaged_knowledge
 from bot.core.scoring import FEATURE_NAMES, TREES_FILE, ScoringModel, parse_model, untrained_model
 from bot.core.yamlio import LineDict, YamlProblem, load_yaml
@@ -41,7 +42,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """A problem found in a knowledge file, with where it is and how serious."""
 
@@ -82,7 +83,7 @@ class KnowledgeError(Exception):
 # ---------------------------------------------------------------- values
 
 
-@dataclass(frozen=True)
+@record
 class PartialDate:
     """A date as precise as the source gives it: a year, a month or a day."""
 
@@ -161,7 +162,7 @@ def join_names(items: Iterable[str]) -> str:
     return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     """A table's row: its typed values, their text as shown, and its citation."""
 
@@ -174,7 +175,7 @@ class Row:
         return self.values[column]
 
 
-@dataclass(frozen=True)
+@record
 class Table:
     """A table (knowledge/tables.yaml and its file under tables/): columns, rows, the entity they are."""
 
@@ -213,7 +214,7 @@ class Table:
         return {value: tuple(rows) for value, rows in rows_of.items()}
 
 
-@dataclass(frozen=True)
+@record
 class OperationWords:
     """knowledge/operations.yaml: per computation, the phrases that ask for it (as folded,
     stemmed token tuples, longest first) and the template of its reply."""
@@ -224,7 +225,7 @@ class OperationWords:
     alternatives: tuple[frozenset[str], ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class KnowledgeBase:
     """Everything read from the knowledge folder, validated."""
 

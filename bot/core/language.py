@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property, lru_cache
 
 from bot.core.config import WORD_CACHE_SIZE
-from bot.core.models import direct_init
 from bot.core.normalize import LONGEST_CACHED_RUN, kept_run, lazy_pattern
+from bot.core.records import record
 
 # A run of Khmer, spaces between its words included (they are optional in Khmer writing).
 _KHMER_LETTER = r"[\u1780-\u17ff\u19e0-\u19ff]"
@@ -29,7 +29,7 @@ _LETTERS = lazy_pattern(r"[^\W\d_]+")
 _MAX_KHMER_WORD = 40
 
 
-@dataclass(frozen=True)
+@record
 class Lexicon:
     """The word lists the reading of a question uses (knowledge/language.yaml)."""
 
@@ -78,8 +78,7 @@ class Lexicon:
         return min(_MAX_KHMER_WORD, max((len(k) for k in self.khmer), default=0))
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Reading:
     """A message as the matcher should read it."""
 

@@ -17,7 +17,6 @@ import operator
 import re
 import struct
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -33,8 +32,9 @@ from bot.core.features import CandidateRows, FeatureContext, MatcherReading
 from bot.core.index import NUMBER, YEAR, IntentTraits, PhrasingIndex, anchored_in_a_year
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import Reading, read
-from bot.core.models import Entity, Intent, direct_init
+from bot.core.models import Entity, Intent
 from bot.core.normalize import SLOT_PREFIX, SynonymMap, phrase_tokens, stem, stemmed_words, tokenize, words_and_stems
+from bot.core.records import record
 from bot.core.scoring import FEATURE_NAMES, ScoringModel
 from bot.core.semantic import SemanticIndex
 from bot.core.spelling import Speller
@@ -55,8 +55,7 @@ class ScoredIntent(NamedTuple):
     features: tuple[float, ...] = ()  # in FEATURE_NAMES order
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Parsed:
     """A question read into the matcher's terms, before any intent is scored."""
 
@@ -83,8 +82,7 @@ _FEATURE_ROW = struct.Struct(f"{len(FEATURE_NAMES)}d")
 _NOTHING_READ = Reading("", "English", True)
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Analysis:
     """Everything the matcher learnt about one question."""
 

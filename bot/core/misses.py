@@ -23,6 +23,8 @@ from typing import Any, Literal, Protocol
 
 from rapidfuzz import fuzz, process
 
+from bot.core.records import record
+
 try:
     from _blake2 import blake2b  # hashlib's own, without hashlib's OpenSSL (see `new_miss_id`)
 except ImportError:  # an interpreter without the module (none of CPython's builds)
@@ -58,7 +60,7 @@ class Vote(StrEnum):
     CLICKED = "clicked"  # a suggestion clicked after a miss: a phrasing to learn
 
 
-@dataclass(frozen=True)
+@record
 class Miss:
     """A question the bot could not answer, or answered with low confidence, as kept."""
 
@@ -74,7 +76,7 @@ class Miss:
     id: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Feedback:
     """A vote or a click on an answer's buttons, as kept."""
 
@@ -119,7 +121,7 @@ class MissStore(Protocol):
 # ---------------------------------------------------------------- grouping
 
 
-@dataclass(frozen=True)
+@record
 class Cluster:
     """Misses worded alike, grouped for the report."""
 

@@ -8,11 +8,11 @@ start that answers a question).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.models import ReplyKind
+from bot.core.records import record
 
 if TYPE_CHECKING:
     from bot.core.misses import Miss
@@ -23,7 +23,7 @@ DEFAULT_LOW_CONFIDENCE = 0.75
 DEFAULT_RETENTION_DAYS = 90
 
 
-@dataclass(frozen=True)
+@record
 class MissPolicy:
     """What is kept: misses and low-confidence answers, with user ids only when asked for."""
 

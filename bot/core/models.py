@@ -5,41 +5,10 @@ Everything here is plain data: the adapters (CLI, Discord) render it, none of th
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, fields
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
-_Class = TypeVar("_Class", bound=type)
-
-
-def direct_init(cls: _Class) -> _Class:
-    """A frozen dataclass given an `__init__` that puts its fields straight into the instance's
-    dict, for the few built per question (entities, readings, analyses, answers, candidates):
-    the generated one sets each field through `object.__setattr__`, two to three times the
-    cost. The same signature (names, order, defaults), and equality, hash, repr, immutability
-    and `dataclasses.replace` stay the dataclass's. The code is made from the fields, as
-    dataclasses makes its own, so a field added later is never left out."""
-    params = getattr(cls, "__dataclass_params__", None)
-    if params is None or not params.frozen or hasattr(cls, "__post_init__"):
-        raise TypeError(f"{cls.__name__}: direct_init is for frozen dataclasses without __post_init__")
-    defaults: dict[str, Any] = {}
-    parameters: list[str] = []
-    for item in fields(cls):
-        if not item.init or item.kw_only or item.default_factory is not MISSING:
-            raise TypeError(f"{cls.__name__}.{item.name}: direct_init takes plain fields with plain defaults")
-        if item.default is MISSING:
-            parameters.append(item.name)
-        else:
-            defaults[f"_default_{item.name}"] = item.default
-            parameters.append(f"{item.name}=_default_{item.name}")
-    stores = "".join(f"    values[{item.name!r}] = {item.name}\n" for item in fields(cls))
-    source = f"def __init__(self, {', '.join(parameters)}):\n    values = self.__dict__\n{stores}"
-    made: dict[str, Any] = {}
-    exec(source, defaults, made)
-    made["__init__"].__qualname__ = f"{cls.__qualname__}.__init__"
-    # Set on the class itself, which mypy cannot tell from setting an instance's method.
-    cls.__init__ = made["__init__"]  # type: ignore[misc]
-    return cls
+from bot.core.records import record
 
 
 class ReplyKind(StrEnum):
@@ -56,7 +25,7 @@ class ReplyKind(StrEnum):
     EMPTY = "empty"  # nothing left to read once markup and noise are stripped
 
 
-@dataclass(frozen=True)
+@record
 class Section:
     """A named part of a source, with the anchor its link points at."""
 
@@ -64,7 +33,7 @@ class Section:
     anchor: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     """A document the answers cite (knowledge/sources.yaml) and its sections."""
 
@@ -86,7 +55,7 @@ class Source:
         return f"{self.url}#{section.anchor}" if section and section.anchor else self.url
 
 
-@dataclass(frozen=True)
+@record
 class CitationRef:
     """A citation as written in knowledge/: a source id and one of its sections."""
 
@@ -94,7 +63,7 @@ class CitationRef:
     section: str
 
 
-@dataclass(frozen=True)
+@record
 class Citation:
     """A resolved citation, ready to show: the keys are the JSON contract's."""
 
@@ -117,7 +86,7 @@ ANSWER_TYPES = ("person", "organisation", "date", "number", "place", "duration",
                 "description", "yesno", "quote", "name")
 
 
-@dataclass(frozen=True)
+@record
 class Intent:
     """A question the bot answers: its phrasings, its reply and what the reply cites."""
 
@@ -143,8 +112,7 @@ class Intent:
         return dict(self.params)
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Entity:
     """A table row recognised in a question."""
 
@@ -156,8 +124,7 @@ class Entity:
     end: int = 0
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Candidate:
     """An intent the matcher ranked for a question, with what its probability rests on."""
 
@@ -183,8 +150,7 @@ class Candidate:
         return f"overlap {self.overlap:.2f}, fuzzy {self.fuzzy:.2f}, via {self.phrasing!r}{notes}"
 
 
-@direct_init
-@dataclass(frozen=True)
+@record
 class Answer:
     """The reply to a message, with its citations, suggestions and the matcher's candidates."""
 

@@ -5,15 +5,15 @@ its citation mark, so a computed answer states what it was computed from."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from bot.core.facts import Amount, Dated, FactGraph, Member, Term, number_text, show, span_text
 from bot.core.generators import cite
 from bot.core.knowledge import PartialDate, join_names
 from bot.core.models import CitationRef
+from bot.core.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Computed:
     """The result of an arithmetic operation on the facts, with the fields that word it."""
 

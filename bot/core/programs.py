@@ -20,6 +20,7 @@ from bot.core.generators import cite, office_text, person_offices, titled
 from bot.core.knowledge import KnowledgeBase, PartialDate, join_names
 from bot.core.models import CitationRef, Entity, ReplyKind
 from bot.core.normalize import fold, lazy_pattern, stem, tokenize
+from bot.core.records import record
 
 # Which amount a question means, from its words.
 _METRICS = {
@@ -60,7 +61,7 @@ _PLACE_WORDS = frozenset({"constituency", "constituencies", "province", "provinc
 _THEN = frozenset({"then", "time", "moment", "point", "date", "day", "year"})
 
 
-@dataclass(frozen=True)
+@record
 class Operand:
     """A dated row a question names, as one side of a computation."""
 
@@ -97,7 +98,7 @@ _STANDS_FOR_SOMEONE = frozenset({"she", "he", "it", "they", "this", "that", "the
 _SENTENCE_END = lazy_pattern(r"(?<=[.!?])\s+(?=[A-Z\"“])")
 
 
-@dataclass(frozen=True)
+@record
 class _Sentence:
     """A sentence of an answer as `ProgramReader._said_in` reads it."""
 

@@ -7,7 +7,6 @@ can show headings (Discord's embed fields) need not set sentences in monospace.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -17,6 +16,7 @@ from bot.core.generators import timeline_events
 from bot.core.knowledge import KnowledgeBase, Row, resolve_alias
 from bot.core.models import TABLE_NAMES, Citation, CitationRef
 from bot.core.normalize import fold
+from bot.core.records import record
 
 # A page stays under Discord's 2,000-character message limit with code fences and a header.
 PAGE_CHARS = 1800
@@ -27,7 +27,7 @@ MAX_CLOSE_NAMES = 4
 CLOSE_NAME_CUTOFF = 60.0
 
 
-@dataclass(frozen=True)
+@record
 class TableSection:
     """A heading and the sentences under it (a platform point, a policy area)."""
 
@@ -35,7 +35,7 @@ class TableSection:
     items: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class RenderedTable:
     """A table written out as text pages, with what it cites."""
 

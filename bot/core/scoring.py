@@ -15,12 +15,13 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
 
 from bot.core.boosting import TreeEnsemble
+from bot.core.records import record
 
 # name -> what it measures (shown by `ask --explain` and in knowledge/scoring.yaml)
 FEATURES: dict[str, str] = {
@@ -62,7 +63,7 @@ FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
 TREES_FILE = "scoring_trees.npz"
 
 
-@dataclass(frozen=True)
+@record
 class ScoringModel:
     """The fitted model that turns a candidate's features into a probability."""
 

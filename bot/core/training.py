@@ -24,6 +24,7 @@ from bot.core.classifier import fit as fit_classifier
 from bot.core.dialogue import split_questions
 from bot.core.matching import Matcher
 from bot.core.models import ReplyKind
+from bot.core.records import record
 from bot.core.scoring import FEATURE_NAMES, FEATURES, ScoringModel, fit_logistic, log_loss, model_from_fit
 from bot.core.yamlio import LineDict, YamlProblem, load_yaml
 
@@ -67,7 +68,7 @@ CATEGORY_INTENTS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Example:
     question: str
     intents: frozenset[str]  # empty: out of scope
@@ -169,7 +170,7 @@ def build_dataset(matcher: Matcher, examples: Sequence[Example],
                    np.array(owners, dtype=int), np.array(answering, dtype=bool), list(examples))
 
 
-@dataclass(frozen=True)
+@record
 class Outcomes:
     correct: int
     wrong: int

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import discord
@@ -16,6 +15,7 @@ from bot.core.guard import escape_markdown
 from bot.core.knowledge import KnowledgeBase
 from bot.core.misspolicy import MissPolicy
 from bot.core.models import Answer, Citation, ReplyKind
+from bot.core.records import record
 from bot.core.render import RenderedTable, TableSection
 
 # https://discord.com/developers/docs/resources/message#embed-object-embed-limits
@@ -401,7 +401,7 @@ def format_duration(seconds: float) -> str:
     return " ".join(shown[:2]) or "0s"
 
 
-@dataclass(frozen=True)
+@record
 class HelpEntry:
     """One registered command as /help shows it."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from prometheus_client.registry import Collector
 
 from bot.core.engine import Engine
 from bot.core.misses import Vote
+from bot.core.records import record
 from bot.core.resources import knowledge_version
 
 # The engine answers in about a millisecond; the top buckets catch a machine under load.
@@ -34,7 +34,7 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 RELOAD_RESULTS = ("ok", "refused")
 
 
-@dataclass(frozen=True)
+@record
 class KnowledgeInfo:
     """The knowledge base being served: which (a digest of its files), when and how fast it loaded."""
 
@@ -57,14 +57,14 @@ class KnowledgeInfo:
                    len(engine.kb.intents))
 
 
-@dataclass(frozen=True)
+@record
 class ShardStatus:
     id: int
     connected: bool
     latency: float | None  # seconds; None before the first heartbeat is acknowledged
 
 
-@dataclass(frozen=True)
+@record
 class Status:
     """The bot as a health check sees it, at one moment."""
 

@@ -12,7 +12,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +22,7 @@ from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeError
 from bot.core.misses_store import describe_url, is_database_url
 from bot.core.misspolicy import DEFAULT_LOW_CONFIDENCE, DEFAULT_RETENTION_DAYS, MissPolicy
+from bot.core.records import record
 from bot.core.resources import default_state_dir
 
 # A burst of questions passes at once; past it, answers wait for the window to turn.
@@ -88,7 +89,7 @@ class Secret:
         return hash(self._value)
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     """Every setting the bot and the command line read, validated (`from_env`)."""
 
