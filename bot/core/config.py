@@ -169,3 +169,14 @@ LOG_PSEUDONYM_CACHE_SIZE = 4096
 # (collections counted with gc.callbacks in the bot during python -m tests.bench_e2e; 2,000
 # gave 15 ms a second, 4,000 5.4 ms).
 BOT_GC_YOUNG_THRESHOLD = 10_000
+
+# Threads OpenBLAS starts when numpy loads (bot/__init__.py sets OPENBLAS_NUM_THREADS to this
+# unless it is already set). By default it starts one a core, and each spins for about 0.1 s
+# waiting for work: some 110 ms of CPU at every start, taken from whatever else runs on the
+# machine (on this 2-core machine with another process busy, a one-question start took 0.32 s
+# wall and 0.40 s CPU at the default, 0.30 s and 0.29 s with one thread; `import numpy` alone
+# 0.27 s and 0.36 s against 0.22 s and 0.22 s, medians of 13-15 alternated runs). The engine's
+# matrix products are single vectors against small matrices, which OpenBLAS runs on one thread
+# anyway: answers and ask()'s CPU are the same either way.
+BLAS_THREADS = 1
+
