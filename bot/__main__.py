@@ -1,5 +1,5 @@
 """`python -m bot`: the same entry point as the `cnrp-bot` console script."""
 
-from bot.cli import main
+from bot.cli import run
 
-raise SystemExit(main())
+run()

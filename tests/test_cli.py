@@ -648,3 +648,27 @@ def test_read_line_keeps_at_most_the_cap() -> None:
 
     stream = io.StringIO("abcdefghij\nxy\n" + "z" * 25)
     assert [_read_line(stream, 4) for _ in range(4)] == ["abcd\n", "xy\n", "zzzz", ""]
+
+
+def test_run_ends_an_ask_without_teardown_and_any_other_command_the_usual_way(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    class Ended(Exception):
+        pass
+
+    ended: list[int] = []
+
+    def end(code: int) -> None:
+        ended.append(code)
+        raise Ended
+
+    monkeypatch.setattr(os, "_exit", end)
+    monkeypatch.setattr(cli, "_ASKED", [])
+    monkeypatch.setattr(sys, "argv", ["cnrp-bot", "ask", "who founded the cnrp"])
+    with pytest.raises(Ended):
+        cli.run()
+    assert ended == [0] and "Sam Rainsy" in capsys.readouterr().out
+    monkeypatch.setattr(cli, "_ASKED", [])
+    monkeypatch.setattr(sys, "argv", ["cnrp-bot", "--version"])
+    with pytest.raises(SystemExit) as done:
+        cli.run()
+    assert done.value.code == 0 and ended == [0]
