@@ -12,7 +12,6 @@ import contextlib
 import functools
 import io
 import os
-import shlex
 import sys
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -746,6 +745,8 @@ def _console_question(session: ConsoleSession, text: str, out: TextIO) -> None:
 
 def _console_command(session: ConsoleSession, text: str, out: TextIO) -> bool:
     """Run one /command; True means quit."""
+    import shlex  # the console's commands only
+
     try:
         words = shlex.split(text[1:])
     except ValueError:

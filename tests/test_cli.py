@@ -672,3 +672,13 @@ def test_run_ends_an_ask_without_teardown_and_any_other_command_the_usual_way(
     with pytest.raises(SystemExit) as done:
         cli.run()
     assert done.value.code == 0 and ended == [0]
+
+
+def test_importing_the_command_line_leaves_what_only_other_commands_use_unimported() -> None:
+    """The console's command splitting (shlex), the tables' reading (csv, a build's) and
+    threading (only the Discord bot and the misses' stores start threads) are imported where
+    they are used: a start that answers from a cached engine needs none of them."""
+    code = "import sys, bot.cli; print(sorted({'shlex', 'csv', 'threading'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).parents[1])
+    assert done.stdout.strip() == "[]"
