@@ -1151,6 +1151,18 @@ def _reachable_commands(argv: Sequence[str]) -> tuple[str, ...] | None:
     return (argv[0],) if argv[0] in COMMANDS else None
 
 
+def _plain_question(arguments: Sequence[str]) -> argparse.Namespace | None:
+    """What the parser makes of `ask` and words, none of them an option (none starts with "-"):
+    the start that answers one question, without making the parser, some 4 ms of it (most of
+    that gettext looking each of the parser's words up in the locale's catalogues, which first
+    imports locale). None for any other arguments, which the parser reads."""
+    if len(arguments) < 2 or arguments[0] != "ask" or any(word.startswith("-") for word in arguments[1:]):
+        return None
+    return argparse.Namespace(knowledge=None, sync_global=False, keep_misses=False, command="ask",
+                              handler=cmd_ask, question=list(arguments[1:]), json=False, explain=False,
+                              conversation=False)
+
+
 def _python_version() -> str:
     import platform  # parses the interpreter's banner: only `about` and `--version` need it
 
@@ -1183,14 +1195,16 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
     _write_replacing(err)
     _load_dotenv()
     arguments = list(argv) if argv is not None else sys.argv[1:]
-    parser = build_parser(_reachable_commands(arguments))
-    try:
-        # argparse writes help, --version and usage errors to sys.stdout/stderr; in process
-        # (tests) they go to the given streams.
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            args = parser.parse_args(arguments)
-    except SystemExit as done:
-        return done.code if isinstance(done.code, int) else EXIT_FAILED
+    args = _plain_question(arguments)
+    if args is None:
+        parser = build_parser(_reachable_commands(arguments))
+        try:
+            # argparse writes help, --version and usage errors to sys.stdout/stderr; in process
+            # (tests) they go to the given streams.
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                args = parser.parse_args(arguments)
+        except SystemExit as done:
+            return done.code if isinstance(done.code, int) else EXIT_FAILED
     handler: Callable[[argparse.Namespace, TextIO, TextIO, TextIO], int] = args.handler
     return run_handler(handler, args, out, err, inp)
 

@@ -682,3 +682,18 @@ def test_importing_the_command_line_leaves_what_only_other_commands_use_unimport
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).parents[1])
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("argv", [["ask", "who founded the cnrp"], ["ask", "who", "founded", "it?"],
+                                  ["ask", "", "x  y"], ["ask", "what's 5-3", "ask"]])
+def test_a_plain_question_is_read_as_the_parser_reads_it(argv: list[str]) -> None:
+    plain = cli._plain_question(argv)
+    assert plain is not None
+    assert vars(plain) == vars(build_parser().parse_args(argv)) == vars(build_parser(("ask",)).parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [[], ["ask"], ["ask", "--json"], ["ask", "who", "-h"], ["ask", "-", "q"],
+                                  ["ask", "q", "--knowledge", "k"], ["--knowledge", "k", "ask", "q"], ["console"],
+                                  ["asks", "q"]])
+def test_anything_but_a_plain_question_is_left_to_the_parser(argv: list[str]) -> None:
+    assert cli._plain_question(argv) is None
