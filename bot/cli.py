@@ -10,6 +10,7 @@ import argparse
 import codecs
 import contextlib
 import functools
+import gc
 import io
 import os
 import sys
@@ -1220,7 +1221,16 @@ def run() -> NoReturn:
     objects, one by one) and then every module took some 30 M instructions, 8% of a
     one-question start, to give back memory that the process's end gives back anyway. Only
     `ask` ends this way: it writes nothing but its output, which is flushed first, and starts
-    no thread; any other command, or output that cannot be flushed, ends the usual way."""
+    no thread; any other command, or output that cannot be flushed, ends the usual way.
+
+    A question given as words (`_plain_question`) is answered without the cyclic garbage
+    collector (`python -m bot` turns it off before importing anything): the start's objects
+    live until its end, and a question's answer makes next to no cycles. Every other command
+    runs with it."""
+    if _plain_question(sys.argv[1:]) is None:
+        gc.enable()
+    else:
+        gc.disable()
     code = main()
     if _ASKED:
         try:
