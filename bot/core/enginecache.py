@@ -146,7 +146,9 @@ def _known_keys(folder: Path | None) -> dict[str, str]:
     if folder is None:
         return {}
     try:
-        lines = (folder / _KEYS).read_text(encoding="ascii").splitlines()
+        # Bytes decoded, not a text file: bytes.decode has ASCII built in, where a text file
+        # looks its codec up (importing encodings.ascii, at every start).
+        lines = (folder / _KEYS).read_bytes().decode("ascii").splitlines()
     except (OSError, ValueError):
         return {}
     pairs = (line.split(" ") for line in lines)
