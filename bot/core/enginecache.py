@@ -207,7 +207,7 @@ class _SharingPickler(pickle.Pickler):
 
     def __init__(self, file: Any) -> None:
         super().__init__(file, protocol=5, buffer_callback=_in_band)
-        # Each array's bytes, with where they start after the pickle (`_layout`), and the span.
+        # Each array's bytes, with where they start after the pickle (`_arrays_start`), and the span.
         self.arrays: list[tuple[int, memoryview]] = []
         self.span = 0
         self._frozensets: dict[frozenset[Any], tuple[_Frozenset]] = {}
