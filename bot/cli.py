@@ -1221,7 +1221,9 @@ def run() -> NoReturn:
     objects, one by one) and then every module took some 30 M instructions, 8% of a
     one-question start, to give back memory that the process's end gives back anyway. Only
     `ask` ends this way: it writes nothing but its output, which is flushed first, and starts
-    no thread; any other command, or output that cannot be flushed, ends the usual way.
+    no thread; any other command, output that cannot be flushed, or a process a profiler,
+    tracer or coverage tool watches (`_observed`: it writes its report at the usual end) ends
+    the usual way.
 
     A question given as words (`_plain_question`) is answered without the cyclic garbage
     collector (`python -m bot` turns it off before importing anything): the start's objects
@@ -1232,7 +1234,7 @@ def run() -> NoReturn:
     else:
         gc.disable()
     code = main()
-    if _ASKED:
+    if _ASKED and not _observed():
         try:
             sys.stdout.flush()
             sys.stderr.flush()
@@ -1240,6 +1242,14 @@ def run() -> NoReturn:
             sys.exit(code)  # the usual end reports it
         os._exit(code)
     sys.exit(code)
+
+
+def _observed() -> bool:
+    """Whether a profiler, a tracer or a coverage tool watches this process."""
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        return True
+    monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: coverage may use it instead
+    return monitoring is not None and any(monitoring.get_tool(tool) is not None for tool in range(6))
 
 
 def run_handler(handler: Callable[[argparse.Namespace, TextIO, TextIO, TextIO], int],

@@ -664,6 +664,7 @@ def test_run_ends_an_ask_without_teardown_and_any_other_command_the_usual_way(
 
     monkeypatch.setattr(os, "_exit", end)
     monkeypatch.setattr(cli, "_ASKED", [])
+    monkeypatch.setattr(cli, "_observed", lambda: False)  # whatever may watch the tests
     monkeypatch.setattr(sys, "argv", ["cnrp-bot", "ask", "who founded the cnrp"])
     try:
         with pytest.raises(Ended):
@@ -675,8 +676,27 @@ def test_run_ends_an_ask_without_teardown_and_any_other_command_the_usual_way(
         with pytest.raises(SystemExit) as done:
             cli.run()
         assert done.value.code == 0 and ended == [0] and gc.isenabled()
+        # A profiler writes its report at the usual end, so an ask it watches ends that way.
+        monkeypatch.setattr(cli, "_observed", lambda: True)
+        monkeypatch.setattr(sys, "argv", ["cnrp-bot", "ask", "who founded the cnrp"])
+        with pytest.raises(SystemExit) as done:
+            cli.run()
+        assert done.value.code == 0 and ended == [0] and "Sam Rainsy" in capsys.readouterr().out
     finally:
         gc.enable()
+
+
+def test_a_profiler_or_tracer_is_seen_watching() -> None:
+    def hook(*_: object) -> None:
+        return None
+
+    for install in (sys.setprofile, sys.settrace):
+        before = sys.getprofile() if install is sys.setprofile else sys.gettrace()
+        install(hook)
+        try:
+            assert cli._observed()
+        finally:
+            install(before)
 
 
 def test_importing_the_command_line_leaves_what_only_other_commands_use_unimported() -> None:
