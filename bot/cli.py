@@ -10,9 +10,9 @@ import argparse
 import codecs
 import contextlib
 import functools
+import gc
 import io
 import os
-import shlex
 import sys
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -142,6 +142,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> 
     engine = _load(args, err)
     if engine is None:
         return EXIT_KNOWLEDGE
+    _ASKED[:] = [engine]  # see `run`
     question = " ".join(args.question) if args.question else None
     # Without --conversation every line stands alone, as the JSON contract says.
     conversation = _conversation(engine) if args.conversation else None
@@ -746,6 +747,8 @@ def _console_question(session: ConsoleSession, text: str, out: TextIO) -> None:
 
 def _console_command(session: ConsoleSession, text: str, out: TextIO) -> bool:
     """Run one /command; True means quit."""
+    import shlex  # the console's commands only
+
     try:
         words = shlex.split(text[1:])
     except ValueError:
@@ -1150,6 +1153,18 @@ def _reachable_commands(argv: Sequence[str]) -> tuple[str, ...] | None:
     return (argv[0],) if argv[0] in COMMANDS else None
 
 
+def _plain_question(arguments: Sequence[str]) -> argparse.Namespace | None:
+    """What the parser makes of `ask` and words, none of them an option (none starts with "-"):
+    the start that answers one question, without making the parser, some 4 ms of it (most of
+    that gettext looking each of the parser's words up in the locale's catalogues, which first
+    imports locale). None for any other arguments, which the parser reads."""
+    if len(arguments) < 2 or arguments[0] != "ask" or any(word.startswith("-") for word in arguments[1:]):
+        return None
+    return argparse.Namespace(knowledge=None, sync_global=False, keep_misses=False, command="ask",
+                              handler=cmd_ask, question=list(arguments[1:]), json=False, explain=False,
+                              conversation=False)
+
+
 def _python_version() -> str:
     import platform  # parses the interpreter's banner: only `about` and `--version` need it
 
@@ -1182,16 +1197,60 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
     _write_replacing(err)
     _load_dotenv()
     arguments = list(argv) if argv is not None else sys.argv[1:]
-    parser = build_parser(_reachable_commands(arguments))
-    try:
-        # argparse writes help, --version and usage errors to sys.stdout/stderr; in process
-        # (tests) they go to the given streams.
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            args = parser.parse_args(arguments)
-    except SystemExit as done:
-        return done.code if isinstance(done.code, int) else EXIT_FAILED
+    args = _plain_question(arguments)
+    if args is None:
+        parser = build_parser(_reachable_commands(arguments))
+        try:
+            # argparse writes help, --version and usage errors to sys.stdout/stderr; in process
+            # (tests) they go to the given streams.
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                args = parser.parse_args(arguments)
+        except SystemExit as done:
+            return done.code if isinstance(done.code, int) else EXIT_FAILED
     handler: Callable[[argparse.Namespace, TextIO, TextIO, TextIO], int] = args.handler
     return run_handler(handler, args, out, err, inp)
+
+
+# The engine the last `ask` answered with: `run` ends the process without freeing it.
+_ASKED: list[Engine] = []
+
+
+def run() -> NoReturn:
+    """`python -m bot` and the `cnrp-bot` script: `main`, and the process's end.
+
+    After `ask`, the process ends without Python's teardown: freeing its engine (some 60,000
+    objects, one by one) and then every module took some 30 M instructions, 8% of a
+    one-question start, to give back memory that the process's end gives back anyway. Only
+    `ask` ends this way: it writes nothing but its output, which is flushed first, and starts
+    no thread; any other command, output that cannot be flushed, or a process a profiler,
+    tracer or coverage tool watches (`_observed`: it writes its report at the usual end) ends
+    the usual way.
+
+    A question given as words (`_plain_question`) is answered without the cyclic garbage
+    collector (`python -m bot` turns it off before importing anything): the start's objects
+    live until its end, and a question's answer makes next to no cycles. Every other command
+    runs with it."""
+    if _plain_question(sys.argv[1:]) is None:
+        gc.enable()
+    else:
+        gc.disable()
+    code = main()
+    if _ASKED and not _observed():
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            sys.exit(code)  # the usual end reports it
+        os._exit(code)
+    sys.exit(code)
+
+
+def _observed() -> bool:
+    """Whether a profiler, a tracer or a coverage tool watches this process."""
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        return True
+    monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: coverage may use it instead
+    return monitoring is not None and any(monitoring.get_tool(tool) is not None for tool in range(6))
 
 
 def run_handler(handler: Callable[[argparse.Namespace, TextIO, TextIO, TextIO], int],

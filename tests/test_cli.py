@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import gc
 import importlib
 import inspect
 import io
@@ -648,3 +649,76 @@ def test_read_line_keeps_at_most_the_cap() -> None:
 
     stream = io.StringIO("abcdefghij\nxy\n" + "z" * 25)
     assert [_read_line(stream, 4) for _ in range(4)] == ["abcd\n", "xy\n", "zzzz", ""]
+
+
+def test_run_ends_an_ask_without_teardown_and_any_other_command_the_usual_way(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    class Ended(Exception):
+        pass
+
+    ended: list[int] = []
+
+    def end(code: int) -> None:
+        ended.append(code)
+        raise Ended
+
+    monkeypatch.setattr(os, "_exit", end)
+    monkeypatch.setattr(cli, "_ASKED", [])
+    monkeypatch.setattr(cli, "_observed", lambda: False)  # whatever may watch the tests
+    monkeypatch.setattr(sys, "argv", ["cnrp-bot", "ask", "who founded the cnrp"])
+    try:
+        with pytest.raises(Ended):
+            cli.run()
+        # A question given as words is answered without the cyclic collector.
+        assert ended == [0] and "Sam Rainsy" in capsys.readouterr().out and not gc.isenabled()
+        monkeypatch.setattr(cli, "_ASKED", [])
+        monkeypatch.setattr(sys, "argv", ["cnrp-bot", "--version"])
+        with pytest.raises(SystemExit) as done:
+            cli.run()
+        assert done.value.code == 0 and ended == [0] and gc.isenabled()
+        # A profiler writes its report at the usual end, so an ask it watches ends that way.
+        monkeypatch.setattr(cli, "_observed", lambda: True)
+        monkeypatch.setattr(sys, "argv", ["cnrp-bot", "ask", "who founded the cnrp"])
+        with pytest.raises(SystemExit) as done:
+            cli.run()
+        assert done.value.code == 0 and ended == [0] and "Sam Rainsy" in capsys.readouterr().out
+    finally:
+        gc.enable()
+
+
+def test_a_profiler_or_tracer_is_seen_watching() -> None:
+    def hook(*_: object) -> None:
+        return None
+
+    for install in (sys.setprofile, sys.settrace):
+        before = sys.getprofile() if install is sys.setprofile else sys.gettrace()
+        install(hook)
+        try:
+            assert cli._observed()
+        finally:
+            install(before)
+
+
+def test_importing_the_command_line_leaves_what_only_other_commands_use_unimported() -> None:
+    """The console's command splitting (shlex), the tables' reading (csv, a build's) and
+    threading (only the Discord bot and the misses' stores start threads) are imported where
+    they are used: a start that answers from a cached engine needs none of them."""
+    code = "import sys, bot.cli; print(sorted({'shlex', 'csv', 'threading'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).parents[1])
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("argv", [["ask", "who founded the cnrp"], ["ask", "who", "founded", "it?"],
+                                  ["ask", "", "x  y"], ["ask", "what's 5-3", "ask"]])
+def test_a_plain_question_is_read_as_the_parser_reads_it(argv: list[str]) -> None:
+    plain = cli._plain_question(argv)
+    assert plain is not None
+    assert vars(plain) == vars(build_parser().parse_args(argv)) == vars(build_parser(("ask",)).parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [[], ["ask"], ["ask", "--json"], ["ask", "who", "-h"], ["ask", "-", "q"],
+                                  ["ask", "q", "--knowledge", "k"], ["--knowledge", "k", "ask", "q"], ["console"],
+                                  ["asks", "q"]])
+def test_anything_but_a_plain_question_is_left_to_the_parser(argv: list[str]) -> None:
+    assert cli._plain_question(argv) is None

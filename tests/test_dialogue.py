@@ -53,12 +53,12 @@ def test_a_message_the_quick_checks_pass_over_has_nothing_to_split_or_point_at(t
     assert dialogue.may_split(text) == bool(dialogue._MAY_SPLIT().search(text))
     if not dialogue._MAY_SPLIT().search(text):
         collapsed = dialogue._SPACES().sub(" ", text)
-        assert len(dialogue._SENTENCE_END.split(collapsed)) == 1 and not dialogue._QUESTION_JOIN().search(collapsed)
+        assert len(dialogue._SENTENCE_END().split(collapsed)) == 1 and not dialogue._QUESTION_JOIN().search(collapsed)
         # The whole message as one question: its spaces collapsed and trimmed the plain way.
         assert split_questions(text) == ([collapsed.strip(" ,")] if dialogue._WORD().search(collapsed) else [])
     assert dialogue._may_point(text) == bool(dialogue._MAY_POINT().search(text))
     if not dialogue._MAY_POINT().search(text):
-        assert not any(p.search(text) for p in dialogue._DEICTIC.values()) and not dialogue._THERE.search(text)
+        assert not any(p().search(text) for p in dialogue._POINTED.values()) and not dialogue._THERE().search(text)
 
 
 def test_the_quick_checks_agree_with_the_patterns_on_the_labelled_questions() -> None:

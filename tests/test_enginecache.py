@@ -195,6 +195,20 @@ def test_arrays_come_back_read_only_from_the_mapped_file(cache: Path) -> None:
         assert isinstance(array.base, mmap.mmap)
 
 
+def test_arrays_numpy_pickles_itself_come_back_alike(cache: Path) -> None:
+    # Only arrays of numbers laid out in C or Fortran order are read in place; any other keeps
+    # numpy's own pickle, its bytes in the pickle.
+    import numpy as np
+
+    stored = {"objects": np.array([1, "a", None], dtype=object), "strided": np.arange(10.0)[::3],
+              "record": np.zeros(3, dtype=[("a", "<i4"), ("b", "<f8")]), "plain": np.arange(7, dtype=np.int16)}
+    enginecache.write("key", stored)
+    read = enginecache.read("key")
+    for name, array in stored.items():
+        assert read[name].dtype == array.dtype and read[name].tolist() == array.tolist()
+    assert not read["plain"].flags.writeable and read["strided"].flags.writeable
+
+
 @pytest.mark.parametrize("kept", [0.5, -1])
 def test_a_short_file_is_built_over(cache: Path, kept: float) -> None:
     Engine.load(cache=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import _thread
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
@@ -124,7 +124,9 @@ class ConversationStore:
         self.max_conversations = max_conversations
         self._clock = clock
         self._conversations: OrderedDict[Hashable, Conversation] = OrderedDict()
-        self._lock = threading.Lock()
+        # `threading.Lock` itself, without importing threading (a start answering one question
+        # never needs it).
+        self._lock = _thread.allocate_lock()
 
     def get(self, key: Hashable) -> Conversation:
         with self._lock:

@@ -14,7 +14,7 @@ MAX_PARTS = 3
 
 # Whitespace is collapsed first, so no pattern below ever backtracks over a long run of it.
 _SPACES = lazy_pattern(r"[^\S\n]+")
-_SENTENCE_END = re.compile(r"(?<=[?!;]) |\n+")
+_SENTENCE_END = lazy_pattern(r"(?<=[?!;]) |\n+")
 _WH = r"(?:who|whos|whose|what|whats|when|where|why|how|which)"
 _AUX = r"(?:is|was|did|does|do|are|were|can|could|has|had|will|would)"
 # "… founded and who founded it", "…, and is it still active": a conjunction, or a comma, that
@@ -36,7 +36,7 @@ PERSONAL_PRONOUNS = frozenset({"he", "his", "him", "himself", "she", "her", "her
 # Words that open a follow-up about another row of the same kind: "and in takeo?", "what about X".
 _ELLIPSIS_OPENERS = ("and ", "what about ", "how about ", "same for ", "also ", "or ", "and what about ", "by ",
                      "now ", "then ", "ok and ", "okay and ", "same question for ", "what of ")
-_CITATION_MARK = re.compile(r"\[(\d+)\]")
+_CITATION_MARK = lazy_pattern(r"\[(\d+)\]")
 # "that province", "this person": a row pointed at, not named.
 DEICTIC_KINDS = {
     "constituency": ("province", "constituency", "region", "district", "place"),
@@ -48,23 +48,23 @@ DEICTIC_KINDS = {
     "organisation": ("organisation", "organization", "group", "movement", "network", "body", "coalition",
                      "ngo"),
 }
-_DEICTIC = {kind: re.compile(r"\b(?:that|this|the same)\s+(?:" + "|".join(words) + r")\b", re.IGNORECASE)
-            for kind, words in DEICTIC_KINDS.items()}
+# Compiled when first asked for: only a question with one of `_POINT_WORDS` tries them.
+_DEICTIC = {kind: r"\b(?:that|this|the same)\s+(?:" + "|".join(words) + r")\b" for kind, words in DEICTIC_KINDS.items()}
 # "… in the province?" at the end points as "in that province" does where no province is named;
 # "the constituency votes" or "the party" name no row.
-_DEICTIC["constituency"] = re.compile(
-    _DEICTIC["constituency"].pattern + r"|\b(?:in|for|from|at)\s+the\s+(?:" + "|".join(DEICTIC_KINDS["constituency"])
-    + r")\W*$", re.IGNORECASE)
+_DEICTIC["constituency"] += r"|\b(?:in|for|from|at)\s+the\s+(?:" + "|".join(DEICTIC_KINDS["constituency"]) + r")\W*$"
+_POINTED = {kind: lazy_pattern(pattern, re.IGNORECASE) for kind, pattern in _DEICTIC.items()}
 # Words that lean on something said before ("where was it issued", "who headed it").
 ANAPHORS = frozenset({"it", "its", "that", "this", "those", "these", "they", "them", "their", "there", "then",
                       "he", "him", "his", "she", "her", "hers"})
 
 
 # "what did they get there?": a place pointed at, in a question about a result.
-_THERE = re.compile(r"\bthere\W*$", re.IGNORECASE)
+_THERE_AT_END = r"\bthere\W*$"
+_THERE = lazy_pattern(_THERE_AT_END, re.IGNORECASE)
 # What a question needs before any pattern above can find a row pointed at (most have none of it).
 _MAY_POINT = lazy_pattern(r"(?:that|this|same)\s|(?:" + "|".join(DEICTIC_KINDS["constituency"]) + r")\W*$|"
-                        + _THERE.pattern, re.IGNORECASE)
+                        + _THERE_AT_END, re.IGNORECASE)
 # The words `_MAY_POINT` needs one of. In ASCII text (nearly every question) matching
 # case-insensitively is matching the lowered text, where they are found in one quick pass: the
 # pattern above, which no first letter narrows, is tried at every place of only the few with one.
@@ -77,8 +77,8 @@ def deictic_kind(text: str) -> str | None:
     """The kind of row a question points at without naming it, if any."""
     if not _may_point(text):
         return None
-    found = next((kind for kind, pattern in _DEICTIC.items() if pattern.search(text)), None)
-    if found is None and _THERE.search(text) and _RESULT_WORDS().search(text):
+    found = next((kind for kind, pattern in _POINTED.items() if pattern().search(text)), None)
+    if found is None and _THERE().search(text) and _RESULT_WORDS().search(text):
         return "constituency"
     return found
 
@@ -92,14 +92,14 @@ def _may_point(text: str) -> bool:
 
 def deictic_word(text: str, kind: str) -> str:
     """The noun a question points at a row of `kind` with ("that movement" → "movement")."""
-    pattern = _DEICTIC.get(kind)
-    found = pattern.search(text) if pattern else None
+    pattern = _POINTED.get(kind)
+    found = pattern().search(text) if pattern else None
     return fold(found.group(0)).split()[-1] if found else ""
 
 
 def name_the_pointed(text: str, kind: str, key: str) -> str:
-    if not _DEICTIC[kind].search(text):
-        return _THERE.sub(f"in {key}", text)
+    if not _POINTED[kind]().search(text):
+        return _THERE().sub(f"in {key}", text)
     if kind == "organisation" and not key.lower().startswith("the "):
         key = f"the {key}"  # "that movement" → "the Cambodia National Rescue Movement"
     def named(match: re.Match[str]) -> str:
@@ -109,7 +109,7 @@ def name_the_pointed(text: str, kind: str, key: str) -> str:
         # "in the province?" → "in Takéo?"; "that province" → "Takéo".
         return f"{preposition.group(0) if preposition else ''}{key}{tail.group(0) if preposition and tail else ''}"
 
-    return _DEICTIC[kind].sub(named, text, count=1)
+    return _POINTED[kind]().sub(named, text, count=1)
 
 
 def split_questions(text: str) -> list[str]:
@@ -121,7 +121,7 @@ def split_questions(text: str) -> list[str]:
         whole = " ".join(text.split())
         return [whole] if _WORD().search(whole) else []
     pieces: list[str] = []
-    for sentence in _SENTENCE_END.split(_SPACES().sub(" ", text)):
+    for sentence in _SENTENCE_END().split(_SPACES().sub(" ", text)):
         pieces.extend(p.strip(" ,") for p in _QUESTION_JOIN().split(sentence))
     parts: list[str] = []
     carried = ""
@@ -208,4 +208,4 @@ def _renumber(text: str, numbers: dict[int, int]) -> str:
         local = int(match.group(1))
         return f"[{numbers.get(local, local)}]"
 
-    return _CITATION_MARK.sub(swap, text)
+    return _CITATION_MARK().sub(swap, text)

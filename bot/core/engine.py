@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import _thread
 import math
 import operator
 import re
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -65,7 +65,7 @@ WHO_TEXT = "Who do you mean? Name the person, e.g. \u201cwhen did Kem Sokha's te
 _OF_A_LIST = frozenset({"them", "those", "these", "else"})
 # A question ending on one of these may count the last answer's list ("how many is that").
 _COUNT_BACK = frozenset({"that", "they", "there", "it", "all", "list"})
-_POSSESSIVE_END = re.compile(r"(?:'s|s')\W*$", re.IGNORECASE)
+_POSSESSIVE_END = lazy_pattern(r"(?:'s|s')\W*$", re.IGNORECASE)
 # Evidence that a question asks something its best intent does not cover: with any of it, the
 # related intents' probabilities are not pooled with the best one's.
 _DOUBTS = tuple(FEATURE_NAMES.index(name) for name in (
@@ -87,7 +87,7 @@ _OWN_QUESTION_WORDS = 2
 _THEIR_BODY = lazy_pattern(r"\b(?:his|her|their)\s+(?:organisation|organization|group|body|network|ngo)\b",
                          re.IGNORECASE)
 # "it" and "its" as words, and how many organisations of the last answer "it" may stand for.
-_IT = re.compile(r"\b(?:it|its)\b", re.IGNORECASE)
+_IT = lazy_pattern(r"\b(?:it|its)\b", re.IGNORECASE)
 _IT_CANDIDATES = 2
 
 
@@ -102,7 +102,7 @@ def _name_it(text: str, name: str) -> str:
     def swap(match: re.Match[str]) -> str:
         return f"{name}'s" if match.group(0).lower() == "its" else name
 
-    return _IT.sub(swap, text)
+    return _IT().sub(swap, text)
 
 
 # The parses of the message being answered, by text, on each thread: one message reads the same
@@ -111,7 +111,9 @@ def _name_it(text: str, name: str) -> str:
 # every `ask` and dropped when it returns, so nothing read for one message serves another.
 # Beside them the message's analyses, for texts that differ only in what the ranking never
 # reads (`_RANKED_FIELDS`).
-_CALL = threading.local()
+# (`_thread`'s own class, which `threading.local` is: importing threading is some 1% of a start
+# that answers one question on one thread.)
+_CALL = _thread._local()
 
 # What `Matcher.analyse` ranks a parse by: every field of it but those it only passes on to the
 # analysis (the text as read, its words as typed, the corrections made). Two texts that parse
@@ -145,7 +147,7 @@ CLARIFY_TEXT = {
 # as the reading of its rows, short of certain.
 COMPUTED_CONFIDENCE = 0.9
 # The first letter of a sentence ("the 2013 general election: …" opens an answer).
-_SENTENCE_START = re.compile(r"(?:^|(?<=[.;:!?] ))[a-z]")
+_SENTENCE_START = lazy_pattern(r"(?:^|(?<=[.;:!?] ))[a-z]")
 
 # The small talk for a reaction no small-talk phrasing knows ("haha tiny").
 REACTION_INTENT = "meta.ack"
@@ -504,7 +506,7 @@ class Engine:
             clear = best is not None and best.score >= self.threshold
             # "and sam rainsy's?" names only a row's own something: the last question about it,
             # however clear a question about the row alone would be.
-            bare = ellipsis and self._bare_reply(analysis) and _POSSESSIVE_END.search(text) is not None
+            bare = ellipsis and self._bare_reply(analysis) and _POSSESSIVE_END().search(text) is not None
             # "and how many points did the platform have?" after a yearly wage points at nothing
             # before it and reads as a question of its own: not the last question again.
             own = (best is not None and best.score >= self.model.suggest and not ellipsis
@@ -514,7 +516,7 @@ class Engine:
             # where it would come to nothing again (the topic boost in between changes only the
             # ranking, which neither reads; the talk only loses turns as they expire).
             named_tried = asked_again = False
-            if not clear and _IT.search(text) and not analysis.entities:
+            if not clear and _IT().search(text) and not analysis.entities:
                 # "What else did it release?" after an answer about APHR: "it" is what the talk
                 # named, tried before the last question is asked again with these words.
                 named = self._it_is_named(text, last)
@@ -546,7 +548,7 @@ class Engine:
     def _it_is_named(self, text: str, last: Turn) -> tuple[Analysis, Answer] | None:
         """"What else did it release?" after an answer about APHR: "it" is the organisation the
         last question or answer named first that makes the question one the sources answer."""
-        if not _IT.search(text):
+        if not _IT().search(text):
             return None
         # The organisation the last question was about first, then those its answer names.
         named = (*last.answer.entities, *self._rows_in(last.answer.text))
@@ -807,7 +809,7 @@ class Engine:
         template = self.kb.operations.replies.get(computed.op)
         if template is None:
             return None
-        text = _SENTENCE_START.sub(lambda m: m.group(0).upper(), template.format_map(computed.fields))
+        text = _SENTENCE_START().sub(lambda m: m.group(0).upper(), template.format_map(computed.fields))
         composed = number_citations(self.kb, text, computed.refs)
         # The rows the talk supplied and the reply names are the answer's rows too, so that the
         # next follow-up ("and in percentage points?") can use them.
@@ -995,16 +997,18 @@ class Engine:
                         by_row[intent.id, key] = compose(self.kb, intent, Entity(intent.entity, key, key, 1.0))
         return static, by_row
 
-    def _example_rows(self) -> dict[str, re.Pattern[str]]:
-        """For each per-row intent, where its canonical question names its example row."""
-        examples: dict[str, re.Pattern[str]] = {}
+    def _example_rows(self) -> dict[str, str]:
+        """For each per-row intent, the pattern of where its canonical question names its example
+        row (case aside): its source, compiled when a suggestion is about another row (re's own
+        memo), not each time a cached engine is read."""
+        examples: dict[str, str] = {}
         for intent in self.kb.intents.values():
             if not intent.entity:
                 continue
             for name in sorted(self.kb.entity_names(intent.entity), key=len, reverse=True):
                 pattern = re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)
                 if pattern.search(intent.question):
-                    examples[intent.id] = pattern
+                    examples[intent.id] = pattern.pattern
                     break
         return examples
 
@@ -1014,7 +1018,7 @@ class Engine:
         example = self._examples.get(intent.id)
         if named is None or example is None:
             return intent.question
-        return example.sub(named.key, intent.question, count=1)
+        return re.sub(example, named.key, intent.question, count=1, flags=re.IGNORECASE)
 
     def _suggest(self, ranked: tuple[ScoredIntent, ...], limit: int | None = None,
                  entities: tuple[Entity, ...] = ()) -> tuple[str, ...]:

@@ -15,17 +15,16 @@ if there were no cache. The file holds a pickle, so it is read only from the use
 folder, which only someone who could change the code itself can write to.
 
 The engine's arrays (word vectors and their words, classifier weights, the index's matrices:
-some 10 MB) are kept out of the pickle (protocol 5's out-of-band buffers), after it in the
-same file, and read by mapping the file: an array is then backed by the file, read-only, and
-only the pages that questions touch count towards the process's memory (a load reads 10 MB
-less; the kernel maps a touched page's cached neighbours with it, 64 KiB at a time, so a few
-thousand varied questions still touch most of the arrays, and nothing more is saved). A
-table of which questions read a few rows (the word vectors and their words) is read with
-`os.pread` instead, where `file_region` places it in the file: its pages are then never mapped.
-Layout: a header (`_HEADER`: magic, the pickle's length, the number of arrays), the pickle,
-each array's length (`_LENGTH`), then from the next page boundary the arrays, each starting
-at a multiple of `_ALIGN`. The file is only ever replaced whole (`os.replace`), never
-rewritten, as a process that has it mapped would fault on pages cut from under it.
+some 10 MB) are kept out of the pickle, after it in the same file, and read by mapping the
+file: an array is then backed by the file, read-only, and only the pages that questions touch
+count towards the process's memory (a load reads 10 MB less; the kernel maps a touched page's
+cached neighbours with it, 64 KiB at a time, so a few thousand varied questions still touch
+most of the arrays, and nothing more is saved). A table of which questions read a few rows
+(the word vectors and their words) is read with `os.pread` instead, where `file_region` places
+it in the file: its pages are then never mapped. Layout: a header (`_HEADER`: magic, the
+pickle's length, the arrays' span), the pickle, then from the next page boundary the arrays,
+each starting at a multiple of `_ALIGN`. The file is only ever replaced whole (`os.replace`),
+never rewritten, as a process that has it mapped would fault on pages cut from under it.
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ import struct
 import sys
 import time
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -58,7 +57,7 @@ except ImportError:  # an interpreter without the module (none of CPython's buil
     from hashlib import blake2b
 
 ENV = "CNRP_CACHE_DIR"
-FORMAT = 3  # bumped when the file's layout changes in a way the hash of the code cannot see
+FORMAT = 4  # bumped when the file's layout changes in a way the hash of the code cannot see
 _PACKAGE = Path(__file__).resolve().parents[1]  # the `bot` package
 _PREFIX = "engine-"
 _SUFFIX = ".pickle"
@@ -69,10 +68,10 @@ _KEYS = "keys"
 _RACY_NS = 2_000_000_000
 _HEADER = struct.Struct("<8sQQ")
 _MAGIC = b"cnrpeng" + bytes([FORMAT])
-_LENGTH = struct.Struct("<Q")
 _ALIGN = 64  # any array's items are aligned at a multiple of this (numpy's widest is 16)
-# Where numpy's pickles name the function that makes an array from its buffer (numpy 2, 1).
-_NUMPY_NUMERIC = ("numpy._core.numeric", "numpy.core.numeric")
+# What an array's pickle holds in place of the mapped file: the one buffer handed out of band
+# (writable, so that no opcode asks for a read-only view of it: the mapping is read-only anyway).
+_ARRAYS = pickle.PickleBuffer(bytearray())
 # Each engine file's mapping this process still holds, by the address it starts at: its length,
 # a descriptor of the file (closed with the mapping) and the file offset it starts at.
 _MAPPED: dict[int, tuple[int, int, int]] = {}
@@ -147,7 +146,9 @@ def _known_keys(folder: Path | None) -> dict[str, str]:
     if folder is None:
         return {}
     try:
-        lines = (folder / _KEYS).read_text(encoding="ascii").splitlines()
+        # Bytes decoded, not a text file: bytes.decode has ASCII built in, where a text file
+        # looks its codec up (importing encodings.ascii, at every start).
+        lines = (folder / _KEYS).read_bytes().decode("ascii").splitlines()
     except (OSError, ValueError):
         return {}
     pairs = (line.split(" ") for line in lines)
@@ -204,8 +205,11 @@ class _SharingPickler(pickle.Pickler):
     object.)
     """
 
-    def __init__(self, file: Any, buffers: list[pickle.PickleBuffer]) -> None:
-        super().__init__(file, protocol=5, buffer_callback=buffers.append)
+    def __init__(self, file: Any) -> None:
+        super().__init__(file, protocol=5, buffer_callback=_in_band)
+        # Each array's bytes, with where they start after the pickle (`_arrays_start`), and the span.
+        self.arrays: list[tuple[int, memoryview]] = []
+        self.span = 0
         self._frozensets: dict[frozenset[Any], tuple[_Frozenset]] = {}
         # The first object of each value (a float's under its bits), and its persistent id.
         self._firsts: dict[Any, Any] = {}
@@ -229,9 +233,33 @@ class _SharingPickler(pickle.Pickler):
             return made
         return None
 
+    def reducer_override(self, obj: Any) -> Any:
+        """An array of numbers as a call of `np.ndarray` itself over the mapped file, its bytes
+        stored after the pickle: reading it back is one call in C, where numpy's own pickle
+        calls a Python function with a view of its own bytes for each of the engine's 2,400
+        arrays. Other objects (an array of objects, one laid out in neither C nor Fortran
+        order, a subclass) are pickled as they pickle themselves, their bytes in the pickle."""
+        if type(obj) is not np.ndarray or obj.dtype.hasobject:
+            return NotImplemented
+        flags = obj.flags
+        if not (flags.c_contiguous or flags.f_contiguous):
+            return NotImplemented
+        offset = self.span
+        self.arrays.append((offset, obj.ravel(order="A").data))  # a view of its bytes in order
+        self.span = _padded(offset + obj.nbytes, _ALIGN)
+        return np.ndarray, (obj.shape, obj.dtype, _ARRAYS, offset, None, "C" if flags.c_contiguous else "F")
+
+
+def _in_band(buffer: pickle.PickleBuffer) -> bool:
+    """Only `_ARRAYS` is handed out of band (an array numpy pickles itself keeps its bytes in
+    the pickle)."""
+    return buffer is not _ARRAYS
+
 
 class _Frozenset:
-    """A frozenset's items, stored so that reading them back calls `_frozenset`."""
+    """A frozenset's items, stored so that reading them back makes the set from a dict of them:
+    from a dict, whose size is known, the table is sized once for the items; from the items
+    one by one it would grow as it fills. Both calls are in C."""
 
     __slots__ = ("items",)
 
@@ -239,26 +267,15 @@ class _Frozenset:
         self.items = items
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _frozenset, (self.items,)
-
-
-def _frozenset(items: tuple[Any, ...]) -> frozenset[Any]:
-    # From a dict, whose size is known, the table is sized once for the items; from the tuple
-    # itself it would grow as it fills.
-    return frozenset(dict.fromkeys(items))
+        return frozenset, (dict.fromkeys(self.items),)
 
 
 class _SharingUnpickler(pickle.Unpickler):
     persistent_load = operator.itemgetter(0)
 
-    def __init__(self, file: Any, arrays: _MappedArrays) -> None:
-        super().__init__(file, buffers=arrays.views())
-        self._arrays = arrays
-
-    def find_class(self, module: str, name: str) -> Any:
-        if name == "_frombuffer" and module in _NUMPY_NUMERIC:
-            return self._arrays.array
-        return super().find_class(module, name)
+    def __init__(self, file: Any, arrays: memoryview) -> None:
+        # Every array's call is handed the same buffer, the mapped file (see `reducer_override`).
+        super().__init__(file, buffers=itertools.repeat(arrays))
 
 
 def settle() -> None:
@@ -293,81 +310,23 @@ def read(key: str) -> Any | None:
             gc.enable()
 
 
-def _layout(pickled: int, lengths: Sequence[int]) -> tuple[int, list[int], int]:
-    """Where the arrays of these lengths go after a pickle of `pickled` bytes: the file offset
-    they start at (a page boundary, as a mapping's must be), each one's offset from there, and
-    their whole span."""
-    start = _padded(_HEADER.size + pickled + len(lengths) * _LENGTH.size, mmap.ALLOCATIONGRANULARITY)
-    offsets = [0, *itertools.accumulate(_padded(length, _ALIGN) for length in lengths)]
-    return start, offsets[:-1], offsets[-1]
+def _arrays_start(pickled: int) -> int:
+    """Where the arrays go after a pickle of `pickled` bytes: the next page boundary, as a
+    mapping's start must be."""
+    return _padded(_HEADER.size + pickled, mmap.ALLOCATIONGRANULARITY)
 
 
-class _MappedArrays:
-    """The arrays' bytes in the mapped file: handed to the unpickler as a read-only view each,
-    and made into arrays by `array` in place of numpy's `_frombuffer`.
-
-    numpy's own makes each array twice (an array of the whole buffer, then its reshaped view),
-    and each keeps its view of the file: three objects an array, some 300 bytes, where most
-    of the engine's 4,600 arrays (a word's postings, an intent's vectors) hold a few hundred
-    bytes of numbers. `array` makes the one array, straight over the whole mapping (its base),
-    so that the views are dropped as soon as they are read: some 1.4 MiB less of a running
-    bot's memory, the same numbers at the same addresses.
-    """
-
-    def __init__(self, mapped: memoryview | None, spans: Sequence[tuple[int, int]]) -> None:
-        self._mapped = mapped
-        self._spans = spans
-        # Each view handed out and not yet made into an array, by its id, with where it starts;
-        # the view is held, so no other object can take its id while it is here.
-        self._pending: dict[int, tuple[memoryview, int]] = {}
-
-    def views(self) -> Iterator[memoryview]:
-        """Each array's bytes, in the order `write` stored them (the unpickler reads them as it
-        meets them)."""
-        if self._mapped is None:
-            yield from itertools.repeat(memoryview(b""), len(self._spans))
-            return
-        for offset, length in self._spans:
-            view = self._mapped[offset:offset + length]
-            self._pending[id(view)] = (view, offset)
-            yield view
-
-    def array(self, buffer: Any, dtype: np.dtype[Any], shape: tuple[int, ...], order: str,
-              axis_order: Any = None) -> np.ndarray[Any, Any]:
-        """What numpy's `_frombuffer(buffer, dtype, shape, order, axis_order)` makes, as one
-        array over the mapping where `buffer` is one of `views`."""
-        pending = self._pending.pop(id(buffer), None)
-        if pending is None or pending[0] is not buffer or axis_order is not None:
-            return _frombuffer(buffer, dtype, shape, order, axis_order)
-        return np.ndarray(shape, dtype=dtype, buffer=self._mapped, offset=pending[1],
-                          order="F" if order == "F" else "C")
-
-
-def _frombuffer(buffer: Any, dtype: np.dtype[Any], shape: tuple[int, ...], order: str,
-                axis_order: Any = None) -> np.ndarray[Any, Any]:
-    """numpy's own (numpy/_core/numeric.py), for a buffer that is not one of the mapped views:
-    an array in the pickle itself, or one laid out in neither C nor Fortran order."""
-    array: np.ndarray[Any, Any] = np.frombuffer(buffer, dtype=dtype)
-    if order == "K" and axis_order is not None:
-        return array.reshape(shape, order="C").transpose(axis_order)
-    return array.reshape(shape, order=order)  # type: ignore[call-overload, no-any-return]
-
-
-def _mapped_arrays(file: BinaryIO) -> _MappedArrays:
+def _mapped_arrays(file: BinaryIO) -> memoryview:
     """The arrays' bytes in the mapped file, and `file` left at the start of the pickle.
     Raises ValueError when the file is not one `write` finished."""
-    magic, pickled, count = _HEADER.unpack(file.read(_HEADER.size))
+    magic, pickled, span = _HEADER.unpack(file.read(_HEADER.size))
     if magic != _MAGIC:
         raise ValueError("not an engine file of this format")
-    file.seek(_HEADER.size + pickled)
-    lengths = [length for (length,) in _LENGTH.iter_unpack(file.read(count * _LENGTH.size))]
-    start, offsets, span = _layout(pickled, lengths)
-    if len(lengths) != count or os.fstat(file.fileno()).st_size != start + span:
+    start = _arrays_start(pickled)
+    if os.fstat(file.fileno()).st_size != start + span:
         raise ValueError("a short or overlong engine file")
-    file.seek(_HEADER.size)
-    spans = list(zip(offsets, lengths, strict=True))
     if not span:
-        return _MappedArrays(None, spans)
+        return memoryview(b"")
     # The mapping lives as long as an array over it does, so as long as the engine's arrays.
     mapping = mmap.mmap(file.fileno(), span, access=mmap.ACCESS_READ, offset=start)
     mapped = memoryview(mapping)
@@ -375,7 +334,7 @@ def _mapped_arrays(file: BinaryIO) -> _MappedArrays:
         address = int(np.frombuffer(mapped, dtype=np.uint8, count=1).ctypes.data)
         _MAPPED[address] = (span, os.dup(file.fileno()), start)
         weakref.finalize(mapping, _unmapped, address)
-    return _MappedArrays(mapped, spans)
+    return mapped
 
 
 def _unmapped(address: int) -> None:
@@ -416,16 +375,14 @@ def write(key: str, engine: Any) -> None:
 
 def _write_file(file: BinaryIO, engine: Any) -> None:
     """`engine` in the layout `_mapped_arrays` reads (the module's docstring)."""
-    arrays: list[pickle.PickleBuffer] = []
     file.write(bytes(_HEADER.size))  # the header, once the pickle's length is known
-    _SharingPickler(file, arrays).dump(engine)
+    pickler = _SharingPickler(file)
+    pickler.dump(engine)
     pickled = file.tell() - _HEADER.size
-    raw = [array.raw() for array in arrays]
-    file.write(b"".join(_LENGTH.pack(view.nbytes) for view in raw))
-    start, offsets, span = _layout(pickled, [view.nbytes for view in raw])
-    for offset, view in zip(offsets, raw, strict=True):
+    start = _arrays_start(pickled)
+    for offset, buffer in pickler.arrays:
         file.seek(start + offset)
-        file.write(view)
-    file.truncate(start + span)  # the padding after the last array
+        file.write(buffer)
+    file.truncate(start + pickler.span)  # the padding after the last array
     file.seek(0)
-    file.write(_HEADER.pack(_MAGIC, pickled, len(raw)))
+    file.write(_HEADER.pack(_MAGIC, pickled, pickler.span))

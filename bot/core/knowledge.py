@@ -6,7 +6,6 @@ matcher or the answer composer live in `validate.py`.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -496,6 +495,8 @@ def _read_csv_text(c: _Collector, path: Path) -> str | None:
 def _csv_rows(c: _Collector, path: Path, handle: io.StringIO) -> Iterator[list[str]]:
     """The file's records; one csv cannot read (a field past its size limit) ends them with a
     problem instead of an exception."""
+    import csv  # a build reads the tables: an engine read from its cache never needs it
+
     reader = csv.reader(handle)
     try:
         yield from reader

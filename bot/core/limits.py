@@ -32,18 +32,19 @@ def check_folder(root: Path, limits: KnowledgeLimits) -> list[tuple[str, str]]:
         problems.append((str(error.filename or root), f"cannot read folder: {error.strerror or error}"))
 
     files = total = 0
+    # Paths as strings, not Path objects: this walk runs at every start, a cached engine's too.
     for folder, _, names in os.walk(root, onerror=unreadable):
         for name in names:
-            path = Path(folder) / name
+            path = os.path.join(folder, name)
             try:
-                size = path.stat().st_size
+                size = os.stat(path).st_size
             except OSError as error:
-                problems.append((str(path), f"cannot read file: {error.strerror or error}"))
+                problems.append((path, f"cannot read file: {error.strerror or error}"))
                 continue
             files += 1
             total += size
             if size > limits.max_file_bytes:
-                problems.append((str(path), _too_large("bytes in one file", f"{size:,}",
+                problems.append((path, _too_large("bytes in one file", f"{size:,}",
                                                        limits.max_file_bytes, "max_file_bytes")))
             if files > limits.max_files:
                 problems.append((str(root), _too_large("files", f"more than {limits.max_files:,}",

@@ -35,7 +35,7 @@ _DISCORD_MARKUP = lazy_pattern(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|her
 # case form (the long s), kept by the scoped flag.
 _URL = lazy_pattern(r"[hHwW](?:(?i:ttps?://)|(?i:ww\.))\S+")
 _THOUSANDS = lazy_pattern(r"[,\u202f\u00a0](?<=\d[,\u202f\u00a0])(?=\d{3}\b)")
-_DECIMAL_POINT = re.compile(r"\.(?<=\d\.)(?=\d)")
+_DECIMAL_POINT = lazy_pattern(r"\.(?<=\d\.)(?=\d)")
 _APOSTROPHE = lazy_pattern(r"['\u2019\u2018`\u00b4](?<=\w['\u2019\u2018`\u00b4])(?=\w)")
 # Word characters plus the combining marks that scripts such as Khmer, Thai or Devanagari
 # need inside a word (Python's \w leaves them out and would cut those words apart).
@@ -50,7 +50,7 @@ _PERCENT_SIGN = lazy_pattern(r"(?<!\s)\s*[%\uff05\u066a]")
 _PERCENT_SIGNS = ("%", "\uff05", "\u066a")
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")  # letters only: "10000" is a number, not a stretch
 _CONTROL = lazy_pattern(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-_SLOT = re.compile(r"\{(\w+)\}")
+_SLOT = lazy_pattern(r"\{(\w+)\}")  # phrasings only: an engine read from its cache never needs it
 
 SLOT_PREFIX = "zz"  # `{constituency}` in a phrasing becomes the single token `zzconstituency`
 
@@ -112,7 +112,7 @@ def _fold_all(text: str) -> str:
     if not text.isascii():
         text = _fold_char_marks(text)
     text = _THOUSANDS().sub("", text)
-    text = _DECIMAL_POINT.sub("\u0001", text)  # keep 44.46 whole through the punctuation pass
+    text = _DECIMAL_POINT().sub("\u0001", text)  # keep 44.46 whole through the punctuation pass
     text = _APOSTROPHE().sub("", text)
     if any(sign in text for sign in _PERCENT_SIGNS):  # the pattern opens with spaces: it scans slowly
         text = _PERCENT_SIGN().sub(" percent ", text)
@@ -250,7 +250,7 @@ def word_forms(term: str) -> set[str]:
 
 def phrase_tokens(text: str) -> list[str]:
     """Tokens of a curated phrase, with `{slot}` markers kept as slot tokens."""
-    return [stem(t) for t in tokenize(_SLOT.sub(lambda m: f" {slot_token(m.group(1))} ", text))]
+    return [stem(t) for t in tokenize(_SLOT().sub(lambda m: f" {slot_token(m.group(1))} ", text))]
 
 
 class SynonymMap:

@@ -10,7 +10,6 @@ bigger share?", "what happened that same day?").
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -45,7 +44,7 @@ _OTHER_OFFICES = frozenset({"court", "judge", "justice", "committee", "cnrm", "m
 _SEAT_WORDS = frozenset({"role", "roles", "position", "positions", "title", "titles", "job", "post", "office",
                          "seat", "rank"})
 # Question words that ask for something other than what a source says of someone.
-_NUMBER = re.compile(r"\d+(\.\d+)?")
+_NUMBER = lazy_pattern(r"\d+(\.\d+)?")
 _OTHER_ASKS = frozenset({"where", "when", "who", "whom", "whose", "why", "how", "which"})
 _WHO_WORDS = frozenset({"who", "whose", "whom"})
 _ROLE_WORDS = frozenset({"role", "roles", "title", "titles", "position", "positions"})
@@ -175,7 +174,7 @@ class ProgramReader:
     def _numbers(self, tokens: Sequence[str]) -> list[tuple[float, int]]:
         found = []
         for i, token in enumerate(tokens):
-            if token[:1].isdigit() and _NUMBER.fullmatch(token):
+            if token[:1].isdigit() and _NUMBER().fullmatch(token):
                 # A number too long for a float (309+ digits: inf) is no operand: nothing can be
                 # computed with it, and showing it would raise.
                 if math.isfinite(value := float(token)):
