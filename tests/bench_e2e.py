@@ -28,6 +28,10 @@ sorted, with what differs from run to run by design replaced by a name: ids by w
 for (the bench's users, channels and questions), and nonces, timestamps and miss ids by a word.
 Two runs of the same code write the same file, so comparing the files of two versions of the bot
 shows whether anything it sends to Discord changed.
+
+With `--replay`, the bot's engine answers each distinct question once, in a warm-up pass over
+them all, and replays that answer whenever it is asked again (tests/fake_discord/launch.py):
+the throughput of everything around the engine, which no work on the engine can pass.
 """
 
 from __future__ import annotations
@@ -155,14 +159,16 @@ async def ask(fake: FakeDiscord, user: FakeUser, question: str, channel: int | N
 
 
 async def run(total: int, concurrency: int, users_count: int, channels_count: int,
-              chatter: int = 0, requests_path: Path | None = None) -> int:
+              chatter: int = 0, requests_path: Path | None = None, replay: bool = False) -> int:
+    distinct = list(dict.fromkeys(load_questions()))
     questions = itertools.cycle(load_questions())
     fake = FakeDiscord(route_limit=DISCORD_MESSAGE_LIMIT, extra_channels=max(0, channels_count - 1))
     await fake.start()
     users = [fake.user(f"user{i}") for i in range(users_count)]
     channels = [fake.channel_id, *fake.extra_channel_ids]
     with tempfile.TemporaryDirectory(prefix="cnrp-bench-") as scratch:
-        bot = BotProcess(fake, Path(scratch), env={"RATE_LIMIT_BURST": "0", "LOG_LEVEL": "INFO"})
+        bot = BotProcess(fake, Path(scratch), env={"RATE_LIMIT_BURST": "0", "LOG_LEVEL": "INFO",
+                                                   **({"REPLAY_ANSWERS": "1"} if replay else {})})
         await bot.start()
         try:
             await bot.wait_ready()
@@ -179,6 +185,8 @@ async def run(total: int, concurrency: int, users_count: int, channels_count: in
                                      f"{run}{index}")
 
             await asyncio.gather(*(one(i, next(questions), "W") for i in range(WARM_UP)))
+            if replay:  # every answer computed once before the clock starts
+                await asyncio.gather(*(one(i, question, "R") for i, question in enumerate(distinct)))
             assert bot.proc is not None
             bot_cpu, fake_cpu = cpu_seconds(bot.proc.pid), time.process_time()
             switches = context_switches(bot.proc.pid)
@@ -210,7 +218,8 @@ async def run(total: int, concurrency: int, users_count: int, channels_count: in
     ms = sorted(latency * 1000 for latency in latencies)
     print(f"{total} questions, {concurrency} in flight, answered in {elapsed:.2f} s"
           + (f" ({chatter} messages not for the bot before each)" if chatter else ""))
-    print(f"throughput: {total / elapsed:.0f} questions answered per second")
+    print(f"throughput: {total / elapsed:.0f} questions answered per second"
+          + (" (answers replayed: the bot without its engine's cost)" if replay else ""))
     def at(share: float) -> float:
         return ms[min(len(ms) - 1, int(len(ms) * share))]
 
@@ -259,9 +268,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=Path, default=None,
                         help="write every REST request the fake received to this file, comparable "
                              "between runs")
+    parser.add_argument("--replay", action="store_true",
+                        help="replay each question's first answer: the bot's cost without the engine's")
     args = parser.parse_args(argv)
     return asyncio.run(run(args.questions, args.concurrency, max(1, args.users), max(1, args.channels),
-                           max(0, args.chatter), args.requests))
+                           max(0, args.chatter), args.requests, args.replay))
 
 
 if __name__ == "__main__":

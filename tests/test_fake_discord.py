@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import aiohttp
+import pytest
 
+from bot.core.context import Conversation
+from bot.core.engine import Engine
+from bot.core.models import Answer
 from tests.fake_discord import FakeDiscord
+from tests.fake_discord.launch import replay_answers
 from tests.fake_discord.server import API_PREFIX, RouteLimit
 
 
@@ -46,3 +51,22 @@ async def test_without_a_route_limit_there_are_no_rate_limit_headers() -> None:
     finally:
         await fake.stop()
     assert response.status == 200 and "X-RateLimit-Remaining" not in response.headers
+
+
+def test_replayed_answers_are_the_engines_first_answers(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `tests.bench_e2e --replay` leans on this: a question asked again costs no engine work.
+    calls: list[str] = []
+    real_ask = Engine.ask
+
+    def counted(self: Engine, question: str, conversation: Conversation | None = None) -> Answer:
+        calls.append(question)
+        return real_ask(self, question, conversation)
+
+    monkeypatch.setattr(Engine, "ask", counted)
+    replay_answers()
+    first = engine.ask("who founded the cnrp")
+    again = engine.ask("who founded the cnrp", Conversation())
+    other = engine.ask("when was the cnrp dissolved")
+    assert again is first and other is not first
+    assert calls == ["who founded the cnrp", "when was the cnrp dissolved"]
+    assert first == real_ask(engine, "who founded the cnrp")
