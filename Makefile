@@ -79,10 +79,13 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench_scale
 	$(BIN)/python -m tests.bench_hostile
 	$(BIN)/python -m tests.bench_e2e
+	$(BIN)/python -m tests.bench_e2e --replay
 	$(BIN)/python -m tests.bench_misses
 
+# End to end, then again with each answer replayed: what the bot costs around its engine.
 bench-e2e: $(STAMP)
 	$(BIN)/python -m tests.bench_e2e
+	$(BIN)/python -m tests.bench_e2e --replay
 
 # This tree's ask() latency against another commit's, alternating in one run: make bench-against REV=af5e1ed
 bench-against: $(STAMP)
