@@ -160,8 +160,9 @@ async def ask(fake: FakeDiscord, user: FakeUser, question: str, channel: int | N
 
 async def run(total: int, concurrency: int, users_count: int, channels_count: int,
               chatter: int = 0, requests_path: Path | None = None, replay: bool = False) -> int:
-    distinct = list(dict.fromkeys(load_questions()))
-    questions = itertools.cycle(load_questions())
+    asked = load_questions()
+    distinct = list(dict.fromkeys(asked))
+    questions = itertools.cycle(asked)
     fake = FakeDiscord(route_limit=DISCORD_MESSAGE_LIMIT, extra_channels=max(0, channels_count - 1))
     await fake.start()
     users = [fake.user(f"user{i}") for i in range(users_count)]
